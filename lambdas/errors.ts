@@ -1,0 +1,49 @@
+// Errors the workflow routes on. Each `name` equals the ASL `ErrorEquals` string, because
+// Step Functions (and the local runner) route a thrown error by its name.
+
+abstract class FailoverError extends Error {
+  abstract override readonly name: string;
+}
+
+/** Worth retrying: API 5xx/429, timeouts, connection resets. The ASL retries these with backoff. */
+export class TransientError extends FailoverError {
+  override readonly name = 'Transient';
+}
+
+/** The downstream failed a readiness check; `checks` carries the evidence. */
+export class NotReadyError extends FailoverError {
+  override readonly name = 'NotReady';
+}
+
+/** The alarm returned to OK during the settle time: no failover. */
+export class AlarmClearedError extends FailoverError {
+  override readonly name = 'AlarmCleared';
+}
+
+export class ApprovalRejectedError extends FailoverError {
+  override readonly name = 'ApprovalRejected';
+}
+
+export class PromotionFailedError extends FailoverError {
+  override readonly name = 'PromotionFailed';
+}
+
+/** A step acted, but reading back the result did not show what it should. */
+export class VerificationFailedError extends FailoverError {
+  override readonly name = 'VerificationFailed';
+}
+
+export class TeardownFailedError extends FailoverError {
+  override readonly name = 'TeardownFailed';
+}
+
+export class DnsChangeFailedError extends FailoverError {
+  override readonly name = 'DnsChangeFailed';
+}
+
+/** Input that no retry can fix: a malformed plan or event. */
+export class BadInputError extends FailoverError {
+  override readonly name = 'BadInput';
+}
+
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,74 @@
+// The plan: one YAML file per protected service. The same file drives `cdk deploy`, the
+// workflow input and the CLI, so this schema is the single definition of what a plan may say.
+import { z } from 'zod';
+import { rabbitmqStandbyPlanSchema } from '../engines/rabbitmq-standby/plan.js';
+
+const clusterAccessSchema = z
+  .strictObject({
+    /** In AWS: endpoint and CA from DescribeCluster, a bearer token from a presigned STS call. */
+    eks: z.strictObject({ name: z.string().min(1), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1') }).optional(),
+    /** From a laptop (`failover check`, break-glass runs): a kubeconfig context. */
+    context: z.string().min(1).optional(),
+  })
+  .refine((c) => c.eks !== undefined || c.context !== undefined, {
+    message: 'expected `eks` (name and region) or a kubeconfig `context`, or both',
+  });
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}\.?$)([a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$/, 'expected a fully qualified DNS name such as amqp.example.com');
+
+const dnsRecordSchema = z
+  .strictObject({
+    name: hostname,
+    type: z.enum(['CNAME', 'A', 'AAAA']).default('CNAME'),
+    ttl: z.number().int().min(0).max(86400).default(60),
+    /** Value while the upstream is active. */
+    upstream: z.string().min(1),
+    /** Value after failover. */
+    downstream: z.string().min(1),
+  })
+  .refine((r) => r.upstream !== r.downstream, { message: 'upstream and downstream values are equal: the flip would change nothing', path: ['downstream'] });
+
+const engineSchema = z.discriminatedUnion('type', [rabbitmqStandbyPlanSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `unknown engine type; expected one of: ${['rabbitmq-standby'].join(', ')}` : undefined,
+});
+
+export const planSchema = z.strictObject({
+  /** Identifies the plan in alarms, locks, reports and resource names. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected 1-40 lowercase letters, digits and "-" (used in AWS resource names)'),
+  description: z.string().optional(),
+  engine: engineSchema,
+  clusters: z.strictObject({ upstream: clusterAccessSchema, downstream: clusterAccessSchema }),
+  dns: z.strictObject({
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+    records: z.array(dnsRecordSchema).min(1, 'expected at least one DNS record to flip'),
+    /** How long to wait for Route 53 to report INSYNC. */
+    syncTimeoutSeconds: z.number().int().positive().default(300),
+  }),
+  triggers: z.strictObject({
+    /** CloudWatch alarms on the upstream's health; ALARM on any of them starts the workflow. */
+    alarms: z.array(z.strictObject({ name: z.string().min(1).max(255) })).min(1, 'expected at least one alarm that triggers the failover'),
+  }),
+  thresholds: z
+    .strictObject({
+      /** RPO: the downstream may be at most this far behind the upstream. */
+      maxReplicationLagSeconds: z.number().positive(),
+      /** Wait this long after the alarm, then re-read it: a blip that cleared starts nothing. */
+      settleSeconds: z.number().int().min(0).default(60),
+    }),
+  gate: z
+    .strictObject({
+      /** `always`: a person approves every failover. `never`: fully automatic. */
+      approval: z.enum(['always', 'never']).default('always'),
+      timeoutMinutes: z.number().int().positive().default(30),
+      onTimeout: z.enum(['abort']).default('abort'),
+    })
+    .default({ approval: 'always', timeoutMinutes: 30, onTimeout: 'abort' }),
+});
+
+export type Plan = z.infer<typeof planSchema>;
+export type PlanInput = z.input<typeof planSchema>;
+export type EnginePlan = Plan['engine'];
+export type Side = 'upstream' | 'downstream';

@@ -1,0 +1,21 @@
+// The traffic switch. Adapters: Route 53 (`adapters/route53-dns.ts`) and the drill's local zone.
+
+export interface DnsRecordRef {
+  hostedZoneId: string;
+  name: string;
+  type: 'CNAME' | 'A' | 'AAAA';
+}
+
+export interface DnsRecordValue {
+  values: string[];
+  ttl: number;
+}
+
+export interface DnsPort {
+  /** The record as the authoritative zone holds it now, or undefined when absent. */
+  getRecord(ref: DnsRecordRef): Promise<DnsRecordValue | undefined>;
+  /** UPSERT the record; returns a change id. */
+  upsertRecord(ref: DnsRecordRef, value: DnsRecordValue, comment: string): Promise<string>;
+  /** Resolves when the change is INSYNC; throws TransientError when it is not within `timeoutMs`. */
+  waitForChange(changeId: string, timeoutMs: number): Promise<void>;
+}

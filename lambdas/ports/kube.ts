@@ -1,0 +1,55 @@
+// What engines need from a Kubernetes API server. Adapters: `adapters/kube/client-node-kube.ts`
+// (the real @kubernetes/client-node, used in AWS, in break-glass runs and against the simulator).
+
+export interface CustomObjectRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespace: string;
+  name: string;
+}
+
+export interface PodSummary {
+  name: string;
+  phase: string;
+  /** The pod's `Ready` condition is True. */
+  ready: boolean;
+  labels: Record<string, string>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  container?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Errors: 404 on get/delete is not an error (undefined / 'absent'); 5xx, 429, timeouts and
+ * connection failures throw `TransientError`; other API failures throw `KubeApiError`.
+ * A command that ran and exited non-zero is NOT an error: it returns its exit code.
+ */
+export interface KubePort {
+  /** A label for messages, e.g. the cluster name. */
+  readonly describe: string;
+  getCustomObject(ref: CustomObjectRef): Promise<Record<string, unknown> | undefined>;
+  /** JSON merge patch (RFC 7386). */
+  mergePatchCustomObject(ref: CustomObjectRef, patch: Record<string, unknown>): Promise<Record<string, unknown>>;
+  deleteCustomObject(ref: CustomObjectRef): Promise<'deleted' | 'absent'>;
+  listPods(namespace: string, labelSelector: string): Promise<PodSummary[]>;
+  exec(namespace: string, pod: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
