@@ -3,6 +3,13 @@
 
 abstract class FailoverError extends Error {
   abstract override readonly name: string;
+  /** Evidence the journal keeps with the failed attempt (e.g. every readiness check). */
+  constructor(
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message);
+  }
 }
 
 /** Worth retrying: API 5xx/429, timeouts, connection resets. The ASL retries these with backoff. */

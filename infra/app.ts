@@ -1,0 +1,36 @@
+// The CDK app: every plan in the `plansDir` context directory, deployed as one stack.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { PlanError, loadPlan } from '../lambdas/plan/load-plan.js';
+import type { Plan } from '../lambdas/plan/schema.js';
+import { FailoverOrchestratorStack } from './failover-stack.js';
+
+const DEFAULT_PLANS_DIR = 'examples/plans';
+
+const app = new App();
+const plansDir = String(app.node.tryGetContext('plansDir') ?? DEFAULT_PLANS_DIR);
+
+const fail = (lines: string[]): never => {
+  process.stderr.write(`${lines.join('\n')}\n`);
+  process.exit(1);
+};
+
+const files = await readdir(plansDir).catch((err: NodeJS.ErrnoException) =>
+  fail([`${plansDir}: cannot read the plans directory (${err.code ?? String(err)}); set it with --context plansDir=DIR`]),
+);
+const planFiles = files.filter((file) => /\.ya?ml$/.test(file)).sort().map((file) => join(plansDir, file));
+if (planFiles.length === 0) fail([`${plansDir}: no plan files (*.yaml, *.yml); set the directory with --context plansDir=DIR`]);
+
+// Every plan is read before reporting, so one run lists all the problems of all the plans.
+const results = await Promise.allSettled(planFiles.map((file) => loadPlan(file)));
+const problems = results.flatMap((result) =>
+  result.status === 'fulfilled' ? [] : result.reason instanceof PlanError ? result.reason.problems : [String(result.reason)],
+);
+if (problems.length > 0) fail(['Invalid plans; nothing was synthesized:', ...problems]);
+const plans = results.flatMap((result): Plan[] => (result.status === 'fulfilled' ? [result.value] : []));
+
+new FailoverOrchestratorStack(app, 'FailoverOrchestratorStack', {
+  plans,
+  description: 'Failover orchestrator: CloudWatch alarm -> EventBridge -> Step Functions -> worker Lambdas',
+});

@@ -1,0 +1,46 @@
+// What every engine provides. An engine speaks the real commands and resources of one system;
+// steps call it through this interface and never learn which system they are moving.
+import type { Plan, Side } from '../plan/schema.js';
+import type { ClockPort } from '../ports/clock.js';
+import type { KubePort } from '../ports/kube.js';
+
+export interface CheckResult {
+  /** Stable id, e.g. `replication-lag`. */
+  name: string;
+  passed: boolean;
+  /** One line with the values that decided it, e.g. `lag 612 s > RPO bound 60 s`. */
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
+export interface StepContext {
+  plan: Plan;
+  /** Kubernetes API of the upstream or downstream cluster. */
+  kube(side: Side): KubePort;
+  clock: ClockPort;
+  /**
+   * Records a change to the world as soon as it is made, so a step that fails afterwards
+   * still reports it (an operator must know what was already changed).
+   */
+  sideEffect(action: string, target: string): void;
+  /** A line for whoever is watching a long wait. */
+  progress(message: string): void;
+}
+
+export interface ActionResult {
+  summary: string;
+  detail: Record<string, unknown>;
+}
+
+export interface Engine {
+  readonly type: Plan['engine']['type'];
+  /** Every check runs, in parallel; none short-circuits, so the evidence is complete. */
+  readiness(ctx: StepContext): Promise<CheckResult[]>;
+  /** Idempotent: a promoted downstream is recognised and not promoted again. */
+  promote(ctx: StepContext): Promise<ActionResult>;
+  verifyPromotion(ctx: StepContext): Promise<ActionResult>;
+  /** Idempotent: each link is removed only if still present, and each removal is verified. */
+  teardown(ctx: StepContext): Promise<ActionResult>;
+  /** In words, what promote and teardown will change: shown to approvers and in dry runs. */
+  plannedChanges(plan: Plan): { promote: string; teardown: string };
+}

@@ -1,0 +1,48 @@
+// Kubernetes resources of the RabbitMQ Cluster Operator and the Tanzu replication operators.
+import type { CustomObjectRef, KubePort, PodSummary } from '../../ports/kube.js';
+
+export const rabbitmqClusterRef = (namespace: string, name: string): CustomObjectRef => ({
+  group: 'rabbitmq.com', version: 'v1beta1', plural: 'rabbitmqclusters', namespace, name,
+});
+
+export const schemaReplicationRef = (namespace: string, name: string): CustomObjectRef => ({
+  group: 'rabbitmq.com', version: 'v1beta1', plural: 'schemareplications', namespace, name,
+});
+
+// The group is as the reference setup shows it; DOMAIN.md marks it unverified beyond that.
+export const standbyReplicationRef = (namespace: string, name: string): CustomObjectRef => ({
+  group: 'rabbitmq.tanzu.vmware.com', version: 'v1beta1', plural: 'standbyreplications', namespace, name,
+});
+
+/** Server pods of a RabbitmqCluster, sorted by name (`<cluster>-server-<i>`). */
+export const serverPods = async (kube: KubePort, namespace: string, cluster: string): Promise<PodSummary[]> =>
+  (await kube.listPods(namespace, `app.kubernetes.io/name=${cluster}`)).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+
+export interface ClusterCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export const conditionsOf = (cluster: Record<string, unknown>): ClusterCondition[] => {
+  const status = cluster['status'] as { conditions?: ClusterCondition[] } | undefined;
+  return status?.conditions ?? [];
+};
+
+export const additionalConfigOf = (cluster: Record<string, unknown>): string =>
+  ((cluster['spec'] as { rabbitmq?: { additionalConfig?: string } } | undefined)?.rabbitmq?.additionalConfig ?? '');
+
+export const replicasOf = (cluster: Record<string, unknown>): number | undefined =>
+  (cluster['spec'] as { replicas?: number } | undefined)?.replicas;
+
+/**
+ * The configuration of a promoted cluster: both operating modes `upstream`, and the
+ * `schema_definition_sync.downstream.locals.*` exceptions dropped (they only apply downstream).
+ */
+export const upstreamModeConfig = (config: string): string =>
+  config
+    .split('\n')
+    .filter((line) => !/^\s*schema_definition_sync\.downstream\.locals\./.test(line))
+    .map((line) => line.replace(/^(\s*(?:schema_definition_sync|standby\.replication)\.operating_mode\s*=\s*)downstream\s*$/, '$1upstream'))
+    .join('\n');

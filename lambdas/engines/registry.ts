@@ -1,0 +1,10 @@
+// The engines this build knows, by the plan's `engine.type`.
+import type { Plan } from '../plan/schema.js';
+import type { Engine } from './engine.js';
+import { rabbitmqStandbyEngine } from './rabbitmq-standby/index.js';
+
+const engines: Record<Plan['engine']['type'], Engine> = {
+  'rabbitmq-standby': rabbitmqStandbyEngine,
+};
+
+export const engineFor = (plan: Plan): Engine => engines[plan.engine.type];

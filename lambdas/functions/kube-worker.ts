@@ -1,0 +1,22 @@
+// Lambda entry: the Kubernetes worker with EKS access (no stored kubeconfig or secret).
+import { createClientNodeKube } from '../adapters/kube/client-node-kube.js';
+import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
+import { createEksKubeConfigProvider } from '../adapters/eks-kube-config.js';
+import { createKubeWorker } from '../handlers/kube-worker.js';
+import { systemClock } from '../ports/clock.js';
+import { eksClusterOf, logger, logProgress, requiredEnv } from './runtime.js';
+
+const eks = createEksKubeConfigProvider();
+
+export const handler = createKubeWorker(
+  {
+    journal: createDynamoDbJournal({ tableName: requiredEnv('JOURNAL_TABLE') }),
+    clock: systemClock,
+    progress: logProgress,
+    kubeFor: async (plan, side) => {
+      const cluster = eksClusterOf(plan, side);
+      return createClientNodeKube(await eks.kubeConfigFor(cluster), `EKS cluster ${cluster.name} (${cluster.region})`);
+    },
+  },
+  logger,
+);

@@ -1,0 +1,24 @@
+// Downstream readiness: every check of the plan's engine, with evidence. Any failure halts
+// before anything is changed.
+import type { CheckResult } from '../engines/engine.js';
+import { engineFor } from '../engines/registry.js';
+import { NotReadyError } from '../errors.js';
+import type { Plan } from '../plan/schema.js';
+import { stepContext } from './kube-context.js';
+import { runStep } from './run-step.js';
+import type { Execution, KubeDeps } from './step-deps.js';
+
+export interface ReadinessOutput {
+  ready: true;
+  checks: CheckResult[];
+}
+
+export const checkReadiness = (deps: KubeDeps, execution: Execution, plan: Plan) =>
+  runStep<ReadinessOutput>(deps, execution, 'readiness', async (tools) => {
+    const checks = await engineFor(plan).readiness(stepContext(deps, plan, tools));
+    const failed = checks.filter((c) => !c.passed);
+    if (failed.length > 0) {
+      throw new NotReadyError(`downstream not ready: ${failed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`, { checks });
+    }
+    return { summary: `${checks.length}/${checks.length} checks passed`, detail: { checks }, output: { ready: true, checks } };
+  });

@@ -1,0 +1,91 @@
+// The end of every execution: one report built from the journal (timings per attempt, evidence,
+// side effects), stored, and sent to people. `halt` is the only way a failed run ends, so
+// every failure leaves a clear state and a notification.
+import type { Plan } from '../plan/schema.js';
+import type { FailoverReport, StepRecord } from '../ports/journal.js';
+import type { AwsDeps, Execution } from './step-deps.js';
+
+/** The step after which clients are served by the downstream: the end of the recovery time. */
+const trafficMovedStep = 'verify-dns';
+
+export const buildReport = (
+  execution: Execution,
+  plan: Plan,
+  records: StepRecord[],
+  status: FailoverReport['status'],
+  endedAt: Date,
+  reason?: string,
+): FailoverReport => {
+  const started = Date.parse(execution.startedAt);
+  const moved = records.find((r) => r.step === trafficMovedStep && r.outcome === 'succeeded');
+  return {
+    executionId: execution.id,
+    planName: plan.name,
+    status,
+    ...(reason ? { reason } : {}),
+    startedAt: execution.startedAt,
+    endedAt: endedAt.toISOString(),
+    ...(moved ? { recoveryTimeMs: Date.parse(moved.endedAt) - started } : {}),
+    steps: records.map((r) => ({
+      name: r.step, attempt: r.attempt, startedAt: r.startedAt, endedAt: r.endedAt,
+      durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt), outcome: r.outcome, summary: r.summary, detail: r.detail,
+    })),
+    sideEffects: records.flatMap((r) => r.sideEffects),
+  };
+};
+
+const notify = async (deps: AwsDeps, report: FailoverReport) => {
+  const lines = [
+    `Failover of ${report.planName}: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`,
+    `Execution: ${report.executionId}`,
+    ...(report.recoveryTimeMs !== undefined ? [`Recovery time: ${(report.recoveryTimeMs / 1000).toFixed(1)} s`] : []),
+    '',
+    'Steps:',
+    ...report.steps.map((s) => `  ${s.outcome === 'succeeded' ? 'ok  ' : s.outcome === 'failed' ? 'FAIL' : 'skip'} ${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''} ${s.durationMs} ms: ${s.summary}`),
+    '',
+    report.sideEffects.length ? 'Changes made:' : 'Nothing was changed.',
+    ...report.sideEffects.map((e) => `  - ${e.target}: ${e.action}`),
+  ];
+  await deps.notifier.notify({
+    subject: `[failover] ${report.planName}: ${report.status}`,
+    message: lines.join('\n'),
+    attributes: { plan: report.planName, execution: report.executionId, status: report.status },
+  });
+};
+
+export const reportSuccess = async (deps: AwsDeps, execution: Execution, plan: Plan): Promise<FailoverReport> => {
+  const report = buildReport(execution, plan, await deps.journal.listSteps(execution.id), 'SUCCEEDED', deps.clock.now());
+  await deps.journal.putReport(report);
+  await notify(deps, report);
+  return report;
+};
+
+export interface WorkflowError {
+  Error: string;
+  Cause?: string;
+}
+
+/** Step Functions wraps a Lambda's error as JSON in `Cause`; the local runner passes the message. */
+export const describeError = (error: WorkflowError): string => {
+  try {
+    const cause = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
+    if (cause.errorMessage) return `${error.Error}: ${cause.errorMessage}`;
+  } catch {
+    // not JSON: already the message
+  }
+  return `${error.Error}: ${error.Cause ?? 'no cause given'}`;
+};
+
+/**
+ * HALTED: stopped before changing anything (not ready, rejected, alarm cleared).
+ * FAILED: stopped after a change: an operator must look (the report lists every change made).
+ */
+export const halt = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport> => {
+  const records = await deps.journal.listSteps(execution.id);
+  const changed = records.some((r) => r.sideEffects.length > 0);
+  const reason = describeError(error);
+  const report = buildReport(execution, plan, records, changed ? 'FAILED' : 'HALTED', deps.clock.now(), reason);
+  await deps.journal.putReport(report);
+  await notify(deps, report);
+  return report;
+};

@@ -1,0 +1,38 @@
+// What steps are given. Each worker function gets only the ports it talks to.
+import type { Plan, Side } from '../plan/schema.js';
+import type { AlarmPort } from '../ports/alarms.js';
+import type { ApprovalPort } from '../ports/approvals.js';
+import type { ClockPort } from '../ports/clock.js';
+import type { DnsPort } from '../ports/dns.js';
+import type { JournalPort } from '../ports/journal.js';
+import type { KubePort } from '../ports/kube.js';
+import type { NotifierPort } from '../ports/notifier.js';
+
+export type ProgressEvent =
+  | { kind: 'step-started'; step: string; attempt: number }
+  | { kind: 'step-progress'; step: string; message: string }
+  | { kind: 'step-finished'; step: string; attempt: number; outcome: 'succeeded' | 'failed'; summary: string; detail: unknown; durationMs: number };
+
+export interface CommonDeps {
+  journal: JournalPort;
+  clock: ClockPort;
+  /** Where step progress goes: the drill prints it, Lambdas log it. */
+  progress: (event: ProgressEvent) => void;
+}
+
+export interface KubeDeps extends CommonDeps {
+  kubeFor(plan: Plan, side: Side): Promise<KubePort>;
+}
+
+export interface AwsDeps extends CommonDeps {
+  dns: DnsPort;
+  alarms: AlarmPort;
+  notifier: NotifierPort;
+  approvals: ApprovalPort;
+}
+
+/** What the workflow passes to every step. */
+export interface Execution {
+  id: string;
+  startedAt: string;
+}

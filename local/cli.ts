@@ -1,0 +1,79 @@
+// `failover`: the command line. A thin shell: commands are data, output goes through Io.
+import { parseArgs } from 'node:util';
+import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import { drill } from './drill.js';
+import { exitCodes, processIo, type Io } from './io.js';
+
+const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
+const defaultScenario = 'examples/scenarios/healthy.yaml';
+
+interface Command {
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[], io: Io): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  drill: {
+    usage: 'failover drill [--plan F] [--scenario F] [--auto-approve | --auto-reject] [--report F]',
+    options: { plan: { type: 'string' }, scenario: { type: 'string' }, 'auto-approve': { type: 'boolean' }, 'auto-reject': { type: 'boolean' }, report: { type: 'string' } },
+    run: async (v, _p, io) => {
+      if (v['auto-approve'] && v['auto-reject']) {
+        io.err('--auto-approve and --auto-reject exclude each other: pass one of them');
+        return exitCodes.badInput;
+      }
+      const gate = v['auto-approve'] ? 'approve' : v['auto-reject'] ? 'reject' : undefined;
+      const result = await drill(
+        {
+          planFile: (v['plan'] as string | undefined) ?? defaultPlan,
+          scenarioFile: (v['scenario'] as string | undefined) ?? defaultScenario,
+          ...(gate ? { gate } : {}),
+          ...(v['report'] ? { reportFile: v['report'] as string } : {}),
+        },
+        io,
+      );
+      return result.exitCode;
+    },
+  },
+  validate: {
+    usage: 'failover validate PLAN [PLAN ...]',
+    options: {},
+    run: async (_v, files, io) => {
+      if (files.length === 0) {
+        io.err('usage: failover validate PLAN [PLAN ...]');
+        return exitCodes.badInput;
+      }
+      let ok = true;
+      for (const file of files) {
+        try {
+          const plan = await loadPlan(file);
+          io.out(`${file}: valid plan "${plan.name}" (engine ${plan.engine.type}, ${plan.dns.records.length} DNS record(s), gate ${plan.gate.approval})`);
+        } catch (err) {
+          if (!(err instanceof PlanError)) throw err;
+          ok = false;
+          for (const problem of err.problems) io.err(problem);
+        }
+      }
+      return ok ? 0 : exitCodes.badInput;
+    },
+  },
+};
+
+const usage = () => ['usage:', ...Object.values(commands).map((c) => `  ${c.usage}`)].join('\n');
+
+export const main = async (argv: string[], io: Io): Promise<number> => {
+  const [name, ...rest] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    io.err(name ? `unknown command "${name}"\n${usage()}` : usage());
+    return exitCodes.badInput;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (err) {
+    io.err(`${(err as Error).message}\nusage: ${command.usage}`);
+    return exitCodes.badInput;
+  }
+  return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, io);
+};

@@ -1,0 +1,122 @@
+// `failover drill`: a whole failover, on the workflow file that AWS runs, against simulated
+// clusters. Prints each step as it happens and ends with the outcome and the recovery time.
+import { writeFile } from 'node:fs/promises';
+import type { CheckResult } from '../lambdas/engines/engine.js';
+import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
+import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import type { FailoverReport } from '../lambdas/ports/journal.js';
+import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
+import { loadScenario } from '../sim/scenario.js';
+import { startSimulation, type Simulation } from '../sim/simulation.js';
+import { autoApprovals, drillEnvironment, type GateAnswer } from './drill-deps.js';
+import { exitCodes, type Io } from './io.js';
+import { runWorkflow } from './run-workflow.js';
+
+export interface DrillOptions {
+  planFile: string;
+  scenarioFile: string;
+  gate?: GateAnswer;
+  reportFile?: string;
+  /** Called with the running simulation (tests inspect the clusters after the run). */
+  onSimulation?: (simulation: Simulation) => void;
+  /** Keep the simulation running after the drill (tests stop it themselves). */
+  keepSimulation?: boolean;
+}
+
+const statusExit: Record<FailoverReport['status'], number> = {
+  SUCCEEDED: exitCodes.failedOver,
+  HALTED: exitCodes.haltedSafely,
+  FAILED: exitCodes.failedAfterChange,
+};
+
+export const drill = async (options: DrillOptions, io: Io): Promise<{ exitCode: number; report?: FailoverReport }> => {
+  let plan, scenario;
+  try {
+    plan = await loadPlan(options.planFile);
+    scenario = await loadScenario(options.scenarioFile, plan);
+  } catch (err) {
+    if (err instanceof PlanError || (err as Error).name === 'ScenarioInvalid') {
+      io.err((err as Error).message);
+      return { exitCode: exitCodes.badInput };
+    }
+    throw err;
+  }
+  if (plan.gate.approval !== 'never' && !options.gate) {
+    io.err(`${options.planFile}: gate.approval is "${plan.gate.approval}": a person must decide. Run the drill with --auto-approve or --auto-reject to answer the gate.`);
+    return { exitCode: exitCodes.badInput };
+  }
+
+  const simulation = await startSimulation(plan, scenario);
+  options.onSimulation?.(simulation);
+  try {
+    const alarm = plan.triggers.alarms[0]!.name;
+    io.out(`Failover drill: plan ${plan.name} (${options.planFile}), scenario ${options.scenarioFile}`);
+    if (scenario.description) io.out(`  ${scenario.description.trim().split('\n')[0]}`);
+    io.out(`  upstream   ${plan.engine.upstream.namespace}/${plan.engine.upstream.rabbitmqCluster} on simulated Kubernetes API ${simulation.urlOf('upstream')}`);
+    io.out(`  downstream ${plan.engine.downstream.namespace}/${plan.engine.downstream.rabbitmqCluster} on simulated Kubernetes API ${simulation.urlOf('downstream')}`);
+    io.out(`  alarm ${alarm} -> ALARM; settle time ${plan.thresholds.settleSeconds} s (shortened to 0 s in a drill); gate: ${plan.gate.approval}${options.gate ? ` (answered by --auto-${options.gate})` : ''}`);
+    io.out('');
+
+    const env = drillEnvironment({
+      plan,
+      simulation,
+      alarmState: scenario.alarm.state,
+      dnsSyncMs: scenario.latency.dnsSyncMs,
+      approvals: autoApprovals(options.gate ?? 'approve'),
+      progress: printProgress(io),
+    });
+    const run = await runWorkflow({
+      plan,
+      trigger: drillAlarmEvent(alarm, new Date()),
+      workers: env.workers,
+      journal: env.journal,
+      settleMs: 0,
+      retryIntervalMs: 200,
+    });
+    printSummary(io, run.report);
+    for (const n of env.notifications) io.out(`  notification sent: ${n.subject}`);
+    if (options.reportFile) {
+      await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
+      io.out(`  report written to ${options.reportFile}`);
+    }
+    return { exitCode: statusExit[run.report.status], report: run.report };
+  } finally {
+    if (!options.keepSimulation) await simulation.stop();
+  }
+};
+
+const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n} ms`);
+
+const printProgress = (io: Io) => (event: ProgressEvent) => {
+  if (event.kind === 'step-started') {
+    io.out(`> ${event.step}${event.attempt > 1 ? ` (attempt ${event.attempt}, after a retry)` : ''}`);
+  } else if (event.kind === 'step-progress') {
+    io.out(`    ... ${event.message}`);
+  } else {
+    io.out(`  ${event.outcome === 'succeeded' ? 'ok  ' : 'FAIL'} ${event.step} (${ms(event.durationMs)}): ${event.summary}`);
+    const checks = checksIn(event.detail);
+    for (const c of checks) io.out(`       ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
+  }
+};
+
+const checksIn = (detail: unknown): CheckResult[] => {
+  const d = detail as { checks?: CheckResult[]; evidence?: { checks?: CheckResult[] } } | undefined;
+  return d?.checks ?? d?.evidence?.checks ?? [];
+};
+
+const printSummary = (io: Io, report: FailoverReport) => {
+  io.out('');
+  io.out(`Outcome: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`);
+  if (report.recoveryTimeMs !== undefined) {
+    io.out(`Recovery time: ${ms(report.recoveryTimeMs)} from the workflow's start to DNS verified, by step:`);
+  } else {
+    io.out('Traffic did not move. Time by step:');
+  }
+  const firstStart = report.steps[0] ? Date.parse(report.steps[0].startedAt) - Date.parse(report.startedAt) : 0;
+  io.out(`  ${'settle wait'.padEnd(24)} ${ms(firstStart)}`);
+  for (const s of report.steps) {
+    io.out(`  ${`${s.name}${s.attempt > 1 ? ` #${s.attempt}` : ''}`.padEnd(24)} ${ms(s.durationMs).padStart(9)}  ${s.outcome}`);
+  }
+  io.out(report.sideEffects.length ? 'Changes made:' : 'Nothing was changed.');
+  for (const e of report.sideEffects) io.out(`  - ${e.target}: ${e.action}`);
+};

@@ -1,0 +1,121 @@
+// A scenario: the initial state of both sites, latencies and faults for one drill or test.
+// The common fields are defined here; `clusters:` belongs to the engine model
+// (sim/models/<engine>.ts). Format reference: examples/scenarios/README.md.
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { formatIssues } from '../lambdas/plan/load-plan.js';
+import type { Plan } from '../lambdas/plan/schema.js';
+import { engineModels, type ScenarioClusters } from './models/engine-models.js';
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioInvalid';
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(problems.join('\n'));
+  }
+}
+
+const side = z.enum(['upstream', 'downstream']);
+const times = z.number().int().positive().default(1);
+
+const execFaultSchema = z.strictObject({
+  target: z.literal('exec'),
+  site: side,
+  /** Matches an exec when any argv element equals it. */
+  command: z.string().min(1),
+  pod: z.string().min(1).optional(),
+  times,
+  exitCode: z.number().int().min(1).max(255).default(70),
+  stderr: z.string().optional(),
+  /** The command never finishes: the client's exec timeout must fire. */
+  hang: z.boolean().default(false),
+  /** The command takes effect, then the exec still fails (a crash after acting). */
+  afterEffect: z.boolean().default(false),
+});
+
+const STATUS_EXPECTED = 'expected an HTTP error status (400-599) or "timeout"';
+
+const apiFaultSchema = z.strictObject({
+  target: z.literal('api'),
+  site: side,
+  /** LIST is a GET on a collection; omitted: any method. */
+  method: z.enum(['GET', 'LIST', 'POST', 'PATCH', 'DELETE']).optional(),
+  /** Plural, e.g. `rabbitmqclusters`, `pods`; omitted: any resource. */
+  resource: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  times,
+  /** An HTTP status to answer with, or `timeout`: hold the request and never answer. */
+  status: z.union([z.number().int().min(400, STATUS_EXPECTED).max(599, STATUS_EXPECTED), z.literal('timeout')], { error: STATUS_EXPECTED }),
+  afterEffect: z.boolean().default(false),
+});
+
+const faultSchema = z.discriminatedUnion('target', [execFaultSchema, apiFaultSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown fault target; expected one of: exec, api' : undefined),
+});
+
+const commonFields = {
+  description: z.string().optional(),
+  /** The alarm state the workflow reads back after the settle time. */
+  alarm: z.strictObject({ state: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']).default('ALARM') }).prefault({}),
+  latency: z
+    .strictObject({
+      apiMs: z.number().min(0).default(2),
+      execMs: z.number().min(0).default(15),
+      restartSecondsPerPod: z.number().min(0).default(0.3),
+      dnsSyncMs: z.number().min(0).default(100),
+    })
+    .prefault({}),
+  faults: z.array(faultSchema).default([]),
+};
+
+const commonScenarioSchema = z.strictObject(commonFields);
+
+export type Scenario = z.infer<typeof commonScenarioSchema> & { clusters: ScenarioClusters };
+export type Fault = Scenario['faults'][number];
+export type ExecFault = Extract<Fault, { target: 'exec' }>;
+export type ApiFault = Extract<Fault, { target: 'api' }>;
+
+/**
+ * Validates an already-parsed scenario document. The plan selects the engine's `clusters:`
+ * schema and lets names be checked against it (pods); without one, rabbitmq-standby is assumed.
+ */
+export const parseScenario = (document: unknown, file = 'scenario', plan?: Plan): Scenario => {
+  const model = engineModels[plan?.engine.type ?? 'rabbitmq-standby'];
+  const schema = commonScenarioSchema.extend({ clusters: model.clustersSchema.prefault({}) }).superRefine((scenario, ctx) => {
+    if (plan === undefined) return;
+    for (const problem of model.planProblems(plan, scenario.clusters)) ctx.addIssue({ code: 'custom', path: ['clusters', ...problem.path], message: problem.message });
+  });
+  const result = schema.safeParse(document ?? {}, { reportInput: true });
+  if (!result.success) {
+    // formatIssues points at the plan reference for unknown fields; scenarios have their own.
+    throw new ScenarioError(
+      file,
+      formatIssues(file, result.error.issues).map((line) => line.replace('the plan reference in README.md', 'the scenario reference in examples/scenarios/README.md')),
+    );
+  }
+  return result.data;
+};
+
+export const parseScenarioYaml = (text: string, file: string, plan?: Plan): Scenario => {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: not valid YAML: ${e.message.split('\n')[0]}`),
+    );
+  }
+  return parseScenario(doc.toJS(), file, plan);
+};
+
+export const loadScenario = async (file: string, plan?: Plan): Promise<Scenario> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(file, [`${file}: cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass the path of a scenario YAML file`]);
+  }
+  return parseScenarioYaml(text, file, plan);
+};

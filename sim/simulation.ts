@@ -1,0 +1,67 @@
+// The simulated environment for drills and tests: one Kubernetes API server per site,
+// serving the engine model the plan names, shaped by a scenario.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigForServer } from '../lambdas/adapters/kube/kube-config.js';
+import type { Plan, Side } from '../lambdas/plan/schema.js';
+import { FaultInjector } from './faults.js';
+import { startKubeApiServer, type KubeApiServer, type SimLogEntry } from './kube-api-server.js';
+import { engineModels, type EngineSnapshot } from './models/engine-models.js';
+import { ResourceStore } from './resource-store.js';
+import type { Scenario } from './scenario.js';
+
+export type { SimLogEntry } from './kube-api-server.js';
+
+/** A plain snapshot: the engine model's view of both sites, and every write and exec in order. */
+export type SimState = EngineSnapshot & { log: SimLogEntry[] };
+
+export interface Simulation {
+  /** A KubeConfig for that site's API server, for the real client (and so for createClientNodeKube). */
+  kubeConfigFor(side: Side): KubeConfig;
+  urlOf(side: Side): string;
+  state(): SimState;
+  /** Lose (or restore) a site mid-run: unreachable drops open connections and refuses new ones. */
+  setReachable(side: Side, reachable: boolean): void;
+  stop(): Promise<void>;
+}
+
+const SIDES: readonly Side[] = ['upstream', 'downstream'];
+
+export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<Simulation> => {
+  const stores: Record<Side, ResourceStore> = { upstream: new ResourceStore(), downstream: new ResourceStore() };
+  const model = engineModels[plan.engine.type].create({ plan, clusters: scenario.clusters, latency: scenario.latency, stores });
+  const faults = new FaultInjector(scenario.faults);
+  const log: SimLogEntry[] = [];
+  const servers: Partial<Record<Side, KubeApiServer>> = {};
+  try {
+    for (const side of SIDES) {
+      servers[side] = await startKubeApiServer({
+        site: side,
+        store: stores[side],
+        model,
+        faults,
+        latency: scenario.latency,
+        log: (entry) => log.push(entry),
+      });
+    }
+  } catch (err) {
+    model.stop();
+    await Promise.all(Object.values(servers).map((s) => s.close()));
+    throw err;
+  }
+  const serverOf = (side: Side): KubeApiServer => servers[side] as KubeApiServer;
+
+  return {
+    // Plain HTTP on loopback: client-node only allows http:// with skipTLSVerify set.
+    kubeConfigFor: (side) => kubeConfigForServer({ name: `sim-${side}`, server: serverOf(side).url, token: 'simulated', skipTLSVerify: true }),
+    urlOf: (side) => serverOf(side).url,
+    state: () => ({ ...model.snapshot(), log: log.map((entry) => ({ ...entry })) }),
+    setReachable(side, reachable) {
+      model.setReachable(side, reachable);
+      if (!reachable) serverOf(side).dropConnections();
+    },
+    stop: async () => {
+      model.stop();
+      await Promise.all(SIDES.map((side) => serverOf(side).close()));
+    },
+  };
+};

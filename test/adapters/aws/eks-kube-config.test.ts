@@ -1,0 +1,185 @@
+import { createHash, createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createEksKubeConfigProvider, eksBearerToken } from '../../../lambdas/adapters/eks-kube-config.js';
+import { BadInputError, TransientError } from '../../../lambdas/errors.js';
+
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars',
+};
+const signingDate = new Date('2025-03-04T05:06:07Z');
+
+const decode = (token: string) => new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
+
+// The SigV4 query-string signature, computed from the spec with node:crypto, independently of
+// @smithy/signature-v4, over the request the cluster's authenticator forwards to STS.
+function expectedSignature(url: URL, clusterName: string): string {
+  const params = [...url.searchParams].filter(([key]) => key !== 'X-Amz-Signature');
+  const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const canonicalQuery = params
+    .map(([k, v]) => [encode(k), encode(v)] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const canonicalRequest = [
+    'GET',
+    '/',
+    canonicalQuery,
+    `host:${url.host}\nx-k8s-aws-id:${clusterName}\n`,
+    'host;x-k8s-aws-id',
+    createHash('sha256').update('').digest('hex'),
+  ].join('\n');
+  const amzDate = url.searchParams.get('X-Amz-Date')!;
+  const [, day, region, service] = url.searchParams.get('X-Amz-Credential')!.split('/') as [string, string, string, string];
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    `${day}/${region}/${service}/aws4_request`,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service), 'aws4_request');
+  return createHmac('sha256', signingKey).update(stringToSign).digest('hex');
+}
+
+describe('eksBearerToken', () => {
+  it('is a base64url presigned STS GetCallerIdentity URL bound to the cluster', async () => {
+    const token = await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate });
+
+    expect(token.startsWith('k8s-aws-v1.')).toBe(true);
+    expect(token).not.toMatch(/[=+/]/);
+    const url = decode(token);
+    expect(url.protocol).toBe('https:');
+    expect(url.host).toBe('sts.eu-west-1.amazonaws.com');
+    expect(url.pathname).toBe('/');
+    const q = url.searchParams;
+    expect(q.get('Action')).toBe('GetCallerIdentity');
+    expect(q.get('Version')).toBe('2011-06-15');
+    expect(q.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
+    expect(q.get('X-Amz-Expires')).toBe('60');
+    expect(q.get('X-Amz-Date')).toBe('20250304T050607Z');
+    expect(q.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20250304/eu-west-1/sts/aws4_request');
+    expect(q.get('X-Amz-SignedHeaders')).toBe('host;x-k8s-aws-id');
+    expect(q.get('X-Amz-Security-Token')).toBe(credentials.sessionToken);
+    expect(q.get('X-Amz-Signature')).toBe(expectedSignature(url, 'orders-eu'));
+  });
+
+  it('signs a different signature for another cluster with the same credentials and time', async () => {
+    const one = decode(await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate }));
+    const other = decode(await eksBearerToken({ clusterName: 'orders-us', region: 'eu-west-1', credentials, signingDate }));
+
+    expect(other.searchParams.get('X-Amz-Signature')).not.toBe(one.searchParams.get('X-Amz-Signature'));
+    expect(other.searchParams.get('X-Amz-Signature')).toBe(expectedSignature(other, 'orders-us'));
+  });
+
+  it('has no padding whatever the URL length', async () => {
+    for (const clusterName of ['a', 'ab', 'abc']) {
+      const token = await eksBearerToken({ clusterName, region: 'us-east-1', credentials: async () => credentials, signingDate });
+      expect(token).not.toContain('=');
+    }
+  });
+});
+
+describe('createEksKubeConfigProvider', () => {
+  const cluster = { name: 'orders-eu', region: 'eu-west-1' };
+  const described = {
+    cluster: {
+      name: 'orders-eu',
+      status: 'ACTIVE' as const,
+      endpoint: 'https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com',
+      certificateAuthority: { data: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==' },
+    },
+  };
+  const eksMock = mockClient(EKSClient);
+  afterEach(() => {
+    eksMock.reset();
+  });
+
+  function provider(start = signingDate) {
+    let now = start;
+    const kube = createEksKubeConfigProvider({ credentials: async () => credentials, now: () => now });
+    return { kube, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+  }
+
+  it('builds a kubeconfig from DescribeCluster and a token for that cluster', async () => {
+    eksMock.on(DescribeClusterCommand).resolves(described);
+    const { kube } = provider();
+
+    const kubeConfig = await kube.kubeConfigFor(cluster);
+
+    expect(eksMock.commandCalls(DescribeClusterCommand).map((call) => call.args[0].input)).toEqual([{ name: 'orders-eu' }]);
+    // The request went to the cluster's own region.
+    await expect(eksMock.commandCalls(DescribeClusterCommand)[0]!.thisValue.config.region()).resolves.toBe('eu-west-1');
+    expect(kubeConfig.getCurrentCluster()).toMatchObject({
+      name: 'orders-eu',
+      server: 'https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com',
+      caData: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==',
+      skipTLSVerify: false,
+    });
+    const token = kubeConfig.getCurrentUser()?.token ?? '';
+    expect(token).toBe(await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate }));
+    expect(kubeConfig.getContexts()).toHaveLength(1);
+  });
+
+  it('describes a cluster once per container and renews the token before it is 10 minutes old', async () => {
+    eksMock.on(DescribeClusterCommand).resolves(described);
+    const { kube, advance } = provider();
+
+    const first = await kube.kubeConfigFor(cluster);
+    advance(9 * 60 * 1000 + 59 * 1000);
+    const second = await kube.kubeConfigFor(cluster);
+    advance(1000);
+    const third = await kube.kubeConfigFor(cluster);
+
+    expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(1);
+    expect(second.getCurrentUser()?.token).toBe(first.getCurrentUser()?.token);
+    expect(third.getCurrentUser()?.token).not.toBe(first.getCurrentUser()?.token);
+    expect(decode(third.getCurrentUser()?.token ?? '').searchParams.get('X-Amz-Date')).toBe('20250304T051607Z');
+    expect(third.getCurrentCluster()?.server).toBe(described.cluster.endpoint);
+  });
+
+  it('shares one DescribeCluster between parallel callers', async () => {
+    eksMock.on(DescribeClusterCommand).resolves(described);
+    const { kube } = provider();
+
+    await Promise.all([kube.kubeConfigFor(cluster), kube.kubeConfigFor(cluster), kube.kubeConfigFor(cluster)]);
+
+    expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(1);
+  });
+
+  it('asks EKS again after a cluster without an endpoint yet', async () => {
+    eksMock
+      .on(DescribeClusterCommand)
+      .resolvesOnce({ cluster: { name: 'orders-eu', status: 'CREATING' } })
+      .resolves(described);
+    const { kube } = provider();
+
+    await expect(kube.kubeConfigFor(cluster)).rejects.toThrow(TransientError);
+    await expect(kube.kubeConfigFor(cluster)).resolves.toBeDefined();
+    expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(2);
+  });
+
+  it('names a cluster that does not exist as bad input', async () => {
+    eksMock.on(DescribeClusterCommand).rejects(Object.assign(new Error('No cluster found for name: orders-eu.'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } }));
+    const { kube } = provider();
+
+    const result = kube.kubeConfigFor(cluster);
+
+    await expect(result).rejects.toThrow(BadInputError);
+    await expect(result).rejects.toThrow(/DescribeCluster orders-eu in eu-west-1: no such cluster/);
+  });
+
+  it('refuses a ready EKS client for another region than the cluster', async () => {
+    const kube = createEksKubeConfigProvider({ eksClient: new EKSClient({ region: 'us-east-1' }), credentials: async () => credentials });
+
+    await expect(kube.kubeConfigFor(cluster)).rejects.toThrow(/EKS client is for us-east-1, but the cluster is in eu-west-1/);
+    expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(0);
+  });
+
+  it('refuses both an EKS client and a client config', () => {
+    expect(() => createEksKubeConfigProvider({ eksClient: new EKSClient({}), eksClientConfig: {} })).toThrow(/either eksClient or eksClientConfig/);
+  });
+});

@@ -1,0 +1,245 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createRoute53Dns } from '../../../lambdas/adapters/route53-dns.js';
+import { DnsChangeFailedError, TransientError } from '../../../lambdas/errors.js';
+import type { DnsRecordRef } from '../../../lambdas/ports/dns.js';
+import { startScriptedEndpoint, type ScriptedEndpoint } from './scripted-endpoint.js';
+
+const ref: DnsRecordRef = { hostedZoneId: 'Z0123456789ABC', name: 'orders.example.com', type: 'CNAME' };
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+
+function mockedDns(options: { pollIntervalMs?: number } = {}) {
+  const client = new Route53Client({ region: 'us-east-1', credentials });
+  const route53 = mockClient(client);
+  const sleeps: number[] = [];
+  const dns = createRoute53Dns({ client, sleep: async (ms) => void sleeps.push(ms), ...options });
+  return { dns, route53, sleeps };
+}
+
+describe('createRoute53Dns', () => {
+  it('refuses both a client and a client config', () => {
+    expect(() => createRoute53Dns({ client: new Route53Client({}), clientConfig: {} })).toThrow(/either client or clientConfig/);
+  });
+
+  it('upserts one record with the comment and returns the change id', async () => {
+    const { dns, route53 } = mockedDns();
+    route53.on(ChangeResourceRecordSetsCommand).resolves({
+      ChangeInfo: { Id: '/change/C2682N5HXP0BZ4', Status: 'PENDING', SubmittedAt: new Date() },
+    });
+
+    const changeId = await dns.upsertRecord(ref, { values: ['orders.eu-west-1.example.net'], ttl: 60 }, 'failover orders exec-1');
+
+    expect(changeId).toBe('/change/C2682N5HXP0BZ4');
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        HostedZoneId: 'Z0123456789ABC',
+        ChangeBatch: {
+          Comment: 'failover orders exec-1',
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                Name: 'orders.example.com',
+                Type: 'CNAME',
+                TTL: 60,
+                ResourceRecords: [{ Value: 'orders.eu-west-1.example.net' }],
+              },
+            },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('reads a record by listing from its name and type', async () => {
+    const { dns, route53 } = mockedDns();
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [{ Name: 'orders.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'orders.us-east-1.example.net' }] }],
+      IsTruncated: true,
+      MaxItems: 1,
+    });
+
+    await expect(dns.getRecord(ref)).resolves.toEqual({ values: ['orders.us-east-1.example.net'], ttl: 300 });
+    expect(route53.commandCalls(ListResourceRecordSetsCommand)[0]?.args[0].input).toEqual({
+      HostedZoneId: 'Z0123456789ABC',
+      StartRecordName: 'orders.example.com',
+      StartRecordType: 'CNAME',
+      MaxItems: 1,
+    });
+  });
+
+  it('matches names the way Route 53 returns them: trailing dot, lower case, octal escapes', async () => {
+    const { dns, route53 } = mockedDns();
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [{ Name: '\\052.orders.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }, { Value: '192.0.2.11' }] }],
+    });
+
+    await expect(dns.getRecord({ hostedZoneId: 'Z0123456789ABC', name: '*.Orders.Example.com.', type: 'A' })).resolves.toEqual({
+      values: ['192.0.2.10', '192.0.2.11'],
+      ttl: 60,
+    });
+  });
+
+  it('reports an absent record when the listing starts at another name or type', async () => {
+    const { dns, route53 } = mockedDns();
+    route53
+      .on(ListResourceRecordSetsCommand)
+      .resolvesOnce({ ResourceRecordSets: [{ Name: 'payments.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'x' }] }] })
+      .resolvesOnce({ ResourceRecordSets: [{ Name: 'orders.example.com.', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"v"' }] }] })
+      .resolvesOnce({ ResourceRecordSets: [] });
+
+    await expect(dns.getRecord(ref)).resolves.toBeUndefined();
+    await expect(dns.getRecord(ref)).resolves.toBeUndefined();
+    await expect(dns.getRecord(ref)).resolves.toBeUndefined();
+  });
+
+  it('shows an alias record by its target name', async () => {
+    const { dns, route53 } = mockedDns();
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [
+        {
+          Name: 'orders.example.com.',
+          Type: 'A',
+          AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'orders-1234.us-east-1.elb.amazonaws.com.', EvaluateTargetHealth: false },
+        },
+      ],
+    });
+
+    await expect(dns.getRecord({ ...ref, type: 'A' })).resolves.toEqual({ values: ['orders-1234.us-east-1.elb.amazonaws.com.'], ttl: 0 });
+  });
+
+  it('polls GetChange with growing waits until INSYNC', async () => {
+    const { dns, route53, sleeps } = mockedDns({ pollIntervalMs: 500 });
+    route53
+      .on(GetChangeCommand)
+      .resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } })
+      .resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } })
+      .resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date() } });
+
+    await dns.waitForChange('/change/C1', 60_000);
+
+    expect(route53.commandCalls(GetChangeCommand).map((call) => call.args[0].input)).toEqual([
+      { Id: '/change/C1' },
+      { Id: '/change/C1' },
+      { Id: '/change/C1' },
+    ]);
+    expect(sleeps).toEqual([500, 1_000]);
+  });
+
+  it('gives up with a TransientError naming the change when it is not INSYNC in time', async () => {
+    const { dns, route53, sleeps } = mockedDns({ pollIntervalMs: 1_000 });
+    route53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C2', Status: 'PENDING', SubmittedAt: new Date() } });
+
+    const wait = dns.waitForChange('/change/C2', 30_000);
+
+    await expect(wait).rejects.toThrow(TransientError);
+    await expect(wait).rejects.toThrow(/\/change\/C2 is not INSYNC after 30000 ms \(status PENDING\)/);
+    // Doubling from 1 s, capped at 10 s, and never past the deadline; one last look at it.
+    expect(sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 5_000]);
+    expect(route53.commandCalls(GetChangeCommand)).toHaveLength(7);
+  });
+});
+
+// Through a real Route53Client against a local endpoint: the SDK's own retry strategy and
+// error parser run, and the assertions are on the HTTP requests Route 53 would receive.
+describe('createRoute53Dns against the Route 53 wire protocol', () => {
+  let endpoint: ScriptedEndpoint;
+  const xmlns = 'https://route53.amazonaws.com/doc/2013-04-01/';
+  const changeAccepted = {
+    status: 200,
+    body: `<?xml version="1.0"?><ChangeResourceRecordSetsResponse xmlns="${xmlns}"><ChangeInfo><Id>/change/C3</Id><Status>PENDING</Status><SubmittedAt>2025-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>`,
+  };
+  const senderError = (code: string, message: string) => ({
+    status: 400,
+    body: `<?xml version="1.0"?><ErrorResponse xmlns="${xmlns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-1</RequestId></ErrorResponse>`,
+  });
+  const serviceUnavailable = {
+    status: 503,
+    body: `<?xml version="1.0"?><ErrorResponse xmlns="${xmlns}"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service unavailable</Message></Error><RequestId>req-2</RequestId></ErrorResponse>`,
+  };
+
+  const dnsOnEndpoint = () =>
+    createRoute53Dns({ clientConfig: { region: 'us-east-1', endpoint: endpoint.url, credentials } });
+  const upsert = () => dnsOnEndpoint().upsertRecord(ref, { values: ['orders.eu-west-1.example.net'], ttl: 60 }, 'failover');
+
+  beforeAll(async () => {
+    endpoint = await startScriptedEndpoint();
+    // The SDK's backoff is random jitter times a base; no jitter keeps the retries instant.
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+  });
+  afterEach(() => endpoint.script([]));
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await endpoint.close();
+  });
+
+  it('sends the change batch as Route 53 expects it', async () => {
+    endpoint.script([changeAccepted]);
+
+    await expect(upsert()).resolves.toBe('/change/C3');
+
+    expect(endpoint.received).toHaveLength(1);
+    const request = endpoint.received[0]!;
+    expect(request.method).toBe('POST');
+    expect(request.path).toBe('/2013-04-01/hostedzone/Z0123456789ABC/rrset');
+    for (const element of [
+      '<Comment>failover</Comment>',
+      '<Action>UPSERT</Action>',
+      '<Name>orders.example.com</Name>',
+      '<Type>CNAME</Type>',
+      '<TTL>60</TTL>',
+      '<ResourceRecords><ResourceRecord><Value>orders.eu-west-1.example.net</Value></ResourceRecord></ResourceRecords>',
+    ]) {
+      expect(request.body).toContain(element);
+    }
+  });
+
+  it('lets the SDK retry throttling until Route 53 accepts the change', async () => {
+    endpoint.script([senderError('Throttling', 'Rate exceeded'), senderError('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'), changeAccepted]);
+
+    await expect(upsert()).resolves.toBe('/change/C3');
+
+    expect(endpoint.received).toHaveLength(3);
+    expect(new Set(endpoint.received.map((r) => r.body)).size).toBe(1);
+  });
+
+  it('surfaces a 5xx that outlasts the SDK retries as a TransientError', async () => {
+    endpoint.script([serviceUnavailable]);
+
+    const result = upsert();
+
+    await expect(result).rejects.toThrow(TransientError);
+    await expect(result).rejects.toThrow(/ChangeResourceRecordSets orders.example.com CNAME/);
+    expect(endpoint.received).toHaveLength(5);
+  });
+
+  it('turns InvalidChangeBatch into DnsChangeFailedError with Route 53 reasons, without retrying', async () => {
+    endpoint.script([
+      senderError(
+        'InvalidChangeBatch',
+        "[RRSet of type CNAME with DNS name orders.example.com. is not permitted as it conflicts with other records with the same DNS name in zone example.com.]",
+      ),
+    ]);
+
+    const result = upsert();
+
+    await expect(result).rejects.toThrow(DnsChangeFailedError);
+    await expect(result).rejects.toThrow(/InvalidChangeBatch: \[RRSet of type CNAME .* conflicts with other records/);
+    expect(endpoint.received).toHaveLength(1);
+  });
+
+  it('turns NoSuchHostedZone into DnsChangeFailedError', async () => {
+    endpoint.script([{ status: 404, body: senderError('NoSuchHostedZone', 'No hosted zone found with ID: Z0123456789ABC').body }]);
+
+    const result = dnsOnEndpoint().getRecord(ref);
+
+    await expect(result).rejects.toThrow(DnsChangeFailedError);
+    await expect(result).rejects.toThrow(/NoSuchHostedZone: No hosted zone found with ID: Z0123456789ABC/);
+  });
+});
