@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { CheckResult } from '../lambdas/engines/engine.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import type { DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FailoverReport } from '../lambdas/ports/journal.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
 import { loadScenario } from '../sim/scenario.js';
@@ -29,7 +30,14 @@ const statusExit: Record<FailoverReport['status'], number> = {
   FAILED: exitCodes.failedAfterChange,
 };
 
-export const drill = async (options: DrillOptions, io: Io): Promise<{ exitCode: number; report?: FailoverReport }> => {
+export interface DrillResult {
+  exitCode: number;
+  report?: FailoverReport;
+  /** The local zone's records after the run, by `zone/name/type`. */
+  dns?: Map<string, DnsRecordValue>;
+}
+
+export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult> => {
   let plan, scenario;
   try {
     plan = await loadPlan(options.planFile);
@@ -79,7 +87,7 @@ export const drill = async (options: DrillOptions, io: Io): Promise<{ exitCode: 
       await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
       io.out(`  report written to ${options.reportFile}`);
     }
-    return { exitCode: statusExit[run.report.status], report: run.report };
+    return { exitCode: statusExit[run.report.status], report: run.report, dns: env.dns.records() };
   } finally {
     if (!options.keepSimulation) await simulation.stop();
   }
@@ -107,15 +115,17 @@ const checksIn = (detail: unknown): CheckResult[] => {
 const printSummary = (io: Io, report: FailoverReport) => {
   io.out('');
   io.out(`Outcome: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`);
-  if (report.recoveryTimeMs !== undefined) {
-    io.out(`Recovery time: ${ms(report.recoveryTimeMs)} from the workflow's start to DNS verified, by step:`);
-  } else {
-    io.out('Traffic did not move. Time by step:');
-  }
-  const firstStart = report.steps[0] ? Date.parse(report.steps[0].startedAt) - Date.parse(report.startedAt) : 0;
-  io.out(`  ${'settle wait'.padEnd(24)} ${ms(firstStart)}`);
-  for (const s of report.steps) {
-    io.out(`  ${`${s.name}${s.attempt > 1 ? ` #${s.attempt}` : ''}`.padEnd(24)} ${ms(s.durationMs).padStart(9)}  ${s.outcome}`);
+  const started = Date.parse(report.startedAt);
+  const trafficMovedAt = report.recoveryTimeMs === undefined ? Infinity : started + report.recoveryTimeMs;
+  const line = (name: string, durationMs: number, outcome = '') => io.out(`  ${name.padEnd(24)} ${ms(durationMs).padStart(9)}  ${outcome}`);
+  io.out(report.recoveryTimeMs !== undefined ? `Recovery time: ${ms(report.recoveryTimeMs)} from the workflow's start to DNS verified, by step:` : 'Traffic did not move. Time by step:');
+  line('settle wait', report.steps[0] ? Date.parse(report.steps[0].startedAt) - started : 0);
+  const byStep = (s: FailoverReport['steps'][number]) => line(`${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}`, s.durationMs, s.outcome);
+  report.steps.filter((s) => Date.parse(s.endedAt) <= trafficMovedAt).forEach(byStep);
+  const after = report.steps.filter((s) => Date.parse(s.endedAt) > trafficMovedAt);
+  if (after.length > 0) {
+    io.out('After traffic moved (not part of the recovery time):');
+    after.forEach(byStep);
   }
   io.out(report.sideEffects.length ? 'Changes made:' : 'Nothing was changed.');
   for (const e of report.sideEffects) io.out(`  - ${e.target}: ${e.action}`);
