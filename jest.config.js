@@ -1,10 +1,10 @@
 // Native ESM: @kubernetes/client-node and middy ship only ES modules.
-// @swc/jest strips types fast; `npm run typecheck` is the type check.
+// esbuild strips types fast (test/esbuild-transform.cjs); `npm run typecheck` is the type check.
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'es6' } }],
+    '^.+\\.ts$': '<rootDir>/test/esbuild-transform.cjs',
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
