@@ -147,10 +147,10 @@ describe('FailoverOrchestratorStack', () => {
   });
 
   describe('the workers', () => {
-    it.each([
+    it.each<['kubeWorker' | 'awsWorker', number, boolean]>([
       ['kubeWorker', 900, false],
       ['awsWorker', 600, true],
-    ] as const)('%s: Node.js 22+ on arm64, an ESM bundle, %i s timeout, its env', (name, timeout, publishes) => {
+    ])('%s: Node.js 22+ on arm64, an ESM bundle, %i s timeout, its env', (name, timeout, publishes) => {
       const fn = resources[logicalId(orchestrator()[name])]!.Properties;
       expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
       expect(fn.Architectures).toEqual(['arm64']);
