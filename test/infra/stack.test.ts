@@ -250,10 +250,10 @@ describe('FailoverOrchestratorStack', () => {
 
     // An AWS call the code makes but the role lacks fails only in a real failover: derive what each
     // worker calls from the SDK commands its adapters import, and require exactly that.
-    it.each([
+    it.each<['kubeWorker' | 'awsWorker', string]>([
       ['kubeWorker', 'lambdas/functions/kube-worker.ts'],
       ['awsWorker', 'lambdas/functions/aws-worker.ts'],
-    ] as const)('%s is granted exactly the AWS actions its adapters call', (name, entry) => {
+    ])('%s is granted exactly the AWS actions its adapters call', (name, entry) => {
       const granted = unique(statementsOf(orchestrator()[name].role!).flatMap((s) => s.actions)).filter((action) => !action.startsWith('xray:'));
       expect(granted.sort()).toEqual(sdkActionsCalledBy(repoPath(entry)).sort());
     });
