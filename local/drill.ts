@@ -2,6 +2,7 @@
 // clusters. Prints each step as it happens and ends with the outcome and the recovery time.
 import { writeFile } from 'node:fs/promises';
 import type { CheckResult } from '../lambdas/engines/engine.js';
+import { engineFor } from '../lambdas/engines/registry.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
@@ -58,10 +59,11 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
   options.onSimulation?.(simulation);
   try {
     const alarm = plan.triggers.alarms[0]!.name;
+    const sides = engineFor(plan).sides(plan);
     io.out(`Failover drill: plan ${plan.name} (${options.planFile}), scenario ${options.scenarioFile}`);
     if (scenario.description) io.out(`  ${scenario.description.trim().split('\n')[0]}`);
-    io.out(`  upstream   ${plan.engine.upstream.namespace}/${plan.engine.upstream.rabbitmqCluster} on simulated Kubernetes API ${simulation.urlOf('upstream')}`);
-    io.out(`  downstream ${plan.engine.downstream.namespace}/${plan.engine.downstream.rabbitmqCluster} on simulated Kubernetes API ${simulation.urlOf('downstream')}`);
+    io.out(`  upstream   ${sides.upstream} on simulated Kubernetes API ${simulation.urlOf('upstream')}`);
+    io.out(`  downstream ${sides.downstream} on simulated Kubernetes API ${simulation.urlOf('downstream')}`);
     io.out(`  alarm ${alarm} -> ALARM; settle time ${plan.thresholds.settleSeconds} s (shortened to 0 s in a drill); gate: ${plan.gate.approval}${options.gate ? ` (answered by --auto-${options.gate})` : ''}`);
     io.out('');
 

@@ -27,6 +27,21 @@ export interface StepContext {
   progress(message: string): void;
 }
 
+/** One RBAC rule, as in a Kubernetes Role. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** What the orchestrator needs to be allowed to do in one namespace of one side's cluster. */
+export interface KubernetesAccessNeed {
+  side: Side;
+  namespace: string;
+  rules: PolicyRule[];
+}
+
 export interface ActionResult {
   summary: string;
   detail: Record<string, unknown>;
@@ -43,4 +58,11 @@ export interface Engine {
   teardown(ctx: StepContext): Promise<ActionResult>;
   /** In words, what promote and teardown will change: shown to approvers and in dry runs. */
   plannedChanges(plan: Plan): { promote: string; teardown: string };
+  /** How people name each side's system, e.g. `tanzu-rabbitmq/downstream-cluster`. */
+  sides(plan: Plan): Record<Side, string>;
+  /**
+   * Every Kubernetes permission the engine's steps use, and nothing more: the source of the
+   * generated RBAC (`failover rbac`), so a new engine step that needs more fails its test.
+   */
+  kubernetesAccess(plan: Plan): KubernetesAccessNeed[];
 }

@@ -60,8 +60,13 @@ export const planSchema = z.strictObject({
     }),
   gate: z
     .strictObject({
-      /** `always`: a person approves every failover. `never`: fully automatic. */
-      approval: z.enum(['always', 'never']).default('always'),
+      /**
+       * `always`: a person approves every failover of a ready standby. `never`: fully automatic.
+       * `on-risk`: automatic when every readiness check passes; when any fails (e.g. lag beyond
+       * the RPO bound) a person decides, and approving records the accepted risk. A failing
+       * check halts the failover under `always` and `never`.
+       */
+      approval: z.enum(['always', 'never', 'on-risk']).default('always'),
       timeoutMinutes: z.number().int().positive().default(30),
       onTimeout: z.enum(['abort']).default('abort'),
     })

@@ -9,7 +9,8 @@ import { runStep } from './run-step.js';
 import type { Execution, KubeDeps } from './step-deps.js';
 
 export interface ReadinessOutput {
-  ready: true;
+  /** False only under the `on-risk` gate, which then asks a person instead of halting. */
+  ready: boolean;
   checks: CheckResult[];
 }
 
@@ -17,8 +18,11 @@ export const checkReadiness = (deps: KubeDeps, execution: Execution, plan: Plan)
   runStep<ReadinessOutput>(deps, execution, 'readiness', async (tools) => {
     const checks = await engineFor(plan).readiness(stepContext(deps, plan, tools));
     const failed = checks.filter((c) => !c.passed);
-    if (failed.length > 0) {
-      throw new NotReadyError(`downstream not ready: ${failed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`, { checks });
-    }
-    return { summary: `${checks.length}/${checks.length} checks passed`, detail: { checks }, output: { ready: true, checks } };
+    const problems = failed.map((c) => `${c.name}: ${c.summary}`).join('; ');
+    if (failed.length > 0 && plan.gate.approval !== 'on-risk') throw new NotReadyError(`downstream not ready: ${problems}`, { checks });
+    return {
+      summary: failed.length === 0 ? `${checks.length}/${checks.length} checks passed` : `AT RISK, a person must decide: ${problems}`,
+      detail: { checks },
+      output: { ready: failed.length === 0, checks },
+    };
   });

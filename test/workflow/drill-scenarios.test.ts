@@ -150,6 +150,21 @@ describe('crash after acting and the live-switch teardown', () => {
     expect(run.report!.steps.find((s) => s.name === 'teardown')!.summary).toMatch(/temporary until a restart/);
   });
 
+  it.each<[string, number, string]>([
+    ['on-risk', 0, 'SUCCEEDED'],
+    ['never', 3, 'HALTED'],
+  ])('lagging under gate %s: exit %i, %s', async (gate, exitCode, status) => {
+    const planFile = join(dir, `gate-${gate}.yaml`);
+    await writeFile(planFile, (await readFile(plan, 'utf8')).replace('approval: always', `approval: ${gate}`));
+    const run = await runDrill({ planFile, scenarioFile: scenario('lagging') });
+    expect([run.exitCode, run.report?.status]).toEqual([exitCode, status]);
+    expect(run.state.downstream.promoted).toBe(gate === 'on-risk');
+    if (gate === 'on-risk') {
+      const approval = run.report!.steps.find((s) => s.name === 'approval')!;
+      expect(approval.detail).toMatchObject({ decision: 'approved', acceptedRisk: [expect.stringMatching(/^replication-lag: lag 60\d(\.\d)? s .* > RPO bound 60 s$/)] });
+    }
+  });
+
   it('a teardown API failure after the flip ends FAILED (exit 1) with every change listed', async () => {
     const file = join(dir, 'teardown-500.yaml');
     await writeFile(file, 'faults:\n  - { target: api, site: downstream, method: PATCH, resource: rabbitmqclusters, status: 403, times: 5 }\n');

@@ -1,14 +1,18 @@
 // Engine `rabbitmq-standby`: VMware Tanzu RabbitMQ Warm Standby Replication.
+import type { Plan } from '../../plan/schema.js';
 import type { Engine, StepContext } from '../engine.js';
+import { standbyKubernetesAccess } from './access.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import { standbyPromote, standbyVerifyPromotion } from './promote.js';
 import { standbyReadiness } from './readiness.js';
 import { standbyTeardown } from './teardown.js';
 
-const engineOf = (ctx: StepContext): RabbitmqStandbyPlan => {
-  if (ctx.plan.engine.type !== 'rabbitmq-standby') throw new Error(`plan ${ctx.plan.name} is not a rabbitmq-standby plan`);
-  return ctx.plan.engine;
+const standbyPlan = (plan: Plan): RabbitmqStandbyPlan => {
+  if (plan.engine.type !== 'rabbitmq-standby') throw new Error(`plan ${plan.name} is not a rabbitmq-standby plan`);
+  return plan.engine;
 };
+
+const engineOf = (ctx: StepContext): RabbitmqStandbyPlan => standbyPlan(ctx.plan);
 
 export const rabbitmqStandbyEngine: Engine = {
   type: 'rabbitmq-standby',
@@ -16,8 +20,13 @@ export const rabbitmqStandbyEngine: Engine = {
   promote: (ctx) => standbyPromote(ctx, engineOf(ctx)),
   verifyPromotion: (ctx) => standbyVerifyPromotion(ctx, engineOf(ctx)),
   teardown: (ctx) => standbyTeardown(ctx, engineOf(ctx)),
+  sides: (plan) => {
+    const e = standbyPlan(plan);
+    return { upstream: `${e.upstream.namespace}/${e.upstream.rabbitmqCluster}`, downstream: `${e.downstream.namespace}/${e.downstream.rabbitmqCluster}` };
+  },
+  kubernetesAccess: (plan) => standbyKubernetesAccess(standbyPlan(plan)),
   plannedChanges: (plan) => {
-    const e = plan.engine;
+    const e = standbyPlan(plan);
     return {
       promote: `promote ${e.downstream.namespace}/${e.downstream.rabbitmqCluster} (standby) to upstream${e.promotion.startFromScratch ? ' from scratch' : ''}`,
       teardown: `remove the replication links to ${e.upstream.namespace}/${e.upstream.rabbitmqCluster}: delete StandbyReplication ${e.downstream.standbyReplication} and SchemaReplication ${e.downstream.schemaReplication}, then ${
