@@ -42,6 +42,20 @@ export interface KubernetesAccessNeed {
   rules: PolicyRule[];
 }
 
+/** The old upstream after fencing: it must take no client writes once the downstream is promoted. */
+export interface FenceResult {
+  /**
+   * `fenced`: the upstream was reached and verified to refuse client writes.
+   * `unreachable`: it could not be reached, so nothing could be verified; the workflow goes on
+   * only if the plan (or an approver) allows an ungraceful failover.
+   */
+  state: 'fenced' | 'unreachable';
+  summary: string;
+  detail: Record<string, unknown>;
+  /** Commands or changes that lift the fence (failback, or a failover called off). */
+  lift: string[];
+}
+
 export interface ActionResult {
   summary: string;
   detail: Record<string, unknown>;
@@ -51,6 +65,8 @@ export interface Engine {
   readonly type: Plan['engine']['type'];
   /** Every check runs, in parallel; none short-circuits, so the evidence is complete. */
   readiness(ctx: StepContext): Promise<CheckResult[]>;
+  /** Stops the old upstream from taking client writes, and verifies it. Idempotent. */
+  fence(ctx: StepContext): Promise<FenceResult>;
   /** Idempotent: a promoted downstream is recognised and not promoted again. */
   promote(ctx: StepContext): Promise<ActionResult>;
   verifyPromotion(ctx: StepContext): Promise<ActionResult>;

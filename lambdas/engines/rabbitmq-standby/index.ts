@@ -1,6 +1,7 @@
 // Engine `rabbitmq-standby`: VMware Tanzu RabbitMQ Warm Standby Replication.
 import type { Plan } from '../../plan/schema.js';
 import type { Engine, StepContext } from '../engine.js';
+import { fenceRabbitVhosts } from '../rabbitmq/fence.js';
 import { standbyKubernetesAccess } from './access.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import { standbyPromote, standbyVerifyPromotion } from './promote.js';
@@ -17,6 +18,10 @@ const engineOf = (ctx: StepContext): RabbitmqStandbyPlan => standbyPlan(ctx.plan
 export const rabbitmqStandbyEngine: Engine = {
   type: 'rabbitmq-standby',
   readiness: (ctx) => standbyReadiness(ctx, engineOf(ctx)),
+  fence: (ctx) => {
+    const e = engineOf(ctx);
+    return fenceRabbitVhosts(ctx, { kube: ctx.kube('upstream'), namespace: e.upstream.namespace, cluster: e.upstream.rabbitmqCluster, container: e.downstream.container }, e.vhosts);
+  },
   promote: (ctx) => standbyPromote(ctx, engineOf(ctx)),
   verifyPromotion: (ctx) => standbyVerifyPromotion(ctx, engineOf(ctx)),
   teardown: (ctx) => standbyTeardown(ctx, engineOf(ctx)),

@@ -1,0 +1,105 @@
+// Fencing a RabbitMQ cluster that is about to stop being the primary: no client may write to it
+// once the standby is promoted, or messages land on both sides. Per vhost: allow no new
+// connections (`max-connections` 0), close the open ones on every node, and verify both.
+// Shared by the RabbitMQ engines. Outputs as rabbitmqctl 3.10 prints them.
+import { errorMessage } from '../../errors.js';
+import type { FenceResult, StepContext } from '../engine.js';
+import type { KubePort } from '../../ports/kube.js';
+import { serverPods } from '../rabbitmq-standby/resources.js';
+
+export interface RabbitAccess {
+  kube: KubePort;
+  namespace: string;
+  cluster: string;
+  container: string;
+}
+
+const verifyAttempts = 5;
+const verifyPauseMs = 500;
+
+const exec = async (access: RabbitAccess, pod: string, command: string[]) => {
+  const result = await access.kube.exec(access.namespace, pod, command, { container: access.container, timeoutMs: 30_000 });
+  if (result.exitCode !== 0) throw new Error(`\`${command.join(' ')}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+  return result.stdout;
+};
+
+/** `list_vhost_limits` prints a banner, then the limits as one JSON object (or nothing). */
+export const parseVhostLimits = (output: string): Record<string, number> => {
+  const json = output.split('\n').map((l) => l.trim()).find((l) => l.startsWith('{'));
+  return json ? (JSON.parse(json) as Record<string, number>) : {};
+};
+
+/** `list_connections vhost name --formatter json`: a JSON array. */
+export const parseConnections = (output: string): Array<{ vhost: string; name: string }> => {
+  const start = output.indexOf('[');
+  return start < 0 ? [] : (JSON.parse(output.slice(start)) as Array<{ vhost: string; name: string }>);
+};
+
+export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, vhosts: string[]): Promise<FenceResult> => {
+  const target = `${access.namespace}/${access.cluster}`;
+  let pods: string[];
+  try {
+    pods = (await serverPods(access.kube, access.namespace, access.cluster)).filter((p) => p.ready).map((p) => p.name);
+    if (pods.length === 0) throw new Error('no Ready server pod');
+    await exec(access, pods[0]!, ['rabbitmqctl', 'list_vhost_limits', '-p', vhosts[0]!]);
+  } catch (err) {
+    return {
+      state: 'unreachable',
+      summary: `${target} could not be reached (${errorMessage(err)}): clients there cannot be verified to be stopped`,
+      detail: { error: errorMessage(err) },
+      lift: [],
+    };
+  }
+  const first = pods[0]!;
+  const perVhost = [];
+  for (const vhost of vhosts) {
+    const before = parseVhostLimits(await exec(access, first, ['rabbitmqctl', 'list_vhost_limits', '-p', vhost]));
+    // set_vhost_limits replaces the vhost's whole limit map: keep the others as they were.
+    if (before['max-connections'] !== 0) {
+      await exec(access, first, ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify({ ...before, 'max-connections': 0 })]);
+      ctx.sideEffect(`fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`, target);
+    }
+    // Without --global, close_all_connections acts on the node it runs on: run it on every node.
+    const closed = await Promise.all(
+      pods.map(async (pod) => Number(/Closed (\d+) connections/.exec(await exec(access, pod, ['rabbitmqctl', 'close_all_connections', '-p', vhost, `failover ${ctx.plan.name}: this cluster is fenced`]))?.[1] ?? 0)),
+    );
+    const closedCount = closed.reduce((a, b) => a + b, 0);
+    if (closedCount > 0) ctx.sideEffect(`closed ${closedCount} client connections of vhost ${vhost}`, target);
+    const restore = { ...before };
+    delete restore['max-connections'];
+    perVhost.push({
+      vhost,
+      limitsBefore: before,
+      closedConnections: closedCount,
+      lift: Object.keys(restore).length === 0 && before['max-connections'] === undefined
+        ? `rabbitmqctl clear_vhost_limits -p ${vhost}`
+        : `rabbitmqctl set_vhost_limits -p ${vhost} '${JSON.stringify(before)}'`,
+    });
+  }
+  const remaining = await verifyFenced(ctx, access, pods, vhosts);
+  if (remaining.length > 0) {
+    throw new Error(`fence of ${target} not verified: ${remaining.join('; ')}`);
+  }
+  return {
+    state: 'fenced',
+    summary: `${target} fenced: ${perVhost.map((v) => `${v.vhost} max-connections 0, ${v.closedConnections} connections closed`).join('; ')}; verified no client connection remains`,
+    detail: { pods, vhosts: perVhost },
+    lift: perVhost.map((v) => `in any ${access.cluster} pod: ${v.lift}`),
+  };
+};
+
+/** What still lets clients write: a vhost without the limit, or a connection still open. */
+const verifyFenced = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhosts: string[]): Promise<string[]> => {
+  let remaining: string[] = [];
+  for (let attempt = 1; attempt <= verifyAttempts; attempt++) {
+    const limits = await Promise.all(vhosts.map(async (v) => [v, parseVhostLimits(await exec(access, pods[0]!, ['rabbitmqctl', 'list_vhost_limits', '-p', v]))] as const));
+    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await exec(access, p, ['rabbitmqctl', 'list_connections', 'vhost', 'name', '--formatter', 'json']))))).flat();
+    remaining = [
+      ...limits.filter(([, l]) => l['max-connections'] !== 0).map(([v]) => `vhost ${v} still accepts connections`),
+      ...connections.filter((c) => vhosts.includes(c.vhost)).map((c) => `connection ${c.name} still open on ${c.vhost}`),
+    ];
+    if (remaining.length === 0) return [];
+    await ctx.clock.sleep(verifyPauseMs);
+  }
+  return remaining;
+};
