@@ -48,6 +48,16 @@ export class DnsChangeFailedError extends FailoverError {
   override readonly name = 'DnsChangeFailed';
 }
 
+/** The trigger was not admitted: a duplicate event, another failover running, cooldown, already failed over. */
+export class BlockedError extends FailoverError {
+  override readonly name = 'Blocked';
+}
+
+/** The old upstream could not be fenced (unreachable) and the plan does not allow an ungraceful failover. */
+export class FenceUnverifiedError extends FailoverError {
+  override readonly name = 'FenceUnverified';
+}
+
 /** Input that no retry can fix: a malformed plan or event. */
 export class BadInputError extends FailoverError {
   override readonly name = 'BadInput';

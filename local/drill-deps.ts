@@ -2,19 +2,20 @@
 // simulated clusters, a local DNS zone, the scenario's alarm state, and an answer for the gate.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createClientNodeKube } from '../lambdas/adapters/kube/client-node-kube.js';
+import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
 import { createMemoryJournal } from '../lambdas/adapters/memory-journal.js';
 import { createAwsWorker } from '../lambdas/handlers/aws-worker.js';
 import { createKubeWorker } from '../lambdas/handlers/kube-worker.js';
 import type { Plan } from '../lambdas/plan/schema.js';
-import type { AlarmState } from '../lambdas/ports/alarms.js';
 import type { ApprovalDecision, ApprovalPort } from '../lambdas/ports/approvals.js';
 import { systemClock } from '../lambdas/ports/clock.js';
+import type { ExecutionsPort } from '../lambdas/ports/coordination.js';
 import type { JournalPort } from '../lambdas/ports/journal.js';
 import type { Notification } from '../lambdas/ports/notifier.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
-import { createLocalDnsZone, type LocalDnsZone } from '../sim/local-dns-zone.js';
+import type { Scenario } from '../sim/scenario.js';
 import type { Simulation } from '../sim/simulation.js';
-import type { Workers } from './run-workflow.js';
+import { localExecutions, type Workers } from './run-workflow.js';
 
 export type GateAnswer = 'approve' | 'reject';
 
@@ -30,26 +31,42 @@ export const autoApprovals = (answer: GateAnswer, clock = systemClock): Approval
 export interface DrillEnvironment {
   workers: Workers;
   journal: JournalPort;
-  dns: LocalDnsZone;
+  coordination: ReturnType<typeof createMemoryCoordination>;
   notifications: Notification[];
 }
 
-export const drillEnvironment = (options: {
+/** The plan's coordination state as the scenario describes it. */
+const seededCoordination = async (plan: Plan, scenario: Scenario) => {
+  const coordination = createMemoryCoordination();
+  const c = scenario.coordination;
+  const now = Date.now();
+  await coordination.putPlanState(plan.name, {
+    activeSide: c.activeSide,
+    ...(c.cooldownMinutesLeft > 0 ? { cooldownUntil: new Date(now + c.cooldownMinutesLeft * 60_000).toISOString(), lastExecutionId: 'an earlier failover' } : {}),
+    ...(c.needsOperator ? { needsOperator: c.needsOperator } : {}),
+  });
+  if (c.lock) {
+    await coordination.acquireLock(plan.name, { owner: c.lock.owner, acquiredAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() }, new Date(now));
+  }
+  return coordination;
+};
+
+export const drillEnvironment = async (options: {
   plan: Plan;
+  scenario: Scenario;
   simulation: Simulation;
-  alarmState: AlarmState;
-  dnsSyncMs: number;
   approvals: ApprovalPort;
   progress: (event: ProgressEvent) => void;
-}): DrillEnvironment => {
-  const { plan, simulation } = options;
+  /** Shared by concurrent runs (the alarm storm); default: a fresh one seeded from the scenario. */
+  coordination?: DrillEnvironment['coordination'];
+}): Promise<DrillEnvironment> => {
+  const { plan, scenario, simulation } = options;
   const journal = createMemoryJournal();
   const notifications: Notification[] = [];
-  const dns = createLocalDnsZone({
-    hostedZoneId: plan.dns.hostedZoneId,
-    initial: plan.dns.records.map((r) => ({ hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type, values: [r.upstream], ttl: r.ttl })),
-    syncMs: options.dnsSyncMs,
-  });
+  const coordination = options.coordination ?? (await seededCoordination(plan, scenario));
+  // A lock the scenario says is held by a live execution must look live to the takeover check.
+  const runningElsewhere = new Set(scenario.coordination.lock?.running ? [scenario.coordination.lock.owner] : []);
+  const executions: ExecutionsPort = { isRunning: async (id) => runningElsewhere.has(id) || (await localExecutions.isRunning(id)) };
   // Structured logs stay available (POWERTOOLS_LOG_LEVEL=DEBUG) without cluttering the drill's output.
   const logger = new Logger({ serviceName: 'failover-drill', logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT' });
   const common = { journal, clock: systemClock, progress: options.progress };
@@ -60,12 +77,14 @@ export const drillEnvironment = (options: {
   const awsWorker = createAwsWorker(
     {
       ...common,
-      dns,
-      alarms: { getStates: async (names) => new Map(names.filter((n) => plan.triggers.alarms.some((a) => a.name === n)).map((n) => [n, options.alarmState])) },
+      coordination,
+      executions,
+      dns: simulation.dns,
+      alarms: { getStates: async (names) => new Map(names.filter((n) => plan.triggers.alarms.some((a) => a.name === n)).map((n) => [n, scenario.alarm.state])) },
       notifier: { notify: async (n) => void notifications.push(n) },
       approvals: options.approvals,
     },
     logger,
   );
-  return { workers: { KubeWorkerArn: kubeWorker, AwsWorkerArn: awsWorker }, journal, dns, notifications };
+  return { workers: { KubeWorkerArn: kubeWorker, AwsWorkerArn: awsWorker }, journal, coordination, notifications };
 };

@@ -5,6 +5,7 @@ import type { CheckResult } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FailoverReport } from '../lambdas/ports/journal.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
@@ -29,6 +30,7 @@ const statusExit: Record<FailoverReport['status'], number> = {
   SUCCEEDED: exitCodes.failedOver,
   HALTED: exitCodes.haltedSafely,
   FAILED: exitCodes.failedAfterChange,
+  BLOCKED: exitCodes.haltedSafely,
 };
 
 export interface DrillResult {
@@ -36,6 +38,8 @@ export interface DrillResult {
   report?: FailoverReport;
   /** The local zone's records after the run, by `zone/name/type`. */
   dns?: Map<string, DnsRecordValue>;
+  /** The plan's lock after the run: undefined when released. */
+  lock?: Lease;
 }
 
 export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult> => {
@@ -67,11 +71,10 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
     io.out(`  alarm ${alarm} -> ALARM; settle time ${plan.thresholds.settleSeconds} s (shortened to 0 s in a drill); gate: ${plan.gate.approval}${options.gate ? ` (answered by --auto-${options.gate})` : ''}`);
     io.out('');
 
-    const env = drillEnvironment({
+    const env = await drillEnvironment({
       plan,
+      scenario,
       simulation,
-      alarmState: scenario.alarm.state,
-      dnsSyncMs: scenario.latency.dnsSyncMs,
       approvals: autoApprovals(options.gate ?? 'approve'),
       progress: printProgress(io),
     });
@@ -89,7 +92,7 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
       await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
       io.out(`  report written to ${options.reportFile}`);
     }
-    return { exitCode: statusExit[run.report.status], report: run.report, dns: env.dns.records() };
+    return { exitCode: statusExit[run.report.status], report: run.report, dns: simulation.dns.records(), lock: env.coordination.lockOf(plan.name) };
   } finally {
     if (!options.keepSimulation) await simulation.stop();
   }
@@ -106,6 +109,8 @@ const printProgress = (io: Io) => (event: ProgressEvent) => {
     io.out(`  ${event.outcome === 'succeeded' ? 'ok  ' : 'FAIL'} ${event.step} (${ms(event.durationMs)}): ${event.summary}`);
     const checks = checksIn(event.detail);
     for (const c of checks) io.out(`       ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
+    const lift = (event.detail as { lift?: string[] } | undefined)?.lift ?? [];
+    if (lift.length > 0) io.out(`       to lift the fence: ${lift.join('; ')}`);
   }
 };
 

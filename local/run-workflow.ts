@@ -10,9 +10,14 @@ import { StateMachine } from 'aws-local-stepfunctions';
 // The library's JSON type, which it does not export.
 type JSONValue = Parameters<StateMachine['run']>[0];
 import type { Plan } from '../lambdas/plan/schema.js';
+import type { ExecutionsPort } from '../lambdas/ports/coordination.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
 
 export const aslPath = fileURLToPath(new URL('../statemachines/failover.asl.json', import.meta.url));
+
+/** Executions of this process still running: what decides, locally, that a lock's owner is gone. */
+const running = new Set<string>();
+export const localExecutions: ExecutionsPort = { isRunning: async (executionId) => running.has(executionId) };
 
 export type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -73,7 +78,7 @@ export interface WorkflowRun {
 
 export const runWorkflow = async (options: RunWorkflowOptions): Promise<WorkflowRun> => {
   const { definition, placeholders } = loadDefinition();
-  const name = options.executionName ?? `drill-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const name = options.executionName ?? `drill-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
   const executionId = `arn:aws:states:local:000000000000:execution:failover:${name}`;
   const byArn = new Map(placeholders.map((p) => [localArn(p), [p, options.workers[p as keyof Workers]] as const]));
 
@@ -102,11 +107,14 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
     },
   );
   let executionStatus = 'SUCCEEDED';
+  running.add(executionId);
   try {
     await execution.result;
   } catch (err) {
     // ExecutionError wraps what ended the run: the Fail state's error (HALTED, FAILED, ...).
     executionStatus = ((err as Error).cause as Error | undefined)?.name ?? (err as Error).name;
+  } finally {
+    running.delete(executionId);
   }
   const report = await options.journal.getReport(executionId);
   if (!report) throw new Error(`the workflow ended (${executionStatus}) without writing a report`);

@@ -1,7 +1,7 @@
 // Hands out the scenario's faults: each matches a kind of call and fails `times` of them,
 // after which the call behaves normally.
 import type { Side } from '../lambdas/plan/schema.js';
-import type { ApiFault, ExecFault, Fault } from './scenario.js';
+import type { ApiFault, DnsFault, ExecFault, Fault } from './scenario.js';
 
 export type ApiVerb = 'GET' | 'LIST' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -25,6 +25,10 @@ export class FaultInjector {
 
   takeExec(site: Side, pod: string, argv: readonly string[]): ExecFault | undefined {
     return this.take((f): f is ExecFault => f.target === 'exec' && f.site === site && argv.includes(f.command) && (f.pod === undefined || f.pod === pod));
+  }
+
+  takeDns(operation: DnsFault['operation']): DnsFault | undefined {
+    return this.take((f): f is DnsFault => f.target === 'dns' && f.operation === operation);
   }
 
   private take<F extends Fault>(matches: (fault: Fault) => fault is F): F | undefined {

@@ -52,8 +52,19 @@ const apiFaultSchema = z.strictObject({
   afterEffect: z.boolean().default(false),
 });
 
-const faultSchema = z.discriminatedUnion('target', [execFaultSchema, apiFaultSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown fault target; expected one of: exec, api' : undefined),
+/** A fault of the DNS zone (Route 53 in AWS, the local zone in drills). */
+const dnsFaultSchema = z.strictObject({
+  target: z.literal('dns'),
+  /** `get`: reading a record; `upsert`: ChangeResourceRecordSets; `wait`: polling for INSYNC. */
+  operation: z.enum(['get', 'upsert', 'wait']),
+  times,
+  /** 500/503: a server error; 400 with `conflict`: PriorRequestNotComplete; `timeout`: no answer in time. */
+  status: z.union([z.literal(500), z.literal(503), z.literal('conflict'), z.literal('timeout')]),
+  afterEffect: z.boolean().default(false),
+});
+
+const faultSchema = z.discriminatedUnion('target', [execFaultSchema, apiFaultSchema, dnsFaultSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown fault target; expected one of: exec, api, dns' : undefined),
 });
 
 const commonFields = {
@@ -69,6 +80,17 @@ const commonFields = {
     })
     .prefault({}),
   faults: z.array(faultSchema).default([]),
+  /** The plan's coordination state when the alarm fires (kept in DynamoDB in AWS). */
+  coordination: z
+    .strictObject({
+      activeSide: side.default('upstream'),
+      /** The plan failed over this many minutes before the end of its cooldown. */
+      cooldownMinutesLeft: z.number().min(0).default(0),
+      needsOperator: z.string().min(1).optional(),
+      /** An earlier execution holds the lock; `running: false` means it has ended (a stale lock). */
+      lock: z.strictObject({ owner: z.string().min(1), running: z.boolean().default(true) }).optional(),
+    })
+    .prefault({}),
 };
 
 const commonScenarioSchema = z.strictObject(commonFields);
@@ -77,6 +99,7 @@ export type Scenario = z.infer<typeof commonScenarioSchema> & { clusters: Scenar
 export type Fault = Scenario['faults'][number];
 export type ExecFault = Extract<Fault, { target: 'exec' }>;
 export type ApiFault = Extract<Fault, { target: 'api' }>;
+export type DnsFault = Extract<Fault, { target: 'dns' }>;
 
 /**
  * Validates an already-parsed scenario document. The plan selects the engine's `clusters:`

@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForServer } from '../lambdas/adapters/kube/kube-config.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { FaultInjector } from './faults.js';
+import { createLocalDnsZone, type LocalDnsZone } from './local-dns-zone.js';
 import { startKubeApiServer, type KubeApiServer, type SimLogEntry } from './kube-api-server.js';
 import { engineModels, type EngineSnapshot } from './models/engine-models.js';
 import { ResourceStore } from './resource-store.js';
@@ -19,6 +20,8 @@ export interface Simulation {
   kubeConfigFor(side: Side): KubeConfig;
   urlOf(side: Side): string;
   state(): SimState;
+  /** The hosted zone of the plan's records, pointing at the upstream at the start. */
+  dns: LocalDnsZone;
   /** Lose (or restore) a site mid-run: unreachable drops open connections and refuses new ones. */
   setReachable(side: Side, reachable: boolean): void;
   stop(): Promise<void>;
@@ -50,7 +53,15 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
   }
   const serverOf = (side: Side): KubeApiServer => servers[side] as KubeApiServer;
 
+  const dns = createLocalDnsZone({
+    hostedZoneId: plan.dns.hostedZoneId,
+    initial: plan.dns.records.map((r) => ({ hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type, values: [r.upstream], ttl: r.ttl })),
+    syncMs: scenario.latency.dnsSyncMs,
+    faults,
+  });
+
   return {
+    dns,
     // Plain HTTP on loopback: client-node only allows http:// with skipTLSVerify set.
     kubeConfigFor: (side) => kubeConfigForServer({ name: `sim-${side}`, server: serverOf(side).url, token: 'simulated', skipTLSVerify: true }),
     urlOf: (side) => serverOf(side).url,

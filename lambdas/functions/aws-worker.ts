@@ -1,11 +1,15 @@
 // Lambda entry: the AWS worker (CloudWatch, Route 53, DynamoDB, SNS).
 import { createCloudWatchAlarms } from '../adapters/cloudwatch-alarms.js';
 import { createDynamoDbApprovals } from '../adapters/dynamodb-approvals.js';
+import { createDynamoDbCoordination } from '../adapters/dynamodb-coordination.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
+import { createEmfMetrics } from '../adapters/emf-metrics.js';
 import { createRoute53Dns } from '../adapters/route53-dns.js';
+import { createSfnExecutions } from '../adapters/sfn-executions.js';
 import { createSnsNotifier } from '../adapters/sns-notifier.js';
 import { createAwsWorker } from '../handlers/aws-worker.js';
 import { systemClock } from '../ports/clock.js';
+import { withReportMetrics } from '../steps/report-metrics.js';
 import { logger, logProgress, requiredEnv } from './runtime.js';
 
 const tableName = requiredEnv('JOURNAL_TABLE');
@@ -13,7 +17,10 @@ const notifier = createSnsNotifier({ topicArn: requiredEnv('TOPIC_ARN') });
 
 export const handler = createAwsWorker(
   {
-    journal: createDynamoDbJournal({ tableName }),
+    // Each stored report also becomes metrics: executions by outcome, recovery time, step durations.
+    journal: withReportMetrics(createDynamoDbJournal({ tableName }), createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') })),
+    coordination: createDynamoDbCoordination({ tableName }),
+    executions: createSfnExecutions(),
     clock: systemClock,
     progress: logProgress,
     dns: createRoute53Dns(),

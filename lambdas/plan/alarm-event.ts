@@ -2,6 +2,8 @@
 import { z } from 'zod';
 
 export const alarmEventSchema = z.object({
+  /** EventBridge's event id: the same state change delivered twice has the same id. */
+  id: z.string().min(1).optional(),
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   time: z.string(),
@@ -15,7 +17,8 @@ export const alarmEventSchema = z.object({
 export type AlarmEvent = z.infer<typeof alarmEventSchema>;
 
 /** The event a drill sends in place of CloudWatch's. */
-export const drillAlarmEvent = (alarmName: string, at: Date): AlarmEvent => ({
+export const drillAlarmEvent = (alarmName: string, at: Date, id = `drill-${at.getTime()}-${Math.random().toString(36).slice(2)}`): AlarmEvent => ({
+  id,
   source: 'aws.cloudwatch',
   'detail-type': 'CloudWatch Alarm State Change',
   time: at.toISOString(),

@@ -29,7 +29,8 @@ export interface StepRecord {
 export interface FailoverReport {
   executionId: string;
   planName: string;
-  status: 'SUCCEEDED' | 'HALTED' | 'FAILED';
+  /** BLOCKED: the trigger was not admitted (duplicate, lock held, cooldown, already failed over). */
+  status: 'SUCCEEDED' | 'HALTED' | 'FAILED' | 'BLOCKED';
   reason?: string;
   startedAt: string;
   endedAt: string;

@@ -53,9 +53,18 @@ const notify = async (deps: AwsDeps, report: FailoverReport) => {
   });
 };
 
+/** Success: the downstream is now the active side, the plan enters cooldown, the lock is freed. */
 export const reportSuccess = async (deps: AwsDeps, execution: Execution, plan: Plan): Promise<FailoverReport> => {
-  const report = buildReport(execution, plan, await deps.journal.listSteps(execution.id), 'SUCCEEDED', deps.clock.now());
+  const now = deps.clock.now();
+  const report = buildReport(execution, plan, await deps.journal.listSteps(execution.id), 'SUCCEEDED', now);
+  await deps.coordination.putPlanState(plan.name, {
+    activeSide: 'downstream',
+    cooldownUntil: new Date(now.getTime() + plan.thresholds.cooldownMinutes * 60_000).toISOString(),
+    lastExecutionId: execution.id,
+    updatedAt: now.toISOString(),
+  });
   await deps.journal.putReport(report);
+  await deps.coordination.releaseLock(plan.name, execution.id);
   await notify(deps, report);
   return report;
 };
@@ -84,8 +93,29 @@ export const halt = async (deps: AwsDeps, execution: Execution, plan: Plan, erro
   const records = await deps.journal.listSteps(execution.id);
   const changed = records.some((r) => r.sideEffects.length > 0);
   const reason = describeError(error);
-  const report = buildReport(execution, plan, records, changed ? 'FAILED' : 'HALTED', deps.clock.now(), reason);
+  const now = deps.clock.now();
+  const report = buildReport(execution, plan, records, changed ? 'FAILED' : 'HALTED', now, reason);
+  if (changed) {
+    // Half-done: no new failover may start on top of it until a person has looked.
+    const state = await deps.coordination.getPlanState(plan.name);
+    await deps.coordination.putPlanState(plan.name, { ...state, needsOperator: `failover ${execution.id} failed after changing things (${reason})`, lastExecutionId: execution.id, updatedAt: now.toISOString() });
+  }
   await deps.journal.putReport(report);
+  // Only the owner's release takes effect, so a halt before the lock was taken frees nothing.
+  await deps.coordination.releaseLock(plan.name, execution.id);
   await notify(deps, report);
+  return report;
+};
+
+/** Kinds of blocked triggers worth waking someone for; duplicates and lock contention are expected in a storm. */
+const notifiedBlocks = new Set(['cooldown', 'failed-over', 'needs-operator']);
+
+export const recordBlocked = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport> => {
+  const records = await deps.journal.listSteps(execution.id);
+  // The kind travels in the admit step's evidence: Step Functions passes only name and message.
+  const kind = (records.findLast((r) => r.step === 'admit')?.detail as { evidence?: { kind?: string } } | undefined)?.evidence?.kind;
+  const report = buildReport(execution, plan, records, 'BLOCKED', deps.clock.now(), describeError(error));
+  await deps.journal.putReport(report);
+  if (kind && notifiedBlocks.has(kind)) await notify(deps, report);
   return report;
 };

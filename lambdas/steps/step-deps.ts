@@ -3,9 +3,11 @@ import type { Plan, Side } from '../plan/schema.js';
 import type { AlarmPort } from '../ports/alarms.js';
 import type { ApprovalPort } from '../ports/approvals.js';
 import type { ClockPort } from '../ports/clock.js';
+import type { CoordinationPort, ExecutionsPort } from '../ports/coordination.js';
 import type { DnsPort } from '../ports/dns.js';
 import type { JournalPort } from '../ports/journal.js';
 import type { KubePort } from '../ports/kube.js';
+import type { MetricsPort } from '../ports/metrics.js';
 import type { NotifierPort } from '../ports/notifier.js';
 
 export type ProgressEvent =
@@ -22,9 +24,13 @@ export interface CommonDeps {
 
 export interface KubeDeps extends CommonDeps {
   kubeFor(plan: Plan, side: Side): Promise<KubePort>;
+  /** Where the scheduled readiness evaluation publishes (CloudWatch in AWS); drills print instead. */
+  metrics?: MetricsPort;
 }
 
 export interface AwsDeps extends CommonDeps {
+  coordination: CoordinationPort;
+  executions: ExecutionsPort;
   dns: DnsPort;
   alarms: AlarmPort;
   notifier: NotifierPort;

@@ -8,10 +8,14 @@ export interface CommandSpec {
   tool: CliTool;
   /** Exactly these positional arguments. */
   positionals?: readonly string[];
+  /** Any number of positional arguments (e.g. the columns of `list_connections`). */
+  variadic?: boolean;
   /** Options without a value. */
   flags?: readonly string[];
   /** Options followed by one or more values (space- or comma-separated). */
   listOptions?: readonly string[];
+  /** Options followed by exactly one value, e.g. `-p <vhost>`. */
+  valueOptions?: readonly string[];
   /** The command's part of the usage line. */
   usage: string;
 }
@@ -22,6 +26,7 @@ export interface ParsedCommand {
   positionals: string[];
   flags: Set<string>;
   lists: Map<string, string[]>;
+  values: Map<string, string>;
   /** `-q`/`--quiet`: no banner line. `-s`/`--silent`: no banner, no table header. */
   quiet: boolean;
   silent: boolean;
@@ -56,12 +61,17 @@ export const parseCli = (argv: readonly string[], commands: Readonly<Record<stri
   const positionals: string[] = [];
   const flags = new Set<string>();
   const lists = new Map<string, string[]>();
+  const values = new Map<string, string>();
   const invalid: string[] = [];
   const afterCommand = rest.slice(rest.indexOf(command) + 1);
   for (let i = 0; i < afterCommand.length; i += 1) {
     const arg = afterCommand[i] as string;
     if (!arg.startsWith('-')) positionals.push(arg);
     else if (spec.flags?.includes(arg)) flags.add(arg);
+    else if (spec.valueOptions?.includes(arg) && i + 1 < afterCommand.length) {
+      i += 1;
+      values.set(arg, afterCommand[i] as string);
+    }
     else if (spec.listOptions?.includes(arg)) {
       const values: string[] = [];
       while (i + 1 < afterCommand.length && !(afterCommand[i + 1] as string).startsWith('-')) {
@@ -77,8 +87,8 @@ export const parseCli = (argv: readonly string[], commands: Readonly<Record<stri
   }
   const expected = spec.positionals?.length ?? 0;
   if (positionals.length < expected) return { ok: false, exitCode: EX_USAGE, stderr: argumentError('not enough arguments.', given, usage) };
-  if (positionals.length > expected) return { ok: false, exitCode: EX_USAGE, stderr: argumentError('too many arguments.', given, usage) };
-  return { ok: true, parsed: { tool, command, positionals, flags, lists, quiet, silent, given, usage } };
+  if (positionals.length > expected && !spec.variadic) return { ok: false, exitCode: EX_USAGE, stderr: argumentError('too many arguments.', given, usage) };
+  return { ok: true, parsed: { tool, command, positionals, flags, lists, values, quiet, silent, given, usage } };
 };
 
 export const argumentError = (problem: string, given: string, usage: string): string =>

@@ -24,6 +24,7 @@ import {
   type ConditionType,
   type SiteNames,
 } from './rabbitmq-standby-objects.js';
+import { createVhostAccess, VHOST_ACCESS_COMMANDS, type VhostAccess, type VhostAccessSnapshot } from './vhost-access.js';
 import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
 
 const conditionStatus = z.enum(['True', 'False', 'Unknown']);
@@ -35,6 +36,8 @@ const siteFields = {
   replicas: z.number().int().min(1).max(9).default(3),
   /** Pods whose RabbitMQ is down: Ready False, CLI commands exit 69. */
   notReadyPods: z.array(z.string().min(1)).default([]),
+  /** Open client connections per plan vhost, spread over the pods (what a fence must close). */
+  clientConnections: z.number().int().min(0).default(2),
   /** Forced RabbitmqCluster condition statuses; otherwise computed from the pods. */
   conditions: z.strictObject(Object.fromEntries(CONDITION_TYPES.map((t) => [t, conditionStatus.optional()])) as Record<ConditionType, z.ZodOptional<typeof conditionStatus>>).default({}),
 };
@@ -93,6 +96,8 @@ export interface RabbitmqSiteSnapshot {
   bufferedMessages: number;
   vhostsAvailable: string[];
   streamLinkConnected: boolean;
+  /** Vhost limits and open client connections: whether clients can still write here. */
+  access: VhostAccessSnapshot;
 }
 
 export interface RabbitmqStandbySnapshot {
@@ -110,6 +115,7 @@ const DEFAULT_USERS: Record<Side, string> = { upstream: 'default_user_3O9yX-FfDA
 const MESSAGE_SPAN_MS = 10_000;
 
 const COMMANDS: Record<string, CommandSpec> = {
+  ...VHOST_ACCESS_COMMANDS,
   schema_replication_status: { tool: 'rabbitmqctl', usage: '' },
   list_vhosts_available_for_standby_replication_recovery: { tool: 'rabbitmqctl', usage: '' },
   display_disk_space_used_by_standby_replication_data: { tool: 'rabbitmqctl', usage: '' },
@@ -212,6 +218,10 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
     }),
   };
 
+  const access: Record<Side, VhostAccess> = {
+    upstream: createVhostAccess({ vhosts: engine.vhosts, pods: sites.upstream.pods.map((p) => p.name), connectionsPerVhost: clusters.upstream.clientConnections }),
+    downstream: createVhostAccess({ vhosts: engine.vhosts, pods: sites.downstream.pods.map((p) => p.name), connectionsPerVhost: clusters.downstream.clientConnections }),
+  };
   const link = { pod: clusters.downstream.streamLinkPod ?? podName(sites.downstream.cluster, 0), connected: true };
   const lagMs = clusters.downstream.lagSeconds * 1000;
   /** When replication stopped (upstream lost, link cut, promotion); undefined while it runs. */
@@ -330,6 +340,7 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
   const run = (site: Site, parsed: ParsedCommand, pod: PodRuntime): ExecOutput => {
     const node = nodeOf(site, pod.name);
     const buffered = site.queues.filter((q) => q.buffered > 0);
+    if (parsed.command in VHOST_ACCESS_COMMANDS) return access[site.side].run(parsed, pod.name);
     switch (parsed.command) {
       case 'schema_replication_status':
         return ok(
@@ -432,6 +443,7 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
       bufferedMessages: site.queues.reduce((sum, q) => sum + q.buffered, 0),
       vhostsAvailable: [...site.vhostsAvailable],
       streamLinkConnected: site.side === 'downstream' && link.connected,
+      access: access[site.side].snapshot(),
     };
   };
 

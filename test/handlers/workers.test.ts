@@ -1,6 +1,7 @@
 // The workers' input contract: malformed input is BadInput (never retried) and names what is wrong.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { createMemoryCoordination } from '../../lambdas/adapters/memory-coordination.js';
 import { createMemoryJournal } from '../../lambdas/adapters/memory-journal.js';
 import { createAwsWorker } from '../../lambdas/handlers/aws-worker.js';
 import { createKubeWorker } from '../../lambdas/handlers/kube-worker.js';
@@ -32,7 +33,7 @@ describe('workers reject bad input without touching anything', () => {
   it('refuses a step that belongs to the other worker', async () => {
     await expect(kubeWorker()({ step: 'flip-dns', execution, plan }, context)).rejects.toMatchObject({
       name: 'BadInput',
-      message: 'this function runs steps readiness, promote, verify-promotion, teardown; got "flip-dns"',
+      message: expect.stringMatching(/^this function runs steps readiness, .*; got "flip-dns"$/),
     });
   });
 
@@ -48,6 +49,7 @@ describe('workers reject bad input without touching anything', () => {
     const worker = createAwsWorker(
       {
         journal: createMemoryJournal(), clock: systemClock, progress: () => undefined,
+        coordination: createMemoryCoordination(), executions: { isRunning: unused },
         dns: { getRecord: unused, upsertRecord: unused, waitForChange: unused },
         alarms: { getStates: unused },
         notifier: { notify: async (n) => void notifications.push(n) },
@@ -59,7 +61,7 @@ describe('workers reject bad input without touching anything', () => {
     const foreign = { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', time: execution.startedAt, detail: { alarmName: 'someone-elses-alarm', state: { value: 'ALARM' } } };
     await expect(worker({ step: 'confirm-alarm', execution, plan, trigger: foreign }, context)).rejects.toMatchObject({
       name: 'BadInput',
-      message: "alarm someone-elses-alarm is not one of plan orders-rabbitmq's triggers (orders-rabbitmq-upstream-unhealthy)",
+      message: expect.stringMatching(/^alarm someone-elses-alarm is not one of plan orders-rabbitmq's triggers \(orders-rabbitmq-upstream-unhealthy/),
     });
     expect(notifications).toEqual([]);
   });

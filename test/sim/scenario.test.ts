@@ -26,9 +26,10 @@ describe('scenario', () => {
       alarm: { state: 'ALARM' },
       latency: { apiMs: 2, execMs: 15, restartSecondsPerPod: 0.3, dnsSyncMs: 100 },
       faults: [],
+      coordination: { activeSide: 'upstream', cooldownMinutesLeft: 0 },
       clusters: {
-        upstream: { reachable: true, replicas: 3, notReadyPods: [], conditions: {} },
-        downstream: { reachable: true, replicas: 3, notReadyPods: [], conditions: {}, schemaReplication: { mode: 'downstream', state: 'syncing' }, lagSeconds: 1 },
+        upstream: { reachable: true, replicas: 3, notReadyPods: [], clientConnections: 2, conditions: {} },
+        downstream: { reachable: true, replicas: 3, notReadyPods: [], clientConnections: 2, conditions: {}, schemaReplication: { mode: 'downstream', state: 'syncing' }, lagSeconds: 1 },
       },
     });
   });
@@ -67,7 +68,7 @@ describe('scenario', () => {
     expect(problems).toEqual([
       's.yaml: alarm.state: got "FIRING"; expected one of: ALARM, OK, INSUFFICIENT_DATA',
       's.yaml: latency.apiMs: expected number, got "fast"',
-      's.yaml: faults[0].target: unknown fault target; expected one of: exec, api',
+      's.yaml: faults[0].target: unknown fault target; expected one of: exec, api, dns',
       's.yaml: faults[1].status: expected an HTTP error status (400-599) or "timeout"',
       's.yaml: faults[2].site: got "moon"; expected one of: upstream, downstream',
       's.yaml: clusters.downstream.replicas: Too small: expected number to be >=1',

@@ -51,7 +51,7 @@ describe('failover workflow (ASL file, local runner, simulated clusters)', () =>
     expect(run.state.upstream.promoted).toBe(false);
 
     const steps = run.report!.steps.map((s) => `${s.name}:${s.outcome}`);
-    expect(steps).toEqual(['confirm-alarm:succeeded', 'readiness:succeeded', 'approval:succeeded', 'promote:succeeded', 'verify-promotion:succeeded', 'flip-dns:succeeded', 'verify-dns:succeeded', 'teardown:succeeded']);
+    expect(steps).toEqual(['admit:succeeded', 'confirm-alarm:succeeded', 'readiness:succeeded', 'approval:succeeded', 'fence:succeeded', 'promote:succeeded', 'verify-promotion:succeeded', 'flip-dns:succeeded', 'verify-dns:succeeded', 'teardown:succeeded']);
     const verifyDnsEnd = Date.parse(run.report!.steps.find((s) => s.name === 'verify-dns')!.endedAt);
     expect(run.report!.recoveryTimeMs).toBe(verifyDnsEnd - Date.parse(run.report!.startedAt));
     expect(run.out).toContain('Outcome: SUCCEEDED');
@@ -71,7 +71,7 @@ describe('failover workflow (ASL file, local runner, simulated clusters)', () =>
     expect(lag.passed).toBe(false);
     expect(lag.evidence.lagSeconds).toBeGreaterThanOrEqual(600);
     expect(lag.evidence.maxReplicationLagSeconds).toBe(60);
-    expect(report.steps.map((s: { name: string }) => s.name)).toEqual(['confirm-alarm', 'readiness']);
+    expect(report.steps.map((s: { name: string }) => s.name)).toEqual(['admit', 'confirm-alarm', 'readiness']);
 
     expect(run.state.downstream.promoted).toBe(false);
     expect(run.dns?.get(record)?.values).toEqual([upstreamTarget]);

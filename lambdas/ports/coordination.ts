@@ -1,0 +1,45 @@
+// What keeps failovers of one plan from racing or flapping: a lease-based lock (one active
+// failover per plan), the plan's state (which side is active, cooldown, whether an operator
+// must look first), and the trigger events already seen. Adapters: DynamoDB and in-memory.
+import type { Side } from '../plan/schema.js';
+
+export interface Lease {
+  /** The execution that holds the lock. */
+  owner: string;
+  acquiredAt: string;
+  /** A backstop: a lock past its lease may be taken over even if its owner cannot be asked. */
+  expiresAt: string;
+}
+
+export interface PlanState {
+  /** Which side serves clients. Alarms on the old upstream never start a failback. */
+  activeSide: Side;
+  /** No failover starts before this time (anti-flap), unless an operator acknowledges. */
+  cooldownUntil?: string;
+  /** Set when a failover failed after changing things: nothing starts until an operator acknowledges. */
+  needsOperator?: string;
+  lastExecutionId?: string;
+  updatedAt?: string;
+}
+
+export type AcquireResult = { acquired: true } | { acquired: false; holder: Lease };
+
+export interface CoordinationPort {
+  /** True the first time this trigger event is seen (EventBridge delivers at least once). */
+  recordTrigger(planName: string, eventId: string): Promise<boolean>;
+  getPlanState(planName: string): Promise<PlanState>;
+  putPlanState(planName: string, state: PlanState): Promise<void>;
+  /** Takes the lock if it is free or its lease has expired (at `now`). */
+  acquireLock(planName: string, lease: Lease, now: Date): Promise<AcquireResult>;
+  /** Takes the lock from `staleOwner` only if it still holds it (compare-and-swap). */
+  takeOverLock(planName: string, staleOwner: string, lease: Lease): Promise<boolean>;
+  /** Releases the lock only if `owner` holds it; false when it did not. */
+  releaseLock(planName: string, owner: string): Promise<boolean>;
+}
+
+/** Whether a workflow execution is still running: decides if a lock's owner is gone. */
+export interface ExecutionsPort {
+  isRunning(executionId: string): Promise<boolean>;
+}
+
+export const initialPlanState: PlanState = { activeSide: 'upstream' };
