@@ -4,35 +4,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Simulation, SimState } from '../../sim/simulation.js';
-import { drill, type DrillOptions, type DrillResult } from '../../local/drill.js';
-import type { Io } from '../../local/io.js';
-
-const plan = 'examples/plans/rabbitmq-standby.yaml';
-const record = 'Z0123456789ABCDEFGHIJ/amqp.orders.example.com/CNAME';
-const upstreamTarget = 'upstream-cluster.site-a.orders.example.com';
-const downstreamTarget = 'downstream-cluster.site-b.orders.example.com';
-
-interface Run extends DrillResult {
-  state: SimState;
-  out: string[];
-  err: string[];
-}
-
-const runDrill = async (options: Partial<DrillOptions> & { scenarioFile: string }): Promise<Run> => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  let simulation: Simulation | undefined;
-  const result = await drill({ planFile: plan, gate: 'approve', ...options, keepSimulation: true, onSimulation: (s) => (simulation = s) }, io);
-  const state = simulation!.state();
-  await simulation!.stop();
-  return { ...result, state, out, err };
-};
-
-const scenario = (name: string) => `examples/scenarios/${name}.yaml`;
-// The simulator logs every API write and every exec; these are the ones that change something.
-const mutating = (state: SimState) => state.log.filter((e) => (e.kind === 'exec' ? /promote_|disconnect|set_schema|delete_all/.test(e.argv.join(' ')) : true));
+import { downstreamTarget, dnsRecord as record, examplePlan as plan, mutating, runDrill, scenario, upstreamTarget } from './run-drill.js';
 
 describe('failover workflow (ASL file, local runner, simulated clusters)', () => {
   it('healthy: promotes once, flips DNS, tears down the links with a rolling restart, and reports the recovery time', async () => {
