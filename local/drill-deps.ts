@@ -9,7 +9,7 @@ import { createKubeWorker } from '../lambdas/handlers/kube-worker.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import type { ApprovalDecision, ApprovalPort } from '../lambdas/ports/approvals.js';
 import { systemClock } from '../lambdas/ports/clock.js';
-import type { ExecutionsPort } from '../lambdas/ports/coordination.js';
+import type { CoordinationPort, ExecutionsPort } from '../lambdas/ports/coordination.js';
 import type { JournalPort } from '../lambdas/ports/journal.js';
 import type { Notification } from '../lambdas/ports/notifier.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
@@ -31,12 +31,11 @@ export const autoApprovals = (answer: GateAnswer, clock = systemClock): Approval
 export interface DrillEnvironment {
   workers: Workers;
   journal: JournalPort;
-  coordination: ReturnType<typeof createMemoryCoordination>;
   notifications: Notification[];
 }
 
 /** The plan's coordination state as the scenario describes it. */
-const seededCoordination = async (plan: Plan, scenario: Scenario) => {
+export const seededCoordination = async (plan: Plan, scenario: Scenario) => {
   const coordination = createMemoryCoordination();
   const c = scenario.coordination;
   const now = Date.now();
@@ -51,19 +50,18 @@ const seededCoordination = async (plan: Plan, scenario: Scenario) => {
   return coordination;
 };
 
-export const drillEnvironment = async (options: {
+export const drillEnvironment = (options: {
   plan: Plan;
   scenario: Scenario;
   simulation: Simulation;
   approvals: ApprovalPort;
   progress: (event: ProgressEvent) => void;
-  /** Shared by concurrent runs (the alarm storm); default: a fresh one seeded from the scenario. */
-  coordination?: DrillEnvironment['coordination'];
-}): Promise<DrillEnvironment> => {
+  coordination: CoordinationPort;
+}): DrillEnvironment => {
   const { plan, scenario, simulation } = options;
   const journal = createMemoryJournal();
   const notifications: Notification[] = [];
-  const coordination = options.coordination ?? (await seededCoordination(plan, scenario));
+  const { coordination } = options;
   // A lock the scenario says is held by a live execution must look live to the takeover check.
   const runningElsewhere = new Set(scenario.coordination.lock?.running ? [scenario.coordination.lock.owner] : []);
   const executions: ExecutionsPort = { isRunning: async (id) => runningElsewhere.has(id) || (await localExecutions.isRunning(id)) };
@@ -86,5 +84,5 @@ export const drillEnvironment = async (options: {
     },
     logger,
   );
-  return { workers: { KubeWorkerArn: kubeWorker, AwsWorkerArn: awsWorker }, journal, coordination, notifications };
+  return { workers: { KubeWorkerArn: kubeWorker, AwsWorkerArn: awsWorker }, journal, notifications };
 };

@@ -7,18 +7,22 @@ import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
 import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
-import type { FailoverReport } from '../lambdas/ports/journal.js';
+import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
-import { autoApprovals, drillEnvironment, type GateAnswer } from './drill-deps.js';
+import { startDrillGate, type DrillGate } from './approvals-gate.js';
+import { autoApprovals, drillEnvironment, seededCoordination, type GateAnswer } from './drill-deps.js';
 import { exitCodes, type Io } from './io.js';
 import { runWorkflow } from './run-workflow.js';
 
 export interface DrillOptions {
   planFile: string;
   scenarioFile: string;
+  /** Without it, a gated plan waits for a person: the drill serves the approval console and prints how to decide. */
   gate?: GateAnswer;
+  /** The console's port on 127.0.0.1; default: any free port. */
+  consolePort?: number;
   reportFile?: string;
   /** Called with the running simulation (tests inspect the clusters after the run). */
   onSimulation?: (simulation: Simulation) => void;
@@ -54,12 +58,23 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
     }
     throw err;
   }
+  // The console reads the timeline from the run's journal, which exists once the workflow's environment does.
+  let journal: JournalPort | undefined;
+  let gate: DrillGate | undefined;
   if (plan.gate.approval !== 'never' && !options.gate) {
-    io.err(`${options.planFile}: gate.approval is "${plan.gate.approval}": a person must decide. Run the drill with --auto-approve or --auto-reject to answer the gate.`);
-    return { exitCode: exitCodes.badInput };
+    try {
+      gate = await startDrillGate({ journal: { listSteps: async (id) => (await journal?.listSteps(id)) ?? [] }, io, ...(options.consolePort !== undefined ? { consolePort: options.consolePort } : {}) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
+      io.err(`--console-port ${options.consolePort}: ${(err as Error).message}; pick another port or leave it out`);
+      return { exitCode: exitCodes.badInput };
+    }
   }
 
-  const simulation = await startSimulation(plan, scenario);
+  const simulation = await startSimulation(plan, scenario).catch(async (err: unknown) => {
+    await gate?.close();
+    throw err;
+  });
   options.onSimulation?.(simulation);
   try {
     const alarm = plan.triggers.alarms[0]!.name;
@@ -69,15 +84,19 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
     io.out(`  upstream   ${sides.upstream} on simulated Kubernetes API ${simulation.urlOf('upstream')}`);
     io.out(`  downstream ${sides.downstream} on simulated Kubernetes API ${simulation.urlOf('downstream')}`);
     io.out(`  alarm ${alarm} -> ALARM; settle time ${plan.thresholds.settleSeconds} s (shortened to 0 s in a drill); gate: ${plan.gate.approval}${options.gate ? ` (answered by --auto-${options.gate})` : ''}`);
+    if (gate) io.out(`  approval console: ${gate.consoleUrl}/ (a person decides there, or with \`failover approve\`, when the gate is reached)`);
     io.out('');
 
-    const env = await drillEnvironment({
+    const coordination = await seededCoordination(plan, scenario);
+    const env = drillEnvironment({
       plan,
       scenario,
       simulation,
-      approvals: autoApprovals(options.gate ?? 'approve'),
+      coordination,
+      approvals: gate?.approvals ?? autoApprovals(options.gate ?? 'approve'),
       progress: printProgress(io),
     });
+    journal = env.journal;
     const run = await runWorkflow({
       plan,
       trigger: drillAlarmEvent(alarm, new Date()),
@@ -92,8 +111,9 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
       await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
       io.out(`  report written to ${options.reportFile}`);
     }
-    return { exitCode: statusExit[run.report.status], report: run.report, dns: simulation.dns.records(), lock: env.coordination.lockOf(plan.name) };
+    return { exitCode: statusExit[run.report.status], report: run.report, dns: simulation.dns.records(), lock: coordination.lockOf(plan.name) };
   } finally {
+    await gate?.close();
     if (!options.keepSimulation) await simulation.stop();
   }
 };

@@ -1,4 +1,4 @@
-// dynalite ships no types; this is the part the journal tests use.
+// dynalite ships no types; this is the part the local DynamoDB uses.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 
