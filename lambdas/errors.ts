@@ -17,6 +17,13 @@ export class TransientError extends FailoverError {
   override readonly name = 'Transient';
 }
 
+/**
+ * The API server could not be reached at all (connection refused or reset, no answer in time),
+ * as opposed to one that answered with an error. Still retried as `Transient`; the fence uses
+ * the difference to tell a lost site from a struggling one.
+ */
+export class UnreachableError extends TransientError {}
+
 /** The downstream failed a readiness check; `checks` carries the evidence. */
 export class NotReadyError extends FailoverError {
   override readonly name = 'NotReady';

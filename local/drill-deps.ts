@@ -57,6 +57,8 @@ export const drillEnvironment = (options: {
   approvals: ApprovalPort;
   progress: (event: ProgressEvent) => void;
   coordination: CoordinationPort;
+  /** Shorter than the real defaults where a run injects timeouts on purpose (the fault matrix). */
+  kubeTimeouts?: { requestTimeoutMs: number; execTimeoutMs: number };
 }): DrillEnvironment => {
   const { plan, scenario, simulation } = options;
   const journal = createMemoryJournal();
@@ -67,9 +69,13 @@ export const drillEnvironment = (options: {
   const executions: ExecutionsPort = { isRunning: async (id) => runningElsewhere.has(id) || (await localExecutions.isRunning(id)) };
   // Structured logs stay available (POWERTOOLS_LOG_LEVEL=DEBUG) without cluttering the drill's output.
   const logger = new Logger({ serviceName: 'failover-drill', logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT' });
-  const common = { journal, clock: systemClock, progress: options.progress };
+  const progress = (event: ProgressEvent) => {
+    if (event.kind === 'step-started') simulation.enterStep(event.step);
+    options.progress(event);
+  };
+  const common = { journal, clock: systemClock, progress };
   const kubeWorker = createKubeWorker(
-    { ...common, kubeFor: async (_plan, side) => createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`) },
+    { ...common, kubeFor: async (_plan, side) => createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, options.kubeTimeouts) },
     logger,
   );
   const awsWorker = createAwsWorker(

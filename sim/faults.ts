@@ -7,6 +7,8 @@ export type ApiVerb = 'GET' | 'LIST' | 'POST' | 'PATCH' | 'DELETE';
 
 export class FaultInjector {
   private readonly remaining: Map<Fault, number>;
+  /** The workflow step now running, as the drill reports it; faults with a `step` wait for theirs. */
+  currentStep: string | undefined;
 
   constructor(faults: readonly Fault[]) {
     this.remaining = new Map(faults.map((fault) => [fault, fault.times]));
@@ -33,7 +35,7 @@ export class FaultInjector {
 
   private take<F extends Fault>(matches: (fault: Fault) => fault is F): F | undefined {
     for (const [fault, left] of this.remaining) {
-      if (left > 0 && matches(fault)) {
+      if (left > 0 && (fault.step === undefined || fault.step === this.currentStep) && matches(fault)) {
         this.remaining.set(fault, left - 1);
         return fault;
       }

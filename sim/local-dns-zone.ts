@@ -22,6 +22,7 @@ const faultError = async (fault: DnsFault, what: string) => {
     await sleep(TIMEOUT_MS);
     return new TransientError(`Route 53 ${what}: request timed out`);
   }
+  if (fault.status === 400) return new DnsChangeFailedError(`Route 53 ${what}: InvalidChangeBatch: the change was rejected`);
   if (fault.status === 'conflict') return new TransientError(`Route 53 ${what}: PriorRequestNotComplete: the request was rejected because Route 53 was still processing a prior request`);
   return new TransientError(`Route 53 ${what}: ${fault.status} InternalFailure`);
 };

@@ -20,10 +20,13 @@ export class ScenarioError extends Error {
 
 const side = z.enum(['upstream', 'downstream']);
 const times = z.number().int().positive().default(1);
+/** Only while this workflow step runs (e.g. `promote`); omitted: any time. */
+const step = z.string().min(1).optional();
 
 const execFaultSchema = z.strictObject({
   target: z.literal('exec'),
   site: side,
+  step,
   /** Matches an exec when any argv element equals it. */
   command: z.string().min(1),
   pod: z.string().min(1).optional(),
@@ -41,6 +44,7 @@ const STATUS_EXPECTED = 'expected an HTTP error status (400-599) or "timeout"';
 const apiFaultSchema = z.strictObject({
   target: z.literal('api'),
   site: side,
+  step,
   /** LIST is a GET on a collection; omitted: any method. */
   method: z.enum(['GET', 'LIST', 'POST', 'PATCH', 'DELETE']).optional(),
   /** Plural, e.g. `rabbitmqclusters`, `pods`; omitted: any resource. */
@@ -57,9 +61,10 @@ const dnsFaultSchema = z.strictObject({
   target: z.literal('dns'),
   /** `get`: reading a record; `upsert`: ChangeResourceRecordSets; `wait`: polling for INSYNC. */
   operation: z.enum(['get', 'upsert', 'wait']),
+  step,
   times,
-  /** 500/503: a server error; 400 with `conflict`: PriorRequestNotComplete; `timeout`: no answer in time. */
-  status: z.union([z.literal(500), z.literal(503), z.literal('conflict'), z.literal('timeout')]),
+  /** 500/503: a server error; `conflict`: PriorRequestNotComplete; 400: the change is rejected (InvalidChangeBatch); `timeout`: no answer in time. */
+  status: z.union([z.literal(400), z.literal(500), z.literal(503), z.literal('conflict'), z.literal('timeout')]),
   afterEffect: z.boolean().default(false),
 });
 

@@ -22,6 +22,8 @@ export interface Simulation {
   state(): SimState;
   /** The hosted zone of the plan's records, pointing at the upstream at the start. */
   dns: LocalDnsZone;
+  /** The workflow step now running: arms the scenario's faults scoped to it. */
+  enterStep(step: string): void;
   /** Lose (or restore) a site mid-run: unreachable drops open connections and refuses new ones. */
   setReachable(side: Side, reachable: boolean): void;
   stop(): Promise<void>;
@@ -62,6 +64,9 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
 
   return {
     dns,
+    enterStep: (step) => {
+      faults.currentStep = step;
+    },
     // Plain HTTP on loopback: client-node only allows http:// with skipTLSVerify set.
     kubeConfigFor: (side) => kubeConfigForServer({ name: `sim-${side}`, server: serverOf(side).url, token: 'simulated', skipTLSVerify: true }),
     urlOf: (side) => serverOf(side).url,

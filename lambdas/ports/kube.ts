@@ -29,8 +29,8 @@ export interface ExecOptions {
 }
 
 /**
- * Errors: 404 on get/delete is not an error (undefined / 'absent'); 5xx, 429, timeouts and
- * connection failures throw `TransientError`; other API failures throw `KubeApiError`.
+ * Errors: 404 on get/delete is not an error (undefined / 'absent'); 5xx, 429, 409 (a concurrent
+ * change: re-read and retry), timeouts and connection failures throw `TransientError`; other API failures throw `KubeApiError`.
  * A command that ran and exited non-zero is NOT an error: it returns its exit code.
  */
 export interface KubePort {

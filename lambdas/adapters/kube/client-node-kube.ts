@@ -19,7 +19,7 @@ import {
 // factory can a timed-out exec close its socket, even one still waiting for the upgrade.
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
-import { TransientError } from '../../errors.js';
+import { TransientError, UnreachableError } from '../../errors.js';
 import { KubeApiError, type CustomObjectRef, type ExecOptions, type ExecResult, type KubePort, type PodSummary } from '../../ports/kube.js';
 
 export interface ClientNodeKubeOptions {
@@ -126,7 +126,9 @@ const podSummary = (pod: V1Pod): PodSummary => ({
   labels: pod.metadata?.labels ?? {},
 });
 
-const isTransientStatus = (status: number): boolean => status >= 500 || status === 429;
+// 409 Conflict: someone changed the object since we read it (resourceVersion). Steps read
+// before they act, so a retry re-reads and decides again: retryable like a 5xx.
+const isTransientStatus = (status: number): boolean => status >= 500 || status === 429 || status === 409;
 
 /** Maps whatever client-node threw to the port's error contract (see ports/kube.ts). */
 const toPortError = (describe: string, what: string, err: unknown, timeoutMs: number): Error => {
@@ -138,11 +140,11 @@ const toPortError = (describe: string, what: string, err: unknown, timeoutMs: nu
   // Duck-typed: the abort reason is a DOMException, which is not always an `Error` of this realm.
   const name = (err as { name?: unknown } | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new TransientError(`${describe}: ${what}: no answer within ${timeoutMs} ms`);
+    return new UnreachableError(`${describe}: ${what}: no answer within ${timeoutMs} ms`);
   }
   const code = networkCode(err);
   if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) {
-    return new TransientError(`${describe}: ${what}: connection failed (${code})`);
+    return new UnreachableError(`${describe}: ${what}: connection failed (${code})`);
   }
   const message = (err as { message?: unknown } | undefined)?.message;
   return new Error(`${describe}: ${what}: ${typeof message === 'string' ? message : String(err)}`, { cause: err });

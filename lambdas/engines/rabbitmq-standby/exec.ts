@@ -1,5 +1,5 @@
 // Running rabbitmqctl in a server pod, with failures that name the pod, command and output.
-import { PromotionFailedError } from '../../errors.js';
+import { PromotionFailedError, TransientError } from '../../errors.js';
 import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import { serverPods } from './resources.js';
@@ -29,9 +29,16 @@ export class CommandFailedError extends Error {
   }
 }
 
-/** Runs the command; a non-zero exit throws CommandFailedError with the output. */
+/** sysexits: 69 the node is unavailable (e.g. still starting), 75 try again later. */
+const temporaryExitCodes = new Set([69, 75]);
+
+/**
+ * Runs the command; a non-zero exit throws CommandFailedError with the output, or
+ * TransientError for exits that mean "not now", which the workflow retries.
+ */
 export const run = async (access: DownstreamAccess, pod: string, command: readonly string[], timeoutMs = 60_000): Promise<string> => {
   const result = await access.kube.exec(access.namespace, pod, [...command], { container: access.container, timeoutMs });
+  if (temporaryExitCodes.has(result.exitCode)) throw new TransientError(new CommandFailedError(pod, command, result).message);
   if (result.exitCode !== 0) throw new CommandFailedError(pod, command, result);
   return result.stdout;
 };

@@ -2,7 +2,7 @@
 // once the standby is promoted, or messages land on both sides. Per vhost: allow no new
 // connections (`max-connections` 0), close the open ones on every node, and verify both.
 // Shared by the RabbitMQ engines. Outputs as rabbitmqctl 3.10 prints them.
-import { errorMessage } from '../../errors.js';
+import { TransientError, UnreachableError, errorMessage } from '../../errors.js';
 import type { FenceResult, StepContext } from '../engine.js';
 import type { KubePort } from '../../ports/kube.js';
 import { serverPods } from '../rabbitmq-standby/resources.js';
@@ -16,11 +16,34 @@ export interface RabbitAccess {
 
 const verifyAttempts = 5;
 const verifyPauseMs = 500;
+/** A lost site fails every attempt; a struggling one answers again within these. */
+const reachAttempts = 3;
+const reachPauseMs = 1_000;
 
+// Every fence command is safe to repeat (it reads before it writes), so a failed one is retried
+// by the workflow rather than halting it.
 const exec = async (access: RabbitAccess, pod: string, command: string[]) => {
   const result = await access.kube.exec(access.namespace, pod, command, { container: access.container, timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new Error(`\`${command.join(' ')}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+  if (result.exitCode !== 0) throw new TransientError(`\`${command.join(' ')}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
   return result.stdout;
+};
+
+/** The upstream's Ready server pods, or undefined when its API cannot be reached at all. */
+const reachablePods = async (ctx: StepContext, access: RabbitAccess): Promise<{ pods?: string[]; error?: string }> => {
+  let error = '';
+  for (let attempt = 1; attempt <= reachAttempts; attempt++) {
+    try {
+      const pods = (await serverPods(access.kube, access.namespace, access.cluster)).filter((p) => p.ready).map((p) => p.name);
+      if (pods.length > 0) return { pods };
+      error = 'no Ready server pod';
+    } catch (err) {
+      // An API that answers with an error is reachable: the workflow retries the step.
+      if (!(err instanceof UnreachableError)) throw err;
+      error = errorMessage(err);
+    }
+    if (attempt < reachAttempts) await ctx.clock.sleep(reachPauseMs);
+  }
+  return { error };
 };
 
 /** `list_vhost_limits` prints a banner, then the limits as one JSON object (or nothing). */
@@ -37,16 +60,12 @@ export const parseConnections = (output: string): Array<{ vhost: string; name: s
 
 export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, vhosts: string[]): Promise<FenceResult> => {
   const target = `${access.namespace}/${access.cluster}`;
-  let pods: string[];
-  try {
-    pods = (await serverPods(access.kube, access.namespace, access.cluster)).filter((p) => p.ready).map((p) => p.name);
-    if (pods.length === 0) throw new Error('no Ready server pod');
-    await exec(access, pods[0]!, ['rabbitmqctl', 'list_vhost_limits', '-p', vhosts[0]!]);
-  } catch (err) {
+  const { pods, error } = await reachablePods(ctx, access);
+  if (!pods) {
     return {
       state: 'unreachable',
-      summary: `${target} could not be reached (${errorMessage(err)}): clients there cannot be verified to be stopped`,
-      detail: { error: errorMessage(err) },
+      summary: `${target} could not be reached after ${reachAttempts} attempts (${error}): clients there cannot be verified to be stopped`,
+      detail: { error },
       lift: [],
     };
   }
@@ -77,9 +96,7 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
     });
   }
   const remaining = await verifyFenced(ctx, access, pods, vhosts);
-  if (remaining.length > 0) {
-    throw new Error(`fence of ${target} not verified: ${remaining.join('; ')}`);
-  }
+  if (remaining.length > 0) throw new TransientError(`fence of ${target} not verified: ${remaining.join('; ')}`);
   return {
     state: 'fenced',
     summary: `${target} fenced: ${perVhost.map((v) => `${v.vhost} max-connections 0, ${v.closedConnections} connections closed`).join('; ')}; verified no client connection remains`,
