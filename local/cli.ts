@@ -1,8 +1,12 @@
 // `failover`: the command line. A thin shell: commands are data, output goes through Io.
 import { parseArgs } from 'node:util';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import { approvalCommands } from './approvals.js';
+import { check } from './check.js';
+import { ack } from './ack.js';
 import { drill } from './drill.js';
 import { exitCodes, processIo, type Io } from './io.js';
+import { printRbac } from './rbac.js';
 
 const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
 const defaultScenario = 'examples/scenarios/healthy.yaml';
@@ -15,19 +19,25 @@ interface Command {
 
 const commands: Record<string, Command> = {
   drill: {
-    usage: 'failover drill [--plan F] [--scenario F] [--auto-approve | --auto-reject] [--report F]',
-    options: { plan: { type: 'string' }, scenario: { type: 'string' }, 'auto-approve': { type: 'boolean' }, 'auto-reject': { type: 'boolean' }, report: { type: 'string' } },
+    usage: 'failover drill [--plan F] [--scenario F] [--auto-approve | --auto-reject | --console-port N] [--report F]',
+    options: { plan: { type: 'string' }, scenario: { type: 'string' }, 'auto-approve': { type: 'boolean' }, 'auto-reject': { type: 'boolean' }, 'console-port': { type: 'string' }, report: { type: 'string' } },
     run: async (v, _p, io) => {
       if (v['auto-approve'] && v['auto-reject']) {
         io.err('--auto-approve and --auto-reject exclude each other: pass one of them');
         return exitCodes.badInput;
       }
       const gate = v['auto-approve'] ? 'approve' : v['auto-reject'] ? 'reject' : undefined;
+      const consolePort = v['console-port'] === undefined ? undefined : Number(v['console-port']);
+      if (consolePort !== undefined && !(Number.isInteger(consolePort) && consolePort >= 0 && consolePort <= 65535)) {
+        io.err(`--console-port ${String(v['console-port'])}: expected a port number (0-65535; 0 picks a free one)`);
+        return exitCodes.badInput;
+      }
       const result = await drill(
         {
           planFile: (v['plan'] as string | undefined) ?? defaultPlan,
           scenarioFile: (v['scenario'] as string | undefined) ?? defaultScenario,
           ...(gate ? { gate } : {}),
+          ...(consolePort !== undefined ? { consolePort } : {}),
           ...(v['report'] ? { reportFile: v['report'] as string } : {}),
         },
         io,
@@ -57,6 +67,49 @@ const commands: Record<string, Command> = {
       return ok ? 0 : exitCodes.badInput;
     },
   },
+  check: {
+    usage: 'failover check PLAN [--context C] [--upstream-context C] [--kubeconfig F]',
+    options: { context: { type: 'string' }, 'upstream-context': { type: 'string' }, kubeconfig: { type: 'string' } },
+    run: async (v, files, io) => {
+      if (files.length !== 1) {
+        io.err('usage: failover check PLAN [--context C] [--upstream-context C] [--kubeconfig F]');
+        return exitCodes.badInput;
+      }
+      return check(
+        {
+          planFile: files[0]!,
+          ...(v['context'] ? { context: v['context'] as string } : {}),
+          ...(v['upstream-context'] ? { upstreamContext: v['upstream-context'] as string } : {}),
+          ...(v['kubeconfig'] ? { kubeconfig: v['kubeconfig'] as string } : {}),
+        },
+        io,
+      );
+    },
+  },
+  rbac: {
+    usage: 'failover rbac PLAN [--side upstream|downstream] [--group G]',
+    options: { side: { type: 'string' }, group: { type: 'string' } },
+    run: async (v, files, io) => {
+      if (files.length !== 1) {
+        io.err('usage: failover rbac PLAN [--side upstream|downstream] [--group G]');
+        return exitCodes.badInput;
+      }
+      return printRbac({ planFile: files[0]!, ...(v['side'] ? { side: v['side'] as string } : {}), ...(v['group'] ? { group: v['group'] as string } : {}) }, io);
+    },
+  },
+  ack: {
+    usage: 'failover ack PLAN [--active upstream|downstream] [--table T] [--region R] [--endpoint URL]',
+    options: { active: { type: 'string' }, table: { type: 'string' }, region: { type: 'string' }, endpoint: { type: 'string' } },
+    run: async (v, args, io) => {
+      if (args.length !== 1) {
+        io.err('usage: failover ack PLAN [--active upstream|downstream] [--table T] [--region R] [--endpoint URL]');
+        return exitCodes.badInput;
+      }
+      return ack({ plan: args[0]!, ...(v as { active?: string; table?: string; region?: string; endpoint?: string }) }, io);
+    },
+  },
+  // approvals list|show, approve, reject (local/approvals.ts)
+  ...approvalCommands(),
 };
 
 const usage = () => ['usage:', ...Object.values(commands).map((c) => `  ${c.usage}`)].join('\n');

@@ -1,0 +1,80 @@
+// The coordination adapter on dynalite: the conditional writes that keep failovers single-flight.
+import { createDynamoDbCoordination } from '../../lambdas/adapters/dynamodb-coordination.js';
+import { main } from '../../local/cli.js';
+import { acknowledge } from '../../local/ack.js';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../../sim/local-dynamodb.js';
+
+let db: LocalDynamoDb;
+beforeAll(async () => {
+  db = await startLocalDynamoDb();
+});
+afterAll(async () => {
+  await db.stop();
+});
+
+const coordination = () => createDynamoDbCoordination({ tableName: db.tableName, client: db.client });
+const lease = (owner: string, at: Date, minutes = 60) => ({ owner, acquiredAt: at.toISOString(), expiresAt: new Date(at.getTime() + minutes * 60_000).toISOString() });
+const silent = { out: () => undefined, err: () => undefined };
+
+describe('DynamoDB coordination', () => {
+  it('of 40 concurrent acquisitions exactly one wins, and the losers see the winner', async () => {
+    const c = coordination();
+    const now = new Date();
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => c.acquireLock('race', lease(`exec-${i}`, now), now)));
+    const winners = results.flatMap((r, i) => (r.acquired ? [`exec-${i}`] : []));
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => !r.acquired).every((r) => !r.acquired && r.holder.owner === winners[0])).toBe(true);
+  });
+
+  it('a lease past its expiry can be taken; a live one cannot', async () => {
+    const c = coordination();
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    expect(await c.acquireLock('lease', lease('old', t0, 10), t0)).toEqual({ acquired: true });
+    expect((await c.acquireLock('lease', lease('new', t0), new Date(t0.getTime() + 5 * 60_000))).acquired).toBe(false);
+    expect((await c.acquireLock('lease', lease('new', t0), new Date(t0.getTime() + 11 * 60_000))).acquired).toBe(true);
+  });
+
+  it('takeover is compare-and-swap on the stale owner, and only the owner releases', async () => {
+    const c = coordination();
+    const now = new Date();
+    await c.acquireLock('cas', lease('crashed', now), now);
+    const takeovers = await Promise.all(['a', 'b', 'c'].map((o) => c.takeOverLock('cas', 'crashed', lease(o, now))));
+    expect(takeovers.filter(Boolean)).toHaveLength(1);
+    expect(await c.releaseLock('cas', 'crashed')).toBe(false);
+    const owner = ['a', 'b', 'c'][takeovers.indexOf(true)]!;
+    expect(await c.releaseLock('cas', owner)).toBe(true);
+    expect((await c.acquireLock('cas', lease('next', now), now)).acquired).toBe(true);
+  });
+
+  it('a trigger event is admitted once', async () => {
+    const c = coordination();
+    const seen = await Promise.all(Array.from({ length: 10 }, () => c.recordTrigger('dedupe', 'event-1')));
+    expect(seen.filter(Boolean)).toHaveLength(1);
+    expect(await c.recordTrigger('dedupe', 'event-2')).toBe(true);
+  });
+});
+
+describe('failover ack', () => {
+  it('clears the cooldown and the operator mark, and records a deliberate failback', async () => {
+    const c = coordination();
+    await c.putPlanState('acked', { activeSide: 'downstream', cooldownUntil: '2999-01-01T00:00:00.000Z', needsOperator: 'teardown failed', lastExecutionId: 'exec-9' });
+    await acknowledge(c, 'acked', undefined, new Date(), silent);
+    expect(await c.getPlanState('acked')).toEqual({ activeSide: 'downstream', lastExecutionId: 'exec-9', updatedAt: expect.any(String) });
+    await acknowledge(c, 'acked', 'upstream', new Date(), silent);
+    expect((await c.getPlanState('acked')).activeSide).toBe('upstream');
+  });
+
+  it('the CLI names what is missing', async () => {
+    const err: string[] = [];
+    const io = { out: () => undefined, err: (l: string) => err.push(l) };
+    const saved = process.env['FAILOVER_TABLE'];
+    delete process.env['FAILOVER_TABLE'];
+    expect(await main(['ack', 'orders-rabbitmq'], io)).toBe(2);
+    expect(await main(['ack', 'orders-rabbitmq', '--table', 't', '--active', 'sideways'], io)).toBe(2);
+    if (saved !== undefined) process.env['FAILOVER_TABLE'] = saved;
+    expect(err).toEqual([
+      'which journal table? pass --table (the stack output JournalTableName) or set FAILOVER_TABLE',
+      '--active must be upstream or downstream, got "sideways"',
+    ]);
+  });
+});
