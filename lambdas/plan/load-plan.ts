@@ -29,7 +29,10 @@ export const formatIssues = (file: string, issues: z.core.$ZodIssue[]): string[]
 
 /** `dns.records[0].name`: the way a person points at a field in YAML. */
 const formatPath = (path: PropertyKey[]): string =>
-  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${fieldName(key)}` : fieldName(key)), '');
+
+/** A key a person could not see or would misread (empty, with dots or spaces) is quoted. */
+const fieldName = (key: PropertyKey): string => (/^[\w-]+$/.test(String(key)) ? String(key) : JSON.stringify(String(key)));
 
 const typeNames: Record<string, string> = { object: 'a mapping', array: 'a list' };
 
