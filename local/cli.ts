@@ -4,6 +4,7 @@ import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
 import { approvalCommands } from './approvals.js';
 import { check } from './check.js';
 import { ack } from './ack.js';
+import { breakGlass } from './break-glass.js';
 import { drill } from './drill.js';
 import { exitCodes, processIo, type Io } from './io.js';
 import { printRbac } from './rbac.js';
@@ -95,6 +96,18 @@ const commands: Record<string, Command> = {
         return exitCodes.badInput;
       }
       return printRbac({ planFile: files[0]!, ...(v['side'] ? { side: v['side'] as string } : {}), ...(v['group'] ? { group: v['group'] as string } : {}) }, io);
+    },
+  },
+  run: {
+    usage: 'failover run PLAN [--context C] [--upstream-context C] [--kubeconfig F] (--dry-run | --reason "...") [--report F]',
+    options: { context: { type: 'string' }, 'upstream-context': { type: 'string' }, kubeconfig: { type: 'string' }, 'dry-run': { type: 'boolean' }, reason: { type: 'string' }, report: { type: 'string' } },
+    run: async (v, args, io) => {
+      if (args.length !== 1) {
+        io.err('usage: failover run PLAN [--context C] [--upstream-context C] [--kubeconfig F] (--dry-run | --reason "...") [--report F]');
+        return exitCodes.badInput;
+      }
+      const s = (k: string) => (typeof v[k] === 'string' ? { [k === 'upstream-context' ? 'upstreamContext' : k === 'report' ? 'reportFile' : k]: v[k] as string } : {});
+      return breakGlass({ planFile: args[0]!, dryRun: v['dry-run'] === true, ...s('context'), ...s('upstream-context'), ...s('kubeconfig'), ...s('reason'), ...s('report') }, io);
     },
   },
   ack: {

@@ -120,7 +120,7 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
 
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n} ms`);
 
-const printProgress = (io: Io) => (event: ProgressEvent) => {
+export const printProgress = (io: Io) => (event: ProgressEvent) => {
   if (event.kind === 'step-started') {
     io.out(`> ${event.step}${event.attempt > 1 ? ` (attempt ${event.attempt}, after a retry)` : ''}`);
   } else if (event.kind === 'step-progress') {
@@ -139,7 +139,7 @@ const checksIn = (detail: unknown): CheckResult[] => {
   return d?.checks ?? d?.evidence?.checks ?? [];
 };
 
-const printSummary = (io: Io, report: FailoverReport) => {
+export const printSummary = (io: Io, report: FailoverReport) => {
   io.out('');
   io.out(`Outcome: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`);
   const started = Date.parse(report.startedAt);

@@ -1,0 +1,125 @@
+// `failover run PLAN`: the break-glass path. When the AWS control plane is impaired, an
+// operator runs the same workflow (statemachines/failover.asl.json) from a laptop with the
+// real adapters: kubeconfig contexts for the clusters and Route 53 for DNS. The operator's
+// command is both the trigger and the approval, so it requires a reason, which the report keeps.
+// `--dry-run` runs every readiness check and prints every change a run would make; it can
+// change nothing: its ports refuse every write.
+import { userInfo } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
+import { createRoute53Dns } from '../lambdas/adapters/route53-dns.js';
+import type { StepContext } from '../lambdas/engines/engine.js';
+import { engineFor } from '../lambdas/engines/registry.js';
+import { BadInputError } from '../lambdas/errors.js';
+import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
+import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import type { Plan, Side } from '../lambdas/plan/schema.js';
+import { systemClock } from '../lambdas/ports/clock.js';
+import type { DnsPort } from '../lambdas/ports/dns.js';
+import type { KubePort } from '../lambdas/ports/kube.js';
+import { intendedChanges } from '../lambdas/steps/intended-changes.js';
+import { printProgress, printSummary } from './drill.js';
+import { exitCodes, type Io } from './io.js';
+import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
+import { localWorkers } from './local-workers.js';
+import { localExecutions, runWorkflow } from './run-workflow.js';
+
+export interface BreakGlassOptions extends ContextOptions {
+  planFile: string;
+  dryRun: boolean;
+  /** Why the operator fails over by hand: recorded as the approval's reason. */
+  reason?: string;
+  reportFile?: string;
+}
+
+/** What a run on this machine talks to; tests pass the simulator's. */
+export interface BreakGlassPorts {
+  kube: Record<Side, KubePort>;
+  dns: DnsPort;
+}
+
+class DryRunWriteError extends Error {
+  override readonly name = 'DryRunWrite';
+}
+
+const refuse = (what: string) => async (): Promise<never> => {
+  throw new DryRunWriteError(`dry run: refused to ${what}`);
+};
+
+const readOnlyKube = (kube: KubePort): KubePort => ({
+  ...kube,
+  describe: kube.describe,
+  getCustomObject: (ref) => kube.getCustomObject(ref),
+  listPods: (ns, selector) => kube.listPods(ns, selector),
+  exec: (ns, pod, command, options) => kube.exec(ns, pod, command, options),
+  mergePatchCustomObject: refuse('patch an object'),
+  deleteCustomObject: refuse('delete an object'),
+  deletePod: refuse('delete a pod'),
+});
+
+const readOnlyDns = (dns: DnsPort): DnsPort => ({ getRecord: (ref) => dns.getRecord(ref), upsertRecord: refuse('change a DNS record'), waitForChange: refuse('wait for a DNS change') });
+
+const dryRun = async (plan: Plan, ports: BreakGlassPorts, io: Io): Promise<number> => {
+  const ctx: StepContext = {
+    plan,
+    kube: (side) => readOnlyKube(ports.kube[side]),
+    clock: systemClock,
+    sideEffect: () => undefined,
+    progress: (m) => io.out(`    ... ${m}`),
+  };
+  const checks = await engineFor(plan).readiness(ctx);
+  io.out('Readiness:');
+  for (const c of checks) io.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
+  const dns = readOnlyDns(ports.dns);
+  const current = await Promise.all(plan.dns.records.map(async (r) => ({ r, now: (await dns.getRecord({ hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type }))?.values ?? [] })));
+  io.out('');
+  io.out('A run would, in this order:');
+  io.out(`  - fence ${engineFor(plan).sides(plan).upstream} (no client writes), verified; if unreachable: ${plan.fencing.whenUnreachable === 'halt' ? 'halt' : 'proceed ungracefully'}`);
+  for (const change of intendedChanges(plan)) io.out(`  - ${change}`);
+  for (const { r, now } of current) io.out(`    (${r.name} holds ${now.join(', ') || 'nothing'} now)`);
+  const ready = checks.every((c) => c.passed);
+  io.out('');
+  io.out(`Dry run: nothing was changed. The standby is ${ready ? 'ready' : `NOT ready (${checks.filter((c) => !c.passed).map((c) => c.name).join(', ')})`}.`);
+  return ready ? 0 : exitCodes.haltedSafely;
+};
+
+const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOptions, io: Io): Promise<number> => {
+  const operator = userInfo().username;
+  const alarm = plan.triggers.alarms[0]!.name;
+  const { workers, journal, notifications } = localWorkers({
+    kubeFor: async (_plan, side) => ports.kube[side],
+    progress: printProgress(io),
+    // The AWS-side lock may be out of reach: this run holds a lock of its own process only.
+    coordination: createMemoryCoordination(),
+    executions: localExecutions,
+    dns: ports.dns,
+    // The operator's command stands for the alarm: they have judged the upstream lost.
+    alarms: { getStates: async (names) => new Map(names.map((n) => [n, 'ALARM' as const])) },
+    approvals: { request: async () => ({ decision: 'approved', approver: `${operator} (failover run)`, reason: options.reason!, decidedAt: new Date().toISOString() }) },
+  });
+  const run = await runWorkflow({ plan, trigger: drillAlarmEvent(alarm, new Date(), `break-glass-${Date.now()}`), workers, journal, settleMs: 0, retryIntervalMs: 2_000, executionName: `break-glass-${plan.name}-${Date.now()}` });
+  printSummary(io, run.report);
+  for (const n of notifications) io.out(`  notification (not sent: no AWS from here): ${n.subject}`);
+  if (options.reportFile) await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
+  return { SUCCEEDED: 0, HALTED: exitCodes.haltedSafely, BLOCKED: exitCodes.haltedSafely, FAILED: exitCodes.failedAfterChange }[run.report.status];
+};
+
+export const breakGlass = async (options: BreakGlassOptions, io: Io, ports?: BreakGlassPorts): Promise<number> => {
+  let plan: Plan;
+  let resolved: BreakGlassPorts;
+  try {
+    plan = await loadPlan(options.planFile);
+    if (!options.dryRun && !options.reason?.trim()) throw new BadInputError('a break-glass run changes production: say why with --reason "..." (it is recorded in the report), or use --dry-run first');
+    resolved = ports ?? { kube: kubePortsFor(contextsOf(plan, options), options.kubeconfig), dns: createRoute53Dns() };
+  } catch (err) {
+    if (err instanceof PlanError) err.problems.forEach((p) => io.err(p));
+    else if (err instanceof BadInputError) io.err(err.message);
+    else throw err;
+    return exitCodes.badInput;
+  }
+  const sides = engineFor(plan).sides(plan);
+  io.out(`Break-glass ${options.dryRun ? 'dry run' : 'failover'}: plan ${plan.name}, ${sides.upstream} -> ${sides.downstream}, from this machine`);
+  if (!options.dryRun) io.out('  the AWS-side lock and cooldown are not consulted: make sure no deployed failover of this plan runs');
+  io.out('');
+  return options.dryRun ? dryRun(plan, resolved, io) : realRun(plan, resolved, options, io);
+};

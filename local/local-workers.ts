@@ -1,0 +1,42 @@
+// The two workers wired for a run on this machine (drills and break-glass runs): the same
+// handler code as the Lambdas, with the ports the caller chooses, an in-memory journal, and
+// notifications kept for printing.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createMemoryJournal } from '../lambdas/adapters/memory-journal.js';
+import { createAwsWorker } from '../lambdas/handlers/aws-worker.js';
+import { createKubeWorker } from '../lambdas/handlers/kube-worker.js';
+import { systemClock } from '../lambdas/ports/clock.js';
+import type { JournalPort } from '../lambdas/ports/journal.js';
+import type { Notification } from '../lambdas/ports/notifier.js';
+import type { AwsDeps, KubeDeps } from '../lambdas/steps/step-deps.js';
+import type { Workers } from './run-workflow.js';
+
+export type LocalPorts = Pick<KubeDeps, 'kubeFor' | 'progress'> & Pick<AwsDeps, 'coordination' | 'executions' | 'dns' | 'alarms' | 'approvals'>;
+
+export interface LocalWorkers {
+  workers: Workers;
+  journal: JournalPort;
+  notifications: Notification[];
+}
+
+export const localWorkers = (ports: LocalPorts): LocalWorkers => {
+  const journal = createMemoryJournal();
+  const notifications: Notification[] = [];
+  // Structured logs stay available (POWERTOOLS_LOG_LEVEL=DEBUG) without cluttering the output.
+  const logger = new Logger({ serviceName: 'failover-local', logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT' });
+  const common = { journal, clock: systemClock, progress: ports.progress };
+  const kubeWorker = createKubeWorker({ ...common, kubeFor: ports.kubeFor }, logger);
+  const awsWorker = createAwsWorker(
+    {
+      ...common,
+      coordination: ports.coordination,
+      executions: ports.executions,
+      dns: ports.dns,
+      alarms: ports.alarms,
+      notifier: { notify: async (n) => void notifications.push(n) },
+      approvals: ports.approvals,
+    },
+    logger,
+  );
+  return { workers: { KubeWorkerArn: kubeWorker, AwsWorkerArn: awsWorker }, journal, notifications };
+};
