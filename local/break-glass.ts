@@ -3,7 +3,7 @@
 // real adapters: kubeconfig contexts for the clusters and Route 53 for DNS. The operator's
 // command is both the trigger and the approval, so it requires a reason, which the report keeps.
 // `--dry-run` runs every readiness check and prints every change a run would make; it can
-// change nothing: its ports refuse every write.
+// change nothing: it runs only the readiness evaluation, which refuses every write.
 import { userInfo } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
@@ -17,6 +17,7 @@ import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { systemClock } from '../lambdas/ports/clock.js';
 import type { DnsPort } from '../lambdas/ports/dns.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
+import { evaluateReadiness } from '../lambdas/steps/evaluate.js';
 import { intendedChanges } from '../lambdas/steps/intended-changes.js';
 import { printProgress, printSummary } from './drill.js';
 import { exitCodes, type Io } from './io.js';
@@ -38,46 +39,31 @@ export interface BreakGlassPorts {
   dns: DnsPort;
 }
 
-class DryRunWriteError extends Error {
-  override readonly name = 'DryRunWrite';
-}
-
-const refuse = (what: string) => async (): Promise<never> => {
-  throw new DryRunWriteError(`dry run: refused to ${what}`);
+const refuseDns = async (): Promise<never> => {
+  throw new Error('dry run: refused to change a DNS record');
 };
-
-const readOnlyKube = (kube: KubePort): KubePort => ({
-  ...kube,
-  describe: kube.describe,
-  getCustomObject: (ref) => kube.getCustomObject(ref),
-  listPods: (ns, selector) => kube.listPods(ns, selector),
-  exec: (ns, pod, command, options) => kube.exec(ns, pod, command, options),
-  mergePatchCustomObject: refuse('patch an object'),
-  deleteCustomObject: refuse('delete an object'),
-  deletePod: refuse('delete a pod'),
-});
-
-const readOnlyDns = (dns: DnsPort): DnsPort => ({ getRecord: (ref) => dns.getRecord(ref), upsertRecord: refuse('change a DNS record'), waitForChange: refuse('wait for a DNS change') });
 
 const dryRun = async (plan: Plan, ports: BreakGlassPorts, io: Io): Promise<number> => {
   const ctx: StepContext = {
     plan,
-    kube: (side) => readOnlyKube(ports.kube[side]),
+    kube: (side) => ports.kube[side],
     clock: systemClock,
     sideEffect: () => undefined,
     progress: (m) => io.out(`    ... ${m}`),
   };
-  const checks = await engineFor(plan).readiness(ctx);
+  // The readiness evaluation refuses every Kubernetes write; DNS is only read here.
+  const { checks, error } = await evaluateReadiness(ctx);
   io.out('Readiness:');
   for (const c of checks) io.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
-  const dns = readOnlyDns(ports.dns);
+  if (error) io.out(`  FAIL  the checks could not run: ${error}`);
+  const dns: DnsPort = { getRecord: (ref) => ports.dns.getRecord(ref), upsertRecord: refuseDns, waitForChange: refuseDns };
   const current = await Promise.all(plan.dns.records.map(async (r) => ({ r, now: (await dns.getRecord({ hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type }))?.values ?? [] })));
   io.out('');
   io.out('A run would, in this order:');
   io.out(`  - fence ${engineFor(plan).sides(plan).upstream} (no client writes), verified; if unreachable: ${plan.fencing.whenUnreachable === 'halt' ? 'halt' : 'proceed ungracefully'}`);
   for (const change of intendedChanges(plan)) io.out(`  - ${change}`);
   for (const { r, now } of current) io.out(`    (${r.name} holds ${now.join(', ') || 'nothing'} now)`);
-  const ready = checks.every((c) => c.passed);
+  const ready = !error && checks.every((c) => c.passed);
   io.out('');
   io.out(`Dry run: nothing was changed. The standby is ${ready ? 'ready' : `NOT ready (${checks.filter((c) => !c.passed).map((c) => c.name).join(', ')})`}.`);
   return ready ? 0 : exitCodes.haltedSafely;
@@ -110,7 +96,10 @@ export const breakGlass = async (options: BreakGlassOptions, io: Io, ports?: Bre
   try {
     plan = await loadPlan(options.planFile);
     if (!options.dryRun && !options.reason?.trim()) throw new BadInputError('a break-glass run changes production: say why with --reason "..." (it is recorded in the report), or use --dry-run first');
-    resolved = ports ?? { kube: kubePortsFor(contextsOf(plan, options), options.kubeconfig), dns: createRoute53Dns() };
+    const contexts = contextsOf(plan, options, options.planFile);
+    // A real run must fence the upstream or know it cannot: it needs the upstream's context.
+    if (!options.dryRun && contexts.upstream === undefined) throw new BadInputError(`${options.planFile}: clusters.upstream names no kubeconfig context; pass --upstream-context C`);
+    resolved = ports ?? { kube: kubePortsFor(plan, contexts, options.kubeconfig), dns: createRoute53Dns() };
   } catch (err) {
     if (err instanceof PlanError) err.problems.forEach((p) => io.err(p));
     else if (err instanceof BadInputError) io.err(err.message);

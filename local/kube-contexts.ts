@@ -14,18 +14,30 @@ export interface ContextOptions {
   kubeconfig?: string;
 }
 
-export const contextsOf = (plan: Plan, options: ContextOptions): Record<Side, string> => {
-  const contexts = { downstream: options.context ?? plan.clusters.downstream.context, upstream: options.upstreamContext ?? plan.clusters.upstream.context };
-  for (const side of ['downstream', 'upstream'] as const) {
-    if (contexts[side] === undefined) {
-      throw new BadInputError(`plan ${plan.name}: clusters.${side} names no kubeconfig context; pass ${side === 'downstream' ? '--context' : '--upstream-context'} C`);
-    }
-  }
-  return contexts as Record<Side, string>;
+export interface Contexts {
+  downstream: string;
+  /** None named: the upstream is treated as unreachable. */
+  upstream?: string;
+}
+
+/** `source` names the plan in messages, e.g. its file. */
+export const contextsOf = (plan: Plan, options: ContextOptions, source = `plan ${plan.name}`): Contexts => {
+  const downstream = options.context ?? plan.clusters.downstream.context;
+  if (downstream === undefined) throw new BadInputError(`${source}: clusters.downstream names no kubeconfig context; pass --context C`);
+  const upstream = options.upstreamContext ?? plan.clusters.upstream.context;
+  return { downstream, ...(upstream === undefined ? {} : { upstream }) };
+};
+
+/** Stands in for an upstream nobody named: whatever asks it learns why, as if it were unreachable. */
+const absentUpstream = (plan: Plan): KubePort => {
+  const fail = async (): Promise<never> => {
+    throw new BadInputError(`no upstream kubeconfig context (plan ${plan.name} names none; pass --upstream-context)`);
+  };
+  return { describe: 'upstream cluster (no context)', getCustomObject: fail, mergePatchCustomObject: fail, deleteCustomObject: fail, deletePod: fail, listPods: fail, exec: fail };
 };
 
 /** Fails now, naming the context, rather than in the middle of a failover. */
-export const kubePortsFor = (contexts: Record<Side, string>, kubeconfig?: string): Record<Side, KubePort> => ({
+export const kubePortsFor = (plan: Plan, contexts: Contexts, kubeconfig?: string): Record<Side, KubePort> => ({
   downstream: createClientNodeKube(kubeConfigFromContext(contexts.downstream, kubeconfig), `downstream cluster (context ${contexts.downstream})`),
-  upstream: createClientNodeKube(kubeConfigFromContext(contexts.upstream, kubeconfig), `upstream cluster (context ${contexts.upstream})`),
+  upstream: contexts.upstream === undefined ? absentUpstream(plan) : createClientNodeKube(kubeConfigFromContext(contexts.upstream, kubeconfig), `upstream cluster (context ${contexts.upstream})`),
 });

@@ -45,7 +45,10 @@ const capture = () => {
   return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
 };
 
-const portsFor = async () => ({ kube: kubePortsFor(contextsOf(await loadPlan(planFile), {}), kubeconfig), dns: simulation.dns });
+const portsFor = async () => {
+  const plan = await loadPlan(planFile);
+  return { kube: kubePortsFor(plan, contextsOf(plan, {}), kubeconfig), dns: simulation.dns };
+};
 
 it('--dry-run runs every check, lists every change, and changes nothing', async () => {
   const { io, out } = capture();

@@ -1,0 +1,68 @@
+// `failover check PLAN`: the scheduled readiness evaluation, run from a laptop against kubeconfig
+// contexts. Reads only; prints every check with its evidence. Exit 0 ready, 3 not ready, 2 bad input.
+import { stringify } from 'yaml';
+import type { StepContext } from '../lambdas/engines/engine.js';
+import { engineFor } from '../lambdas/engines/registry.js';
+import { BadInputError } from '../lambdas/errors.js';
+import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import type { Plan, Side } from '../lambdas/plan/schema.js';
+import { systemClock } from '../lambdas/ports/clock.js';
+import type { KubePort } from '../lambdas/ports/kube.js';
+import { describeEvaluation, evaluateReadiness } from '../lambdas/steps/evaluate.js';
+import { exitCodes, type Io } from './io.js';
+import { contextsOf, kubePortsFor, type Contexts } from './kube-contexts.js';
+
+export interface CheckOptions {
+  planFile: string;
+  /** The downstream's context; default the plan's `clusters.downstream.context`. */
+  context?: string;
+  /** The upstream's context; default the plan's `clusters.upstream.context`. */
+  upstreamContext?: string;
+  /** Default: $KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+}
+
+export const check = async (options: CheckOptions, io: Io): Promise<number> => {
+  let plan: Plan;
+  let kubes: Record<Side, KubePort>;
+  let contexts: Contexts;
+  try {
+    plan = await loadPlan(options.planFile);
+    contexts = contextsOf(plan, options, options.planFile);
+    kubes = kubePortsFor(plan, contexts, options.kubeconfig);
+  } catch (err) {
+    if (err instanceof PlanError) err.problems.forEach((p) => io.err(p));
+    else if (err instanceof BadInputError) io.err(err.message);
+    else throw err;
+    return exitCodes.badInput;
+  }
+
+  const sides = engineFor(plan).sides(plan);
+  io.out(`Readiness check: plan ${plan.name} (${options.planFile}); reads only, changes nothing`);
+  io.out(`  downstream ${sides.downstream} via kubeconfig context ${contexts.downstream}`);
+  io.out(`  upstream   ${sides.upstream} ${contexts.upstream === undefined ? 'not reachable: no context (lag is measured against now)' : `via kubeconfig context ${contexts.upstream}`}`);
+  io.out('');
+
+  const ctx: StepContext = {
+    plan,
+    kube: (side) => kubes[side],
+    clock: systemClock,
+    sideEffect: () => undefined,
+    progress: (message) => io.out(`    ... ${message}`),
+  };
+  const evaluation = await evaluateReadiness(ctx);
+  for (const c of evaluation.checks) {
+    io.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
+    if (Object.keys(c.evidence).length > 0) io.out(indent(stringify(c.evidence), 8));
+  }
+  io.out('');
+  io.out(describeEvaluation(evaluation));
+  return evaluation.ready ? 0 : exitCodes.haltedSafely;
+};
+
+const indent = (text: string, spaces: number) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `${' '.repeat(spaces)}${line}`)
+    .join('\n');
