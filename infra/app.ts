@@ -1,7 +1,8 @@
 // The CDK app: every plan in the `plansDir` context directory, deployed as one stack.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { PlanError, loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { FailoverOrchestratorStack } from './failover-stack.js';
@@ -29,6 +30,9 @@ const problems = results.flatMap((result) =>
 );
 if (problems.length > 0) fail(['Invalid plans; nothing was synthesized:', ...problems]);
 const plans = results.flatMap((result): Plan[] => (result.status === 'fulfilled' ? [result.value] : []));
+
+// AWS's own rule pack: `cdk synth` and `cdk deploy` stop on any finding not acknowledged with a reason.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
 new FailoverOrchestratorStack(app, 'FailoverOrchestratorStack', {
   plans,

@@ -1,5 +1,6 @@
-// The deployable unit: one orchestrator for every plan of an account and region.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+// The deployable unit: one orchestrator for every plan of an account and region (plus, created
+// by the orchestrator, one small stack of EKS access entries per cluster region).
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { FailoverOrchestrator } from './failover-orchestrator.js';
@@ -14,5 +15,10 @@ export class FailoverOrchestratorStack extends Stack {
   constructor(scope: Construct, id: string, props: FailoverOrchestratorStackProps) {
     super(scope, id, props);
     this.orchestrator = new FailoverOrchestrator(this, 'Orchestrator', { plans: props.plans });
+    // What an operator needs after `cdk deploy`: where notifications go, what to watch, what runs.
+    new CfnOutput(this, 'NotificationsTopicArn', { value: this.orchestrator.topic.topicArn, description: 'Subscribe people here (aws sns subscribe)' });
+    new CfnOutput(this, 'WorkflowArn', { value: this.orchestrator.stateMachine.stateMachineArn, description: 'The failover state machine' });
+    new CfnOutput(this, 'DashboardName', { value: this.orchestrator.operations.dashboard.dashboardName, description: 'Executions, recovery time per step, standby readiness' });
+    new CfnOutput(this, 'KubeWorkerRoleArn', { value: this.orchestrator.kubeWorker.role!.roleArn, description: 'Mapped to the Kubernetes group by the EKS access entries' });
   }
 }

@@ -26,7 +26,7 @@ export const handler = createAwsWorker(
     dns: createRoute53Dns(),
     alarms: createCloudWatchAlarms(),
     notifier,
-    approvals: createDynamoDbApprovals({ tableName, notifier }),
+    approvals: createDynamoDbApprovals({ tableName, notifier, consoleUrl: requiredEnv('APPROVAL_CONSOLE_URL') }),
   },
   logger,
 );

@@ -1,6 +1,7 @@
 // Lambda entry: the Kubernetes worker with EKS access (no stored kubeconfig or secret).
 import { createClientNodeKube } from '../adapters/kube/client-node-kube.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
+import { createEmfMetrics } from '../adapters/emf-metrics.js';
 import { createEksKubeConfigProvider } from '../adapters/eks-kube-config.js';
 import { createKubeWorker } from '../handlers/kube-worker.js';
 import { systemClock } from '../ports/clock.js';
@@ -13,6 +14,7 @@ export const handler = createKubeWorker(
     journal: createDynamoDbJournal({ tableName: requiredEnv('JOURNAL_TABLE') }),
     clock: systemClock,
     progress: logProgress,
+    metrics: createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') }),
     kubeFor: async (plan, side) => {
       const cluster = eksClusterOf(plan, side);
       return createClientNodeKube(await eks.kubeConfigFor(cluster), `EKS cluster ${cluster.name} (${cluster.region})`);

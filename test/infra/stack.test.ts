@@ -1,6 +1,6 @@
-// The deployed shape, read from ONE synthesized template (synth bundles both functions with
-// esbuild, so it runs once). Assertions are about behaviour: what the workflow runs, what starts
-// it with which input, and what each function is allowed to touch.
+// The deployed shape, read from ONE synthesized app (synth bundles both functions with esbuild, so
+// it runs once). Assertions are about behaviour: what the workflow runs, what starts it with which
+// input, what people are told, what each function is allowed to touch, and what cdk-nag finds.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Vpc } from 'aws-cdk-lib/aws-ec2';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { FailoverOrchestrator } from '../../infra/failover-orchestrator.js';
 import { FailoverOrchestratorStack } from '../../infra/failover-stack.js';
@@ -20,8 +23,9 @@ import { awsWorkerSteps } from '../../lambdas/handlers/aws-worker.js';
 import { kubeWorkerSteps } from '../../lambdas/handlers/kube-worker.js';
 import { parseStepEvent } from '../../lambdas/handlers/step-event.js';
 import { alarmEventSchema } from '../../lambdas/plan/alarm-event.js';
-import { loadPlan } from '../../lambdas/plan/load-plan.js';
+import { loadPlan, parsePlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
+import { METRICS_NAMESPACE } from '../../lambdas/ports/metrics.js';
 
 const repoPath = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const cdkContext = JSON.parse(readFileSync(repoPath('cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -42,6 +46,17 @@ const render = (value: unknown): string => {
 };
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
+/** What EventBridge does with an input template: each `<name>` becomes the value at its path. */
+const transform = (template: string, values: Record<string, unknown>, quoted: boolean) =>
+  template.replace(/<([\w.-]+)>/g, (whole, name: string) => (name in values ? (quoted ? String(values[name]) : JSON.stringify(values[name])) : whole));
+
+// Actions IAM offers on "*" only; any other action must name its resources.
+const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+  'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+]);
 
 interface Statement {
   actions: string[];
@@ -66,16 +81,60 @@ const alarmEvent = {
   },
 };
 
+const scheduledEvent = {
+  version: '0',
+  id: '89d1a02d-5ec7-412e-82f5-13505f849b41',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: ACCOUNT,
+  time: '2026-03-01T10:30:00Z',
+  region: REGION,
+  resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/x`],
+  detail: {},
+};
+
+/** A second plan in another zone and with other clusters, whose alarms only start it when two agree. */
+const compositePlan = (example: Plan): Plan =>
+  parsePlan({
+    ...example,
+    name: 'payments-rabbitmq',
+    clusters: { upstream: { eks: { name: 'pay-a', region: 'eu-west-1' } }, downstream: { eks: { name: 'pay-b', region: 'eu-north-1' } } },
+    dns: { ...example.dns, hostedZoneId: 'Z9876543210ZYXWVUTSRQ', records: [{ ...example.dns.records[0]!, name: 'amqp.payments.example.com' }] },
+    triggers: {
+      alarms: [
+        { name: 'payments-upstream-health-check' },
+        {
+          name: 'payments-upstream-queue-stalled',
+          define: {
+            metric: { namespace: 'ContainerInsights/Prometheus', name: 'rabbitmq_queue_messages_ready', dimensions: { Namespace: 'payments' }, statistic: 'Maximum', periodSeconds: 60 },
+            comparison: 'GreaterThanThreshold',
+            threshold: 10000,
+            evaluationPeriods: 5,
+            datapointsToAlarm: 3,
+            treatMissingData: 'notBreaching',
+          },
+        },
+      ],
+      composite: { name: 'payments-upstream-down' },
+    },
+    evaluation: { everyMinutes: 15 },
+  });
+
 describe('FailoverOrchestratorStack', () => {
   let outdir: string;
   let plan: Plan;
+  let payments: Plan;
+  let app: App;
   let stack: FailoverOrchestratorStack;
+  let assembly: CloudAssembly;
   let template: Template;
   let resources: Record<string, Json>;
 
-  const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
   const orchestrator = () => stack.orchestrator;
   const asset = (name: string) => join(outdir, `asset.${name}`);
+  const templateOf = (s: Stack) => assembly.getStackArtifact(s.artifactId).template as Json;
+  const allTemplates = () => assembly.stacks.map((s) => s.template as Json);
 
   /** Every Allow statement of the role's policies, with ARNs rendered. */
   const statementsOf = (role: IConstruct): Statement[] =>
@@ -89,10 +148,11 @@ describe('FailoverOrchestratorStack', () => {
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'failover-infra-'));
     plan = await loadPlan(repoPath('examples/plans/rabbitmq-standby.yaml'));
-    const app = new App({ outdir, context: cdkContext });
-    stack = new FailoverOrchestratorStack(app, 'FailoverOrchestratorStack', { plans: [plan] });
-    const assembly = app.synth();
-    template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
+    payments = compositePlan(plan);
+    app = new App({ outdir, context: cdkContext });
+    stack = new FailoverOrchestratorStack(app, 'FailoverOrchestratorStack', { plans: [plan, payments] });
+    assembly = app.synth();
+    template = Template.fromJSON(templateOf(stack));
     resources = template.toJSON().Resources;
   });
 
@@ -107,7 +167,7 @@ describe('FailoverOrchestratorStack', () => {
 
       const placeholders = unique([...definitionText.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]));
       expect(Object.keys(machine.DefinitionSubstitutions).sort()).toEqual(placeholders.sort());
-      expect(machine.DefinitionSubstitutions).toEqual({
+      expect(machine.DefinitionSubstitutions).toMatchObject({
         AwsWorkerArn: { 'Fn::GetAtt': [logicalId(orchestrator().awsWorker), 'Arn'] },
         KubeWorkerArn: { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] },
       });
@@ -116,7 +176,7 @@ describe('FailoverOrchestratorStack', () => {
     it('sends every Task to the function whose handler runs that step', () => {
       const states = JSON.parse(readFileSync(workflowDefinitionFile, 'utf8')).States as Record<string, Json>;
       const stepsOf: Record<string, readonly string[]> = { '${AwsWorkerArn}': awsWorkerSteps, '${KubeWorkerArn}': kubeWorkerSteps };
-      const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
+      const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task' && stepsOf[state.Parameters?.FunctionName ?? state.Resource]);
       expect(tasks.length).toBeGreaterThan(0);
       for (const [name, state] of tasks) {
         const fn = state.Parameters?.FunctionName ?? state.Resource;
@@ -137,29 +197,36 @@ describe('FailoverOrchestratorStack', () => {
       expect(render(resources[logGroupId]!.Properties.LogGroupName['Fn::Join'][1][0])).toMatch(/^\/aws\/vendedlogs\/states\//);
     });
 
-    it('may invoke only the two workers', () => {
+    it('one state machine serves every plan', () => {
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    });
+
+    it('may invoke the two workers, unqualified, and nothing else', () => {
       const role = orchestrator().stateMachine.role;
       const invokes = grantedTo(role, 'lambda:InvokeFunction');
       const workers = [orchestrator().awsWorker, orchestrator().kubeWorker].map((fn) => `getatt:${logicalId(fn)}.Arn`);
-      expect(unique(invokes.flatMap((s) => s.resources)).sort()).toEqual([...workers, ...workers.map((arn) => `${arn}:*`)].sort());
-      expect(statementsOf(role).flatMap((s) => s.actions).filter((action) => action.startsWith('lambda:'))).toEqual(['lambda:InvokeFunction']);
+      expect(unique(invokes.flatMap((s) => s.resources)).sort()).toEqual(expect.arrayContaining(workers.sort()));
+      expect(invokes.flatMap((s) => s.resources).filter((arn) => arn.endsWith(':*'))).toEqual([]);
     });
   });
 
   describe('the workers', () => {
-    it.each<['kubeWorker' | 'awsWorker', number, boolean]>([
-      ['kubeWorker', 900, false],
-      ['awsWorker', 600, true],
-    ])('%s: Node.js 22+ on arm64, an ESM bundle, %i s timeout, its env', (name, timeout, publishes) => {
+    it.each<['kubeWorker' | 'awsWorker', number, number]>([
+      ['kubeWorker', 900, 1769],
+      ['awsWorker', 600, 1024],
+    ])('%s: Node.js 22+ on arm64, an ESM bundle, %i s timeout, %i MB, Powertools settings, its own logs', (name, timeout, memory) => {
       const fn = resources[logicalId(orchestrator()[name])]!.Properties;
       expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
       expect(fn.Architectures).toEqual(['arm64']);
       expect(fn.Timeout).toBe(timeout);
-      expect(fn.Environment.Variables).toEqual({
+      expect(fn.MemorySize).toBe(memory);
+      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Environment.Variables).toMatchObject({
         JOURNAL_TABLE: { Ref: logicalId(orchestrator().journalTable) },
         POWERTOOLS_SERVICE_NAME: 'failover-orchestrator',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
-        ...(publishes ? { TOPIC_ARN: { Ref: logicalId(orchestrator().topic) } } : {}),
       });
       expect(fn.Handler).toBe('index.handler');
       const bundle = asset(fn.Code.S3Key.replace(/\.zip$/, ''));
@@ -167,44 +234,217 @@ describe('FailoverOrchestratorStack', () => {
       expect(JSON.parse(readFileSync(join(bundle, 'index.mjs.map'), 'utf8')).mappings.length).toBeGreaterThan(0);
       const logGroupId = fn.LoggingConfig.LogGroup.Ref;
       expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(90);
+      // Its role writes to its own log group only (no AWSLambdaBasicExecutionRole).
+      const role = orchestrator()[name].role!;
+      expect(resources[logicalId(role)]!.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(grantedTo(role, 'logs:PutLogEvents').flatMap((s) => s.resources)).toEqual([`getatt:${logGroupId}.Arn`]);
+    });
+
+    it('only the AWS worker knows the topic; neither is in a VPC unless asked', () => {
+      expect(resources[logicalId(orchestrator().awsWorker)]!.Properties.Environment.Variables.TOPIC_ARN).toEqual({ Ref: logicalId(orchestrator().topic) });
+      expect(resources[logicalId(orchestrator().kubeWorker)]!.Properties.Environment.Variables.TOPIC_ARN).toBeUndefined();
+      for (const fn of [orchestrator().awsWorker, orchestrator().kubeWorker]) expect(resources[logicalId(fn)]!.Properties.VpcConfig).toBeUndefined();
     });
   });
 
-  describe('the trigger', () => {
-    const ruleOf = () => resources[logicalId(orchestrator().rules.get(plan.name)!)]!.Properties;
+  describe('the triggers', () => {
+    const ruleOf = (name: string) => resources[logicalId(orchestrator().rules.get(name)!)]!.Properties;
+    const alarmArn = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
 
-    it('matches only the ALARM state of the plan alarms', () => {
-      template.resourceCountIs('AWS::Events::Rule', 1);
-      expect(ruleOf().EventPattern).toEqual({
+    it('match only the ALARM state of exactly each plan’s triggering alarms, by ARN', () => {
+      const pattern = (name: string) => ({ ...ruleOf(name).EventPattern, resources: ruleOf(name).EventPattern.resources.map(render) });
+      expect(pattern(plan.name)).toEqual({
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        detail: { alarmName: ['orders-rabbitmq-upstream-unhealthy'], state: { value: ['ALARM'] } },
+        resources: [alarmArn('orders-rabbitmq-upstream-unhealthy'), alarmArn('orders-rabbitmq-upstream-nodes-missing')],
+        detail: { state: { value: ['ALARM'] } },
       });
+      // With a composite, its members alone start nothing.
+      expect(pattern(payments.name).resources).toEqual([alarmArn('payments-upstream-down')]);
     });
 
-    it('starts the workflow with the validated plan and the whole alarm event', () => {
-      const [target, ...others] = ruleOf().Targets as Json[];
+    it('create the alarms a plan defines, as it defines them, and only those', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 + 1); // defined, readiness per plan, failure
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'orders-rabbitmq-upstream-nodes-missing',
+        Namespace: 'ContainerInsights/Prometheus',
+        MetricName: 'rabbitmq_identity_info',
+        Dimensions: [
+          { Name: 'ClusterName', Value: 'site-a' },
+          { Name: 'Namespace', Value: 'vmware-rabbitmq' },
+        ],
+        Statistic: 'SampleCount',
+        Period: 60,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 3,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'breaching',
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'payments-upstream-queue-stalled',
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 10000,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName)).not.toContain('orders-rabbitmq-upstream-unhealthy');
+    });
+
+    it('a composite needs every member in ALARM', () => {
+      const [composite, ...others] = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
       expect(others).toEqual([]);
-      expect(target!.Arn).toEqual({ Ref: logicalId(orchestrator().stateMachine) });
-      const { InputTemplate, InputPathsMap } = target!.InputTransformer;
+      expect(composite!.Properties.AlarmName).toBe('payments-upstream-down');
+      const rule = render(composite!.Properties.AlarmRule);
+      expect(rule).toBe(`(ALARM("${alarmArn('payments-upstream-health-check')}") AND ALARM("getatt:${logicalId(orchestrator().triggers.get(payments.name)!.definedAlarms[0]!)}.Arn"))`);
+    });
+
+    it('start the workflow with the validated plan and the whole alarm event', () => {
+      const target = (ruleOf(plan.name).Targets as Json[]).find((t) => t.Arn.Ref === logicalId(orchestrator().stateMachine))!;
+      const { InputTemplate, InputPathsMap } = target.InputTransformer;
       expect(InputPathsMap).toBeUndefined();
       expect(InputTemplate.length).toBeLessThanOrEqual(MAX_INPUT_TEMPLATE_CHARS);
 
       // What EventBridge does with the template: `<aws.events.event.json>` becomes the event.
       const input = JSON.parse(InputTemplate.replace('<aws.events.event.json>', JSON.stringify(alarmEvent)));
       expect(input).toEqual({ plan: JSON.parse(JSON.stringify(plan)), trigger: alarmEvent });
-      // ...and what ConfirmAlarm receives from it passes the worker's own parsers.
-      const event = parseStepEvent({ step: 'confirm-alarm', execution: { id: 'exec-1', startedAt: alarmEvent.time }, plan: input.plan, trigger: input.trigger }, awsWorkerSteps);
+      // ...and what the first step receives from it passes the worker's own parsers.
+      const event = parseStepEvent({ step: 'admit', execution: { id: 'exec-1', startedAt: alarmEvent.time }, plan: input.plan, trigger: input.trigger }, awsWorkerSteps);
       expect(event.plan).toEqual(plan);
       expect(alarmEventSchema.parse(event.trigger).detail.alarmName).toBe('orders-rabbitmq-upstream-unhealthy');
     });
 
+    it('tell people at once that a failover was triggered, in words', () => {
+      const targets = ruleOf(plan.name).Targets as Json[];
+      expect(targets).toHaveLength(2);
+      const sns = targets.find((t) => t.Arn.Ref === logicalId(orchestrator().topic))!;
+      const { InputTemplate, InputPathsMap } = sns.InputTransformer;
+      const values = Object.fromEntries(Object.entries(InputPathsMap as Record<string, string>).map(([k, path]) => [k, path === '$.time' ? alarmEvent.time : alarmEvent.detail.alarmName]));
+      const message = JSON.parse(transform(render(InputTemplate), values, true));
+      expect(message).toBe(
+        `Failover of orders-rabbitmq triggered: alarm orders-rabbitmq-upstream-unhealthy entered ALARM at 2026-03-01T10:00:00Z. ` +
+          `After the 60 s settle time the workflow re-reads the alarm, checks that the standby is ready and asks for approval before it changes anything. ` +
+          `Follow it in Step Functions (ref:${logicalId(orchestrator().stateMachine)}); its report follows when it ends.`,
+      );
+    });
+
     it('may only start this workflow', () => {
-      const roleId = ruleOf().Targets[0].RoleArn['Fn::GetAtt'][0];
+      const target = (ruleOf(plan.name).Targets as Json[]).find((t) => t.Arn.Ref === logicalId(orchestrator().stateMachine))!;
+      const roleId = target.RoleArn['Fn::GetAtt'][0];
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((policy) => (policy.Properties.Roles as Json[]).some((ref) => ref.Ref === roleId))
         .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Json[]);
       expect(statements).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: logicalId(orchestrator().stateMachine) } }]);
+    });
+  });
+
+  describe('the readiness evaluation', () => {
+    it.each([
+      ['orders-rabbitmq', 30],
+      ['payments-rabbitmq', 15],
+    ])('%s: a schedule every %i min runs the evaluate step of the Kubernetes worker with the plan', (name, minutes) => {
+      const evaluation = orchestrator().evaluations.get(name)!;
+      const rule = resources[logicalId(evaluation.schedule)]!.Properties;
+      expect(rule.ScheduleExpression).toBe(`rate(${minutes} minutes)`);
+      const [target, ...others] = rule.Targets as Json[];
+      expect(others).toEqual([]);
+      expect(target!.Arn).toEqual({ 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] });
+      expect(target!.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+      const { InputTemplate, InputPathsMap } = target!.InputTransformer;
+      expect(InputPathsMap).toEqual({ id: '$.id', time: '$.time' });
+      const input = JSON.parse(transform(InputTemplate, { id: scheduledEvent.id, time: scheduledEvent.time }, true));
+      const event = parseStepEvent(input, kubeWorkerSteps);
+      expect(event).toMatchObject({ step: 'evaluate', execution: { id: `evaluation-${scheduledEvent.id}`, startedAt: scheduledEvent.time } });
+      expect(event.plan.name).toBe(name);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': [logicalId(evaluation.schedule), 'Arn'] },
+      });
+    });
+
+    it('an alarm per plan raises when an evaluation within two intervals was not ready, or none ran, and tells the topic', () => {
+      const alarm = resources[logicalId(orchestrator().evaluations.get(plan.name)!.alarm)]!.Properties;
+      expect(alarm).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: 'StandbyReady',
+        Dimensions: [{ Name: 'plan', Value: 'orders-rabbitmq' }],
+        Statistic: 'Minimum',
+        Period: 3600,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: logicalId(orchestrator().topic) }],
+        OKActions: [{ Ref: logicalId(orchestrator().topic) }],
+      });
+      expect(alarm.AlarmDescription).toContain('failover check');
+    });
+  });
+
+  describe('operations', () => {
+    it('an alarm on executions that failed, halted, timed out or were aborted notifies the topic', () => {
+      const alarm = resources[logicalId(orchestrator().operations.failureAlarm)]!.Properties;
+      expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+      expect(alarm.AlarmActions).toEqual([{ Ref: logicalId(orchestrator().topic) }]);
+      const metrics = alarm.Metrics as Json[];
+      expect(metrics.find((m) => m.Expression)!.Expression).toBe('failed + timedOut + aborted');
+      const machine = { Name: 'StateMachineArn', Value: { Ref: logicalId(orchestrator().stateMachine) } };
+      expect(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat.Metric.MetricName, m.MetricStat.Metric.Dimensions, m.MetricStat.Stat])).toEqual([
+        ['failed', 'ExecutionsFailed', [machine], 'Sum'],
+        ['timedOut', 'ExecutionsTimedOut', [machine], 'Sum'],
+        ['aborted', 'ExecutionsAborted', [machine], 'Sum'],
+      ]);
+    });
+
+    it('the dashboard shows executions by outcome, recovery time and time per step, and readiness, per plan', () => {
+      const body = render(resources[logicalId(orchestrator().operations.dashboard)]!.Properties.DashboardBody);
+      const widgets = JSON.parse(body).widgets as Json[];
+      const titles = widgets.map((w) => w.properties.title).filter(Boolean);
+      expect(titles).toEqual([
+        'Executions by outcome (all plans)',
+        'Alarms',
+        ...[plan.name, payments.name].flatMap((name) => [`${name}: executions by outcome`, `${name}: recovery time and time per step (ms)`, `${name}: standby readiness (1 ready, 0 not)`]),
+      ]);
+      const expressions = widgets.flatMap((w) => (w.properties.metrics ?? []) as unknown[][]).map((m) => (m[0] as Json)?.expression).filter(Boolean);
+      expect(expressions).toEqual(
+        expect.arrayContaining([
+          `SEARCH('{${METRICS_NAMESPACE},outcome,plan} MetricName="FailoverExecutions" plan="orders-rabbitmq"', 'Sum', 3600)`,
+          `SEARCH('{${METRICS_NAMESPACE},plan,step} MetricName="StepDuration" plan="orders-rabbitmq"', 'Maximum', 3600)`,
+          `SEARCH('{${METRICS_NAMESPACE},check,plan} MetricName="ReadinessCheckPassed" plan="payments-rabbitmq"', 'Minimum', 900)`,
+        ]),
+      );
+      expect(body).toContain(`"${METRICS_NAMESPACE}","RecoveryTime","plan","orders-rabbitmq"`);
+    });
+  });
+
+  describe('Kubernetes access', () => {
+    const kubeRoleName = () => resources[logicalId(orchestrator().kubeWorker.role!)]!.Properties.RoleName as string;
+
+    it('an EKS access entry per plan cluster maps the Kubernetes worker role to the group, in the cluster’s region', () => {
+      const byRegion = [...orchestrator().eksAccessStacks].map(([region, s]) => {
+        const entries = Object.values(Template.fromJSON(templateOf(s)).findResources('AWS::EKS::AccessEntry')).map((e) => e.Properties);
+        return { region, stackRegion: s.region, entries: entries.map((e) => ({ ...e, PrincipalArn: render(e.PrincipalArn) })) };
+      });
+      const entry = (cluster: string) => ({
+        ClusterName: cluster,
+        PrincipalArn: `arn:aws:iam::${ACCOUNT}:role/${kubeRoleName()}`,
+        KubernetesGroups: ['failover-orchestrator'],
+        Type: 'STANDARD',
+      });
+      expect(byRegion.sort((a, b) => a.region.localeCompare(b.region))).toEqual([
+        { region: 'eu-central-1', stackRegion: 'eu-central-1', entries: [entry('site-b')] },
+        { region: 'eu-north-1', stackRegion: 'eu-north-1', entries: [entry('pay-b')] },
+        { region: 'eu-west-1', stackRegion: 'eu-west-1', entries: [entry('site-a'), entry('pay-a')] },
+      ]);
+    });
+
+    it('the access stacks deploy after the role exists', () => {
+      for (const accessStack of orchestrator().eksAccessStacks.values()) expect(accessStack.dependencies).toContain(stack);
+      expect(kubeRoleName()).toMatch(/^[\w+=,.@-]{1,64}$/);
     });
   });
 
@@ -227,25 +467,55 @@ describe('FailoverOrchestratorStack', () => {
       expect(resources[logicalId(orchestrator().journalTable)]!.DeletionPolicy).toBe('Retain');
     });
 
-    it('the topic is encrypted with the AWS managed SNS key and refuses publishing without TLS', () => {
+    it('the topic is encrypted with a rotated key that alarms and rules may use, and refuses publishing without TLS', () => {
       const topic = resources[logicalId(orchestrator().topic)]!.Properties;
-      expect(render(topic.KmsMasterKeyId)).toMatch(/alias\/aws\/sns$/);
-      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        PolicyDocument: Match.objectLike({
-          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
-        }),
+      expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalId(orchestrator().topicKey), 'Arn'] });
+      const key = resources[logicalId(orchestrator().topicKey)]!.Properties;
+      expect(key.EnableKeyRotation).toBe(true);
+      const services = (key.KeyPolicy.Statement as Json[]).filter((s) => s.Principal?.Service);
+      // The events statement is CDK's (aws-events-targets adds it for an encrypted topic).
+      expect(services).toEqual([
+        { Sid: 'AlarmActionsPublishToTheTopic', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*' },
+        { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' },
+      ]);
+      const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0]!.Properties.PolicyDocument.Statement as Json[];
+      expect(policy).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } }),
+          expect.objectContaining({ Sid: 'AlarmActionsOfThisAccount', Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      );
+      const alarms = policy.find((s) => s.Sid === 'AlarmActionsOfThisAccount')!.Condition;
+      expect({ arn: render(alarms.ArnLike['aws:SourceArn']), account: render(alarms.StringEquals['aws:SourceAccount']) }).toEqual({
+        arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`,
+        account: ACCOUNT,
       });
     });
   });
 
   describe('permissions', () => {
+    const allStatements = () =>
+      allTemplates().flatMap((t) =>
+        Object.values(t.Resources as Record<string, Json>).flatMap((r) =>
+          r.Type === 'AWS::IAM::Policy'
+            ? (r.Properties.PolicyDocument.Statement as Json[])
+            : r.Type === 'AWS::IAM::Role'
+              ? ((r.Properties.Policies ?? []) as Json[]).flatMap((p) => p.PolicyDocument.Statement as Json[])
+              : [],
+        ),
+      );
+
     it('no IAM statement allows a wildcard action', () => {
-      const statements = [
-        ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Json[]),
-        ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => ((r.Properties.Policies ?? []) as Json[]).flatMap((p) => p.PolicyDocument.Statement as Json[])),
-      ];
+      const statements = allStatements();
       expect(statements.length).toBeGreaterThan(0);
       expect(statements.flatMap((s) => asList(s.Action ?? s.NotAction) as string[]).filter((action) => action.includes('*'))).toEqual([]);
+    });
+
+    it('Resource "*" only for actions that have no resource-level permissions', () => {
+      const starred = allStatements().filter((s) => asList(s.Resource).includes('*'));
+      expect(starred.length).toBeGreaterThan(0);
+      expect(starred.flatMap((s) => asList(s.Action) as string[]).filter((action) => !ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.has(action))).toEqual([]);
     });
 
     // An AWS call the code makes but the role lacks fails only in a real failover: derive what each
@@ -254,48 +524,112 @@ describe('FailoverOrchestratorStack', () => {
       ['kubeWorker', 'lambdas/functions/kube-worker.ts'],
       ['awsWorker', 'lambdas/functions/aws-worker.ts'],
     ])('%s is granted exactly the AWS actions its adapters call', (name, entry) => {
-      const granted = unique(statementsOf(orchestrator()[name].role!).flatMap((s) => s.actions)).filter((action) => !action.startsWith('xray:'));
+      // Besides the SDK calls: tracing, its own logs, and the key of the topic it publishes to.
+      const platform = /^(xray:|logs:(CreateLogStream|PutLogEvents)$|kms:(GenerateDataKey|Decrypt)$)/;
+      const granted = unique(statementsOf(orchestrator()[name].role!).flatMap((s) => s.actions)).filter((action) => !platform.test(action));
       expect(granted.sort()).toEqual(sdkActionsCalledBy(repoPath(entry)).sort());
     });
 
     it('the Kubernetes worker may describe only the plan clusters', () => {
       const statements = grantedTo(orchestrator().kubeWorker.role!, 'eks:DescribeCluster');
       expect(statements.flatMap((s) => s.resources).sort()).toEqual(
-        [`arn:aws:eks:eu-central-1:${ACCOUNT}:cluster/site-b`, `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/site-a`].sort(),
+        [
+          `arn:aws:eks:eu-central-1:${ACCOUNT}:cluster/site-b`,
+          `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/site-a`,
+          `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/pay-a`,
+          `arn:aws:eks:eu-north-1:${ACCOUNT}:cluster/pay-b`,
+        ].sort(),
       );
     });
 
-    it('the AWS worker may read only the plan alarms, publish only to the topic and use only the journal', () => {
+    it('the AWS worker may read only the plan alarms, publish only to the topic, use only the journal and describe only this workflow’s executions', () => {
       const role = orchestrator().awsWorker.role!;
-      expect(grantedTo(role, 'cloudwatch:DescribeAlarms').flatMap((s) => s.resources)).toEqual([
-        `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:orders-rabbitmq-upstream-unhealthy`,
-      ]);
+      expect(grantedTo(role, 'cloudwatch:DescribeAlarms').flatMap((s) => s.resources).sort()).toEqual(
+        ['orders-rabbitmq-upstream-unhealthy', 'orders-rabbitmq-upstream-nodes-missing', 'payments-upstream-health-check', 'payments-upstream-queue-stalled', 'payments-upstream-down']
+          .map((name) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`)
+          .sort(),
+      );
       expect(grantedTo(role, 'sns:Publish').flatMap((s) => s.resources)).toEqual([`ref:${logicalId(orchestrator().topic)}`]);
+      expect(grantedTo(role, 'kms:GenerateDataKey').flatMap((s) => s.resources)).toEqual([`getatt:${logicalId(orchestrator().topicKey)}.Arn`]);
       for (const worker of [orchestrator().awsWorker, orchestrator().kubeWorker]) {
         const journal = statementsOf(worker.role!).filter((s) => s.actions.some((action) => action.startsWith('dynamodb:')));
         expect(journal.flatMap((s) => s.resources)).toEqual([`getatt:${logicalId(orchestrator().journalTable)}.Arn`]);
       }
+      expect(grantedTo(role, 'states:DescribeExecution').flatMap((s) => s.resources)).toEqual([
+        `arn:aws:states:${REGION}:${ACCOUNT}:execution:getatt:${logicalId(orchestrator().stateMachine)}.Name:*`,
+      ]);
     });
 
-    it('the AWS worker may only UPSERT the plan records in the plan zone, and poll its changes', () => {
+    it('the AWS worker may only UPSERT the plan records in the plan zones, and poll its changes', () => {
       const role = orchestrator().awsWorker.role!;
-      const zone = 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ';
-      expect(grantedTo(role, 'route53:ChangeResourceRecordSets')).toEqual([
-        {
-          actions: ['route53:ChangeResourceRecordSets'],
-          resources: [zone],
-          condition: {
-            'ForAllValues:StringEquals': {
-              'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['amqp.orders.example.com'],
-              'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-              'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
-            },
+      const zone = (id: string) => `arn:aws:route53:::hostedzone/${id}`;
+      const upsert = (id: string, name: string) => ({
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [zone(id)],
+        condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': [name],
+            'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
           },
         },
+      });
+      expect(grantedTo(role, 'route53:ChangeResourceRecordSets')).toEqual([
+        upsert('Z0123456789ABCDEFGHIJ', 'amqp.orders.example.com'),
+        upsert('Z9876543210ZYXWVUTSRQ', 'amqp.payments.example.com'),
       ]);
-      expect(grantedTo(role, 'route53:ListResourceRecordSets').flatMap((s) => s.resources)).toEqual([zone]);
+      expect(grantedTo(role, 'route53:ListResourceRecordSets').flatMap((s) => s.resources)).toEqual([zone('Z0123456789ABCDEFGHIJ'), zone('Z9876543210ZYXWVUTSRQ')]);
       expect(grantedTo(role, 'route53:GetChange').flatMap((s) => s.resources)).toEqual(['arn:aws:route53:::change/*']);
     });
+  });
+
+  describe('cdk-nag (AwsSolutions)', () => {
+    it('finds nothing unacknowledged in any stack of the app', () => {
+      const report = new AwsSolutionsChecks().validateScope(app);
+      expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    });
+
+    it('every acknowledgement names one finding on one resource, with its reason', () => {
+      const acknowledged = app.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, rules: m.data as Record<string, string> })));
+      expect(acknowledged.length).toBeGreaterThan(0);
+      for (const { path, rules } of acknowledged) {
+        expect(path).not.toBe(stack.node.path);
+        for (const [id, reason] of Object.entries(rules)) {
+          // A wildcard finding is acknowledged for the one wildcard it names, never for the whole rule.
+          expect(id).toMatch(/^(annotation::)?AwsSolutions-(IAM5\[Resource::.+\]|(?!IAM5)[A-Z]+\d+(\[.+\])?)$/i);
+          expect(reason.length).toBeGreaterThan(60);
+        }
+      }
+    });
+  });
+});
+
+describe('FailoverOrchestrator in a VPC, for private EKS endpoints', () => {
+  it('places only the Kubernetes worker in the given subnets and security groups, with the network-interface grant cdk-nag accepts', async () => {
+    const plan = await loadPlan(repoPath('examples/plans/rabbitmq-standby.yaml'));
+    // No bundling: this synth is about placement and permissions, not the code.
+    const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Private', { env: { account: ACCOUNT, region: 'eu-central-1' } });
+    const vpc = Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-central-1a', 'eu-central-1b'],
+      privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
+    });
+    const orchestrator = new FailoverOrchestrator(stack, 'Orchestrator', { plans: [plan], vpc, kubernetesGroup: 'dr-automation' });
+    const template = Template.fromStack(stack);
+    const fn = (construct: IConstruct) => template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)].Properties;
+    expect(fn(orchestrator.kubeWorker).VpcConfig.SubnetIds).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1']);
+    expect(fn(orchestrator.kubeWorker).VpcConfig.SecurityGroupIds).toHaveLength(1);
+    expect(fn(orchestrator.awsWorker).VpcConfig).toBeUndefined();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces']), Resource: '*' })]) },
+    });
+    const entries = [...orchestrator.eksAccessStacks.values()].flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::EKS::AccessEntry')));
+    expect(entries.map((e) => e.Properties.KubernetesGroups)).toEqual([['dr-automation'], ['dr-automation']]);
+    expect(new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
 
@@ -305,7 +639,7 @@ describe('FailoverOrchestrator rejects what cannot work, before synth', () => {
     plan = await loadPlan(repoPath('examples/plans/rabbitmq-standby.yaml'));
   });
   // Each check runs before any function is bundled, so these cost no esbuild run.
-  const build = (plans: Plan[]) => () => new FailoverOrchestrator(new Stack(new App(), 'Stack'), 'Orchestrator', { plans });
+  const build = (plans: Plan[], extra: Record<string, unknown> = {}) => () => new FailoverOrchestrator(new Stack(new App(), 'Stack'), 'Orchestrator', { plans, ...extra });
 
   it('a plan whose EventBridge input would exceed 8192 characters', () => {
     const oversized = { ...plan, description: 'x'.repeat(MAX_INPUT_TEMPLATE_CHARS) };
@@ -320,6 +654,11 @@ describe('FailoverOrchestrator rejects what cannot work, before synth', () => {
   it('two plans with the same name, or none', () => {
     expect(build([plan, plan])).toThrow('plan orders-rabbitmq: the name is used by another plan');
     expect(build([])).toThrow('no plans');
+  });
+
+  it('subnets or security groups without a VPC, and a system: group', () => {
+    expect(build([plan], { vpcSubnets: { subnetType: 'PRIVATE_WITH_EGRESS' } })).toThrow('vpcSubnets and securityGroups need a vpc');
+    expect(build([plan], { kubernetesGroup: 'system:masters' })).toThrow('kubernetesGroup: "system:masters" cannot be the orchestrator\'s Kubernetes group');
   });
 
   it('an ASL placeholder without a substitution, or a substitution the ASL does not use', () => {
@@ -356,6 +695,7 @@ const IAM_PREFIX_OF_CLIENT: Record<string, string> = {
   dynamodb: 'dynamodb',
   eks: 'eks',
   'route-53': 'route53',
+  sfn: 'states',
   sns: 'sns',
 };
 

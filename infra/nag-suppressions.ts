@@ -1,0 +1,74 @@
+// cdk-nag (AwsSolutions) findings that are answered rather than fixed. Each acknowledgement names
+// one finding (rule and the exact wildcard) on one policy, with the reason a reviewer needs.
+// test/infra runs the pack on the synthesized app and allows no other finding.
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+
+// Actions without resource-level permissions, which IAM therefore only grants on "*".
+const XRAY = 'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) have no resource-level permissions in IAM';
+const LOG_DELIVERY =
+  'logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, ' +
+  'DescribeResourcePolicies and DescribeLogGroups (Step Functions logging to CloudWatch Logs) support only "*"';
+const VPC_ENI =
+  'ec2:DescribeNetworkInterfaces has no resource-level permissions, and the network interfaces that Lambda creates and deletes ' +
+  'for the function (ec2:CreateNetworkInterface, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) are not known in advance';
+
+const defaultPolicyOf = (role: IRole | undefined): IConstruct => {
+  const policy = role?.node.tryFindChild('DefaultPolicy');
+  if (!policy) throw new Error(`${role?.node.path ?? 'a worker'} has no default policy to acknowledge findings on`);
+  return policy;
+};
+
+/**
+ * The id cdk-nag gives a wildcard resource: the ARN as synthesized, with references written
+ * `<LogicalId>` and `<LogicalId.Attribute>`, so the acknowledgement holds in any environment.
+ */
+const wildcardFinding = (scope: IConstruct, arn: string): string => {
+  const flat = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const n = node as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [string, string]; Ref?: string };
+    if (n['Fn::Join']) return n['Fn::Join'][1].map(flat).join(n['Fn::Join'][0]);
+    if (n['Fn::GetAtt']) return `<${n['Fn::GetAtt'].join('.')}>`;
+    if (n.Ref) return `<${n.Ref}>`;
+    throw new Error(`cannot name the cdk-nag finding of ${JSON.stringify(node)}`);
+  };
+  return `AwsSolutions-IAM5[Resource::${flat(Stack.of(scope).resolve(arn))}]`;
+};
+
+export interface ExplainedFindings {
+  kubeWorkerRole: IRole | undefined;
+  awsWorkerRole: IRole | undefined;
+  workflowRole: IRole;
+  /** The Kubernetes worker is placed in a VPC. */
+  inVpc: boolean;
+  /** What the AWS worker polls with route53:GetChange. */
+  route53ChangesArn: string;
+  /** The policy that lets the AWS worker describe this workflow's executions, and their ARN pattern. */
+  executionsPolicy: IConstruct;
+  executionsArn: string;
+}
+
+export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
+  Validations.of(defaultPolicyOf(f.kubeWorkerRole)).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: `Only for actions IAM cannot scope: ${XRAY}${f.inVpc ? `; ${VPC_ENI}` : ''}. Every other statement names its resources.`,
+  });
+  const awsWorker = defaultPolicyOf(f.awsWorkerRole);
+  Validations.of(awsWorker).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: `Only for actions IAM cannot scope: ${XRAY}. Every other statement names its resources.`,
+  });
+  Validations.of(awsWorker).acknowledge({
+    id: wildcardFinding(awsWorker, f.route53ChangesArn),
+    reason: 'route53:GetChange only, to poll the change the DNS flip just made until INSYNC: Route 53 assigns change ids when the change is submitted, so none is known in advance. GetChange reveals only a change status.',
+  });
+  Validations.of(defaultPolicyOf(f.workflowRole)).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: `Only for actions IAM cannot scope: ${LOG_DELIVERY}; ${XRAY}, plus xray:GetSamplingRules and GetSamplingTargets. Invoking the workers is granted on their two ARNs.`,
+  });
+  Validations.of(f.executionsPolicy).acknowledge({
+    id: wildcardFinding(f.executionsPolicy, f.executionsArn),
+    reason: "states:DescribeExecution only, on this workflow's own executions: Admit checks whether the execution holding a plan's lock still runs, and execution names are generated when EventBridge starts them.",
+  });
+};

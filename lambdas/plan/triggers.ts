@@ -1,0 +1,94 @@
+// What starts a plan's failover: CloudWatch alarms the plan references (they exist already) or
+// defines (the stack creates them), optionally combined by a composite alarm so that one noisy
+// signal alone starts nothing.
+import { z } from 'zod';
+import type { Plan } from './schema.js';
+
+const alarmName = z.string().min(1).max(255);
+
+const statistic = z
+  .string()
+  .regex(/^(Average|Minimum|Maximum|Sum|SampleCount|p(100|\d{1,2}(\.\d{1,2})?))$/, 'expected Average, Minimum, Maximum, Sum, SampleCount or a percentile such as p99');
+
+/** CloudWatch accepts 10 and 30 s (high-resolution metrics) or whole minutes. */
+const periodSeconds = z
+  .number()
+  .int()
+  .refine((p) => p === 10 || p === 30 || (p >= 60 && p % 60 === 0), 'expected 10, 30 or a multiple of 60 seconds');
+
+const metricSchema = z.strictObject({
+  /** e.g. `ContainerInsights/Prometheus` (the CloudWatch agent's Prometheus scrape) or `AWS/Route53`. */
+  namespace: z.string().min(1).max(255),
+  name: z.string().min(1).max(255),
+  dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({}),
+  statistic,
+  periodSeconds,
+});
+
+const definedAlarmSchema = z
+  .strictObject({
+    metric: metricSchema,
+    comparison: z.enum(['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']),
+    threshold: z.number(),
+    evaluationPeriods: z.number().int().min(1).default(1),
+    /** How many of the evaluated periods must breach; all of them when absent. */
+    datapointsToAlarm: z.number().int().min(1).optional(),
+    /** A silent upstream is a failing upstream, so missing data breaches unless the plan says otherwise. */
+    treatMissingData: z.enum(['breaching', 'notBreaching', 'ignore', 'missing']).default('breaching'),
+  })
+  .refine((a) => a.datapointsToAlarm === undefined || a.datapointsToAlarm <= a.evaluationPeriods, {
+    message: 'expected at most evaluationPeriods',
+    path: ['datapointsToAlarm'],
+  })
+  .refine((a) => a.evaluationPeriods * a.metric.periodSeconds <= 86_400, {
+    message: 'evaluationPeriods x metric.periodSeconds exceeds one day, the longest CloudWatch evaluates',
+    path: ['evaluationPeriods'],
+  });
+
+const triggerAlarmSchema = z.strictObject({
+  name: alarmName,
+  description: z.string().max(1024).optional(),
+  /** Present: the stack creates this metric alarm. Absent: the alarm exists and is only referenced. */
+  define: definedAlarmSchema.optional(),
+});
+
+const compositeSchema = z.strictObject({
+  name: alarmName,
+  description: z.string().max(1024).optional(),
+  /** How many of `alarms` must be in ALARM together; all of them when absent. */
+  atLeast: z.number().int().min(1).optional(),
+});
+
+export const triggersSchema = z
+  .strictObject({
+    /** Without `composite`, ALARM on any of them starts the workflow. */
+    alarms: z.array(triggerAlarmSchema).min(1, 'expected at least one alarm that triggers the failover'),
+    /** When present, only this alarm starts the workflow: ALARM once enough of `alarms` agree. */
+    composite: compositeSchema.optional(),
+  })
+  .superRefine((t, ctx) => {
+    const seen = new Set<string>();
+    t.alarms.forEach((a, i) => {
+      if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['alarms', i, 'name'], message: `alarm ${a.name} is listed twice` });
+      seen.add(a.name);
+    });
+    if (!t.composite) return;
+    if (t.alarms.length < 2) ctx.addIssue({ code: 'custom', path: ['composite'], message: 'a composite alarm combines several signals: list at least two alarms' });
+    if (seen.has(t.composite.name)) ctx.addIssue({ code: 'custom', path: ['composite', 'name'], message: 'expected a name different from every alarm it combines' });
+    if (t.composite.atLeast !== undefined && t.composite.atLeast > t.alarms.length) {
+      ctx.addIssue({ code: 'custom', path: ['composite', 'atLeast'], message: `expected at most the number of alarms (${t.alarms.length})` });
+    }
+  });
+
+export type Triggers = z.infer<typeof triggersSchema>;
+export type TriggerAlarm = Triggers['alarms'][number];
+
+/** The alarms whose ALARM state starts the workflow: the composite alone when there is one. */
+export const triggerAlarmNames = (plan: Plan): string[] =>
+  plan.triggers.composite ? [plan.triggers.composite.name] : plan.triggers.alarms.map((a) => a.name);
+
+/** Every alarm the plan names: what the workflow may re-read, and what a drill may fire. */
+export const planAlarmNames = (plan: Plan): string[] => [
+  ...plan.triggers.alarms.map((a) => a.name),
+  ...(plan.triggers.composite ? [plan.triggers.composite.name] : []),
+];

@@ -1,0 +1,65 @@
+// The ONE workflow file, checked before CloudFormation or Step Functions ever see it: valid
+// Amazon States Language, every placeholder substituted, every worker step reachable.
+import { readFileSync } from 'node:fs';
+import validator from 'asl-validator';
+import { workflowDefinitionFile } from '../../infra/workflow-definition.js';
+import { awsWorkerSteps } from '../../lambdas/handlers/aws-worker.js';
+import { kubeWorkerSteps } from '../../lambdas/handlers/kube-worker.js';
+
+type Json = Record<string, any>;
+
+const definitionText = readFileSync(workflowDefinitionFile, 'utf8');
+const placeholders = [...new Set([...definitionText.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!))];
+
+/** What Step Functions receives: each `${Name}` replaced by a function ARN, as the stack's substitutions do. */
+const substituted = (): Json =>
+  JSON.parse(placeholders.reduce((text, name) => text.replaceAll(`\${${name}}`, `arn:aws:lambda:eu-west-1:111122223333:function:${name}`), definitionText));
+
+/** Every Task that invokes one of the workers, with the step it asks for. */
+const taskSteps = (states: Record<string, Json>): Array<{ state: string; worker: string; step: string }> =>
+  Object.entries(states).flatMap(([state, s]) => {
+    if (s.Type === 'Parallel') return (s.Branches as Json[]).flatMap((b) => taskSteps(b.States));
+    if (s.Type === 'Map') return taskSteps((s.ItemProcessor ?? s.Iterator).States);
+    if (s.Type !== 'Task') return [];
+    const worker = s.Parameters?.FunctionName ?? s.Resource;
+    const step = s.Parameters?.Payload?.step ?? s.Parameters?.step;
+    return typeof step === 'string' ? [{ state, worker, step }] : [];
+  });
+
+// Steps a worker runs for something other than the workflow, and who invokes them.
+const INVOKED_OUTSIDE_THE_WORKFLOW: Record<string, string> = { evaluate: 'the readiness schedule of each plan (infra/readiness-evaluation.ts)' };
+
+describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statemachines\//, 'statemachines/')})`, () => {
+  it('is valid Amazon States Language once its placeholders are substituted, paths and ARNs included', () => {
+    const result = validator(substituted(), { checkPaths: true, checkArn: true });
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('is checked by a validator that rejects a dangling transition and a malformed path', () => {
+    const broken = substituted();
+    const [first] = Object.keys(broken.States as Json);
+    broken.States[first!].Next = 'NoSuchState';
+    delete broken.States[first!].End;
+    expect(validator(broken, { checkPaths: true, checkArn: true }).isValid).toBe(false);
+    const badPath = substituted();
+    const task = Object.values(badPath.States as Record<string, Json>).find((s) => s.Type === 'Task' && s.ResultPath)!;
+    task.ResultPath = 'not a path';
+    expect(validator(badPath, { checkPaths: true, checkArn: true }).isValid).toBe(false);
+  });
+
+  it('names only ARNs in its placeholders, and nothing is left unsubstituted', () => {
+    expect(placeholders.length).toBeGreaterThan(0);
+    expect(placeholders.every((name) => /^[A-Za-z]+Arn$/.test(name))).toBe(true);
+    expect(JSON.stringify(substituted())).not.toContain('${');
+  });
+
+  it.each([
+    ['AwsWorkerArn', awsWorkerSteps],
+    ['KubeWorkerArn', kubeWorkerSteps],
+  ] as const)('every step of the %s worker is run by some Task, or invoked by something named', (placeholder, steps) => {
+    const states = JSON.parse(definitionText).States as Record<string, Json>;
+    const referenced = new Set(taskSteps(states).filter((t) => t.worker === `\${${placeholder}}`).map((t) => t.step));
+    expect(steps.filter((step) => !referenced.has(step) && !(step in INVOKED_OUTSIDE_THE_WORKFLOW))).toEqual([]);
+  });
+});
