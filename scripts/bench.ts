@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { drill } from '../local/drill.js';
 import { processIo as io } from '../local/io.js';
+import type { FailoverReport } from '../lambdas/ports/journal.js';
 
 const runs = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -45,7 +46,7 @@ for (const worker of ['aws-worker', 'kube-worker']) {
 io.out('');
 io.out(`Drill recovery time, healthy scenario (median of ${runs} runs):`);
 const silent = { out: () => undefined, err: (l: string) => io.err(l) };
-const reports = [];
+const reports: FailoverReport[] = [];
 for (let i = 0; i < runs; i++) {
   const result = await drill({ planFile: 'examples/plans/rabbitmq-standby.yaml', scenarioFile: 'examples/scenarios/healthy.yaml', gate: 'approve' }, silent);
   if (!result.report || result.report.recoveryTimeMs === undefined) throw new Error('the drill did not fail over');
