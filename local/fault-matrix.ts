@@ -80,11 +80,11 @@ const runCell = async (plan: Plan, step: SideEffectStep, fault: FaultKind): Prom
       kubeTimeouts: { requestTimeoutMs: 1_000, execTimeoutMs: 3_000 },
     });
     const run = await runWorkflow({ plan, trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 100 });
-    const state = simulation.state() as ReturnType<typeof simulation.state> & { upstream: { access?: { limits: Record<string, Record<string, number>>; connections: unknown[] } } };
+    const state = simulation.state();
     const dnsValues = [...simulation.dns.records().values()].flatMap((r) => r.values);
     const record = plan.dns.records[0]!;
     const promoted = state.downstream.promoted;
-    const upstreamWritable = plan.engine.vhosts.some((v) => state.upstream.access?.limits[v]?.['max-connections'] !== 0) || (state.upstream.access?.connections.length ?? 0) > 0;
+    const upstreamWritable = (plan.engine.type === 'rabbitmq-standby' ? plan.engine.vhosts : []).some((v) => state.upstream.access?.limits[v]?.['max-connections'] !== 0) || (state.upstream.access?.connections.length ?? 0) > 0;
     const problems = [
       ...(promoted && upstreamWritable ? ['two writable primaries'] : []),
       ...(dnsValues.includes(record.downstream) && !promoted ? ['DNS points at an unpromoted cluster'] : []),

@@ -129,7 +129,7 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     }
     let answer: { status: number; body: JsonObject };
     try {
-      answer = perform(method, route, req.headers['content-type'] ?? '', body, url.searchParams.get('labelSelector') ?? '');
+      answer = perform(method, route, req.headers['content-type'] ?? '', body, url.searchParams);
     } catch (err) {
       if (!(err instanceof KubeStatusError)) throw err;
       answer = { status: err.code, body: err.toStatus() };
@@ -155,11 +155,12 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     sendJson(res, status, statusBody(status, reason, message));
   };
 
-  const perform = (method: string, route: Route, contentType: string, body: string, labelSelector: string): { status: number; body: JsonObject } => {
+  const perform = (method: string, route: Route, contentType: string, body: string, query: URLSearchParams): { status: number; body: JsonObject } => {
     const key: ObjectKey = { group: route.group, version: route.version, plural: route.plural, namespace: route.namespace, name: route.name ?? '' };
     const type = store.typeOf(route.group, route.version, route.plural);
-    const written = (verb: WriteEvent['verb'], before: JsonObject | undefined, after: JsonObject | undefined, writtenKey: ObjectKey): void =>
-      model.afterWrite(site, { verb, key: writtenKey, before, after });
+    const labelSelector = query.get('labelSelector') ?? '';
+    const written = (verb: WriteEvent['verb'], before: JsonObject | undefined, after: JsonObject | undefined, writtenKey: ObjectKey, gracePeriodSeconds?: number): void =>
+      model.afterWrite(site, { verb, key: writtenKey, before, after, ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }) });
     if (route.name === undefined) {
       if (method === 'GET') {
         const list = store.list(route.group, route.version, route.plural, route.namespace, labelSelector);
@@ -186,7 +187,7 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
       }
       case 'DELETE': {
         const deleted = store.delete(key);
-        written('DELETE', deleted, undefined, key);
+        written('DELETE', deleted, undefined, key, gracePeriodOf(query, body));
         return { status: 200, body: deleted };
       }
       default:
@@ -240,7 +241,7 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     if (!reachable() || ws.readyState !== ws.OPEN) return;
 
     const fault = faults.takeExec(site, podName, argv);
-    const ran: ExecOutput | undefined = fault === undefined || fault.afterEffect ? model.exec(site, { namespace, pod: podName, container, argv }) : undefined;
+    const ran: ExecOutput | undefined = fault === undefined || fault.afterEffect ? await model.exec(site, { namespace, pod: podName, container, argv }) : undefined;
     if (fault?.hang) {
       log({ at: Date.now(), site, kind: 'exec', pod: podName, argv, status: 'timeout', fault: true });
       return;
@@ -316,6 +317,15 @@ const patchType = (contentType: string, group: string): PatchType => {
     'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json${group === '' ? ', application/strategic-merge-patch+json' : ''}`,
   );
+};
+
+/** `?gracePeriodSeconds=` (client-node) or a `DeleteOptions` body (kubectl); undefined: the object's default. */
+const gracePeriodOf = (query: URLSearchParams, body: string): number | undefined => {
+  const fromQuery = query.get('gracePeriodSeconds');
+  if (fromQuery !== null && fromQuery !== '') return Number(fromQuery);
+  if (body.trim() === '') return undefined;
+  const options = parseJson(body);
+  return isJsonObject(options) && typeof options.gracePeriodSeconds === 'number' ? options.gracePeriodSeconds : undefined;
 };
 
 const methodNotAllowed = (method: string): KubeStatusError => new KubeStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`);

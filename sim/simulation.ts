@@ -6,20 +6,27 @@ import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { FaultInjector } from './faults.js';
 import { createLocalDnsZone, type LocalDnsZone } from './local-dns-zone.js';
 import { startKubeApiServer, type KubeApiServer, type SimLogEntry } from './kube-api-server.js';
-import { engineModels, type EngineSnapshot } from './models/engine-models.js';
+import { engineModels, type EngineSnapshot, type EngineType } from './models/engine-models.js';
 import { ResourceStore } from './resource-store.js';
 import type { Scenario } from './scenario.js';
 
 export type { SimLogEntry } from './kube-api-server.js';
 
 /** A plain snapshot: the engine model's view of both sites, and every write and exec in order. */
-export type SimState = EngineSnapshot & { log: SimLogEntry[] };
+export type SimStateOf<E extends EngineType> = Extract<EngineSnapshot, { engine: E }> & { log: SimLogEntry[] };
+
+/** The state of the default engine's model (rabbitmq-standby), which most drills run. */
+export type SimState = SimStateOf<'rabbitmq-standby'>;
 
 export interface Simulation {
   /** A KubeConfig for that site's API server, for the real client (and so for createClientNodeKube). */
   kubeConfigFor(side: Side): KubeConfig;
   urlOf(side: Side): string;
-  state(): SimState;
+  /**
+   * The model's state. `engine` (default rabbitmq-standby) names the model the caller expects,
+   * and is checked: asking a simulation of another engine throws instead of mistyping its state.
+   */
+  state<E extends EngineType = 'rabbitmq-standby'>(engine?: E): SimStateOf<E>;
   /** The hosted zone of the plan's records, pointing at the upstream at the start. */
   dns: LocalDnsZone;
   /** The workflow step now running: arms the scenario's faults scoped to it. */
@@ -70,7 +77,12 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
     // Plain HTTP on loopback: client-node only allows http:// with skipTLSVerify set.
     kubeConfigFor: (side) => kubeConfigForServer({ name: `sim-${side}`, server: serverOf(side).url, token: 'simulated', skipTLSVerify: true }),
     urlOf: (side) => serverOf(side).url,
-    state: () => ({ ...model.snapshot(), log: log.map((entry) => ({ ...entry })) }),
+    state: <E extends EngineType = 'rabbitmq-standby'>(engine?: E): SimStateOf<E> => {
+      const snapshot = model.snapshot();
+      const expected = engine ?? 'rabbitmq-standby';
+      if (snapshot.engine !== expected) throw new Error(`this simulation runs the ${snapshot.engine} model, not ${expected}: call state('${snapshot.engine}')`);
+      return { ...snapshot, log: log.map((entry) => ({ ...entry })) } as SimStateOf<E>;
+    },
     setReachable(side, reachable) {
       model.setReachable(side, reachable);
       if (!reachable) serverOf(side).dropConnections();

@@ -15,6 +15,20 @@ export interface PodSummary {
   /** The pod's `Ready` condition is True. */
   ready: boolean;
   labels: Record<string, string>;
+  /** `spec.nodeName`: where it was scheduled (which site, when a cluster spans several). */
+  node?: string;
+  /** `status.podIP`: what brokers that register by IP (RocketMQ) are known by. */
+  ip?: string;
+  /** `metadata.deletionTimestamp`: deleted, but not yet gone (e.g. its node is lost). */
+  terminating?: boolean;
+}
+
+export interface DeletePodOptions {
+  /**
+   * 0 deletes at once without waiting for the kubelet: the only way to free a StatefulSet pod
+   * whose node is lost (`kubectl delete pod --grace-period=0 --force`). Default: the pod's own.
+   */
+  gracePeriodSeconds?: number;
 }
 
 export interface ExecResult {
@@ -41,6 +55,8 @@ export interface KubePort {
   mergePatchCustomObject(ref: CustomObjectRef, patch: Record<string, unknown>): Promise<Record<string, unknown>>;
   deleteCustomObject(ref: CustomObjectRef): Promise<'deleted' | 'absent'>;
   listPods(namespace: string, labelSelector: string): Promise<PodSummary[]>;
+  /** 404 is not an error ('absent'). */
+  deletePod(namespace: string, name: string, options?: DeletePodOptions): Promise<'deleted' | 'absent'>;
   exec(namespace: string, pod: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
 }
 

@@ -18,6 +18,7 @@ const lazyKube = (describe: string, connect: () => Promise<KubePort>): KubePort 
     mergePatchCustomObject: async (ref, patch) => (await get()).mergePatchCustomObject(ref, patch),
     deleteCustomObject: async (ref) => (await get()).deleteCustomObject(ref),
     listPods: async (ns, selector) => (await get()).listPods(ns, selector),
+    deletePod: async (ns, name, options) => (await get()).deletePod(ns, name, options),
     exec: async (ns, pod, command, options) => (await get()).exec(ns, pod, command, options),
   };
 };

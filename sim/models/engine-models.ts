@@ -1,14 +1,28 @@
-// One model per plan engine type. Adding an engine: one model file and one line here.
+// One model per plan engine type. Adding an engine: one model file and one line in `models`.
 import type { EnginePlan } from '../../lambdas/plan/schema.js';
+import { rabbitmqShovelModel, type RabbitmqShovelClusters, type RabbitmqShovelSnapshot } from './rabbitmq-shovel.js';
 import { rabbitmqStandbyModel, type RabbitmqStandbyClusters, type RabbitmqStandbySnapshot } from './rabbitmq-standby.js';
+import { rocketmqControllerModel, type RocketmqClusters, type RocketmqSnapshot } from './rocketmq-controller.js';
 import type { EngineModel } from './sim-model.js';
 
-export const engineModels: { [T in EnginePlan['type']]: EngineModel<ScenarioClusters, EngineSnapshot> } = {
-  'rabbitmq-standby': rabbitmqStandbyModel,
-};
-
 /** The scenario's `clusters:` block, whichever engine it is for. */
-export type ScenarioClusters = RabbitmqStandbyClusters;
+export type ScenarioClusters = RabbitmqStandbyClusters | RabbitmqShovelClusters | RocketmqClusters;
 
 /** What `Simulation.state()` reports besides the log, discriminated by `engine`. */
-export type EngineSnapshot = RabbitmqStandbySnapshot;
+export type EngineSnapshot = RabbitmqStandbySnapshot | RabbitmqShovelSnapshot | RocketmqSnapshot;
+
+export type EngineType = EnginePlan['type'];
+
+/**
+ * A model seen through the union types. Sound because a model only ever receives the `clusters:`
+ * block its own `clustersSchema` produced (sim/scenario.ts parses with the plan's model) and a
+ * plan of its own engine type (startSimulation picks the model by `plan.engine.type`).
+ */
+const anyEngine = <C extends ScenarioClusters, S extends EngineSnapshot>(model: EngineModel<C, S>): EngineModel<ScenarioClusters, EngineSnapshot> =>
+  model as unknown as EngineModel<ScenarioClusters, EngineSnapshot>;
+
+export const engineModels: Record<EngineType, EngineModel<ScenarioClusters, EngineSnapshot>> = {
+  'rabbitmq-standby': anyEngine(rabbitmqStandbyModel),
+  'rabbitmq-shovel': anyEngine(rabbitmqShovelModel),
+  'rocketmq-controller': anyEngine(rocketmqControllerModel),
+};

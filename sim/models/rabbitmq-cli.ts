@@ -2,7 +2,7 @@
 // report problems, copied from the real 3.x tools: unknown commands and bad arguments
 // exit 64 with a usage text on stderr, an unreachable node exits 69.
 
-export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics';
+export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues';
 
 export interface CommandSpec {
   tool: CliTool;
@@ -43,7 +43,7 @@ const QUIET = new Set(['-q', '--quiet']);
 const SILENT = new Set(['-s', '--silent']);
 const BOLD_USAGE = '\u001b[1mUsage\u001b[0m';
 
-export const isCliTool = (name: string | undefined): name is CliTool => name === 'rabbitmqctl' || name === 'rabbitmq-diagnostics';
+export const isCliTool = (name: string | undefined): name is CliTool => name === 'rabbitmqctl' || name === 'rabbitmq-diagnostics' || name === 'rabbitmq-queues';
 
 export const parseCli = (argv: readonly string[], commands: Readonly<Record<string, CommandSpec>>): CliParse => {
   const [tool, ...args] = argv;

@@ -53,7 +53,7 @@ export const isReady = (pod: JsonObject): boolean => {
   return Array.isArray(conditions) && conditions.some((c) => isJsonObject(c) && c.type === 'Ready' && c.status === 'True');
 };
 
-export const podObject = (site: SiteNames, pod: { name: string; appDown: boolean }, phase: 'Pending' | 'Running'): JsonObject => {
+export const podObject = (site: Pick<SiteNames, 'cluster' | 'container'>, pod: { name: string; appDown: boolean }, phase: 'Pending' | 'Running'): JsonObject => {
   const running = phase === 'Running';
   const ready = running && !pod.appDown;
   const flag = (value: boolean): string => (value ? 'True' : 'False');

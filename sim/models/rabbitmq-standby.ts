@@ -25,6 +25,9 @@ import {
   type SiteNames,
 } from './rabbitmq-standby-objects.js';
 import { createVhostAccess, VHOST_ACCESS_COMMANDS, type VhostAccess, type VhostAccessSnapshot } from './vhost-access.js';
+import { HEALTH_COMMANDS, runHealthCommand, type ClusterHealthState } from './rabbitmq-health.js';
+import { realNodesSchema, runOnRealNode } from './real-rabbitmq.js';
+import type { RabbitmqStandbyPlan } from '../../lambdas/engines/rabbitmq-standby/plan.js';
 import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
 
 const conditionStatus = z.enum(['True', 'False', 'Unknown']);
@@ -36,6 +39,8 @@ const siteFields = {
   replicas: z.number().int().min(1).max(9).default(3),
   /** Pods whose RabbitMQ is down: Ready False, CLI commands exit 69. */
   notReadyPods: z.array(z.string().min(1)).default([]),
+  /** Pods whose CLI commands run against a real local node (`<pod>: node@host`); see real-rabbitmq.ts. */
+  realNodes: realNodesSchema,
   /** Open client connections per plan vhost, spread over the pods (what a fence must close). */
   clientConnections: z.number().int().min(0).default(2),
   /** Forced RabbitmqCluster condition statuses; otherwise computed from the pods. */
@@ -116,6 +121,7 @@ const MESSAGE_SPAN_MS = 10_000;
 
 const COMMANDS: Record<string, CommandSpec> = {
   ...VHOST_ACCESS_COMMANDS,
+  ...HEALTH_COMMANDS,
   schema_replication_status: { tool: 'rabbitmqctl', usage: '' },
   list_vhosts_available_for_standby_replication_recovery: { tool: 'rabbitmqctl', usage: '' },
   display_disk_space_used_by_standby_replication_data: { tool: 'rabbitmqctl', usage: '' },
@@ -172,8 +178,13 @@ interface Site extends SiteNames {
   rollout: NodeJS.Timeout | undefined;
 }
 
+const standbyPlanOf = (plan: Plan): RabbitmqStandbyPlan => {
+  if (plan.engine.type !== 'rabbitmq-standby') throw new BadInputError(`the rabbitmq-standby model cannot serve a ${plan.engine.type} plan`);
+  return plan.engine;
+};
+
 const planProblems = (plan: Plan, clusters: RabbitmqStandbyClusters): PlanProblem[] => {
-  const engine = plan.engine;
+  const engine = standbyPlanOf(plan);
   const podsOf = (cluster: string, replicas: number): string[] => Array.from({ length: replicas }, (_, i) => podName(cluster, i));
   const check = (pods: string[], name: string, path: PlanProblem['path']): PlanProblem[] =>
     pods.includes(name) ? [] : [{ path, message: `"${name}" is not a pod of this cluster; expected one of: ${pods.join(', ')}` }];
@@ -182,6 +193,8 @@ const planProblems = (plan: Plan, clusters: RabbitmqStandbyClusters): PlanProble
   return [
     ...clusters.upstream.notReadyPods.flatMap((name, i) => check(upstreamPods, name, ['upstream', 'notReadyPods', i])),
     ...clusters.downstream.notReadyPods.flatMap((name, i) => check(downstreamPods, name, ['downstream', 'notReadyPods', i])),
+    ...Object.keys(clusters.upstream.realNodes ?? {}).flatMap((name) => check(upstreamPods, name, ['upstream', 'realNodes', name])),
+    ...Object.keys(clusters.downstream.realNodes ?? {}).flatMap((name) => check(downstreamPods, name, ['downstream', 'realNodes', name])),
     ...(clusters.downstream.streamLinkPod === undefined ? [] : check(downstreamPods, clusters.downstream.streamLinkPod, ['downstream', 'streamLinkPod'])),
   ];
 };
@@ -189,7 +202,7 @@ const planProblems = (plan: Plan, clusters: RabbitmqStandbyClusters): PlanProble
 const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandbyClusters>): SimModel<RabbitmqStandbySnapshot> => {
   const problems = planProblems(plan, clusters);
   if (problems.length > 0) throw new BadInputError(problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'));
-  const engine = plan.engine;
+  const engine = standbyPlanOf(plan);
   const container = engine.downstream.container;
   const queueSpecs = clusters.downstream.queues ?? engine.vhosts.map((vhost) => ({ vhost, name: 'q1.quorum', messages: 3, exchange: 'test1.fanout' }));
   const sites: Record<Side, Site> = {
@@ -244,6 +257,13 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
   const store = (site: Site): ResourceStore => stores[site.side];
   const exists = (site: Site, type: ResourceType, name: string): boolean => store(site).find(keyOf(type, site.namespace, name)) !== undefined;
   const nodeOf = (site: Site, pod: string): string => `rabbit@${pod}.${site.cluster}-nodes.${site.namespace}`;
+  // Every pod's node is a member; it runs unless its app is down or the pod is being recreated.
+  const healthOf = (site: Site): ClusterHealthState => ({
+    nodes: site.pods.map((p) => ({ name: nodeOf(site, p.name), running: !p.appDown && !p.restarting })),
+    alarms: [],
+    partitions: {},
+    queues: site.queues.map((q) => ({ vhost: q.vhost, name: q.name, type: 'quorum', messages: q.visible })),
+  });
 
   const clusterConfig = (site: Site): string => {
     const obj = store(site).find(keyOf(RABBITMQ_CLUSTER, site.namespace, site.cluster));
@@ -341,6 +361,7 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
     const node = nodeOf(site, pod.name);
     const buffered = site.queues.filter((q) => q.buffered > 0);
     if (parsed.command in VHOST_ACCESS_COMMANDS) return access[site.side].run(parsed, pod.name);
+    if (parsed.command in HEALTH_COMMANDS) return runHealthCommand(parsed, node, healthOf(site));
     switch (parsed.command) {
       case 'schema_replication_status':
         return ok(
@@ -455,10 +476,12 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
       syncReplication();
     },
 
-    exec(side: Side, request: ExecRequest): ExecOutput {
+    exec(side: Side, request: ExecRequest): ExecOutput | Promise<ExecOutput> {
       const site = sites[side];
       const pod = site.pods.find((p) => p.name === request.pod);
       if (pod === undefined) throw new Error(`${request.pod} is served by the API server but unknown to the model`);
+      const real = clusters[side].realNodes?.[pod.name];
+      if (real !== undefined) return runOnRealNode(real, request.argv);
       const [tool] = request.argv;
       if (!isCliTool(tool)) {
         return {
@@ -508,6 +531,7 @@ export const rabbitmqStandbyModel: EngineModel<RabbitmqStandbyClusters, Rabbitmq
   clustersSchema: rabbitmqStandbyClustersSchema,
   planProblems,
   create,
+  healthyScenario: 'examples/scenarios/healthy.yaml',
 };
 
 interface SiteInit extends Omit<SiteNames, 'side'> {

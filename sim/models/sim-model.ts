@@ -41,14 +41,19 @@ export interface WriteEvent {
   key: ObjectKey;
   before: JsonObject | undefined;
   after: JsonObject | undefined;
+  /** DELETE: the grace period the client asked for (0: force); undefined: the object's default. */
+  gracePeriodSeconds?: number;
 }
 
 export interface SimModel<Snapshot> {
   /** False: that site's API server drops every connection, as for a lost region. */
   isReachable(side: Side): boolean;
   setReachable(side: Side, reachable: boolean): void;
-  /** Runs a command in a pod whose container is running (the API server checked that). */
-  exec(side: Side, request: ExecRequest): ExecOutput;
+  /**
+   * Runs a command in a pod whose container is running (the API server checked that).
+   * Asynchronous where a pod's commands run against a real local node.
+   */
+  exec(side: Side, request: ExecRequest): ExecOutput | Promise<ExecOutput>;
   /** What a command that fails prints on stderr: the default for the scenario's exec faults. */
   failureMessage(side: Side, pod: string, command: string): string;
   afterWrite(side: Side, event: WriteEvent): void;
@@ -66,6 +71,8 @@ export interface PlanProblem {
 
 export interface EngineModel<Clusters, Snapshot> {
   clustersSchema: z.ZodType<Clusters, unknown>;
+  /** The scenario a drill of this engine's plan runs when none is given (repository-relative). */
+  healthyScenario: string;
   planProblems(plan: Plan, clusters: Clusters): PlanProblem[];
   /** Throws BadInputError when `planProblems` reports any. */
   create(context: ModelContext<Clusters>): SimModel<Snapshot>;

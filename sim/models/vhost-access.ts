@@ -10,6 +10,7 @@ export const VHOST_ACCESS_COMMANDS: Record<string, CommandSpec> = {
   clear_vhost_limits: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost'], usage: '[-p <vhost>]' },
   close_all_connections: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost', '--limit', '--per-connection-delay'], flags: ['--global'], positionals: ['explanation'], usage: '[-p <vhost> --limit <limit>] [-n <node> --global] [--per-connection-delay <delay>] <explanation>' },
   list_connections: { tool: 'rabbitmqctl', valueOptions: ['--formatter'], variadic: true, usage: '[--formatter <format>] [<column> ...]' },
+  close_connection: { tool: 'rabbitmqctl', positionals: ['connection pid', 'explanation'], usage: '<connection pid> <explanation>' },
 };
 
 export interface ClientConnection {
@@ -17,6 +18,10 @@ export interface ClientConnection {
   vhost: string;
   /** The node (pod) the client is connected to. */
   pod: string;
+  /** Clients connect as `app`; a shovel as its own user. */
+  user: string;
+  /** As the table formatter prints it: `<node.creation.id.serial>`. */
+  pid: string;
 }
 
 export interface VhostAccessSnapshot {
@@ -24,12 +29,15 @@ export interface VhostAccessSnapshot {
   connections: ClientConnection[];
 }
 
+/** Erlang pids as the table formatter prints them. */
+const pidOf = (pod: string, serial: number): string => `<rabbit@${pod}.1795296100.${2300 + serial}.0>`;
+
 export const createVhostAccess = (options: { vhosts: string[]; pods: string[]; connectionsPerVhost: number }) => {
   const limits = new Map<string, Record<string, number>>();
   let connections: ClientConnection[] = options.vhosts.flatMap((vhost) =>
     Array.from({ length: options.connectionsPerVhost }, (_, i) => {
       const pod = options.pods[i % options.pods.length] ?? 'unknown';
-      return { vhost, pod, name: `10.0.${i + 1}.17:${40000 + i} -> 10.0.0.${(i % options.pods.length) + 10}:5672` };
+      return { vhost, pod, user: 'app', pid: pidOf(pod, i), name: `10.0.${i + 1}.17:${40000 + i} -> 10.0.0.${(i % options.pods.length) + 10}:5672` };
     }),
   );
   const ok = (stdout: string): ExecOutput => ({ stdout, stderr: '', exitCode: 0 });
@@ -40,6 +48,16 @@ export const createVhostAccess = (options: { vhosts: string[]; pods: string[]; c
     snapshot: (): VhostAccessSnapshot => ({ limits: Object.fromEntries(limits), connections: connections.map((c) => ({ ...c })) }),
     /** Clients reconnect to a vhost that allows it: a new connection when not fenced. */
     allowsConnections: (vhost: string) => limits.get(vhost)?.['max-connections'] !== 0,
+    /** A connection another model opens (a shovel's); false when the vhost refuses it. */
+    connect: (connection: Omit<ClientConnection, 'pid'>): boolean => {
+      if (limits.get(connection.vhost)?.['max-connections'] === 0) return false;
+      connections.push({ ...connection, pid: pidOf(connection.pod, 100 + connections.length) });
+      return true;
+    },
+    isOpen: (name: string) => connections.some((c) => c.name === name),
+    disconnect: (name: string) => {
+      connections = connections.filter((c) => c.name !== name);
+    },
     run: (parsed: ParsedCommand, pod: string): ExecOutput => {
       const vhost = parsed.values.get('-p') ?? parsed.values.get('--vhost') ?? '/';
       switch (parsed.command) {
@@ -72,12 +90,20 @@ export const createVhostAccess = (options: { vhosts: string[]; pods: string[]; c
         }
         case 'list_connections': {
           const columns = parsed.positionals.length ? parsed.positionals : ['user', 'peer_host', 'peer_port', 'state'];
-          const mine = connections.filter((c) => c.pod === pod);
+          // Every node lists the whole cluster's connections (checked on a real 3-node 3.10 cluster).
+          const mine = connections;
+          const cell = (c: ClientConnection, col: string) => (col === 'vhost' ? c.vhost : col === 'name' ? c.name : col === 'user' ? c.user : col === 'pid' ? c.pid : '');
           if (parsed.values.get('--formatter') === 'json') {
-            const rows = mine.map((c) => Object.fromEntries(columns.map((col) => [col, col === 'vhost' ? c.vhost : col === 'name' ? c.name : ''])));
+            const rows = mine.map((c) => Object.fromEntries(columns.map((col) => [col, cell(c, col)])));
             return ok(`[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`);
           }
-          return ok(render(parsed, 'Listing connections ...', mine.map((c) => columns.map((col) => (col === 'vhost' ? c.vhost : col === 'name' ? c.name : '')).join('\t')), columns));
+          return ok(render(parsed, 'Listing connections ...', mine.map((c) => columns.map((col) => cell(c, col)).join('\t')), columns));
+        }
+        case 'close_connection': {
+          // Any node closes any connection by pid; a pid already gone is not an error.
+          const pid = parsed.positionals[0] ?? '';
+          connections = connections.filter((c) => c.pid !== pid);
+          return ok(render(parsed, `Closing connection ${pid}, reason: ${parsed.positionals[1] ?? ''}...`, []));
         }
         default:
           throw new Error(`not a vhost access command: ${parsed.command}`);

@@ -40,7 +40,7 @@ describe('plan', () => {
     const text = (await readFile(examplePlan, 'utf8'))
       .replace('maxReplicationLagSeconds: 60', 'maxReplicationLagSecs: 60')
       .replace('ttl: 60', 'ttl: sixty')
-      .replace(/\ntriggers:\n {2}alarms:\n {4}- name: [^\n]+\n/, '\n');
+      .replace(/\ntriggers:\n( [^\n]*\n)+/, '\n');
     const problems = problemsOf(text);
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -54,7 +54,7 @@ describe('plan', () => {
   });
 
   it('rejects an unknown engine and values that would make the flip a no-op', () => {
-    expect(problemsOf('name: a\nengine: {type: mysql}\n')).toContain('p.yaml: engine.type: unknown engine type; expected one of: rabbitmq-standby');
+    expect(problemsOf('name: a\nengine: {type: mysql}\n')).toContain('p.yaml: engine.type: unknown engine type; expected one of: rabbitmq-standby, rabbitmq-shovel, rocketmq-controller');
     const text = `name: a
 engine: {type: rabbitmq-standby, upstream: {namespace: a, rabbitmqCluster: b}, downstream: {namespace: c, rabbitmqCluster: d, standbyReplication: e, schemaReplication: f}, vhosts: [v]}
 clusters: {upstream: {}, downstream: {context: x}}

@@ -9,6 +9,7 @@ import { startSimulation } from '../../sim/simulation.js';
 
 it('a downstream cluster name the cluster does not have halts at readiness, naming it, with nothing changed', async () => {
   const real = await loadPlan('examples/plans/rabbitmq-standby.yaml');
+  if (real.engine.type !== 'rabbitmq-standby') throw new Error('the example plan is a rabbitmq-standby plan');
   const scenario = parseScenario({}, 'empty', real);
   const simulation = await startSimulation(real, scenario);
   try {

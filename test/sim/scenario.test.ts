@@ -1,6 +1,7 @@
 import { BadInputError } from '../../lambdas/errors.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
+import type { RabbitmqStandbyClusters } from '../../sim/models/rabbitmq-standby.js';
 import { loadScenario, parseScenario, parseScenarioYaml, ScenarioError } from '../../sim/scenario.js';
 import { startSimulation } from '../../sim/simulation.js';
 import { examplePlanFile, startSim } from './start-sim.js';
@@ -37,8 +38,9 @@ describe('scenario', () => {
   it('loads the example scenarios', async () => {
     const healthy = await loadScenario('examples/scenarios/healthy.yaml', plan);
     expect(healthy.alarm.state).toBe('ALARM');
-    expect((await loadScenario('examples/scenarios/lagging.yaml', plan)).clusters.downstream.lagSeconds).toBe(600);
-    expect((await loadScenario('examples/scenarios/pod-not-ready.yaml', plan)).clusters.downstream.notReadyPods).toEqual(['downstream-cluster-server-1']);
+    const standby = async (file: string) => (await loadScenario(file, plan)).clusters as RabbitmqStandbyClusters;
+    expect((await standby('examples/scenarios/lagging.yaml')).downstream.lagSeconds).toBe(600);
+    expect((await standby('examples/scenarios/pod-not-ready.yaml')).downstream.notReadyPods).toEqual(['downstream-cluster-server-1']);
     expect((await loadScenario('examples/scenarios/promote-fails-once.yaml', plan)).faults).toEqual([
       {
         target: 'exec',

@@ -105,6 +105,18 @@ export const createClientNodeKube = (kc: KubeConfig, describe: string, options: 
       return list.items.map(podSummary);
     },
 
+    async deletePod(namespace, name, deleteOptions) {
+      try {
+        await call(`delete pod ${namespace}/${name}`, () =>
+          core.deleteNamespacedPod({ namespace, name, ...(deleteOptions?.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }) }, bounded()),
+        );
+        return 'deleted';
+      } catch (err) {
+        if (err instanceof KubeApiError && err.statusCode === 404) return 'absent';
+        throw err;
+      }
+    },
+
     exec(namespace, pod, command, execOptions) {
       return runExec(kc, describe, namespace, pod, command, execOptions, execTimeoutMs);
     },
@@ -124,6 +136,9 @@ const podSummary = (pod: V1Pod): PodSummary => ({
   phase: pod.status?.phase ?? 'Unknown',
   ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
   labels: pod.metadata?.labels ?? {},
+  ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
+  ...(pod.status?.podIP ? { ip: pod.status.podIP } : {}),
+  ...(pod.metadata?.deletionTimestamp ? { terminating: true } : {}),
 });
 
 // 409 Conflict: someone changed the object since we read it (resourceVersion). Steps read

@@ -1,6 +1,7 @@
-// Is the downstream ready to take over? Five checks, run in parallel, each with its evidence.
+// Is the downstream ready to take over? Six checks, run in parallel, each with its evidence.
 import { TransientError, errorMessage } from '../../errors.js';
 import type { CheckResult, StepContext } from '../engine.js';
+import { checkClusterHealth } from '../rabbitmq/cluster-health.js';
 import {
   parseReplicationMetrics,
   parseSchemaReplicationStatus,
@@ -25,6 +26,7 @@ export const standbyReadiness = async (ctx: StepContext, engine: RabbitmqStandby
   const checks: Array<[string, () => Promise<Omit<CheckResult, 'name'>>]> = [
     ['cluster-conditions', () => clusterConditions(access)],
     ['pods-ready', () => podsReady(access, pods)],
+    ['cluster-health', () => checkClusterHealth(access, engine.vhosts)],
     ['schema-replication', () => withPod(execPod, (pod) => schemaReplication(access, pod))],
     ['vhosts-recoverable', () => withPod(execPod, (pod) => vhostsRecoverable(access, pod, engine.vhosts))],
     ['replication-lag', () => withPod(execPod, (pod) => replicationLag(ctx, access, pod, engine))],

@@ -1,5 +1,5 @@
 // Kubernetes resources of the RabbitMQ Cluster Operator and the Tanzu replication operators.
-import type { CustomObjectRef, KubePort, PodSummary } from '../../ports/kube.js';
+import type { CustomObjectRef } from '../../ports/kube.js';
 
 export const rabbitmqClusterRef = (namespace: string, name: string): CustomObjectRef => ({
   group: 'rabbitmq.com', version: 'v1beta1', plural: 'rabbitmqclusters', namespace, name,
@@ -14,9 +14,8 @@ export const standbyReplicationRef = (namespace: string, name: string): CustomOb
   group: 'rabbitmq.tanzu.vmware.com', version: 'v1beta1', plural: 'standbyreplications', namespace, name,
 });
 
-/** Server pods of a RabbitmqCluster, sorted by name (`<cluster>-server-<i>`). */
-export const serverPods = async (kube: KubePort, namespace: string, cluster: string): Promise<PodSummary[]> =>
-  (await kube.listPods(namespace, `app.kubernetes.io/name=${cluster}`)).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+/** Server pods of a RabbitmqCluster: shared by the RabbitMQ engines. */
+export { serverPods } from '../rabbitmq/cluster-access.js';
 
 export interface ClusterCondition {
   type: string;

@@ -3,6 +3,7 @@
 // rolling restart into upstream mode (permanent), or a live switch without restart (temporary).
 import { TeardownFailedError } from '../../errors.js';
 import type { ActionResult, StepContext } from '../engine.js';
+import { notRejoined, waitForRejoin } from '../rabbitmq/cluster-health.js';
 import { parseDiskSpaceUsed, parseSchemaReplicationStatus, podOfNode, standbyCommands } from './commands.js';
 import { downstreamAccess, readyPod, run, type DownstreamAccess } from './exec.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
@@ -17,6 +18,8 @@ import {
 } from './resources.js';
 
 const restartPollMs = 2_000;
+/** Even a restart that used its whole budget gets this long for the nodes to find each other. */
+const rejoinMinimumSeconds = 30;
 
 export const standbyTeardown = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<ActionResult> => {
   const access = downstreamAccess(ctx.kube('downstream'), engine);
@@ -28,7 +31,7 @@ export const standbyTeardown = async (ctx: StepContext, engine: RabbitmqStandbyP
   return {
     summary:
       engine.teardown.way === 'rolling-restart'
-        ? `replication resources removed (${removed.join(', ')}); ${access.cluster} restarted in upstream mode`
+        ? `replication resources removed (${removed.join(', ')}); ${access.cluster} restarted in upstream mode${'rejoin' in detail ? `, all ${detail.rejoin.nodes.length} nodes rejoined` : ''}`
         : `replication resources removed (${removed.join(', ')}); stream link disconnected and schema mode upstream on every pod — temporary until a restart: apply the rolling-restart way in a quiet hour`,
     detail: { way: engine.teardown.way, removed, ...detail },
   };
@@ -74,8 +77,9 @@ const rollingRestartWay = async (ctx: StepContext, access: DownstreamAccess, eng
     ctx.sideEffect('set schema_definition_sync and standby.replication operating modes to upstream in additionalConfig (rolling restart)', `${access.namespace}/${access.cluster}`);
   }
   const restart = await waitForRollingRestart(ctx, access, engine.teardown.restartTimeoutSeconds);
+  const rejoin = await waitForNodesToRejoin(ctx, access, engine.teardown.restartTimeoutSeconds - restart.tookMs / 1000);
   const modes = await verifySchemaModeEverywhere(access);
-  return { configChanged: wanted !== current, restart, modes };
+  return { configChanged: wanted !== current, restart, rejoin, modes };
 };
 
 const waitForRollingRestart = async (ctx: StepContext, access: DownstreamAccess, timeoutSeconds: number) => {
@@ -101,6 +105,19 @@ const waitForRollingRestart = async (ctx: StepContext, access: DownstreamAccess,
     }
     await ctx.clock.sleep(restartPollMs);
   }
+};
+
+/** Ready pods are not yet a cluster: each restarted node must find its peers again (seed 004). */
+const waitForNodesToRejoin = async (ctx: StepContext, access: DownstreamAccess, budgetSeconds: number) => {
+  const timeoutSeconds = Math.max(budgetSeconds, rejoinMinimumSeconds);
+  const result = await waitForRejoin(ctx, access, { timeoutSeconds, pollMs: restartPollMs });
+  if (!result.rejoined) {
+    throw new TeardownFailedError(
+      `after the rolling restart, not every node rejoined ${access.namespace}/${access.cluster} within ${Math.round(timeoutSeconds)} s: ${notRejoined(result.membership).join(', ')} (${result.membership.problems.join('; ')})`,
+      { membership: result.membership },
+    );
+  }
+  return { nodes: result.membership.running, attempts: result.attempts, waitedMs: result.waitedMs };
 };
 
 const verifySchemaModeEverywhere = async (access: DownstreamAccess) => {

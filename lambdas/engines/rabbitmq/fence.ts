@@ -4,15 +4,8 @@
 // Shared by the RabbitMQ engines. Outputs as rabbitmqctl 3.10 prints them.
 import { TransientError, UnreachableError, errorMessage } from '../../errors.js';
 import type { FenceResult, StepContext } from '../engine.js';
-import type { KubePort } from '../../ports/kube.js';
-import { serverPods } from '../rabbitmq-standby/resources.js';
-
-export interface RabbitAccess {
-  kube: KubePort;
-  namespace: string;
-  cluster: string;
-  container: string;
-}
+import { parseTable } from '../table-output.js';
+import { serverPods, type RabbitAccess } from './cluster-access.js';
 
 const verifyAttempts = 5;
 const verifyPauseMs = 500;
@@ -52,13 +45,23 @@ export const parseVhostLimits = (output: string): Record<string, number> => {
   return json ? (JSON.parse(json) as Record<string, number>) : {};
 };
 
-/** `list_connections vhost name --formatter json`: a JSON array. */
-export const parseConnections = (output: string): Array<{ vhost: string; name: string }> => {
+/** `list_connections vhost name user --formatter json`: a JSON array. */
+export const parseConnections = (output: string): Array<{ vhost: string; name: string; user?: string }> => {
   const start = output.indexOf('[');
-  return start < 0 ? [] : (JSON.parse(output.slice(start)) as Array<{ vhost: string; name: string }>);
+  return start < 0 ? [] : (JSON.parse(output.slice(start)) as Array<{ vhost: string; name: string; user?: string }>);
 };
 
-export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, vhosts: string[]): Promise<FenceResult> => {
+export interface FenceOptions {
+  /**
+   * Users whose connections stay open: a shovel pulling the upstream's backlog to the downstream
+   * must keep draining after clients are fenced out, or confirmed messages are stranded. New
+   * connections stay refused for them too (the limit is per vhost), so one that drops is not back.
+   */
+  spareUsers?: string[];
+}
+
+export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, vhosts: string[], options: FenceOptions = {}): Promise<FenceResult> => {
+  const spare = options.spareUsers ?? [];
   const target = `${access.namespace}/${access.cluster}`;
   const { pods, error } = await reachablePods(ctx, access);
   if (!pods) {
@@ -78,11 +81,7 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
       await exec(access, first, ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify({ ...before, 'max-connections': 0 })]);
       ctx.sideEffect(`fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`, target);
     }
-    // Without --global, close_all_connections acts on the node it runs on: run it on every node.
-    const closed = await Promise.all(
-      pods.map(async (pod) => Number(/Closed (\d+) connections/.exec(await exec(access, pod, ['rabbitmqctl', 'close_all_connections', '-p', vhost, `failover ${ctx.plan.name}: this cluster is fenced`]))?.[1] ?? 0)),
-    );
-    const closedCount = closed.reduce((a, b) => a + b, 0);
+    const closedCount = spare.length > 0 ? await closeAllBut(ctx, access, first, vhost, spare) : await closeAll(ctx, access, pods, vhost);
     if (closedCount > 0) ctx.sideEffect(`closed ${closedCount} client connections of vhost ${vhost}`, target);
     const restore = { ...before };
     delete restore['max-connections'];
@@ -95,25 +94,43 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
         : `rabbitmqctl set_vhost_limits -p ${vhost} '${JSON.stringify(before)}'`,
     });
   }
-  const remaining = await verifyFenced(ctx, access, pods, vhosts);
+  const remaining = await verifyFenced(ctx, access, pods, vhosts, spare);
   if (remaining.length > 0) throw new TransientError(`fence of ${target} not verified: ${remaining.join('; ')}`);
   return {
     state: 'fenced',
-    summary: `${target} fenced: ${perVhost.map((v) => `${v.vhost} max-connections 0, ${v.closedConnections} connections closed`).join('; ')}; verified no client connection remains`,
-    detail: { pods, vhosts: perVhost },
+    summary: `${target} fenced: ${perVhost.map((v) => `${v.vhost} max-connections 0, ${v.closedConnections} connections closed`).join('; ')}; verified no client connection remains${spare.length > 0 ? ` (connections of ${spare.join(', ')} kept open to drain)` : ''}`,
+    detail: { pods, vhosts: perVhost, ...(spare.length > 0 ? { spareUsers: spare } : {}) },
     lift: perVhost.map((v) => `in any ${access.cluster} pod: ${v.lift}`),
   };
 };
 
+const closeReason = (ctx: StepContext) => `failover ${ctx.plan.name}: this cluster is fenced`;
+
+// Without --global, close_all_connections acts on the node it runs on: run it on every node.
+const closeAll = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhost: string): Promise<number> => {
+  const closed = await Promise.all(
+    pods.map(async (pod) => Number(/Closed (\d+) connections/.exec(await exec(access, pod, ['rabbitmqctl', 'close_all_connections', '-p', vhost, closeReason(ctx)]))?.[1] ?? 0)),
+  );
+  return closed.reduce((a, b) => a + b, 0);
+};
+
+/** `list_connections` lists the whole cluster's; `close_connection` takes any node's pid and is a no-op on a closed one. */
+const closeAllBut = async (ctx: StepContext, access: RabbitAccess, pod: string, vhost: string, spare: string[]): Promise<number> => {
+  const rows = parseTable(await exec(access, pod, ['rabbitmqctl', 'list_connections', 'pid', 'vhost', 'user', '-q']), ['pid', 'vhost', 'user']) ?? [];
+  const closing = rows.filter((r) => r['vhost'] === vhost && !spare.includes(r['user'] ?? ''));
+  for (const row of closing) await exec(access, pod, ['rabbitmqctl', 'close_connection', row['pid'] ?? '', closeReason(ctx)]);
+  return closing.length;
+};
+
 /** What still lets clients write: a vhost without the limit, or a connection still open. */
-const verifyFenced = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhosts: string[]): Promise<string[]> => {
+const verifyFenced = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhosts: string[], spare: string[]): Promise<string[]> => {
   let remaining: string[] = [];
   for (let attempt = 1; attempt <= verifyAttempts; attempt++) {
     const limits = await Promise.all(vhosts.map(async (v) => [v, parseVhostLimits(await exec(access, pods[0]!, ['rabbitmqctl', 'list_vhost_limits', '-p', v]))] as const));
-    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await exec(access, p, ['rabbitmqctl', 'list_connections', 'vhost', 'name', '--formatter', 'json']))))).flat();
+    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await exec(access, p, ['rabbitmqctl', 'list_connections', 'vhost', 'name', 'user', '--formatter', 'json']))))).flat();
     remaining = [
       ...limits.filter(([, l]) => l['max-connections'] !== 0).map(([v]) => `vhost ${v} still accepts connections`),
-      ...connections.filter((c) => vhosts.includes(c.vhost)).map((c) => `connection ${c.name} still open on ${c.vhost}`),
+      ...connections.filter((c) => vhosts.includes(c.vhost) && !spare.includes(c.user ?? '')).map((c) => `connection ${c.name} still open on ${c.vhost}`),
     ];
     if (remaining.length === 0) return [];
     await ctx.clock.sleep(verifyPauseMs);

@@ -1,0 +1,91 @@
+// Every command this engine runs besides the shared health checks and fence, with the parser
+// for what it prints, for RabbitMQ 3.10 with the rabbitmq_shovel plugin (checked against real
+// nodes: test/real-rabbitmq/shovel-failover.test.ts).
+import type { ShovelSpec } from './plan.js';
+
+export const shovelCommands = {
+  shovelStatus: ['rabbitmqctl', 'shovel_status', '--formatter', 'json'],
+  parameters: (vhost: string) => ['rabbitmqctl', 'list_parameters', '-p', vhost, '--formatter', 'json'],
+  clearParameter: (shovel: ShovelSpec) => ['rabbitmqctl', 'clear_parameter', '-p', shovel.vhost, 'shovel', shovel.name],
+  queueDepths: (vhost: string) => ['rabbitmqctl', 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'],
+  vhostLimits: (vhost: string) => ['rabbitmqctl', 'list_vhost_limits', '-p', vhost],
+} as const;
+
+export class UnexpectedShovelOutputError extends Error {
+  override readonly name = 'UnexpectedOutput';
+  constructor(command: readonly string[], output: string) {
+    super(`\`${command.join(' ')}\` printed something this engine does not recognise: ${JSON.stringify(output.slice(0, 300))}`);
+  }
+}
+
+/** The JSON formatter prints `[`, one object per line, `]`; an empty list is `[` and `]`. */
+const jsonArray = (command: readonly string[], output: string): Array<Record<string, unknown>> => {
+  const start = output.indexOf('[');
+  if (start < 0) throw new UnexpectedShovelOutputError(command, output);
+  try {
+    const parsed = JSON.parse(output.slice(start)) as unknown;
+    if (!Array.isArray(parsed)) throw new UnexpectedShovelOutputError(command, output);
+    return parsed as Array<Record<string, unknown>>;
+  } catch {
+    throw new UnexpectedShovelOutputError(command, output);
+  }
+};
+
+export interface ShovelState {
+  name: string;
+  vhost: string;
+  /** `running`, `starting` (cannot connect yet) or `terminated`. */
+  state: string;
+  type: string;
+  /** Credential-free URIs (the status never prints the password). */
+  source: string;
+  destination: string;
+  terminationReason: string;
+}
+
+export const parseShovelStatus = (output: string): ShovelState[] =>
+  jsonArray(shovelCommands.shovelStatus, output).map((row) => ({
+    name: String(row['name'] ?? ''),
+    vhost: String(row['vhost'] ?? ''),
+    state: String(row['state'] ?? ''),
+    type: String(row['type'] ?? ''),
+    source: String(row['source'] ?? ''),
+    destination: String(row['destination'] ?? ''),
+    terminationReason: String(row['termination_reason'] ?? ''),
+  }));
+
+export interface ShovelDefinition {
+  name: string;
+  vhost: string;
+  /** RabbitMQ's default is `on-confirm`: acknowledged upstream only once the downstream confirmed. */
+  ackMode: string;
+  srcQueue?: string;
+  srcExchange?: string;
+}
+
+/**
+ * The shovel parameters of a vhost. Their values hold the URIs with credentials: only the
+ * fields the engine needs are kept, so no password reaches a report or a log.
+ */
+export const parseShovelParameters = (vhost: string, output: string): ShovelDefinition[] =>
+  jsonArray(shovelCommands.parameters(vhost), output)
+    .filter((row) => row['component'] === 'shovel')
+    .map((row) => {
+      let value: Record<string, unknown> = {};
+      try {
+        value = JSON.parse(String(row['value'] ?? '{}')) as Record<string, unknown>;
+      } catch {
+        throw new UnexpectedShovelOutputError(shovelCommands.parameters(vhost), output.slice(0, 80));
+      }
+      return {
+        name: String(row['name'] ?? ''),
+        vhost,
+        ackMode: typeof value['ack-mode'] === 'string' ? value['ack-mode'] : 'on-confirm',
+        ...(typeof value['src-queue'] === 'string' ? { srcQueue: value['src-queue'] } : {}),
+        ...(typeof value['src-exchange'] === 'string' ? { srcExchange: value['src-exchange'] } : {}),
+      };
+    });
+
+/** Messages (ready plus unacknowledged) per queue of a vhost. */
+export const parseQueueDepths = (vhost: string, output: string): Map<string, number> =>
+  new Map(jsonArray(shovelCommands.queueDepths(vhost), output).map((row) => [String(row['name'] ?? ''), Number(row['messages'] ?? 0)]));

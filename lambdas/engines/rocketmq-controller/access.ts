@@ -1,0 +1,18 @@
+// The Kubernetes permissions this engine's steps use. Keep in step with readiness.ts, fence.ts,
+// promote.ts and teardown.ts: the generated RBAC is exactly this.
+import type { KubernetesAccessNeed } from '../engine.js';
+import type { RocketmqControllerPlan } from './plan.js';
+
+export const rocketmqKubernetesAccess = (engine: RocketmqControllerPlan): KubernetesAccessNeed[] => [
+  {
+    side: 'downstream',
+    namespace: engine.namespace,
+    rules: [
+      // Pods are listed to find where each broker runs (its IP and node) and which are Ready; mqadmin runs in a tools pod.
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+      // The controller's pod is deleted when stuck on a lost node, or to restart it (seed 002).
+      { apiGroups: [''], resources: ['pods'], verbs: ['delete'], resourceNames: [engine.controller.pod] },
+    ],
+  },
+];

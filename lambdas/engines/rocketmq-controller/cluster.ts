@@ -1,0 +1,119 @@
+// The RocketMQ deployment as the engine sees it: the pods of the namespace (where each runs,
+// its IP, whether it is Ready), the plan's broker members resolved to the addresses brokers
+// register with, and mqadmin run in a Ready tools pod against the name servers and controller.
+import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
+import type { StepContext } from '../engine.js';
+import {
+  failureOf,
+  mqadminCommands,
+  parseClusterList,
+  parseControllerMetaData,
+  parseSyncStateSets,
+  type ClusterListRow,
+  type ControllerMetaData,
+  type MqadminCommands,
+  type SyncStateSet,
+} from './commands.js';
+import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
+
+const mqadminTimeoutMs = 60_000;
+
+export interface RocketAccess {
+  kube: KubePort;
+  engine: RocketmqControllerPlan;
+  commands: MqadminCommands;
+}
+
+export const rocketAccess = (ctx: StepContext, engine: RocketmqControllerPlan): RocketAccess => ({
+  kube: ctx.kube('downstream'),
+  engine,
+  commands: mqadminCommands(engine.mqadmin.command),
+});
+
+export const namespacePods = async (access: RocketAccess): Promise<Map<string, PodSummary>> =>
+  new Map((await access.kube.listPods(access.engine.namespace, '')).map((p) => [p.name, p]));
+
+const usable = (pod: PodSummary | undefined): pod is PodSummary => pod !== undefined && pod.ready && !pod.terminating;
+
+export const describePod = (pod: PodSummary | undefined, name: string): string =>
+  pod === undefined ? `${name} (absent)` : `${name} (${pod.terminating ? 'Terminating' : pod.ready ? 'Ready' : 'not Ready'}${pod.node ? ` on ${pod.node}` : ''})`;
+
+export interface Member {
+  brokerName: string;
+  pod: string;
+  site: string;
+  /** `<pod IP>:<broker port>`, as the broker registers; undefined while the pod has no IP. */
+  address?: string;
+  ready: boolean;
+  summary: PodSummary | undefined;
+}
+
+export const membersOf = (engine: RocketmqControllerPlan, pods: Map<string, PodSummary>, group: BrokerGroup): Member[] =>
+  group.members.map((m) => {
+    const summary = pods.get(m.pod);
+    return {
+      brokerName: group.brokerName,
+      pod: m.pod,
+      site: m.site,
+      ...(summary?.ip ? { address: `${summary.ip}:${engine.brokerPort}` } : {}),
+      ready: usable(summary),
+      summary,
+    };
+  });
+
+/** A Ready pod to run mqadmin in (the seed runs it in a name server pod). */
+export const toolsPod = async (access: RocketAccess): Promise<string> => {
+  const pods = (await access.kube.listPods(access.engine.namespace, access.engine.mqadmin.podSelector)).filter(usable).sort((a, b) => a.name.localeCompare(b.name));
+  if (pods[0] === undefined) throw new Error(`no Ready pod matching ${access.engine.mqadmin.podSelector} in ${access.engine.namespace} to run mqadmin in`);
+  return pods[0].name;
+};
+
+export const mqadmin = (access: RocketAccess, pod: string, argv: string[]): Promise<ExecResult> =>
+  access.kube.exec(access.engine.namespace, pod, argv, { ...(access.engine.mqadmin.container ? { container: access.engine.mqadmin.container } : {}), timeoutMs: mqadminTimeoutMs });
+
+export interface NameServerView {
+  /** The first name server that answered, and what it lists. */
+  nameServer?: string;
+  rows: ClusterListRow[];
+  answers: Array<{ nameServer: string; reachable: boolean; brokers?: number; error?: string }>;
+}
+
+/** Asks the plan's name servers in order; `all` asks every one (readiness reports each). */
+export const readClusterList = async (access: RocketAccess, pod: string, all = false): Promise<NameServerView> => {
+  const view: NameServerView = { rows: [], answers: [] };
+  for (const nameServer of access.engine.nameServers) {
+    const result = await mqadmin(access, pod, access.commands.clusterList(nameServer));
+    const rows = parseClusterList(result.stdout);
+    if (rows === undefined) {
+      view.answers.push({ nameServer, reachable: false, error: failureOf(result.stdout, result.stderr) });
+      continue;
+    }
+    const mine = rows.filter((r) => r.cluster === access.engine.brokerCluster);
+    view.answers.push({ nameServer, reachable: true, brokers: mine.length });
+    if (view.nameServer === undefined) {
+      view.nameServer = nameServer;
+      view.rows = mine;
+    }
+    if (!all) break;
+  }
+  return view;
+};
+
+export const readControllerMetaData = async (access: RocketAccess, pod: string): Promise<{ metaData?: ControllerMetaData; error?: string }> => {
+  const result = await mqadmin(access, pod, access.commands.getControllerMetaData(access.engine.controller.address));
+  const metaData = parseControllerMetaData(result.stdout);
+  return metaData ? { metaData } : { error: failureOf(result.stdout, result.stderr) };
+};
+
+export const readSyncStateSet = async (access: RocketAccess, pod: string, brokerName: string): Promise<{ set?: SyncStateSet; error?: string }> => {
+  const result = await mqadmin(access, pod, access.commands.getSyncStateSet(access.engine.controller.address, brokerName));
+  const set = parseSyncStateSets(result.stdout)?.find((s) => s.brokerName === brokerName);
+  return set ? { set } : { error: failureOf(result.stdout, result.stderr) || `no SyncStateSet for ${brokerName}` };
+};
+
+/** The group's master per `clusterList` (BID 0), if the name server lists one. */
+export const masterOf = (rows: ClusterListRow[], brokerName: string): ClusterListRow | undefined => rows.find((r) => r.brokerName === brokerName && r.brokerId === 0);
+
+/** The member a master row is, matched by address (pod IP and broker port). */
+export const memberAt = (members: Member[], address: string | undefined): Member | undefined =>
+  address === undefined ? undefined : members.find((m) => m.address === address);

@@ -1,0 +1,67 @@
+// Fencing the lost site's brokers. A master there that can still be reached is made read-only
+// (`brokerPermission` 4: producers are refused, consumers may drain it) and read back. In the
+// seed's case the site is gone: its brokers have dropped out of the name server and their pods
+// cannot be reached, so nothing can be verified and the result says `unreachable`. Controller
+// mode limits the harm of a returning old master: it registers with the controller, finds a
+// newer master epoch and rejoins as a slave; until it does, clients that still reach it could
+// write to it, which is why this is reported and not hidden.
+import { TransientError } from '../../errors.js';
+import type { FenceResult, StepContext } from '../engine.js';
+import { failureOf, parseBrokerConfig, updatedBrokerConfig } from './commands.js';
+import { describePod, membersOf, mqadmin, namespacePods, readClusterList, rocketAccess, toolsPod, type Member } from './cluster.js';
+import type { RocketmqControllerPlan } from './plan.js';
+
+export const rocketmqFence = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<FenceResult> => {
+  const access = rocketAccess(ctx, engine);
+  const [pods, tools] = await Promise.all([namespacePods(access), toolsPod(access)]);
+  const view = await readClusterList(access, tools);
+  if (view.nameServer === undefined) {
+    return {
+      state: 'unreachable',
+      summary: `no name server answered (${view.answers.map((a) => a.error).join('; ')}): the lost site's brokers cannot be found, let alone fenced`,
+      detail: { nameServers: view.answers },
+      lift: [],
+    };
+  }
+  const nameServer = view.nameServer;
+  const lost = engine.brokerGroups.flatMap((g) => membersOf(engine, pods, g)).filter((m) => m.site !== engine.targetSite);
+  const registeredAs = (m: Member) => view.rows.find((r) => r.address === m.address);
+
+  const outcomes = [];
+  for (const member of lost) {
+    const row = registeredAs(member);
+    if (row === undefined || !member.ready) {
+      outcomes.push({ member: member.pod, brokerName: member.brokerName, outcome: 'unreachable' as const, why: `${describePod(member.summary, member.pod)}, ${row ? 'still registered' : 'not registered with the name server'}` });
+      continue;
+    }
+    if (row.brokerId !== 0) {
+      outcomes.push({ member: member.pod, brokerName: member.brokerName, outcome: 'slave' as const, why: `registered as slave (BID ${row.brokerId}): takes no writes` });
+      continue;
+    }
+    const address = row.address;
+    const before = parseBrokerConfig((await mqadmin(access, tools, access.commands.getBrokerConfig(nameServer, address))).stdout);
+    if (before?.['brokerPermission'] !== '4') {
+      const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, address, 4));
+      // Repeating the update is harmless: the workflow retries the fence.
+      if (!updatedBrokerConfig(result.stdout, address)) throw new TransientError(`could not make ${address} read-only: ${failureOf(result.stdout, result.stderr)}`);
+      ctx.sideEffect(`made master ${member.brokerName} at ${address} read-only (brokerPermission 4, was ${before?.['brokerPermission'] ?? 'unknown'})`, `${engine.namespace}/${member.pod}`);
+    }
+    const after = parseBrokerConfig((await mqadmin(access, tools, access.commands.getBrokerConfig(nameServer, address))).stdout);
+    if (after?.['brokerPermission'] !== '4') throw new TransientError(`${address} still reports brokerPermission ${after?.['brokerPermission'] ?? 'unknown'} after the update`);
+    outcomes.push({ member: member.pod, brokerName: member.brokerName, outcome: 'fenced' as const, why: `master at ${address} read-only (brokerPermission 4)`, address });
+  }
+
+  const unreachable = outcomes.filter((o) => o.outcome === 'unreachable');
+  const fenced = outcomes.filter((o) => o.outcome === 'fenced');
+  const lift = fenced.map((o) => `${engine.mqadmin.command} updateBrokerConfig -n ${nameServer} -b ${o.address} -k brokerPermission -v 6`);
+  const describe = outcomes.map((o) => `${o.member} (${o.brokerName}): ${o.why}`).join('; ');
+  if (unreachable.length > 0) {
+    return {
+      state: 'unreachable',
+      summary: `the lost site's brokers cannot be reached to fence them: ${describe}. When they return, controller mode makes them slaves of the new masters`,
+      detail: { outcomes },
+      lift,
+    };
+  }
+  return { state: 'fenced', summary: `lost site fenced: ${describe}`, detail: { outcomes }, lift };
+};

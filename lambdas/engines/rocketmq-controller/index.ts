@@ -1,0 +1,38 @@
+// Engine `rocketmq-controller`: RocketMQ 5 in controller mode with broker groups split across two sites.
+import type { Plan } from '../../plan/schema.js';
+import type { Engine, StepContext } from '../engine.js';
+import { rocketmqKubernetesAccess } from './access.js';
+import { rocketmqFence } from './fence.js';
+import type { RocketmqControllerPlan } from './plan.js';
+import { lostSites } from './plan.js';
+import { rocketmqPromote, rocketmqVerifyPromotion } from './promote.js';
+import { rocketmqReadiness } from './readiness.js';
+import { rocketmqTeardown } from './teardown.js';
+
+const rocketPlan = (plan: Plan): RocketmqControllerPlan => {
+  if (plan.engine.type !== 'rocketmq-controller') throw new Error(`plan ${plan.name} is not a rocketmq-controller plan`);
+  return plan.engine;
+};
+
+const engineOf = (ctx: StepContext): RocketmqControllerPlan => rocketPlan(ctx.plan);
+
+export const rocketmqControllerEngine: Engine = {
+  type: 'rocketmq-controller',
+  readiness: (ctx) => rocketmqReadiness(ctx, engineOf(ctx)),
+  fence: (ctx) => rocketmqFence(ctx, engineOf(ctx)),
+  promote: (ctx) => rocketmqPromote(ctx, engineOf(ctx)),
+  verifyPromotion: (ctx) => rocketmqVerifyPromotion(ctx, engineOf(ctx)),
+  teardown: (ctx) => rocketmqTeardown(ctx, engineOf(ctx)),
+  sides: (plan) => {
+    const e = rocketPlan(plan);
+    return { upstream: `${e.namespace}/${e.brokerCluster} in ${lostSites(e).join(', ')}`, downstream: `${e.namespace}/${e.brokerCluster} in ${e.targetSite}` };
+  },
+  kubernetesAccess: (plan) => rocketmqKubernetesAccess(rocketPlan(plan)),
+  plannedChanges: (plan) => {
+    const e = rocketPlan(plan);
+    return {
+      promote: `make a ${e.targetSite} broker master of ${e.brokerGroups.map((g) => g.brokerName).join(', ')}: reschedule the controller ${e.controller.pod} if it is stuck, wait ${e.promotion.electionWaitSeconds} s for it to elect, then mqadmin electMaster with a SyncStateSet member${e.promotion.restartControllerOnFailure ? ', restarting the controller once if it fails to promote' : ''}`,
+      teardown: `nothing to remove: report the brokers not in sync (the ${lostSites(e).join(', ')} brokers rejoin as slaves when their site returns)`,
+    };
+  },
+};

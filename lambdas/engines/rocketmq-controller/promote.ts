@@ -1,0 +1,237 @@
+// Promotion in controller mode (seed 002). The controller promotes a slave by itself once the
+// master's heartbeats stop, but (1) not while the controller itself is stuck on a lost node:
+// its pod is deleted so the StatefulSet reschedules it on a live one; (2) it sometimes fails
+// to promote: each group without a master in the target site after a bounded wait gets
+// `electMaster` with a SyncStateSet member there; (3) if that fails too, the controller is
+// restarted once (the seed's fix) and asked again. Groups already mastered in the target site
+// are left alone, so a retried or re-run promotion changes nothing that is done.
+import { PromotionFailedError, VerificationFailedError } from '../../errors.js';
+import type { PodSummary } from '../../ports/kube.js';
+import type { ActionResult, StepContext } from '../engine.js';
+import {
+  describePod,
+  masterOf,
+  memberAt,
+  membersOf,
+  mqadmin,
+  namespacePods,
+  readClusterList,
+  readControllerMetaData,
+  readSyncStateSet,
+  rocketAccess,
+  toolsPod,
+  type RocketAccess,
+} from './cluster.js';
+import { CONTROLLER_MASTER_STILL_EXIST, failureOf, parseElectMaster, responseCodeOf } from './commands.js';
+import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
+
+const pollMs = 2_000;
+/** After `electMaster` answers, the new master registers with the name servers within a heartbeat or two. */
+const registerSeconds = 30;
+
+interface GroupOutcome {
+  brokerName: string;
+  master?: string;
+  how: 'already' | 'controller' | 'electMaster';
+}
+
+export const rocketmqPromote = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
+  const access = rocketAccess(ctx, engine);
+  // Read first: a group mastered in the target site before anything was done is "already".
+  const before = await targetMasters(access, await toolsPod(access));
+  const controller = await ensureControllerServing(ctx, access, 'stuck');
+  let groups = await promoteGroups(ctx, access, before, engine.brokerGroups);
+  let restarted = false;
+  // Only a failure of the controller itself is what a restart fixes (seed 002), not a live old master.
+  if (groups.failed.some((f) => f.kind === 'controller') && engine.promotion.restartControllerOnFailure) {
+    ctx.progress(`the controller did not promote ${groups.failed.map((f) => `${f.brokerName} (${f.why})`).join('; ')}: restarting it once (seed 002) and asking again`);
+    await ensureControllerServing(ctx, access, 'restart');
+    restarted = true;
+    const failed = new Set(groups.failed.map((f) => f.brokerName));
+    const again = await promoteGroups(ctx, access, before, engine.brokerGroups.filter((g) => failed.has(g.brokerName)));
+    groups = { done: [...groups.done, ...again.done], failed: again.failed };
+  }
+  if (groups.failed.length > 0) {
+    throw new PromotionFailedError(
+      `no master in ${engine.targetSite} for ${groups.failed.map((f) => `${f.brokerName} (${f.why})`).join('; ')}${restarted ? ' after restarting the controller' : ''}`,
+      { groups },
+    );
+  }
+  const promoted = groups.done.filter((g) => g.how !== 'already');
+  return {
+    summary: `${controller.summary}; ${groups.done.map((g) => `${g.brokerName}: ${g.master} master${g.how === 'already' ? ' (already)' : g.how === 'electMaster' ? ' (electMaster)' : ' (elected by the controller)'}`).join('; ')}${restarted ? '; the controller was restarted once' : ''}`,
+    detail: { controller, groups: groups.done, restartedController: restarted, alreadyPromoted: promoted.length === 0 && !controller.changed },
+  };
+};
+
+const podNamed = async (access: RocketAccess): Promise<PodSummary | undefined> => (await namespacePods(access)).get(access.engine.controller.pod);
+
+/**
+ * `stuck`: deletes the controller's pod only if it cannot serve (not Ready, or Terminating on a
+ * lost node) - forcibly, because a lost node's kubelet never confirms a graceful delete.
+ * `restart`: deletes the serving pod to restart it. Then waits until it is Ready and answers.
+ */
+const ensureControllerServing = async (ctx: StepContext, access: RocketAccess, why: 'stuck' | 'restart') => {
+  const { engine } = access;
+  const name = engine.controller.pod;
+  const before = await podNamed(access);
+  const serving = before !== undefined && before.ready && !before.terminating;
+  let changed = false;
+  if (why === 'restart' || (before !== undefined && !serving)) {
+    const outcome = await access.kube.deletePod(engine.namespace, name, why === 'stuck' ? { gracePeriodSeconds: 0 } : {});
+    if (outcome === 'deleted') {
+      changed = true;
+      ctx.sideEffect(
+        why === 'stuck'
+          ? `force-deleted the controller pod ${describePod(before, name)} so that its StatefulSet reschedules it on a live node`
+          : `restarted the controller pod ${name} (deleted it) because it failed to promote`,
+        `${engine.namespace}/${name}`,
+      );
+    }
+  }
+  const started = ctx.clock.now().getTime();
+  let last = '';
+  for (;;) {
+    const pod = await podNamed(access);
+    // A deleted pod comes back under the same name; until then the old one may still be listed.
+    const fresh = !changed || pod?.ip !== before?.ip || pod?.node !== before?.node || why === 'restart';
+    if (pod?.ready && !pod.terminating && fresh) {
+      const { metaData, error } = await readControllerMetaData(access, await toolsPod(access));
+      if (metaData) {
+        return { changed, pod: describePod(pod, name), leader: metaData.leaderAddress, summary: `${changed ? `controller ${why === 'stuck' ? 'rescheduled' : 'restarted'}: ` : 'controller '}${describePod(pod, name)} answers` };
+      }
+      last = `controller pod Ready but ${engine.controller.address} does not answer: ${error}`;
+    } else {
+      const state = `waiting for the controller: ${describePod(pod, name)}`;
+      if (state !== last) ctx.progress(state);
+      last = state;
+    }
+    if (ctx.clock.now().getTime() - started > engine.promotion.controllerReadySeconds * 1000) {
+      throw new PromotionFailedError(`the controller is not serving after ${engine.promotion.controllerReadySeconds} s (${last}): no slave can be promoted`);
+    }
+    await ctx.clock.sleep(pollMs);
+  }
+};
+
+interface GroupFailure {
+  brokerName: string;
+  /** `controller`: it would not or could not elect; `master-alive`: the old master still serves; `no-candidate`: nobody in sync in the target site. */
+  kind: 'controller' | 'master-alive' | 'no-candidate';
+  why: string;
+}
+
+const promoteGroups = async (ctx: StepContext, access: RocketAccess, before: Map<string, string>, groups: BrokerGroup[]): Promise<{ done: GroupOutcome[]; failed: GroupFailure[] }> => {
+  const { engine } = access;
+  const tools = await toolsPod(access);
+  const done: GroupOutcome[] = [];
+  const waiting: BrokerGroup[] = [];
+  const failed: GroupFailure[] = [];
+  const now = await currentMasters(access, tools);
+  for (const group of groups) {
+    const master = now.get(group.brokerName);
+    if (master?.site === engine.targetSite) done.push({ brokerName: group.brokerName, master: master.pod, how: before.get(group.brokerName) === master.pod ? 'already' : 'controller' });
+    // The controller keeps a live master, and electMaster would answer CONTROLLER_MASTER_STILL_EXIST.
+    else if (master) failed.push({ brokerName: group.brokerName, kind: 'master-alive', why: `its master ${master.pod} in ${master.site} is alive and registered: the controller keeps it; stop that broker first` });
+    else waiting.push(group);
+  }
+  // The controller elects by itself when it notices a dead master: give it the plan's time.
+  const started = ctx.clock.now().getTime();
+  if (waiting.length > 0) ctx.progress(`waiting up to ${engine.promotion.electionWaitSeconds} s for the controller to elect masters in ${engine.targetSite} for ${waiting.map((g) => g.brokerName).join(', ')}`);
+  while (waiting.length > 0 && ctx.clock.now().getTime() - started < engine.promotion.electionWaitSeconds * 1000) {
+    await ctx.clock.sleep(pollMs);
+    const masters = await targetMasters(access, tools);
+    for (const group of [...waiting]) {
+      const master = masters.get(group.brokerName);
+      if (master) {
+        done.push({ brokerName: group.brokerName, master, how: 'controller' });
+        waiting.splice(waiting.indexOf(group), 1);
+      }
+    }
+  }
+  for (const group of waiting) {
+    const outcome = await electInTarget(ctx, access, tools, group);
+    if ('why' in outcome) failed.push(outcome);
+    else done.push(outcome);
+  }
+  return { done, failed };
+};
+
+/** Each group's master (BID 0 in `clusterList`) as the plan's member it is: pod and site. */
+const currentMasters = async (access: RocketAccess, tools: string): Promise<Map<string, { pod: string; site: string }>> => {
+  const { engine } = access;
+  const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
+  if (view.nameServer === undefined) throw new PromotionFailedError(`no name server answered: ${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')}`);
+  const masters = new Map<string, { pod: string; site: string }>();
+  for (const group of engine.brokerGroups) {
+    const member = memberAt(membersOf(engine, pods, group), masterOf(view.rows, group.brokerName)?.address);
+    if (member) masters.set(group.brokerName, { pod: member.pod, site: member.site });
+  }
+  return masters;
+};
+
+/** Groups whose master is a member in the target site, with its pod. */
+const targetMasters = async (access: RocketAccess, tools: string): Promise<Map<string, string>> =>
+  new Map([...(await currentMasters(access, tools))].flatMap(([group, m]) => (m.site === access.engine.targetSite ? [[group, m.pod] as const] : [])));
+
+const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: string, group: BrokerGroup): Promise<GroupOutcome | GroupFailure> => {
+  const { engine } = access;
+  const members = membersOf(engine, await namespacePods(access), group);
+  const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
+  if (!set) return { brokerName: group.brokerName, kind: 'controller', why: `cannot read its SyncStateSet: ${error}` };
+  const targets = members.filter((m) => m.site === engine.targetSite);
+  const candidate = set.inSync.find((r) => r.alive && targets.some((t) => t.address === r.address));
+  if (!candidate) {
+    return {
+      brokerName: group.brokerName,
+      kind: 'no-candidate',
+      why: `no live SyncStateSet member in ${engine.targetSite} (in sync: ${set.inSync.map((r) => `${r.brokerId} ${r.address}`).join(', ') || 'none'}; NotInSyncReplica: ${set.notInSync.map((r) => `${r.brokerId} ${r.address}`).join(', ') || 'none'})`,
+    };
+  }
+  const result = await mqadmin(access, tools, access.commands.electMaster(engine.controller.address, engine.brokerCluster, group.brokerName, candidate.brokerId));
+  const elected = parseElectMaster(result.stdout);
+  const pod = targets.find((t) => t.address === candidate.address)?.pod ?? candidate.address;
+  if (!elected || elected.masterAddress !== candidate.address) {
+    const code = responseCodeOf(`${result.stderr}\n${result.stdout}`);
+    if (code?.code === CONTROLLER_MASTER_STILL_EXIST) {
+      return { brokerName: group.brokerName, kind: 'master-alive', why: `the controller says the old master is still alive (${code.desc}): stop that broker first` };
+    }
+    return { brokerName: group.brokerName, kind: 'controller', why: `electMaster ${candidate.brokerId} (${pod}) failed: ${code ? `CODE ${code.code}: ${code.desc}` : failureOf(result.stdout, result.stderr)}` };
+  }
+  ctx.sideEffect(`elected ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)`, `${engine.namespace}/${engine.brokerCluster}/${group.brokerName}`);
+  // The controller answered; the name servers learn of it at the new master's next registration.
+  const started = ctx.clock.now().getTime();
+  for (;;) {
+    if ((await targetMasters(access, tools)).get(group.brokerName) === pod) return { brokerName: group.brokerName, master: pod, how: 'electMaster' };
+    if (ctx.clock.now().getTime() - started > registerSeconds * 1000) {
+      return { brokerName: group.brokerName, kind: 'controller', why: `electMaster answered ${candidate.address}, but the name servers do not list it as master after ${registerSeconds} s` };
+    }
+    await ctx.clock.sleep(pollMs);
+  }
+};
+
+export const rocketmqVerifyPromotion = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
+  const access = rocketAccess(ctx, engine);
+  const tools = await toolsPod(access);
+  const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
+  const groups = await Promise.all(
+    engine.brokerGroups.map(async (group) => {
+      const members = membersOf(engine, pods, group);
+      const row = masterOf(view.rows, group.brokerName);
+      const master = memberAt(members, row?.address);
+      const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
+      return { brokerName: group.brokerName, masterAddress: row?.address, masterPod: master?.pod, masterSite: master?.site, inSync: set?.inSync ?? [], notInSync: set?.notInSync ?? [], error };
+    }),
+  );
+  const wrong = groups.filter((g) => g.masterSite !== engine.targetSite);
+  if (wrong.length > 0) {
+    throw new VerificationFailedError(
+      `clusterList shows no BID 0 in ${engine.targetSite} for ${wrong.map((g) => `${g.brokerName} (master ${g.masterAddress ?? 'none'}${g.masterSite ? ` in ${g.masterSite}` : ''})`).join(', ')}`,
+      { groups, nameServers: view.answers },
+    );
+  }
+  const notInSync = groups.flatMap((g) => g.notInSync.map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`));
+  return {
+    summary: `BID 0 in ${engine.targetSite} for every group: ${groups.map((g) => `${g.brokerName} ${g.masterPod} (${g.masterAddress})`).join(', ')}; ${notInSync.length ? `NotInSyncReplica: ${notInSync.join(', ')}` : 'every replica in sync'}`,
+    detail: { groups, nameServer: view.nameServer },
+  };
+};

@@ -1,0 +1,113 @@
+// Can the target site take over? Its name servers answer, a controller is Ready and answers,
+// every broker group has a live broker in the target site, no group is still mastered from the
+// lost site (the controller keeps a live master), and the target broker is in the group's
+// SyncStateSet (only SyncStateSet members are electable without losing messages).
+import type { CheckResult, StepContext } from '../engine.js';
+import { runChecks } from '../run-checks.js';
+import { describePod, masterOf, memberAt, membersOf, namespacePods, readClusterList, readControllerMetaData, readSyncStateSet, rocketAccess, toolsPod, type RocketAccess } from './cluster.js';
+import type { RocketmqControllerPlan } from './plan.js';
+
+export const rocketmqReadiness = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<CheckResult[]> => {
+  const access = rocketAccess(ctx, engine);
+  const tools = toolsPod(access);
+  const pods = namespacePods(access);
+  const nameServers = tools.then((pod) => readClusterList(access, pod, true));
+  // Each is awaited by the checks that need it; an early rejection must not go unhandled meanwhile.
+  for (const pending of [tools, pods, nameServers]) pending.catch(() => undefined);
+  return runChecks([
+    ['name-servers', async () => nameServerCheck(await nameServers)],
+    ['controller', async () => controllerCheck(access, await tools, await pods)],
+    ['target-brokers', async () => targetBrokersCheck(engine, await pods, await nameServers)],
+    ['lost-site-masters', async () => lostSiteMastersCheck(engine, await pods, await nameServers)],
+    ['sync-state-set', async () => syncStateCheck(access, await tools, await pods)],
+  ]);
+};
+
+const nameServerCheck = (view: Awaited<ReturnType<typeof readClusterList>>) => {
+  const down = view.answers.filter((a) => !a.reachable);
+  const up = view.answers.filter((a) => a.reachable);
+  const evidence = { nameServers: view.answers, brokers: view.rows };
+  if (up.length === 0) return { passed: false, summary: `no name server answered: ${down.map((d) => `${d.nameServer} (${d.error})`).join('; ')}`, evidence };
+  return {
+    passed: true,
+    summary: `${up.map((u) => `${u.nameServer} lists ${u.brokers} brokers`).join('; ')}${down.length ? `; not answering: ${down.map((d) => d.nameServer).join(', ')}` : ''}`,
+    evidence,
+  };
+};
+
+const controllerCheck = async (access: RocketAccess, tools: string, pods: Awaited<ReturnType<typeof namespacePods>>) => {
+  const name = access.engine.controller.pod;
+  const pod = pods.get(name);
+  const { metaData, error } = await readControllerMetaData(access, tools);
+  const evidence = { pod: describePod(pod, name), address: access.engine.controller.address, metaData, error };
+  if (pod?.ready && !pod.terminating && metaData) {
+    return { passed: true, summary: `${describePod(pod, name)} answers as leader ${metaData.leaderAddress}`, evidence };
+  }
+  const stuck = pod === undefined || !pod.ready || pod.terminating;
+  return {
+    passed: false,
+    summary: stuck
+      ? `${describePod(pod, name)}: no controller can promote a slave until it is rescheduled (promotion deletes the stuck pod)`
+      : `${describePod(pod, name)} does not answer at ${access.engine.controller.address}: ${error}`,
+    evidence,
+  };
+};
+
+const targetBrokersCheck = (engine: RocketmqControllerPlan, pods: Awaited<ReturnType<typeof namespacePods>>, view: Awaited<ReturnType<typeof readClusterList>>) => {
+  const registered = new Set(view.rows.map((r) => r.address));
+  const groups = engine.brokerGroups.map((group) => {
+    const targets = membersOf(engine, pods, group).filter((m) => m.site === engine.targetSite);
+    const live = targets.filter((m) => m.ready && m.address !== undefined && registered.has(m.address));
+    return { brokerName: group.brokerName, targets: targets.map((m) => ({ pod: describePod(m.summary, m.pod), address: m.address, registered: m.address !== undefined && registered.has(m.address) })), live: live.map((m) => m.pod) };
+  });
+  const missing = groups.filter((g) => g.live.length === 0);
+  if (missing.length > 0) {
+    return {
+      passed: false,
+      summary: `no live broker in ${engine.targetSite} for ${missing.map((g) => `${g.brokerName} (${g.targets.map((t) => `${t.pod}${t.registered ? '' : ', not registered'}`).join(', ')})`).join('; ')}`,
+      evidence: { groups },
+    };
+  }
+  return { passed: true, summary: `${groups.map((g) => `${g.brokerName}: ${g.live.join(', ')}`).join('; ')} live in ${engine.targetSite}`, evidence: { groups } };
+};
+
+/** The controller never replaces a live master: a group still mastered from the lost site cannot move. */
+const lostSiteMastersCheck = (engine: RocketmqControllerPlan, pods: Awaited<ReturnType<typeof namespacePods>>, view: Awaited<ReturnType<typeof readClusterList>>) => {
+  const alive = engine.brokerGroups.flatMap((group) => {
+    const master = memberAt(membersOf(engine, pods, group), masterOf(view.rows, group.brokerName)?.address);
+    return master && master.site !== engine.targetSite ? [{ brokerName: group.brokerName, pod: master.pod, site: master.site }] : [];
+  });
+  if (alive.length > 0) {
+    return {
+      passed: false,
+      summary: `${alive.map((a) => `${a.brokerName}'s master ${a.pod} in ${a.site}`).join(', ')} still serve${alive.length === 1 ? 's' : ''}: the controller keeps a live master, so ${engine.targetSite} cannot take over until ${alive.length === 1 ? 'it is' : 'they are'} stopped`,
+      evidence: { alive },
+    };
+  }
+  return { passed: true, summary: `no group is mastered from ${[...new Set(engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site)))].filter((s) => s !== engine.targetSite).join(', ')}`, evidence: { alive } };
+};
+
+const syncStateCheck = async (access: RocketAccess, tools: string, pods: Awaited<ReturnType<typeof namespacePods>>) => {
+  const { engine } = access;
+  const groups = await Promise.all(
+    engine.brokerGroups.map(async (group) => {
+      const members = membersOf(engine, pods, group);
+      const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
+      const targets = new Set(members.filter((m) => m.site === engine.targetSite).map((m) => m.address));
+      const candidates = (set?.inSync ?? []).filter((r) => r.alive && targets.has(r.address));
+      return { brokerName: group.brokerName, error, set, candidates };
+    }),
+  );
+  const evidence = { groups: groups.map((g) => ({ brokerName: g.brokerName, inSync: g.set?.inSync, notInSync: g.set?.notInSync, masterAddress: g.set?.masterAddress, error: g.error })) };
+  const unknown = groups.filter((g) => g.set === undefined);
+  if (unknown.length > 0) {
+    return { passed: false, summary: `cannot read the SyncStateSet from the controller at ${engine.controller.address}: ${unknown[0]!.error}`, evidence };
+  }
+  const without = groups.filter((g) => g.candidates.length === 0);
+  const notInSync = groups.flatMap((g) => (g.set?.notInSync ?? []).map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`));
+  const note = notInSync.length ? `; NotInSyncReplica: ${notInSync.join(', ')}` : '';
+  if (without.length > 0) {
+    return { passed: false, summary: `no in-sync live broker in ${engine.targetSite} for ${without.map((g) => g.brokerName).join(', ')}: electing one there would lose messages${note}`, evidence };
+  }
+  return { passed: true, summary: `${groups.map((g) => `${g.brokerName}: id ${g.candidates[0]!.brokerId} (${g.candidates[0]!.address}) in sync`).join('; ')}${note}`, evidence };
+};

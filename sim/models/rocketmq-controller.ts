@@ -1,0 +1,508 @@
+// RocketMQ 5 in controller mode across two sites (seed 002): one Kubernetes cluster whose
+// nodes sit in two sites, broker groups of a master and a slave split across them, a name
+// server per site and one DLedger controller. When a site is lost, its pods stay listed but
+// not Ready; the controller promotes an in-sync slave of each group whose master died, unless
+// it is itself stuck on a lost node (until its pod is force-deleted and rescheduled) or it
+// "fails to promote" (the seed: until it is restarted). `mqadmin` prints as RocketMQ 5.1 does.
+import { z } from 'zod';
+import { BadInputError } from '../../lambdas/errors.js';
+import type { RocketmqControllerPlan } from '../../lambdas/engines/rocketmq-controller/plan.js';
+import type { Plan, Side } from '../../lambdas/plan/schema.js';
+import type { JsonObject } from '../json-patch.js';
+import { metadataOf, type ResourceStore } from '../resource-store.js';
+import { keyOf, now, POD } from './rabbitmq-standby-objects.js';
+import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
+
+export const rocketmqClustersSchema = z.strictObject({
+  /** A site whose nodes are down at the start: its pods stay listed, not Ready, unreachable. */
+  lostSite: z.string().min(1).optional(),
+  /** Nodes per site (named k8s-node-01, -02, ... in site order, as in the seed). */
+  nodesPerSite: z.number().int().min(1).max(9).default(3),
+  controller: z
+    .strictObject({
+      /** The site whose node runs the controller's pod at the start; default the plan's target site. */
+      site: z.string().min(1).optional(),
+      /** Seed 002: its automatic slave -> master switch (and electMaster) fail until it is restarted. */
+      failsToPromote: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** Per broker group, the site of its master at the start; default: the group's first member's. */
+  masters: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** Member pods outside their group's SyncStateSet at the start (a lagging slave). */
+  notInSync: z.array(z.string().min(1)).default([]),
+  /** How long the controller takes to notice a dead master and elect a new one. */
+  electionDelaySeconds: z.number().min(0).default(1),
+  /** How long a deleted pod takes to be Ready again on a live node. */
+  rescheduleSeconds: z.number().min(0).default(0.5),
+});
+
+export type RocketmqClusters = z.infer<typeof rocketmqClustersSchema>;
+
+export interface RocketmqSnapshot {
+  engine: 'rocketmq-controller';
+  sites: Record<string, { up: boolean; nodes: string[] }>;
+  controller: { pod: string; node?: string; site?: string; ready: boolean; terminating: boolean; restarts: number; failsToPromote: boolean };
+  groups: Array<{
+    brokerName: string;
+    masterPod?: string;
+    masterSite?: string;
+    masterEpoch: number;
+    syncStateSet: string[];
+    members: Array<{ pod: string; site: string; brokerId: number; alive: boolean; readOnly: boolean; ip?: string }>;
+  }>;
+  /** electMaster calls the controller answered with a new master. */
+  elections: { automatic: number; electMaster: number };
+  pods: Array<{ name: string; node?: string; ready: boolean; terminating: boolean }>;
+}
+
+interface NodeInfo {
+  name: string;
+  site: string;
+  ip: string;
+}
+
+interface PodRuntime {
+  name: string;
+  labels: Record<string, string>;
+  container: string;
+  node: string | undefined;
+  ip: string | undefined;
+  /** Being recreated: no node yet, or not Ready yet. */
+  pending: boolean;
+  terminating: boolean;
+}
+
+interface MemberRuntime {
+  pod: string;
+  site: string;
+  brokerId: number;
+  readOnly: boolean;
+}
+
+interface GroupRuntime {
+  brokerName: string;
+  members: MemberRuntime[];
+  master: number | undefined;
+  syncStateSet: Set<number>;
+  masterEpoch: number;
+  syncStateSetEpoch: number;
+  /** When the controller first saw the master dead. */
+  deadSince: number | undefined;
+}
+
+const TICK_MS = 100;
+const BROKER_PORT_DEFAULT = 10911;
+
+const rocketPlanOf = (plan: Plan): RocketmqControllerPlan => {
+  if (plan.engine.type !== 'rocketmq-controller') throw new BadInputError(`the rocketmq-controller model cannot serve a ${plan.engine.type} plan`);
+  return plan.engine;
+};
+
+const sitesOf = (engine: RocketmqControllerPlan): string[] => [...new Set([engine.targetSite, ...engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site))])].sort();
+
+const planProblems = (plan: Plan, clusters: RocketmqClusters): PlanProblem[] => {
+  const engine = rocketPlanOf(plan);
+  const sites = sitesOf(engine);
+  const members = engine.brokerGroups.flatMap((g) => g.members.map((m) => m.pod));
+  const site = (value: string | undefined, path: PlanProblem['path']): PlanProblem[] =>
+    value === undefined || sites.includes(value) ? [] : [{ path, message: `"${value}" is not a site of the plan; expected one of: ${sites.join(', ')}` }];
+  return [
+    ...site(clusters.lostSite, ['lostSite']),
+    ...site(clusters.controller.site, ['controller', 'site']),
+    ...Object.entries(clusters.masters).flatMap(([group, s]) => [
+      ...(engine.brokerGroups.some((g) => g.brokerName === group) ? [] : [{ path: ['masters', group], message: `"${group}" is not a broker group of the plan` }]),
+      ...site(s, ['masters', group]),
+    ]),
+    ...clusters.notInSync.flatMap((pod, i) => (members.includes(pod) ? [] : [{ path: ['notInSync', i], message: `"${pod}" is not a broker pod of the plan; expected one of: ${members.join(', ')}` }])),
+  ];
+};
+
+/** `app=rocketmq-namesrv,tier=x` -> labels, so the name server pods match the plan's selector. */
+const labelsOf = (selector: string): Record<string, string> =>
+  Object.fromEntries(selector.split(',').map((r) => /^\s*([^=!\s]+)\s*==?\s*(\S+)\s*$/.exec(r)).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1]!, m[2]!]));
+
+const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): SimModel<RocketmqSnapshot> => {
+  const problems = planProblems(plan, clusters);
+  if (problems.length > 0) throw new BadInputError(problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'));
+  const engine = rocketPlanOf(plan);
+  const port = engine.brokerPort ?? BROKER_PORT_DEFAULT;
+  const store: ResourceStore = stores.downstream;
+  store.register(POD);
+  stores.upstream.register(POD);
+
+  const siteNames = sitesOf(engine);
+  const siteUp = new Map(siteNames.map((s) => [s, s !== clusters.lostSite]));
+  let nodeCount = 0;
+  const nodes: NodeInfo[] = siteNames.flatMap((site, si) =>
+    Array.from({ length: clusters.nodesPerSite }, (_, i) => ({ name: `k8s-node-${String(++nodeCount).padStart(2, '0')}`, site, ip: `10.${si + 1}.0.${10 + i}` })),
+  );
+  const nodeAlive = (node: string | undefined): boolean => node !== undefined && siteUp.get(nodes.find((n) => n.name === node)?.site ?? '') === true;
+  const siteOfNode = (node: string | undefined): string | undefined => nodes.find((n) => n.name === node)?.site;
+  let ipSerial = 10;
+  /** Pod IPs come from the node's site range: a rescheduled pod gets a new one. */
+  const podIp = (node: string): string => `10.${siteNames.indexOf(siteOfNode(node) ?? '') + 1}.1.${(ipSerial += 1)}`;
+  const placement = new Map<string, number>();
+  const nodeIn = (site: string): string => {
+    const inSite = nodes.filter((n) => n.site === site);
+    const next = placement.get(site) ?? 0;
+    placement.set(site, next + 1);
+    return inSite[next % inSite.length]!.name;
+  };
+
+  const pods = new Map<string, PodRuntime>();
+  const addPod = (name: string, labels: Record<string, string>, container: string, site: string): PodRuntime => {
+    const node = nodeIn(site);
+    const pod: PodRuntime = { name, labels, container, node, ip: podIp(node), pending: false, terminating: false };
+    pods.set(name, pod);
+    return pod;
+  };
+  // Name servers: one per site, labelled as the plan's mqadmin selector expects.
+  const namesrvLabels = labelsOf(engine.mqadmin.podSelector);
+  siteNames.forEach((site, i) => addPod(`rocketmq-namesrv-${i}`, { ...namesrvLabels, 'topology.site': site }, engine.mqadmin.container ?? 'name-service', site));
+  addPod(engine.controller.pod, { app: 'rocketmq-controller' }, 'controller', clusters.controller.site ?? engine.targetSite);
+  const groups: GroupRuntime[] = engine.brokerGroups.map((g) => {
+    const members = g.members.map((m, i) => {
+      addPod(m.pod, { app: 'rocketmq-broker', broker_cr: engine.brokerCluster, brokerName: g.brokerName }, 'broker', m.site);
+      return { pod: m.pod, site: m.site, brokerId: i + 1, readOnly: false };
+    });
+    const masterSite = clusters.masters[g.brokerName] ?? g.members[0]!.site;
+    const master = members.find((m) => m.site === masterSite) ?? members[0]!;
+    return {
+      brokerName: g.brokerName,
+      members,
+      master: master.brokerId,
+      syncStateSet: new Set(members.filter((m) => !clusters.notInSync.includes(m.pod) || m.brokerId === master.brokerId).map((m) => m.brokerId)),
+      masterEpoch: 1,
+      syncStateSetEpoch: 1,
+      deadSince: undefined,
+    };
+  });
+
+  const podAlive = (pod: PodRuntime | undefined): boolean => pod !== undefined && !pod.pending && !pod.terminating && nodeAlive(pod.node);
+  const memberAlive = (m: MemberRuntime): boolean => podAlive(pods.get(m.pod));
+  const addressOf = (m: MemberRuntime): string => `${pods.get(m.pod)?.ip ?? '0.0.0.0'}:${port}`;
+  const controllerPod = (): PodRuntime | undefined => pods.get(engine.controller.pod);
+  const controllerAlive = (): boolean => podAlive(controllerPod());
+  const controllerState = { failsToPromote: clusters.controller.failsToPromote, restarts: 0 };
+  const elections = { automatic: 0, electMaster: 0 };
+
+  const writePod = (pod: PodRuntime): void => {
+    const key = keyOf(POD, engine.namespace, pod.name);
+    const alive = podAlive(pod);
+    const body: JsonObject = {
+      metadata: { name: pod.name, labels: pod.labels, ...(pod.terminating ? { deletionTimestamp: now(), deletionGracePeriodSeconds: 30 } : {}) },
+      spec: { containers: [{ name: pod.container, image: `ghcr.io/ksmartdata/rocketmq-${pod.container === 'broker' ? 'broker' : pod.container === 'controller' ? 'controller' : 'nameserver'}:v5.1.4` }], ...(pod.node ? { nodeName: pod.node } : {}) },
+    };
+    const status: JsonObject = {
+      phase: pod.node === undefined ? 'Pending' : 'Running',
+      ...(pod.ip && !pod.pending ? { podIP: pod.ip } : {}),
+      conditions: [
+        { type: 'PodScheduled', status: pod.node === undefined ? 'False' : 'True' },
+        { type: 'Ready', status: alive ? 'True' : 'False' },
+      ],
+      // A lost node's kubelet stops reporting: the last status (running) stays.
+      containerStatuses: [{ name: pod.container, ready: alive, restartCount: 0, state: pod.pending ? { waiting: { reason: 'ContainerCreating' } } : { running: { startedAt: now() } } }],
+    };
+    if (store.find(key) === undefined) store.create(key, body);
+    store.update(key, (obj) => {
+      obj.metadata = { ...metadataOf(obj), ...(body.metadata as JsonObject) };
+      obj.spec = body.spec ?? null;
+      obj.status = status;
+    });
+  };
+  for (const pod of pods.values()) writePod(pod);
+
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, run: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms);
+    timers.add(timer);
+  };
+
+  /** The StatefulSet creates the pod again under its name, on a live node. */
+  const reschedule = (pod: PodRuntime): void => {
+    pod.terminating = false;
+    pod.pending = true;
+    pod.node = undefined;
+    pod.ip = undefined;
+    writePod(pod);
+    later(clusters.rescheduleSeconds * 500, () => {
+      const live = nodes.filter((n) => siteUp.get(n.site));
+      const target = live.find((n) => n.site === engine.targetSite) ?? live[0];
+      if (target === undefined) return;
+      pod.node = target.name;
+      pod.ip = podIp(target.name);
+      writePod(pod);
+      later(clusters.rescheduleSeconds * 500, () => {
+        pod.pending = false;
+        if (pod.name === engine.controller.pod) {
+          controllerState.restarts += 1;
+          // The seed's fix: a restarted controller promotes again.
+          controllerState.failsToPromote = false;
+        }
+        writePod(pod);
+      });
+    });
+  };
+
+  /** What the controller does on its own: elect an in-sync live member when a master died. */
+  const tick = (): void => {
+    if (!controllerAlive()) return;
+    const at = Date.now();
+    for (const group of groups) {
+      const master = group.members.find((m) => m.brokerId === group.master);
+      if (master !== undefined && memberAlive(master)) {
+        group.deadSince = undefined;
+        // The master shrinks the SyncStateSet when a slave stops fetching, and grows it when one caught up.
+        for (const m of group.members) {
+          if (m.brokerId === master.brokerId) continue;
+          if (!memberAlive(m)) group.syncStateSet.delete(m.brokerId);
+          else if (!clusters.notInSync.includes(m.pod)) group.syncStateSet.add(m.brokerId);
+        }
+        continue;
+      }
+      group.deadSince ??= at;
+      if (controllerState.failsToPromote || at - group.deadSince < clusters.electionDelaySeconds * 1000) continue;
+      const next = group.members.find((m) => m.brokerId !== group.master && group.syncStateSet.has(m.brokerId) && memberAlive(m));
+      if (next !== undefined) {
+        elect(group, next);
+        elections.automatic += 1;
+      }
+    }
+  };
+  const elect = (group: GroupRuntime, member: MemberRuntime): void => {
+    group.master = member.brokerId;
+    group.syncStateSet = new Set([member.brokerId]);
+    group.masterEpoch += 1;
+    group.syncStateSetEpoch += 1;
+    group.deadSince = undefined;
+  };
+  tick();
+  const interval = setInterval(tick, TICK_MS);
+
+  // --- mqadmin -------------------------------------------------------------------------
+
+  const trace = (command: string, cause: string): ExecOutput => ({
+    stdout: '',
+    stderr: [
+      `org.apache.rocketmq.tools.command.SubCommandException: ${command} command failed`,
+      `\tat org.apache.rocketmq.tools.command.MQAdminStartup.main0(MQAdminStartup.java:164)`,
+      `\tat org.apache.rocketmq.tools.command.MQAdminStartup.main(MQAdminStartup.java:115)`,
+      `Caused by: ${cause}`,
+      `\t... 2 more`,
+      '',
+    ].join('\n'),
+    // MQAdminStartup catches the exception, prints it and returns: the JVM exits 0.
+    exitCode: 0,
+  });
+  const connectFailed = (command: string, address: string) => trace(command, `org.apache.rocketmq.remoting.exception.RemotingConnectException: connect to ${address} failed`);
+  const brokerFailure = (command: string, code: number, desc: string) =>
+    trace(command, `org.apache.rocketmq.client.exception.MQBrokerException: CODE: ${code}  DESC: ${desc}\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/`);
+
+  const nameServerAnswers = (address: string): boolean => {
+    // A per-site address (`rocketmq-namesrv-<i>...`) needs that pod; a Service needs any.
+    const named = [...pods.values()].filter((p) => p.name.startsWith('rocketmq-namesrv-') && address.startsWith(p.name));
+    const candidates = named.length > 0 ? named : [...pods.values()].filter((p) => p.name.startsWith('rocketmq-namesrv-'));
+    return candidates.some(podAlive);
+  };
+  const controllerAnswers = (address: string): boolean => address === engine.controller.address && controllerAlive();
+
+  const pad = (value: string, width: number, left = true) => (left ? value.padEnd(width) : value.padStart(width));
+  const clusterListRow = (cells: string[]): string =>
+    `${pad(cells[0]!, 22)}  ${pad(cells[1]!, 22)}  ${pad(cells[2]!, 4)}  ${pad(cells[3]!, 22)} ${pad(cells[4]!, 16)}  ${pad(cells[5]!, 16, false)}  ${pad(cells[6]!, 16, false)}  ${pad(cells[7]!, 22)}  ${pad(cells[8]!, 11, false)}  ${pad(cells[9]!, 12)}  ${pad(cells[10]!, 8)}  ${pad(cells[11]!, 10, false)}`;
+
+  const clusterList = (options: Map<string, string>): ExecOutput => {
+    const nameServer = options.get('-n') ?? '';
+    if (!nameServerAnswers(nameServer)) return connectFailed('ClusterListSubCommand', nameServer);
+    const rows = [...groups]
+      .sort((a, b) => a.brokerName.localeCompare(b.brokerName))
+      .flatMap((g) =>
+        g.members
+          .filter(memberAlive)
+          .map((m) => ({ m, bid: m.brokerId === g.master ? 0 : m.brokerId }))
+          .sort((a, b) => a.bid - b.bid)
+          .map(({ m, bid }) => clusterListRow([engine.brokerCluster, g.brokerName, String(bid), addressOf(m), 'V5_1_4', '     0.00(0,0ms)', '     0.00(0,0ms)', '0-0(0.0w, 0.0, 0.0)', '0', '3.21', '0.1100', String(bid === 0)])),
+      );
+    const header = clusterListRow(['#Cluster Name', '#Broker Name', '#BID', '#Addr', '#Version', '#InTPS(LOAD)', '#OutTPS(LOAD)', '#Timer(Progress)', '#PCWait(ms)', '#Hour', '#SPACE', '#ACTIVATED']);
+    return { stdout: `${[header, ...rows].join('\n')}\n`, stderr: '', exitCode: 0 };
+  };
+
+  const replica = (g: GroupRuntime, m: MemberRuntime): string =>
+    `ReplicaIdentity{brokerName='${g.brokerName}', brokerId=${m.brokerId}, brokerAddress='${addressOf(m)}', alive=${memberAlive(m)}}`;
+
+  const getSyncStateSet = (options: Map<string, string>): ExecOutput => {
+    const controller = options.get('-a') ?? '';
+    if (!controllerAnswers(controller)) return connectFailed('GetSyncStateSetSubCommand', controller);
+    const wanted = options.get('-b');
+    const blocks = groups
+      .filter((g) => wanted === undefined || g.brokerName === wanted)
+      .map((g) => {
+        const master = g.members.find((m) => m.brokerId === g.master);
+        const inSync = g.members.filter((m) => g.syncStateSet.has(m.brokerId));
+        const notInSync = g.members.filter((m) => !g.syncStateSet.has(m.brokerId));
+        return [
+          `\n#brokerName\t${g.brokerName}\n#MasterBrokerId\t${master?.brokerId ?? 'null'}\n#MasterAddr\t${master ? addressOf(master) : 'null'}\n#MasterEpoch\t${g.masterEpoch}\n#SyncStateSetEpoch\t${g.syncStateSetEpoch}\n#SyncStateSetNums\t${inSync.length}\n`,
+          ...inSync.map((m) => `\nInSyncReplica:\t${replica(g, m)}\n`),
+          ...notInSync.map((m) => `\nNotInSyncReplica:\t${replica(g, m)}\n`),
+        ].join('');
+      });
+    return { stdout: blocks.join(''), stderr: '', exitCode: 0 };
+  };
+
+  const getControllerMetaData = (options: Map<string, string>): ExecOutput => {
+    const controller = options.get('-a') ?? '';
+    if (!controllerAnswers(controller)) return connectFailed('GetControllerMetaDataSubCommand', controller);
+    const ip = controllerPod()?.ip ?? '';
+    return { stdout: `\n#ControllerGroup\tDefaultControllerGroup\n#ControllerLeaderId\tn0\n#ControllerLeaderAddress\t${ip}:9878\n#Peer:\tn0-${ip}:9878`, stderr: '', exitCode: 0 };
+  };
+
+  const electMaster = (options: Map<string, string>): ExecOutput => {
+    const controller = options.get('-a') ?? '';
+    if (!controllerAnswers(controller)) return connectFailed('ReElectMasterSubCommand', controller);
+    const group = groups.find((g) => g.brokerName === options.get('-bn'));
+    if (group === undefined) return brokerFailure('ReElectMasterSubCommand', 2010, "Broker hasn't been registered");
+    const current = group.members.find((m) => m.brokerId === group.master);
+    if (current !== undefined && memberAlive(current)) {
+      return brokerFailure('ReElectMasterSubCommand', 2011, `The old master ${current.brokerId} is still alive, not need to elect new master for broker ${group.brokerName}`);
+    }
+    const wanted = group.members.find((m) => String(m.brokerId) === options.get('-b'));
+    // Only an alive SyncStateSet member is electable (enableElectUncleanMaster is false).
+    if (controllerState.failsToPromote || wanted === undefined || !memberAlive(wanted) || !group.syncStateSet.has(wanted.brokerId)) {
+      return brokerFailure('ReElectMasterSubCommand', 2012, 'Failed to elect a new master');
+    }
+    elect(group, wanted);
+    elections.electMaster += 1;
+    const members = group.members.map((m) => `\t#Broker\t${m.brokerId}\t${addressOf(m)}\n`).join('');
+    return {
+      stdout: `\n#ClusterName\t${engine.brokerCluster}\n#BrokerName\t${group.brokerName}\n#BrokerMasterAddr\t${addressOf(wanted)}\n#MasterEpoch\t${group.masterEpoch}\n#SyncStateSetEpoch\t${group.syncStateSetEpoch}\n${members}`,
+      stderr: '',
+      exitCode: 0,
+    };
+  };
+
+  const brokerAt = (address: string): { group: GroupRuntime; member: MemberRuntime } | undefined => {
+    for (const group of groups) for (const member of group.members) if (addressOf(member) === address) return { group, member };
+    return undefined;
+  };
+
+  const updateBrokerConfig = (options: Map<string, string>): ExecOutput => {
+    const address = options.get('-b') ?? '';
+    const broker = brokerAt(address);
+    if (broker === undefined || !memberAlive(broker.member)) return connectFailed('UpdateBrokerConfigSubCommand', address);
+    if (options.get('-k') === 'brokerPermission') broker.member.readOnly = options.get('-v') === '4';
+    return { stdout: `update broker config success, ${address}\n`, stderr: '', exitCode: 0 };
+  };
+
+  const getBrokerConfig = (options: Map<string, string>): ExecOutput => {
+    const address = options.get('-b') ?? '';
+    const broker = brokerAt(address);
+    if (broker === undefined || !memberAlive(broker.member)) return connectFailed('GetBrokerConfigCommand', address);
+    const lines = [
+      ['brokerClusterName', engine.brokerCluster],
+      ['brokerName', broker.group.brokerName],
+      ['brokerPermission', broker.member.readOnly ? '4' : '6'],
+      ['enableControllerMode', 'true'],
+      ['controllerAddr', engine.controller.address],
+      ['listenPort', String(port)],
+    ].map(([k, v]) => `${k!.padEnd(50)}=  ${v}`);
+    return { stdout: `============${address}============\n${lines.join('\n')}\n\n`, stderr: '', exitCode: 0 };
+  };
+
+  const SUBCOMMANDS: Record<string, { run: (options: Map<string, string>) => ExecOutput; required: string[] }> = {
+    clusterList: { run: clusterList, required: [] },
+    getSyncStateSet: { run: getSyncStateSet, required: ['-a'] },
+    getControllerMetaData: { run: getControllerMetaData, required: ['-a'] },
+    electMaster: { run: electMaster, required: ['-a', '-b', '-bn', '-c'] },
+    updateBrokerConfig: { run: updateBrokerConfig, required: ['-k', '-v'] },
+    getBrokerConfig: { run: getBrokerConfig, required: [] },
+  };
+
+  const mqadmin = (args: string[]): ExecOutput => {
+    const [name, ...rest] = args;
+    const sub = Object.entries(SUBCOMMANDS).find(([n]) => n.toUpperCase() === (name ?? '').toUpperCase());
+    if (sub === undefined) return { stdout: `The sub command ${name ?? ''} not exist.\n`, stderr: '', exitCode: 0 };
+    const options = new Map<string, string>();
+    for (let i = 0; i < rest.length; i += 1) {
+      const arg = rest[i]!;
+      if (arg.startsWith('-') && i + 1 < rest.length) options.set(arg, rest[(i += 1)]!);
+    }
+    const missing = sub[1].required.filter((o) => !options.has(o));
+    // commons-cli reports a missing required option, prints the usage and exits 1.
+    if (missing.length > 0) return { stdout: `usage: mqadmin ${sub[0]} ${sub[1].required.map((o) => `${o} <arg>`).join(' ')}\n`, stderr: `Missing required option: ${missing.map((o) => o.slice(1)).join(', ')}\n`, exitCode: 1 };
+    return sub[1].run(options);
+  };
+
+  return {
+    // One Kubernetes API spans both sites and stays reachable from the target site.
+    isReachable: () => true,
+    /** Loses (or restores) the sites on that side: the target site is downstream, the others upstream. */
+    setReachable(side, reachable) {
+      for (const site of siteNames.filter((s) => (s === engine.targetSite) === (side === 'downstream'))) siteUp.set(site, reachable);
+      for (const pod of pods.values()) writePod(pod);
+    },
+    exec(_side: Side, request: ExecRequest): ExecOutput {
+      const pod = pods.get(request.pod);
+      if (pod === undefined) throw new Error(`${request.pod} is served by the API server but unknown to the model`);
+      // The API server cannot reach the kubelet of a lost node; the upgrade never completes.
+      if (!nodeAlive(pod.node)) return { stdout: '', stderr: `error: unable to upgrade connection: error dialing backend: dial tcp ${nodes.find((n) => n.name === pod.node)?.ip ?? '?'}:10250: i/o timeout\n`, exitCode: 1 };
+      const [tool, ...args] = request.argv;
+      if (tool !== engine.mqadmin.command) {
+        return { stdout: '', stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${tool ?? ''}": executable file not found in $PATH: unknown\n`, exitCode: 127 };
+      }
+      return mqadmin(args);
+    },
+    failureMessage: () => 'java.lang.OutOfMemoryError: Java heap space\n',
+    afterWrite(side: Side, event: WriteEvent) {
+      if (side !== 'downstream' || event.key.plural !== 'pods' || event.verb !== 'DELETE') return;
+      const pod = pods.get(event.key.name);
+      if (pod === undefined) return;
+      // A lost node's kubelet never confirms a graceful delete: the pod stays Terminating.
+      if (!nodeAlive(pod.node) && event.gracePeriodSeconds !== 0) {
+        pod.terminating = true;
+        writePod(pod);
+        return;
+      }
+      reschedule(pod);
+    },
+    snapshot: () => {
+      const controller = controllerPod();
+      return {
+        engine: 'rocketmq-controller',
+        sites: Object.fromEntries(siteNames.map((s) => [s, { up: siteUp.get(s) === true, nodes: nodes.filter((n) => n.site === s).map((n) => n.name) }])),
+        controller: {
+          pod: engine.controller.pod,
+          ...(controller?.node ? { node: controller.node, site: siteOfNode(controller.node) } : {}),
+          ready: controllerAlive(),
+          terminating: controller?.terminating ?? false,
+          restarts: controllerState.restarts,
+          failsToPromote: controllerState.failsToPromote,
+        },
+        groups: groups.map((g) => {
+          const master = g.members.find((m) => m.brokerId === g.master);
+          return {
+            brokerName: g.brokerName,
+            ...(master ? { masterPod: master.pod, masterSite: master.site } : {}),
+            masterEpoch: g.masterEpoch,
+            syncStateSet: g.members.filter((m) => g.syncStateSet.has(m.brokerId)).map((m) => m.pod),
+            members: g.members.map((m) => ({ pod: m.pod, site: m.site, brokerId: m.brokerId, alive: memberAlive(m), readOnly: m.readOnly, ...(pods.get(m.pod)?.ip ? { ip: pods.get(m.pod)!.ip } : {}) })),
+          };
+        }),
+        elections: { ...elections },
+        pods: [...pods.values()].map((p) => ({ name: p.name, ...(p.node ? { node: p.node } : {}), ready: podAlive(p), terminating: p.terminating })),
+      };
+    },
+    stop() {
+      clearInterval(interval);
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+};
+
+export const rocketmqControllerModel: EngineModel<RocketmqClusters, RocketmqSnapshot> = {
+  clustersSchema: rocketmqClustersSchema,
+  planProblems,
+  create,
+  healthyScenario: 'examples/scenarios/rocketmq-controller/healthy.yaml',
+};
