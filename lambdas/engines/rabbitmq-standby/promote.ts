@@ -4,7 +4,8 @@
 import { PromotionFailedError, VerificationFailedError } from '../../errors.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { parsePromotionSummary, promoteCommand, standbyCommands, type PromotedVhost } from './commands.js';
-import { CommandFailedError, downstreamAccess, readyPod, run, type DownstreamAccess } from './exec.js';
+import { RabbitCommandError } from '../rabbitmq/cluster-access.js';
+import { downstreamAccess, readyPod, run, type DownstreamAccess } from './exec.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 
 const promoteTimeoutMs = 120_000;
@@ -40,7 +41,7 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
   try {
     output = await run(access, pod, command, promoteTimeoutMs);
   } catch (err) {
-    if (err instanceof CommandFailedError) {
+    if (err instanceof RabbitCommandError) {
       // The command may have taken effect before failing: the next attempt reads the summary first.
       ctx.sideEffect(`attempted promotion (\`${command.join(' ')}\` exited ${err.result.exitCode}; effect unknown until verified)`, target);
       throw new PromotionFailedError(err.message);

@@ -1,6 +1,7 @@
 // Is the downstream ready to take over? Six checks, run in parallel, each with its evidence.
-import { TransientError, errorMessage } from '../../errors.js';
+import { errorMessage } from '../../errors.js';
 import type { CheckResult, StepContext } from '../engine.js';
+import { runChecks, type Check } from '../run-checks.js';
 import { checkClusterHealth } from '../rabbitmq/cluster-health.js';
 import {
   parseReplicationMetrics,
@@ -23,7 +24,7 @@ export const standbyReadiness = async (ctx: StepContext, engine: RabbitmqStandby
   // Commands run in the first Ready pod; when none is Ready the pod check says why.
   const execPod = pods.then((all) => all.find((p) => p.ready)?.name);
 
-  const checks: Array<[string, () => Promise<Omit<CheckResult, 'name'>>]> = [
+  const checks: Check[] = [
     ['cluster-conditions', () => clusterConditions(access)],
     ['pods-ready', () => podsReady(access, pods)],
     ['cluster-health', () => checkClusterHealth(access, engine.vhosts)],
@@ -31,15 +32,7 @@ export const standbyReadiness = async (ctx: StepContext, engine: RabbitmqStandby
     ['vhosts-recoverable', () => withPod(execPod, (pod) => vhostsRecoverable(access, pod, engine.vhosts))],
     ['replication-lag', () => withPod(execPod, (pod) => replicationLag(ctx, access, pod, engine))],
   ];
-  const settled = await Promise.allSettled(checks.map(([, check]) => check()));
-  const transient = settled.flatMap((s, i) => (s.status === 'rejected' && s.reason instanceof TransientError ? [`${checks[i]![0]}: ${s.reason.message}`] : []));
-  // An API hiccup is not evidence about the standby: let the workflow retry the whole step.
-  if (transient.length > 0) throw new TransientError(`readiness could not be evaluated: ${transient.join('; ')}`);
-  return settled.map((s, i) =>
-    s.status === 'fulfilled'
-      ? { name: checks[i]![0], ...s.value }
-      : { name: checks[i]![0], passed: false, summary: errorMessage(s.reason), evidence: { error: errorMessage(s.reason) } },
-  );
+  return runChecks(checks);
 };
 
 const withPod = async (pod: Promise<string | undefined>, check: (pod: string) => Promise<Omit<CheckResult, 'name'>>) => {

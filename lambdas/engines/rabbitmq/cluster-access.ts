@@ -1,5 +1,6 @@
 // Reaching a RabbitMQ cluster run by the RabbitMQ Cluster Operator: its server pods, and the
 // CLI tools run in them through the Kubernetes exec API. Shared by the RabbitMQ engines.
+import { TransientError } from '../../errors.js';
 import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
 
 export interface RabbitAccess {
@@ -32,9 +33,16 @@ export class RabbitCommandError extends Error {
 /** What a failed command said: the CLI tools print their errors on stderr, some on stdout. */
 export const outputOf = (result: ExecResult): string => (result.stderr.trim() || result.stdout.trim()).split('\n').slice(0, 3).join(' ');
 
-/** Runs the command and returns stdout; any non-zero exit throws RabbitCommandError. */
+/** sysexits: 69 the node is unavailable (e.g. still starting), 75 try again later. */
+const temporaryExitCodes = new Set([69, 75]);
+
+/**
+ * Runs the command and returns stdout. A non-zero exit throws RabbitCommandError, except the
+ * exits that mean "not now", which throw TransientError so the workflow retries the step.
+ */
 export const runIn = async (access: RabbitAccess, pod: string, command: readonly string[], timeoutMs?: number): Promise<string> => {
   const result = await execIn(access, pod, command, timeoutMs);
+  if (temporaryExitCodes.has(result.exitCode)) throw new TransientError(new RabbitCommandError(pod, command, result).message);
   if (result.exitCode !== 0) throw new RabbitCommandError(pod, command, result);
   return result.stdout;
 };

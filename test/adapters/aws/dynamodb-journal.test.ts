@@ -1,46 +1,22 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import dynalite from 'dynalite';
 import { createDynamoDbJournal, journalTableKeys } from '../../../lambdas/adapters/dynamodb-journal.js';
 import type { FailoverReport, StepRecord } from '../../../lambdas/ports/journal.js';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../../../sim/local-dynamodb.js';
 
 const tableName = 'failover-journal';
 const now = new Date('2025-03-04T05:00:00Z');
-let server: Server;
+let db: LocalDynamoDb;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const { partitionKey, sortKey } = journalTableKeys;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: partitionKey, AttributeType: 'S' },
-        { AttributeName: sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  db = await startLocalDynamoDb(tableName);
+  client = db.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await db.stop();
 });
 
 const journal = () => createDynamoDbJournal({ tableName, client, now: () => now });
