@@ -1,13 +1,16 @@
 // The deployed orchestrator for a set of plans: alarm -> EventBridge rule (one per plan) ->
-// the ONE workflow -> two worker functions, with the journal table and the notification topic.
+// the ONE workflow -> two worker functions, with the journal table and the notification topic;
+// per plan its trigger alarms, a readiness schedule and its alarm; one operations dashboard; and
+// per cluster region the EKS access entries of the Kubernetes worker.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
+import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
-import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { Rule } from 'aws-cdk-lib/aws-events';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -15,15 +18,22 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { journalTableKeys } from '../lambdas/adapters/dynamodb-journal.js';
+import { checkKubernetesGroup, DEFAULT_KUBERNETES_GROUP } from '../lambdas/plan/rbac.js';
 import type { Plan } from '../lambdas/plan/schema.js';
-import { FailoverTriggerInput } from './failover-trigger-input.js';
+import { METRICS_NAMESPACE } from '../lambdas/ports/metrics.js';
+import { ApprovalConsole } from './approval-console.js';
+import { EksAccessStack } from './eks-access-stack.js';
+import { acknowledgeExplainedFindings } from './nag-suppressions.js';
+import { OperationsDashboard } from './operations-dashboard.js';
+import { PlanTrigger } from './plan-trigger.js';
+import { ReadinessEvaluation } from './readiness-evaluation.js';
 import { checkDefinitionPlaceholders, workflowDefinitionFile } from './workflow-definition.js';
 
 export interface FailoverOrchestratorProps {
-  /** Validated plans (`loadPlan`): each gets its own trigger rule; all share one workflow and its functions. */
+  /** Validated plans (`loadPlan`): each gets its own triggers and readiness schedule; all share one workflow and its functions. */
   readonly plans: Plan[];
   /**
-   * Applies to the journal table and the log groups.
+   * Applies to the journal table, the topic's key and the log groups.
    * @default RemovalPolicy.RETAIN: they are the record of past failovers
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -32,6 +42,22 @@ export interface FailoverOrchestratorProps {
    * @default RetentionDays.THREE_MONTHS, as long as the journal keeps a failover's records
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Places the Kubernetes worker in this VPC, for clusters whose API endpoint is private. Its
+   * subnets need a route to the EKS and DynamoDB APIs (NAT, or VPC endpoints) and to the clusters.
+   * @default the Lambda service network: the clusters' public endpoints
+   */
+  readonly vpc?: IVpc;
+  /** @default the VPC's private subnets */
+  readonly vpcSubnets?: SubnetSelection;
+  /** @default a new security group that allows all outbound traffic and no inbound */
+  readonly securityGroups?: ISecurityGroup[];
+  /**
+   * The Kubernetes group the EKS access entries map the Kubernetes worker's role to; bind it with
+   * `failover rbac PLAN --group G`.
+   * @default 'failover-orchestrator'
+   */
+  readonly kubernetesGroup?: string;
 }
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -61,26 +87,39 @@ const bundling: NodejsFunctionProps['bundling'] = {
 
 export class FailoverOrchestrator extends Construct {
   readonly stateMachine: StateMachine;
-  /** Readiness, promotion, its verification and teardown: every step that talks to the clusters. */
+  /** Readiness, promotion, its verification, teardown and the scheduled evaluation: every step that talks to the clusters. */
   readonly kubeWorker: NodejsFunction;
   /** Alarm confirmation, approval request, DNS flip and its verification, report and halt. */
   readonly awsWorker: NodejsFunction;
   /** The journal: step records, reports and pending approvals of every execution. */
   readonly journalTable: Table;
-  /** Approval requests and failover reports are published here. */
+  /** Start, approval, halt, failure and success notifications, and the alarms' actions. */
   readonly topic: Topic;
+  /** Encrypts the topic; CloudWatch alarms and EventBridge may use it to publish. */
+  readonly topicKey: Key;
   /** The trigger rule of each plan, by plan name. */
   readonly rules: ReadonlyMap<string, Rule>;
+  /** Each plan's trigger alarms and rule, by plan name. */
+  readonly triggers: ReadonlyMap<string, PlanTrigger>;
+  /** Each plan's readiness schedule and alarm, by plan name. */
+  readonly evaluations: ReadonlyMap<string, ReadinessEvaluation>;
+  /** The failure alarm and the dashboard. */
+  readonly operations: OperationsDashboard;
+  /** The stacks holding the Kubernetes worker's EKS access entries, by region; deploy them after this one. */
+  readonly eksAccessStacks: ReadonlyMap<string, EksAccessStack>;
+  /** Every Route 53 change: the DNS flip polls the one it made, whose id it learns only then. */
+  private readonly route53ChangesArn = Stack.of(this).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' });
 
   constructor(scope: Construct, id: string, props: FailoverOrchestratorProps) {
     super(scope, id);
     const { plans } = props;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const kubernetesGroup = props.kubernetesGroup ?? DEFAULT_KUBERNETES_GROUP;
 
     // Every check runs before any resource exists: a bad plan set fails synth at once, before bundling.
     checkPlans(plans);
-    const inputs = plans.map((plan) => new FailoverTriggerInput(plan));
+    checkProps(props, kubernetesGroup);
     checkDefinitionPlaceholders(readFileSync(workflowDefinitionFile, 'utf8'), workflowDefinitionFile, WORKER_PLACEHOLDERS);
 
     this.journalTable = new Table(this, 'Journal', {
@@ -92,48 +131,81 @@ export class FailoverOrchestrator extends Construct {
       removalPolicy,
     });
 
-    // The AWS managed key: only our own function publishes (SNS encrypts and decrypts on its
-    // behalf), so a customer managed key would add a key policy to maintain and a monthly fee and
-    // buy nothing. A CloudWatch alarm action or an EventBridge rule publishing here would need one.
-    this.topic = new Topic(this, 'Notifications', {
-      displayName: 'Failover orchestrator',
-      masterKey: Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
-      enforceSSL: true,
+    // A customer managed key, because CloudWatch alarm actions and EventBridge rules publish here
+    // and the AWS managed SNS key's policy cannot admit them.
+    this.topicKey = new Key(this, 'NotificationsKey', {
+      description: 'Encrypts the failover orchestrator notifications topic',
+      enableKeyRotation: true,
+      removalPolicy,
     });
+    // EventBridge's statement is added by the rule targets that publish here (aws-events-targets).
+    this.topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AlarmActionsPublishToTheTopic',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // In a key policy, "*" is this key.
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'Notifications', { displayName: 'Failover orchestrator', masterKey: this.topicKey, enforceSSL: true });
+    // The topic policy replaces SNS's default one: alarm actions need their own statement.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AlarmActionsOfThisAccount',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
 
     // Two functions, grouped by what they talk to: a failover meets at most two cold starts before
     // the DNS flip (the AWS worker for ConfirmAlarm, the Kubernetes worker for readiness, promotion
     // and its verification), after which the AWS worker is warm for the flip.
-    const workerProps = (entry: string, logGroup: LogGroup): NodejsFunctionProps => ({
+    const kubeLogs = new LogGroup(this, 'KubeWorkerLogs', { retention, removalPolicy });
+    const awsLogs = new LogGroup(this, 'AwsWorkerLogs', { retention, removalPolicy });
+    // The EKS access entries name the Kubernetes worker's role from other regions' stacks: it gets
+    // a name fixed at synth, unique per stack and construct path.
+    const kubeRoleName = `${Names.uniqueResourceName(this, { maxLength: 52 })}-KubeWorker`;
+    const workerProps = (entry: string, role: Role, logGroup: LogGroup): NodejsFunctionProps => ({
       entry: repoFile(entry),
       projectRoot: repoFile(''),
       depsLockFilePath: repoFile('package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
+      role,
       logGroup,
       bundling,
     });
     const environment = {
       JOURNAL_TABLE: this.journalTable.tableName,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      // Where the evaluation and the reports publish their metrics (EMF), and what the dashboard and alarms read.
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
       // Source-mapped stack traces; loading the bundles with it measured no slower.
       NODE_OPTIONS: '--enable-source-maps',
     };
 
     this.kubeWorker = new NodejsFunction(this, 'KubeWorker', {
-      ...workerProps('lambdas/functions/kube-worker.ts', new LogGroup(this, 'KubeWorkerLogs', { retention, removalPolicy })),
-      description: 'Failover steps that talk to the Kubernetes clusters (readiness, promote, verify, teardown)',
+      ...workerProps('lambdas/functions/kube-worker.ts', workerRole(this, 'KubeWorkerRole', kubeLogs, kubeRoleName), kubeLogs),
+      description: 'Failover steps that talk to the Kubernetes clusters (readiness, promote, verify, teardown, scheduled evaluation)',
       // Teardown waits up to 15 minutes for a rolling restart of the old upstream.
       timeout: Duration.minutes(15),
       // Failovers are rare, so cost is no concern; CPU scales with memory, and 1769 MB is one full
       // vCPU for the cold start, TLS to two API servers and parallel execs.
       memorySize: 1769,
       environment,
+      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {}),
     });
 
     this.awsWorker = new NodejsFunction(this, 'AwsWorker', {
-      ...workerProps('lambdas/functions/aws-worker.ts', new LogGroup(this, 'AwsWorkerLogs', { retention, removalPolicy })),
+      ...workerProps('lambdas/functions/aws-worker.ts', workerRole(this, 'AwsWorkerRole', awsLogs), awsLogs),
       description: 'Failover steps that talk to AWS (alarm, approval, Route 53 flip, report)',
       // The flip waits up to ~5 minutes for Route 53 INSYNC; the ASL's FlipDns allows 600 s.
       timeout: Duration.minutes(10),
@@ -142,8 +214,19 @@ export class FailoverOrchestrator extends Construct {
     });
 
     this.journalTable.grant(this.kubeWorker, ...JOURNAL_ACTIONS);
-    this.journalTable.grant(this.awsWorker, ...JOURNAL_ACTIONS);
-    this.grantPlanAccess(plans);
+    // The plan lock is released by a conditional delete (adapters/dynamodb-coordination.ts).
+    this.journalTable.grant(this.awsWorker, ...JOURNAL_ACTIONS, 'dynamodb:DeleteItem');
+    if (props.vpc) {
+      // The Lambda service creates and removes the function's network interfaces with its role.
+      // EC2's Describe* calls have no resource-level permissions, and the interfaces' ids are not
+      // known in advance: Resource "*", as in AWSLambdaVPCAccessExecutionRole.
+      this.kubeWorker.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+    }
 
     const substitutions: Record<(typeof WORKER_PLACEHOLDERS)[number], string> = {
       AwsWorkerArn: this.awsWorker.functionArn,
@@ -161,27 +244,48 @@ export class FailoverOrchestrator extends Construct {
         includeExecutionData: true,
       },
     });
-    // The definition comes from a file, so CDK cannot see which functions it calls.
-    this.kubeWorker.grantInvoke(this.stateMachine);
-    this.awsWorker.grantInvoke(this.stateMachine);
+    // The definition comes from a file, so CDK cannot see which functions it calls. Not
+    // grantInvoke(): it adds every version and alias (`:*`), and the ASL calls the functions only.
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.kubeWorker.functionArn, this.awsWorker.functionArn] }));
+    // Where approvers decide at AwaitApproval (infra/approval-console.ts).
+    new ApprovalConsole(this, 'ApprovalConsole', { plans, journalTable: this.journalTable, stateMachine: this.stateMachine, gateFunction: this.awsWorker, removalPolicy, logRetention: retention });
+    // Admit asks whether the execution holding a plan's lock still runs (a stale lock is taken
+    // over). A policy of its own: in the worker's default policy the state machine's name would
+    // make the worker depend on the state machine, which depends on the worker.
+    const executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const executionsPolicy = new Policy(this, 'AwsWorkerExecutionsPolicy', {
+      roles: [this.awsWorker.role!],
+      statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] })],
+    });
 
-    this.rules = new Map(
-      inputs.map((input) => [
-        input.plan.name,
-        new Rule(this, `Trigger-${input.plan.name}`, {
-          description: `Starts the failover of ${input.plan.name} when one of its alarms enters ALARM`,
-          eventPattern: {
-            source: ['aws.cloudwatch'],
-            detailType: ['CloudWatch Alarm State Change'],
-            detail: {
-              alarmName: input.plan.triggers.alarms.map((alarm) => alarm.name),
-              state: { value: ['ALARM'] },
-            },
-          },
-          targets: [new SfnStateMachine(this.stateMachine, { input })],
-        }),
-      ]),
+    this.triggers = new Map(
+      plans.map((plan) => [plan.name, new PlanTrigger(this, `Trigger-${plan.name}`, { plan, stateMachine: this.stateMachine, topic: this.topic })]),
     );
+    this.rules = new Map([...this.triggers].map(([name, trigger]) => [name, trigger.rule]));
+    this.evaluations = new Map(
+      plans.map((plan) => [plan.name, new ReadinessEvaluation(this, `Readiness-${plan.name}`, { plan, worker: this.kubeWorker, topic: this.topic })]),
+    );
+    this.grantPlanAccess(plans);
+
+    const alarms: IAlarm[] = [...this.triggers.values()].flatMap((t) => [...t.definedAlarms, ...(t.composite ? [t.composite] : [])]);
+    alarms.push(...[...this.evaluations.values()].map((e) => e.alarm));
+    this.operations = new OperationsDashboard(this, 'Operations', { plans, stateMachine: this.stateMachine, topic: this.topic, alarms });
+
+    this.eksAccessStacks = this.createEksAccessStacks(plans, kubeRoleName, kubernetesGroup);
+    acknowledgeExplainedFindings({
+      kubeWorkerRole: this.kubeWorker.role,
+      awsWorkerRole: this.awsWorker.role,
+      workflowRole: this.stateMachine.role,
+      inVpc: props.vpc !== undefined,
+      route53ChangesArn: this.route53ChangesArn,
+      executionsPolicy,
+      executionsArn,
+    });
   }
 
   /** Each function may touch only what the plans name. */
@@ -195,11 +299,7 @@ export class FailoverOrchestrator extends Construct {
     );
     this.kubeWorker.addToRolePolicy(new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: clusterArns }));
 
-    const alarmArns = unique(
-      plans.flatMap((plan) => plan.triggers.alarms).map((alarm) =>
-        stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarm.name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      ),
-    );
+    const alarmArns = unique([...this.triggers.values()].flatMap((trigger) => trigger.alarmArns));
     this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }));
 
     const route53Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'route53', region: '', account: '', resource, resourceName });
@@ -227,11 +327,38 @@ export class FailoverOrchestrator extends Construct {
       }),
     );
     // Change ids are not known in advance.
-    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['route53:GetChange'], resources: [route53Arn('change', '*')] }));
+    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['route53:GetChange'], resources: [this.route53ChangesArn] }));
 
-    // Not topic.grantPublish(): for the imported alias it adds kms:GenerateDataKey* on key/*, which
-    // the AWS managed key's own policy already allows every principal of the account through SNS.
+    // Not topic.grantPublish(): it grants kms:GenerateDataKey*, a wildcard; SNS calls GenerateDataKey.
     this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.topicKey.keyArn] }));
+  }
+
+  /** One stack per region of the plans' clusters, deployed after this one (the role must exist). */
+  private createEksAccessStacks(plans: Plan[], roleName: string, kubernetesGroup: string): Map<string, EksAccessStack> {
+    const stack = Stack.of(this);
+    const stage = Stage.of(this);
+    if (!stage) throw new Error('FailoverOrchestrator: its stack must belong to an App or Stage, where the EKS access stacks are added');
+    const clustersByRegion = new Map<string, string[]>();
+    for (const plan of plans) {
+      for (const eks of [plan.clusters.upstream.eks, plan.clusters.downstream.eks]) {
+        if (eks) clustersByRegion.set(eks.region, unique([...(clustersByRegion.get(eks.region) ?? []), eks.name]));
+      }
+    }
+    return new Map(
+      [...clustersByRegion].map(([region, clusterNames]) => {
+        const accessStack = new EksAccessStack(stage, `${stack.node.id}-${this.node.id}-eks-access-${region}`, {
+          // An environment-agnostic stack deploys to the account of the credentials: so do these.
+          env: { region, ...(Token.isUnresolved(stack.account) ? {} : { account: stack.account }) },
+          description: `EKS access entries of the failover orchestrator's Kubernetes worker in ${region} (stack ${stack.stackName})`,
+          clusterNames,
+          roleName,
+          kubernetesGroup,
+        });
+        accessStack.addStackDependency(stack, 'the access entries name the Kubernetes worker role, which must exist first');
+        return [region, accessStack] as const;
+      }),
+    );
   }
 
   // Under /aws/vendedlogs/ Step Functions needs no entry in the account's size-limited CloudWatch
@@ -241,6 +368,16 @@ export class FailoverOrchestrator extends Construct {
     const stackGuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
     return `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200 })}-${stackGuid}`;
   }
+}
+
+/**
+ * A worker's execution role: its own log group only (AWSLambdaBasicExecutionRole would allow
+ * every log group of the account); the grants that follow add what the worker calls.
+ */
+function workerRole(scope: Construct, id: string, logGroup: LogGroup, roleName?: string): Role {
+  const role = new Role(scope, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), ...(roleName ? { roleName } : {}) });
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  return role;
 }
 
 function checkPlans(plans: Plan[]): void {
@@ -256,6 +393,14 @@ function checkPlans(plans: Plan[]): void {
       }
     }
   }
+  if (problems.length > 0) throw new Error(`FailoverOrchestrator: ${problems.join('; ')}`);
+}
+
+function checkProps(props: FailoverOrchestratorProps, kubernetesGroup: string): void {
+  const problems = [
+    ...(!props.vpc && (props.vpcSubnets || props.securityGroups) ? ['vpcSubnets and securityGroups need a vpc'] : []),
+    ...[checkKubernetesGroup(kubernetesGroup)].filter((p): p is string => p !== undefined).map((p) => `kubernetesGroup: ${p}`),
+  ];
   if (problems.length > 0) throw new Error(`FailoverOrchestrator: ${problems.join('; ')}`);
 }
 

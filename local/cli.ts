@@ -10,7 +10,6 @@ import { exitCodes, processIo, type Io } from './io.js';
 import { printRbac } from './rbac.js';
 
 const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
-const defaultScenario = 'examples/scenarios/healthy.yaml';
 
 interface Command {
   usage: string;
@@ -36,7 +35,8 @@ const commands: Record<string, Command> = {
       const result = await drill(
         {
           planFile: (v['plan'] as string | undefined) ?? defaultPlan,
-          scenarioFile: (v['scenario'] as string | undefined) ?? defaultScenario,
+          // Without --scenario the drill runs the healthy scenario of the plan's engine.
+          ...(v['scenario'] ? { scenarioFile: v['scenario'] as string } : {}),
           ...(gate ? { gate } : {}),
           ...(consolePort !== undefined ? { consolePort } : {}),
           ...(v['report'] ? { reportFile: v['report'] as string } : {}),

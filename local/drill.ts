@@ -9,6 +9,7 @@ import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
+import { engineModels } from '../sim/models/engine-models.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
 import { startDrillGate, type DrillGate } from './approvals-gate.js';
@@ -18,7 +19,8 @@ import { runWorkflow } from './run-workflow.js';
 
 export interface DrillOptions {
   planFile: string;
-  scenarioFile: string;
+  /** Default: the healthy scenario of the plan's engine (its simulator model names it). */
+  scenarioFile?: string;
   /** Without it, a gated plan waits for a person: the drill serves the approval console and prints how to decide. */
   gate?: GateAnswer;
   /** The console's port on 127.0.0.1; default: any free port. */
@@ -47,10 +49,11 @@ export interface DrillResult {
 }
 
 export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult> => {
-  let plan, scenario;
+  let plan, scenario, scenarioFile;
   try {
     plan = await loadPlan(options.planFile);
-    scenario = await loadScenario(options.scenarioFile, plan);
+    scenarioFile = options.scenarioFile ?? engineModels[plan.engine.type].healthyScenario;
+    scenario = await loadScenario(scenarioFile, plan);
   } catch (err) {
     if (err instanceof PlanError || (err as Error).name === 'ScenarioInvalid') {
       io.err((err as Error).message);
@@ -79,7 +82,7 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
   try {
     const alarm = plan.triggers.alarms[0]!.name;
     const sides = engineFor(plan).sides(plan);
-    io.out(`Failover drill: plan ${plan.name} (${options.planFile}), scenario ${options.scenarioFile}`);
+    io.out(`Failover drill: plan ${plan.name} (${options.planFile}), scenario ${scenarioFile}`);
     if (scenario.description) io.out(`  ${scenario.description.trim().split('\n')[0]}`);
     io.out(`  upstream   ${sides.upstream} on simulated Kubernetes API ${simulation.urlOf('upstream')}`);
     io.out(`  downstream ${sides.downstream} on simulated Kubernetes API ${simulation.urlOf('downstream')}`);

@@ -91,9 +91,15 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
     const worker = arn ? byArn.get(arn) : undefined;
     if (!worker?.[1]) throw new Error(`state ${stateName}: no local handler for resource ${arn ?? '(none)'}`);
     const [placeholder, handler] = worker;
-    // lambda:invoke(.waitForTaskToken) tasks hand the function their Payload.
-    taskResourceLocalHandlers[stateName] = async (input) =>
-      (await handler(waitsForToken ? (input as { Payload: JSONValue }).Payload : input, lambdaContext(placeholder.replace(/Arn$/, ''), executionId))) as JSONValue;
+    // lambda:invoke(.waitForTaskToken) tasks hand the function their Payload. A drill's gate handler
+    // waits for a person for as long as the ASL's own timeout allows: with no Lambda deadline, middy
+    // sets no early-timeout timer that would cut that wait short or keep the process alive after the
+    // ASL has timed the task out.
+    taskResourceLocalHandlers[stateName] = async (input) => {
+      const context = lambdaContext(placeholder.replace(/Arn$/, ''), executionId);
+      const taskContext = waitsForToken ? ({ ...context, getRemainingTimeInMillis: undefined } as unknown as Context) : context;
+      return (await handler(waitsForToken ? (input as { Payload: JSONValue }).Payload : input, taskContext)) as JSONValue;
+    };
     retryIntervalOverrides[stateName] = options.retryIntervalMs;
   }
 

@@ -1,5 +1,5 @@
 // The approval gate: present the evidence and the intended changes to a person and wait.
-import type { CheckResult } from '../engines/engine.js';
+import { approvalIdFor, describeDecision, rejectionMessage } from '../approvals/approval-record.js';
 import { ApprovalRejectedError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { ApprovalDecision } from '../ports/approvals.js';
@@ -7,25 +7,25 @@ import { intendedChanges } from './intended-changes.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
-const failedChecks = (evidence: unknown): CheckResult[] => (Array.isArray(evidence) ? (evidence as CheckResult[]).filter((c) => c && c.passed === false) : []);
+export type ApprovalOutput = (ApprovalDecision & { approvalId: string }) | { decision: 'pending'; approvalId: string; decideBy: string };
 
-export type ApprovalOutput = ApprovalDecision | { decision: 'pending'; expiresAt: string };
-
-export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan, evidence: unknown, taskToken?: string) =>
+/**
+ * `timeoutSeconds` is the one AwaitApproval waits (its TimeoutSecondsPath), so the stored request
+ * expires exactly when the workflow stops waiting; the plan's timeout when the workflow gives none.
+ */
+export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan, evidence: unknown, taskToken?: string, timeoutSeconds = plan.gate.timeoutMinutes * 60) =>
   runStep<ApprovalOutput>(deps, execution, 'approval', async () => {
-    const expiresAt = new Date(deps.clock.now().getTime() + plan.gate.timeoutMinutes * 60_000).toISOString();
+    const requestedAt = deps.clock.now();
+    const decideBy = new Date(requestedAt.getTime() + timeoutSeconds * 1000).toISOString();
+    const approvalId = approvalIdFor(execution.id, execution.startedAt, taskToken);
     const decision = await deps.approvals.request({
-      executionId: execution.id, planName: plan.name, taskToken, evidence, intendedChanges: intendedChanges(plan), expiresAt,
+      approvalId, executionId: execution.id, plan, taskToken, evidence, intendedChanges: intendedChanges(plan), requestedAt: requestedAt.toISOString(), decideBy,
     });
     if (decision === undefined) {
-      return { summary: `waiting for an approver until ${expiresAt}`, detail: { expiresAt }, output: { decision: 'pending', expiresAt } };
+      // In AWS the approval service records the decision in place of this entry when it arrives.
+      return { summary: `approval ${approvalId} requested; waiting for an approver until ${decideBy}`, detail: { approvalId, decideBy }, output: { decision: 'pending', approvalId, decideBy } };
     }
-    if (decision.decision === 'rejected') throw new ApprovalRejectedError(`rejected by ${decision.approver}: ${decision.reason}`, decision);
-    // Approving a failover whose checks failed is the only way past the RPO bound: record what was accepted.
-    const acceptedRisk = failedChecks(evidence).map((c) => `${c.name}: ${c.summary}`);
-    return {
-      summary: `approved by ${decision.approver}: ${decision.reason}${acceptedRisk.length ? `; accepted risk: ${acceptedRisk.join('; ')}` : ''}`,
-      detail: { ...decision, ...(acceptedRisk.length ? { acceptedRisk } : {}) },
-      output: decision,
-    };
+    const described = describeDecision(approvalId, decision, evidence);
+    if (decision.decision === 'rejected') throw new ApprovalRejectedError(rejectionMessage(decision), described.detail);
+    return { summary: described.summary, detail: described.detail, output: { ...decision, approvalId } };
   });
