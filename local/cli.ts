@@ -6,7 +6,7 @@ import { check } from './check.js';
 import { ack } from './ack.js';
 import { breakGlass } from './break-glass.js';
 import { drill } from './drill.js';
-import { exitCodes, processIo, type Io } from './io.js';
+import { exitCodes, type Io } from './io.js';
 import { printRbac } from './rbac.js';
 
 const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { createDynamoDbJournal, journalTableKeys } from '../../../lambdas/adapters/dynamodb-journal.js';
+import { createDynamoDbJournal } from '../../../lambdas/adapters/dynamodb-journal.js';
 import type { FailoverReport, StepRecord } from '../../../lambdas/ports/journal.js';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../../sim/local-dynamodb.js';
 
