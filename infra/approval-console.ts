@@ -15,7 +15,8 @@ import { AccountRecovery, FeaturePlan, Mfa, OAuthScope, UserPool, UserPoolClient
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { functionBundling } from './function-bundling.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -158,13 +159,7 @@ export class ApprovalConsole extends Construct {
       },
       // As the workers: the SDK bundled, ESM, minified; plus the page, which the function serves.
       bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        ...functionBundling,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -12,7 +12,8 @@ import type { Rule } from 'aws-cdk-lib/aws-events';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { functionBundling } from './function-bundling.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -70,20 +71,6 @@ const JOURNAL_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query
 
 /** The ASL's `${Name}` placeholders: one per worker function, filled with its ARN. */
 const WORKER_PLACEHOLDERS = ['AwsWorkerArn', 'KubeWorkerArn'] as const;
-
-// The AWS SDK v3 is in the Lambda runtime, but bundled the functions run the exact SDK and
-// @smithy versions the tests ran, and one minified, tree-shaken file loads faster than the
-// runtime's full packages. `createRequire` serves the CommonJS dependencies that still require().
-const bundling: NodejsFunctionProps['bundling'] = {
-  format: OutputFormat.ESM,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-  externalModules: [],
-  minify: true,
-  sourceMap: true,
-  // Stack traces need only the mappings; the sources would double the upload.
-  sourcesContent: false,
-};
 
 export class FailoverOrchestrator extends Construct {
   readonly stateMachine: StateMachine;
@@ -180,7 +167,7 @@ export class FailoverOrchestrator extends Construct {
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
-      bundling,
+      bundling: functionBundling,
     });
     const environment = {
       JOURNAL_TABLE: this.journalTable.tableName,

@@ -12,7 +12,7 @@ import type { StepContext } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { BadInputError } from '../lambdas/errors.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
-import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { systemClock } from '../lambdas/ports/clock.js';
 import type { DnsPort } from '../lambdas/ports/dns.js';
@@ -20,7 +20,7 @@ import type { KubePort } from '../lambdas/ports/kube.js';
 import { evaluateReadiness } from '../lambdas/steps/evaluate.js';
 import { intendedChanges } from '../lambdas/steps/intended-changes.js';
 import { printProgress, printSummary } from './drill.js';
-import { exitCodes, type Io } from './io.js';
+import { exitCodes, reportBadInput, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
 import { localWorkers } from './local-workers.js';
 import { localExecutions, runWorkflow } from './run-workflow.js';
@@ -101,10 +101,7 @@ export const breakGlass = async (options: BreakGlassOptions, io: Io, ports?: Bre
     if (!options.dryRun && contexts.upstream === undefined) throw new BadInputError(`${options.planFile}: clusters.upstream names no kubeconfig context; pass --upstream-context C`);
     resolved = ports ?? { kube: kubePortsFor(plan, contexts, options.kubeconfig), dns: createRoute53Dns() };
   } catch (err) {
-    if (err instanceof PlanError) err.problems.forEach((p) => io.err(p));
-    else if (err instanceof BadInputError) io.err(err.message);
-    else throw err;
-    return exitCodes.badInput;
+    return reportBadInput(err, io);
   }
   const sides = engineFor(plan).sides(plan);
   io.out(`Break-glass ${options.dryRun ? 'dry run' : 'failover'}: plan ${plan.name}, ${sides.upstream} -> ${sides.downstream}, from this machine`);

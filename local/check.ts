@@ -3,13 +3,12 @@
 import { stringify } from 'yaml';
 import type { StepContext } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
-import { BadInputError } from '../lambdas/errors.js';
-import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { systemClock } from '../lambdas/ports/clock.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
 import { describeEvaluation, evaluateReadiness } from '../lambdas/steps/evaluate.js';
-import { exitCodes, type Io } from './io.js';
+import { exitCodes, reportBadInput, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type Contexts } from './kube-contexts.js';
 
 export interface CheckOptions {
@@ -31,10 +30,7 @@ export const check = async (options: CheckOptions, io: Io): Promise<number> => {
     contexts = contextsOf(plan, options, options.planFile);
     kubes = kubePortsFor(plan, contexts, options.kubeconfig);
   } catch (err) {
-    if (err instanceof PlanError) err.problems.forEach((p) => io.err(p));
-    else if (err instanceof BadInputError) io.err(err.message);
-    else throw err;
-    return exitCodes.badInput;
+    return reportBadInput(err, io);
   }
 
   const sides = engineFor(plan).sides(plan);

@@ -1,4 +1,6 @@
 // Where the CLI writes. Injected, so tests read exactly what a person would see.
+import { BadInputError } from '../lambdas/errors.js';
+import { PlanError } from '../lambdas/plan/load-plan.js';
 
 export interface Io {
   out(line: string): void;
@@ -18,3 +20,14 @@ export const exitCodes = {
   /** Halted safely, nothing changed (not ready, rejected, alarm cleared). */
   haltedSafely: 3,
 } as const;
+
+/**
+ * Prints a plan problem or another bad-input error the way every command does and returns the
+ * bad-input exit code; any other error is not bad input and is thrown on.
+ */
+export const reportBadInput = (err: unknown, io: Io): number => {
+  if (err instanceof PlanError) err.problems.forEach((p) => io.err(p));
+  else if (err instanceof BadInputError) io.err(err.message);
+  else throw err;
+  return exitCodes.badInput;
+};
