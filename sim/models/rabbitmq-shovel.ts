@@ -10,10 +10,11 @@ import { shovelledVhosts, shovelResourceName } from '../../lambdas/engines/rabbi
 import type { Plan, Side } from '../../lambdas/plan/schema.js';
 import type { JsonObject } from '../json-patch.js';
 import type { ResourceStore, ResourceType } from '../resource-store.js';
-import { EX_UNAVAILABLE, isCliTool, nodeDown, parseCli, render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
+import { render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
 import { HEALTH_COMMANDS, runHealthCommand, type ClusterHealthState, type SimQueue } from './rabbitmq-health.js';
 import { keyOf, now, podObject, POD, RABBITMQ_CLUSTER } from './rabbitmq-standby-objects.js';
-import { realNodesSchema, runOnRealNode } from './real-rabbitmq.js';
+import { execInRabbitPod } from './rabbitmq-pod-exec.js';
+import { realNodesSchema } from './real-rabbitmq.js';
 import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
 import { createVhostAccess, VHOST_ACCESS_COMMANDS, type VhostAccess, type VhostAccessSnapshot } from './vhost-access.js';
 
@@ -371,18 +372,15 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
     },
     exec(side: Side, request: ExecRequest): ExecOutput | Promise<ExecOutput> {
       const site = sites[side];
-      const pod = site.pods.find((p) => p.name === request.pod);
-      if (pod === undefined) throw new Error(`${request.pod} is served by the API server but unknown to the model`);
-      const real = clusters[side].realNodes?.[pod.name];
-      if (real !== undefined) return runOnRealNode(real, request.argv);
-      const [tool] = request.argv;
-      if (!isCliTool(tool)) {
-        return { stdout: '', stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${tool ?? ''}": executable file not found in $PATH: unknown\n`, exitCode: 127 };
-      }
-      const parsed = parseCli(request.argv, COMMANDS);
-      if (!parsed.ok) return { stdout: '', stderr: parsed.stderr, exitCode: parsed.exitCode };
-      if (pod.appDown) return { stdout: '', stderr: nodeDown(nodeOf(site, pod.name)), exitCode: EX_UNAVAILABLE };
-      return run(site, parsed.parsed, pod.name);
+      return execInRabbitPod({
+        pod: site.pods.find((p) => p.name === request.pod),
+        podName: request.pod,
+        argv: request.argv,
+        realNode: clusters[side].realNodes?.[request.pod],
+        commands: COMMANDS,
+        nodeOf: (pod) => nodeOf(site, pod.name),
+        run: (parsed, pod) => run(site, parsed, pod.name),
+      });
     },
     failureMessage: (side, pod, command) => `Error: operation ${command} on node ${nodeOf(sites[side], pod)} timed out. Timeout value used: 60000\n`,
     // Deleting a Shovel resource is all the operator needs; the tick reconciles the parameter.

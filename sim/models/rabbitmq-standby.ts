@@ -7,7 +7,7 @@ import { BadInputError } from '../../lambdas/errors.js';
 import type { Plan, Side } from '../../lambdas/plan/schema.js';
 import { isJsonObject, type JsonObject } from '../json-patch.js';
 import { metadataOf, type ResourceStore, type ResourceType } from '../resource-store.js';
-import { argumentError, EX_UNAVAILABLE, formatTimestamp, isCliTool, nodeDown, parseCli, render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
+import { argumentError, formatTimestamp, render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
 import {
   CONDITION_TYPES,
   isReady,
@@ -26,7 +26,8 @@ import {
 } from './rabbitmq-standby-objects.js';
 import { createVhostAccess, VHOST_ACCESS_COMMANDS, type VhostAccess, type VhostAccessSnapshot } from './vhost-access.js';
 import { HEALTH_COMMANDS, runHealthCommand, type ClusterHealthState } from './rabbitmq-health.js';
-import { realNodesSchema, runOnRealNode } from './real-rabbitmq.js';
+import { execInRabbitPod } from './rabbitmq-pod-exec.js';
+import { realNodesSchema } from './real-rabbitmq.js';
 import type { RabbitmqStandbyPlan } from '../../lambdas/engines/rabbitmq-standby/plan.js';
 import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
 
@@ -478,22 +479,15 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
 
     exec(side: Side, request: ExecRequest): ExecOutput | Promise<ExecOutput> {
       const site = sites[side];
-      const pod = site.pods.find((p) => p.name === request.pod);
-      if (pod === undefined) throw new Error(`${request.pod} is served by the API server but unknown to the model`);
-      const real = clusters[side].realNodes?.[pod.name];
-      if (real !== undefined) return runOnRealNode(real, request.argv);
-      const [tool] = request.argv;
-      if (!isCliTool(tool)) {
-        return {
-          stdout: '',
-          stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${tool ?? ''}": executable file not found in $PATH: unknown\n`,
-          exitCode: 127,
-        };
-      }
-      const parsed = parseCli(request.argv, COMMANDS);
-      if (!parsed.ok) return { stdout: '', stderr: parsed.stderr, exitCode: parsed.exitCode };
-      if (pod.appDown) return { stdout: '', stderr: nodeDown(nodeOf(site, pod.name)), exitCode: EX_UNAVAILABLE };
-      return run(site, parsed.parsed, pod);
+      return execInRabbitPod({
+        pod: site.pods.find((p) => p.name === request.pod),
+        podName: request.pod,
+        argv: request.argv,
+        realNode: clusters[side].realNodes?.[request.pod],
+        commands: COMMANDS,
+        nodeOf: (pod) => nodeOf(site, pod.name),
+        run: (parsed, pod) => run(site, parsed, pod),
+      });
     },
 
     // The CLI's message when an operation outlives its timeout, the common way a long command fails.
