@@ -1,6 +1,6 @@
 // After the settle time, re-read the alarm that started the workflow: a blip that has cleared
-// must not move traffic.
-import { AlarmClearedError, BadInputError } from '../errors.js';
+// must not move traffic, and an alarm without data has confirmed nothing either way.
+import { AlarmClearedError, AlarmNotConfirmedError, BadInputError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import { parseTrigger } from './alarm-trigger.js';
 import { runStep } from './run-step.js';
@@ -14,6 +14,15 @@ export const confirmAlarm = (deps: AwsDeps, execution: Execution, plan: Plan, tr
     if (state === undefined) throw new BadInputError(`alarm ${alarmName} does not exist`);
     // approvalTimeoutSeconds feeds the gate's TimeoutSecondsPath: ASL cannot multiply minutes.
     const detail = { alarmName, triggeredAt: event.time, settleSeconds: plan.thresholds.settleSeconds, stateNow: state, approvalTimeoutSeconds: plan.gate.timeoutMinutes * 60 };
+    if (state === 'INSUFFICIENT_DATA') {
+      // Silence is not recovery: a lost upstream often stops its own metrics. A person decides.
+      throw new AlarmNotConfirmedError(
+        `alarm ${alarmName} has no data (INSUFFICIENT_DATA) after the ${plan.thresholds.settleSeconds} s settle time: the failure is not confirmed, so nothing was changed. ` +
+          `Its metric stopped arriving: the upstream may be down or its metric pipeline broken. ` +
+          `Check the upstream; if it is really down, fail over by hand: \`failover run PLAN --reason "..."\` with plan ${plan.name}'s file (break-glass).`,
+        detail,
+      );
+    }
     if (state !== 'ALARM') {
       throw new AlarmClearedError(`alarm ${alarmName} is ${state} after the ${plan.thresholds.settleSeconds} s settle time: no failover`, detail);
     }

@@ -100,11 +100,18 @@ const vhostsRecoverable = async (access: DownstreamAccess, pod: string, vhosts: 
  * Lag of a queue = how far its last replicated point trails the upstream's. When the upstream
  * answers, its own last point per queue is the reference; when it does not (the usual case in
  * a disaster) the reference is now, which over-states the lag of idle queues: safe, not exact.
+ *
+ * Both points only move forward, so the order of the reads decides which way the error goes.
+ * A reference read after the downstream can only over-state the lag (at worst a false "not
+ * ready"). A reference read before it under-states it: the downstream may meanwhile have
+ * replicated part of what the upstream took in since, and the rest, not replicated, would be
+ * hidden — an RPO breach passing the check. So the downstream is read first, and "now" is the
+ * moment it answered: time spent trying an unreachable upstream is not lag.
  */
 const replicationLag = async (ctx: StepContext, access: DownstreamAccess, pod: string, engine: RabbitmqStandbyPlan) => {
   const downstream = parseReplicationMetrics(standbyCommands.downstreamMetrics, await run(access, pod, standbyCommands.downstreamMetrics));
-  const { points: upstream, note } = await upstreamPoints(ctx, engine);
   const now = ctx.clock.now().getTime();
+  const { points: upstream, note } = await upstreamPoints(ctx, engine);
   const boundSeconds = ctx.plan.thresholds.maxReplicationLagSeconds;
   const key = (p: QueueReplicationPoint) => `${p.vhost}/${p.queue}`;
   const reference = new Map(upstream.map((p) => [key(p), p.timestamp]));
@@ -112,17 +119,28 @@ const replicationLag = async (ctx: StepContext, access: DownstreamAccess, pod: s
     .filter((p) => engine.vhosts.includes(p.vhost))
     .map((p) => {
       const ref = reference.get(key(p));
-      return { vhost: p.vhost, queue: p.queue, lastReplicated: new Date(p.timestamp).toISOString(), basis: ref === undefined ? 'now' : 'upstream', lagSeconds: Math.max(0, ((ref ?? now) - p.timestamp) / 1000) };
+      return { vhost: p.vhost, queue: p.queue, lastReplicated: new Date(p.timestamp).toISOString(), basis: ref === undefined ? 'now' : 'upstream', lagMs: Math.max(0, (ref ?? now) - p.timestamp) };
     });
   const unmeasured = engine.vhosts.filter((v) => !queues.some((q) => q.vhost === v));
-  const worst = queues.reduce<(typeof queues)[number] | undefined>((w, q) => (!w || q.lagSeconds > w.lagSeconds ? q : w), undefined);
-  const lagSeconds = worst ? Math.round(worst.lagSeconds * 10) / 10 : undefined;
-  const passed = unmeasured.length === 0 && lagSeconds !== undefined && lagSeconds <= boundSeconds;
+  const worst = queues.reduce<(typeof queues)[number] | undefined>((w, q) => (!w || q.lagMs > w.lagMs ? q : w), undefined);
+  // Whole milliseconds against the bound: rounding first would let a lag just over it pass.
+  const boundMs = boundSeconds * 1000;
+  const passed = unmeasured.length === 0 && worst !== undefined && worst.lagMs <= boundMs;
   const summary =
     unmeasured.length > 0
       ? `no replicated queue for ${unmeasured.join(', ')}: the possible data loss cannot be bounded`
-      : `lag ${lagSeconds} s (${worst!.vhost}/${worst!.queue}, measured against ${worst!.basis}) ${passed ? '<=' : '>'} RPO bound ${boundSeconds} s`;
-  return { passed, summary, evidence: { lagSeconds, maxReplicationLagSeconds: boundSeconds, queues, upstream: note } };
+      : `lag ${shownSeconds(worst!.lagMs, boundMs)} s (${worst!.vhost}/${worst!.queue}, measured against ${worst!.basis}) ${passed ? '<=' : '>'} RPO bound ${boundSeconds} s`;
+  return {
+    passed,
+    summary,
+    evidence: { lagSeconds: worst && worst.lagMs / 1000, maxReplicationLagSeconds: boundSeconds, queues: queues.map(({ lagMs, ...q }) => ({ ...q, lagSeconds: lagMs / 1000 })), upstream: note },
+  };
+};
+
+/** To 0.1 s for people, unless that would put the lag on the other side of the bound than the decision. */
+const shownSeconds = (lagMs: number, boundMs: number): number => {
+  const tenthsMs = Math.round(lagMs / 100) * 100;
+  return (tenthsMs <= boundMs) === (lagMs <= boundMs) ? tenthsMs / 1000 : lagMs / 1000;
 };
 
 const upstreamPoints = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<{ points: QueueReplicationPoint[]; note: string }> => {
