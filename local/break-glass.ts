@@ -2,23 +2,23 @@
 // operator runs the same workflow (statemachines/failover.asl.json) from a laptop with the
 // real adapters: kubeconfig contexts for the clusters and Route 53 for DNS. The operator's
 // command is both the trigger and the approval, so it requires a reason, which the report keeps.
-// `--dry-run` runs every readiness check and prints every change a run would make; it can
-// change nothing: it runs only the readiness evaluation, which refuses every write.
+// Before its first change a run checks that it can use every port it needs (both clusters, DNS
+// read and change): a failover that promotes and then cannot move DNS leaves both sides refusing
+// clients. `--dry-run` runs the same checks and the readiness evaluation, and prints every change
+// a run would make; it can change nothing: every port it is given refuses writes.
 import { userInfo } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
 import { createRoute53Dns } from '../lambdas/adapters/route53-dns.js';
-import type { StepContext } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { BadInputError } from '../lambdas/errors.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
-import { systemClock } from '../lambdas/ports/clock.js';
 import type { DnsPort } from '../lambdas/ports/dns.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
-import { evaluateReadiness } from '../lambdas/steps/evaluate.js';
 import { intendedChanges } from '../lambdas/steps/intended-changes.js';
+import { missingOf, printAccess, printMissing, runPreflight, type Preflight } from './break-glass-preflight.js';
 import { printProgress, printSummary } from './drill.js';
 import { exitCodes, reportBadInput, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
@@ -39,34 +39,33 @@ export interface BreakGlassPorts {
   dns: DnsPort;
 }
 
-const refuseDns = async (): Promise<never> => {
-  throw new Error('dry run: refused to change a DNS record');
+const currentValues = (preflight: Preflight, name: string): string => {
+  const read = preflight.dns.find((c) => c.name === `dns-read:${name}`);
+  if (!read?.passed) return 'cannot be read';
+  const values = read.evidence['values'] as string[];
+  return `holds ${values.join(', ') || 'nothing'} now`;
 };
 
-const dryRun = async (plan: Plan, ports: BreakGlassPorts, io: Io): Promise<number> => {
-  const ctx: StepContext = {
-    plan,
-    kube: (side) => ports.kube[side],
-    clock: systemClock,
-    sideEffect: () => undefined,
-    progress: (m) => io.out(`    ... ${m}`),
-  };
-  // The readiness evaluation refuses every Kubernetes write; DNS is only read here.
-  const { checks, error } = await evaluateReadiness(ctx);
+const dryRun = async (plan: Plan, preflight: Preflight, io: Io): Promise<number> => {
+  const { checks, error } = preflight.readiness;
+  io.out('');
   io.out('Readiness:');
   for (const c of checks) io.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
   if (error) io.out(`  FAIL  the checks could not run: ${error}`);
-  const dns: DnsPort = { getRecord: (ref) => ports.dns.getRecord(ref), upsertRecord: refuseDns, waitForChange: refuseDns };
-  const current = await Promise.all(plan.dns.records.map(async (r) => ({ r, now: (await dns.getRecord({ hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type }))?.values ?? [] })));
   io.out('');
   io.out('A run would, in this order:');
   io.out(`  - fence ${engineFor(plan).sides(plan).upstream} (no client writes), verified; if unreachable: ${plan.fencing.whenUnreachable === 'halt' ? 'halt' : 'proceed ungracefully'}`);
   for (const change of intendedChanges(plan)) io.out(`  - ${change}`);
-  for (const { r, now } of current) io.out(`    (${r.name} holds ${now.join(', ') || 'nothing'} now)`);
+  for (const r of plan.dns.records) io.out(`    (${r.name} ${currentValues(preflight, r.name)})`);
+  printMissing(io, preflight);
   const ready = !error && checks.every((c) => c.passed);
+  const missing = missingOf(preflight);
+  const unreachable = preflight.access.filter((a) => a.state === 'unreachable');
   io.out('');
-  io.out(`Dry run: nothing was changed. The standby is ${ready ? 'ready' : `NOT ready (${checks.filter((c) => !c.passed).map((c) => c.name).join(', ')})`}.`);
-  return ready ? 0 : exitCodes.haltedSafely;
+  io.out(`Dry run: nothing was changed. The standby is ${ready ? 'ready' : `NOT ready (${checks.filter((c) => !c.passed).map((c) => c.name).join(', ') || 'the checks could not run'})`}.`);
+  if (missing.length > 0) io.out(`A run would stop before its first change: missing ${missing.map((m) => m.name).join(', ')}.`);
+  if (unreachable.length > 0) io.out(`Not reachable: ${unreachable.map((u) => u.name).join(', ')} (see WARN above).`);
+  return ready && missing.length === 0 && unreachable.length === 0 ? 0 : exitCodes.haltedSafely;
 };
 
 const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOptions, io: Io): Promise<number> => {
@@ -107,5 +106,15 @@ export const breakGlass = async (options: BreakGlassOptions, io: Io, ports?: Bre
   io.out(`Break-glass ${options.dryRun ? 'dry run' : 'failover'}: plan ${plan.name}, ${sides.upstream} -> ${sides.downstream}, from this machine`);
   if (!options.dryRun) io.out('  the AWS-side lock and cooldown are not consulted: make sure no deployed failover of this plan runs');
   io.out('');
-  return options.dryRun ? dryRun(plan, resolved, io) : realRun(plan, resolved, options, io);
+  const preflight = await runPreflight(plan, resolved, io);
+  printAccess(io, preflight);
+  if (options.dryRun) return dryRun(plan, preflight, io);
+  if (missingOf(preflight).length > 0) {
+    printMissing(io, preflight);
+    io.out('');
+    io.out('Nothing was changed: a run needs all of the above before its first change.');
+    return exitCodes.haltedSafely;
+  }
+  io.out('');
+  return realRun(plan, resolved, options, io);
 };

@@ -5,6 +5,9 @@ import type { ApiFault, DnsFault, ExecFault, Fault } from './scenario.js';
 
 export type ApiVerb = 'GET' | 'LIST' | 'POST' | 'PATCH' | 'DELETE';
 
+/** How many calls each fault has failed, whichever injector handed it out: a run reads whether its faults fired. */
+const takenCount = new WeakMap<Fault, number>();
+
 export class FaultInjector {
   private readonly remaining: Map<Fault, number>;
   /** The workflow step now running, as the drill reports it; faults with a `step` wait for theirs. */
@@ -29,14 +32,21 @@ export class FaultInjector {
     return this.take((f): f is ExecFault => f.target === 'exec' && f.site === site && argv.includes(f.command) && (f.pod === undefined || f.pod === pod));
   }
 
-  takeDns(operation: DnsFault['operation']): DnsFault | undefined {
-    return this.take((f): f is DnsFault => f.target === 'dns' && f.operation === operation);
+  /** `applies` leaves faults a call cannot show (an access check makes no change to keep PENDING) for later calls. */
+  takeDns(operation: DnsFault['operation'], applies: (fault: DnsFault) => boolean = () => true): DnsFault | undefined {
+    return this.take((f): f is DnsFault => f.target === 'dns' && f.operation === operation && applies(f));
+  }
+
+  /** How many calls `fault` (an object of a scenario's `faults`) has failed so far; 0: it never fired. */
+  static timesTaken(fault: Fault): number {
+    return takenCount.get(fault) ?? 0;
   }
 
   private take<F extends Fault>(matches: (fault: Fault) => fault is F): F | undefined {
     for (const [fault, left] of this.remaining) {
       if (left > 0 && (fault.step === undefined || fault.step === this.currentStep) && matches(fault)) {
         this.remaining.set(fault, left - 1);
+        takenCount.set(fault, (takenCount.get(fault) ?? 0) + 1);
         return fault;
       }
     }

@@ -57,16 +57,31 @@ const apiFaultSchema = z.strictObject({
 });
 
 /** A fault of the DNS zone (Route 53 in AWS, the local zone in drills). */
-const dnsFaultSchema = z.strictObject({
-  target: z.literal('dns'),
-  /** `get`: reading a record; `upsert`: ChangeResourceRecordSets; `wait`: polling for INSYNC. */
-  operation: z.enum(['get', 'upsert', 'wait']),
-  step,
-  times,
-  /** 500/503: a server error; `conflict`: PriorRequestNotComplete; 400: the change is rejected (InvalidChangeBatch); `timeout`: no answer in time. */
-  status: z.union([z.literal(400), z.literal(500), z.literal(503), z.literal('conflict'), z.literal('timeout')]),
-  afterEffect: z.boolean().default(false),
-});
+const dnsFaultSchema = z
+  .strictObject({
+    target: z.literal('dns'),
+    /** `get`: reading a record; `upsert`: ChangeResourceRecordSets, including the access check; `wait`: polling for INSYNC. */
+    operation: z.enum(['get', 'upsert', 'wait']),
+    step,
+    times,
+    /**
+     * 500/503: a server error; `conflict`: PriorRequestNotComplete; 400: the change is rejected
+     * (InvalidChangeBatch); 403: AccessDenied; `timeout`: no answer in time; `never-insync`
+     * (upsert only): the change is made but GetChange never reports INSYNC.
+     */
+    status: z.union([z.literal(400), z.literal(403), z.literal(500), z.literal(503), z.literal('conflict'), z.literal('timeout'), z.literal('never-insync')], {
+      error: 'expected 400, 403, 500, 503, "conflict", "timeout" or "never-insync"',
+    }),
+    afterEffect: z.boolean().default(false),
+  })
+  .superRefine((fault, ctx) => {
+    if (fault.status === 'never-insync' && fault.operation !== 'upsert') {
+      ctx.addIssue({ code: 'custom', path: ['status'], message: 'never-insync applies to operation upsert only (the change is made, then never reported INSYNC)' });
+    }
+    if (fault.status === 403 && fault.afterEffect) {
+      ctx.addIssue({ code: 'custom', path: ['afterEffect'], message: 'a refused call (403) changes nothing; expected afterEffect false' });
+    }
+  });
 
 const faultSchema = z.discriminatedUnion('target', [execFaultSchema, apiFaultSchema, dnsFaultSchema], {
   error: (issue) => (issue.code === 'invalid_union' ? 'unknown fault target; expected one of: exec, api, dns' : undefined),

@@ -6,9 +6,10 @@ import {
   Route53Client,
   type Route53ClientConfig,
 } from '@aws-sdk/client-route-53';
-import { DnsChangeFailedError, TransientError } from '../errors.js';
+import { isIPv6 } from 'node:net';
+import { DnsAccessDeniedError, DnsChangeFailedError, TransientError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
-import type { DnsPort, DnsRecordRef, DnsRecordValue } from '../ports/dns.js';
+import type { DnsChangeAccess, DnsPort, DnsRecordRef, DnsRecordValue } from '../ports/dns.js';
 import { awsCall, awsErrorDetail, clientFromOptions } from './aws-retry.js';
 
 export interface Route53DnsOptions {
@@ -28,6 +29,20 @@ const MAX_COMMENT_LENGTH = 256;
 
 // No retry fixes these: the change batch, the zone or the change id is wrong.
 const PERMANENT_ERRORS = new Set(['InvalidChangeBatch', 'NoSuchHostedZone', 'NoSuchChange', 'InvalidInput']);
+// Route 53 answers AccessDenied; the SDK's generic name for a 403 is kept for other front ends.
+const ACCESS_DENIED_ERRORS = new Set(['AccessDenied', 'AccessDeniedException']);
+
+/**
+ * Values no record of the plan holds: `.invalid` is reserved (RFC 2606), and so are these
+ * documentation ranges (RFC 5737, RFC 3849). The n-th candidate is used when the record holds
+ * the earlier ones, so one of the first (values + 1) always differs.
+ */
+const PROBE_VALUES: Record<DnsRecordRef['type'], (n: number) => string> = {
+  CNAME: (n) => `preflight-${n}.invalid.`,
+  A: (n) => `192.0.2.${n}`,
+  AAAA: (n) => `2001:db8::${n.toString(16)}`,
+};
+const PROBE_TTL = 300;
 
 export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
   const client = clientFromOptions('createRoute53Dns', options, (config) => new Route53Client(config), {
@@ -108,7 +123,55 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
         slept += wait;
       }
     },
+
+    // The probe is a DELETE of the plan's own record naming a value it does not hold. Route 53
+    // authorizes a ChangeResourceRecordSets request before it validates the batch: without the
+    // permission it answers AccessDenied; with it, InvalidChangeBatch, because a DELETE must name
+    // the record's current values exactly and a batch is applied all or nothing. Either way
+    // nothing changes. A policy that limits `route53:ChangeResourceRecordSetsActions` to UPSERT
+    // refuses the probe: reported as denied, the safe answer.
+    async checkChangeAccess(ref: DnsRecordRef, current: DnsRecordValue | undefined): Promise<DnsChangeAccess> {
+      const value = probeValue(ref.type, current?.values ?? []);
+      const what = `Route 53 ChangeResourceRecordSets ${ref.name} ${ref.type} (access check: DELETE of ${value}, a value the record does not hold)`;
+      let changeId: string | undefined;
+      try {
+        const out = await awsCall(what, () =>
+          client.send(
+            new ChangeResourceRecordSetsCommand({
+              HostedZoneId: ref.hostedZoneId,
+              ChangeBatch: {
+                Comment: 'failover access check: a DELETE that cannot match, so nothing changes',
+                Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: ref.name, Type: ref.type, TTL: PROBE_TTL, ResourceRecords: [{ Value: value }] } }],
+              },
+            }),
+          ),
+        );
+        changeId = out.ChangeInfo?.Id;
+      } catch (err) {
+        // Route 53 words a batch's problems in `messages` (its InvalidChangeBatch body) or `message`.
+        if (err instanceof Error && err.name === 'InvalidChangeBatch') return { allowed: true, answer: `InvalidChangeBatch: ${[err.message, ...((err as { messages?: string[] }).messages ?? [])].filter(Boolean).join(' ')}` };
+        if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name)) return { allowed: false, answer: `${err.name}: ${err.message}` };
+        throw route53Error(what, err);
+      }
+      throw new DnsChangeFailedError(
+        `${what}: Route 53 accepted it (change ${changeId ?? 'without an id'}), so the record held ${value} after all and no longer does: read ${ref.name} and restore that value`,
+      );
+    },
   };
+}
+
+function probeValue(type: DnsRecordRef['type'], current: string[]): string {
+  const held = new Set(current.map((v) => canonicalValue(type, v)));
+  for (let n = 1; ; n++) {
+    const candidate = PROBE_VALUES[type](n);
+    if (!held.has(canonicalValue(type, candidate))) return candidate;
+  }
+}
+
+/** One spelling per value: `2001:DB8:0::1` and `2001:db8::1` are the same address. */
+function canonicalValue(type: DnsRecordRef['type'], value: string): string {
+  const v = value.toLowerCase().replace(/\.$/, '');
+  return type === 'AAAA' && isIPv6(v) ? new URL(`http://[${v}]/`).hostname.slice(1, -1) : v;
 }
 
 /**
@@ -126,9 +189,12 @@ async function route53Call<T>(what: string, call: () => Promise<T>): Promise<T> 
   try {
     return await awsCall(what, call);
   } catch (err) {
-    if (err instanceof Error && PERMANENT_ERRORS.has(err.name)) {
-      throw new DnsChangeFailedError(`${what}: ${err.name}: ${err.message}`, awsErrorDetail(err));
-    }
-    throw err;
+    throw route53Error(what, err);
   }
+}
+
+function route53Error(what: string, err: unknown): unknown {
+  if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name)) return new DnsAccessDeniedError(`${what}: ${err.name}: ${err.message}`, awsErrorDetail(err));
+  if (err instanceof Error && PERMANENT_ERRORS.has(err.name)) return new DnsChangeFailedError(`${what}: ${err.name}: ${err.message}`, awsErrorDetail(err));
+  return err;
 }

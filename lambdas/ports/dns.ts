@@ -11,6 +11,12 @@ export interface DnsRecordValue {
   ttl: number;
 }
 
+/** Whether this caller may change a record, and the DNS service's own words for it (evidence). */
+export interface DnsChangeAccess {
+  allowed: boolean;
+  answer: string;
+}
+
 export interface DnsPort {
   /** The record as the authoritative zone holds it now, or undefined when absent. */
   getRecord(ref: DnsRecordRef): Promise<DnsRecordValue | undefined>;
@@ -18,4 +24,10 @@ export interface DnsPort {
   upsertRecord(ref: DnsRecordRef, value: DnsRecordValue, comment: string): Promise<string>;
   /** Resolves when the change is INSYNC; throws TransientError when it is not within `timeoutMs`. */
   waitForChange(changeId: string, timeoutMs: number): Promise<void>;
+  /**
+   * Asks whether this caller may change the record, changing nothing. `current` is what
+   * getRecord returned. A refusal is an answer (`allowed: false`); a service that cannot be asked
+   * throws, as the other methods do.
+   */
+  checkChangeAccess(ref: DnsRecordRef, current: DnsRecordValue | undefined): Promise<DnsChangeAccess>;
 }
