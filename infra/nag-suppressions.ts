@@ -47,6 +47,8 @@ export interface ExplainedFindings {
   /** The policy that lets the AWS worker describe this workflow's executions, and their ARN pattern. */
   executionsPolicy: IConstruct;
   executionsArn: string;
+  /** The queue of status-change events the AWS worker could not record. */
+  executionEndedDeadLetters: IConstruct;
 }
 
 export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
@@ -70,5 +72,11 @@ export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
   Validations.of(f.executionsPolicy).acknowledge({
     id: wildcardFinding(f.executionsPolicy, f.executionsArn),
     reason: "states:DescribeExecution only, on this workflow's own executions: Admit checks whether the execution holding a plan's lock still runs, and execution names are generated when EventBridge starts them.",
+  });
+  Validations.of(f.executionEndedDeadLetters).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      "This queue is itself a dead-letter queue: of the execution-ended rule's Lambda target and of the AWS worker's asynchronous invocations (on-failure destination), " +
+      'which cdk-nag does not recognise as DLQ uses. A queue behind it would only hold the same unrecorded events; its alarm tells people instead.',
   });
 };

@@ -1,14 +1,19 @@
 // Runs statemachines/failover.asl.json (the very file the CDK stack deploys) with
-// aws-local-stepfunctions, mapping each Task's function ARN to the same handler code.
+// aws-local-stepfunctions, mapping each Task's function ARN to the same handler code. Where the
+// library is kinder than Step Functions, the runner restores what Step Functions does: a state
+// input or output, a task input or result over 256 KiB ends the execution with
+// States.DataLimitExceeded, which no Catch sees; and an execution that ends FAILED, TIMED_OUT or
+// ABORTED is reported to the AWS worker as the status-change event EventBridge would deliver.
 import './polyfills.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 
-// The library's JSON type, which it does not export.
+// The library's JSON and event-log types, which it does not export.
 type JSONValue = Parameters<StateMachine['run']>[0];
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 import type { Plan } from '../lambdas/plan/schema.js';
 import type { ExecutionsPort } from '../lambdas/ports/coordination.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
@@ -26,7 +31,35 @@ export interface Workers {
   AwsWorkerArn: LocalHandler;
 }
 
-const localArn = (placeholder: string) => `arn:aws:lambda:local:000000000000:function:${placeholder.replace(/Arn$/, '')}`;
+const LOCAL_ACCOUNT = '000000000000';
+const localArn = (placeholder: string) => `arn:aws:lambda:local:${LOCAL_ACCOUNT}:function:${placeholder.replace(/Arn$/, '')}`;
+const STATE_MACHINE_ARN = `arn:aws:states:local:${LOCAL_ACCOUNT}:stateMachine:failover`;
+
+/** Step Functions' quota on a state's input and output, a task's input (after Parameters) and its result, in bytes of UTF-8 JSON. */
+export const MAX_PAYLOAD_BYTES = 262_144;
+
+export const payloadBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+
+export interface PayloadSize {
+  state: string;
+  what: 'state input' | 'state output' | 'task input' | 'task result';
+  bytes: number;
+}
+
+const describeSize = (p: PayloadSize) => `${p.state}: its ${p.what} is ${p.bytes} bytes of JSON, over Step Functions' limit of ${MAX_PAYLOAD_BYTES}`;
+
+/**
+ * Step Functions' terminal error for an oversize payload: neither Retry nor Catch (not even
+ * States.ALL) sees it. aws-local-stepfunctions reads `isRetryable` and `isCatchable` to decide.
+ */
+class DataLimitExceededError extends Error {
+  override readonly name = 'States.DataLimitExceeded';
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+}
+
+/** Lambda retries an asynchronous invocation that failed twice before giving up on the event. */
+const ASYNC_INVOKE_ATTEMPTS = 3;
 
 interface TaskState {
   Type: string;
@@ -72,15 +105,78 @@ export interface RunWorkflowOptions {
 export interface WorkflowRun {
   executionId: string;
   report: FailoverReport;
-  /** The execution's own end: `SUCCEEDED`, or the Fail state's error (`HALTED`, `FAILED`, ...). */
+  /**
+   * The execution's own end: `SUCCEEDED`; the error it failed with: the Fail state's (`HALTED`,
+   * `FAILED`, `HaltNotRecorded`) or Step Functions' (`States.DataLimitExceeded`, `States.Runtime`);
+   * or `TIMED_OUT`, `ABORTED`.
+   */
   executionStatus: string;
+  /** Every state input and output, task input and result, measured as Step Functions measures them. */
+  payloads: PayloadSize[];
 }
+
+/** How an execution ended, as Step Functions' status-change event says it. */
+interface Ending {
+  status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  error?: string;
+  cause?: string;
+}
+
+const endingOf = (err: unknown): Ending => {
+  if (err instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+  if (err instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT' };
+  // ExecutionError wraps what ended the run: the Fail state's error, or a terminal one.
+  const cause = ((err as Error).cause as Error | undefined) ?? (err as Error);
+  return { status: 'FAILED', error: cause.name, cause: cause.message };
+};
+
+/** What EventBridge delivers when an execution of the state machine stops (source aws.states). */
+const statusChangeEvent = (executionArn: string, name: string, ending: Ending, input: unknown, startedAt: string, stoppedAt: Date) => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Step Functions Execution Status Change',
+  source: 'aws.states',
+  account: LOCAL_ACCOUNT,
+  time: stoppedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  region: 'local',
+  resources: [executionArn],
+  detail: {
+    executionArn,
+    stateMachineArn: STATE_MACHINE_ARN,
+    name,
+    status: ending.status,
+    startDate: Date.parse(startedAt),
+    stopDate: stoppedAt.getTime(),
+    input: JSON.stringify(input),
+    inputDetails: { included: true },
+    output: null,
+    outputDetails: null,
+    error: ending.error ?? null,
+    cause: ending.cause ?? null,
+  },
+});
 
 export const runWorkflow = async (options: RunWorkflowOptions): Promise<WorkflowRun> => {
   const { definition, placeholders } = loadDefinition();
   const name = options.executionName ?? `drill-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-  const executionId = `arn:aws:states:local:000000000000:execution:failover:${name}`;
+  const executionId = `arn:aws:states:local:${LOCAL_ACCOUNT}:execution:failover:${name}`;
   const byArn = new Map(placeholders.map((p) => [localArn(p), [p, options.workers[p as keyof Workers]] as const]));
+  const input = { plan: options.plan, trigger: options.trigger };
+  const inputBytes = payloadBytes(input);
+  if (inputBytes > MAX_PAYLOAD_BYTES) {
+    throw new Error(`the execution input is ${inputBytes} bytes of JSON, over Step Functions' limit of ${MAX_PAYLOAD_BYTES}: StartExecution would refuse it`);
+  }
+
+  const payloads: PayloadSize[] = [];
+  let overLimit: PayloadSize | undefined;
+  const measure = (state: string, what: PayloadSize['what'], value: unknown) => {
+    const size = { state, what, bytes: payloadBytes(value) };
+    payloads.push(size);
+    if (size.bytes > MAX_PAYLOAD_BYTES) overLimit ??= size;
+    return size;
+  };
+  // The start time the workflow itself sees ($$.Execution.StartTime, set by the library), from the first task's input.
+  let startedAt: string | undefined;
 
   const taskResourceLocalHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
@@ -95,34 +191,69 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
     // waits for a person for as long as the ASL's own timeout allows: with no Lambda deadline, middy
     // sets no early-timeout timer that would cut that wait short or keep the process alive after the
     // ASL has timed the task out.
-    taskResourceLocalHandlers[stateName] = async (input) => {
+    taskResourceLocalHandlers[stateName] = async (taskInput) => {
+      // Every state the event log has reported so far is measured before this task may act: Step
+      // Functions would have failed the execution at an oversize state, so no later task runs.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (overLimit) throw new DataLimitExceededError(describeSize(overLimit));
+      const inputSize = measure(stateName, 'task input', taskInput);
+      if (inputSize.bytes > MAX_PAYLOAD_BYTES) throw new DataLimitExceededError(describeSize(inputSize));
+      const event = waitsForToken ? (taskInput as { Payload: JSONValue }).Payload : taskInput;
+      startedAt ??= (event as { execution?: { startedAt?: string } }).execution?.startedAt;
       const context = lambdaContext(placeholder.replace(/Arn$/, ''), executionId);
       const taskContext = waitsForToken ? ({ ...context, getRemainingTimeInMillis: undefined } as unknown as Context) : context;
-      return (await handler(waitsForToken ? (input as { Payload: JSONValue }).Payload : input, taskContext)) as JSONValue;
+      const result = (await handler(event, taskContext)) as JSONValue;
+      const resultSize = measure(stateName, 'task result', result);
+      if (resultSize.bytes > MAX_PAYLOAD_BYTES) throw new DataLimitExceededError(describeSize(resultSize));
+      return result;
     };
     retryIntervalOverrides[stateName] = options.retryIntervalMs;
   }
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
-  const startedAt = new Date().toISOString();
-  const execution = machine.run(
-    { plan: options.plan, trigger: options.trigger } as never,
-    {
-      overrides: { taskResourceLocalHandlers, waitTimeOverrides: { Settle: options.settleMs }, retryIntervalOverrides },
-      context: { Execution: { Id: executionId, Name: name, StartTime: startedAt }, Task: { Token: `local-token-${randomUUID()}` } },
-    },
-  );
-  let executionStatus = 'SUCCEEDED';
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides: { Settle: options.settleMs, WaitForStepsToStop: options.retryIntervalMs }, retryIntervalOverrides },
+    context: { Execution: { Id: executionId, Name: name, StartTime: new Date().toISOString() }, Task: { Token: `local-token-${randomUUID()}` } },
+  });
+  // Each state's whole input and output, as the library reports them (a Pass state's Parameters
+  // result reaches its output through ResultPath and is measured there).
+  const watching = (async () => {
+    for await (const event of execution.eventLogs as AsyncGenerator<EventLog>) {
+      if (event.type === 'StateEntered') measure(event.state.name, 'state input', event.state.input);
+      if (event.type === 'StateExited') measure(event.state.name, 'state output', event.state.output);
+    }
+  })();
+  let ending: Ending | undefined;
   running.add(executionId);
   try {
     await execution.result;
   } catch (err) {
-    // ExecutionError wraps what ended the run: the Fail state's error (HALTED, FAILED, ...).
-    executionStatus = ((err as Error).cause as Error | undefined)?.name ?? (err as Error).name;
+    ending = endingOf(err);
   } finally {
     running.delete(executionId);
   }
+  await watching;
+  // An oversize state that no later task noticed (the run went on through Choice, Pass, Succeed
+  // or Fail states only): Step Functions would have failed the execution at that state.
+  if (overLimit && ending?.error !== 'States.DataLimitExceeded') ending = { status: 'FAILED', error: 'States.DataLimitExceeded', cause: describeSize(overLimit) };
+  const executionStatus = !ending ? 'SUCCEEDED' : ending.status === 'FAILED' ? (ending.error ?? 'FAILED') : ending.status;
+
+  if (ending) {
+    // EventBridge's rule on the status change invokes the AWS worker asynchronously (infra/execution-ended.ts).
+    const event = statusChangeEvent(executionId, name, ending, input, startedAt ?? new Date().toISOString(), new Date());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.workers.AwsWorkerArn(event, lambdaContext('AwsWorker', executionId));
+        break;
+      } catch (err) {
+        if (attempt >= ASYNC_INVOKE_ATTEMPTS) {
+          throw new Error(`the workflow ended (${executionStatus}) and the AWS worker failed ${attempt} times on its status-change event (in AWS the event would now be in the dead-letter queue): ${(err as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.retryIntervalMs));
+      }
+    }
+  }
   const report = await options.journal.getReport(executionId);
   if (!report) throw new Error(`the workflow ended (${executionStatus}) without writing a report`);
-  return { executionId, report, executionStatus };
+  return { executionId, report, executionStatus, payloads };
 };

@@ -1,29 +1,94 @@
-// The input every worker receives from the workflow (see statemachines/failover.asl.json).
+// The input every worker receives: a step of the workflow (see statemachines/failover.asl.json),
+// or the EventBridge event that says an execution ended FAILED, TIMED_OUT or ABORTED, which
+// becomes the step `execution-ended` (infra/execution-ended.ts routes it to the AWS worker).
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
 import { parsePlan } from '../plan/load-plan.js';
 import type { Plan } from '../plan/schema.js';
 import type { Execution } from '../steps/step-deps.js';
 
+const endedStatus = z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
 const stepEventSchema = z.object({
   step: z.string().min(1),
   execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1) }),
   plan: z.unknown(),
   trigger: z.unknown().optional(),
-  evidence: z.unknown().optional(),
   taskToken: z.string().optional(),
   /** The gate's timeout, also given to the waiting Task (see PrepareApproval in the ASL). */
   approvalTimeoutSeconds: z.number().int().positive().optional(),
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  /** `execution-ended`: how the execution ended, as Step Functions reported it. */
+  ended: z.object({ status: endedStatus, error: z.string().optional(), cause: z.string().optional() }).optional(),
 });
 
 export type StepEvent = Omit<z.infer<typeof stepEventSchema>, 'plan'> & { plan: Plan; execution: Execution };
+export type ExecutionEnding = NonNullable<StepEvent['ended']>;
+
+const STATUS_CHANGE = 'Step Functions Execution Status Change';
+
+// Step Functions' own event (EventBridge, source aws.states). `input` is the execution input as a
+// JSON string; EventBridge leaves it out (`inputDetails.included: false`) when it is too large.
+const statusChangeSchema = z.object({
+  source: z.literal('aws.states'),
+  'detail-type': z.literal(STATUS_CHANGE),
+  detail: z.object({
+    executionArn: z.string().min(1),
+    status: endedStatus,
+    /** Milliseconds since the epoch. */
+    startDate: z.number(),
+    input: z.string().nullish(),
+    inputDetails: z.object({ included: z.boolean() }).nullish(),
+    error: z.string().nullish(),
+    cause: z.string().nullish(),
+  }),
+});
+
+const isStatusChange = (event: unknown): boolean => {
+  const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
+  return typeof e === 'object' && e !== null && e.source === 'aws.states' && e['detail-type'] === STATUS_CHANGE;
+};
+
+const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+
+/**
+ * The status-change event as the `execution-ended` step. The plan comes from the execution input
+ * (`{plan, trigger}`). Without it the step cannot know the plan, and fails loudly instead of
+ * asking Step Functions: every execution the stack starts carries a plan bounded by EventBridge's
+ * 8192-character input template and an alarm event, far below the size up to which EventBridge
+ * includes the input, so a missing input means an execution started by hand with an input of
+ * another shape. The failure lands in the rule's dead-letter queue, whose alarm tells people.
+ */
+const fromStatusChange = (event: unknown): unknown => {
+  const parsed = statusChangeSchema.safeParse(event);
+  if (!parsed.success) throw new BadInputError(`malformed Step Functions status-change event: ${issuesOf(parsed.error)}`);
+  const { executionArn, status, startDate, input, inputDetails, error, cause } = parsed.data.detail;
+  if (typeof input !== 'string' || inputDetails?.included === false) {
+    throw new BadInputError(
+      `execution ${executionArn} ended ${status}${error ? ` (${error})` : ''}, but its status-change event does not carry the execution input ` +
+        `(inputDetails.included: ${String(inputDetails?.included ?? 'absent')}), so its plan is unknown and nothing was recorded: ` +
+        'read the execution in the Step Functions console; the next trigger of its plan takes over the lock of this ended execution',
+    );
+  }
+  let workflowInput: { plan?: unknown };
+  try {
+    workflowInput = JSON.parse(input) as { plan?: unknown };
+  } catch (err) {
+    throw new BadInputError(`execution ${executionArn} ended ${status}, and its input is not JSON: ${(err as Error).message}`);
+  }
+  return {
+    step: 'execution-ended',
+    execution: { id: executionArn, startedAt: new Date(startDate).toISOString() },
+    plan: workflowInput?.plan,
+    ended: { status, ...(error ? { error } : {}), ...(cause ? { cause } : {}) },
+  };
+};
 
 /** Validates the event and its plan; problems become BadInput, which the workflow never retries. */
 export const parseStepEvent = (event: unknown, steps: readonly string[]): StepEvent => {
-  const parsed = stepEventSchema.safeParse(event);
+  const parsed = stepEventSchema.safeParse(isStatusChange(event) ? fromStatusChange(event) : event);
   if (!parsed.success) {
-    throw new BadInputError(`malformed step input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+    throw new BadInputError(`malformed step input: ${issuesOf(parsed.error)}`);
   }
   if (!steps.includes(parsed.data.step)) {
     throw new BadInputError(`this function runs steps ${steps.join(', ')}; got "${parsed.data.step}"`);

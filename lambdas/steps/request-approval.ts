@@ -1,9 +1,12 @@
 // The approval gate: present the evidence and the intended changes to a person and wait.
+// The evidence is the readiness step's, read from the journal: it never travels in the workflow
+// state, which Step Functions limits to 256 KiB.
 import { approvalIdFor, describeDecision, rejectionMessage } from '../approvals/approval-record.js';
-import { ApprovalRejectedError } from '../errors.js';
+import { ApprovalRejectedError, BadInputError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { ApprovalDecision } from '../ports/approvals.js';
 import { intendedChanges } from './intended-changes.js';
+import { readinessEvidence } from './readiness.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
@@ -13,8 +16,11 @@ export type ApprovalOutput = (ApprovalDecision & { approvalId: string }) | { dec
  * `timeoutSeconds` is the one AwaitApproval waits (its TimeoutSecondsPath), so the stored request
  * expires exactly when the workflow stops waiting; the plan's timeout when the workflow gives none.
  */
-export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan, evidence: unknown, taskToken?: string, timeoutSeconds = plan.gate.timeoutMinutes * 60) =>
+export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan, taskToken?: string, timeoutSeconds = plan.gate.timeoutMinutes * 60) =>
   runStep<ApprovalOutput>(deps, execution, 'approval', async () => {
+    const evidence = readinessEvidence(await deps.journal.listSteps(execution.id));
+    // A person cannot weigh what they are not shown, and an approval without it would record no accepted risk.
+    if (!evidence) throw new BadInputError(`execution ${execution.id} has no readiness evidence in the journal: nothing to show an approver, so the failover stops here`);
     const requestedAt = deps.clock.now();
     const decideBy = new Date(requestedAt.getTime() + timeoutSeconds * 1000).toISOString();
     const approvalId = approvalIdFor(execution.id, execution.startedAt, taskToken);

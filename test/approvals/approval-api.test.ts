@@ -82,7 +82,10 @@ const gate = async () => {
     journal, clock, progress: () => undefined,
     approvals: createDynamoDbApprovals({ tableName: db.tableName, client: db.client, consoleUrl, notifier: { notify: async (n) => void notifications.push(n) } }),
   } as unknown as AwsDeps;
-  const output = await requestApproval(deps, execution, plan, checks, taskToken, 1800);
+  // The gate shows the evidence of the execution's readiness step, which it reads from the journal.
+  const checkedAt = new Date(now.getTime() - 1000).toISOString();
+  await journal.appendStep(execution.id, { step: 'readiness', attempt: 1, startedAt: checkedAt, endedAt: checkedAt, outcome: 'succeeded', summary: 'AT RISK', detail: { checks }, sideEffects: [] });
+  const output = await requestApproval(deps, execution, plan, taskToken, 1800);
   if (output.decision !== 'pending') throw new Error('the AWS gate must leave the decision to a person');
   return { execution, taskToken, id: output.approvalId };
 };
@@ -150,7 +153,7 @@ describe('the approval console API (DynamoDB on dynalite, Step Functions mocked)
       'point CNAME amqp.orders.example.com from upstream-cluster.site-a.orders.example.com to downstream-cluster.site-b.orders.example.com (TTL 60 s)',
       expect.stringMatching(/^remove the replication links/),
     ]);
-    expect(one.body.timeline).toEqual([expect.objectContaining({ step: 'approval', outcome: 'succeeded', summary: expect.stringMatching(`approval ${id} requested; waiting for an approver until 2026-03-01T10:30:00.000Z`) })]);
+    expect(one.body.timeline).toEqual([expect.objectContaining({ step: 'readiness', outcome: 'succeeded' }), expect.objectContaining({ step: 'approval', outcome: 'succeeded', summary: expect.stringMatching(`approval ${id} requested; waiting for an approver until 2026-03-01T10:30:00.000Z`) })]);
 
     expect(notifications).toHaveLength(1);
     expect(notifications[0]!.subject).toBe('[failover] orders-rabbitmq: AT RISK, approval required');

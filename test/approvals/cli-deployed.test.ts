@@ -64,7 +64,10 @@ const pendingApproval = async () => {
     journal: createDynamoDbJournal({ tableName: db.tableName, client: db.client }), clock: systemClock, progress: () => undefined,
     approvals: createDynamoDbApprovals({ tableName: db.tableName, client: db.client, consoleUrl: 'https://console.example/', notifier: { notify: async () => undefined } }),
   } as unknown as AwsDeps;
-  const output = await requestApproval(deps, execution, plan, [{ name: 'pods-ready', passed: true, summary: '3/3 server pods Ready', evidence: { ready: 3 } }], `token-${executions}`, 1800);
+  // The gate shows the evidence of the execution's readiness step, which it reads from the journal.
+  const checks = [{ name: 'pods-ready', passed: true, summary: '3/3 server pods Ready', evidence: { ready: 3 } }];
+  await deps.journal.appendStep(execution.id, { step: 'readiness', attempt: 1, startedAt: execution.startedAt, endedAt: execution.startedAt, outcome: 'succeeded', summary: '1/1 checks passed', detail: { checks }, sideEffects: [] });
+  const output = await requestApproval(deps, execution, plan, `token-${executions}`, 1800);
   return { id: output.approvalId, token: `token-${executions}` };
 };
 

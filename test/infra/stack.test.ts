@@ -16,7 +16,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { FailoverOrchestrator } from '../../infra/failover-orchestrator.js';
 import { FailoverOrchestratorStack } from '../../infra/failover-stack.js';
-import { MAX_INPUT_TEMPLATE_CHARS } from '../../infra/failover-trigger-input.js';
+import { FailoverTriggerInput, MAX_INPUT_TEMPLATE_CHARS } from '../../infra/failover-trigger-input.js';
 import { checkDefinitionPlaceholders, workflowDefinitionFile } from '../../infra/workflow-definition.js';
 import { journalTableKeys } from '../../lambdas/adapters/dynamodb-journal.js';
 import { awsWorkerSteps } from '../../lambdas/handlers/aws-worker.js';
@@ -264,7 +264,7 @@ describe('FailoverOrchestratorStack', () => {
     });
 
     it('create the alarms a plan defines, as it defines them, and only those', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 + 1); // defined, readiness per plan, failure
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 + 1 + 1); // defined, readiness per plan, failure, unrecorded ends
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'orders-rabbitmq-upstream-nodes-missing',
         Namespace: 'ContainerInsights/Prometheus',
@@ -382,6 +382,105 @@ describe('FailoverOrchestratorStack', () => {
         OKActions: [{ Ref: logicalId(orchestrator().topic) }],
       });
       expect(alarm.AlarmDescription).toContain('failover check');
+    });
+  });
+
+  describe('executions that end outside the workflow’s own Catch', () => {
+    const ended = () => orchestrator().executionEnded;
+    const queueArn = () => ({ 'Fn::GetAtt': [logicalId(ended().deadLetterQueue), 'Arn'] });
+    const workerArn = () => ({ 'Fn::GetAtt': [logicalId(orchestrator().awsWorker), 'Arn'] });
+
+    it('a rule sends this state machine’s FAILED, TIMED_OUT and ABORTED status changes, whole, to the AWS worker, with retries and a dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          detail: { stateMachineArn: [{ Ref: logicalId(orchestrator().stateMachine) }], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: workerArn(),
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+            DeadLetterConfig: { Arn: queueArn() },
+            Input: Match.absent(),
+            InputTransformer: Match.absent(),
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: workerArn(),
+        SourceArn: { 'Fn::GetAtt': [logicalId(ended().rule), 'Arn'] },
+      });
+    });
+
+    it('the event, as Step Functions sends it, is the worker’s execution-ended step for the plan in the execution input', () => {
+      const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Workflow:abc`;
+      const input = JSON.parse(new FailoverTriggerInput(plan).inputTemplate.replace('<aws.events.event.json>', JSON.stringify(alarmEvent)));
+      const event = {
+        version: '0', id: '6d1e2c2a-1b4e-4e0f-9f3e-0c6f4a7f1e11', 'detail-type': 'Step Functions Execution Status Change', source: 'aws.states',
+        account: ACCOUNT, time: '2026-03-01T10:05:00Z', region: REGION, resources: [executionArn],
+        detail: {
+          executionArn, stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Workflow`, name: 'abc', status: 'FAILED',
+          startDate: Date.parse('2026-03-01T10:00:00.120Z'), stopDate: Date.parse('2026-03-01T10:05:00Z'),
+          input: JSON.stringify(input), inputDetails: { included: true }, output: null, outputDetails: null,
+          error: 'States.DataLimitExceeded', cause: 'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+        },
+      };
+      expect(parseStepEvent(event, awsWorkerSteps)).toMatchObject({
+        step: 'execution-ended',
+        execution: { id: executionArn, startedAt: '2026-03-01T10:00:00.120Z' },
+        plan,
+        ended: { status: 'FAILED', error: 'States.DataLimitExceeded' },
+      });
+    });
+
+    it('the dead-letter queue is encrypted, refuses plain HTTP, keeps messages 14 days, takes only this rule’s events, and also receives the worker’s failed invocations', () => {
+      const queue = resources[logicalId(ended().deadLetterQueue)]!;
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(queue.DeletionPolicy).toBe('Retain');
+      const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((p) => (p.Properties.Queues as Json[]).some((q) => q.Ref === logicalId(ended().deadLetterQueue)))!;
+      expect(policy.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          {
+            Sid: expect.any(String),
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queueArn(),
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(ended().rule), 'Arn'] } } },
+          },
+        ]),
+      );
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(orchestrator().awsWorker) },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: queueArn() } },
+      });
+    });
+
+    it('a message in the dead-letter queue raises an alarm on the topic', () => {
+      const alarm = resources[logicalId(ended().alarm)]!.Properties;
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(ended().deadLetterQueue), 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: logicalId(orchestrator().topic) }],
+      });
+    });
+
+    it('the AWS worker may only send to that queue, and needs nothing new to record what Halt could not', () => {
+      const role = orchestrator().awsWorker.role!;
+      expect(statementsOf(role).filter((s) => s.actions.some((a) => a.startsWith('sqs:')))).toEqual([
+        { actions: ['sqs:SendMessage'], resources: [`getatt:${logicalId(ended().deadLetterQueue)}.Arn`], condition: undefined },
+      ]);
+      expect(statementsOf(orchestrator().kubeWorker.role!).flatMap((s) => s.actions).filter((a) => a.startsWith('sqs:'))).toEqual([]);
     });
   });
 
@@ -524,8 +623,9 @@ describe('FailoverOrchestratorStack', () => {
       ['kubeWorker', 'lambdas/functions/kube-worker.ts'],
       ['awsWorker', 'lambdas/functions/aws-worker.ts'],
     ])('%s is granted exactly the AWS actions its adapters call', (name, entry) => {
-      // Besides the SDK calls: tracing, its own logs, and the key of the topic it publishes to.
-      const platform = /^(xray:|logs:(CreateLogStream|PutLogEvents)$|kms:(GenerateDataKey|Decrypt)$)/;
+      // Besides the SDK calls: tracing, its own logs, the key of the topic it publishes to, and
+      // where Lambda puts the events of its failed asynchronous invocations.
+      const platform = /^(xray:|logs:(CreateLogStream|PutLogEvents)$|kms:(GenerateDataKey|Decrypt)$|sqs:SendMessage$)/;
       const granted = unique(statementsOf(orchestrator()[name].role!).flatMap((s) => s.actions)).filter((action) => !platform.test(action));
       expect(granted.sort()).toEqual(sdkActionsCalledBy(repoPath(entry)).sort());
     });
@@ -570,7 +670,7 @@ describe('FailoverOrchestratorStack', () => {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsNormalizedRecordNames': [name],
             'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
           },
         },
       });

@@ -27,7 +27,10 @@ const taskSteps = (states: Record<string, Json>): Array<{ state: string; worker:
   });
 
 // Steps a worker runs for something other than the workflow, and who invokes them.
-const INVOKED_OUTSIDE_THE_WORKFLOW: Record<string, string> = { evaluate: 'the readiness schedule of each plan (infra/readiness-evaluation.ts)' };
+const INVOKED_OUTSIDE_THE_WORKFLOW: Record<string, string> = {
+  evaluate: 'the readiness schedule of each plan (infra/readiness-evaluation.ts)',
+  'execution-ended': "the rule on the workflow's FAILED, TIMED_OUT and ABORTED status changes (infra/execution-ended.ts)",
+};
 
 describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statemachines\//, 'statemachines/')})`, () => {
   it('is valid Amazon States Language once its placeholders are substituted, paths and ARNs included', () => {

@@ -5,14 +5,30 @@
 // from the upstream), so they survive the loss of the upstream's site.
 import { z } from 'zod';
 
-const k8sName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes name (lowercase letters, digits, "-" and ".")');
+/** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
+export const rabbitmqShovelBounds = {
+  /** A Kubernetes object name (DNS subdomain). */
+  nameChars: 253,
+  /** A namespace or container name (DNS label). */
+  labelChars: 63,
+  shovels: 32,
+  /** AMQP's limit for a short string: vhost and user names; shovel names alike. */
+  amqpNameChars: 255,
+} as const;
+
+const kubeName = (max: number, what: string) =>
+  z
+    .string()
+    .max(max, `expected at most ${max} characters (${what})`)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes name (lowercase letters, digits, "-" and ".")');
+const k8sName = kubeName(rabbitmqShovelBounds.nameChars, 'a Kubernetes name');
+const namespace = kubeName(rabbitmqShovelBounds.labelChars, 'a namespace');
+const amqpName = (what: string) => z.string().min(1).max(rabbitmqShovelBounds.amqpNameChars, `expected at most ${rabbitmqShovelBounds.amqpNameChars} characters (${what})`);
 
 const shovelSchema = z.strictObject({
   /** The shovel's name in RabbitMQ (`shovel_status`, `clear_parameter shovel NAME`). */
-  name: z.string().min(1),
-  vhost: z.string().min(1),
+  name: amqpName('a shovel name'),
+  vhost: amqpName('a vhost name'),
   /**
    * `topology-operator`: a `Shovel` resource (rabbitmq.com/v1beta1, Messaging Topology Operator)
    * in the downstream namespace declares it, and only deleting that resource removes it for good
@@ -27,17 +43,20 @@ const shovelSchema = z.strictObject({
 export const rabbitmqShovelPlanSchema = z
   .strictObject({
     type: z.literal('rabbitmq-shovel'),
-    upstream: z.strictObject({ namespace: k8sName, rabbitmqCluster: k8sName }),
+    upstream: z.strictObject({ namespace, rabbitmqCluster: k8sName }),
     /** Where the shovels run and where clients go after the failover. */
-    downstream: z.strictObject({ namespace: k8sName, rabbitmqCluster: k8sName }),
+    downstream: z.strictObject({ namespace, rabbitmqCluster: k8sName }),
     /** Container that runs rabbitmqctl in the server pods of both clusters. */
-    container: z.string().min(1).default('rabbitmq'),
+    container: z.string().min(1).max(rabbitmqShovelBounds.labelChars, `expected at most ${rabbitmqShovelBounds.labelChars} characters (a container name)`).default('rabbitmq'),
     /**
      * The user the shovels connect to the upstream as. The fence closes every other connection
      * and refuses new ones, but leaves the shovels' own open so the backlog can drain.
      */
-    shovelUser: z.string().min(1),
-    shovels: z.array(shovelSchema).min(1, 'expected at least one shovel to fail over'),
+    shovelUser: amqpName('a user name'),
+    shovels: z
+      .array(shovelSchema)
+      .min(1, 'expected at least one shovel to fail over')
+      .max(rabbitmqShovelBounds.shovels, `expected at most ${rabbitmqShovelBounds.shovels} shovels; split the service into several plans`),
     /** Messages still in the upstream's shovelled queues beyond this fail readiness. */
     maxBacklogMessages: z.number().int().min(0).default(100_000),
     drain: z

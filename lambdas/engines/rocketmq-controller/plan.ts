@@ -5,26 +5,48 @@
 // surviving site); `clusters.upstream` may name the same cluster.
 import { z } from 'zod';
 
-const k8sName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes name (lowercase letters, digits, "-" and ".")');
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, e.g. rocketmq-namesrv:9876');
+/** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
+export const rocketmqControllerBounds = {
+  /** A Kubernetes object name (DNS subdomain). */
+  nameChars: 253,
+  /** A namespace, container or site name (DNS label). */
+  labelChars: 63,
+  /** A DNS name and a port. */
+  hostPortChars: 259,
+  /** Broker cluster and broker names, the pod selector and the mqadmin path. */
+  textChars: 255,
+  nameServers: 10,
+  brokerGroups: 32,
+  /** A master and its slaves. */
+  groupMembers: 4,
+} as const;
+
+const bounded = (max: number, what: string) => z.string().max(max, `expected at most ${max} characters (${what})`);
+const kubeName = (max: number, what: string) =>
+  bounded(max, what).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes name (lowercase letters, digits, "-" and ".")');
+const k8sName = kubeName(rocketmqControllerBounds.nameChars, 'a Kubernetes name');
+const label = (what: string) => bounded(rocketmqControllerBounds.labelChars, what).min(1);
+const text = (what: string) => bounded(rocketmqControllerBounds.textChars, what).min(1);
+const hostPort = bounded(rocketmqControllerBounds.hostPortChars, 'host:port').regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, e.g. rocketmq-namesrv:9876');
 
 export const rocketmqControllerPlanSchema = z
   .strictObject({
     type: z.literal('rocketmq-controller'),
-    namespace: k8sName,
+    namespace: kubeName(rocketmqControllerBounds.labelChars, 'a namespace'),
     /** The broker cluster name (`mqadmin -c`), e.g. DefaultCluster. */
-    brokerCluster: z.string().min(1),
+    brokerCluster: text('a broker cluster name'),
     /** Name server addresses (`mqadmin -n`); at least one must answer. */
-    nameServers: z.array(hostPort).min(1, 'expected at least one name server address'),
+    nameServers: z
+      .array(hostPort)
+      .min(1, 'expected at least one name server address')
+      .max(rocketmqControllerBounds.nameServers, `expected at most ${rocketmqControllerBounds.nameServers} name server addresses; mqadmin needs one that answers`),
     /** Where mqadmin runs: a Ready pod matching the selector (the seed runs it in a name server pod). */
     mqadmin: z
       .strictObject({
-        podSelector: z.string().min(1),
-        container: z.string().min(1).optional(),
+        podSelector: text('a label selector'),
+        container: label('a container name').optional(),
         /** The tool's path in that container. */
-        command: z.string().min(1).default('mqadmin'),
+        command: text('a path').default('mqadmin'),
       }),
     controller: z.strictObject({
       /** `mqadmin -a`: a Service name survives the pod being rescheduled. */
@@ -33,19 +55,23 @@ export const rocketmqControllerPlanSchema = z
       pod: k8sName,
     }),
     /** The site that takes over (e.g. the seed's az1 when az2 is lost). */
-    targetSite: z.string().min(1),
+    targetSite: label('a site name'),
     /** The port brokers register with (pod IP:port in `clusterList`). */
     brokerPort: z.number().int().min(1).max(65535).default(10911),
     brokerGroups: z
       .array(
         z.strictObject({
           /** The broker name (`#Broker Name`, `-bn`), e.g. broker-0. */
-          brokerName: z.string().min(1),
+          brokerName: text('a broker name'),
           /** The group's broker pods and the site each is pinned to. */
-          members: z.array(z.strictObject({ pod: k8sName, site: z.string().min(1) })).min(2, 'expected a master and at least one slave'),
+          members: z
+            .array(z.strictObject({ pod: k8sName, site: label('a site name') }))
+            .min(2, 'expected a master and at least one slave')
+            .max(rocketmqControllerBounds.groupMembers, `expected at most ${rocketmqControllerBounds.groupMembers} brokers in a group (a master and its slaves)`),
         }),
       )
-      .min(1, 'expected at least one broker group'),
+      .min(1, 'expected at least one broker group')
+      .max(rocketmqControllerBounds.brokerGroups, `expected at most ${rocketmqControllerBounds.brokerGroups} broker groups; split the cluster into several plans`),
     promotion: z
       .strictObject({
         /** How long the controller gets to elect a target-site master by itself before `electMaster`. */
