@@ -24,6 +24,7 @@ import type { Plan } from '../lambdas/plan/schema.js';
 import { METRICS_NAMESPACE } from '../lambdas/ports/metrics.js';
 import { ApprovalConsole } from './approval-console.js';
 import { EksAccessStack } from './eks-access-stack.js';
+import { ExecutionEnded } from './execution-ended.js';
 import { acknowledgeExplainedFindings } from './nag-suppressions.js';
 import { OperationsDashboard } from './operations-dashboard.js';
 import { PlanTrigger } from './plan-trigger.js';
@@ -92,6 +93,8 @@ export class FailoverOrchestrator extends Construct {
   readonly evaluations: ReadonlyMap<string, ReadinessEvaluation>;
   /** The failure alarm and the dashboard. */
   readonly operations: OperationsDashboard;
+  /** Executions that ended outside the workflow's own Catch: the rule, its dead-letter queue and alarm. */
+  readonly executionEnded: ExecutionEnded;
   /** The stacks holding the Kubernetes worker's EKS access entries, by region; deploy them after this one. */
   readonly eksAccessStacks: ReadonlyMap<string, EksAccessStack>;
   /** Every Route 53 change: the DNS flip polls the one it made, whose id it learns only then. */
@@ -200,9 +203,11 @@ export class FailoverOrchestrator extends Construct {
       environment: { ...environment, TOPIC_ARN: this.topic.topicArn },
     });
 
-    this.journalTable.grant(this.kubeWorker, ...JOURNAL_ACTIONS);
-    // The plan lock is released by a conditional delete (adapters/dynamodb-coordination.ts).
-    this.journalTable.grant(this.awsWorker, ...JOURNAL_ACTIONS, 'dynamodb:DeleteItem');
+    // Conditional deletes: a step's claim ends when its invocation ends (adapters/dynamodb-journal.ts),
+    // the plan lock when the execution ends; conditional updates renew the lock's lease from every
+    // step of its owner (adapters/dynamodb-coordination.ts).
+    this.journalTable.grant(this.kubeWorker, ...JOURNAL_ACTIONS, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
+    this.journalTable.grant(this.awsWorker, ...JOURNAL_ACTIONS, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
     if (props.vpc) {
       // The Lambda service creates and removes the function's network interfaces with its role.
       // EC2's Describe* calls have no resource-level permissions, and the interfaces' ids are not
@@ -261,6 +266,8 @@ export class FailoverOrchestrator extends Construct {
 
     const alarms: IAlarm[] = [...this.triggers.values()].flatMap((t) => [...t.definedAlarms, ...(t.composite ? [t.composite] : [])]);
     alarms.push(...[...this.evaluations.values()].map((e) => e.alarm));
+    this.executionEnded = new ExecutionEnded(this, 'ExecutionEnded', { stateMachine: this.stateMachine, worker: this.awsWorker, topic: this.topic, removalPolicy });
+    alarms.push(this.executionEnded.alarm);
     this.operations = new OperationsDashboard(this, 'Operations', { plans, stateMachine: this.stateMachine, topic: this.topic, alarms });
 
     this.eksAccessStacks = this.createEksAccessStacks(plans, kubeRoleName, kubernetesGroup);
@@ -272,6 +279,7 @@ export class FailoverOrchestrator extends Construct {
       route53ChangesArn: this.route53ChangesArn,
       executionsPolicy,
       executionsArn,
+      executionEndedDeadLetters: this.executionEnded.deadLetterQueue,
     });
   }
 
@@ -301,7 +309,10 @@ export class FailoverOrchestrator extends Construct {
             'ForAllValues:StringEquals': {
               'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(records.map((record) => normalizedRecordName(record.name))),
               'route53:ChangeResourceRecordSetsRecordTypes': unique(records.map((record) => record.type)),
-              'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+              // DELETE only for the access probe before any change (CheckTrafficSwitch): it deletes a
+              // reserved value the record never holds, which Route 53 refuses after authorizing it
+              // (adapters/route53-dns.ts), so a missing permission halts the run before the fence.
+              'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
             },
           },
         }),

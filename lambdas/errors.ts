@@ -34,6 +34,14 @@ export class AlarmClearedError extends FailoverError {
   override readonly name = 'AlarmCleared';
 }
 
+/**
+ * The alarm has no data (INSUFFICIENT_DATA) after the settle time: it neither cleared nor
+ * confirmed the failure, so nothing may move on its word; a person must look.
+ */
+export class AlarmNotConfirmedError extends FailoverError {
+  override readonly name = 'AlarmNotConfirmed';
+}
+
 export class ApprovalRejectedError extends FailoverError {
   override readonly name = 'ApprovalRejected';
 }
@@ -68,6 +76,37 @@ export class FenceUnverifiedError extends FailoverError {
 /** Input that no retry can fix: a malformed plan or event. */
 export class BadInputError extends FailoverError {
   override readonly name = 'BadInput';
+}
+
+/** A step reached the end of its time budget, which lies inside its state's timeout: it issues nothing more. */
+export class DeadlineExceededError extends FailoverError {
+  override readonly name = 'DeadlineExceeded';
+}
+
+/** This execution no longer holds its plan's single-flight lock: another run may be acting, so this one stops. */
+export class LockLostError extends FailoverError {
+  override readonly name = 'LockLost';
+}
+
+/** An earlier promotion attempt may still be running or may have acted, and nothing shows which: promoting again could promote twice. */
+export class PromotionUncertainError extends FailoverError {
+  override readonly name = 'PromotionUncertain';
+}
+
+/**
+ * The site's API answered, and what the plan names is not there (a namespace or cluster that does
+ * not exist): a configuration error, never a lost site. Halts before anything is changed.
+ */
+export class MisconfiguredError extends FailoverError {
+  override readonly name = 'Misconfigured';
+}
+
+/**
+ * The DNS service refused this caller (Route 53 AccessDenied): its credentials lack a permission,
+ * which no retry grants.
+ */
+export class DnsAccessDeniedError extends FailoverError {
+  override readonly name = 'DnsAccessDenied';
 }
 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

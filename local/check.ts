@@ -7,7 +7,7 @@ import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { systemClock } from '../lambdas/ports/clock.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
-import { describeEvaluation, evaluateReadiness } from '../lambdas/steps/evaluate.js';
+import { describeEvaluation, evaluateReadiness, refuseChanges } from '../lambdas/steps/evaluate.js';
 import { exitCodes, reportBadInput, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type Contexts } from './kube-contexts.js';
 
@@ -43,7 +43,8 @@ export const check = async (options: CheckOptions, io: Io): Promise<number> => {
     plan,
     kube: (side) => kubes[side],
     clock: systemClock,
-    sideEffect: () => undefined,
+    act: refuseChanges,
+    earlierEffects: async () => [],
     progress: (message) => io.out(`    ... ${message}`),
   };
   const evaluation = await evaluateReadiness(ctx);

@@ -3,6 +3,7 @@
 import { createClientNodeKube } from '../lambdas/adapters/kube/client-node-kube.js';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
 import type { Plan } from '../lambdas/plan/schema.js';
+import type { AlarmPort } from '../lambdas/ports/alarms.js';
 import type { ApprovalDecision, ApprovalPort } from '../lambdas/ports/approvals.js';
 import { systemClock } from '../lambdas/ports/clock.js';
 import type { CoordinationPort } from '../lambdas/ports/coordination.js';
@@ -10,6 +11,7 @@ import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
 import type { Scenario } from '../sim/scenario.js';
 import type { Simulation } from '../sim/simulation.js';
 import { localWorkers, type LocalWorkers } from './local-workers.js';
+import type { TaskFaults } from './task-faults.js';
 import { localExecutions } from './run-workflow.js';
 
 export type GateAnswer = 'approve' | 'reject';
@@ -36,7 +38,7 @@ export const seededCoordination = async (plan: Plan, scenario: Scenario) => {
     ...(c.needsOperator ? { needsOperator: c.needsOperator } : {}),
   });
   if (c.lock) {
-    await coordination.acquireLock(plan.name, { owner: c.lock.owner, acquiredAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() }, new Date(now));
+    await coordination.acquireLock(plan.name, { owner: c.lock.owner, acquiredAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() });
   }
   return coordination;
 };
@@ -50,6 +52,11 @@ export const drillEnvironment = (options: {
   coordination: CoordinationPort;
   /** Shorter than the real defaults where a run injects timeouts on purpose (the fault matrix). */
   kubeTimeouts?: { requestTimeoutMs: number; execTimeoutMs: number };
+  /** Step budgets in ms, shorter than a deployment's (the fault matrix). */
+  budgets?: Partial<Record<string, number>>;
+  taskFaults?: TaskFaults;
+  /** The alarm's state as the workflow reads it; default: the scenario's, fixed for the run. */
+  alarms?: AlarmPort;
 }): DrillEnvironment => {
   const { plan, scenario, simulation } = options;
   // A lock the scenario says is held by a live execution must look live to the takeover check.
@@ -63,7 +70,9 @@ export const drillEnvironment = (options: {
     coordination: options.coordination,
     executions: { isRunning: async (id) => runningElsewhere.has(id) || (await localExecutions.isRunning(id)) },
     dns: simulation.dns,
-    alarms: { getStates: async (names) => new Map(names.filter((n) => plan.triggers.alarms.some((a) => a.name === n)).map((n) => [n, scenario.alarm.state])) },
+    alarms: options.alarms ?? { getStates: async (names) => new Map(names.filter((n) => plan.triggers.alarms.some((a) => a.name === n)).map((n) => [n, scenario.alarm.state])) },
     approvals: options.approvals,
+    ...(options.budgets ? { budgets: options.budgets } : {}),
+    ...(options.taskFaults ? { taskFaults: options.taskFaults } : {}),
   });
 };

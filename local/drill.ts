@@ -9,6 +9,7 @@ import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
+import { changesHeading, describeChange } from '../lambdas/steps/report.js';
 import { engineModels } from '../sim/models/engine-models.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
@@ -157,6 +158,6 @@ export const printSummary = (io: Io, report: FailoverReport) => {
     io.out('After traffic moved (not part of the recovery time):');
     after.forEach(byStep);
   }
-  io.out(report.sideEffects.length ? 'Changes made:' : 'Nothing was changed.');
-  for (const e of report.sideEffects) io.out(`  - ${e.target}: ${e.action}`);
+  io.out(changesHeading(report.sideEffects));
+  for (const e of report.sideEffects) io.out(describeChange(e));
 };

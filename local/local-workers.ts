@@ -9,9 +9,14 @@ import { systemClock } from '../lambdas/ports/clock.js';
 import type { JournalPort } from '../lambdas/ports/journal.js';
 import type { Notification } from '../lambdas/ports/notifier.js';
 import type { AwsDeps, KubeDeps } from '../lambdas/steps/step-deps.js';
-import type { Workers } from './run-workflow.js';
+import type { LocalHandler, Workers } from './run-workflow.js';
+import type { TaskFaults } from './task-faults.js';
 
-export type LocalPorts = Pick<KubeDeps, 'kubeFor' | 'progress'> & Pick<AwsDeps, 'coordination' | 'executions' | 'dns' | 'alarms' | 'approvals'>;
+export type LocalPorts = Pick<KubeDeps, 'kubeFor' | 'progress' | 'budgets'> &
+  Pick<AwsDeps, 'coordination' | 'executions' | 'dns' | 'alarms' | 'approvals'> & {
+    /** Platform faults (local/task-faults.ts) applied to the workers and the ports they reach. */
+    taskFaults?: TaskFaults;
+  };
 
 export interface LocalWorkers {
   workers: Workers;
@@ -24,19 +29,22 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
   const notifications: Notification[] = [];
   // Structured logs stay available (POWERTOOLS_LOG_LEVEL=DEBUG) without cluttering the output.
   const logger = new Logger({ serviceName: 'failover-local', logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT' });
-  const common = { journal, clock: systemClock, progress: ports.progress };
-  const kubeWorker = createKubeWorker({ ...common, kubeFor: ports.kubeFor }, logger);
+  const faults = ports.taskFaults;
+  const common = { journal: faults ? faults.journal(journal) : journal, clock: systemClock, progress: ports.progress, ...(ports.budgets ? { budgets: ports.budgets } : {}) };
+  const kubeFor: KubeDeps['kubeFor'] = faults ? async (plan, side) => faults.kube(await ports.kubeFor(plan, side)) : ports.kubeFor;
+  const kubeWorker = createKubeWorker({ ...common, kubeFor, coordination: ports.coordination }, logger);
   const awsWorker = createAwsWorker(
     {
       ...common,
       coordination: ports.coordination,
       executions: ports.executions,
-      dns: ports.dns,
+      dns: faults ? faults.dns(ports.dns) : ports.dns,
       alarms: ports.alarms,
       notifier: { notify: async (n) => void notifications.push(n) },
       approvals: ports.approvals,
     },
     logger,
   );
-  return { workers: { KubeWorkerArn: kubeWorker, AwsWorkerArn: awsWorker }, journal, notifications };
+  const wrap = faults ? faults.wrapHandler : (handler: LocalHandler) => handler;
+  return { workers: { KubeWorkerArn: wrap(kubeWorker), AwsWorkerArn: wrap(awsWorker) }, journal, notifications };
 };

@@ -6,6 +6,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -60,11 +61,12 @@ export const createDynamoDbCoordination = (options: DynamoDbCoordinationOptions)
   const leaseItem = (planName: string, lease: Lease) => ({ [PK]: `PLAN#${planName}`, [SK]: 'LOCK', ...lease });
 
   return {
-    recordTrigger: (planName, eventId) =>
+    recordTrigger: (planName, eventId, executionId) =>
       conditionalPut(
         `DynamoDB PutItem trigger ${eventId}`,
-        { [PK]: `PLAN#${planName}`, [SK]: `TRIGGER#${eventId}`, seenAt: new Date().toISOString(), [TTL]: Math.floor(Date.now() / 1000) + TRIGGER_RETENTION_SECONDS },
-        `attribute_not_exists(${PK})`,
+        { [PK]: `PLAN#${planName}`, [SK]: `TRIGGER#${eventId}`, executionId, seenAt: new Date().toISOString(), [TTL]: Math.floor(Date.now() / 1000) + TRIGGER_RETENTION_SECONDS },
+        `attribute_not_exists(${PK}) OR executionId = :me`,
+        { ':me': executionId },
       ),
     getPlanState: async (planName) => {
       const item = await getItem(`DynamoDB GetItem state of ${planName}`, planName, 'STATE');
@@ -77,14 +79,34 @@ export const createDynamoDbCoordination = (options: DynamoDbCoordinationOptions)
         client.send(new PutItemCommand({ TableName: table, Item: marshall({ [PK]: `PLAN#${planName}`, [SK]: 'STATE', ...state }, { removeUndefinedValues: true }) })),
       );
     },
-    acquireLock: async (planName, lease, now) => {
-      const acquired = await conditionalPut(`DynamoDB PutItem lock of ${planName}`, leaseItem(planName, lease), `attribute_not_exists(${PK}) OR expiresAt < :now`, {
-        ':now': now.toISOString(),
+    acquireLock: async (planName, lease) => {
+      const acquired = await conditionalPut(`DynamoDB PutItem lock of ${planName}`, leaseItem(planName, lease), `attribute_not_exists(${PK}) OR #owner = :me`, {
+        ':me': lease.owner,
       });
       if (acquired) return { acquired: true };
       const holder = await getItem(`DynamoDB GetItem lock of ${planName}`, planName, 'LOCK');
       // Released between our write and our read: report it as held by nobody we know; the caller retries.
       return { acquired: false, holder: { owner: String(holder?.['owner'] ?? ''), acquiredAt: String(holder?.['acquiredAt'] ?? ''), expiresAt: String(holder?.['expiresAt'] ?? '') } };
+    },
+    renewLock: async (planName, owner, expiresAt) => {
+      try {
+        await awsCall(`DynamoDB UpdateItem lease of ${planName}`, () =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: key(planName, 'LOCK'),
+              UpdateExpression: 'SET expiresAt = :expires',
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#owner': 'owner' },
+              ExpressionAttributeValues: marshall({ ':owner': owner, ':expires': expiresAt }),
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return false;
+        throw err;
+      }
     },
     takeOverLock: (planName, staleOwner, lease) =>
       conditionalPut(`DynamoDB PutItem lock takeover of ${planName}`, leaseItem(planName, lease), '#owner = :stale', { ':stale': staleOwner }),

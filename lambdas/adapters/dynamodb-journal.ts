@@ -1,6 +1,8 @@
 // JournalPort on one DynamoDB table: an execution's step records and its report share a
 // partition, so the report step and the approval console read a whole execution with one Query.
 import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -10,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { BadInputError } from '../errors.js';
-import type { FailoverReport, JournalPort, StepRecord } from '../ports/journal.js';
+import type { EffectEvent, FailoverReport, JournalPort, StepClaim, StepRecord } from '../ports/journal.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
 
 /** The table's key and TTL attribute names; the CDK stack creates the table with these. */
@@ -27,6 +29,8 @@ export interface DynamoDbJournalOptions {
 const RETENTION_SECONDS = 90 * 24 * 60 * 60;
 const REPORT_SK = 'REPORT';
 const STEP_SK_PREFIX = 'STEP#';
+const EFFECT_SK_PREFIX = 'EFFECT#';
+const CLAIM_SK_PREFIX = 'CLAIM#';
 // Wide enough for any Retry/MaxAttempts an ASL allows, so attempt 10 sorts after attempt 9.
 const ATTEMPT_DIGITS = 4;
 // DynamoDB rejects items over 400 KB, and a journal write must never fail the step it records:
@@ -46,6 +50,29 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
     awsCall(`DynamoDB PutItem ${what} in ${tableName}`, () =>
       client.send(new PutItemCommand({ TableName: tableName, Item: marshall(item, { removeUndefinedValues: true }) })),
     );
+
+  const queryPrefix = async (executionId: string, prefix: string): Promise<Array<Record<string, any>>> => {
+    const items: Array<Record<string, any>> = [];
+    let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await awsCall(`DynamoDB Query ${prefix} items of ${executionId} in ${tableName}`, () =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: marshall({ ':pk': executionPk(executionId), ':prefix': prefix }),
+            // Each step reads what the previous Lambdas of this execution just wrote.
+            ConsistentRead: true,
+            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) items.push(unmarshall(item));
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return items;
+  };
 
   return {
     async appendStep(executionId: string, record: StepRecord): Promise<void> {
@@ -67,26 +94,71 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
     },
 
     async listSteps(executionId: string): Promise<StepRecord[]> {
-      const records: StepRecord[] = [];
-      let exclusiveStartKey: Record<string, AttributeValue> | undefined;
-      do {
-        const out = await awsCall(`DynamoDB Query steps of ${executionId} in ${tableName}`, () =>
+      return (await queryPrefix(executionId, STEP_SK_PREFIX)).map(stepFromItem);
+    },
+
+    async appendEffect(executionId: string, event: EffectEvent): Promise<void> {
+      // One item per event, keyed by change and phase: a retried write overwrites itself.
+      await put(`change ${event.id} (${event.phase}) of ${executionId}`, {
+        [PK]: executionPk(executionId),
+        [SK]: `${EFFECT_SK_PREFIX}${event.at}#${event.id}#${event.phase}`,
+        ...event,
+        [TTL]: expiresAt(),
+      });
+    },
+
+    async listEffects(executionId: string): Promise<EffectEvent[]> {
+      return (await queryPrefix(executionId, EFFECT_SK_PREFIX)).map((item) => {
+        const { [PK]: _pk, [SK]: _sk, [TTL]: _ttl, ...event } = item;
+        return event as EffectEvent;
+      });
+    },
+
+    async claimStep(executionId: string, step: string, claim: StepClaim, now: Date): Promise<StepClaim | undefined> {
+      try {
+        await awsCall(`DynamoDB PutItem claim of ${step} of ${executionId}`, () =>
           client.send(
-            new QueryCommand({
+            new PutItemCommand({
               TableName: tableName,
-              KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :steps)',
-              ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-              ExpressionAttributeValues: marshall({ ':pk': executionPk(executionId), ':steps': STEP_SK_PREFIX }),
-              // The report step reads what the previous Lambdas of this execution just wrote.
-              ConsistentRead: true,
-              ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+              Item: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}`, ...claim, [TTL]: expiresAt() }),
+              ConditionExpression: 'attribute_not_exists(#pk) OR #until < :now OR #owner = :owner',
+              ExpressionAttributeNames: { '#pk': PK, '#until': 'until', '#owner': 'owner' },
+              ExpressionAttributeValues: marshall({ ':now': now.toISOString(), ':owner': claim.owner }),
             }),
           ),
         );
-        for (const item of out.Items ?? []) records.push(stepFromItem(unmarshall(item)));
-        exclusiveStartKey = out.LastEvaluatedKey;
-      } while (exclusiveStartKey);
-      return records;
+        return undefined;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      const out = await awsCall(`DynamoDB GetItem claim of ${step} of ${executionId}`, () =>
+        client.send(new GetItemCommand({ TableName: tableName, Key: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}` }), ConsistentRead: true })),
+      );
+      const holder = out.Item ? unmarshall(out.Item) : undefined;
+      // Released between the write and the read: report a claim that has already ended, so the caller tries again.
+      return { owner: String(holder?.['owner'] ?? ''), until: String(holder?.['until'] ?? now.toISOString()) };
+    },
+
+    async listClaims(executionId: string): Promise<Array<StepClaim & { step: string }>> {
+      return (await queryPrefix(executionId, CLAIM_SK_PREFIX)).map((item) => ({ owner: String(item['owner']), until: String(item['until']), step: String(item[SK]).slice(CLAIM_SK_PREFIX.length) }));
+    },
+
+    async releaseStep(executionId: string, step: string, owner: string): Promise<void> {
+      try {
+        await awsCall(`DynamoDB DeleteItem claim of ${step} of ${executionId}`, () =>
+          client.send(
+            new DeleteItemCommand({
+              TableName: tableName,
+              Key: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}` }),
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#owner': 'owner' },
+              ExpressionAttributeValues: marshall({ ':owner': owner }),
+            }),
+          ),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
     },
 
     async putReport(report: FailoverReport): Promise<void> {
@@ -116,6 +188,8 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
 }
 
 const executionPk = (executionId: string) => `EXEC#${executionId}`;
+
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
 
 function stepSk(record: StepRecord): string {
   const started = new Date(record.startedAt);

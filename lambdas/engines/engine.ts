@@ -2,7 +2,9 @@
 // steps call it through this interface and never learn which system they are moving.
 import type { Plan, Side } from '../plan/schema.js';
 import type { ClockPort } from '../ports/clock.js';
+import type { EffectEvent } from '../ports/journal.js';
 import type { KubePort } from '../ports/kube.js';
+import type { SitePresence } from './site-presence.js';
 
 export interface CheckResult {
   /** Stable id, e.g. `replication-lag`. */
@@ -15,14 +17,21 @@ export interface CheckResult {
 
 export interface StepContext {
   plan: Plan;
-  /** Kubernetes API of the upstream or downstream cluster. */
+  /**
+   * Kubernetes API of the upstream or downstream cluster. Past the step's deadline every call
+   * throws DeadlineExceeded, and an exec never runs longer than the time left.
+   */
   kube(side: Side): KubePort;
+  /** Its `sleep` throws DeadlineExceeded rather than sleep past the step's deadline. */
   clock: ClockPort;
   /**
-   * Records a change to the world as soon as it is made, so a step that fails afterwards
-   * still reports it (an operator must know what was already changed).
+   * Makes one change to the world: the intent is journalled before `change` runs and the result
+   * after it, so a step cut short still reports what it may have changed (an operator must know).
+   * `describe` says what was done, or returns undefined when nothing needed changing.
    */
-  sideEffect(action: string, target: string): void;
+  act<R>(intent: string, target: string, change: () => Promise<R>, describe?: (result: R) => string | undefined): Promise<R>;
+  /** This step's changes in earlier attempts of this execution: what a retry must reconcile first. */
+  earlierEffects(): Promise<EffectEvent[]>;
   /** A line for whoever is watching a long wait. */
   progress(message: string): void;
 }
@@ -63,6 +72,12 @@ export interface ActionResult {
 
 export interface Engine {
   readonly type: Plan['engine']['type'];
+  /**
+   * Whether what the plan names on `side` exists as that side's API answers: unreachable when the
+   * API cannot be reached; throws MisconfiguredError when it answers that it is not there
+   * (engines/site-presence.ts). Read-only.
+   */
+  presence(ctx: StepContext, side: Side): Promise<SitePresence>;
   /** Every check runs, in parallel; none short-circuits, so the evidence is complete. */
   readiness(ctx: StepContext): Promise<CheckResult[]>;
   /** Stops the old upstream from taking client writes, and verifies it. Idempotent. */

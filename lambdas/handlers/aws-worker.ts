@@ -4,13 +4,17 @@ import { BadInputError } from '../errors.js';
 import { confirmAlarm } from '../steps/confirm-alarm.js';
 import { flipDns, verifyDns } from '../steps/dns.js';
 import { admit } from '../steps/admit.js';
-import { halt, recordBlocked, reportSuccess } from '../steps/report.js';
+import { executionEnded } from '../steps/execution-ended.js';
+import { renewLease } from '../steps/lease.js';
+import { haltWhenStepsStopped, recordBlocked, reportSuccess } from '../steps/report.js';
+import { reportInState } from '../steps/report-in-state.js';
 import { requestApproval } from '../steps/request-approval.js';
 import type { AwsDeps } from '../steps/step-deps.js';
+import { checkTrafficSwitch } from '../steps/traffic-switch-check.js';
 import type { StepEvent } from './step-event.js';
 import { createWorker, type StepTable } from './worker.js';
 
-export const awsWorkerSteps = ['admit', 'blocked', 'confirm-alarm', 'approval', 'flip-dns', 'verify-dns', 'report', 'halt'] as const;
+export const awsWorkerSteps = ['admit', 'blocked', 'confirm-alarm', 'check-dns', 'approval', 'flip-dns', 'verify-dns', 'report', 'halt', 'execution-ended'] as const;
 
 const requireError = (e: StepEvent) => {
   if (!e.error) throw new BadInputError(`${e.step} needs the error that stopped the workflow`);
@@ -21,17 +25,22 @@ export const createAwsWorker = (deps: AwsDeps, logger: Logger) =>
   createWorker(
     ({
       admit: (e) => admit(deps, e.execution, e.plan, e.trigger),
-      blocked: (e) => recordBlocked(deps, e.execution, e.plan, requireError(e)),
+      blocked: async (e) => reportInState(await recordBlocked(deps, e.execution, e.plan, requireError(e))),
       'confirm-alarm': (e) => confirmAlarm(deps, e.execution, e.plan, e.trigger),
-      approval: (e) => requestApproval(deps, e.execution, e.plan, e.evidence, e.taskToken, e.approvalTimeoutSeconds),
+      'check-dns': (e) => checkTrafficSwitch(deps, e.execution, e.plan),
+      approval: (e) => requestApproval(deps, e.execution, e.plan, e.taskToken, e.approvalTimeoutSeconds),
       'flip-dns': (e) => flipDns(deps, e.execution, e.plan),
       'verify-dns': (e) => verifyDns(deps, e.execution, e.plan),
-      report: (e) => reportSuccess(deps, e.execution, e.plan),
+      report: async (e) => reportInState(await reportSuccess(deps, e.execution, e.plan)),
       halt: async (e) => {
-        const report = await halt(deps, e.execution, e.plan, requireError(e));
-        logger.warn('failover halted', { status: report.status, reason: report.reason });
-        return report;
+        const report = await haltWhenStepsStopped(deps, e.execution, e.plan, requireError(e));
+        if ('pending' in report) logger.warn('halting: waiting for steps still working', { waitingFor: report.waitingFor });
+        else logger.warn('failover halted', { status: report.status, reason: report.reason });
+        return reportInState(report);
       },
+      // Not a Task: EventBridge delivers Step Functions' status-change event (see step-event.ts).
+      'execution-ended': (e) => executionEnded(deps, e.execution, e.plan, e.ended),
     }) satisfies StepTable<(typeof awsWorkerSteps)[number]>,
     logger,
+    (e) => renewLease(deps, e.execution, e.plan, e.step),
   );

@@ -6,6 +6,7 @@ import { fence } from '../steps/fence.js';
 import { checkReadiness } from '../steps/readiness.js';
 import { promote, verifyPromotion } from '../steps/promote.js';
 import type { KubeDeps } from '../steps/step-deps.js';
+import { renewLease } from '../steps/lease.js';
 import { teardown } from '../steps/teardown.js';
 import { createWorker, type StepTable } from './worker.js';
 
@@ -23,4 +24,7 @@ export const createKubeWorker = (deps: KubeDeps, logger: Logger) =>
       evaluate: (e) => evaluate(deps, e.execution, e.plan),
     }) satisfies StepTable<(typeof kubeWorkerSteps)[number]>,
     logger,
+    async (e) => {
+      if (deps.coordination) await renewLease({ ...deps, coordination: deps.coordination }, e.execution, e.plan, e.step);
+    },
   );

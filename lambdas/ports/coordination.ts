@@ -7,7 +7,10 @@ export interface Lease {
   /** The execution that holds the lock. */
   owner: string;
   acquiredAt: string;
-  /** A backstop: a lock past its lease may be taken over even if its owner cannot be asked. */
+  /**
+   * Renewed by every step of the owner. A backstop only: a lock is taken over when Step Functions
+   * says its owner no longer runs, or, past this, when Step Functions cannot be asked.
+   */
   expiresAt: string;
 }
 
@@ -25,12 +28,17 @@ export interface PlanState {
 export type AcquireResult = { acquired: true } | { acquired: false; holder: Lease };
 
 export interface CoordinationPort {
-  /** True the first time this trigger event is seen (EventBridge delivers at least once). */
-  recordTrigger(planName: string, eventId: string): Promise<boolean>;
+  /**
+   * True the first time this trigger event is seen (EventBridge delivers at least once), and again
+   * for the execution that saw it first: a retried Admit must not take its own trigger for a duplicate.
+   */
+  recordTrigger(planName: string, eventId: string, executionId: string): Promise<boolean>;
   getPlanState(planName: string): Promise<PlanState>;
   putPlanState(planName: string, state: PlanState): Promise<void>;
-  /** Takes the lock if it is free or its lease has expired (at `now`). */
-  acquireLock(planName: string, lease: Lease, now: Date): Promise<AcquireResult>;
+  /** Takes the lock if it is free or already held by `lease.owner` (a retried Admit); an expired lease is not free: see Lease. */
+  acquireLock(planName: string, lease: Lease): Promise<AcquireResult>;
+  /** Extends the owner's lease; false when `owner` no longer holds the lock. */
+  renewLock(planName: string, owner: string, expiresAt: string): Promise<boolean>;
   /** Takes the lock from `staleOwner` only if it still holds it (compare-and-swap). */
   takeOverLock(planName: string, staleOwner: string, lease: Lease): Promise<boolean>;
   /** Releases the lock only if `owner` holds it; false when it did not. */

@@ -1,5 +1,5 @@
 // The traffic switch: point every plan record at the downstream, wait until Route 53 has the
-// change everywhere (INSYNC), then read the records back.
+// change everywhere (INSYNC), then read the records back — on every attempt.
 import { VerificationFailedError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { DnsRecordRef } from '../ports/dns.js';
@@ -8,24 +8,41 @@ import type { AwsDeps, Execution } from './step-deps.js';
 
 const refOf = (plan: Plan, record: Plan['dns']['records'][number]): DnsRecordRef => ({ hostedZoneId: plan.dns.hostedZoneId, name: record.name, type: record.type });
 
+/**
+ * On every attempt, each record ends pointing at the downstream with its change INSYNC. A record
+ * that already points there is not proof: an earlier attempt may have made the change and timed
+ * out waiting for it, so the value is written again (UPSERT of the same value changes nothing for
+ * clients) and that change is waited on too.
+ */
 export const flipDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
   runStep(deps, execution, 'flip-dns', async (tools) => {
     const changes = await Promise.all(
       plan.dns.records.map(async (record) => {
         const ref = refOf(plan, record);
         const before = await deps.dns.getRecord(ref);
-        if (before?.values.length === 1 && before.values[0] === record.downstream) {
-          return { name: record.name, from: before.values, to: record.downstream, changed: false };
+        const already = before?.values.length === 1 && before.values[0] === record.downstream;
+        const was = before?.values.join(', ') ?? 'absent';
+        const changeId = await tools.act(
+          already ? `re-assert ${record.type} ${record.name} -> ${record.downstream} (already pointing there; its change may not be INSYNC)` : `point ${record.type} ${record.name} at ${record.downstream}`,
+          record.name,
+          () => {
+            tools.checkDeadline(`changing ${record.name}`);
+            return deps.dns.upsertRecord(ref, { values: [record.downstream], ttl: record.ttl }, `failover ${plan.name} (${execution.id})`);
+          },
+          (id) => (already ? undefined : `pointed ${record.type} ${record.name} at ${record.downstream} (was ${was}; change ${id})`),
+        );
+        const left = tools.deadline.getTime() - deps.clock.now().getTime();
+        await deps.dns.waitForChange(changeId, Math.max(0, Math.min(plan.dns.syncTimeoutSeconds * 1000, left)));
+        const after = await deps.dns.getRecord(ref);
+        if (after?.values.length !== 1 || after.values[0] !== record.downstream) {
+          throw new VerificationFailedError(`${record.name} holds ${after?.values.join(', ') || 'nothing'} after change ${changeId} went INSYNC, expected ${record.downstream}`);
         }
-        const changeId = await deps.dns.upsertRecord(ref, { values: [record.downstream], ttl: record.ttl }, `failover ${plan.name} (${execution.id})`);
-        tools.sideEffect(`pointed ${record.type} ${record.name} at ${record.downstream} (was ${before?.values.join(', ') ?? 'absent'})`, record.name);
-        await deps.dns.waitForChange(changeId, plan.dns.syncTimeoutSeconds * 1000);
-        return { name: record.name, from: before?.values ?? [], to: record.downstream, changed: true, changeId };
+        return { name: record.name, from: before?.values ?? [], to: record.downstream, changed: !already, changeId };
       }),
     );
     const changed = changes.filter((c) => c.changed).length;
     return {
-      summary: changes.map((c) => `${c.name}: ${c.from.join(', ') || 'absent'} -> ${c.to}${c.changed ? ' (INSYNC)' : ' (already)'}`).join('; '),
+      summary: changes.map((c) => `${c.name}: ${c.from.join(', ') || 'absent'} -> ${c.to} (${c.changed ? '' : 'already; '}change ${c.changeId} INSYNC)`).join('; '),
       detail: { changes, changed },
       output: { changed },
     };

@@ -8,6 +8,9 @@ import type { Plan } from '../plan/schema.js';
 import type { KubePort } from '../ports/kube.js';
 import { metricNames, type MetricPoint } from '../ports/metrics.js';
 import { stepContext } from './kube-context.js';
+import { standaloneTools } from './run-step.js';
+import { siteChecks } from './site-checks.js';
+import { budgetMs } from './step-budgets.js';
 import type { Execution, KubeDeps } from './step-deps.js';
 
 export interface ReadinessEvaluation {
@@ -40,6 +43,11 @@ export const readOnlyKube = (kube: KubePort): KubePort => {
   };
 };
 
+/** A StepContext's `act` for runs that change nothing (checks, dry runs). */
+export const refuseChanges: StepContext['act'] = async (intent, target) => {
+  throw new Error(`readiness evaluation changes nothing, yet a check was about to: ${intent} (${target})`);
+};
+
 /**
  * Runs the plan engine's readiness checks on read-only clusters. An API that does not answer is
  * retried a few times, then reported as not ready with the reason: no evidence is not "ready".
@@ -48,13 +56,11 @@ export const evaluateReadiness = async (ctx: StepContext): Promise<ReadinessEval
   const guarded: StepContext = {
     ...ctx,
     kube: (side) => readOnlyKube(ctx.kube(side)),
-    sideEffect: (action, target) => {
-      throw new Error(`readiness evaluation changes nothing, yet a check reported "${action}" on ${target}`);
-    },
+    act: refuseChanges,
   };
   for (let attempt = 1; ; attempt++) {
     try {
-      const checks = await engineFor(ctx.plan).readiness(guarded);
+      const checks = [...(await siteChecks(guarded)), ...(await engineFor(ctx.plan).readiness(guarded))];
       return { ready: checks.length > 0 && checks.every((c) => c.passed), checks };
     } catch (err) {
       if (!(err instanceof TransientError) || attempt >= transientAttempts) return { ready: false, checks: [], error: errorMessage(err) };
@@ -83,10 +89,11 @@ export const evaluate = async (deps: KubeDeps, execution: Execution, plan: Plan)
   const step = 'evaluate';
   const startedAt = deps.clock.now().getTime();
   deps.progress({ kind: 'step-started', step, attempt: 1 });
-  const tools = {
-    sideEffect: () => undefined,
-    progress: (message: string) => deps.progress({ kind: 'step-progress', step, message }),
-  };
+  const tools = standaloneTools({
+    clock: deps.clock,
+    progress: (message) => deps.progress({ kind: 'step-progress', step, message }),
+    deadline: new Date(startedAt + budgetMs(step, deps.budgets)),
+  });
   const evaluation = await evaluateReadiness(stepContext(deps, plan, tools));
   deps.metrics?.publish(readinessMetricPoints(plan, evaluation));
   deps.progress({

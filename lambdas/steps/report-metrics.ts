@@ -17,9 +17,7 @@ export const reportMetricPoints = (report: FailoverReport): MetricPoint[] => [
  * task, or a Halt after a Report whose notification failed, stores again: that is one execution.
  */
 export const withReportMetrics = (journal: JournalPort, metrics: MetricsPort): JournalPort => ({
-  appendStep: (executionId, record) => journal.appendStep(executionId, record),
-  listSteps: (executionId) => journal.listSteps(executionId),
-  getReport: (executionId) => journal.getReport(executionId),
+  ...journal,
   putReport: async (report) => {
     const first = (await journal.getReport(report.executionId)) === undefined;
     await journal.putReport(report);

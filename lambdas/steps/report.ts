@@ -2,7 +2,7 @@
 // side effects), stored, and sent to people. `halt` is the only way a failed run ends, so
 // every failure leaves a clear state and a notification.
 import type { Plan } from '../plan/schema.js';
-import type { FailoverReport, StepRecord } from '../ports/journal.js';
+import { changesOf, type EffectEvent, type FailoverReport, type SideEffect, type StepRecord } from '../ports/journal.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
 /** The step after which clients are served by the downstream: the end of the recovery time. */
@@ -12,6 +12,7 @@ export const buildReport = (
   execution: Execution,
   plan: Plan,
   records: StepRecord[],
+  effects: EffectEvent[],
   status: FailoverReport['status'],
   endedAt: Date,
   reason?: string,
@@ -30,9 +31,15 @@ export const buildReport = (
       name: r.step, attempt: r.attempt, startedAt: r.startedAt, endedAt: r.endedAt,
       durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt), outcome: r.outcome, summary: r.summary, detail: r.detail,
     })),
-    sideEffects: records.flatMap((r) => r.sideEffects),
+    // From the change log, not the step records: an attempt cut short never wrote its record.
+    sideEffects: changesOf(effects),
   };
 };
+
+export const changesHeading = (changes: SideEffect[]) =>
+  changes.length === 0 ? 'Nothing was changed.' : changes.some((c) => c.status === 'unconfirmed') ? 'Changes made (UNCONFIRMED ones may have happened: treat them as made):' : 'Changes made:';
+
+export const describeChange = (e: SideEffect) => `  - ${e.status === 'unconfirmed' ? 'UNCONFIRMED ' : ''}${e.target}: ${e.action}`;
 
 const notify = async (deps: AwsDeps, report: FailoverReport) => {
   const lines = [
@@ -43,8 +50,8 @@ const notify = async (deps: AwsDeps, report: FailoverReport) => {
     'Steps:',
     ...report.steps.map((s) => `  ${s.outcome === 'succeeded' ? 'ok  ' : s.outcome === 'failed' ? 'FAIL' : 'skip'} ${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''} ${s.durationMs} ms: ${s.summary}`),
     '',
-    report.sideEffects.length ? 'Changes made:' : 'Nothing was changed.',
-    ...report.sideEffects.map((e) => `  - ${e.target}: ${e.action}`),
+    changesHeading(report.sideEffects),
+    ...report.sideEffects.map(describeChange),
   ];
   await deps.notifier.notify({
     subject: `[failover] ${report.planName}: ${report.status}`,
@@ -56,7 +63,8 @@ const notify = async (deps: AwsDeps, report: FailoverReport) => {
 /** Success: the downstream is now the active side, the plan enters cooldown, the lock is freed. */
 export const reportSuccess = async (deps: AwsDeps, execution: Execution, plan: Plan): Promise<FailoverReport> => {
   const now = deps.clock.now();
-  const report = buildReport(execution, plan, await deps.journal.listSteps(execution.id), 'SUCCEEDED', now);
+  const [records, effects] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id)]);
+  const report = buildReport(execution, plan, records, effects, 'SUCCEEDED', now);
   await deps.coordination.putPlanState(plan.name, {
     activeSide: 'downstream',
     cooldownUntil: new Date(now.getTime() + plan.thresholds.cooldownMinutes * 60_000).toISOString(),
@@ -85,16 +93,39 @@ export const describeError = (error: WorkflowError): string => {
   return `${error.Error}: ${error.Cause ?? 'no cause given'}`;
 };
 
+/** The workflow waits and calls Halt again (its StepsStillWorking loop): a step cut off by its state's timeout is still working. */
+export interface HaltPending {
+  pending: true;
+  waitingFor: Array<{ step: string; until: string }>;
+}
+
+/**
+ * A state that timed out does not stop its Lambda: until that step's invocation has ended (its
+ * claim released, or its deadline passed), it may still change things, and a report written now
+ * would miss them. Halt then answers `pending` and the workflow waits before calling it again;
+ * each wait is bounded by the step's budget.
+ */
+export const haltWhenStepsStopped = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport | HaltPending> => {
+  const now = deps.clock.now().getTime();
+  const working = (await deps.journal.listClaims(execution.id)).filter((c) => Date.parse(c.until) > now);
+  if (working.length > 0) {
+    deps.progress({ kind: 'step-progress', step: 'halt', message: `waiting for ${working.map((c) => `${c.step} (until ${c.until})`).join(', ')} to stop before reporting` });
+    return { pending: true, waitingFor: working.map(({ step, until }) => ({ step, until })) };
+  }
+  return halt(deps, execution, plan, error);
+};
+
 /**
  * HALTED: stopped before changing anything (not ready, rejected, alarm cleared).
- * FAILED: stopped after a change: an operator must look (the report lists every change made).
+ * FAILED: stopped after a change, or after an intent to change whose outcome is unknown (a step
+ * that timed out may still be working): an operator must look (the report lists every change).
  */
 export const halt = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport> => {
-  const records = await deps.journal.listSteps(execution.id);
-  const changed = records.some((r) => r.sideEffects.length > 0);
+  const [records, effects] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id)]);
+  const changed = changesOf(effects).length > 0;
   const reason = describeError(error);
   const now = deps.clock.now();
-  const report = buildReport(execution, plan, records, changed ? 'FAILED' : 'HALTED', now, reason);
+  const report = buildReport(execution, plan, records, effects, changed ? 'FAILED' : 'HALTED', now, reason);
   if (changed) {
     // Half-done: no new failover may start on top of it until a person has looked.
     const state = await deps.coordination.getPlanState(plan.name);
@@ -111,10 +142,10 @@ export const halt = async (deps: AwsDeps, execution: Execution, plan: Plan, erro
 const notifiedBlocks = new Set(['cooldown', 'failed-over', 'needs-operator']);
 
 export const recordBlocked = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport> => {
-  const records = await deps.journal.listSteps(execution.id);
+  const [records, effects] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id)]);
   // The kind travels in the admit step's evidence: Step Functions passes only name and message.
   const kind = (records.findLast((r) => r.step === 'admit')?.detail as { evidence?: { kind?: string } } | undefined)?.evidence?.kind;
-  const report = buildReport(execution, plan, records, 'BLOCKED', deps.clock.now(), describeError(error));
+  const report = buildReport(execution, plan, records, effects, 'BLOCKED', deps.clock.now(), describeError(error));
   await deps.journal.putReport(report);
   if (kind && notifiedBlocks.has(kind)) await notify(deps, report);
   return report;

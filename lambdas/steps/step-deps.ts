@@ -20,10 +20,14 @@ export interface CommonDeps {
   clock: ClockPort;
   /** Where step progress goes: the drill prints it, Lambdas log it. */
   progress: (event: ProgressEvent) => void;
+  /** Per-step time budgets in ms instead of step-budgets.ts's (drills and the fault matrix shorten them). */
+  budgets?: Partial<Record<string, number>>;
 }
 
 export interface KubeDeps extends CommonDeps {
   kubeFor(plan: Plan, side: Side): Promise<KubePort>;
+  /** Renews the plan's lock before each step under it (steps/lease.ts); absent where no lock is held (checks). */
+  coordination?: Pick<CoordinationPort, 'renewLock'>;
   /** Where the scheduled readiness evaluation publishes (CloudWatch in AWS); drills print instead. */
   metrics?: MetricsPort;
 }

@@ -7,6 +7,7 @@ import type { StepContext } from '../../lambdas/engines/engine.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
 import { systemClock } from '../../lambdas/ports/clock.js';
 import { stepContext } from '../../lambdas/steps/kube-context.js';
+import { standaloneTools } from '../../lambdas/steps/run-step.js';
 import type { Simulation } from '../../sim/simulation.js';
 
 export interface RecordingContext extends StepContext {
@@ -23,9 +24,15 @@ export const engineContext = (plan: Plan, simulation: Simulation): RecordingCont
     progress: () => undefined,
     kubeFor: async (_plan: Plan, side: 'upstream' | 'downstream') => createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, { execTimeoutMs: 90_000 }),
   };
-  const ctx = stepContext(deps, plan, {
-    sideEffect: (action, target) => changes.push(`${target}: ${action}`),
-    progress: (message) => messages.push(message),
-  });
+  const ctx = stepContext(
+    deps,
+    plan,
+    standaloneTools({
+      clock: systemClock,
+      progress: (message) => messages.push(message),
+      deadline: new Date(Date.now() + 3_600_000),
+      onChange: (description, target) => changes.push(`${target}: ${description}`),
+    }),
+  );
   return { ...ctx, changes, messages };
 };

@@ -46,11 +46,14 @@ describe('workers reject bad input without touching anything', () => {
 
   it('confirm-alarm refuses an event that is not a CloudWatch alarm state change, and an alarm of another plan', async () => {
     const notifications: Notification[] = [];
+    // The execution holds its plan's lock, as after Admit: a step under the lock renews it first.
+    const coordination = createMemoryCoordination();
+    await coordination.acquireLock(plan.name, { owner: execution.id, acquiredAt: execution.startedAt, expiresAt: '2999-01-01T00:00:00.000Z' });
     const worker = createAwsWorker(
       {
         journal: createMemoryJournal(), clock: systemClock, progress: () => undefined,
-        coordination: createMemoryCoordination(), executions: { isRunning: unused },
-        dns: { getRecord: unused, upsertRecord: unused, waitForChange: unused },
+        coordination, executions: { isRunning: unused },
+        dns: { getRecord: unused, upsertRecord: unused, waitForChange: unused, checkChangeAccess: unused },
         alarms: { getStates: unused },
         notifier: { notify: async (n) => void notifications.push(n) },
         approvals: { request: unused },
@@ -64,6 +67,22 @@ describe('workers reject bad input without touching anything', () => {
       message: expect.stringMatching(/^alarm someone-elses-alarm is not one of plan orders-rabbitmq's triggers \(orders-rabbitmq-upstream-unhealthy/),
     });
     expect(notifications).toEqual([]);
+  });
+
+  it('a step under the lock refuses to run for an execution that no longer holds it (LockLost), and changes nothing', async () => {
+    const coordination = createMemoryCoordination();
+    await coordination.acquireLock(plan.name, { owner: 'another-execution', acquiredAt: execution.startedAt, expiresAt: '2999-01-01T00:00:00.000Z' });
+    const worker = createAwsWorker(
+      {
+        journal: createMemoryJournal(), clock: systemClock, progress: () => undefined,
+        coordination, executions: { isRunning: unused },
+        dns: { getRecord: unused, upsertRecord: unused, waitForChange: unused, checkChangeAccess: unused },
+        alarms: { getStates: unused }, notifier: { notify: unused }, approvals: { request: unused },
+      },
+      logger,
+    );
+    await expect(worker({ step: 'flip-dns', execution, plan }, context)).rejects.toMatchObject({ name: 'LockLost' });
+    expect(coordination.lockOf(plan.name)?.owner).toBe('another-execution');
   });
 });
 

@@ -18,7 +18,7 @@ it('a downstream cluster name the cluster does not have halts at readiness, nami
     const env = drillEnvironment({ plan: wrong, scenario, simulation, coordination: await seededCoordination(wrong, scenario), approvals: autoApprovals('approve'), progress: () => undefined });
     const run = await runWorkflow({ plan: wrong, trigger: drillAlarmEvent(wrong.triggers.alarms[0]!.name, new Date()), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 10 });
     expect(run.report.status).toBe('HALTED');
-    expect(run.report.reason).toContain('RabbitmqCluster tanzu-rabbitmq/downstream-clustr not found');
+    expect(run.report.reason).toMatch(/^Misconfigured: downstream: .* RabbitmqCluster tanzu-rabbitmq\/downstream-clustr .* does not exist there/);
     expect(run.report.sideEffects).toEqual([]);
     expect(simulation.state().log).toEqual([]);
   } finally {

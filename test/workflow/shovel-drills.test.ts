@@ -16,12 +16,12 @@ describe('rabbitmq-shovel failover (ASL file, simulated clusters)', () => {
     expect(run.exitCode).toBe(0);
     expect(run.out[0]).toBe(`Failover drill: plan payments-rabbitmq (${planFile}), scenario ${scenario('healthy')}`);
     expect(stepsOf(run)).toEqual([
-      'admit:succeeded', 'confirm-alarm:succeeded', 'readiness:succeeded', 'approval:succeeded', 'fence:succeeded',
+      'admit:succeeded', 'confirm-alarm:succeeded', 'check-dns:succeeded', 'readiness:succeeded', 'approval:succeeded', 'confirm-alarm:succeeded', 'readiness:succeeded', 'fence:succeeded',
       'promote:succeeded', 'verify-promotion:succeeded', 'flip-dns:succeeded', 'verify-dns:succeeded', 'teardown:succeeded',
     ]);
     // Each check and action is in the report.
     const checks = run.report!.steps.find((s) => s.name === 'readiness')!.detail as { checks: Array<{ name: string; passed: boolean }> };
-    expect(checks.checks.map((c) => [c.name, c.passed])).toEqual([['cluster-health', true], ['shovels-running', true], ['upstream-backlog', true]]);
+    expect(checks.checks.map((c) => [c.name, c.passed])).toEqual([['downstream-present', true], ['upstream-present', true], ['cluster-health', true], ['shovels-running', true], ['upstream-backlog', true]]);
     expect(run.out.some((l) => /^ {4}\.\.\. \d+ messages to drain/.test(l))).toBe(true);
 
     // Production takes no client: its vhost refuses connections, and none is open.
@@ -41,7 +41,7 @@ describe('rabbitmq-shovel failover (ASL file, simulated clusters)', () => {
       'closed 2 client connections of vhost payments',
       'deleted shovels.rabbitmq.com payments-orders',
       'cleared shovel parameter payments-audit in vhost payments (rabbitmqctl clear_parameter)',
-      'pointed CNAME amqp.payments.example.com at payments-dr.dr-b.payments.example.com (was payments.prod-a.payments.example.com)',
+      expect.stringMatching(/^pointed CNAME amqp\.payments\.example\.com at payments-dr\.dr-b\.payments\.example\.com \(was payments\.prod-a\.payments\.example\.com; change \/change\/LOCAL\d+\)$/),
     ]);
   });
 

@@ -1,6 +1,7 @@
 // Engine `rabbitmq-shovel`: open-source RabbitMQ replicated to a DR cluster with dynamic shovels.
 import type { Plan } from '../../plan/schema.js';
 import type { Engine, StepContext } from '../engine.js';
+import { rabbitClusterPresence } from '../rabbitmq/cluster-access.js';
 import { fenceRabbitVhosts } from '../rabbitmq/fence.js';
 import { shovelKubernetesAccess } from './access.js';
 import type { RabbitmqShovelPlan } from './plan.js';
@@ -19,6 +20,7 @@ const engineOf = (ctx: StepContext): RabbitmqShovelPlan => shovelPlan(ctx.plan);
 
 export const rabbitmqShovelEngine: Engine = {
   type: 'rabbitmq-shovel',
+  presence: (ctx, side) => rabbitClusterPresence(side, clusterAccess(ctx.kube(side), engineOf(ctx), side)),
   readiness: (ctx) => shovelReadiness(ctx, engineOf(ctx)),
   // The shovels' own connections stay open so the backlog drains; every client's is closed.
   fence: (ctx) => {

@@ -92,7 +92,9 @@ const removeLinks = async (ctx: StepContext, access: RabbitAccess, links: Link[]
       }
       // Deleting the resource is the only lasting removal: the operator restores a parameter it still declares.
       const ref = shovelRef(access.namespace, spec);
-      if ((await access.kube.deleteCustomObject(ref)) === 'deleted') ctx.sideEffect(`deleted shovels.rabbitmq.com ${ref.name}`, `${ref.namespace}/${ref.name}`);
+      await ctx.act(`delete shovels.rabbitmq.com ${ref.name}`, `${ref.namespace}/${ref.name}`, () => access.kube.deleteCustomObject(ref), (outcome) =>
+        outcome === 'deleted' ? `deleted shovels.rabbitmq.com ${ref.name}` : undefined,
+      );
       // With deletionPolicy retain the operator leaves the shovel running in RabbitMQ.
       const retained = link.definition !== undefined && deletionPolicyOf(link.resource) === 'retain';
       if (retained) await clearParameter(ctx, access, pod, spec, '');
@@ -109,11 +111,18 @@ const removeLinks = async (ctx: StepContext, access: RabbitAccess, links: Link[]
 
 /** `clear_parameter` exits 69 "Parameter does not exist" for one already gone: that is done, not failed. */
 const clearParameter = async (ctx: StepContext, access: RabbitAccess, pod: string, spec: Link['spec'], why: string): Promise<'cleared' | 'absent'> => {
-  const result = await execIn(access, pod, shovelCommands.clearParameter(spec));
-  if (result.exitCode !== 0 && /Parameter does not exist/.test(`${result.stderr}${result.stdout}`)) return 'absent';
-  if (result.exitCode !== 0) throw new RabbitCommandError(pod, shovelCommands.clearParameter(spec), result);
-  ctx.sideEffect(`cleared shovel parameter ${spec.name} in vhost ${spec.vhost} (rabbitmqctl clear_parameter${why})`, `${access.namespace}/${access.cluster}`);
-  return 'cleared';
+  const what = `shovel parameter ${spec.name} in vhost ${spec.vhost} (rabbitmqctl clear_parameter${why})`;
+  return ctx.act(
+    `clear ${what}`,
+    `${access.namespace}/${access.cluster}`,
+    async () => {
+      const result = await execIn(access, pod, shovelCommands.clearParameter(spec));
+      if (result.exitCode !== 0 && /Parameter does not exist/.test(`${result.stderr}${result.stdout}`)) return 'absent' as const;
+      if (result.exitCode !== 0) throw new RabbitCommandError(pod, shovelCommands.clearParameter(spec), result);
+      return 'cleared' as const;
+    },
+    (outcome) => (outcome === 'cleared' ? `cleared ${what}` : undefined),
+  );
 };
 
 /** The operator removes a deleted resource's shovel asynchronously; clears it ourselves if it lags. */

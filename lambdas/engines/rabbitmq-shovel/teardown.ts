@@ -16,10 +16,14 @@ export const shovelTeardown = async (ctx: StepContext, engine: RabbitmqShovelPla
   for (const link of back) {
     if (link.resource !== undefined) {
       const ref = shovelRef(downstream.namespace, link.spec);
-      if ((await downstream.kube.deleteCustomObject(ref)) === 'deleted') ctx.sideEffect(`deleted shovels.rabbitmq.com ${ref.name} again: it was re-created after promotion`, `${ref.namespace}/${ref.name}`);
+      await ctx.act(`delete shovels.rabbitmq.com ${ref.name} again: it was re-created after promotion`, `${ref.namespace}/${ref.name}`, () => downstream.kube.deleteCustomObject(ref), (outcome) =>
+        outcome === 'deleted' ? `deleted shovels.rabbitmq.com ${ref.name} again: it was re-created after promotion` : undefined,
+      );
     } else if (link.definition !== undefined) {
-      await runIn(downstream, await firstReadyPod(downstream), shovelCommands.clearParameter(link.spec));
-      ctx.sideEffect(`cleared shovel parameter ${link.spec.name} in vhost ${link.spec.vhost} again: it was set after promotion`, target);
+      const pod = await firstReadyPod(downstream);
+      await ctx.act(`clear shovel parameter ${link.spec.name} in vhost ${link.spec.vhost} again: it was set after promotion`, target, () => runIn(downstream, pod, shovelCommands.clearParameter(link.spec)), () =>
+        `cleared shovel parameter ${link.spec.name} in vhost ${link.spec.vhost} again: it was set after promotion`,
+      );
     }
   }
   const stillThere = back.length === 0 ? [] : (await readLinks(downstream, engine)).filter((l) => l.definition !== undefined || l.resource !== undefined);

@@ -1,6 +1,7 @@
 // Engine `rabbitmq-standby`: VMware Tanzu RabbitMQ Warm Standby Replication.
-import type { Plan } from '../../plan/schema.js';
+import type { Plan, Side } from '../../plan/schema.js';
 import type { Engine, StepContext } from '../engine.js';
+import { rabbitClusterPresence, type RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { fenceRabbitVhosts } from '../rabbitmq/fence.js';
 import { standbyKubernetesAccess } from './access.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
@@ -15,12 +16,20 @@ const standbyPlan = (plan: Plan): RabbitmqStandbyPlan => {
 
 const engineOf = (ctx: StepContext): RabbitmqStandbyPlan => standbyPlan(ctx.plan);
 
+const sideAccess = (ctx: StepContext, e: RabbitmqStandbyPlan, side: Side): RabbitAccess => ({
+  kube: ctx.kube(side),
+  namespace: e[side].namespace,
+  cluster: e[side].rabbitmqCluster,
+  container: e.downstream.container,
+});
+
 export const rabbitmqStandbyEngine: Engine = {
   type: 'rabbitmq-standby',
+  presence: (ctx, side) => rabbitClusterPresence(side, sideAccess(ctx, engineOf(ctx), side)),
   readiness: (ctx) => standbyReadiness(ctx, engineOf(ctx)),
   fence: (ctx) => {
     const e = engineOf(ctx);
-    return fenceRabbitVhosts(ctx, { kube: ctx.kube('upstream'), namespace: e.upstream.namespace, cluster: e.upstream.rabbitmqCluster, container: e.downstream.container }, e.vhosts);
+    return fenceRabbitVhosts(ctx, sideAccess(ctx, e, 'upstream'), e.vhosts);
   },
   promote: (ctx) => standbyPromote(ctx, engineOf(ctx)),
   verifyPromotion: (ctx) => standbyVerifyPromotion(ctx, engineOf(ctx)),

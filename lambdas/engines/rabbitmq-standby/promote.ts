@@ -1,14 +1,18 @@
 // Promotion with `promote_standby_replication_downstream_cluster`. Promoting twice would
 // re-deliver the buffered messages again, so the promotion summary is read first: a cluster
 // that already shows one is not promoted again (a retry after a crash, a re-run by an operator).
-import { PromotionFailedError, VerificationFailedError } from '../../errors.js';
+import { PromotionFailedError, PromotionUncertainError, TransientError, VerificationFailedError } from '../../errors.js';
+import type { EffectEvent } from '../../ports/journal.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { parsePromotionSummary, promoteCommand, standbyCommands, type PromotedVhost } from './commands.js';
-import { RabbitCommandError } from '../rabbitmq/cluster-access.js';
+import { execIn, RabbitCommandError, temporaryExitCodes } from '../rabbitmq/cluster-access.js';
 import { downstreamAccess, readyPod, run, type DownstreamAccess } from './exec.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 
 const promoteTimeoutMs = 120_000;
+const summaryPollMs = 2_000;
+/** How the journal names a promotion intent, so a retry can find an earlier attempt's. */
+const PROMOTE_INTENT = 'promote to upstream with';
 
 const readSummary = async (access: DownstreamAccess, pod: string): Promise<PromotedVhost[]> =>
   parsePromotionSummary(standbyCommands.promotionSummary, await run(access, pod, standbyCommands.promotionSummary));
@@ -17,6 +21,30 @@ const expectedVhosts = (engine: RabbitmqStandbyPlan) => engine.vhosts.filter((v)
 
 const describeSummary = (summary: PromotedVhost[]) =>
   summary.map((v) => `${v.virtualHost}: ${v.messageCount} messages (${v.firstTimestamp} .. ${v.lastTimestamp})`).join('; ') || 'no messages recovered';
+
+/**
+ * An earlier attempt's promotion that never said how it ended (the exec timed out, the connection
+ * dropped, the Lambda was killed): the command may still be running in the pod. One that exited
+ * with a code has ended, and the summary read now tells whether it acted.
+ */
+const unfinishedPromotion = (earlier: EffectEvent[]): EffectEvent | undefined => {
+  const intents = earlier.filter((e) => e.phase === 'intended' && e.action.startsWith(PROMOTE_INTENT));
+  return intents.findLast((intent) => {
+    const end = earlier.find((e) => e.id === intent.id && e.phase !== 'intended');
+    return end === undefined || (end.phase === 'failed' && end.error?.name !== 'RabbitCommandFailed');
+  });
+};
+
+/** Waits for an earlier, unfinished promotion to show in the summary, until that command's own time is up. */
+const awaitEarlierPromotion = async (ctx: StepContext, access: DownstreamAccess, pod: string, intent: EffectEvent): Promise<PromotedVhost[]> => {
+  const until = Date.parse(intent.at) + promoteTimeoutMs;
+  for (;;) {
+    const summary = await readSummary(access, pod);
+    if (summary.length > 0 || ctx.clock.now().getTime() >= until) return summary;
+    ctx.progress(`an earlier promotion attempt (${intent.at}) has not reported back; waiting for its promotion summary until ${new Date(until).toISOString()}`);
+    await ctx.clock.sleep(Math.min(summaryPollMs, Math.max(1, until - ctx.clock.now().getTime())));
+  }
+};
 
 export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<ActionResult> => {
   const access = downstreamAccess(ctx.kube('downstream'), engine);
@@ -29,27 +57,46 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
   } catch (err) {
     throw new PromotionFailedError(`cannot read the promotion summary of ${target}, so cannot tell whether it is already promoted; not promoting blind: ${(err as Error).message}`);
   }
+  const unfinished = before.length > 0 ? undefined : unfinishedPromotion(await ctx.earlierEffects());
+  if (unfinished) before = await awaitEarlierPromotion(ctx, access, pod, unfinished);
   if (before.length > 0) {
     return {
       summary: `${target} is already promoted (${describeSummary(before)}); not promoting again`,
       detail: { alreadyPromoted: true, pod, vhosts: before },
     };
   }
+  if (unfinished) {
+    throw new PromotionUncertainError(
+      `an earlier attempt started \`${promoteCommand(engine.promotion).join(' ')}\` in ${target} at ${unfinished.at} and never reported how it ended; ` +
+        `its promotion summary is still empty, so it may still be running: promoting again could promote twice. ` +
+        `Check \`rabbitmqctl display_standby_promotion_summary\` and the node logs, promote by hand if needed, then \`failover ack\``,
+    );
+  }
 
   const command = promoteCommand(engine.promotion);
   let output: string;
   try {
-    output = await run(access, pod, command, promoteTimeoutMs);
+    output = await ctx.act(
+      `${PROMOTE_INTENT} \`${command.join(' ')}\``,
+      target,
+      async () => {
+        // Any exit code means the command ended, whatever it did: recorded as RabbitCommandFailed,
+        // which tells a retry that the summary it reads is final.
+        const result = await execIn(access, pod, command, promoteTimeoutMs);
+        if (result.exitCode !== 0) throw new RabbitCommandError(pod, command, result);
+        return result.stdout;
+      },
+      (out) => `promoted to upstream with \`${command.join(' ')}\`: ${describeSummary(parsePromotionSummary(command, out))}`,
+    );
   } catch (err) {
     if (err instanceof RabbitCommandError) {
-      // The command may have taken effect before failing: the next attempt reads the summary first.
-      ctx.sideEffect(`attempted promotion (\`${command.join(' ')}\` exited ${err.result.exitCode}; effect unknown until verified)`, target);
+      // It may have acted before failing: the next attempt reads the summary first.
+      if (temporaryExitCodes.has(err.result.exitCode)) throw new TransientError(err.message);
       throw new PromotionFailedError(err.message);
     }
     throw err;
   }
   const vhosts = parsePromotionSummary(command, output);
-  ctx.sideEffect(`promoted to upstream with \`${command.join(' ')}\`: ${describeSummary(vhosts)}`, target);
   return { summary: `promoted ${target}: ${describeSummary(vhosts)}`, detail: { pod, command, vhosts } };
 };
 

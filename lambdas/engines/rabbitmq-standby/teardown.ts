@@ -3,6 +3,7 @@
 // rolling restart into upstream mode (permanent), or a live switch without restart (temporary).
 import { TeardownFailedError } from '../../errors.js';
 import type { ActionResult, StepContext } from '../engine.js';
+import { RabbitCommandError } from '../rabbitmq/cluster-access.js';
 import { notRejoined, waitForRejoin } from '../rabbitmq/cluster-health.js';
 import { parseDiskSpaceUsed, parseSchemaReplicationStatus, podOfNode, standbyCommands } from './commands.js';
 import { downstreamAccess, readyPod, run, type DownstreamAccess } from './exec.js';
@@ -18,6 +19,12 @@ import {
 } from './resources.js';
 
 const restartPollMs = 2_000;
+/**
+ * After traffic has moved, giving up on teardown leaves the new primary half-switched: an
+ * idempotent command that exits non-zero is tried again within the step before it fails.
+ */
+const idempotentCommandAttempts = 3;
+const idempotentRetryPauseMs = 1_000;
 /** Even a restart that used its whole budget gets this long for the nodes to find each other. */
 const rejoinMinimumSeconds = 30;
 
@@ -42,11 +49,12 @@ const deleteReplicationResources = async (ctx: StepContext, access: DownstreamAc
     standbyReplicationRef(access.namespace, engine.downstream.standbyReplication),
     schemaReplicationRef(access.namespace, engine.downstream.schemaReplication),
   ];
-  return Promise.all(
+  return allSettled(
     refs.map(async (ref) => {
       const label = `${ref.plural}/${ref.name}`;
-      const outcome = await access.kube.deleteCustomObject(ref);
-      if (outcome === 'deleted') ctx.sideEffect(`deleted ${ref.plural}.${ref.group} ${ref.name}`, `${ref.namespace}/${ref.name}`);
+      const outcome = await ctx.act(`delete ${ref.plural}.${ref.group} ${ref.name}`, `${ref.namespace}/${ref.name}`, () => access.kube.deleteCustomObject(ref), (o) =>
+        o === 'deleted' ? `deleted ${ref.plural}.${ref.group} ${ref.name}` : undefined,
+      );
       const stillThere = await access.kube.getCustomObject(ref);
       // A finalizer may keep it briefly; a retry of the step finds it gone or deletes again.
       if (stillThere && !(stillThere['metadata'] as { deletionTimestamp?: string } | undefined)?.deletionTimestamp) {
@@ -57,9 +65,34 @@ const deleteReplicationResources = async (ctx: StepContext, access: DownstreamAc
   );
 };
 
-const deleteReplicatedData = async (ctx: StepContext, access: DownstreamAccess, pod: string) => {
-  await run(access, pod, standbyCommands.deleteReplicatedData);
-  ctx.sideEffect('deleted all locally replicated standby data (delete_all_data_on_standby_replication_cluster)', `${access.namespace}/${access.cluster}`);
+const deleteReplicatedData = (ctx: StepContext, access: DownstreamAccess, pod: string) =>
+  ctx.act('delete all locally replicated standby data (delete_all_data_on_standby_replication_cluster)', `${access.namespace}/${access.cluster}`, () =>
+    runIdempotent(ctx, access, pod, standbyCommands.deleteReplicatedData), () =>
+    'deleted all locally replicated standby data (delete_all_data_on_standby_replication_cluster)',
+  );
+
+/**
+ * Every sibling runs to its end before the first failure is thrown: a change that finishes after
+ * another has failed is still journalled, and nothing keeps acting once the step has returned.
+ */
+const allSettled = async <T>(work: Array<Promise<T>>): Promise<T[]> => {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+};
+
+/** An idempotent command, tried again after a non-zero exit (a busy node answers the next time). */
+const runIdempotent = async (ctx: StepContext, access: DownstreamAccess, pod: string, command: readonly string[]): Promise<string> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(access, pod, command);
+    } catch (err) {
+      if (!(err instanceof RabbitCommandError) || attempt >= idempotentCommandAttempts) throw err;
+      ctx.progress(`${err.message}; trying again (${attempt + 1}/${idempotentCommandAttempts})`);
+      await ctx.clock.sleep(idempotentRetryPauseMs);
+    }
+  }
 };
 
 /** Way 1: switch both operating modes in the RabbitmqCluster and wait for the rolling restart. */
@@ -73,8 +106,10 @@ const rollingRestartWay = async (ctx: StepContext, access: DownstreamAccess, eng
   if (wanted !== current) {
     const resourceVersion = (cluster['metadata'] as { resourceVersion?: string }).resourceVersion;
     // resourceVersion makes this a compare-and-swap: a concurrent edit gets 409 and a retry re-reads.
-    await access.kube.mergePatchCustomObject(ref, { metadata: { resourceVersion }, spec: { rabbitmq: { additionalConfig: wanted } } });
-    ctx.sideEffect('set schema_definition_sync and standby.replication operating modes to upstream in additionalConfig (rolling restart)', `${access.namespace}/${access.cluster}`);
+    const change = 'set schema_definition_sync and standby.replication operating modes to upstream in additionalConfig (rolling restart)';
+    await ctx.act(change, `${access.namespace}/${access.cluster}`, () =>
+      access.kube.mergePatchCustomObject(ref, { metadata: { resourceVersion }, spec: { rabbitmq: { additionalConfig: wanted } } }),
+    );
   }
   const restart = await waitForRollingRestart(ctx, access, engine.teardown.restartTimeoutSeconds);
   const rejoin = await waitForNodesToRejoin(ctx, access, engine.teardown.restartTimeoutSeconds - restart.tookMs / 1000);
@@ -138,19 +173,21 @@ const liveSwitchWay = async (ctx: StepContext, access: DownstreamAccess, engine:
   // The node holding the stream connection is the one listed with replicated data.
   const linkNodes = [...new Set(parseDiskSpaceUsed(await run(access, anyPod, standbyCommands.diskSpaceUsed)).map((row) => podOfNode(row.node)))];
   const disconnectOn = linkNodes.length > 0 ? linkNodes : pods.map((p) => p.name);
-  const disconnected = await Promise.all(
+  const disconnected = await allSettled(
     disconnectOn.map(async (pod) => {
-      const out = (await run(access, pod, standbyCommands.disconnectDownstream)).trim().split('\n').pop();
-      ctx.sideEffect(`disconnected the standby replication stream link on ${pod}`, target);
-      return { pod, printed: out };
+      const printed = await ctx.act(`disconnect the standby replication stream link on ${pod}`, target, async () =>
+        (await runIdempotent(ctx, access, pod, standbyCommands.disconnectDownstream)).trim().split('\n').pop(),
+      );
+      return { pod, printed };
     }),
   );
-  const switched = await Promise.all(
+  const switched = await allSettled(
     pods.map(async (p) => {
       const status = parseSchemaReplicationStatus(await run(access, p.name, standbyCommands.schemaReplicationStatus));
       if (status.mode === 'upstream') return { pod: p.name, changed: false };
-      await run(access, p.name, standbyCommands.setSchemaModeUpstream);
-      ctx.sideEffect(`set schema replication mode upstream on ${p.name} (until its next restart)`, target);
+      await ctx.act(`set schema replication mode upstream on ${p.name} (until its next restart)`, target, () =>
+        runIdempotent(ctx, access, p.name, standbyCommands.setSchemaModeUpstream),
+      );
       return { pod: p.name, changed: true };
     }),
   );

@@ -1,7 +1,9 @@
 // Reaching a RabbitMQ cluster run by the RabbitMQ Cluster Operator: its server pods, and the
 // CLI tools run in them through the Kubernetes exec API. Shared by the RabbitMQ engines.
 import { TransientError } from '../../errors.js';
+import type { Side } from '../../plan/schema.js';
 import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
+import { probeSite, type SitePresence } from '../site-presence.js';
 
 export interface RabbitAccess {
   kube: KubePort;
@@ -34,7 +36,7 @@ export class RabbitCommandError extends Error {
 export const outputOf = (result: ExecResult): string => (result.stderr.trim() || result.stdout.trim()).split('\n').slice(0, 3).join(' ');
 
 /** sysexits: 69 the node is unavailable (e.g. still starting), 75 try again later. */
-const temporaryExitCodes = new Set([69, 75]);
+export const temporaryExitCodes = new Set([69, 75]);
 
 /**
  * Runs the command and returns stdout. A non-zero exit throws RabbitCommandError, except the
@@ -48,3 +50,12 @@ export const runIn = async (access: RabbitAccess, pod: string, command: readonly
 };
 
 export const describeCluster = (access: RabbitAccess): string => `${access.namespace}/${access.cluster}`;
+
+/**
+ * The operator keeps a server pod for every replica, Ready or not, even when RabbitMQ is down:
+ * no pod at all means no such cluster in that namespace.
+ */
+export const rabbitClusterPresence = (side: Side, access: RabbitAccess): Promise<SitePresence> =>
+  probeSite(side, access.kube, `RabbitmqCluster ${describeCluster(access)} (pods labelled app.kubernetes.io/name=${access.cluster})`, async () =>
+    (await serverPods(access.kube, access.namespace, access.cluster)).length > 0,
+  );

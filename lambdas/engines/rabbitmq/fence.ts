@@ -3,9 +3,10 @@
 // connections (`max-connections` 0), close the open ones on every node, and verify both.
 // Shared by the RabbitMQ engines. Outputs as rabbitmqctl 3.10 prints them.
 import { TransientError, UnreachableError, errorMessage } from '../../errors.js';
+import type { EffectEvent } from '../../ports/journal.js';
 import type { FenceResult, StepContext } from '../engine.js';
 import { parseTable } from '../table-output.js';
-import { serverPods, type RabbitAccess } from './cluster-access.js';
+import { rabbitClusterPresence, serverPods, type RabbitAccess } from './cluster-access.js';
 
 const verifyAttempts = 5;
 const verifyPauseMs = 500;
@@ -26,7 +27,10 @@ const reachablePods = async (ctx: StepContext, access: RabbitAccess): Promise<{ 
   let error = '';
   for (let attempt = 1; attempt <= reachAttempts; attempt++) {
     try {
-      const pods = (await serverPods(access.kube, access.namespace, access.cluster)).filter((p) => p.ready).map((p) => p.name);
+      const all = await serverPods(access.kube, access.namespace, access.cluster);
+      // The API answered: no pod at all is a wrong plan, not a lost site (throws Misconfigured).
+      if (all.length === 0) await rabbitClusterPresence('upstream', access);
+      const pods = all.filter((p) => p.ready).map((p) => p.name);
       if (pods.length > 0) return { pods };
       error = 'no Ready server pod';
     } catch (err) {
@@ -37,6 +41,19 @@ const reachablePods = async (ctx: StepContext, access: RabbitAccess): Promise<{ 
     if (attempt < reachAttempts) await ctx.clock.sleep(reachPauseMs);
   }
   return { error };
+};
+
+/**
+ * The fence records the `max-connections` it replaced (`... (was N)` or `(was unlimited)`); the
+ * vhost's other limits it leaves as they were.
+ */
+const limitsBeforeFence = (vhost: string, now: Record<string, number>, earlier: EffectEvent[]): Record<string, number> => {
+  if (now['max-connections'] !== 0) return now;
+  const done = earlier.findLast((e) => e.phase === 'done' && e.action.startsWith(`fenced vhost ${vhost}: max-connections 0 (was `));
+  const was = done && /\(was ([^)]+)\)$/.exec(done.action)?.[1];
+  if (was === undefined) return now;
+  const { 'max-connections': _fenced, ...others } = now;
+  return was === 'unlimited' ? others : { ...others, 'max-connections': Number(was) };
 };
 
 /** `list_vhost_limits` prints a banner, then the limits as one JSON object (or nothing). */
@@ -74,15 +91,24 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
   }
   const first = pods[0]!;
   const perVhost = [];
+  const earlier = await ctx.earlierEffects();
   for (const vhost of vhosts) {
-    const before = parseVhostLimits(await exec(access, first, ['rabbitmqctl', 'list_vhost_limits', '-p', vhost]));
+    const now = parseVhostLimits(await exec(access, first, ['rabbitmqctl', 'list_vhost_limits', '-p', vhost]));
+    // A retry finds the vhost fenced by an earlier attempt: the limits to restore are the ones that attempt saw.
+    const before = limitsBeforeFence(vhost, now, earlier);
     // set_vhost_limits replaces the vhost's whole limit map: keep the others as they were.
     if (before['max-connections'] !== 0) {
-      await exec(access, first, ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify({ ...before, 'max-connections': 0 })]);
-      ctx.sideEffect(`fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`, target);
+      await ctx.act(`fence vhost ${vhost}: max-connections 0`, target, () =>
+        exec(access, first, ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify({ ...before, 'max-connections': 0 })]), () =>
+        `fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`,
+      );
     }
-    const closedCount = spare.length > 0 ? await closeAllBut(ctx, access, first, vhost, spare) : await closeAll(ctx, access, pods, vhost);
-    if (closedCount > 0) ctx.sideEffect(`closed ${closedCount} client connections of vhost ${vhost}`, target);
+    const closedCount = await ctx.act(
+      `close the client connections of vhost ${vhost}`,
+      target,
+      () => (spare.length > 0 ? closeAllBut(ctx, access, first, vhost, spare) : closeAll(ctx, access, pods, vhost)),
+      (closed) => (closed > 0 ? `closed ${closed} client connections of vhost ${vhost}` : undefined),
+    );
     const restore = { ...before };
     delete restore['max-connections'];
     perVhost.push({

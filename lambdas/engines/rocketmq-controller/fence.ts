@@ -5,7 +5,7 @@
 // mode limits the harm of a returning old master: it registers with the controller, finds a
 // newer master epoch and rejoins as a slave; until it does, clients that still reach it could
 // write to it, which is why this is reported and not hidden.
-import { TransientError } from '../../errors.js';
+import { MisconfiguredError, TransientError } from '../../errors.js';
 import type { FenceResult, StepContext } from '../engine.js';
 import { failureOf, parseBrokerConfig, updatedBrokerConfig } from './commands.js';
 import { describePod, membersOf, mqadmin, namespacePods, readClusterList, rocketAccess, toolsPod, type Member } from './cluster.js';
@@ -13,7 +13,13 @@ import type { RocketmqControllerPlan } from './plan.js';
 
 export const rocketmqFence = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<FenceResult> => {
   const access = rocketAccess(ctx, engine);
-  const [pods, tools] = await Promise.all([namespacePods(access), toolsPod(access)]);
+  const pods = await namespacePods(access);
+  // A lost node's pods stay listed: none of the lost site's brokers listed is a wrong plan, not a lost site.
+  const lostPods = engine.brokerGroups.flatMap((g) => g.members.filter((m) => m.site !== engine.targetSite).map((m) => m.pod));
+  if (!lostPods.some((p) => pods.has(p))) {
+    throw new MisconfiguredError(`none of the upstream brokers ${lostPods.join(', ')} is listed in namespace ${engine.namespace}: the plan names brokers that are not there (a wrong namespace or pod name?); nothing was fenced or promoted`);
+  }
+  const tools = await toolsPod(access);
   const view = await readClusterList(access, tools);
   if (view.nameServer === undefined) {
     return {
@@ -41,10 +47,12 @@ export const rocketmqFence = async (ctx: StepContext, engine: RocketmqController
     const address = row.address;
     const before = parseBrokerConfig((await mqadmin(access, tools, access.commands.getBrokerConfig(nameServer, address))).stdout);
     if (before?.['brokerPermission'] !== '4') {
-      const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, address, 4));
-      // Repeating the update is harmless: the workflow retries the fence.
-      if (!updatedBrokerConfig(result.stdout, address)) throw new TransientError(`could not make ${address} read-only: ${failureOf(result.stdout, result.stderr)}`);
-      ctx.sideEffect(`made master ${member.brokerName} at ${address} read-only (brokerPermission 4, was ${before?.['brokerPermission'] ?? 'unknown'})`, `${engine.namespace}/${member.pod}`);
+      const change = `made master ${member.brokerName} at ${address} read-only (brokerPermission 4, was ${before?.['brokerPermission'] ?? 'unknown'})`;
+      await ctx.act(`make master ${member.brokerName} at ${address} read-only (brokerPermission 4)`, `${engine.namespace}/${member.pod}`, async () => {
+        const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, address, 4));
+        // Repeating the update is harmless: the workflow retries the fence.
+        if (!updatedBrokerConfig(result.stdout, address)) throw new TransientError(`could not make ${address} read-only: ${failureOf(result.stdout, result.stderr)}`);
+      }, () => change);
     }
     const after = parseBrokerConfig((await mqadmin(access, tools, access.commands.getBrokerConfig(nameServer, address))).stdout);
     if (after?.['brokerPermission'] !== '4') throw new TransientError(`${address} still reports brokerPermission ${after?.['brokerPermission'] ?? 'unknown'} after the update`);

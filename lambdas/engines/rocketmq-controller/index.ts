@@ -1,6 +1,7 @@
 // Engine `rocketmq-controller`: RocketMQ 5 in controller mode with broker groups split across two sites.
 import type { Plan } from '../../plan/schema.js';
 import type { Engine, StepContext } from '../engine.js';
+import { probeSite } from '../site-presence.js';
 import { rocketmqKubernetesAccess } from './access.js';
 import { rocketmqFence } from './fence.js';
 import type { RocketmqControllerPlan } from './plan.js';
@@ -18,6 +19,17 @@ const engineOf = (ctx: StepContext): RocketmqControllerPlan => rocketPlan(ctx.pl
 
 export const rocketmqControllerEngine: Engine = {
   type: 'rocketmq-controller',
+  // One Kubernetes cluster spans both sites: a side is present when the API lists any of the plan's brokers of that side.
+  presence: (ctx, side) => {
+    const e = engineOf(ctx);
+    const sites = side === 'downstream' ? [e.targetSite] : lostSites(e);
+    const pods = e.brokerGroups.flatMap((g) => g.members.filter((m) => sites.includes(m.site)).map((m) => m.pod));
+    const kube = ctx.kube('downstream');
+    return probeSite(side, kube, `any of the ${sites.join(', ')} broker pods ${pods.join(', ')} in namespace ${e.namespace}`, async () => {
+      const listed = new Set((await kube.listPods(e.namespace, '')).map((p) => p.name));
+      return pods.some((p) => listed.has(p));
+    });
+  },
   readiness: (ctx) => rocketmqReadiness(ctx, engineOf(ctx)),
   fence: (ctx) => rocketmqFence(ctx, engineOf(ctx)),
   promote: (ctx) => rocketmqPromote(ctx, engineOf(ctx)),

@@ -78,16 +78,17 @@ const ensureControllerServing = async (ctx: StepContext, access: RocketAccess, w
   const serving = before !== undefined && before.ready && !before.terminating;
   let changed = false;
   if (why === 'restart' || (before !== undefined && !serving)) {
-    const outcome = await access.kube.deletePod(engine.namespace, name, why === 'stuck' ? { gracePeriodSeconds: 0 } : {});
-    if (outcome === 'deleted') {
-      changed = true;
-      ctx.sideEffect(
-        why === 'stuck'
-          ? `force-deleted the controller pod ${describePod(before, name)} so that its StatefulSet reschedules it on a live node`
-          : `restarted the controller pod ${name} (deleted it) because it failed to promote`,
-        `${engine.namespace}/${name}`,
-      );
-    }
+    const change =
+      why === 'stuck'
+        ? `force-deleted the controller pod ${describePod(before, name)} so that its StatefulSet reschedules it on a live node`
+        : `restarted the controller pod ${name} (deleted it) because it failed to promote`;
+    const outcome = await ctx.act(
+      why === 'stuck' ? `force-delete the controller pod ${name} so that it is rescheduled on a live node` : `restart the controller pod ${name} (delete it)`,
+      `${engine.namespace}/${name}`,
+      () => access.kube.deletePod(engine.namespace, name, why === 'stuck' ? { gracePeriodSeconds: 0 } : {}),
+      (o) => (o === 'deleted' ? change : undefined),
+    );
+    changed = outcome === 'deleted';
   }
   const started = ctx.clock.now().getTime();
   let last = '';
@@ -187,9 +188,14 @@ const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: stri
       why: `no live SyncStateSet member in ${engine.targetSite} (in sync: ${set.inSync.map((r) => `${r.brokerId} ${r.address}`).join(', ') || 'none'}; NotInSyncReplica: ${set.notInSync.map((r) => `${r.brokerId} ${r.address}`).join(', ') || 'none'})`,
     };
   }
-  const result = await mqadmin(access, tools, access.commands.electMaster(engine.controller.address, engine.brokerCluster, group.brokerName, candidate.brokerId));
-  const elected = parseElectMaster(result.stdout);
   const pod = targets.find((t) => t.address === candidate.address)?.pod ?? candidate.address;
+  const result = await ctx.act(
+    `elect ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)`,
+    `${engine.namespace}/${engine.brokerCluster}/${group.brokerName}`,
+    () => mqadmin(access, tools, access.commands.electMaster(engine.controller.address, engine.brokerCluster, group.brokerName, candidate.brokerId)),
+    (r) => (parseElectMaster(r.stdout)?.masterAddress === candidate.address ? `elected ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)` : undefined),
+  );
+  const elected = parseElectMaster(result.stdout);
   if (!elected || elected.masterAddress !== candidate.address) {
     const code = responseCodeOf(`${result.stderr}\n${result.stdout}`);
     if (code?.code === CONTROLLER_MASTER_STILL_EXIST) {
@@ -197,7 +203,6 @@ const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: stri
     }
     return { brokerName: group.brokerName, kind: 'controller', why: `electMaster ${candidate.brokerId} (${pod}) failed: ${code ? `CODE ${code.code}: ${code.desc}` : failureOf(result.stdout, result.stderr)}` };
   }
-  ctx.sideEffect(`elected ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)`, `${engine.namespace}/${engine.brokerCluster}/${group.brokerName}`);
   // The controller answered; the name servers learn of it at the new master's next registration.
   const started = ctx.clock.now().getTime();
   for (;;) {

@@ -50,7 +50,7 @@ describe('createDynamoDbJournal', () => {
     };
     const promoted: StepRecord = {
       ...step('promote', 2, '2025-03-04T05:02:10.000Z'),
-      sideEffects: [{ step: 'promote', action: 'promoted the standby', target: 'rabbitmq/orders-eu', at: '2025-03-04T05:02:11.000Z' }],
+      sideEffects: [{ step: 'promote', action: 'promoted the standby', target: 'rabbitmq/orders-eu', at: '2025-03-04T05:02:11.000Z', status: 'done' }],
     };
     // Written out of order, as parallel branches and retries do.
     await j.appendStep('exec-1', promoted);
@@ -132,7 +132,7 @@ describe('createDynamoDbJournal', () => {
         { name: 'confirm', attempt: 1, startedAt: '2025-03-04T05:00:00.000Z', endedAt: '2025-03-04T05:00:30.000Z', durationMs: 30_000, outcome: 'succeeded', summary: 'alarm still in ALARM', detail: { alarm: 'ALARM' } },
         { name: 'flip', attempt: 1, startedAt: '2025-03-04T05:03:00.000Z', endedAt: '2025-03-04T05:04:12.000Z', durationMs: 72_000, outcome: 'succeeded', summary: 'DNS now points at orders-eu', detail: ['orders.example.com', { changeId: '/change/C1' }] },
       ],
-      sideEffects: [{ step: 'flip', action: 'pointed DNS at the standby', target: 'orders.example.com', at: '2025-03-04T05:03:30.000Z' }],
+      sideEffects: [{ step: 'flip', action: 'pointed DNS at the standby', target: 'orders.example.com', at: '2025-03-04T05:03:30.000Z', status: 'done' }],
     };
     await j.appendStep('exec-report', step('confirm', 1, '2025-03-04T05:00:00.000Z'));
 
