@@ -2,14 +2,13 @@
 // this machine. A run that fences and promotes and then finds it cannot change DNS leaves both
 // sides refusing clients and DNS pointing at the fenced one, so it must not start. Everything
 // here reads, or asks in a way that changes nothing; `--dry-run` and a real run share it.
-import type { CheckResult, StepContext } from '../lambdas/engines/engine.js';
+import type { CheckResult } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { BadInputError, TransientError, errorMessage } from '../lambdas/errors.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
-import { systemClock } from '../lambdas/ports/clock.js';
 import type { DnsPort } from '../lambdas/ports/dns.js';
 import { KubeApiError, type KubePort } from '../lambdas/ports/kube.js';
-import { evaluateReadiness, readOnlyKube, refuseChanges, type ReadinessEvaluation } from '../lambdas/steps/evaluate.js';
+import { evaluateReadiness, readOnlyContext, readOnlyKube, type ReadinessEvaluation } from '../lambdas/steps/evaluate.js';
 import { trafficSwitchChecks } from '../lambdas/steps/traffic-switch-check.js';
 import type { Io } from './io.js';
 
@@ -136,14 +135,7 @@ const dnsAccess = (plan: Plan, check: CheckResult): AccessCheck => {
 export const runPreflight = async (plan: Plan, ports: { kube: Record<Side, KubePort>; dns: DnsPort }, io: Io): Promise<Preflight> => {
   const calls: Record<Side, Call[]> = { upstream: [], downstream: [] };
   const kubes: Record<Side, KubePort> = { upstream: recordingKube(ports.kube.upstream, calls.upstream), downstream: recordingKube(ports.kube.downstream, calls.downstream) };
-  const ctx: StepContext = {
-    plan,
-    kube: (side) => kubes[side],
-    clock: systemClock,
-    act: refuseChanges,
-    earlierEffects: async () => [],
-    progress: (m) => io.out(`    ... ${m}`),
-  };
+  const ctx = readOnlyContext(plan, kubes, (m) => io.out(`    ... ${m}`));
   // The engine's readiness reads both sides the way the run will: the downstream always, the
   // upstream where the engine reads it (its lag or backlog).
   const [readiness, dns] = await Promise.all([evaluateReadiness(ctx), trafficSwitchChecks(readOnlyDns(ports.dns), plan)]);

@@ -1,13 +1,11 @@
 // `failover check PLAN`: the scheduled readiness evaluation, run from a laptop against kubeconfig
 // contexts. Reads only; prints every check with its evidence. Exit 0 ready, 3 not ready, 2 bad input.
 import { stringify } from 'yaml';
-import type { StepContext } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
-import { systemClock } from '../lambdas/ports/clock.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
-import { describeEvaluation, evaluateReadiness, refuseChanges } from '../lambdas/steps/evaluate.js';
+import { describeEvaluation, evaluateReadiness, readOnlyContext } from '../lambdas/steps/evaluate.js';
 import { exitCodes, reportBadInput, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type Contexts } from './kube-contexts.js';
 
@@ -39,14 +37,7 @@ export const check = async (options: CheckOptions, io: Io): Promise<number> => {
   io.out(`  upstream   ${sides.upstream} ${contexts.upstream === undefined ? 'not reachable: no context (lag is measured against now)' : `via kubeconfig context ${contexts.upstream}`}`);
   io.out('');
 
-  const ctx: StepContext = {
-    plan,
-    kube: (side) => kubes[side],
-    clock: systemClock,
-    act: refuseChanges,
-    earlierEffects: async () => [],
-    progress: (message) => io.out(`    ... ${message}`),
-  };
+  const ctx = readOnlyContext(plan, kubes, (message) => io.out(`    ... ${message}`));
   const evaluation = await evaluateReadiness(ctx);
   for (const c of evaluation.checks) {
     io.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);

@@ -4,7 +4,8 @@
 import type { CheckResult, StepContext } from '../engines/engine.js';
 import { engineFor } from '../engines/registry.js';
 import { TransientError, errorMessage } from '../errors.js';
-import type { Plan } from '../plan/schema.js';
+import type { Plan, Side } from '../plan/schema.js';
+import { systemClock } from '../ports/clock.js';
 import type { KubePort } from '../ports/kube.js';
 import { metricNames, type MetricPoint } from '../ports/metrics.js';
 import { stepContext } from './kube-context.js';
@@ -47,6 +48,16 @@ export const readOnlyKube = (kube: KubePort): KubePort => {
 export const refuseChanges: StepContext['act'] = async (intent, target) => {
   throw new Error(`readiness evaluation changes nothing, yet a check was about to: ${intent} (${target})`);
 };
+
+/** The context of a check run from a laptop (`failover check`, break-glass preflight): these clusters, nothing changed. */
+export const readOnlyContext = (plan: Plan, kubes: Record<Side, KubePort>, progress: (message: string) => void): StepContext => ({
+  plan,
+  kube: (side) => kubes[side],
+  clock: systemClock,
+  act: refuseChanges,
+  earlierEffects: async () => [],
+  progress,
+});
 
 /**
  * Runs the plan engine's readiness checks on read-only clusters. An API that does not answer is

@@ -1,5 +1,5 @@
-// A pod's RabbitMQ CLI commands can run against a real local node instead of the model
-// (DESIGN.md): the simulated API server still serves the pod and its exec stream, so the
+// A pod's RabbitMQ CLI commands can run against a real local node instead of the model:
+// the simulated API server still serves the pod and its exec stream, so the
 // path is the real Kubernetes client -> exec -> the real rabbitmqctl -> the engine's parser.
 import { execFile } from 'node:child_process';
 import { z } from 'zod';

@@ -5,6 +5,7 @@ import validator from 'asl-validator';
 import { workflowDefinitionFile } from '../../infra/workflow-definition.js';
 import { awsWorkerSteps } from '../../lambdas/handlers/aws-worker.js';
 import { kubeWorkerSteps } from '../../lambdas/handlers/kube-worker.js';
+import { stateTimeoutMarginSeconds, stepBudgetSeconds } from '../../lambdas/steps/step-budgets.js';
 
 type Json = Record<string, any>;
 
@@ -64,5 +65,18 @@ describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statema
     const states = JSON.parse(definitionText).States as Record<string, Json>;
     const referenced = new Set(taskSteps(states).filter((t) => t.worker === `\${${placeholder}}`).map((t) => t.step));
     expect(steps.filter((step) => !referenced.has(step) && !(step in INVOKED_OUTSIDE_THE_WORKFLOW))).toEqual([]);
+  });
+
+  it("gives every worker Task a TimeoutSeconds that holds its step's time budget and a margin, and the standard retries", () => {
+    const states = JSON.parse(definitionText).States as Record<string, Json>;
+    const tasks = taskSteps(states).filter((t) => t.step !== 'approval');
+    expect(tasks.length).toBeGreaterThan(10);
+    for (const { state, step } of tasks) {
+      const timeout = states[state]!.TimeoutSeconds as number;
+      // A state timeout does not stop the Lambda: the step must stop itself first.
+      expect({ state, fits: timeout - (stepBudgetSeconds[step] ?? Infinity) >= stateTimeoutMarginSeconds }).toEqual({ state, fits: true });
+      const retried = (states[state]!.Retry as Json[]).flatMap((r) => r.ErrorEquals as string[]);
+      expect({ state, retried }).toEqual({ state, retried: expect.arrayContaining(['Transient', 'Lambda.ServiceException', 'Lambda.ClientExecutionTimeoutException', 'Sandbox.Timedout']) });
+    }
   });
 });

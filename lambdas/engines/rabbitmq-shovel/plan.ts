@@ -1,5 +1,5 @@
 // The `engine:` block of a plan protecting an open-source RabbitMQ cluster replicated with
-// dynamic shovels (DOMAIN.md, "Shovel / Federation"): which RabbitmqCluster is upstream and
+// dynamic shovels: which RabbitmqCluster is upstream and
 // downstream, the shovels that copy messages between them, and how long the backlog may take
 // to drain once the upstream is fenced. The shovels run on the downstream (the DR site pulls
 // from the upstream), so they survive the loss of the upstream's site.

@@ -9,7 +9,7 @@ export const schemaReplicationRef = (namespace: string, name: string): CustomObj
   group: 'rabbitmq.com', version: 'v1beta1', plural: 'schemareplications', namespace, name,
 });
 
-// The group is as the reference setup shows it; DOMAIN.md marks it unverified beyond that.
+// The group is as the reference setup shows it, and not verified beyond that (README, "What is real").
 export const standbyReplicationRef = (namespace: string, name: string): CustomObjectRef => ({
   group: 'rabbitmq.tanzu.vmware.com', version: 'v1beta1', plural: 'standbyreplications', namespace, name,
 });
