@@ -1,8 +1,9 @@
 // One model per plan engine type. Adding an engine: one model file and one line in `models`.
-import type { EnginePlan } from '../../lambdas/plan/schema.js';
-import { rabbitmqShovelModel, type RabbitmqShovelClusters, type RabbitmqShovelSnapshot } from './rabbitmq-shovel.js';
-import { rabbitmqStandbyModel, type RabbitmqStandbyClusters, type RabbitmqStandbySnapshot } from './rabbitmq-standby.js';
-import { rocketmqControllerModel, type RocketmqClusters, type RocketmqSnapshot } from './rocketmq-controller.js';
+import type { EnginePlan, Plan } from '../../lambdas/plan/schema.js';
+import { rabbitmqShovelModel, rabbitmqShovelSafety, type RabbitmqShovelClusters, type RabbitmqShovelSnapshot } from './rabbitmq-shovel.js';
+import { rabbitmqStandbyModel, rabbitmqStandbySafety, type RabbitmqStandbyClusters, type RabbitmqStandbySnapshot } from './rabbitmq-standby.js';
+import { rocketmqControllerModel, rocketmqSafety, type RocketmqClusters, type RocketmqSnapshot } from './rocketmq-controller.js';
+import type { SafetyView } from './safety-view.js';
 import type { EngineModel } from './sim-model.js';
 
 /** The scenario's `clusters:` block, whichever engine it is for. */
@@ -25,4 +26,16 @@ export const engineModels: Record<EngineType, EngineModel<ScenarioClusters, Engi
   'rabbitmq-standby': anyEngine(rabbitmqStandbyModel),
   'rabbitmq-shovel': anyEngine(rabbitmqShovelModel),
   'rocketmq-controller': anyEngine(rocketmqControllerModel),
+};
+
+/** Each engine's safety-relevant reading of its own snapshot (safety-view.ts); `plan` is the one the simulation runs. */
+export const safetyOf = (plan: Plan, snapshot: EngineSnapshot): SafetyView => {
+  switch (snapshot.engine) {
+    case 'rabbitmq-standby':
+      return rabbitmqStandbySafety(plan, snapshot);
+    case 'rabbitmq-shovel':
+      return rabbitmqShovelSafety(plan, snapshot);
+    case 'rocketmq-controller':
+      return rocketmqSafety(plan, snapshot);
+  }
 };

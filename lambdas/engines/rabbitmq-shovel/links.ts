@@ -1,7 +1,8 @@
 // Where each shovel of the plan stands on the downstream: its state (`shovel_status`), its
 // definition (the dynamic `shovel` parameter), and the `Shovel` resource that declares it when
 // the topology operator does. And the upstream's backlog: what the shovels still have to move.
-import { errorMessage } from '../../errors.js';
+import { errorMessage, TransientError, UnreachableError } from '../../errors.js';
+import { KubeApiError } from '../../ports/kube.js';
 import { runIn, serverPods, type RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { parseQueueDepths, parseShovelParameters, parseShovelStatus, shovelCommands, type ShovelDefinition, type ShovelState } from './commands.js';
 import type { RabbitmqShovelPlan, ShovelSpec } from './plan.js';
@@ -56,6 +57,11 @@ export interface Backlog {
   /** The upstream answered; otherwise `error` says why the backlog is unknown. */
   measured: boolean;
   error?: string;
+  /**
+   * Not measured because the upstream cannot answer at all (its API is out of reach, or no broker
+   * runs), as opposed to one that answered with an error, which is worth asking again.
+   */
+  unreachable?: boolean;
   total: number;
   queues: Array<{ shovel: string; vhost: string; queue: string; messages: number }>;
   /** Shovels whose source cannot be measured by name (an exchange, through a server-named queue). */
@@ -69,8 +75,15 @@ export interface Backlog {
 export const readBacklog = async (upstream: RabbitAccess, links: Link[]): Promise<Backlog> => {
   const sources = links.flatMap((l) => (l.definition?.srcQueue ? [{ shovel: l.spec.name, vhost: l.spec.vhost, queue: l.definition.srcQueue }] : []));
   const unmeasurable = links.filter((l) => !l.definition?.srcQueue).map((l) => `${l.spec.name} (${l.definition?.srcExchange ? `reads exchange ${l.definition.srcExchange}` : 'definition not found'})`);
+  let pod: string;
   try {
-    const pod = await firstReadyPod(upstream);
+    pod = await firstReadyPod(upstream);
+  } catch (err) {
+    // No broker runs (no Ready pod), or the API is out of reach; an API error (5xx, 409) is neither.
+    const answered = (err instanceof TransientError && !(err instanceof UnreachableError)) || err instanceof KubeApiError;
+    return { measured: false, unreachable: !answered, error: errorMessage(err), total: 0, queues: [], unmeasurable };
+  }
+  try {
     const depths = new Map(
       await Promise.all(
         [...new Set(sources.map((s) => s.vhost))].map(async (vhost) => [vhost, parseQueueDepths(vhost, await runIn(upstream, pod, shovelCommands.queueDepths(vhost)))] as const),
@@ -79,7 +92,7 @@ export const readBacklog = async (upstream: RabbitAccess, links: Link[]): Promis
     const queues = sources.map((s) => ({ ...s, messages: depths.get(s.vhost)?.get(s.queue) ?? 0 }));
     return { measured: true, total: queues.reduce((sum, q) => sum + q.messages, 0), queues, unmeasurable };
   } catch (err) {
-    return { measured: false, error: errorMessage(err), total: 0, queues: [], unmeasurable };
+    return { measured: false, unreachable: err instanceof UnreachableError, error: errorMessage(err), total: 0, queues: [], unmeasurable };
   }
 };
 

@@ -4,7 +4,7 @@
 // confirmed to a publisher is then on the downstream: it was either already shovelled (and,
 // with ack-mode on-confirm, confirmed by the downstream before it left the upstream) or still
 // in a source queue, which is drained before the links are cut.
-import { PromotionFailedError, VerificationFailedError } from '../../errors.js';
+import { PromotionFailedError, TransientError, VerificationFailedError } from '../../errors.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { execIn, RabbitCommandError, runIn, type RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { parseVhostLimits } from '../rabbitmq/fence.js';
@@ -56,7 +56,10 @@ const drain = async (ctx: StepContext, upstream: RabbitAccess, links: Link[], ti
   for (;;) {
     const backlog = await readBacklog(upstream, links);
     // A lost upstream cannot be drained: what it holds is lost, which the fence step already reported.
-    if (!backlog.measured) return { ...backlog, error: `the upstream did not answer (${backlog.error}): its backlog is unknown` };
+    if (!backlog.measured && backlog.unreachable) return { ...backlog, error: `the upstream did not answer (${backlog.error}): its backlog is unknown` };
+    // One that answered with an error still holds its backlog: removing the shovels now would
+    // strand it. Nothing is removed; the workflow asks again.
+    if (!backlog.measured) throw new TransientError(`cannot read the upstream's backlog before removing the shovels (${backlog.error}); nothing was removed`);
     emptyReads = backlog.total === 0 ? emptyReads + 1 : 0;
     const waitedMs = ctx.clock.now().getTime() - started;
     if (emptyReads >= emptyReadsNeeded) return { ...backlog, waitedMs };
