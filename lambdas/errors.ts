@@ -109,4 +109,9 @@ export class DnsAccessDeniedError extends FailoverError {
   override readonly name = 'DnsAccessDenied';
 }
 
+/** A graceful switchover whose standby did not hold everything within the plan's bound: the fence is lifted, nothing promoted. */
+export class CatchUpTimedOutError extends FailoverError {
+  override readonly name = 'CatchUpTimedOut';
+}
+
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -7,6 +7,7 @@ import { ack } from './ack.js';
 import { breakGlass } from './break-glass.js';
 import { drill } from './drill.js';
 import { exitCodes, type Io } from './io.js';
+import { requestLeg } from './operator-requests.js';
 import { printRbac } from './rbac.js';
 
 const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
@@ -19,11 +20,23 @@ interface Command {
 
 const commands: Record<string, Command> = {
   drill: {
-    usage: 'failover drill [--plan F] [--scenario F] [--auto-approve | --auto-reject | --console-port N] [--report F]',
-    options: { plan: { type: 'string' }, scenario: { type: 'string' }, 'auto-approve': { type: 'boolean' }, 'auto-reject': { type: 'boolean' }, 'console-port': { type: 'string' }, report: { type: 'string' } },
+    usage: 'failover drill [--plan F] [--scenario F] [--mode graceful|ungraceful | --round-trip] [--auto-approve | --auto-reject | --console-port N] [--report F]',
+    options: {
+      plan: { type: 'string' }, scenario: { type: 'string' }, mode: { type: 'string' }, 'round-trip': { type: 'boolean' },
+      'auto-approve': { type: 'boolean' }, 'auto-reject': { type: 'boolean' }, 'console-port': { type: 'string' }, report: { type: 'string' },
+    },
     run: async (v, _p, io) => {
       if (v['auto-approve'] && v['auto-reject']) {
         io.err('--auto-approve and --auto-reject exclude each other: pass one of them');
+        return exitCodes.badInput;
+      }
+      const mode = v['mode'];
+      if (mode !== undefined && mode !== 'graceful' && mode !== 'ungraceful') {
+        io.err(`--mode ${String(mode)}: expected graceful (fence, wait until the standby holds everything, then promote) or ungraceful`);
+        return exitCodes.badInput;
+      }
+      if (mode !== undefined && v['round-trip']) {
+        io.err('--mode and --round-trip exclude each other: a round trip runs an ungraceful failover, reprotect and a graceful failback');
         return exitCodes.badInput;
       }
       const gate = v['auto-approve'] ? 'approve' : v['auto-reject'] ? 'reject' : undefined;
@@ -38,6 +51,8 @@ const commands: Record<string, Command> = {
           // Without --scenario the drill runs the healthy scenario of the plan's engine.
           ...(v['scenario'] ? { scenarioFile: v['scenario'] as string } : {}),
           ...(gate ? { gate } : {}),
+          ...(mode ? { mode } : {}),
+          ...(v['round-trip'] ? { roundTrip: true } : {}),
           ...(consolePort !== undefined ? { consolePort } : {}),
           ...(v['report'] ? { reportFile: v['report'] as string } : {}),
         },
@@ -119,6 +134,29 @@ const commands: Record<string, Command> = {
         return exitCodes.badInput;
       }
       return ack({ plan: args[0]!, ...(v as { active?: string; table?: string; region?: string; endpoint?: string }) }, io);
+    },
+  },
+  switchover: {
+    usage: 'failover switchover PLAN --reason "..." --state-machine ARN [--mode graceful|ungraceful] [--region R]',
+    options: { reason: { type: 'string' }, 'state-machine': { type: 'string' }, mode: { type: 'string' }, region: { type: 'string' } },
+    run: async (v, args, io) => {
+      const mode = v['mode'] ?? 'graceful';
+      if (args.length !== 1 || (mode !== 'graceful' && mode !== 'ungraceful')) {
+        io.err('usage: failover switchover PLAN --reason "..." --state-machine ARN [--mode graceful|ungraceful] [--region R]');
+        return exitCodes.badInput;
+      }
+      return requestLeg({ planFile: args[0]!, action: 'switchover', mode, ...(v as { reason?: string; region?: string }), ...(v['state-machine'] ? { stateMachineArn: v['state-machine'] as string } : {}) }, io);
+    },
+  },
+  reprotect: {
+    usage: 'failover reprotect PLAN --reason "..." --state-machine ARN [--region R]',
+    options: { reason: { type: 'string' }, 'state-machine': { type: 'string' }, region: { type: 'string' } },
+    run: async (v, args, io) => {
+      if (args.length !== 1) {
+        io.err('usage: failover reprotect PLAN --reason "..." --state-machine ARN [--region R]');
+        return exitCodes.badInput;
+      }
+      return requestLeg({ planFile: args[0]!, action: 'reprotect', ...(v as { reason?: string; region?: string }), ...(v['state-machine'] ? { stateMachineArn: v['state-machine'] as string } : {}) }, io);
     },
   },
   // approvals list|show, approve, reject (local/approvals.ts)

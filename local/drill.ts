@@ -4,6 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import type { CheckResult } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
+import { describeLeg } from '../lambdas/plan/leg.js';
+import { operatorRequest } from '../lambdas/plan/operator-request.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
 import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
@@ -31,6 +33,10 @@ export interface DrillOptions {
   onSimulation?: (simulation: Simulation) => void;
   /** Keep the simulation running after the drill (tests stop it themselves). */
   keepSimulation?: boolean;
+  /** A switchover a person asks for, in this mode, instead of the alarm's failover. */
+  mode?: 'graceful' | 'ungraceful';
+  /** Three legs on the same clusters: the alarm's failover, reprotect, a graceful failback. */
+  roundTrip?: boolean;
 }
 
 const statusExit: Record<FailoverReport['status'], number> = {
@@ -42,7 +48,10 @@ const statusExit: Record<FailoverReport['status'], number> = {
 
 export interface DrillResult {
   exitCode: number;
+  /** The last leg's report (the only one, but for a round trip). */
   report?: FailoverReport;
+  /** Every leg's report, in order. */
+  reports?: FailoverReport[];
   /** The local zone's records after the run, by `zone/name/type`. */
   dns?: Map<string, DnsRecordValue>;
   /** The plan's lock after the run: undefined when released. */
@@ -101,24 +110,60 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
       progress: printProgress(io),
     });
     journal = env.journal;
-    const run = await runWorkflow({
-      plan,
-      trigger: drillAlarmEvent(alarm, new Date()),
-      workers: env.workers,
-      journal: env.journal,
-      settleMs: 0,
-      retryIntervalMs: 200,
-    });
-    printSummary(io, run.report);
-    for (const n of env.notifications) io.out(`  notification sent: ${n.subject}`);
+    const legs = legsOf(options, alarm);
+    const reports: FailoverReport[] = [];
+    for (const [i, leg] of legs.entries()) {
+      if (legs.length > 1) io.out(`=== Leg ${i + 1} of ${legs.length}: ${leg.title}`);
+      const sent = env.notifications.length;
+      const run = await runWorkflow({ plan, trigger: leg.trigger(), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 200 });
+      printSummary(io, run.report);
+      for (const n of env.notifications.slice(sent)) io.out(`  notification sent: ${n.subject}`);
+      if (legs.length > 1) io.out('');
+      reports.push(run.report);
+      if (run.report.status !== 'SUCCEEDED') break;
+    }
+    const last = reports.at(-1)!;
+    if (legs.length > 1) printLegs(io, legs.map((l) => l.title), reports);
     if (options.reportFile) {
-      await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
+      await writeFile(options.reportFile, `${JSON.stringify(legs.length > 1 ? reports : last, null, 2)}\n`);
       io.out(`  report written to ${options.reportFile}`);
     }
-    return { exitCode: statusExit[run.report.status], report: run.report, dns: simulation.dns.records(), lock: coordination.lockOf(plan.name) };
+    return { exitCode: statusExit[last.status], report: last, reports, dns: simulation.dns.records(), lock: coordination.lockOf(plan.name) };
   } finally {
     await gate?.close();
     if (!options.keepSimulation) await simulation.stop();
+  }
+};
+
+interface DrillLeg {
+  title: string;
+  trigger: () => unknown;
+}
+
+const drillOperator = { requestedBy: 'failover drill', reason: 'a drill' };
+
+const legsOf = (options: DrillOptions, alarm: string): DrillLeg[] => {
+  const alarmLeg: DrillLeg = { title: `alarm ${alarm}: ungraceful failover`, trigger: () => drillAlarmEvent(alarm, new Date()) };
+  const switchover = (mode: 'graceful' | 'ungraceful'): DrillLeg => ({ title: `${mode} switchover asked for by a person`, trigger: () => operatorRequest('switchover', { ...drillOperator, mode }) });
+  if (options.roundTrip) {
+    return [alarmLeg, { title: 'reprotect: the old active side becomes the standby', trigger: () => operatorRequest('reprotect', drillOperator) }, { ...switchover('graceful'), title: 'graceful failback' }];
+  }
+  return [options.mode ? switchover(options.mode) : alarmLeg];
+};
+
+/** Each leg's outcome, recovery time and RPO: what a round trip cost. */
+const printLegs = (io: Io, titles: string[], reports: FailoverReport[]) => {
+  io.out('Round trip:');
+  for (const [i, title] of titles.entries()) {
+    const r = reports[i];
+    if (!r) {
+      io.out(`  ${i + 1}. ${title}: not run`);
+      continue;
+    }
+    const recovery = r.recoveryTimeMs !== undefined ? `recovery ${ms(r.recoveryTimeMs)}` : 'traffic did not move';
+    const rpo = r.rpo ? `RPO ${r.rpo.seconds} s (${r.rpo.evidence})` : 'RPO not measured';
+    const outcome = r.leg?.action === 'reprotect' ? (r.status === 'SUCCEEDED' ? 'replication set up' : 'replication not set up') : `${recovery}; ${rpo}`;
+    io.out(`  ${i + 1}. ${title}: ${r.status}; ${outcome}`);
   }
 };
 
@@ -146,6 +191,8 @@ const checksIn = (detail: unknown): CheckResult[] => {
 export const printSummary = (io: Io, report: FailoverReport) => {
   io.out('');
   io.out(`Outcome: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`);
+  if (report.leg) io.out(`Leg: ${describeLeg(report.leg)}`);
+  if (report.rpo) io.out(`RPO: ${report.rpo.seconds} s (${report.rpo.evidence})`);
   const started = Date.parse(report.startedAt);
   const trafficMovedAt = report.recoveryTimeMs === undefined ? Infinity : started + report.recoveryTimeMs;
   const line = (name: string, durationMs: number, outcome = '') => io.out(`  ${name.padEnd(24)} ${ms(durationMs).padStart(9)}  ${outcome}`);

@@ -212,7 +212,7 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides: { Settle: options.settleMs, WaitForStepsToStop: options.retryIntervalMs }, retryIntervalOverrides },
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides: { Settle: options.settleMs, WaitForStepsToStop: options.retryIntervalMs, WaitForCatchUp: options.retryIntervalMs }, retryIntervalOverrides },
     context: { Execution: { Id: executionId, Name: name, StartTime: new Date().toISOString() }, Task: { Token: `local-token-${randomUUID()}` } },
   });
   // Each state's whole input and output, as the library reports them (a Pass state's Parameters

@@ -65,6 +65,13 @@ export interface FenceResult {
   lift: string[];
 }
 
+export interface CatchUpResult {
+  caughtUp: boolean;
+  /** One line with the values that decided it, e.g. `every queue replicated past the fence (…)`. */
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
 export interface ActionResult {
   summary: string;
   detail: Record<string, unknown>;
@@ -87,6 +94,23 @@ export interface Engine {
   verifyPromotion(ctx: StepContext): Promise<ActionResult>;
   /** Idempotent: each link is removed only if still present, and each removal is verified. */
   teardown(ctx: StepContext): Promise<ActionResult>;
+  /**
+   * Graceful switchover, after the fence: whether the standby now holds everything the fenced
+   * upstream had taken (RPO 0), with the evidence that says so. Read-only; asked again until
+   * it does or the plan's `switchover.catchUpTimeoutSeconds` has passed since `fencedAt`.
+   */
+  catchUp(ctx: StepContext, fencedAt: Date): Promise<CatchUpResult>;
+  /** Undoes the fence (a graceful switchover that could not catch up): the upstream takes clients again. Idempotent, verified. */
+  liftFence(ctx: StepContext): Promise<ActionResult>;
+  /**
+   * Makes replication run as the plan describes it, upstream -> downstream, when the downstream
+   * is not (yet) the upstream's standby — after a failover, with the plan oriented by the leg,
+   * that makes the old active side the standby of the new one. Idempotent, verified (it waits
+   * until replication is running).
+   */
+  reprotect(ctx: StepContext): Promise<ActionResult>;
+  /** This engine's plan block with its sides swapped: what a leg in the other direction sees (steps/leg.ts). */
+  reverse(engine: Plan['engine']): Plan['engine'];
   /** In words, what promote and teardown will change: shown to approvers and in dry runs. */
   plannedChanges(plan: Plan): { promote: string; teardown: string };
   /** How people name each side's system, e.g. `tanzu-rabbitmq/downstream-cluster`. */

@@ -28,10 +28,10 @@ export const createAwsWorker = (deps: AwsDeps, logger: Logger) =>
       blocked: async (e) => reportInState(await recordBlocked(deps, e.execution, e.plan, requireError(e))),
       'confirm-alarm': (e) => confirmAlarm(deps, e.execution, e.plan, e.trigger),
       'check-dns': (e) => checkTrafficSwitch(deps, e.execution, e.plan),
-      approval: (e) => requestApproval(deps, e.execution, e.plan, e.taskToken, e.approvalTimeoutSeconds),
+      approval: (e) => requestApproval(deps, e.execution, e.plan, e.taskToken, e.approvalTimeoutSeconds, e.leg),
       'flip-dns': (e) => flipDns(deps, e.execution, e.plan),
       'verify-dns': (e) => verifyDns(deps, e.execution, e.plan),
-      report: async (e) => reportInState(await reportSuccess(deps, e.execution, e.plan)),
+      report: async (e) => reportInState(await reportSuccess(deps, e.execution, e.plan, e.leg)),
       halt: async (e) => {
         const report = await haltWhenStepsStopped(deps, e.execution, e.plan, requireError(e));
         if ('pending' in report) logger.warn('halting: waiting for steps still working', { waitingFor: report.waitingFor });

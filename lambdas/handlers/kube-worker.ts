@@ -7,17 +7,21 @@ import { checkReadiness } from '../steps/readiness.js';
 import { promote, verifyPromotion } from '../steps/promote.js';
 import type { KubeDeps } from '../steps/step-deps.js';
 import { renewLease } from '../steps/lease.js';
+import { catchUp, liftFence, reprotect } from '../steps/switchover.js';
 import { teardown } from '../steps/teardown.js';
 import { createWorker, type StepTable } from './worker.js';
 
 // `evaluate` is not in the workflow: the plan's readiness schedule invokes it directly.
-export const kubeWorkerSteps = ['readiness', 'fence', 'promote', 'verify-promotion', 'teardown', 'evaluate'] as const;
+export const kubeWorkerSteps = ['readiness', 'fence', 'catch-up', 'lift-fence', 'promote', 'verify-promotion', 'teardown', 'reprotect', 'evaluate'] as const;
 
 export const createKubeWorker = (deps: KubeDeps, logger: Logger) =>
   createWorker(
     ({
       readiness: (e) => checkReadiness(deps, e.execution, e.plan),
       fence: (e) => fence(deps, e.execution, e.plan),
+      'catch-up': (e) => catchUp(deps, e.execution, e.plan),
+      'lift-fence': (e) => liftFence(deps, e.execution, e.plan),
+      reprotect: (e) => reprotect(deps, e.execution, e.plan),
       promote: (e) => promote(deps, e.execution, e.plan),
       'verify-promotion': (e) => verifyPromotion(deps, e.execution, e.plan),
       teardown: (e) => teardown(deps, e.execution, e.plan),

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { BadInputError } from '../errors.js';
 import { parsePlan } from '../plan/load-plan.js';
 import type { Plan } from '../plan/schema.js';
+import { alarmLeg, legSchema, type Leg } from '../plan/leg.js';
+import { orientPlan } from '../steps/leg.js';
 import type { Execution } from '../steps/step-deps.js';
 
 const endedStatus = z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -18,11 +20,17 @@ const stepEventSchema = z.object({
   /** The gate's timeout, also given to the waiting Task (see PrepareApproval in the ASL). */
   approvalTimeoutSeconds: z.number().int().positive().optional(),
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  /** Which way this execution moves the service (decided by Admit); steps see the plan oriented by it. */
+  leg: legSchema.optional(),
   /** `execution-ended`: how the execution ended, as Step Functions reported it. */
   ended: z.object({ status: endedStatus, error: z.string().optional(), cause: z.string().optional() }).optional(),
 });
 
-export type StepEvent = Omit<z.infer<typeof stepEventSchema>, 'plan'> & { plan: Plan; execution: Execution };
+/**
+ * `plan` is oriented by the leg (steps/leg.ts): its upstream is the side the leg leaves. Reports
+ * and coordination use `leg` to name the sides as the plan file does.
+ */
+export type StepEvent = Omit<z.infer<typeof stepEventSchema>, 'plan' | 'leg'> & { plan: Plan; execution: Execution; leg: Leg };
 export type ExecutionEnding = NonNullable<StepEvent['ended']>;
 
 const STATUS_CHANGE = 'Step Functions Execution Status Change';
@@ -93,9 +101,13 @@ export const parseStepEvent = (event: unknown, steps: readonly string[]): StepEv
   if (!steps.includes(parsed.data.step)) {
     throw new BadInputError(`this function runs steps ${steps.join(', ')}; got "${parsed.data.step}"`);
   }
+  let plan: Plan;
   try {
-    return { ...parsed.data, plan: parsePlan(parsed.data.plan, 'workflow input plan') };
+    plan = parsePlan(parsed.data.plan, 'workflow input plan');
   } catch (err) {
     throw new BadInputError((err as Error).message);
   }
+  // Before Admit has decided, and for executions started before legs existed: a failover from the upstream.
+  const leg = parsed.data.leg ?? alarmLeg;
+  return { ...parsed.data, leg, plan: orientPlan(plan, leg) };
 };

@@ -118,6 +118,12 @@ export const planSchema = z.strictObject({
       /** After a completed failover, alarms start nothing for this long (anti-flap); `failover ack` re-arms early. */
       cooldownMinutes: z.number().int().min(0).default(60),
     }),
+  /** A planned switchover (an operator's, graceful): after the fence, how long the standby may take to hold everything. */
+  switchover: z
+    .strictObject({
+      catchUpTimeoutSeconds: z.number().int().min(1).max(3600, 'expected at most 3600 s: a standby that needs longer is not in sync; fail over instead').default(300),
+    })
+    .default({ catchUpTimeoutSeconds: 300 }),
   fencing: z
     .strictObject({
       /**

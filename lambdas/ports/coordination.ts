@@ -17,6 +17,12 @@ export interface Lease {
 export interface PlanState {
   /** Which side serves clients. Alarms on the old upstream never start a failback. */
   activeSide: Side;
+  /**
+   * Whether the side that does not serve is replicating from the one that does. A failover
+   * tears the links down (`unprotected`); `reprotect` sets them up the other way (`replicating`).
+   * Absent: as the plan was deployed, upstream replicating to downstream.
+   */
+  protection?: 'replicating' | 'unprotected';
   /** No failover starts before this time (anti-flap), unless an operator acknowledges. */
   cooldownUntil?: string;
   /** Set when a failover failed after changing things: nothing starts until an operator acknowledges. */

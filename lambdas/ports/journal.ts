@@ -1,6 +1,7 @@
 // The record of one execution: every step attempt, its evidence, every change it intended and
 // made, and the final report. Steps append; the report and the approval console read it.
 // Adapters: DynamoDB (`adapters/dynamodb-journal.ts`) and in-memory for drills.
+import type { Leg } from '../plan/leg.js';
 
 export interface SideEffect {
   step: string;
@@ -58,6 +59,10 @@ export interface FailoverReport {
   reason?: string;
   startedAt: string;
   endedAt: string;
+  /** Which way the execution moved the service and how (steps/leg.ts); absent when Admit never decided. */
+  leg?: Leg;
+  /** What may have been lost: 0 when a graceful switchover proved it, else the lag readiness measured. */
+  rpo?: { seconds: number; evidence: string };
   /** From the workflow's start to the end of DNS verification; absent when traffic never moved. */
   recoveryTimeMs?: number;
   steps: Array<{ name: string; attempt: number; startedAt: string; endedAt: string; durationMs: number; outcome: StepOutcome; summary: string; detail: unknown }>;

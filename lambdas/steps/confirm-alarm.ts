@@ -7,13 +7,21 @@ import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
 export const confirmAlarm = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: unknown) =>
-  runStep(deps, execution, 'confirm-alarm', async () => {
-    const event = parseTrigger(trigger, plan);
+  runStep<{ approvalTimeoutSeconds: number }>(deps, execution, 'confirm-alarm', async () => {
+    const parsed = parseTrigger(trigger, plan);
+    // approvalTimeoutSeconds feeds the gate's TimeoutSecondsPath: ASL cannot multiply minutes.
+    const approvalTimeoutSeconds = plan.gate.timeoutMinutes * 60;
+    if (parsed.kind === 'operator') {
+      // A person asked for this on purpose: there is no alarm to confirm; the request is the evidence.
+      const { requestedBy, reason, action, mode } = parsed.request.detail;
+      const detail = { requestedBy, reason, action, mode, requestedAt: parsed.request.time, approvalTimeoutSeconds };
+      return { summary: `${mode} ${action} requested by ${requestedBy}: ${reason}`, detail, output: detail };
+    }
+    const event = parsed.event;
     const alarmName = event.detail.alarmName;
     const state = (await deps.alarms.getStates([alarmName])).get(alarmName);
     if (state === undefined) throw new BadInputError(`alarm ${alarmName} does not exist`);
-    // approvalTimeoutSeconds feeds the gate's TimeoutSecondsPath: ASL cannot multiply minutes.
-    const detail = { alarmName, triggeredAt: event.time, settleSeconds: plan.thresholds.settleSeconds, stateNow: state, approvalTimeoutSeconds: plan.gate.timeoutMinutes * 60 };
+    const detail = { alarmName, triggeredAt: event.time, settleSeconds: plan.thresholds.settleSeconds, stateNow: state, approvalTimeoutSeconds };
     if (state === 'INSUFFICIENT_DATA') {
       // Silence is not recovery: a lost upstream often stops its own metrics. A person decides.
       throw new AlarmNotConfirmedError(

@@ -1,10 +1,17 @@
 // What a failover of this plan will change, in order, for approvers and reports.
 import { engineFor } from '../engines/registry.js';
+import { alarmLeg, describeLeg, type Leg } from '../plan/leg.js';
 import type { Plan } from '../plan/schema.js';
 
-export const intendedChanges = (plan: Plan): string[] => {
+/** `plan` as the leg's steps see it (oriented); the first line says which way and how, for the approver. */
+export const intendedChanges = (plan: Plan, leg: Leg = alarmLeg): string[] => {
   const engine = engineFor(plan).plannedChanges(plan);
+  const sides = engineFor(plan).sides(plan);
   return [
+    `${describeLeg(leg)}: from ${sides.upstream} to ${sides.downstream}`,
+    ...(leg.mode === 'graceful'
+      ? [`fence ${sides.upstream}, then wait up to ${plan.switchover.catchUpTimeoutSeconds} s until ${sides.downstream} holds everything it took (RPO 0); if it does not, lift the fence and stop, nothing lost`]
+      : []),
     engine.promote,
     ...plan.dns.records.map((r) => `point ${r.type} ${r.name} from ${r.upstream} to ${r.downstream} (TTL ${r.ttl} s)`),
     engine.teardown,

@@ -15,7 +15,9 @@ const LEASE_MARGIN_MS = 15 * 60_000;
 export const MAX_LEASE_MS = 26 * 3_600_000;
 
 /** The steps of an execution that holds the lock; the others take it (admit) or end it. */
-export const stepsUnderLock = new Set(['confirm-alarm', 'check-dns', 'readiness', 'approval', 'fence', 'promote', 'verify-promotion', 'flip-dns', 'verify-dns', 'teardown']);
+export const stepsUnderLock = new Set([
+  'confirm-alarm', 'check-dns', 'readiness', 'approval', 'fence', 'catch-up', 'lift-fence', 'promote', 'verify-promotion', 'flip-dns', 'verify-dns', 'teardown', 'reprotect',
+]);
 
 /** How long the lock must outlive the start of `step`: its budget, or the gate's wait for a person. */
 export const leaseMsFor = (plan: Plan, step: string, budgets?: Partial<Record<string, number>>): number => {

@@ -3,6 +3,7 @@
 // every failure leaves a clear state and a notification.
 import type { Plan } from '../plan/schema.js';
 import { changesOf, type EffectEvent, type FailoverReport, type SideEffect, type StepRecord } from '../ports/journal.js';
+import { describeLeg, legSchema, type Leg } from '../plan/leg.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
 /** The step after which clients are served by the downstream: the end of the recovery time. */
@@ -19,10 +20,14 @@ export const buildReport = (
 ): FailoverReport => {
   const started = Date.parse(execution.startedAt);
   const moved = records.find((r) => r.step === trafficMovedStep && r.outcome === 'succeeded');
+  const leg = legOf(records);
+  const rpo = rpoOf(records);
   return {
     executionId: execution.id,
     planName: plan.name,
     status,
+    ...(leg ? { leg } : {}),
+    ...(rpo ? { rpo } : {}),
     ...(reason ? { reason } : {}),
     startedAt: execution.startedAt,
     endedAt: endedAt.toISOString(),
@@ -36,6 +41,24 @@ export const buildReport = (
   };
 };
 
+/** The leg Admit decided (its journal record), if it got that far. */
+export const legOf = (records: StepRecord[]): Leg | undefined => {
+  const parsed = legSchema.safeParse((records.findLast((r) => r.step === 'admit' && r.outcome === 'succeeded')?.detail as { leg?: unknown } | undefined)?.leg);
+  return parsed.success ? parsed.data : undefined;
+};
+
+/**
+ * What may have been lost: 0 with its evidence when a graceful switchover proved the standby held
+ * everything; otherwise the replication lag readiness measured, where the engine measures one.
+ */
+const rpoOf = (records: StepRecord[]): FailoverReport['rpo'] => {
+  const caughtUp = records.findLast((r) => r.step === 'catch-up' && r.outcome === 'succeeded' && (r.detail as { caughtUp?: boolean }).caughtUp === true);
+  if (caughtUp) return { seconds: 0, evidence: caughtUp.summary.replace(/^RPO 0: /, '') };
+  const checks = (records.find((r) => r.step === 'readiness' && r.outcome === 'succeeded')?.detail as { checks?: Array<{ name: string; summary: string; evidence: { lagSeconds?: unknown } }> } | undefined)?.checks;
+  const lag = checks?.find((c) => typeof c.evidence?.lagSeconds === 'number');
+  return lag ? { seconds: lag.evidence.lagSeconds as number, evidence: `${lag.name}: ${lag.summary}` } : undefined;
+};
+
 export const changesHeading = (changes: SideEffect[]) =>
   changes.length === 0 ? 'Nothing was changed.' : changes.some((c) => c.status === 'unconfirmed') ? 'Changes made (UNCONFIRMED ones may have happened: treat them as made):' : 'Changes made:';
 
@@ -44,6 +67,8 @@ export const describeChange = (e: SideEffect) => `  - ${e.status === 'unconfirme
 const notify = async (deps: AwsDeps, report: FailoverReport) => {
   const lines = [
     `Failover of ${report.planName}: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`,
+    ...(report.leg ? [`Leg: ${describeLeg(report.leg)}`] : []),
+    ...(report.rpo ? [`RPO: ${report.rpo.seconds} s (${report.rpo.evidence})`] : []),
     `Execution: ${report.executionId}`,
     ...(report.recoveryTimeMs !== undefined ? [`Recovery time: ${(report.recoveryTimeMs / 1000).toFixed(1)} s`] : []),
     '',
@@ -60,17 +85,27 @@ const notify = async (deps: AwsDeps, report: FailoverReport) => {
   });
 };
 
-/** Success: the downstream is now the active side, the plan enters cooldown, the lock is freed. */
-export const reportSuccess = async (deps: AwsDeps, execution: Execution, plan: Plan): Promise<FailoverReport> => {
+/**
+ * Success. A failover: the side it went to is now the active one, with nothing replicating to the
+ * other (teardown removed the links), and the plan enters cooldown. A reprotect: the other side
+ * is now the standby of the active one. Either way the lock is freed.
+ */
+export const reportSuccess = async (deps: AwsDeps, execution: Execution, plan: Plan, leg: Leg): Promise<FailoverReport> => {
   const now = deps.clock.now();
-  const [records, effects] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id)]);
+  const [records, effects, before] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id), deps.coordination.getPlanState(plan.name)]);
   const report = buildReport(execution, plan, records, effects, 'SUCCEEDED', now);
-  await deps.coordination.putPlanState(plan.name, {
-    activeSide: 'downstream',
-    cooldownUntil: new Date(now.getTime() + plan.thresholds.cooldownMinutes * 60_000).toISOString(),
-    lastExecutionId: execution.id,
-    updatedAt: now.toISOString(),
-  });
+  await deps.coordination.putPlanState(
+    plan.name,
+    leg.action === 'reprotect'
+      ? { ...before, activeSide: leg.from, protection: 'replicating', lastExecutionId: execution.id, updatedAt: now.toISOString() }
+      : {
+          activeSide: leg.to,
+          protection: 'unprotected',
+          cooldownUntil: new Date(now.getTime() + plan.thresholds.cooldownMinutes * 60_000).toISOString(),
+          lastExecutionId: execution.id,
+          updatedAt: now.toISOString(),
+        },
+  );
   await deps.journal.putReport(report);
   await deps.coordination.releaseLock(plan.name, execution.id);
   await notify(deps, report);
@@ -122,8 +157,10 @@ export const haltWhenStepsStopped = async (deps: AwsDeps, execution: Execution, 
  */
 export const halt = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport> => {
   const [records, effects] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id)]);
-  const changed = changesOf(effects).length > 0;
-  const reason = describeError(error);
+  // A graceful switchover that could not catch up lifted its own fence: the world is as it was.
+  const fenceLifted = records.some((r) => r.step === 'lift-fence' && r.outcome === 'succeeded');
+  const changed = changesOf(effects).some((c) => !(fenceLifted && (c.step === 'fence' || c.step === 'lift-fence') && c.status === 'done'));
+  const reason = describeError(error) + (fenceLifted && !changed ? '; the fence was lifted: nothing else was changed and nothing was lost' : '');
   const now = deps.clock.now();
   const report = buildReport(execution, plan, records, effects, changed ? 'FAILED' : 'HALTED', now, reason);
   if (changed) {

@@ -5,6 +5,7 @@ import { approvalIdFor, describeDecision, rejectionMessage } from '../approvals/
 import { ApprovalRejectedError, BadInputError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { ApprovalDecision } from '../ports/approvals.js';
+import { alarmLeg, type Leg } from '../plan/leg.js';
 import { intendedChanges } from './intended-changes.js';
 import { readinessEvidence } from './readiness.js';
 import { runStep } from './run-step.js';
@@ -16,7 +17,7 @@ export type ApprovalOutput = (ApprovalDecision & { approvalId: string }) | { dec
  * `timeoutSeconds` is the one AwaitApproval waits (its TimeoutSecondsPath), so the stored request
  * expires exactly when the workflow stops waiting; the plan's timeout when the workflow gives none.
  */
-export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan, taskToken?: string, timeoutSeconds = plan.gate.timeoutMinutes * 60) =>
+export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan, taskToken?: string, timeoutSeconds = plan.gate.timeoutMinutes * 60, leg: Leg = alarmLeg) =>
   runStep<ApprovalOutput>(deps, execution, 'approval', async () => {
     const evidence = readinessEvidence(await deps.journal.listSteps(execution.id));
     // A person cannot weigh what they are not shown, and an approval without it would record no accepted risk.
@@ -25,7 +26,7 @@ export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan,
     const decideBy = new Date(requestedAt.getTime() + timeoutSeconds * 1000).toISOString();
     const approvalId = approvalIdFor(execution.id, execution.startedAt, taskToken);
     const decision = await deps.approvals.request({
-      approvalId, executionId: execution.id, plan, taskToken, evidence, intendedChanges: intendedChanges(plan), requestedAt: requestedAt.toISOString(), decideBy,
+      approvalId, executionId: execution.id, plan, taskToken, evidence, intendedChanges: intendedChanges(plan, leg), requestedAt: requestedAt.toISOString(), decideBy,
     });
     if (decision === undefined) {
       // In AWS the approval service records the decision in place of this entry when it arrives.

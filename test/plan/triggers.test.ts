@@ -55,7 +55,7 @@ describe('plan triggers', () => {
   it('the workflow accepts an event of the composite, and refuses one of an alarm the plan does not name', () => {
     const plan: Plan = parsePlanYaml(withTriggers({ alarms: [{ name: 'a' }, { name: 'b' }], composite: { name: 'both', atLeast: 2 } }), 'p.yaml');
     const event = (alarmName: string) => ({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', time: '2026-03-01T10:00:00Z', detail: { alarmName, state: { value: 'ALARM' } } });
-    expect(parseTrigger(event('both'), plan).detail.alarmName).toBe('both');
+    expect(parseTrigger(event('both'), plan)).toMatchObject({ kind: 'alarm', event: { detail: { alarmName: 'both' } } });
     expect(() => parseTrigger(event('c'), plan)).toThrow("alarm c is not one of plan orders-rabbitmq's triggers (a, b, both)");
   });
 

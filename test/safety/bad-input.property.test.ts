@@ -87,7 +87,7 @@ describe('trigger events', () => {
     fc.assert(
       fc.property(fc.oneof(fc.constantFrom(...names), fc.string({ minLength: 1 })), fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA'), fc.uuid(), (alarmName, state, id) => {
         const event = { id, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', time: new Date().toISOString(), detail: { alarmName, state: { value: state } } };
-        if (names.includes(alarmName)) expect(parseTrigger(event, plan).detail.alarmName).toBe(alarmName);
+        if (names.includes(alarmName)) expect(parseTrigger(event, plan)).toMatchObject({ kind: 'alarm', event: { detail: { alarmName } } });
         else expect(() => parseTrigger(event, plan)).toThrow(BadInputError);
       }),
       { numRuns: 300 },

@@ -32,7 +32,7 @@ describe('single flight and anti-flap', () => {
   it('a lock left by an execution that no longer runs is taken over, and released at the end', async () => {
     const run = await runDrill({ scenarioFile: scenario('stale-lock') });
     expect(run.report?.status).toBe('SUCCEEDED');
-    expect(run.report!.steps[0]!.summary).toMatch(/^took over the lock of orders-rabbitmq from .*crashed-run/);
+    expect(run.report!.steps[0]!.summary).toMatch(/^ungraceful failover upstream -> downstream; took over the lock of orders-rabbitmq from .*crashed-run/);
     expect(run.lock).toBeUndefined();
   });
 

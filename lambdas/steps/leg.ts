@@ -1,0 +1,18 @@
+// Orientation: a step of a leg sees the plan with its `upstream` being the side the leg leaves
+// (or, for reprotect, the side that serves) and its `downstream` the side the leg goes to (or
+// protects). So each engine is written once, for upstream -> downstream, and serves both
+// directions (plan/leg.ts defines the leg).
+import { engineFor } from '../engines/registry.js';
+import type { Leg } from '../plan/leg.js';
+import type { Plan } from '../plan/schema.js';
+
+/** The plan as this leg's steps see it: sides swapped when the leg starts from the plan's downstream. */
+export const orientPlan = (plan: Plan, leg: Leg): Plan => {
+  if (leg.from === 'upstream') return plan;
+  return {
+    ...plan,
+    engine: engineFor(plan).reverse(plan.engine) as Plan['engine'],
+    clusters: { upstream: plan.clusters.downstream, downstream: plan.clusters.upstream },
+    dns: { ...plan.dns, records: plan.dns.records.map((r) => ({ ...r, upstream: r.downstream, downstream: r.upstream })) },
+  };
+};
