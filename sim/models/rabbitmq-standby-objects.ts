@@ -14,7 +14,11 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /** The seed's upstream service: schema sync over AMQP (5672), messages over streams (5552). */
 export const UPSTREAM_SERVICE_IP = '10.110.224.126';
-const REPLICATOR_SECRET = 'upstream-replicator-secret';
+/** Where the downstream's service answers when it is the upstream (not in the seed; the example plan names it). */
+export const DOWNSTREAM_SERVICE_IP = '10.104.27.212';
+export const SCHEMA_PORT = 5672;
+export const STREAM_PORT = 5552;
+export const REPLICATOR_SECRET = 'upstream-replicator-secret';
 const IMAGE = 'registry.tanzu.vmware.com/rabbitmq-for-kubernetes/vmware-rabbitmq:3.11.10';
 
 export interface SiteNames {
@@ -137,7 +141,7 @@ export const seedSiteObjects = (
     SCHEMA_REPLICATION,
     {
       metadata: { name: site.schemaReplication },
-      spec: { endpoints: `${UPSTREAM_SERVICE_IP}:5672`, upstreamSecret: { name: REPLICATOR_SECRET }, rabbitmqClusterReference: clusterRef },
+      spec: { endpoints: `${UPSTREAM_SERVICE_IP}:${SCHEMA_PORT}`, upstreamSecret: { name: REPLICATOR_SECRET }, rabbitmqClusterReference: clusterRef },
     },
     replicationStatus,
   );
@@ -154,7 +158,7 @@ export const seedSiteObjects = (
             }
           : {
               operatingMode: 'downstream',
-              downstreamModeConfiguration: { endpoints: `${UPSTREAM_SERVICE_IP}:5552`, upstreamSecret: { name: REPLICATOR_SECRET } },
+              downstreamModeConfiguration: { endpoints: `${UPSTREAM_SERVICE_IP}:${STREAM_PORT}`, upstreamSecret: { name: REPLICATOR_SECRET } },
               rabbitmqClusterReference: clusterRef,
             },
     },

@@ -65,7 +65,7 @@ describe('rabbitmq-standby model', () => {
     expect(await run(down, DS, ds(0), ctl('-s', 'display_standby_promotion_summary'))).toBe('');
   });
 
-  it('promotes: buffered messages become visible; a second promotion delivers them again', async () => {
+  it('promotes: buffered messages become visible; running it again recovers only newer messages unless from scratch', async () => {
     fx = await startSim();
     const down = fx.kube('downstream');
     expect(fx.sim.state().downstream.queues).toEqual([{ vhost: 'test-vhost-1', name: 'q1.quorum', messages: 0 }]);
@@ -84,10 +84,18 @@ describe('rabbitmq-standby model', () => {
     expect(state.downstream).toMatchObject({ promoted: true, queues: [{ name: 'q1.quorum', messages: 3 }], promotionSummary: [{ messageCount: 3, virtualHost: 'test-vhost-1' }] });
     expect(state.duplicatePromotions).toBe(0);
 
-    await run(down, DS, ds(2), ctl('promote_standby_replication_downstream_cluster'));
+    const again = (await run(down, DS, ds(2), ctl('-q', 'promote_standby_replication_downstream_cluster'))).split('\n');
+    expect(again[1]).toMatch(/^\S+ \S+\t\S+ \S+\t0\ttest-vhost-1$/);
     state = fx.sim.state();
     expect(state.duplicatePromotions).toBe(1);
+    expect(state.downstream.queues[0]?.messages).toBe(3);
+    expect(state.downstream.promotionHistory.map((p) => p.redelivered)).toEqual([false, false]);
+
+    await run(down, DS, ds(2), ctl('promote_standby_replication_downstream_cluster', '--start-from-scratch'));
+    state = fx.sim.state();
+    expect(state.duplicatePromotions).toBe(2);
     expect(state.downstream.queues[0]?.messages).toBe(6);
+    expect(state.downstream.promotionHistory.map((p) => p.redelivered)).toEqual([false, false, true]);
   });
 
   it('leaves out excluded vhosts and refuses to promote an upstream', async () => {
@@ -191,7 +199,7 @@ describe('rabbitmq-standby model', () => {
     expect(Date.now() - stamp).toBeGreaterThanOrEqual(1350);
   });
 
-  it('fails a promote after it took effect when the fault says afterEffect; retrying it duplicates', async () => {
+  it('fails a promote after it took effect when the fault says afterEffect; a retry promotes twice but recovers nothing more', async () => {
     fx = await startSim({ faults: [{ target: 'exec', site: 'downstream', command: 'promote_standby_replication_downstream_cluster', exitCode: 70, afterEffect: true }] });
     const down = fx.kube('downstream');
     const crashed = await down.exec(DS, ds(0), ctl('promote_standby_replication_downstream_cluster'));
@@ -200,6 +208,7 @@ describe('rabbitmq-standby model', () => {
     expect(fx.sim.state().downstream.promoted).toBe(true);
     await run(down, DS, ds(0), ctl('promote_standby_replication_downstream_cluster'));
     expect(fx.sim.state().duplicatePromotions).toBe(1);
+    expect(fx.sim.state().downstream.queues[0]?.messages).toBe(3);
     const execs = fx.sim.state().log.flatMap((e) => (e.kind === 'exec' ? [[e.argv.at(-1), e.exitCode, e.fault]] : []));
     expect(execs).toEqual([
       ['promote_standby_replication_downstream_cluster', 70, true],

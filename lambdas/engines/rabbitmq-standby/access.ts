@@ -1,29 +1,28 @@
-// The Kubernetes permissions this engine's steps use. Keep in step with readiness.ts,
-// promote.ts and teardown.ts: the generated RBAC is exactly this.
+// The Kubernetes permissions this engine's steps use, on both sides: a round trip runs every
+// step in both directions (readiness and promotion on whichever side is the standby, the fence
+// and its lifting on whichever serves, reprotect on both). Keep in step with readiness.ts,
+// catch-up.ts, promote.ts, teardown.ts and reprotect.ts: the generated RBAC is exactly this.
+import type { Side } from '../../plan/schema.js';
 import type { KubernetesAccessNeed } from '../engine.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
+import { sideNames } from './reverse.js';
 
-export const standbyKubernetesAccess = (engine: RabbitmqStandbyPlan): KubernetesAccessNeed[] => [
-  {
-    side: 'downstream',
-    namespace: engine.downstream.namespace,
+const sideAccess = (engine: RabbitmqStandbyPlan, side: Side): KubernetesAccessNeed => {
+  const names = sideNames(engine, side);
+  return {
+    side,
+    namespace: names.namespace,
     rules: [
       // Server pods are found by label and their Ready condition read; rabbitmqctl runs in them.
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-      // Readiness reads the conditions; the rolling-restart teardown patches additionalConfig.
-      { apiGroups: ['rabbitmq.com'], resources: ['rabbitmqclusters'], verbs: ['get', 'patch'], resourceNames: [engine.downstream.rabbitmqCluster] },
-      { apiGroups: ['rabbitmq.com'], resources: ['schemareplications'], verbs: ['get', 'delete'], resourceNames: [engine.downstream.schemaReplication] },
-      { apiGroups: ['rabbitmq.tanzu.vmware.com'], resources: ['standbyreplications'], verbs: ['get', 'delete'], resourceNames: [engine.downstream.standbyReplication] },
+      // Readiness reads the conditions; teardown and reprotect patch additionalConfig (rolling restart).
+      { apiGroups: ['rabbitmq.com'], resources: ['rabbitmqclusters'], verbs: ['get', 'patch'], resourceNames: [names.rabbitmqCluster] },
+      // Teardown deletes the replication resources of the promoted side; reprotect configures the standby's.
+      { apiGroups: ['rabbitmq.com'], resources: ['schemareplications'], verbs: ['get', 'patch', 'delete'], resourceNames: [names.schemaReplication] },
+      { apiGroups: ['rabbitmq.tanzu.vmware.com'], resources: ['standbyreplications'], verbs: ['get', 'patch', 'delete'], resourceNames: [names.standbyReplication] },
     ],
-  },
-  {
-    side: 'upstream',
-    namespace: engine.upstream.namespace,
-    rules: [
-      // The lag check asks every upstream pod for its last replicated point.
-      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-    ],
-  },
-];
+  };
+};
+
+export const standbyKubernetesAccess = (engine: RabbitmqStandbyPlan): KubernetesAccessNeed[] => [sideAccess(engine, 'downstream'), sideAccess(engine, 'upstream')];

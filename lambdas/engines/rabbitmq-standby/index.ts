@@ -3,10 +3,14 @@ import type { Plan, Side } from '../../plan/schema.js';
 import type { Engine, StepContext } from '../engine.js';
 import { rabbitClusterPresence, type RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { fenceRabbitVhosts } from '../rabbitmq/fence.js';
+import { liftRabbitFence } from '../rabbitmq/lift-fence.js';
 import { standbyKubernetesAccess } from './access.js';
+import { standbyCatchUp } from './catch-up.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import { standbyPromote, standbyVerifyPromotion } from './promote.js';
 import { standbyReadiness } from './readiness.js';
+import { standbyReprotect } from './reprotect.js';
+import { reverseStandbyPlan, sideNames } from './reverse.js';
 import { standbyTeardown } from './teardown.js';
 
 const standbyPlan = (plan: Plan): RabbitmqStandbyPlan => {
@@ -16,12 +20,10 @@ const standbyPlan = (plan: Plan): RabbitmqStandbyPlan => {
 
 const engineOf = (ctx: StepContext): RabbitmqStandbyPlan => standbyPlan(ctx.plan);
 
-const sideAccess = (ctx: StepContext, e: RabbitmqStandbyPlan, side: Side): RabbitAccess => ({
-  kube: ctx.kube(side),
-  namespace: e[side].namespace,
-  cluster: e[side].rabbitmqCluster,
-  container: e.downstream.container,
-});
+const sideAccess = (ctx: StepContext, e: RabbitmqStandbyPlan, side: Side): RabbitAccess => {
+  const names = sideNames(e, side);
+  return { kube: ctx.kube(side), namespace: names.namespace, cluster: names.rabbitmqCluster, container: names.container };
+};
 
 export const rabbitmqStandbyEngine: Engine = {
   type: 'rabbitmq-standby',
@@ -34,6 +36,16 @@ export const rabbitmqStandbyEngine: Engine = {
   promote: (ctx) => standbyPromote(ctx, engineOf(ctx)),
   verifyPromotion: (ctx) => standbyVerifyPromotion(ctx, engineOf(ctx)),
   teardown: (ctx) => standbyTeardown(ctx, engineOf(ctx)),
+  catchUp: (ctx, fencedAt) => standbyCatchUp(ctx, engineOf(ctx), fencedAt),
+  liftFence: (ctx) => {
+    const e = engineOf(ctx);
+    return liftRabbitFence(ctx, sideAccess(ctx, e, 'upstream'), e.vhosts);
+  },
+  reprotect: (ctx) => standbyReprotect(ctx, engineOf(ctx)),
+  reverse: (engine) => {
+    if (engine.type !== 'rabbitmq-standby') throw new Error(`not a rabbitmq-standby engine block: ${engine.type}`);
+    return reverseStandbyPlan(engine);
+  },
   sides: (plan) => {
     const e = standbyPlan(plan);
     return { upstream: `${e.upstream.namespace}/${e.upstream.rabbitmqCluster}`, downstream: `${e.downstream.namespace}/${e.downstream.rabbitmqCluster}` };

@@ -1,6 +1,8 @@
 // The `engine:` block of a plan protecting a VMware Tanzu RabbitMQ cluster with Warm Standby
 // Replication (seed 000): which RabbitmqCluster is upstream/downstream, the replication
 // resources to remove after promotion, the vhosts that must be recoverable, promote flags.
+// Each side also says how a standby reaches it and what its own replication resources are
+// called, so that the round trip can make either side the standby of the other (reverse.ts).
 import { z } from 'zod';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
@@ -12,6 +14,8 @@ export const rabbitmqStandbyBounds = {
   vhosts: 50,
   /** AMQP's limit for a vhost name (a short string). */
   vhostChars: 255,
+  /** `host:port[,host:port...]`, as the replication resources take their endpoints. */
+  endpointChars: 1024,
 } as const;
 
 const kubeName = (max: number, what: string) =>
@@ -24,12 +28,52 @@ const namespace = kubeName(rabbitmqStandbyBounds.labelChars, 'a namespace');
 const vhostName = z.string().min(1).max(rabbitmqStandbyBounds.vhostChars, `expected at most ${rabbitmqStandbyBounds.vhostChars} characters (a vhost name)`);
 const vhostList = z.array(vhostName).max(rabbitmqStandbyBounds.vhosts, `expected at most ${rabbitmqStandbyBounds.vhosts} vhosts; split the service into several plans`);
 
+const container = z.string().min(1).max(rabbitmqStandbyBounds.labelChars, `expected at most ${rabbitmqStandbyBounds.labelChars} characters (a container name)`);
+const endpoints = z
+  .string()
+  .min(1)
+  .max(rabbitmqStandbyBounds.endpointChars, `expected at most ${rabbitmqStandbyBounds.endpointChars} characters (host:port list)`)
+  .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'expected host:port, or several separated by commas');
+
+/**
+ * Where a standby reaches this cluster while it is the upstream: schema sync over AMQP (5672),
+ * messages over the stream protocol (5552), as its peers' resources must name them.
+ */
+const replicationEndpoints = z.strictObject({ schema: endpoints, stream: endpoints });
+
+/** What the other side's reprotect needs of this one; every field optional with a default. */
+const sideReplication = {
+  /** Reprotect needs it on the side that serves: the endpoints the new standby's resources point at. */
+  replicationEndpoints: replicationEndpoints.optional(),
+  /**
+   * The Secret, in this cluster's namespace, with the replication user's credentials for reaching
+   * the other side when this one is the standby.
+   */
+  upstreamSecret: k8sName.default('upstream-replicator-secret'),
+};
+
+export const defaultStandbyReplication = (cluster: string): string => `${cluster}-standby-replication`;
+export const defaultSchemaReplication = (cluster: string): string => `${cluster}-schema-replication`;
+
 export const rabbitmqStandbyPlanSchema = z.strictObject({
   type: z.literal('rabbitmq-standby'),
-  upstream: z.strictObject({
-    namespace,
-    rabbitmqCluster: k8sName,
-  }),
+  upstream: z
+    .strictObject({
+      namespace,
+      rabbitmqCluster: k8sName,
+      /** Its StandbyReplication and SchemaReplication, used once it is the standby; default `<rabbitmqCluster>-standby-replication` / `-schema-replication`. */
+      standbyReplication: k8sName.optional(),
+      schemaReplication: k8sName.optional(),
+      /** Default: the downstream's container. */
+      container: container.optional(),
+      ...sideReplication,
+    })
+    // Written out when the plan is read, so that swapping the sides twice gives the plan back.
+    .transform(({ standbyReplication, schemaReplication, ...rest }) => ({
+      ...rest,
+      standbyReplication: standbyReplication ?? defaultStandbyReplication(rest.rabbitmqCluster),
+      schemaReplication: schemaReplication ?? defaultSchemaReplication(rest.rabbitmqCluster),
+    })),
   downstream: z.strictObject({
     namespace,
     rabbitmqCluster: k8sName,
@@ -38,7 +82,8 @@ export const rabbitmqStandbyPlanSchema = z.strictObject({
     /** `schemareplications.rabbitmq.com` object on the downstream. */
     schemaReplication: k8sName,
     /** Container that runs rabbitmqctl in the server pods. */
-    container: z.string().min(1).max(rabbitmqStandbyBounds.labelChars, `expected at most ${rabbitmqStandbyBounds.labelChars} characters (a container name)`).default('rabbitmq'),
+    container: container.default('rabbitmq'),
+    ...sideReplication,
   }),
   /** Vhosts tagged `standby_replication` whose messages must be recoverable. */
   vhosts: vhostList.min(1, 'expected at least one vhost to protect'),

@@ -1,11 +1,14 @@
 // Promotion with `promote_standby_replication_downstream_cluster`. Promoting twice would
 // re-deliver the buffered messages again, so the promotion summary is read first: a cluster
 // that already shows one is not promoted again (a retry after a crash, a re-run by an operator).
+// A promoted cluster serves clients: a fence an earlier leg left on it (it was the fenced
+// primary, then the standby, of a round trip) is lifted once it is promoted.
 import { PromotionFailedError, PromotionUncertainError, TransientError, VerificationFailedError } from '../../errors.js';
 import type { EffectEvent } from '../../ports/journal.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { parsePromotionSummary, promoteCommand, standbyCommands, type PromotedVhost } from './commands.js';
 import { execIn, RabbitCommandError, temporaryExitCodes } from '../rabbitmq/cluster-access.js';
+import { liftRabbitFence } from '../rabbitmq/lift-fence.js';
 import { downstreamAccess, readyPod, run, type DownstreamAccess } from './exec.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 
@@ -60,9 +63,10 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
   const unfinished = before.length > 0 ? undefined : unfinishedPromotion(await ctx.earlierEffects());
   if (unfinished) before = await awaitEarlierPromotion(ctx, access, pod, unfinished);
   if (before.length > 0) {
+    const clients = await letClientsIn(ctx, access, engine);
     return {
-      summary: `${target} is already promoted (${describeSummary(before)}); not promoting again`,
-      detail: { alreadyPromoted: true, pod, vhosts: before },
+      summary: `${target} is already promoted (${describeSummary(before)}); not promoting again${clients.note}`,
+      detail: { alreadyPromoted: true, pod, vhosts: before, clients: clients.detail },
     };
   }
   if (unfinished) {
@@ -97,7 +101,15 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
     throw err;
   }
   const vhosts = parsePromotionSummary(command, output);
-  return { summary: `promoted ${target}: ${describeSummary(vhosts)}`, detail: { pod, command, vhosts } };
+  const clients = await letClientsIn(ctx, access, engine);
+  return { summary: `promoted ${target}: ${describeSummary(vhosts)}${clients.note}`, detail: { pod, command, vhosts, clients: clients.detail } };
+};
+
+/** Lifts a fence left on the promoted cluster; reads first, so a cluster that was never fenced is not touched. */
+const letClientsIn = async (ctx: StepContext, access: DownstreamAccess, engine: RabbitmqStandbyPlan) => {
+  const lifted = await liftRabbitFence(ctx, access, engine.vhosts, 'downstream');
+  const changed = (lifted.detail['vhosts'] as Array<{ lifted: boolean }>).some((v) => v.lifted);
+  return { note: changed ? `; the fence an earlier leg left on it is lifted: ${lifted.summary}` : '', detail: lifted.detail };
 };
 
 export const standbyVerifyPromotion = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<ActionResult> => {

@@ -13,6 +13,7 @@ import {
 import { downstreamAccess, run, type DownstreamAccess } from './exec.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import { conditionsOf, rabbitmqClusterRef, replicasOf, serverPods } from './resources.js';
+import { sideNames } from './reverse.js';
 
 /** Conditions the RabbitMQ Cluster Operator must report True; NoWarnings is reported, not required. */
 const requiredConditions = ['AllReplicasReady', 'ClusterAvailable', 'ReconcileSuccess'];
@@ -144,12 +145,8 @@ const shownSeconds = (lagMs: number, boundMs: number): number => {
 };
 
 const upstreamPoints = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<{ points: QueueReplicationPoint[]; note: string }> => {
-  const access = {
-    kube: ctx.kube('upstream'),
-    namespace: engine.upstream.namespace,
-    cluster: engine.upstream.rabbitmqCluster,
-    container: engine.downstream.container,
-  };
+  const names = sideNames(engine, 'upstream');
+  const access = { kube: ctx.kube('upstream'), namespace: names.namespace, cluster: names.rabbitmqCluster, container: names.container };
   try {
     const pods = (await serverPods(access.kube, access.namespace, access.cluster)).filter((p) => p.ready);
     // Each upstream node reports only the queues it leads: ask every one.

@@ -117,7 +117,7 @@ const rollingRestartWay = async (ctx: StepContext, access: DownstreamAccess, eng
   return { configChanged: wanted !== current, restart, rejoin, modes };
 };
 
-const waitForRollingRestart = async (ctx: StepContext, access: DownstreamAccess, timeoutSeconds: number) => {
+export const waitForRollingRestart = async (ctx: StepContext, access: DownstreamAccess, timeoutSeconds: number) => {
   const ref = rabbitmqClusterRef(access.namespace, access.cluster);
   const started = ctx.clock.now().getTime();
   let last = '';
@@ -143,7 +143,7 @@ const waitForRollingRestart = async (ctx: StepContext, access: DownstreamAccess,
 };
 
 /** Ready pods are not yet a cluster: each restarted node must find its peers again (seed 004). */
-const waitForNodesToRejoin = async (ctx: StepContext, access: DownstreamAccess, budgetSeconds: number) => {
+export const waitForNodesToRejoin = async (ctx: StepContext, access: DownstreamAccess, budgetSeconds: number) => {
   const timeoutSeconds = Math.max(budgetSeconds, rejoinMinimumSeconds);
   const result = await waitForRejoin(ctx, access, { timeoutSeconds, pollMs: restartPollMs });
   if (!result.rejoined) {
