@@ -4,6 +4,10 @@
 // not Ready; the controller promotes an in-sync slave of each group whose master died, unless
 // it is itself stuck on a lost node (until its pod is force-deleted and rescheduled) or it
 // "fails to promote" (the seed: until it is restarted). `mqadmin` prints as RocketMQ 5.1 does.
+// Clients publish to every master that takes writes; slaves replicate asynchronously, one tick
+// behind. An admin `electMaster` of a live SyncStateSet member switches the master even while the
+// old one lives (the request is `forceElect`); the controller then tells the old master, which
+// becomes a slave and truncates what the new master never got: those messages are lost.
 import { z } from 'zod';
 import { BadInputError } from '../../lambdas/errors.js';
 import type { RocketmqControllerPlan } from '../../lambdas/engines/rocketmq-controller/plan.js';
@@ -12,6 +16,7 @@ import type { JsonObject } from '../json-patch.js';
 import { metadataOf, type ResourceStore } from '../resource-store.js';
 import { keyOf, now, POD } from './rabbitmq-standby-objects.js';
 import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
+import type { SafetyView } from './safety-view.js';
 
 export const rocketmqClustersSchema = z.strictObject({
   /** A site whose nodes are down at the start: its pods stay listed, not Ready, unreachable. */
@@ -28,8 +33,14 @@ export const rocketmqClustersSchema = z.strictObject({
     .prefault({}),
   /** Per broker group, the site of its master at the start; default: the group's first member's. */
   masters: z.record(z.string().min(1), z.string().min(1)).default({}),
-  /** Member pods outside their group's SyncStateSet at the start (a lagging slave). */
+  /**
+   * Member pods outside their group's SyncStateSet that never catch up: alive and registered, but
+   * their replication is stalled (e.g. a full disk) with a backlog of `stalledBacklogMessages`.
+   */
   notInSync: z.array(z.string().min(1)).default([]),
+  stalledBacklogMessages: z.number().int().min(1).default(3000),
+  /** Messages per second clients send to each group's master while it takes writes (alive, brokerPermission 6). */
+  publishRatePerSecond: z.number().min(0).default(50),
   /** How long the controller takes to notice a dead master and elect a new one. */
   electionDelaySeconds: z.number().min(0).default(1),
   /** How long a deleted pod takes to be Ready again on a live node. */
@@ -48,10 +59,15 @@ export interface RocketmqSnapshot {
     masterSite?: string;
     masterEpoch: number;
     syncStateSet: string[];
-    members: Array<{ pod: string; site: string; brokerId: number; alive: boolean; readOnly: boolean; ip?: string }>;
+    /** Messages clients had acknowledged by a master of this group that no master holds any more. */
+    lostMessages: number;
+    /** `messages`: the length of its commit log, in messages. */
+    members: Array<{ pod: string; site: string; brokerId: number; alive: boolean; readOnly: boolean; messages: number; ip?: string }>;
   }>;
   /** electMaster calls the controller answered with a new master. */
   elections: { automatic: number; electMaster: number };
+  /** Every election in order: who lost the master role to whom, and what that lost. */
+  electionLog: Array<{ brokerName: string; masterEpoch: number; from?: string; to: string; by: 'controller' | 'electMaster'; oldMasterAlive: boolean; lostMessages: number }>;
   pods: Array<{ name: string; node?: string; ready: boolean; terminating: boolean }>;
 }
 
@@ -77,6 +93,10 @@ interface MemberRuntime {
   site: string;
   brokerId: number;
   readOnly: boolean;
+  /** Its commit log, in messages (`haStatus` prints bytes: MESSAGE_BYTES each). */
+  messages: number;
+  /** Where its current HA connection started fetching, in messages. */
+  fetchingFrom: number;
 }
 
 interface GroupRuntime {
@@ -88,9 +108,16 @@ interface GroupRuntime {
   syncStateSetEpoch: number;
   /** When the controller first saw the master dead. */
   deadSince: number | undefined;
+  lostMessages: number;
+  /** Publishing carries fractions of a message from tick to tick. */
+  pending: number;
 }
 
 const TICK_MS = 100;
+/** Each message takes this much of the commit log: offsets and Diff in `haStatus` are bytes. */
+const MESSAGE_BYTES = 1024;
+/** What each group's commit log holds at the start. */
+const INITIAL_MESSAGES = 120_000;
 const BROKER_PORT_DEFAULT = 10911;
 
 const rocketPlanOf = (plan: Plan): RocketmqControllerPlan => {
@@ -160,21 +187,29 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   const namesrvLabels = labelsOf(engine.mqadmin.podSelector);
   siteNames.forEach((site, i) => addPod(`rocketmq-namesrv-${i}`, { ...namesrvLabels, 'topology.site': site }, engine.mqadmin.container ?? 'name-service', site));
   addPod(engine.controller.pod, { app: 'rocketmq-controller' }, 'controller', clusters.controller.site ?? engine.targetSite);
+  /** A slave whose replication is stalled: it never fetches, so it never rejoins the SyncStateSet. */
+  const stalled = (m: MemberRuntime): boolean => clusters.notInSync.includes(m.pod);
   const groups: GroupRuntime[] = engine.brokerGroups.map((g) => {
-    const members = g.members.map((m, i) => {
+    const members: MemberRuntime[] = g.members.map((m, i) => {
       addPod(m.pod, { app: 'rocketmq-broker', broker_cr: engine.brokerCluster, brokerName: g.brokerName }, 'broker', m.site);
-      return { pod: m.pod, site: m.site, brokerId: i + 1, readOnly: false };
+      return { pod: m.pod, site: m.site, brokerId: i + 1, readOnly: false, messages: INITIAL_MESSAGES, fetchingFrom: INITIAL_MESSAGES };
     });
     const masterSite = clusters.masters[g.brokerName] ?? g.members[0]!.site;
     const master = members.find((m) => m.site === masterSite) ?? members[0]!;
+    for (const m of members.filter((x) => x.brokerId !== master.brokerId && stalled(x))) {
+      m.messages -= clusters.stalledBacklogMessages;
+      m.fetchingFrom = m.messages;
+    }
     return {
       brokerName: g.brokerName,
       members,
       master: master.brokerId,
-      syncStateSet: new Set(members.filter((m) => !clusters.notInSync.includes(m.pod) || m.brokerId === master.brokerId).map((m) => m.brokerId)),
+      syncStateSet: new Set(members.filter((m) => !stalled(m) || m.brokerId === master.brokerId).map((m) => m.brokerId)),
       masterEpoch: 1,
       syncStateSetEpoch: 1,
       deadSince: undefined,
+      lostMessages: 0,
+      pending: 0,
     };
   });
 
@@ -247,37 +282,87 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     });
   };
 
-  /** What the controller does on its own: elect an in-sync live member when a master died. */
+  const electionLog: RocketmqSnapshot['electionLog'] = [];
+  let lastTick = Date.now();
+
+  /**
+   * Clients and replication, whatever the controller does: every slave that fetches gets what its
+   * master held at the last tick (asynchronous replication, one tick behind), then clients publish
+   * to each master that takes writes.
+   */
+  const flow = (at: number): void => {
+    const elapsedMs = at - lastTick;
+    lastTick = at;
+    for (const group of groups) {
+      const master = group.members.find((m) => m.brokerId === group.master);
+      if (master === undefined || !memberAlive(master)) continue;
+      for (const m of group.members) if (m !== master && memberAlive(m) && !stalled(m)) m.messages = master.messages;
+      if (master.readOnly) continue;
+      group.pending += (clusters.publishRatePerSecond * elapsedMs) / 1000;
+      const published = Math.floor(group.pending);
+      group.pending -= published;
+      master.messages += published;
+    }
+  };
+
+  /** What the controller does on its own: elect an in-sync live member when a master died, keep the SyncStateSets. */
   const tick = (): void => {
-    if (!controllerAlive()) return;
     const at = Date.now();
+    flow(at);
+    if (!controllerAlive()) return;
     for (const group of groups) {
       const master = group.members.find((m) => m.brokerId === group.master);
       if (master !== undefined && memberAlive(master)) {
         group.deadSince = undefined;
         // The master shrinks the SyncStateSet when a slave stops fetching, and grows it when one caught up.
+        const before = [...group.syncStateSet].sort().join();
         for (const m of group.members) {
           if (m.brokerId === master.brokerId) continue;
           if (!memberAlive(m)) group.syncStateSet.delete(m.brokerId);
-          else if (!clusters.notInSync.includes(m.pod)) group.syncStateSet.add(m.brokerId);
+          else if (!stalled(m)) group.syncStateSet.add(m.brokerId);
         }
+        if ([...group.syncStateSet].sort().join() !== before) group.syncStateSetEpoch += 1;
         continue;
       }
       group.deadSince ??= at;
       if (controllerState.failsToPromote || at - group.deadSince < clusters.electionDelaySeconds * 1000) continue;
       const next = group.members.find((m) => m.brokerId !== group.master && group.syncStateSet.has(m.brokerId) && memberAlive(m));
       if (next !== undefined) {
-        elect(group, next);
+        elect(group, next, 'controller');
         elections.automatic += 1;
       }
     }
   };
-  const elect = (group: GroupRuntime, member: MemberRuntime): void => {
+  /**
+   * A new master and epoch; the SyncStateSet is the new master alone until the others catch up.
+   * The controller tells the group's brokers (notifyBrokerRoleChanged): a live old master becomes a
+   * slave at once, a dead one when it returns and registers. Either way it truncates its commit log
+   * to what the new master holds: the messages beyond it were acknowledged to clients and are lost.
+   */
+  const elect = (group: GroupRuntime, member: MemberRuntime, by: 'controller' | 'electMaster'): void => {
+    const old = group.members.find((m) => m.brokerId === group.master);
+    const lost = old !== undefined && old !== member ? Math.max(0, old.messages - member.messages) : 0;
     group.master = member.brokerId;
     group.syncStateSet = new Set([member.brokerId]);
     group.masterEpoch += 1;
     group.syncStateSetEpoch += 1;
     group.deadSince = undefined;
+    group.pending = 0;
+    group.lostMessages += lost;
+    for (const m of group.members) {
+      if (m === member || m.messages <= member.messages) continue;
+      m.messages = member.messages;
+      m.fetchingFrom = m.messages;
+    }
+    electionLog.push({
+      brokerName: group.brokerName,
+      masterEpoch: group.masterEpoch,
+      ...(old && old !== member ? { from: old.pod } : {}),
+      to: member.pod,
+      by,
+      oldMasterAlive: old !== undefined && memberAlive(old),
+      lostMessages: lost,
+    });
   };
   tick();
   const interval = setInterval(tick, TICK_MS);
@@ -364,15 +449,18 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     const group = groups.find((g) => g.brokerName === options.get('-bn'));
     if (group === undefined) return brokerFailure('ReElectMasterSubCommand', 2010, "Broker hasn't been registered");
     const current = group.members.find((m) => m.brokerId === group.master);
-    if (current !== undefined && memberAlive(current)) {
-      return brokerFailure('ReElectMasterSubCommand', 2011, `The old master ${current.brokerId} is still alive, not need to elect new master for broker ${group.brokerName}`);
-    }
     const wanted = group.members.find((m) => String(m.brokerId) === options.get('-b'));
     // Only an alive SyncStateSet member is electable (enableElectUncleanMaster is false).
-    if (controllerState.failsToPromote || wanted === undefined || !memberAlive(wanted) || !group.syncStateSet.has(wanted.brokerId)) {
+    const electable = (m: MemberRuntime | undefined): m is MemberRuntime => m !== undefined && memberAlive(m) && group.syncStateSet.has(m.brokerId);
+    // The admin's request is forceElect: the designated broker is elected even while the old master
+    // lives (DefaultElectPolicy), unless it is that master.
+    if (current !== undefined && wanted === current && electable(current)) {
+      return brokerFailure('ReElectMasterSubCommand', 2011, `The old master ${current.brokerId} is still alive, not need to elect new master for broker ${group.brokerName}`);
+    }
+    if (controllerState.failsToPromote || !electable(wanted)) {
       return brokerFailure('ReElectMasterSubCommand', 2012, 'Failed to elect a new master');
     }
-    elect(group, wanted);
+    elect(group, wanted, 'electMaster');
     elections.electMaster += 1;
     const members = group.members.map((m) => `\t#Broker\t${m.brokerId}\t${addressOf(m)}\n`).join('');
     return {
@@ -410,7 +498,51 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     return { stdout: `============${address}============\n${lines.join('\n')}\n\n`, stderr: '', exitCode: 0 };
   };
 
+  /** `yyyy-MM-dd HH:mm:ss,SSS`, as UtilAll.timeMillisToHumanString2 prints (the JVM's zone: UTC here). */
+  const humanTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+
+  /** HAStatusSubCommand -b: a master's HA connections (its slaves, by their socket address), or a slave's client. */
+  const haStatus = (options: Map<string, string>): ExecOutput => {
+    const address = options.get('-b');
+    if (address === undefined) return { stdout: 'usage: mqadmin haStatus [-b <arg>] [-c <arg>] [-h] [-i <arg>] [-n <arg>]\n', stderr: '', exitCode: 0 };
+    const broker = brokerAt(address);
+    if (broker === undefined || !memberAlive(broker.member)) return connectFailed('HAStatusSubCommand', address);
+    const { group, member } = broker;
+    const master = group.members.find((m) => m.brokerId === group.master);
+    const speed = (m: MemberRuntime) => (master && !master.readOnly && !stalled(m) ? (clusters.publishRatePerSecond * MESSAGE_BYTES) / 1024 : 0);
+    if (master === undefined || member !== master) {
+      const now = Date.now();
+      return {
+        stdout: `\n#MasterAddr\t${master && memberAlive(master) ? addressOf(master) : ''}\n#CommitLogMaxOffset\t${member.messages * MESSAGE_BYTES}\n#TransferSpeed(KB/s)\t${speed(member).toFixed(2)}\n#LastReadTime\t${humanTime(now)}\n#LastWriteTime\t${humanTime(now)}\n#MasterFlushOffset\t${member.messages * MESSAGE_BYTES}\n`,
+        stderr: '',
+        exitCode: 0,
+      };
+    }
+    const slaves = group.members.filter((m) => m !== master && memberAlive(m));
+    const row = (cells: string[]) => `${cells[0]!.padEnd(32)}  ${cells[1]!.padEnd(16)} ${cells.slice(2).map((c) => c.padStart(16)).join(' ')}`;
+    const lines = [
+      row(['#SlaveAddr', '#SlaveAckOffset', '#Diff', '#TransferSpeed(KB/s)', '#Status', '#TransferFromWhere']),
+      // The HA connection's remote socket address: the slave's IP and an ephemeral port, with Java's leading slash.
+      ...slaves.map((m) =>
+        row([
+          `/${pods.get(m.pod)?.ip ?? '0.0.0.0'}:${40000 + ((m.brokerId * 97 + group.masterEpoch * 13) % 20000)}`,
+          String(m.messages * MESSAGE_BYTES),
+          String((master.messages - m.messages) * MESSAGE_BYTES),
+          speed(m).toFixed(2),
+          group.syncStateSet.has(m.brokerId) ? 'OK' : 'Fall Behind',
+          String(m.fetchingFrom * MESSAGE_BYTES),
+        ]),
+      ),
+    ];
+    return {
+      stdout: `\n#MasterAddr\t${address}\n#MasterCommitLogMaxOffset\t${master.messages * MESSAGE_BYTES}\n#SlaveNum\t${slaves.length}\n#InSyncSlaveNum\t${group.syncStateSet.size - 1}\n${lines.join('\n')}\n`,
+      stderr: '',
+      exitCode: 0,
+    };
+  };
+
   const SUBCOMMANDS: Record<string, { run: (options: Map<string, string>) => ExecOutput; required: string[] }> = {
+    haStatus: { run: haStatus, required: [] },
     clusterList: { run: clusterList, required: [] },
     getSyncStateSet: { run: getSyncStateSet, required: ['-a'] },
     getControllerMetaData: { run: getControllerMetaData, required: ['-a'] },
@@ -486,10 +618,12 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
             ...(master ? { masterPod: master.pod, masterSite: master.site } : {}),
             masterEpoch: g.masterEpoch,
             syncStateSet: g.members.filter((m) => g.syncStateSet.has(m.brokerId)).map((m) => m.pod),
-            members: g.members.map((m) => ({ pod: m.pod, site: m.site, brokerId: m.brokerId, alive: memberAlive(m), readOnly: m.readOnly, ...(pods.get(m.pod)?.ip ? { ip: pods.get(m.pod)!.ip } : {}) })),
+            lostMessages: g.lostMessages,
+            members: g.members.map((m) => ({ pod: m.pod, site: m.site, brokerId: m.brokerId, alive: memberAlive(m), readOnly: m.readOnly, messages: m.messages, ...(pods.get(m.pod)?.ip ? { ip: pods.get(m.pod)!.ip } : {}) })),
           };
         }),
         elections: { ...elections },
+        electionLog: electionLog.map((e) => ({ ...e })),
         pods: [...pods.values()].map((p) => ({ name: p.name, ...(p.node ? { node: p.node } : {}), ready: podAlive(p), terminating: p.terminating })),
       };
     },
@@ -497,6 +631,28 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       clearInterval(interval);
       for (const timer of timers) clearTimeout(timer);
     },
+  };
+};
+
+/**
+ * The old upstream is the lost site(s): it takes client writes while a master there is alive and
+ * not read-only (`brokerPermission` 4). The downstream is primary when every group's master is an
+ * alive broker of the target site. Each election raises a group's master epoch (from 1): more
+ * than one per group is a second promotion.
+ */
+export const rocketmqSafety = (plan: Plan, snapshot: RocketmqSnapshot): SafetyView => {
+  const { targetSite } = rocketPlanOf(plan);
+  const masters = snapshot.groups.map((g) => ({ group: g.brokerName, epoch: g.masterEpoch, master: g.members.find((m) => m.pod === g.masterPod) }));
+  const writableOld = masters.filter(({ master }) => master !== undefined && master.site !== targetSite && master.alive && !master.readOnly).map(({ group, master }) => `${group} (${master!.pod})`);
+  const notServed = masters.filter(({ master }) => master === undefined || master.site !== targetSite || !master.alive).map(({ group }) => group);
+  return {
+    upstreamWritable: writableOld.length > 0,
+    downstreamPrimary: notServed.length === 0,
+    promotions: masters.reduce((sum, m) => sum + m.epoch - 1, 0),
+    duplicatePromotions: masters.reduce((sum, m) => sum + Math.max(0, m.epoch - 2), 0),
+    summary:
+      `${writableOld.length > 0 ? `writable masters outside ${targetSite}: ${writableOld.join(', ')}` : `no writable master outside ${targetSite}`}; ` +
+      `${notServed.length > 0 ? `no live ${targetSite} master for ${notServed.join(', ')}` : `every group mastered in ${targetSite}`} (master epochs ${masters.map((m) => `${m.group} ${m.epoch}`).join(', ')})`,
   };
 };
 

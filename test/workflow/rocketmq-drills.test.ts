@@ -51,12 +51,13 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
     expect(run.dns?.get(record)?.values).toEqual(['namesrv-az1.trades.example.com']);
   });
 
-  it('healthy (the default scenario): the controller in az1 promotes by itself; promotion changes nothing but verifies', async () => {
-    const run = await drillOf();
+  it('az2-lost: the controller in az1 promotes by itself; promotion changes nothing but verifies', async () => {
+    const run = await drillOf(scenario('az2-lost'));
     expect(run.exitCode).toBe(0);
-    expect(run.out[0]).toBe(`Failover drill: plan trades-rocketmq (${planFile}), scenario ${scenario('healthy')}`);
     const checks = run.report!.steps.find((s) => s.name === 'readiness')!.detail as { checks: Array<{ name: string; passed: boolean }> };
-    expect(checks.checks.map((c) => [c.name, c.passed])).toEqual([['downstream-present', true], ['upstream-present', true], ['name-servers', true], ['controller', true], ['target-brokers', true], ['lost-site-masters', true], ['sync-state-set', true]]);
+    expect(checks.checks.map((c) => [c.name, c.passed])).toEqual([
+      ['downstream-present', true], ['upstream-present', true], ['name-servers', true], ['controller', true], ['target-brokers', true], ['lost-site-masters', true], ['sync-state-set', true],
+    ]);
     expect(stepsOf(run)).not.toContain('approval:succeeded');
     expect(mastersOf(run.state.groups)).toEqual(az1Masters);
     expect(run.state.controller.restarts).toBe(0);
@@ -89,23 +90,33 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
     expect(run.report!.sideEffects.filter((e) => e.action.startsWith('restarted the controller pod'))).toHaveLength(1);
   });
 
-  it('site-reachable: live az2 masters are fenced read-only, never replaced; FAILED with the fence and how to lift it', async () => {
-    const run = await drillOf(scenario('site-reachable'));
-    expect(run.exitCode).toBe(1);
-    expect(run.report?.status).toBe('FAILED');
+  it('healthy (the default scenario): az2 is up; its live masters are fenced read-only, then handed to az1 with electMaster and made slaves by the controller', async () => {
+    const run = await drillOf();
+    expect(run.exitCode).toBe(0);
+    expect(run.out[0]).toBe(`Failover drill: plan trades-rocketmq (${planFile}), scenario ${scenario('healthy')}`);
     const readiness = run.report!.steps.find((s) => s.name === 'readiness')!.detail as { checks: Array<{ name: string; passed: boolean; summary: string }> };
-    expect(readiness.checks.find((c) => c.name === 'lost-site-masters')).toMatchObject({
-      passed: false,
-      summary: "broker-0's master broker-0-0-0 in az2, broker-1's master broker-1-0-0 in az2 still serve: the controller keeps a live master, so az1 cannot take over until they are stopped",
-    });
-    expect(run.state.groups.flatMap((g) => g.members.filter((m) => m.readOnly).map((m) => m.pod))).toEqual(['broker-0-0-0', 'broker-1-0-0']);
-    expect(run.report?.reason).toContain("broker-0 (its master broker-0-0-0 in az2 is alive and registered: the controller keeps it; stop that broker first)");
-    expect(run.state.controller.restarts).toBe(0);
-    const fence = run.report!.steps.find((s) => s.name === 'fence')!.detail as { lift: string[] };
-    expect(fence.lift).toEqual([
-      expect.stringMatching(/^mqadmin updateBrokerConfig -n rocketmq-namesrv\.mcamel-name-work6\.svc:9876 -b 10\.2\.\d+\.\d+:10911 -k brokerPermission -v 6$/),
-      expect.stringMatching(/^mqadmin updateBrokerConfig -n .* -k brokerPermission -v 6$/),
+    expect(readiness.checks.every((c) => c.passed)).toBe(true);
+    expect(readiness.checks.find((c) => c.name === 'lost-site-masters')?.summary).toBe(
+      "broker-0's master broker-0-0-0 in az2 is live (brokerPermission 6), broker-1's master broker-1-0-0 in az2 is live (brokerPermission 6): the fence makes them read-only, then electMaster hands each group to az1 and the controller makes them slaves",
+    );
+    expect(stepsOf(run)).not.toContain('approval:succeeded');
+    expect(mastersOf(run.state.groups)).toEqual(az1Masters);
+    // No wait for an election the controller never starts while a master lives: electMaster at once.
+    expect(run.state.elections).toEqual({ automatic: 0, electMaster: 2 });
+    expect(run.state.electionLog.map((e) => [e.brokerName, e.from, e.to, e.oldMasterAlive])).toEqual([
+      ['broker-0', 'broker-0-0-0', 'broker-0-1-0', true],
+      ['broker-1', 'broker-1-0-0', 'broker-1-1-0', true],
     ]);
-    expect(run.dns?.get(record)?.values).toEqual(['namesrv-az2.trades.example.com']);
+    // The old masters serve on as read-only slaves (reprotect restores their permission).
+    const az2 = run.state.groups.flatMap((g) => g.members.filter((m) => m.site === 'az2').map((m) => [m.pod, m.alive, m.readOnly, g.masterPod !== m.pod]));
+    expect(az2).toEqual([['broker-0-0-0', true, true, true], ['broker-1-0-0', true, true, true], ['broker-2-1-0', true, false, true]]);
+    expect(run.report!.sideEffects.map((e) => e.action)).toEqual([
+      expect.stringMatching(/^made master broker-0 at 10\.2\.\d+\.\d+:10911 read-only \(brokerPermission 4, was 6\)$/),
+      expect.stringMatching(/^made master broker-1 at 10\.2\.\d+\.\d+:10911 read-only \(brokerPermission 4, was 6\)$/),
+      expect.stringMatching(/^elected broker-0-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-0 \(mqadmin electMaster\); the controller makes the read-only master broker-0-0-0 its slave$/),
+      expect.stringMatching(/^elected broker-1-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-1 \(mqadmin electMaster\); the controller makes the read-only master broker-1-0-0 its slave$/),
+      expect.stringMatching(/^pointed CNAME namesrv\.trades\.example\.com at namesrv-az1\.trades\.example\.com/),
+    ]);
+    expect(run.dns?.get(record)?.values).toEqual(['namesrv-az1.trades.example.com']);
   });
 });

@@ -1,5 +1,6 @@
 // The Kubernetes permissions this engine's steps use. Keep in step with readiness.ts, fence.ts,
-// promote.ts and teardown.ts: the generated RBAC is exactly this.
+// catch-up.ts, lift-fence.ts, promote.ts, teardown.ts and reprotect.ts: the generated RBAC is
+// exactly this (the round-trip steps only list pods and run mqadmin).
 import type { KubernetesAccessNeed } from '../engine.js';
 import type { RocketmqControllerPlan } from './plan.js';
 

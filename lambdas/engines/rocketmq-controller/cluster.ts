@@ -6,11 +6,14 @@ import type { StepContext } from '../engine.js';
 import {
   failureOf,
   mqadminCommands,
+  parseBrokerConfig,
   parseClusterList,
   parseControllerMetaData,
+  parseHaStatus,
   parseSyncStateSets,
   type ClusterListRow,
   type ControllerMetaData,
+  type HaStatus,
   type MqadminCommands,
   type SyncStateSet,
 } from './commands.js';
@@ -117,3 +120,19 @@ export const masterOf = (rows: ClusterListRow[], brokerName: string): ClusterLis
 /** The member a master row is, matched by address (pod IP and broker port). */
 export const memberAt = (members: Member[], address: string | undefined): Member | undefined =>
   address === undefined ? undefined : members.find((m) => m.address === address);
+
+/** `brokerPermission` as the broker reports it (`4` read-only, `6` read and write), or why it could not be read. */
+export const readBrokerPermission = async (access: RocketAccess, pod: string, nameServer: string, address: string): Promise<{ permission?: string; error?: string }> => {
+  const result = await mqadmin(access, pod, access.commands.getBrokerConfig(nameServer, address));
+  const permission = parseBrokerConfig(result.stdout)?.['brokerPermission'];
+  return permission !== undefined ? { permission } : { error: failureOf(result.stdout, result.stderr) };
+};
+
+export const readHaStatus = async (access: RocketAccess, pod: string, nameServer: string, address: string): Promise<{ status?: HaStatus; error?: string }> => {
+  const result = await mqadmin(access, pod, access.commands.haStatus(nameServer, address));
+  const status = parseHaStatus(result.stdout);
+  return status ? { status } : { error: failureOf(result.stdout, result.stderr) };
+};
+
+/** The member's pod IP: how a master's HA table names its slave (by socket address, not broker port). */
+export const ipOf = (member: Member): string | undefined => member.summary?.ip;

@@ -1,7 +1,7 @@
 // Every mqadmin command this engine runs, with the parser for what it prints, for RocketMQ 5.1
 // (formats from the tool's source, apache/rocketmq tools/.../command: ClusterListSubCommand,
 // GetSyncStateSetSubCommand, ReElectMasterSubCommand, GetControllerMetaDataSubCommand,
-// UpdateBrokerConfigSubCommand, GetBrokerConfigCommand). mqadmin exits 0 even when the
+// UpdateBrokerConfigSubCommand, GetBrokerConfigCommand, HAStatusSubCommand). mqadmin exits 0 even when the
 // sub-command fails (MQAdminStartup prints the stack trace and returns), so success is read
 // from the output, never from the exit code.
 
@@ -13,6 +13,8 @@ export const mqadminCommands = (tool: string) => ({
   /** brokerPermission 4 = read only (PERM_READ), 6 = read and write. */
   setBrokerPermission: (nameServer: string, broker: string, permission: 4 | 6) => [tool, 'updateBrokerConfig', '-n', nameServer, '-b', broker, '-k', 'brokerPermission', '-v', String(permission)],
   getBrokerConfig: (nameServer: string, broker: string) => [tool, 'getBrokerConfig', '-n', nameServer, '-b', broker],
+  /** Asked of a master: its commit log's end and how far each slave's HA connection has acknowledged. */
+  haStatus: (nameServer: string, broker: string) => [tool, 'haStatus', '-n', nameServer, '-b', broker],
 });
 
 export type MqadminCommands = ReturnType<typeof mqadminCommands>;
@@ -175,3 +177,58 @@ export const parseBrokerConfig = (stdout: string): Record<string, string> | unde
 };
 
 export const updatedBrokerConfig = (stdout: string, broker: string): boolean => stdout.includes(`update broker config success, ${broker}`);
+
+export interface HaConnection {
+  /** The HA connection's remote socket address (`/10.1.1.12:40213`): the slave's IP, not its broker port. */
+  address: string;
+  ip: string;
+  ackOffset: number;
+  /** The master's commit log end minus what this slave acknowledged, in bytes. */
+  diff: number;
+  transferKbPerSecond: number;
+  /** `OK` (in sync) or `Fall Behind`. */
+  status: string;
+  fromOffset: number;
+}
+
+export type HaStatus =
+  | { role: 'master'; masterAddress: string; commitLogMaxOffset: number; slaveNum: number; inSyncSlaveNum: number; connections: HaConnection[] }
+  | { role: 'slave'; masterAddress: string; commitLogMaxOffset: number };
+
+/**
+ * `haStatus -b ADDR`: a master prints `#MasterAddr`, `#MasterCommitLogMaxOffset`, `#SlaveNum`,
+ * `#InSyncSlaveNum`, then a `#SlaveAddr #SlaveAckOffset #Diff #TransferSpeed(KB/s) #Status
+ * #TransferFromWhere` table (`%-32s  %-16d %16d %16.2f %16s %16d`; the status may be `Fall Behind`,
+ * two words); a slave prints its client's `#MasterAddr` and `#CommitLogMaxOffset`. Undefined when
+ * neither is printed: the command failed.
+ */
+export const parseHaStatus = (stdout: string): HaStatus | undefined => {
+  const masterAddress = field(stdout, 'MasterAddr');
+  const masterEnd = field(stdout, 'MasterCommitLogMaxOffset');
+  if (masterAddress !== undefined && masterEnd !== undefined) {
+    const connections = stdout
+      .split('\n')
+      .map((l) => /^(\S+)\s+(\d+)\s+(-?\d+)\s+(-?[\d.]+)\s+(OK|Fall Behind)\s+(-?\d+)\s*$/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({
+        address: m[1]!,
+        ip: m[1]!.replace(/^\//, '').replace(/:\d+$/, ''),
+        ackOffset: Number(m[2]),
+        diff: Number(m[3]),
+        transferKbPerSecond: Number(m[4]),
+        status: m[5]!,
+        fromOffset: Number(m[6]),
+      }));
+    return {
+      role: 'master',
+      masterAddress,
+      commitLogMaxOffset: Number(masterEnd),
+      slaveNum: Number(field(stdout, 'SlaveNum') ?? connections.length),
+      inSyncSlaveNum: Number(field(stdout, 'InSyncSlaveNum') ?? 0),
+      connections,
+    };
+  }
+  const slaveEnd = field(stdout, 'CommitLogMaxOffset');
+  if (masterAddress !== undefined && slaveEnd !== undefined) return { role: 'slave', masterAddress, commitLogMaxOffset: Number(slaveEnd) };
+  return undefined;
+};

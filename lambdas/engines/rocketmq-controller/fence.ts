@@ -9,7 +9,7 @@ import { MisconfiguredError, TransientError } from '../../errors.js';
 import type { FenceResult, StepContext } from '../engine.js';
 import { failureOf, parseBrokerConfig, updatedBrokerConfig } from './commands.js';
 import { describePod, membersOf, mqadmin, namespacePods, readClusterList, rocketAccess, toolsPod, type Member } from './cluster.js';
-import type { RocketmqControllerPlan } from './plan.js';
+import { lostSites, type RocketmqControllerPlan } from './plan.js';
 
 export const rocketmqFence = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<FenceResult> => {
   const access = rocketAccess(ctx, engine);
@@ -71,5 +71,5 @@ export const rocketmqFence = async (ctx: StepContext, engine: RocketmqController
       lift,
     };
   }
-  return { state: 'fenced', summary: `lost site fenced: ${describe}`, detail: { outcomes }, lift };
+  return { state: 'fenced', summary: `${lostSites(engine).join(', ')} fenced: ${describe}`, detail: { outcomes }, lift };
 };

@@ -4,6 +4,7 @@
 // sites, so the engine reaches every pod through `clusters.downstream` (as seen from the
 // surviving site); `clusters.upstream` may name the same cluster.
 import { z } from 'zod';
+import { BadInputError } from '../../errors.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rocketmqControllerBounds = {
@@ -82,6 +83,15 @@ export const rocketmqControllerPlanSchema = z
         restartControllerOnFailure: z.boolean().default(true),
       })
       .default({ electionWaitSeconds: 60, controllerReadySeconds: 300, restartControllerOnFailure: true }),
+    reprotect: z
+      .strictObject({
+        /**
+         * How long reprotect waits for the standby site's brokers to serve as slaves of the active
+         * site's masters and join their SyncStateSets (within the reprotect step's 890 s budget).
+         */
+        syncTimeoutSeconds: z.number().int().positive().max(840, 'expected at most 840 s: the reprotect step must end within its 890 s budget').default(300),
+      })
+      .default({ syncTimeoutSeconds: 300 }),
   })
   .superRefine((engine, ctx) => {
     engine.brokerGroups.forEach((group, i) => {
@@ -97,6 +107,24 @@ export const rocketmqControllerPlanSchema = z
 export type RocketmqControllerPlan = z.infer<typeof rocketmqControllerPlanSchema>;
 export type BrokerGroup = RocketmqControllerPlan['brokerGroups'][number];
 
+/** Every site the plan's brokers are pinned to. */
+export const brokerSites = (engine: RocketmqControllerPlan): string[] => [...new Set(engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site)))].sort();
+
 /** The sites other than the target: the one being lost. */
-export const lostSites = (engine: RocketmqControllerPlan): string[] =>
-  [...new Set(engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site)))].filter((s) => s !== engine.targetSite).sort();
+export const lostSites = (engine: RocketmqControllerPlan): string[] => brokerSites(engine).filter((s) => s !== engine.targetSite);
+
+/**
+ * The block a leg in the other direction sees: the other site takes over. One controller, one set
+ * of name servers and the same broker groups serve both directions, so nothing else changes. Only a
+ * plan whose brokers name exactly two sites has an "other" site.
+ */
+export const reverseRocketmqPlan = (engine: RocketmqControllerPlan): RocketmqControllerPlan => {
+  const sites = brokerSites(engine);
+  const others = sites.filter((s) => s !== engine.targetSite);
+  if (sites.length !== 2 || others.length !== 1) {
+    throw new BadInputError(
+      `engine.brokerGroups: a round trip (reprotect, switchover back) needs brokers in exactly two sites, so that the one that does not serve can become the standby of the one that does; this plan names ${sites.length} (${sites.join(', ')}). Fail back by hand, or split the plan per pair of sites`,
+    );
+  }
+  return { ...engine, targetSite: others[0]! };
+};

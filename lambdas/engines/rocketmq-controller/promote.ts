@@ -3,9 +3,13 @@
 // its pod is deleted so the StatefulSet reschedules it on a live one; (2) it sometimes fails
 // to promote: each group without a master in the target site after a bounded wait gets
 // `electMaster` with a SyncStateSet member there; (3) if that fails too, the controller is
-// restarted once (the seed's fix) and asked again. Groups already mastered in the target site
-// are left alone, so a retried or re-run promotion changes nothing that is done.
-import { PromotionFailedError, VerificationFailedError } from '../../errors.js';
+// restarted once (the seed's fix) and asked again. A group whose old master still lives (a site
+// that is reachable, or a planned switchover) is handed over with `electMaster` at once, but
+// only when the fence made that master read-only: the admin's request forces the election, and
+// the controller tells the old master to become a slave, so it must take no writes meanwhile.
+// Groups already mastered in the target site are left alone, so a retried or re-run promotion
+// changes nothing that is done.
+import { PromotionFailedError, TransientError, VerificationFailedError } from '../../errors.js';
 import type { PodSummary } from '../../ports/kube.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import {
@@ -16,13 +20,14 @@ import {
   mqadmin,
   namespacePods,
   readClusterList,
+  readBrokerPermission,
   readControllerMetaData,
   readSyncStateSet,
   rocketAccess,
   toolsPod,
   type RocketAccess,
 } from './cluster.js';
-import { CONTROLLER_MASTER_STILL_EXIST, failureOf, parseElectMaster, responseCodeOf } from './commands.js';
+import { CONTROLLER_MASTER_STILL_EXIST, failureOf, parseElectMaster, responseCodeOf, updatedBrokerConfig } from './commands.js';
 import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
 
 const pollMs = 2_000;
@@ -32,7 +37,9 @@ const registerSeconds = 30;
 interface GroupOutcome {
   brokerName: string;
   master?: string;
-  how: 'already' | 'controller' | 'electMaster';
+  how: 'already' | 'controller' | 'electMaster' | 'switched';
+  /** `switched`: the read-only master that handed over (now a slave). */
+  from?: string;
 }
 
 export const rocketmqPromote = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
@@ -57,12 +64,44 @@ export const rocketmqPromote = async (ctx: StepContext, engine: RocketmqControll
       { groups },
     );
   }
+  const writable = await makeMastersWritable(ctx, access);
   const promoted = groups.done.filter((g) => g.how !== 'already');
   return {
-    summary: `${controller.summary}; ${groups.done.map((g) => `${g.brokerName}: ${g.master} master${g.how === 'already' ? ' (already)' : g.how === 'electMaster' ? ' (electMaster)' : ' (elected by the controller)'}`).join('; ')}${restarted ? '; the controller was restarted once' : ''}`,
-    detail: { controller, groups: groups.done, restartedController: restarted, alreadyPromoted: promoted.length === 0 && !controller.changed },
+    summary: `${controller.summary}; ${groups.done.map((g) => `${g.brokerName}: ${g.master} master${howSaid(g)}`).join('; ')}${restarted ? '; the controller was restarted once' : ''}${writable.length > 0 ? `; brokerPermission 6 restored on ${writable.join(', ')}` : ''}`,
+    detail: { controller, groups: groups.done, restartedController: restarted, writableAgain: writable, alreadyPromoted: promoted.length === 0 && !controller.changed && writable.length === 0 },
   };
 };
+
+/**
+ * A broker keeps its brokerPermission through a change of role: one the fence of an earlier leg
+ * made read-only as master, and that was not reprotected since, is now master and refuses every
+ * producer. Promotion is what makes the target site serve, so it makes each such master writable
+ * (`brokerPermission 6`, read back); the other site is fenced or gone by now.
+ */
+const makeMastersWritable = async (ctx: StepContext, access: RocketAccess): Promise<string[]> => {
+  const { engine } = access;
+  const tools = await toolsPod(access);
+  const { masters, nameServer } = await currentMasters(access, tools);
+  const restored: string[] = [];
+  for (const [brokerName, master] of masters) {
+    if (master.site !== engine.targetSite) continue;
+    const before = await readBrokerPermission(access, tools, nameServer, master.address);
+    if (before.permission === undefined) throw new TransientError(`${brokerName}'s new master ${master.pod} at ${master.address} does not report its permission: ${before.error}`);
+    if (before.permission === '6') continue;
+    const change = `made the new master ${master.pod} of ${brokerName} at ${master.address} writable (brokerPermission 6, was ${before.permission} from an earlier fence)`;
+    await ctx.act(`make the new master ${master.pod} of ${brokerName} at ${master.address} writable (brokerPermission 6)`, `${engine.namespace}/${master.pod}`, async () => {
+      const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, master.address, 6));
+      if (!updatedBrokerConfig(result.stdout, master.address)) throw new TransientError(`could not make ${master.address} writable: ${failureOf(result.stdout, result.stderr)}`);
+    }, () => change);
+    const after = await readBrokerPermission(access, tools, nameServer, master.address);
+    if (after.permission !== '6') throw new TransientError(`${master.address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`);
+    restored.push(`${brokerName} ${master.pod}`);
+  }
+  return restored;
+};
+
+const howSaid = (g: GroupOutcome): string =>
+  g.how === 'already' ? ' (already)' : g.how === 'electMaster' ? ' (electMaster)' : g.how === 'switched' ? ` (electMaster; ${g.from} read-only, now its slave)` : ' (elected by the controller)';
 
 const podNamed = async (access: RocketAccess): Promise<PodSummary | undefined> => (await namespacePods(access)).get(access.engine.controller.pod);
 
@@ -127,13 +166,29 @@ const promoteGroups = async (ctx: StepContext, access: RocketAccess, before: Map
   const done: GroupOutcome[] = [];
   const waiting: BrokerGroup[] = [];
   const failed: GroupFailure[] = [];
-  const now = await currentMasters(access, tools);
+  const { masters: now, nameServer } = await currentMasters(access, tools);
+  const handOver: Array<{ group: BrokerGroup; from: string }> = [];
   for (const group of groups) {
     const master = now.get(group.brokerName);
     if (master?.site === engine.targetSite) done.push({ brokerName: group.brokerName, master: master.pod, how: before.get(group.brokerName) === master.pod ? 'already' : 'controller' });
-    // The controller keeps a live master, and electMaster would answer CONTROLLER_MASTER_STILL_EXIST.
-    else if (master) failed.push({ brokerName: group.brokerName, kind: 'master-alive', why: `its master ${master.pod} in ${master.site} is alive and registered: the controller keeps it; stop that broker first` });
-    else waiting.push(group);
+    else if (master) {
+      // The controller never replaces a live master by itself; electMaster does, and the old master
+      // learns it is a slave only when the controller reaches it: it must take no writes until then.
+      const { permission, error } = await readBrokerPermission(access, tools, nameServer, master.address);
+      if (permission === '4') handOver.push({ group, from: master.pod });
+      else {
+        failed.push({
+          brokerName: group.brokerName,
+          kind: 'master-alive',
+          why: `its master ${master.pod} in ${master.site} is alive and ${permission !== undefined ? `writable (brokerPermission ${permission})` : `its permission cannot be read (${error})`}: electing another master would leave it taking writes until it learns of the new epoch; fence it first (brokerPermission 4)`,
+        });
+      }
+    } else waiting.push(group);
+  }
+  for (const { group, from } of handOver) {
+    const outcome = await electInTarget(ctx, access, tools, group, from);
+    if ('why' in outcome) failed.push(outcome);
+    else done.push(outcome);
   }
   // The controller elects by itself when it notices a dead master: give it the plan's time.
   const started = ctx.clock.now().getTime();
@@ -157,24 +212,26 @@ const promoteGroups = async (ctx: StepContext, access: RocketAccess, before: Map
   return { done, failed };
 };
 
-/** Each group's master (BID 0 in `clusterList`) as the plan's member it is: pod and site. */
-const currentMasters = async (access: RocketAccess, tools: string): Promise<Map<string, { pod: string; site: string }>> => {
+/** Each group's master (BID 0 in `clusterList`) as the plan's member it is: pod, site and address; and the name server that said so. */
+const currentMasters = async (access: RocketAccess, tools: string): Promise<{ masters: Map<string, { pod: string; site: string; address: string }>; nameServer: string }> => {
   const { engine } = access;
   const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
   if (view.nameServer === undefined) throw new PromotionFailedError(`no name server answered: ${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')}`);
-  const masters = new Map<string, { pod: string; site: string }>();
+  const masters = new Map<string, { pod: string; site: string; address: string }>();
   for (const group of engine.brokerGroups) {
-    const member = memberAt(membersOf(engine, pods, group), masterOf(view.rows, group.brokerName)?.address);
-    if (member) masters.set(group.brokerName, { pod: member.pod, site: member.site });
+    const row = masterOf(view.rows, group.brokerName);
+    const member = memberAt(membersOf(engine, pods, group), row?.address);
+    if (member && row) masters.set(group.brokerName, { pod: member.pod, site: member.site, address: row.address });
   }
-  return masters;
+  return { masters, nameServer: view.nameServer };
 };
 
 /** Groups whose master is a member in the target site, with its pod. */
 const targetMasters = async (access: RocketAccess, tools: string): Promise<Map<string, string>> =>
-  new Map([...(await currentMasters(access, tools))].flatMap(([group, m]) => (m.site === access.engine.targetSite ? [[group, m.pod] as const] : [])));
+  new Map([...(await currentMasters(access, tools)).masters].flatMap(([group, m]) => (m.site === access.engine.targetSite ? [[group, m.pod] as const] : [])));
 
-const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: string, group: BrokerGroup): Promise<GroupOutcome | GroupFailure> => {
+/** `from`: the read-only live master this election takes the group from (a hand-over). */
+const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: string, group: BrokerGroup, from?: string): Promise<GroupOutcome | GroupFailure> => {
   const { engine } = access;
   const members = membersOf(engine, await namespacePods(access), group);
   const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
@@ -189,24 +246,26 @@ const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: stri
     };
   }
   const pod = targets.find((t) => t.address === candidate.address)?.pod ?? candidate.address;
+  const handOver = from ? `; the controller makes the read-only master ${from} its slave` : '';
   const result = await ctx.act(
-    `elect ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)`,
+    `elect ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)${handOver}`,
     `${engine.namespace}/${engine.brokerCluster}/${group.brokerName}`,
     () => mqadmin(access, tools, access.commands.electMaster(engine.controller.address, engine.brokerCluster, group.brokerName, candidate.brokerId)),
-    (r) => (parseElectMaster(r.stdout)?.masterAddress === candidate.address ? `elected ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)` : undefined),
+    (r) => (parseElectMaster(r.stdout)?.masterAddress === candidate.address ? `elected ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)${handOver}` : undefined),
   );
   const elected = parseElectMaster(result.stdout);
   if (!elected || elected.masterAddress !== candidate.address) {
     const code = responseCodeOf(`${result.stderr}\n${result.stdout}`);
     if (code?.code === CONTROLLER_MASTER_STILL_EXIST) {
-      return { brokerName: group.brokerName, kind: 'master-alive', why: `the controller says the old master is still alive (${code.desc}): stop that broker first` };
+      // Only when the designated broker is the master it has: another registration won the race.
+      return { brokerName: group.brokerName, kind: 'master-alive', why: `the controller keeps its master (${code.desc})` };
     }
     return { brokerName: group.brokerName, kind: 'controller', why: `electMaster ${candidate.brokerId} (${pod}) failed: ${code ? `CODE ${code.code}: ${code.desc}` : failureOf(result.stdout, result.stderr)}` };
   }
   // The controller answered; the name servers learn of it at the new master's next registration.
   const started = ctx.clock.now().getTime();
   for (;;) {
-    if ((await targetMasters(access, tools)).get(group.brokerName) === pod) return { brokerName: group.brokerName, master: pod, how: 'electMaster' };
+    if ((await targetMasters(access, tools)).get(group.brokerName) === pod) return { brokerName: group.brokerName, master: pod, how: from ? 'switched' : 'electMaster', ...(from ? { from } : {}) };
     if (ctx.clock.now().getTime() - started > registerSeconds * 1000) {
       return { brokerName: group.brokerName, kind: 'controller', why: `electMaster answered ${candidate.address}, but the name servers do not list it as master after ${registerSeconds} s` };
     }
@@ -224,13 +283,31 @@ export const rocketmqVerifyPromotion = async (ctx: StepContext, engine: Rocketmq
       const row = masterOf(view.rows, group.brokerName);
       const master = memberAt(members, row?.address);
       const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
-      return { brokerName: group.brokerName, masterAddress: row?.address, masterPod: master?.pod, masterSite: master?.site, inSync: set?.inSync ?? [], notInSync: set?.notInSync ?? [], error };
+      // A master that an earlier fence left read-only would be promoted and still refuse every producer.
+      const permission = row && view.nameServer ? await readBrokerPermission(access, tools, view.nameServer, row.address) : undefined;
+      return {
+        brokerName: group.brokerName,
+        masterAddress: row?.address,
+        masterPod: master?.pod,
+        masterSite: master?.site,
+        brokerPermission: permission?.permission,
+        inSync: set?.inSync ?? [],
+        notInSync: set?.notInSync ?? [],
+        error: error ?? permission?.error,
+      };
     }),
   );
   const wrong = groups.filter((g) => g.masterSite !== engine.targetSite);
   if (wrong.length > 0) {
     throw new VerificationFailedError(
       `clusterList shows no BID 0 in ${engine.targetSite} for ${wrong.map((g) => `${g.brokerName} (master ${g.masterAddress ?? 'none'}${g.masterSite ? ` in ${g.masterSite}` : ''})`).join(', ')}`,
+      { groups, nameServers: view.answers },
+    );
+  }
+  const readOnly = groups.filter((g) => g.brokerPermission !== '6');
+  if (readOnly.length > 0) {
+    throw new VerificationFailedError(
+      `the new masters must take writes: ${readOnly.map((g) => `${g.brokerName}'s ${g.masterPod} (${g.masterAddress}) reports brokerPermission ${g.brokerPermission ?? `unknown: ${g.error}`}`).join(', ')}`,
       { groups, nameServers: view.answers },
     );
   }

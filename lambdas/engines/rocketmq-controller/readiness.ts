@@ -1,11 +1,26 @@
 // Can the target site take over? Its name servers answer, a controller is Ready and answers,
-// every broker group has a live broker in the target site, no group is still mastered from the
-// lost site (the controller keeps a live master), and the target broker is in the group's
-// SyncStateSet (only SyncStateSet members are electable without losing messages).
+// every broker group has a live broker in the target site, a group still mastered from the other
+// site has a master the fence can reach (it must be read-only before electMaster hands the group
+// over), and the target broker is in the group's SyncStateSet (only SyncStateSet members are
+// electable without losing messages).
 import type { CheckResult, StepContext } from '../engine.js';
 import { runChecks } from '../run-checks.js';
-import { describePod, masterOf, memberAt, membersOf, namespacePods, readClusterList, readControllerMetaData, readSyncStateSet, rocketAccess, toolsPod, type RocketAccess } from './cluster.js';
-import type { RocketmqControllerPlan } from './plan.js';
+import {
+  describePod,
+  masterOf,
+  memberAt,
+  membersOf,
+  namespacePods,
+  readBrokerPermission,
+  readClusterList,
+  readControllerMetaData,
+  readSyncStateSet,
+  rocketAccess,
+  toolsPod,
+  type NameServerView,
+  type RocketAccess,
+} from './cluster.js';
+import { lostSites, type RocketmqControllerPlan } from './plan.js';
 
 export const rocketmqReadiness = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<CheckResult[]> => {
   const access = rocketAccess(ctx, engine);
@@ -18,7 +33,7 @@ export const rocketmqReadiness = async (ctx: StepContext, engine: RocketmqContro
     ['name-servers', async () => nameServerCheck(await nameServers)],
     ['controller', async () => controllerCheck(access, await tools, await pods)],
     ['target-brokers', async () => targetBrokersCheck(engine, await pods, await nameServers)],
-    ['lost-site-masters', async () => lostSiteMastersCheck(engine, await pods, await nameServers)],
+    ['lost-site-masters', async () => lostSiteMastersCheck(access, await tools, await pods, await nameServers)],
     ['sync-state-set', async () => syncStateCheck(access, await tools, await pods)],
   ]);
 };
@@ -71,20 +86,35 @@ const targetBrokersCheck = (engine: RocketmqControllerPlan, pods: Awaited<Return
   return { passed: true, summary: `${groups.map((g) => `${g.brokerName}: ${g.live.join(', ')}`).join('; ')} live in ${engine.targetSite}`, evidence: { groups } };
 };
 
-/** The controller never replaces a live master: a group still mastered from the lost site cannot move. */
-const lostSiteMastersCheck = (engine: RocketmqControllerPlan, pods: Awaited<ReturnType<typeof namespacePods>>, view: Awaited<ReturnType<typeof readClusterList>>) => {
-  const alive = engine.brokerGroups.flatMap((group) => {
-    const master = memberAt(membersOf(engine, pods, group), masterOf(view.rows, group.brokerName)?.address);
-    return master && master.site !== engine.targetSite ? [{ brokerName: group.brokerName, pod: master.pod, site: master.site }] : [];
+/**
+ * A group still mastered from the other site is handed over by electMaster after the fence, which
+ * must reach its master to make it read-only: a master that does not answer could keep taking
+ * writes until it learns of the new epoch.
+ */
+const lostSiteMastersCheck = async (access: RocketAccess, tools: string, pods: Awaited<ReturnType<typeof namespacePods>>, view: NameServerView) => {
+  const { engine } = access;
+  const live = engine.brokerGroups.flatMap((group) => {
+    const row = masterOf(view.rows, group.brokerName);
+    const master = memberAt(membersOf(engine, pods, group), row?.address);
+    return master && row && master.site !== engine.targetSite ? [{ brokerName: group.brokerName, pod: master.pod, site: master.site, address: row.address }] : [];
   });
-  if (alive.length > 0) {
+  const nameServer = view.nameServer;
+  const masters = await Promise.all(live.map(async (m) => ({ ...m, ...(nameServer ? await readBrokerPermission(access, tools, nameServer, m.address) : { error: 'no name server answered' }) })));
+  const unreachable = masters.filter((m) => m.permission === undefined);
+  const others = lostSites(engine).join(', ');
+  if (unreachable.length > 0) {
     return {
       passed: false,
-      summary: `${alive.map((a) => `${a.brokerName}'s master ${a.pod} in ${a.site}`).join(', ')} still serve${alive.length === 1 ? 's' : ''}: the controller keeps a live master, so ${engine.targetSite} cannot take over until ${alive.length === 1 ? 'it is' : 'they are'} stopped`,
-      evidence: { alive },
+      summary: `${unreachable.map((m) => `${m.brokerName}'s master ${m.pod} in ${m.site} is registered but does not answer (${m.error})`).join('; ')}: it cannot be made read-only before ${engine.targetSite} takes the group over`,
+      evidence: { masters },
     };
   }
-  return { passed: true, summary: `no group is mastered from ${[...new Set(engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site)))].filter((s) => s !== engine.targetSite).join(', ')}`, evidence: { alive } };
+  if (masters.length === 0) return { passed: true, summary: `no group is mastered from ${others}`, evidence: { masters } };
+  return {
+    passed: true,
+    summary: `${masters.map((m) => `${m.brokerName}'s master ${m.pod} in ${m.site} is live (brokerPermission ${m.permission})`).join(', ')}: the fence makes ${masters.length === 1 ? 'it' : 'them'} read-only, then electMaster hands ${masters.length === 1 ? 'the group' : 'each group'} to ${engine.targetSite} and the controller makes ${masters.length === 1 ? 'it a slave' : 'them slaves'}`,
+    evidence: { masters },
+  };
 };
 
 const syncStateCheck = async (access: RocketAccess, tools: string, pods: Awaited<ReturnType<typeof namespacePods>>) => {
