@@ -24,6 +24,7 @@ import { exitCodes, reportBadInput, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
 import { localWorkers } from './local-workers.js';
 import { localExecutions, runWorkflow } from './run-workflow.js';
+import { planSideOf } from '../lambdas/steps/leg.js';
 
 export interface BreakGlassOptions extends ContextOptions {
   planFile: string;
@@ -72,7 +73,7 @@ const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOp
   const operator = userInfo().username;
   const alarm = plan.triggers.alarms[0]!.name;
   const { workers, journal, notifications } = localWorkers({
-    kubeFor: async (_plan, side) => ports.kube[side],
+    kubeFor: async (oriented, side) => ports.kube[planSideOf(plan, oriented, side)],
     progress: printProgress(io),
     // The AWS-side lock may be out of reach: this run holds a lock of its own process only.
     coordination: createMemoryCoordination(),

@@ -2,7 +2,8 @@
 // simulated clusters, a local DNS zone, the scenario's alarm state, and an answer for the gate.
 import { createClientNodeKube } from '../lambdas/adapters/kube/client-node-kube.js';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
-import type { Plan, Side } from '../lambdas/plan/schema.js';
+import type { Plan } from '../lambdas/plan/schema.js';
+import { planSideOf } from '../lambdas/steps/leg.js';
 import type { AlarmPort } from '../lambdas/ports/alarms.js';
 import type { ApprovalDecision, ApprovalPort } from '../lambdas/ports/approvals.js';
 import { systemClock } from '../lambdas/ports/clock.js';
@@ -43,17 +44,6 @@ export const seededCoordination = async (plan: Plan, scenario: Scenario) => {
   return coordination;
 };
 
-/**
- * Which simulated site a step's side is: steps see the plan oriented by their leg (a failback's
- * `upstream` is the plan's downstream), and the simulation knows the sites as the plan file names
- * them. A plan whose sides share one cluster keeps the side as it is.
- */
-const simulatedSite = (plan: Plan, oriented: Plan, side: Side): Side => {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (same(plan.clusters.upstream, plan.clusters.downstream)) return side;
-  return same(oriented.clusters[side], plan.clusters.upstream) ? 'upstream' : 'downstream';
-};
-
 export const drillEnvironment = (options: {
   plan: Plan;
   scenario: Scenario;
@@ -74,7 +64,7 @@ export const drillEnvironment = (options: {
   const runningElsewhere = new Set(scenario.coordination.lock?.running ? [scenario.coordination.lock.owner] : []);
   return localWorkers({
     kubeFor: async (oriented, side) => {
-      const site = simulatedSite(plan, oriented, side);
+      const site = planSideOf(plan, oriented, side);
       return createClientNodeKube(simulation.kubeConfigFor(site), `${site} cluster (simulated)`, options.kubeTimeouts);
     },
     progress: (event) => {

@@ -4,7 +4,18 @@
 // directions (plan/leg.ts defines the leg).
 import { engineFor } from '../engines/registry.js';
 import type { Leg } from '../plan/leg.js';
-import type { Plan } from '../plan/schema.js';
+import type { Plan, Side } from '../plan/schema.js';
+
+/**
+ * Which side of the plan file a step's side is: a failback's `upstream` is the plan's downstream.
+ * Local runs map it to their ports (the deployed worker reads the oriented plan's EKS cluster
+ * itself). A plan whose sides share one cluster keeps the side as it is.
+ */
+export const planSideOf = (plan: Plan, oriented: Plan, side: Side): Side => {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (same(plan.clusters.upstream, plan.clusters.downstream)) return side;
+  return same(oriented.clusters[side], plan.clusters.upstream) ? 'upstream' : 'downstream';
+};
 
 /** The plan as this leg's steps see it: sides swapped when the leg starts from the plan's downstream. */
 export const orientPlan = (plan: Plan, leg: Leg): Plan => {

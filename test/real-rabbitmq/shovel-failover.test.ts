@@ -4,15 +4,23 @@
 // publishing with confirms to production while the failover runs; afterwards every message on
 // DR is counted. A message production confirmed must never be lost: the fence refuses the
 // publisher (the shovel's connection is kept), the backlog drains, and only then is the shovel
-// removed.
+// removed. Then the round trip on the same nodes (another vhost): failover, reprotect and a
+// graceful failback, each leg with its own publisher, each leg's messages counted where that
+// leg must have put them.
 import amqp from 'amqplib';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { drill } from '../../local/drill.js';
+import { drillAlarmEvent } from '../../lambdas/plan/alarm-event.js';
+import { loadPlan } from '../../lambdas/plan/load-plan.js';
+import { operatorRequest } from '../../lambdas/plan/operator-request.js';
+import { drill, printProgress, printSummary } from '../../local/drill.js';
+import { autoApprovals, drillEnvironment, seededCoordination } from '../../local/drill-deps.js';
 import type { Io } from '../../local/io.js';
-import type { Simulation } from '../../sim/simulation.js';
+import { runWorkflow } from '../../local/run-workflow.js';
+import { loadScenario } from '../../sim/scenario.js';
+import { startSimulation, type Simulation } from '../../sim/simulation.js';
 import { ctl, freePorts, requireRabbitmqServer, startNode, stopNode, type RabbitNode } from './rabbit-nodes.js';
 
 const vhost = 'payments';
@@ -24,7 +32,7 @@ const upstream = (): RabbitNode => nodes[0]!;
 const downstream = (): RabbitNode => nodes[1]!;
 
 /** Publishes with confirms until stopped; after the fence closes it, keeps trying to reconnect. */
-const startPublisher = (url: string) => {
+const startPublisher = (url: string, target = queue) => {
   const confirmed = new Set<number>();
   let sent = 0;
   let refused = 0;
@@ -54,7 +62,7 @@ const startPublisher = (url: string) => {
           // Faster than the shovel moves them (prefetch 1): a backlog builds up for the drain.
           for (let burst = 0; burst < 4; burst++) {
             const id = ++sent;
-            channel.sendToQueue(queue, Buffer.from(`payment ${id}`), { persistent: true, messageId: String(id) }, (err) => {
+            channel.sendToQueue(target, Buffer.from(`payment ${id}`), { persistent: true, messageId: String(id) }, (err) => {
               if (err === null || err === undefined) confirmed.add(id);
             });
           }
@@ -82,13 +90,13 @@ const startPublisher = (url: string) => {
   };
 };
 
-/** Takes every message from the DR queue: the ids, with duplicates. */
-const drainDownstream = async (): Promise<number[]> => {
-  const connection = await amqp.connect(downstream().url(vhost));
+/** Takes every message from a queue: the ids, with duplicates. */
+const takeAll = async (node: RabbitNode, from = vhost, name = queue): Promise<number[]> => {
+  const connection = await amqp.connect(node.url(from));
   const channel = await connection.createChannel();
   const ids: number[] = [];
   for (;;) {
-    const message = await channel.get(queue, { noAck: true });
+    const message = await channel.get(name, { noAck: true });
     if (message === false) break;
     ids.push(Number(message.properties.messageId));
   }
@@ -96,12 +104,24 @@ const drainDownstream = async (): Promise<number[]> => {
   return ids;
 };
 
+const drainDownstream = (): Promise<number[]> => takeAll(downstream());
+
+/** What a publisher had confirmed against what arrived: the line each leg prints. */
+const tally = (label: string, confirmed: Set<number>, delivered: number[]) => {
+  const unique = new Set(delivered);
+  const lost = [...confirmed].filter((id) => !unique.has(id));
+  const duplicates = delivered.length - unique.size;
+  console.log(`${label}: messages: ${confirmed.size} confirmed, ${unique.size} delivered, ${lost.length} lost, ${duplicates} duplicates`);
+  return { lost, duplicates };
+};
+
 beforeAll(async () => {
   await requireRabbitmqServer();
   dir = await mkdtemp(join(tmpdir(), 'failover-shovel-'));
   const [amqpPorts, distPorts] = await Promise.all([freePorts(5730, 5769, 2), freePorts(25730, 25769, 2)]);
   const started = await Promise.allSettled([
-    startNode({ name: `fo-prod-${process.pid}`, amqpPort: amqpPorts[0]!, distPort: distPorts[0]! }),
+    // The shovel plugin on production too: the round trip's reverse shovels run there.
+    startNode({ name: `fo-prod-${process.pid}`, amqpPort: amqpPorts[0]!, distPort: distPorts[0]!, plugins: ['rabbitmq_shovel'] }),
     startNode({ name: `fo-dr-${process.pid}`, amqpPort: amqpPorts[1]!, distPort: distPorts[1]!, plugins: ['rabbitmq_shovel'] }),
   ]);
   for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
@@ -184,11 +204,7 @@ it('fails over while a publisher publishes with confirms: every confirmed messag
   });
   await simulation?.stop();
 
-  const delivered = await drainDownstream();
-  const unique = new Set(delivered);
-  const lost = [...publisher.confirmed].filter((id) => !unique.has(id));
-  const duplicates = delivered.length - unique.size;
-  console.log(`messages: ${publisher.confirmed.size} confirmed, ${unique.size} delivered, ${lost.length} lost, ${duplicates} duplicates`);
+  const { lost } = tally('failover', publisher.confirmed, await drainDownstream());
 
   expect({ exitCode: result.exitCode, outcome: out.find((l) => l.startsWith('Outcome:')) }).toEqual({ exitCode: 0, outcome: 'Outcome: SUCCEEDED' });
   expect(lost).toEqual([]);
@@ -206,3 +222,112 @@ it('fails over while a publisher publishes with confirms: every confirmed messag
   expect(await ctl(upstream(), 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json')).toContain(`{"name":"${queue}","messages":0}`);
   expect(JSON.parse(await ctl(downstream(), 'shovel_status', '--formatter', 'json'))).toEqual([]);
 }, 180_000);
+
+it('round trip: failover, reprotect, graceful failback; each leg with a publisher with confirms, none of its confirmed messages lost', async () => {
+  const rt = 'payments-rt';
+  const rtQueue = 'rt-orders';
+  for (const node of nodes) {
+    await ctl(node, 'add_vhost', rt);
+    await ctl(node, 'set_permissions', '-p', rt, 'guest', '.*', '.*', '.*');
+  }
+  await ctl(downstream(), 'add_user', 'app', 'app');
+  for (const node of nodes) await ctl(node, 'set_permissions', '-p', rt, 'app', '.*', '.*', '.*');
+  await ctl(upstream(), 'set_permissions', '-p', rt, 'shovel-dr', '.*', '.*', '.*');
+  for (const node of nodes) {
+    const connection = await amqp.connect(node.url(rt));
+    await (await connection.createChannel()).assertQueue(rtQueue, { durable: true });
+    await connection.close();
+  }
+  await ctl(downstream(), 'set_parameter', '-p', rt, 'shovel', rtQueue, JSON.stringify({
+    'src-protocol': 'amqp091', 'src-uri': `amqp://shovel-dr:s3cret@127.0.0.1:${upstream().amqpPort}/${rt}`, 'src-queue': rtQueue,
+    'dest-protocol': 'amqp091', 'dest-uri': `amqp:///${rt}`, 'dest-queue': rtQueue, 'ack-mode': 'on-confirm',
+  }));
+  const depth = async (node: RabbitNode) => Number(/"messages":(\d+)/.exec(await ctl(node, 'list_queues', '-p', rt, 'name', 'messages', '--formatter', 'json'))?.[1] ?? -1);
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 30_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`${what} not within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  await until('the forward shovel running', async () => (await ctl(downstream(), 'shovel_status', '--formatter', 'json')).includes('"state":"running"'));
+
+  // The example plan on these nodes: each side's AMQP endpoint, the one shovel of this vhost, the reverse user of the example.
+  const doc = parse(await readFile('examples/plans/rabbitmq-shovel.yaml', 'utf8')) as { engine: Record<string, Record<string, unknown>>; switchover?: unknown };
+  doc.engine['upstream']!['amqpUri'] = `amqp://127.0.0.1:${upstream().amqpPort}`;
+  doc.engine['downstream']!['amqpUri'] = `amqp://127.0.0.1:${downstream().amqpPort}`;
+  (doc.engine as Record<string, unknown>)['shovels'] = [{ name: rtQueue, vhost: rt, declaredBy: 'parameter' }];
+  (doc.engine as Record<string, unknown>)['drain'] = { timeoutSeconds: 60 };
+  doc.switchover = { catchUpTimeoutSeconds: 60 };
+  const planFile = join(dir, 'round-trip-plan.yaml');
+  await writeFile(planFile, stringify(doc));
+  const bind = (pod: string, node: RabbitNode) => ({ [pod]: { node: node.node, enabledPluginsFile: node.enabledPluginsFile } });
+  const scenarioFile = join(dir, 'round-trip-scenario.yaml');
+  await writeFile(scenarioFile, stringify({
+    description: 'Real production and DR nodes, both with the shovel plugin.',
+    latency: { apiMs: 0, execMs: 0 },
+    clusters: {
+      upstream: { replicas: 1, clientConnections: 0, realNodes: bind('payments-server-0', upstream()) },
+      downstream: { replicas: 1, realNodes: bind('payments-dr-server-0', downstream()) },
+    },
+  }));
+
+  // The drill's workflow (ASL file, local runner, real handlers), one leg at a time, so each leg gets its own publisher.
+  const plan = await loadPlan(planFile);
+  const scenario = await loadScenario(scenarioFile, plan);
+  const simulation = await startSimulation(plan, scenario);
+  const out: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l) };
+  const env = drillEnvironment({ plan, scenario, simulation, approvals: autoApprovals('approve'), progress: printProgress(io), coordination: await seededCoordination(plan, scenario) });
+  const leg = async (trigger: unknown) => {
+    const run = await runWorkflow({ plan, trigger, workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 200 });
+    printSummary(io, run.report);
+    return run.report;
+  };
+  const person = { requestedBy: 'shovel-failover.test', reason: 'round trip on real nodes' };
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    // Leg 1: clients on production; the alarm's failover drains it into DR.
+    const a = startPublisher(upstream().url(rt, 'app', 'app'), rtQueue);
+    await pause(1_500);
+    const failover = await leg(drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date())).finally(() => a.stop());
+    expect([failover.status, failover.reason]).toEqual(['SUCCEEDED', undefined]);
+    expect(a.closedBy).toMatch(/CONNECTION_FORCED/);
+    expect(tally('leg 1 (failover)', a.confirmed, await takeAll(downstream(), rt, rtQueue)).lost).toEqual([]);
+
+    // Leg 2: clients on DR (DNS moved); reprotect defines the reverse shovel on production, which must accept it again.
+    const b = startPublisher(downstream().url(rt, 'app', 'app'), rtQueue);
+    await pause(1_000);
+    const reprotect = await leg(operatorRequest('reprotect', person)).finally(() => b.stop());
+    expect([reprotect.status, reprotect.reason]).toEqual(['SUCCEEDED', undefined]);
+    expect(reprotect.sideEffects.map((e) => e.action)).toEqual([
+      `created user shovel-prod on rabbitmq-dr/payments-dr`,
+      `set the permissions of shovel-prod in vhost ${rt} on rabbitmq-dr/payments-dr: configure ^(${rtQueue})$, write ^$, read ^(${rtQueue})$`,
+      `lifted the fence of vhost ${rt}: \`rabbitmqctl clear_vhost_limits -p ${rt}\``,
+      `defined shovel ${rtQueue} in vhost ${rt} (rabbitmqctl set_parameter shovel: queue ${rtQueue} from amqp://127.0.0.1:${downstream().amqpPort} as shovel-prod, ack-mode on-confirm)`,
+    ]);
+    expect(JSON.parse(await ctl(upstream(), 'shovel_status', '--formatter', 'json'))).toEqual([expect.objectContaining({ name: rtQueue, vhost: rt, state: 'running', source: `amqp://127.0.0.1:${downstream().amqpPort}/${rt}` })]);
+    await until('the reverse shovel moving what DR took to production', async () => (await depth(downstream())) === 0);
+    expect(b.confirmed.size).toBeGreaterThan(0);
+    expect(tally('leg 2 (reprotect)', b.confirmed, await takeAll(upstream(), rt, rtQueue)).lost).toEqual([]);
+
+    // Leg 3: clients on DR again; the graceful failback fences DR, waits until production holds everything, promotes it.
+    const c = startPublisher(downstream().url(rt, 'app', 'app'), rtQueue);
+    await pause(1_500);
+    const failback = await leg(operatorRequest('switchover', { ...person, mode: 'graceful' })).finally(() => c.stop());
+    expect([failback.status, failback.reason, failback.rpo?.seconds]).toEqual(['SUCCEEDED', undefined, 0]);
+    expect(failback.rpo?.evidence).toMatch(new RegExp(`every shovelled queue on the fenced rabbitmq-dr/payments-dr read empty 2 times in a row \\(${rt}/${rtQueue}: 0\\)`));
+    expect(c.closedBy).toMatch(/CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/);
+    expect(await depth(downstream())).toBe(0);
+    expect(tally('leg 3 (graceful failback)', c.confirmed, await takeAll(upstream(), rt, rtQueue)).lost).toEqual([]);
+    // Production stands alone again; DR refuses clients.
+    expect(JSON.parse(await ctl(upstream(), 'shovel_status', '--formatter', 'json'))).toEqual([]);
+    expect(await ctl(downstream(), 'list_vhost_limits', '-p', rt)).toContain('"max-connections":0');
+    expect(simulation.dns.records().get('Z0123456789ABCDEFGHIJ/amqp.payments.example.com/CNAME')?.values).toEqual(['payments.prod-a.payments.example.com']);
+  } catch (err) {
+    console.log(out.join('\n'));
+    throw err;
+  } finally {
+    await simulation.stop();
+  }
+}, 240_000);

@@ -104,18 +104,24 @@ const standby = (): PlanInput['engine'] => {
 
 const shovel = (): PlanInput['engine'] => {
   const b = rabbitmqShovelBounds;
-  return {
-    type: 'rabbitmq-shovel',
-    upstream: { namespace: kubeName(b.labelChars, 'up-'), rabbitmqCluster: kubeName(b.nameChars, 'up-') },
-    downstream: { namespace: kubeName(b.labelChars, 'down-'), rabbitmqCluster: kubeName(b.nameChars, 'down-') },
-    container: filled(b.labelChars, 'rabbitmq-'),
-    shovelUser: filled(b.amqpNameChars, 'shovel-user-'),
-    shovels: Array.from({ length: b.shovels }, (_, i) => ({
-      name: filled(b.amqpNameChars, `shovel-${i}-`),
+  const shovels = (prefix: string) =>
+    Array.from({ length: b.shovels }, (_, i) => ({
+      name: filled(b.amqpNameChars, `${prefix}shovel-${i}-`),
       vhost: filled(b.amqpNameChars, `vhost-${i}-`),
       declaredBy: 'topology-operator' as const,
-      resource: kubeName(b.nameChars, `shovel-${i}-`),
-    })),
+      resource: kubeName(b.nameChars, `${prefix}shovel-${i}-`),
+      queue: filled(b.amqpNameChars, `queue-${i}-`),
+    }));
+  // `amqps://` + host + `:65535`, exactly the bound.
+  const amqpUri = (prefix: string) => `amqps://${filled(b.amqpUriChars - 'amqps://'.length - ':65535'.length, prefix)}:65535`;
+  return {
+    type: 'rabbitmq-shovel',
+    upstream: { namespace: kubeName(b.labelChars, 'up-'), rabbitmqCluster: kubeName(b.nameChars, 'up-'), amqpUri: amqpUri('up-') },
+    downstream: { namespace: kubeName(b.labelChars, 'down-'), rabbitmqCluster: kubeName(b.nameChars, 'down-'), amqpUri: amqpUri('down-') },
+    container: filled(b.labelChars, 'rabbitmq-'),
+    shovelUser: filled(b.amqpNameChars, 'shovel-user-'),
+    shovels: shovels(''),
+    reverse: { shovelUser: filled(b.amqpNameChars, 'reverse-user-'), shovels: shovels('back-') },
     maxBacklogMessages: 100_000,
     drain: { timeoutSeconds: 300 },
   };

@@ -1,11 +1,16 @@
-// The Kubernetes permissions this engine's steps use. Keep in step with readiness.ts,
-// promote.ts, teardown.ts and the shared fence: the generated RBAC is exactly this.
+// The Kubernetes permissions this engine's steps use, in both directions (a leg from the
+// downstream sees the plan reversed: the reverse shovels run on the upstream). Keep in step with
+// readiness.ts, promote.ts, teardown.ts, reprotect.ts and the shared fence: the generated RBAC
+// is exactly this.
 import type { KubernetesAccessNeed } from '../engine.js';
-import type { RabbitmqShovelPlan } from './plan.js';
-import { shovelResourceName } from './plan.js';
+import type { RabbitmqShovelPlan, ShovelSpec } from './plan.js';
+import { reverseDirection, shovelResourceName } from './plan.js';
+
+const declaredResources = (shovels: ShovelSpec[]): string[] => shovels.filter((s) => s.declaredBy === 'topology-operator').map(shovelResourceName);
 
 export const shovelKubernetesAccess = (engine: RabbitmqShovelPlan): KubernetesAccessNeed[] => {
-  const declared = engine.shovels.filter((s) => s.declaredBy === 'topology-operator').map(shovelResourceName);
+  const declared = declaredResources(engine.shovels);
+  const declaredBack = declaredResources(reverseDirection(engine).shovels);
   return [
     {
       side: 'downstream',
@@ -22,9 +27,11 @@ export const shovelKubernetesAccess = (engine: RabbitmqShovelPlan): KubernetesAc
       side: 'upstream',
       namespace: engine.upstream.namespace,
       rules: [
-        // The backlog check and the fence run rabbitmqctl in the upstream's pods.
+        // The backlog check and the fence run rabbitmqctl in the upstream's pods; reprotect defines the reverse shovels there.
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+        // Reverse shovels the operator declares are read there, and deleted at a failback's promotion.
+        ...(declaredBack.length > 0 ? [{ apiGroups: ['rabbitmq.com'], resources: ['shovels'], verbs: ['get', 'delete'], resourceNames: declaredBack }] : []),
       ],
     },
   ];

@@ -7,8 +7,17 @@ export const shovelCommands = {
   shovelStatus: ['rabbitmqctl', 'shovel_status', '--formatter', 'json'],
   parameters: (vhost: string) => ['rabbitmqctl', 'list_parameters', '-p', vhost, '--formatter', 'json'],
   clearParameter: (shovel: ShovelSpec) => ['rabbitmqctl', 'clear_parameter', '-p', shovel.vhost, 'shovel', shovel.name],
+  /** Prints the whole value back, credentials included: its output is never kept. */
+  setParameter: (shovel: ShovelSpec, value: string) => ['rabbitmqctl', 'set_parameter', '-p', shovel.vhost, 'shovel', shovel.name, value],
   queueDepths: (vhost: string) => ['rabbitmqctl', 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'],
   vhostLimits: (vhost: string) => ['rabbitmqctl', 'list_vhost_limits', '-p', vhost],
+  users: ['rabbitmqctl', 'list_users', '--formatter', 'json'],
+  /** Exit 70 `User "X" already exists`. */
+  addUser: (user: string, password: string) => ['rabbitmqctl', 'add_user', user, password],
+  /** Exit 67 `User "X" does not exist`. */
+  changePassword: (user: string, password: string) => ['rabbitmqctl', 'change_password', user, password],
+  setPermissions: (vhost: string, user: string, permissions: { configure: string; write: string; read: string }) =>
+    ['rabbitmqctl', 'set_permissions', '-p', vhost, user, permissions.configure, permissions.write, permissions.read],
 } as const;
 
 export class UnexpectedShovelOutputError extends Error {
@@ -61,7 +70,24 @@ export interface ShovelDefinition {
   ackMode: string;
   srcQueue?: string;
   srcExchange?: string;
+  /** Default: the source queue's name. */
+  destQueue?: string;
+  /** The source's scheme, host and port (`amqp://host:5672`) and user: the URI without its password. */
+  srcEndpoint?: string;
+  srcUser?: string;
 }
+
+/** `amqp://user:password@host/vhost` -> endpoint `amqp://host:5672` and user; undefined for a local (`amqp://`) or unreadable URI. */
+export const uriParts = (uri: string): { endpoint: string; user: string } | undefined => {
+  try {
+    const url = new URL(uri);
+    if (url.host === '') return undefined;
+    const port = url.port || (url.protocol === 'amqps:' ? '5671' : '5672');
+    return { endpoint: `${url.protocol}//${url.hostname}:${port}`, user: decodeURIComponent(url.username) };
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * The shovel parameters of a vhost. Their values hold the URIs with credentials: only the
@@ -77,14 +103,20 @@ export const parseShovelParameters = (vhost: string, output: string): ShovelDefi
       } catch {
         throw new UnexpectedShovelOutputError(shovelCommands.parameters(vhost), output.slice(0, 80));
       }
+      const source = typeof value['src-uri'] === 'string' ? uriParts(value['src-uri']) : undefined;
       return {
         name: String(row['name'] ?? ''),
         vhost,
         ackMode: typeof value['ack-mode'] === 'string' ? value['ack-mode'] : 'on-confirm',
         ...(typeof value['src-queue'] === 'string' ? { srcQueue: value['src-queue'] } : {}),
         ...(typeof value['src-exchange'] === 'string' ? { srcExchange: value['src-exchange'] } : {}),
+        ...(typeof value['dest-queue'] === 'string' ? { destQueue: value['dest-queue'] } : {}),
+        ...(source ? { srcEndpoint: source.endpoint, srcUser: source.user } : {}),
       };
     });
+
+/** `list_users --formatter json`: the user names. */
+export const parseUsers = (output: string): string[] => jsonArray(shovelCommands.users, output).map((row) => String(row['user'] ?? ''));
 
 /** Messages (ready plus unacknowledged) per queue of a vhost. */
 export const parseQueueDepths = (vhost: string, output: string): Map<string, number> =>

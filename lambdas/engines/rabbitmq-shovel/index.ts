@@ -3,11 +3,14 @@ import type { Plan } from '../../plan/schema.js';
 import type { Engine, StepContext } from '../engine.js';
 import { rabbitClusterPresence } from '../rabbitmq/cluster-access.js';
 import { fenceRabbitVhosts } from '../rabbitmq/fence.js';
+import { liftRabbitFence } from '../rabbitmq/lift-fence.js';
 import { shovelKubernetesAccess } from './access.js';
+import { shovelCatchUp } from './catch-up.js';
 import type { RabbitmqShovelPlan } from './plan.js';
-import { shovelledVhosts } from './plan.js';
+import { reverseShovelPlan, shovelledVhosts } from './plan.js';
 import { shovelPromote, shovelVerifyPromotion } from './promote.js';
 import { shovelReadiness } from './readiness.js';
+import { shovelReprotect } from './reprotect.js';
 import { clusterAccess } from './resources.js';
 import { shovelTeardown } from './teardown.js';
 
@@ -30,6 +33,17 @@ export const rabbitmqShovelEngine: Engine = {
   promote: (ctx) => shovelPromote(ctx, engineOf(ctx)),
   verifyPromotion: (ctx) => shovelVerifyPromotion(ctx, engineOf(ctx)),
   teardown: (ctx) => shovelTeardown(ctx, engineOf(ctx)),
+  catchUp: (ctx, fencedAt) => shovelCatchUp(ctx, engineOf(ctx), fencedAt),
+  // The fence's own max-connections 0 goes; the clients reconnect and the shovels keep running.
+  liftFence: (ctx) => {
+    const e = engineOf(ctx);
+    return liftRabbitFence(ctx, clusterAccess(ctx.kube('upstream'), e, 'upstream'), shovelledVhosts(e));
+  },
+  reprotect: (ctx) => shovelReprotect(ctx, engineOf(ctx)),
+  reverse: (engine) => {
+    if (engine.type !== 'rabbitmq-shovel') throw new Error(`not a rabbitmq-shovel engine block: ${engine.type}`);
+    return reverseShovelPlan(engine);
+  },
   sides: (plan) => {
     const e = shovelPlan(plan);
     return { upstream: `${e.upstream.namespace}/${e.upstream.rabbitmqCluster}`, downstream: `${e.downstream.namespace}/${e.downstream.rabbitmqCluster}` };

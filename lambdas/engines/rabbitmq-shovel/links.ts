@@ -6,7 +6,7 @@ import { KubeApiError } from '../../ports/kube.js';
 import { runIn, serverPods, type RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { parseQueueDepths, parseShovelParameters, parseShovelStatus, shovelCommands, type ShovelDefinition, type ShovelState } from './commands.js';
 import type { RabbitmqShovelPlan, ShovelSpec } from './plan.js';
-import { shovelledVhosts } from './plan.js';
+import { shovelledVhosts, shovelQueue } from './plan.js';
 import { shovelRef } from './resources.js';
 
 export interface Link {
@@ -98,3 +98,16 @@ export const readBacklog = async (upstream: RabbitAccess, links: Link[]): Promis
 
 export const describeBacklog = (backlog: Backlog): string =>
   backlog.queues.map((q) => `${q.vhost}/${q.queue}: ${q.messages}`).join(', ') || 'no shovelled queue';
+
+/** The queue a link writes on its own cluster: its definition's, else the plan's. */
+export const destinationQueue = (link: Link): string => link.definition?.destQueue ?? link.definition?.srcQueue ?? shovelQueue(link.spec);
+
+/** Messages in the queues the links write, on the cluster they run on. */
+export const destinationDepths = async (access: RabbitAccess, links: Link[]): Promise<Array<{ vhost: string; queue: string; messages: number }>> => {
+  const pod = await firstReadyPod(access);
+  const vhosts = [...new Set(links.map((l) => l.spec.vhost))];
+  const depths = new Map(await Promise.all(vhosts.map(async (v) => [v, parseQueueDepths(v, await runIn(access, pod, shovelCommands.queueDepths(v)))] as const)));
+  return links.map((l) => ({ vhost: l.spec.vhost, queue: destinationQueue(l), messages: depths.get(l.spec.vhost)?.get(destinationQueue(l)) ?? 0 }));
+};
+
+export const describeDepths = (depths: Array<{ vhost: string; queue: string; messages: number }>): string => depths.map((q) => `${q.vhost}/${q.queue}: ${q.messages}`).join(', ');

@@ -2,8 +2,11 @@
 // dynamic shovels: which RabbitmqCluster is upstream and
 // downstream, the shovels that copy messages between them, and how long the backlog may take
 // to drain once the upstream is fenced. The shovels run on the downstream (the DR site pulls
-// from the upstream), so they survive the loss of the upstream's site.
+// from the upstream), so they survive the loss of the upstream's site. `reverse` names the
+// shovels of the other direction, which reprotect defines on the upstream once the downstream
+// serves (defaults: the same names, vhosts and queues).
 import { z } from 'zod';
+import type { Plan, Side } from '../../plan/schema.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rabbitmqShovelBounds = {
@@ -14,6 +17,8 @@ export const rabbitmqShovelBounds = {
   shovels: 32,
   /** AMQP's limit for a short string: vhost and user names; shovel names alike. */
   amqpNameChars: 255,
+  /** `amqps://` + a DNS name (253) + `:65535`. */
+  amqpUriChars: 270,
 } as const;
 
 const kubeName = (max: number, what: string) =>
@@ -38,14 +43,38 @@ const shovelSchema = z.strictObject({
   declaredBy: z.enum(['topology-operator', 'parameter']).default('parameter'),
   /** The `Shovel` resource's name, when it is not the shovel's name. */
   resource: k8sName.optional(),
+  /**
+   * The queue it moves, named the same on both clusters; default: the shovel's name. Reprotect
+   * defines the shovels with it (the definitions it would copy are gone by then).
+   */
+  queue: amqpName('a queue name').optional(),
 });
+
+const siteSchema = z.strictObject({
+  namespace,
+  rabbitmqCluster: k8sName,
+  /**
+   * Where the other cluster's shovels reach this one's AMQP listener: scheme, host and port, no
+   * credentials or vhost. Default: `amqp://` + this side's value of the plan's first DNS record + `:5672`.
+   */
+  amqpUri: z
+    .string()
+    .max(rabbitmqShovelBounds.amqpUriChars, `expected at most ${rabbitmqShovelBounds.amqpUriChars} characters (an AMQP URI)`)
+    .regex(/^amqps?:\/\/(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(:\d{1,5})?$/, 'expected amqp://HOST:PORT or amqps://HOST:PORT, without credentials or vhost')
+    .optional(),
+});
+
+const shovelListSchema = z
+  .array(shovelSchema)
+  .min(1, 'expected at least one shovel to fail over')
+  .max(rabbitmqShovelBounds.shovels, `expected at most ${rabbitmqShovelBounds.shovels} shovels; split the service into several plans`);
 
 export const rabbitmqShovelPlanSchema = z
   .strictObject({
     type: z.literal('rabbitmq-shovel'),
-    upstream: z.strictObject({ namespace, rabbitmqCluster: k8sName }),
+    upstream: siteSchema,
     /** Where the shovels run and where clients go after the failover. */
-    downstream: z.strictObject({ namespace, rabbitmqCluster: k8sName }),
+    downstream: siteSchema,
     /** Container that runs rabbitmqctl in the server pods of both clusters. */
     container: z.string().min(1).max(rabbitmqShovelBounds.labelChars, `expected at most ${rabbitmqShovelBounds.labelChars} characters (a container name)`).default('rabbitmq'),
     /**
@@ -53,10 +82,22 @@ export const rabbitmqShovelPlanSchema = z
      * and refuses new ones, but leaves the shovels' own open so the backlog can drain.
      */
     shovelUser: amqpName('a user name'),
-    shovels: z
-      .array(shovelSchema)
-      .min(1, 'expected at least one shovel to fail over')
-      .max(rabbitmqShovelBounds.shovels, `expected at most ${rabbitmqShovelBounds.shovels} shovels; split the service into several plans`),
+    shovels: shovelListSchema,
+    /**
+     * The other direction, downstream -> upstream: the shovels reprotect defines on the upstream
+     * once the downstream serves, and that a failback drains and removes.
+     */
+    reverse: z
+      .strictObject({
+        /**
+         * The user they log in to the downstream with (default: `shovelUser`). Reprotect creates it
+         * there, or sets a new password, whenever it defines a shovel: a user only these shovels use.
+         */
+        shovelUser: amqpName('a user name').optional(),
+        /** Default: one per shovel above, with its name, vhost and queue, declared by `parameter`. */
+        shovels: shovelListSchema.optional(),
+      })
+      .optional(),
     /** Messages still in the upstream's shovelled queues beyond this fail readiness. */
     maxBacklogMessages: z.number().int().min(0).default(100_000),
     drain: z
@@ -67,17 +108,21 @@ export const rabbitmqShovelPlanSchema = z
       .default({ timeoutSeconds: 300 }),
   })
   .superRefine((engine, ctx) => {
-    engine.shovels.forEach((shovel, i) => {
-      if (shovel.declaredBy === 'topology-operator' && shovel.resource === undefined && !k8sName.safeParse(shovel.name).success) {
-        ctx.addIssue({ code: 'custom', path: ['shovels', i, 'resource'], message: `"${shovel.name}" is not a Kubernetes name: give the Shovel resource's name` });
-      }
-    });
-    const seen = new Set<string>();
-    engine.shovels.forEach((shovel, i) => {
-      const key = `${shovel.vhost}/${shovel.name}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['shovels', i, 'name'], message: `shovel ${shovel.name} in vhost ${shovel.vhost} is listed twice` });
-      seen.add(key);
-    });
+    const check = (shovels: Array<z.infer<typeof shovelSchema>>, path: Array<string | number>) => {
+      shovels.forEach((shovel, i) => {
+        if (shovel.declaredBy === 'topology-operator' && shovel.resource === undefined && !k8sName.safeParse(shovel.name).success) {
+          ctx.addIssue({ code: 'custom', path: [...path, i, 'resource'], message: `"${shovel.name}" is not a Kubernetes name: give the Shovel resource's name` });
+        }
+      });
+      const seen = new Set<string>();
+      shovels.forEach((shovel, i) => {
+        const key = `${shovel.vhost}/${shovel.name}`;
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `shovel ${shovel.name} in vhost ${shovel.vhost} is listed twice` });
+        seen.add(key);
+      });
+    };
+    check(engine.shovels, ['shovels']);
+    if (engine.reverse?.shovels) check(engine.reverse.shovels, ['reverse', 'shovels']);
   });
 
 export type RabbitmqShovelPlan = z.infer<typeof rabbitmqShovelPlanSchema>;
@@ -88,3 +133,38 @@ export const shovelResourceName = (shovel: ShovelSpec): string => shovel.resourc
 
 /** Vhosts the shovels read from: what the fence closes on the upstream. */
 export const shovelledVhosts = (engine: RabbitmqShovelPlan): string[] => [...new Set(engine.shovels.map((s) => s.vhost))];
+
+export const shovelQueue = (shovel: ShovelSpec): string => shovel.queue ?? shovel.name;
+
+/** The other direction with its defaults filled in: what `reverse` leaves out is derived from the shovels above. */
+export const reverseDirection = (engine: RabbitmqShovelPlan): { shovelUser: string; shovels: ShovelSpec[] } => ({
+  shovelUser: engine.reverse?.shovelUser ?? engine.shovelUser,
+  shovels: engine.reverse?.shovels ?? engine.shovels.map((s) => ({ name: s.name, vhost: s.vhost, declaredBy: 'parameter' as const, queue: shovelQueue(s) })),
+});
+
+/**
+ * The block as the other direction sees it: sides swapped, and the reverse shovels (run on the
+ * old upstream) become the shovels, with the forward ones kept as their reverse. Swapping twice
+ * gives the block back, its defaults filled in.
+ */
+export const reverseShovelPlan = (engine: RabbitmqShovelPlan): RabbitmqShovelPlan => {
+  const back = reverseDirection(engine);
+  return {
+    ...engine,
+    upstream: engine.downstream,
+    downstream: engine.upstream,
+    shovelUser: back.shovelUser,
+    shovels: back.shovels,
+    reverse: { shovelUser: engine.shovelUser, shovels: engine.shovels },
+  };
+};
+
+/** The AMQP endpoint (scheme, host, port) through which the other side's shovels reach `side`. */
+export const amqpUriOf = (plan: Plan, engine: RabbitmqShovelPlan, side: Side): string => {
+  const given = engine[side].amqpUri;
+  if (given !== undefined) return given;
+  const value = plan.dns.records[0]?.[side];
+  if (value === undefined) throw new Error(`plan ${plan.name} has no DNS record to derive the ${side}'s AMQP address from: set engine.${side}.amqpUri`);
+  const host = value.replace(/\.$/, '');
+  return `amqp://${host.includes(':') ? `[${host}]` : host}:5672`;
+};

@@ -9,14 +9,12 @@ import type { ActionResult, StepContext } from '../engine.js';
 import { execIn, RabbitCommandError, runIn, type RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { parseVhostLimits } from '../rabbitmq/fence.js';
 import { shovelCommands } from './commands.js';
-import { describeBacklog, firstReadyPod, isPresent, readBacklog, readLinks, type Backlog, type Link } from './links.js';
+import { pollDrain } from './drain.js';
+import { describeBacklog, firstReadyPod, isPresent, readLinks, type Backlog, type Link } from './links.js';
 import type { RabbitmqShovelPlan } from './plan.js';
 import { shovelledVhosts } from './plan.js';
 import { clusterAccess, deletionPolicyOf, shovelRef } from './resources.js';
 
-const drainPollMs = 1_000;
-/** A source queue must read empty this many times in a row: a publish closed by the fence may still be landing. */
-const emptyReadsNeeded = 2;
 /** How long the topology operator gets to remove a shovel after its resource is deleted. */
 const operatorSeconds = 30;
 const gonePollMs = 1_000;
@@ -48,33 +46,21 @@ const drainThenRemove = async (ctx: StepContext, engine: RabbitmqShovelPlan): Pr
   };
 };
 
-/** Polls the upstream's source queues until all read empty twice; bounded by the plan's drain timeout. */
+/** Waits until the upstream's source queues all read empty twice; bounded by the plan's drain timeout. */
 const drain = async (ctx: StepContext, upstream: RabbitAccess, links: Link[], timeoutSeconds: number): Promise<Backlog & { waitedMs?: number }> => {
-  const started = ctx.clock.now().getTime();
-  let emptyReads = 0;
-  let last = '';
-  for (;;) {
-    const backlog = await readBacklog(upstream, links);
-    // A lost upstream cannot be drained: what it holds is lost, which the fence step already reported.
-    if (!backlog.measured && backlog.unreachable) return { ...backlog, error: `the upstream did not answer (${backlog.error}): its backlog is unknown` };
-    // One that answered with an error still holds its backlog: removing the shovels now would
-    // strand it. Nothing is removed; the workflow asks again.
-    if (!backlog.measured) throw new TransientError(`cannot read the upstream's backlog before removing the shovels (${backlog.error}); nothing was removed`);
-    emptyReads = backlog.total === 0 ? emptyReads + 1 : 0;
-    const waitedMs = ctx.clock.now().getTime() - started;
-    if (emptyReads >= emptyReadsNeeded) return { ...backlog, waitedMs };
-    const state = `${backlog.total} messages to drain (${describeBacklog(backlog)})`;
-    if (state !== last && backlog.total > 0) ctx.progress(state);
-    last = state;
-    if (waitedMs > timeoutSeconds * 1000) {
-      const states = links.map((l) => `${l.spec.name} ${l.status?.state ?? 'absent'}`).join(', ');
-      throw new PromotionFailedError(
-        `the backlog did not drain within ${timeoutSeconds} s: ${describeBacklog(backlog)} still upstream (shovels: ${states}); nothing was removed. A shovel whose connection to the fenced upstream dropped cannot reconnect: lift the fence for its user, or promote anyway by removing the shovels by hand`,
-        { backlog },
-      );
-    }
-    await ctx.clock.sleep(drainPollMs);
-  }
+  const reading = await pollDrain(ctx, upstream, links, timeoutSeconds * 1000);
+  const { drained: _drained, reads: _reads, ...backlog } = reading;
+  // A lost upstream cannot be drained: what it holds is lost, which the fence step already reported.
+  if (!reading.measured && reading.unreachable) return { ...backlog, error: `the upstream did not answer (${reading.error}): its backlog is unknown` };
+  // One that answered with an error still holds its backlog: removing the shovels now would
+  // strand it. Nothing is removed; the workflow asks again.
+  if (!reading.measured) throw new TransientError(`cannot read the upstream's backlog before removing the shovels (${reading.error}); nothing was removed`);
+  if (reading.drained) return backlog;
+  const states = links.map((l) => `${l.spec.name} ${l.status?.state ?? 'absent'}`).join(', ');
+  throw new PromotionFailedError(
+    `the backlog did not drain within ${timeoutSeconds} s: ${describeBacklog(reading)} still upstream (shovels: ${states}); nothing was removed. A shovel whose connection to the fenced upstream dropped cannot reconnect: lift the fence for its user, or promote anyway by removing the shovels by hand`,
+    { backlog },
+  );
 };
 
 interface Removal {
