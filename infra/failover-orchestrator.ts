@@ -203,10 +203,9 @@ export class FailoverOrchestrator extends Construct {
       environment: { ...environment, TOPIC_ARN: this.topic.topicArn },
     });
 
-    // Conditional deletes: a step's claim ends when its invocation ends (adapters/dynamodb-journal.ts),
-    // the plan lock when the execution ends; conditional updates renew the lock's lease from every
-    // step of its owner (adapters/dynamodb-coordination.ts).
-    this.journalTable.grant(this.kubeWorker, ...JOURNAL_ACTIONS, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
+    // Conditional updates renew the lock's lease from every step of its owner, and a conditional
+    // delete releases the lock when the execution ends (adapters/dynamodb-coordination.ts).
+    this.journalTable.grant(this.kubeWorker, ...JOURNAL_ACTIONS, 'dynamodb:UpdateItem');
     this.journalTable.grant(this.awsWorker, ...JOURNAL_ACTIONS, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
     if (props.vpc) {
       // The Lambda service creates and removes the function's network interfaces with its role.

@@ -6,7 +6,6 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  UpdateItemCommand,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -14,6 +13,7 @@ import type { CoordinationPort, Lease, PlanState } from '../ports/coordination.j
 import { initialPlanState } from '../ports/coordination.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
 import { journalTableKeys } from './dynamodb-journal.js';
+import { createDynamoDbLeaseRenewal } from './dynamodb-lease.js';
 
 export interface DynamoDbCoordinationOptions {
   tableName: string;
@@ -27,6 +27,7 @@ const TRIGGER_RETENTION_SECONDS = 7 * 24 * 3600;
 export const createDynamoDbCoordination = (options: DynamoDbCoordinationOptions): CoordinationPort => {
   const client = clientFromOptions('createDynamoDbCoordination', options, (config) => new DynamoDBClient(config));
   const table = options.tableName;
+  const leases = createDynamoDbLeaseRenewal({ tableName: table, client });
   const key = (planName: string, sk: string) => marshall({ [PK]: `PLAN#${planName}`, [SK]: sk });
 
   /** A put that loses a condition race returns false instead of throwing. */
@@ -88,26 +89,7 @@ export const createDynamoDbCoordination = (options: DynamoDbCoordinationOptions)
       // Released between our write and our read: report it as held by nobody we know; the caller retries.
       return { acquired: false, holder: { owner: String(holder?.['owner'] ?? ''), acquiredAt: String(holder?.['acquiredAt'] ?? ''), expiresAt: String(holder?.['expiresAt'] ?? '') } };
     },
-    renewLock: async (planName, owner, expiresAt) => {
-      try {
-        await awsCall(`DynamoDB UpdateItem lease of ${planName}`, () =>
-          client.send(
-            new UpdateItemCommand({
-              TableName: table,
-              Key: key(planName, 'LOCK'),
-              UpdateExpression: 'SET expiresAt = :expires',
-              ConditionExpression: '#owner = :owner',
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: marshall({ ':owner': owner, ':expires': expiresAt }),
-            }),
-          ),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return false;
-        throw err;
-      }
-    },
+    renewLock: leases.renewLock,
     takeOverLock: (planName, staleOwner, lease) =>
       conditionalPut(`DynamoDB PutItem lock takeover of ${planName}`, leaseItem(planName, lease), '#owner = :stale', { ':stale': staleOwner }),
     releaseLock: async (planName, owner) => {

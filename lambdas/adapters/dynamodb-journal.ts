@@ -2,7 +2,6 @@
 // partition, so the report step and the approval console read a whole execution with one Query.
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -144,12 +143,13 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
     },
 
     async releaseStep(executionId: string, step: string, owner: string): Promise<void> {
+      // Released by ending the claim now rather than deleting it: the workers need no delete on the journal.
       try {
-        await awsCall(`DynamoDB DeleteItem claim of ${step} of ${executionId}`, () =>
+        await awsCall(`DynamoDB PutItem release of ${step} of ${executionId}`, () =>
           client.send(
-            new DeleteItemCommand({
+            new PutItemCommand({
               TableName: tableName,
-              Key: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}` }),
+              Item: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}`, owner, until: new Date(0).toISOString(), [TTL]: expiresAt() }),
               ConditionExpression: '#owner = :owner',
               ExpressionAttributeNames: { '#owner': 'owner' },
               ExpressionAttributeValues: marshall({ ':owner': owner }),

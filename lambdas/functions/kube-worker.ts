@@ -1,6 +1,6 @@
 // Lambda entry: the Kubernetes worker with EKS access (no stored kubeconfig or secret).
 import { createClientNodeKube } from '../adapters/kube/client-node-kube.js';
-import { createDynamoDbCoordination } from '../adapters/dynamodb-coordination.js';
+import { createDynamoDbLeaseRenewal } from '../adapters/dynamodb-lease.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
 import { createEmfMetrics } from '../adapters/emf-metrics.js';
 import { createEksKubeConfigProvider } from '../adapters/eks-kube-config.js';
@@ -13,7 +13,7 @@ const eks = createEksKubeConfigProvider();
 export const handler = createKubeWorker(
   {
     journal: createDynamoDbJournal({ tableName: requiredEnv('JOURNAL_TABLE') }),
-    coordination: createDynamoDbCoordination({ tableName: requiredEnv('JOURNAL_TABLE') }),
+    coordination: createDynamoDbLeaseRenewal({ tableName: requiredEnv('JOURNAL_TABLE') }),
     clock: systemClock,
     progress: logProgress,
     metrics: createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') }),

@@ -149,6 +149,7 @@ describe('the approval console API (DynamoDB on dynalite, Step Functions mocked)
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id, executionId: execution.id, decideBy: '2026-03-01T10:30:00.000Z', evidence: checks, caller: 'user:alice' });
     expect(one.body.intendedChanges).toEqual([
+      'ungraceful failover upstream -> downstream: from vmware-rabbitmq/upstream-cluster to tanzu-rabbitmq/downstream-cluster',
       'promote tanzu-rabbitmq/downstream-cluster (standby) to upstream',
       'point CNAME amqp.orders.example.com from upstream-cluster.site-a.orders.example.com to downstream-cluster.site-b.orders.example.com (TTL 60 s)',
       expect.stringMatching(/^remove the replication links/),

@@ -46,7 +46,7 @@ describe('failover drill without --auto-*: a person decides at the gate', () => 
     const shown = await cli('approvals', 'show', paused.id, '--endpoint', paused.endpoint);
     expect(shown.out).toContainEqual(expect.stringMatching(/^ {2}FAIL {2}replication-lag +lag 60\d/));
     expect(shown.out).toContain('        maxReplicationLagSeconds: 60');
-    expect(shown.out).toContainEqual(expect.stringMatching(/^ {2}1\. promote tanzu-rabbitmq\/downstream-cluster \(standby\) to upstream$/));
+    expect(shown.out).toContainEqual(expect.stringMatching(/^ {2}2\. promote tanzu-rabbitmq\/downstream-cluster \(standby\) to upstream$/));
     expect(shown.out).toContainEqual(expect.stringMatching(/readiness +succeeded AT RISK, a person must decide/));
 
     const approved = await cli('approve', paused.id, '--reason', 'site A is gone; ten minutes of orders are accepted', '--endpoint', paused.endpoint);

@@ -62,8 +62,9 @@ describe('the approval console during a paused drill', () => {
     const evidence = await evidenceRows(page);
     const changes = await page.locator('ol.changes li').allTextContents();
     const timeline = await page.locator('section[aria-labelledby="timeline-heading"] tbody tr td:first-child').allTextContents();
-    expect(changes).toHaveLength(3);
-    expect(changes[0]).toBe('promote tanzu-rabbitmq/downstream-cluster (standby) to upstream');
+    expect(changes).toHaveLength(4);
+    expect(changes[0]).toBe('ungraceful failover upstream -> downstream: from vmware-rabbitmq/upstream-cluster to tanzu-rabbitmq/downstream-cluster');
+    expect(changes[1]).toBe('promote tanzu-rabbitmq/downstream-cluster (standby) to upstream');
     expect(timeline).toEqual(expect.arrayContaining(['confirm-alarm', 'readiness']));
 
     // Without a reason nothing is sent: the error is announced and focus goes to the field.

@@ -799,11 +799,14 @@ const IAM_PREFIX_OF_CLIENT: Record<string, string> = {
   sns: 'sns',
 };
 
-/** `service:Operation` for every `...Command` imported from `@aws-sdk/client-*` by the adapters an entry imports. */
+/** `service:Operation` for every `...Command` imported from `@aws-sdk/client-*` by the adapters an entry imports, and the adapters those import. */
 function sdkActionsCalledBy(entry: string): string[] {
-  const adapters = [...readFileSync(entry, 'utf8').matchAll(/from '\.\.\/adapters\/([\w/-]+)\.js'/g)].map((m) => repoPath(`lambdas/adapters/${m[1]}.ts`));
+  const adapters = new Set([...readFileSync(entry, 'utf8').matchAll(/from '\.\.\/adapters\/([\w/-]+)\.js'/g)].map((m) => repoPath(`lambdas/adapters/${m[1]}.ts`)));
+  for (const file of adapters) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/from '\.\/([\w-]+)\.js'/g)) adapters.add(repoPath(`lambdas/adapters/${m[1]}.ts`));
+  }
   return unique(
-    adapters.flatMap((file) =>
+    [...adapters].flatMap((file) =>
       [...readFileSync(file, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g)].flatMap(([, names = '', client = '']) => {
         const prefix = IAM_PREFIX_OF_CLIENT[client];
         if (!prefix) throw new Error(`${file} uses @aws-sdk/client-${client}: add its IAM prefix to IAM_PREFIX_OF_CLIENT`);

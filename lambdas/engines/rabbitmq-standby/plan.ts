@@ -52,8 +52,16 @@ const sideReplication = {
   upstreamSecret: k8sName.default('upstream-replicator-secret'),
 };
 
-export const defaultStandbyReplication = (cluster: string): string => `${cluster}-standby-replication`;
-export const defaultSchemaReplication = (cluster: string): string => `${cluster}-schema-replication`;
+/**
+ * A name derived from the cluster's stays a valid Kubernetes name however long the cluster's is
+ * (a plan read again, with the default written out, must still validate): the cluster part is
+ * shortened and never ends in `-` or `.`.
+ */
+const derivedName = (cluster: string, suffix: string): string =>
+  `${cluster.slice(0, rabbitmqStandbyBounds.nameChars - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
+
+export const defaultStandbyReplication = (cluster: string): string => derivedName(cluster, '-standby-replication');
+export const defaultSchemaReplication = (cluster: string): string => derivedName(cluster, '-schema-replication');
 
 export const rabbitmqStandbyPlanSchema = z.strictObject({
   type: z.literal('rabbitmq-standby'),
