@@ -109,6 +109,16 @@ const flipDns: Record<ClusterFaultKind, FaultDoc> = {
 /** rabbitmqctl commands that change a cluster (the vhost fence, promotion, the replication links). */
 const rabbitWriteCommands = ['set_vhost_limits', 'clear_vhost_limits', 'close_all_connections', 'close_connection'];
 
+/** The RabbitMQ fence (lambdas/engines/rabbitmq/fence.ts) of either RabbitMQ engine; `closeCommand` is how it closes clients. */
+const rabbitFence = (closeCommand: string) => ({
+  'api-5xx': api('upstream', 500),
+  'api-timeout': api('upstream', 'timeout'),
+  'conflict-409': api('upstream', 409),
+  'exec-nonzero': exec('upstream', 'set_vhost_limits', 70),
+  'exec-nonzero-after-acting': exec('upstream', 'set_vhost_limits', 70, { afterEffect: true }),
+  'crash-after-acting': exec('upstream', closeCommand, 137, { afterEffect: true }),
+});
+
 const standby: EngineRecipe = {
   engine: 'rabbitmq-standby',
   planFile: 'examples/plans/rabbitmq-standby.yaml',
@@ -125,14 +135,7 @@ const standby: EngineRecipe = {
     'delete_all_data_on_standby_replication_cluster',
   ],
   cluster: {
-    fence: {
-      'api-5xx': api('upstream', 500),
-      'api-timeout': api('upstream', 'timeout'),
-      'conflict-409': api('upstream', 409),
-      'exec-nonzero': exec('upstream', 'set_vhost_limits', 70),
-      'exec-nonzero-after-acting': exec('upstream', 'set_vhost_limits', 70, { afterEffect: true }),
-      'crash-after-acting': exec('upstream', 'close_all_connections', 137, { afterEffect: true }),
-    },
+    fence: rabbitFence('close_all_connections'),
     promote: {
       'api-5xx': api('downstream', 503),
       'api-timeout': api('downstream', 'timeout'),
@@ -166,14 +169,8 @@ const shovel: EngineRecipe = {
   editPlan: () => undefined,
   writeCommands: [...rabbitWriteCommands, 'clear_parameter'],
   cluster: {
-    fence: {
-      'api-5xx': api('upstream', 500),
-      'api-timeout': api('upstream', 'timeout'),
-      'conflict-409': api('upstream', 409),
-      'exec-nonzero': exec('upstream', 'set_vhost_limits', 70),
-      'exec-nonzero-after-acting': exec('upstream', 'set_vhost_limits', 70, { afterEffect: true }),
-      'crash-after-acting': exec('upstream', 'close_connection', 137, { afterEffect: true }),
-    },
+    // Sparing the shovels' own connections, the fence closes clients one by one.
+    fence: rabbitFence('close_connection'),
     promote: {
       'api-5xx': api('downstream', 500, { method: 'DELETE', resource: 'shovels' }),
       'api-timeout': api('downstream', 'timeout', { method: 'DELETE', resource: 'shovels' }),
