@@ -10,4 +10,7 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup-polyfills.ts'],
   testTimeout: 60000,
+  // Run together, the suites leave a handle open after the last one has passed (each suite alone
+  // exits): without this the process waits for it after every test has reported.
+  forceExit: true,
 };
