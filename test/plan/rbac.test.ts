@@ -1,5 +1,6 @@
 // `failover rbac PLAN`: valid Kubernetes RBAC with exactly the rules the plan's engine declares,
 // bound to the group of the EKS access entries, and enough for everything a failover does.
+import { deniedBy } from './rbac-denials.js';
 import { parseAllDocuments } from 'yaml';
 import type { PolicyRule } from '../../lambdas/engines/engine.js';
 import { engineFor } from '../../lambdas/engines/registry.js';
@@ -101,23 +102,10 @@ describe('failover rbac', () => {
     expect(drill.exitCode).toBe(0);
     const docs = documents((await run(examplePlan)).out);
     const roles = docs.filter((d) => d.kind === 'Role');
-    const allowed = (side: string, namespace: string | undefined, group: string, resource: string, verb: string, name?: string) =>
-      roles.some(
-        (r) =>
-          r.metadata.labels['failover-orchestrator/side'] === side &&
-          (namespace === undefined || r.metadata.namespace === namespace) &&
-          (r.rules as PolicyRule[]).some(
-            (rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.verbs.includes(verb) && (!rule.resourceNames || (name !== undefined && rule.resourceNames.includes(name))),
-          ),
-      );
-    const denied = drill.state.log.filter((e) => {
-      if (e.kind === 'exec') return !allowed(e.site, undefined, '', 'pods/exec', 'create');
-      const m = /^\/apis?\/(?:([^/]+)\/)?v[^/]+\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?/.exec(e.path);
-      if (!m) return true;
-      const [, group = '', namespace, resource, name] = m;
-      const verb = { POST: 'create', PATCH: 'patch', DELETE: 'delete' }[e.method];
-      return !allowed(e.site, namespace, group, resource!, verb, name);
-    });
+    const denied = deniedBy(
+      roles.map((r) => ({ side: r.metadata.labels['failover-orchestrator/side'], namespace: r.metadata.namespace, rules: r.rules as PolicyRule[] })),
+      drill.state.log,
+    );
     expect(drill.state.log.some((e) => e.kind === 'api')).toBe(true);
     expect(drill.state.log.some((e) => e.kind === 'exec' && e.site === 'upstream')).toBe(true);
     expect(denied).toEqual([]);

@@ -1,10 +1,10 @@
 // The round trip of the rabbitmq-standby engine through the ASL file on the simulated clusters:
 // the alarm's failover, reprotect, the graceful failback; a graceful switchover on its own; and
 // one whose standby cannot catch up. Assertions read the simulated clusters and the DNS zone.
+import { deniedBy } from '../plan/rbac-denials.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicyRule } from '../../lambdas/engines/engine.js';
 import { engineFor } from '../../lambdas/engines/registry.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import { rabbitmqStandbySafety, type RabbitmqSiteSnapshot } from '../../sim/models/rabbitmq-standby.js';
@@ -72,21 +72,7 @@ describe('rabbitmq-standby round trip (ASL file, local runner, simulated cluster
   it('makes only changes the generated RBAC allows, on both sides', async () => {
     const plan = await loadPlan(examplePlan);
     const needs = engineFor(plan).kubernetesAccess(plan);
-    const allowed = (site: string, namespace: string | undefined, group: string, resource: string, verb: string, name?: string) =>
-      needs.some(
-        (n) =>
-          n.side === site &&
-          (namespace === undefined || n.namespace === namespace) &&
-          n.rules.some((r: PolicyRule) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name)))),
-      );
-    const denied = run.state.log.filter((e) => {
-      if (e.kind === 'exec') return !allowed(e.site, undefined, '', 'pods/exec', 'create');
-      const m = /^\/apis?\/(?:([^/]+)\/)?v[^/]+\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?/.exec(e.path);
-      if (!m) return true;
-      const [, group = '', namespace, resource, name] = m;
-      const verb = { POST: 'create', PATCH: 'patch', DELETE: 'delete' }[e.method];
-      return !allowed(e.site, namespace, group, resource!, verb, name);
-    });
+    const denied = deniedBy(needs, run.state.log);
     expect(run.state.log.some((e) => e.kind === 'api' && e.site === 'upstream' && e.method === 'PATCH')).toBe(true);
     expect(denied).toEqual([]);
   });
