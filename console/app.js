@@ -130,7 +130,7 @@ const stateText = (approval) => {
     default:
       return [
         `${d.decision === 'approved' ? 'Approved' : 'Rejected'} by ${d.approver} at `, time(d.decidedAt), `: ${d.reason}`,
-        approval.applied ? '' : ' (not applied: the workflow had stopped waiting)',
+        approval.delivery === 'not-applied' ? ' (not applied: the workflow had stopped waiting)' : approval.delivery === 'sending' ? ' (being handed to the workflow: not known yet whether it arrived)' : '',
       ];
   }
 };

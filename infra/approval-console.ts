@@ -1,15 +1,17 @@
 // Where approvers decide at the gate: one HTTP API serves the console page and its API from one
 // Lambda (same origin: no CORS, and the page always matches the API it came with), behind a
-// Cognito user pool with MFA whose tokens API Gateway verifies before the function runs. The
-// function checks that the caller is an approver of the plan and hands the decision to the
-// waiting workflow with SendTaskSuccess/SendTaskFailure.
+// Cognito user pool with MFA whose tokens API Gateway verifies before the function runs; the same
+// API under /iam/ for the CLI, behind IAM authorization (SigV4), so API Gateway tells the function
+// who signed. The function alone applies the rules (who may decide, once, in time), reads the task
+// token, writes the journal and hands the decision to the waiting workflow: the people deciding
+// hold nothing but the right to call it.
 //
 // Not S3 + CloudFront: uploading the assets needs a BucketDeployment custom resource whose role is
 // granted wildcard S3 actions, and a console for a handful of approvers gains nothing from a CDN.
-import { Aws, CfnOutput, Duration, Fn, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccountRecovery, FeaturePlan, Mfa, OAuthScope, UserPool, UserPoolClient, UserPoolClientIdentityProvider, StandardThreatProtectionMode, UserPoolDomain, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -18,7 +20,9 @@ import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { functionBundling } from './function-bundling.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { wildcardFinding } from './nag-suppressions.js';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { Plan } from '../lambdas/plan/schema.js';
@@ -29,7 +33,13 @@ export interface ApprovalConsoleProps {
   /** The journal table: approvals, and the timeline of each execution. */
   readonly journalTable: ITable;
   /** The workflow whose AwaitApproval tasks the decisions complete. */
-  readonly stateMachine: IStateMachine;
+  readonly stateMachine: StateMachine;
+  /**
+   * The orchestrator's customer managed key (encryptionKeyArn): the console's log groups use it, and
+   * the function may use it through DynamoDB for the journal table it encrypts.
+   * @default CloudWatch Logs' own encryption; the journal needs no key permission
+   */
+  readonly encryptionKey?: IKey;
   /** The function that stores approval requests and notifies: it learns the console's address. */
   readonly gateFunction: LambdaFunction;
   /** @default RemovalPolicy.RETAIN: the user pool holds the approvers' accounts */
@@ -45,16 +55,22 @@ export interface ApprovalConsoleProps {
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
-/** What the API function and the CLI call on the journal table: reads, the conditional decision, the journal entry. */
+/** What the API function calls on the journal table: reads, the conditional decision, the journal entry. */
 export const APPROVAL_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
 /** Completing the AwaitApproval task; never SendTaskHeartbeat, which the gate does not use. */
 export const APPROVAL_STATES_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
+/** Reading what became of a decision whose delivery was unclear, on this workflow's executions only. */
+export const APPROVAL_EXECUTION_ACTIONS = ['states:DescribeExecution', 'states:GetExecutionHistory'];
 
 const API_ROUTES: Array<[string, HttpMethod]> = [
   ['/approvals', HttpMethod.GET],
   ['/approvals/{id}', HttpMethod.GET],
   ['/approvals/{id}/decision', HttpMethod.POST],
 ];
+/** The CLI's: the same routes, signed with AWS credentials. */
+export const CLI_PREFIX = '/iam';
+/** `failover ack`: the CLI only. */
+const ACK_ROUTE: [string, HttpMethod] = [`${CLI_PREFIX}/plans/{name}/ack`, HttpMethod.POST];
 /** The page, its script and style, and its sign-in configuration: public, they hold no data. */
 const ASSET_ROUTES = ['/', '/{asset}'];
 
@@ -68,8 +84,10 @@ export class ApprovalConsole extends Construct {
   readonly signInDomain: UserPoolDomain;
   /** One per `group:NAME` the plans' approvers name; add approvers' users to them. */
   readonly groups: ReadonlyMap<string, UserPoolGroup>;
-  /** Attach to the IAM roles a plan names as approvers, for `failover approve --table`. */
+  /** Attach to the IAM roles a plan names as approvers, for `failover approve --api`: it allows calling the CLI's routes, nothing else. */
   readonly approverCliPolicy: ManagedPolicy;
+  /** Attach to operators' roles: `failover ack --api` and `failover switchover|reprotect` (which start the workflow). */
+  readonly operatorCliPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ApprovalConsoleProps) {
     super(scope, id);
@@ -102,7 +120,7 @@ export class ApprovalConsole extends Construct {
     });
 
     this.api = new HttpApi(this, 'Api', { description: 'Failover approval console: the page and its API', createDefaultStage: false });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention, removalPolicy });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention, removalPolicy, ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}) });
     new HttpStage(this, 'Stage', {
       httpApi: this.api,
       stageName: '$default',
@@ -133,7 +151,7 @@ export class ApprovalConsole extends Construct {
       refreshTokenValidity: Duration.hours(8),
     });
 
-    const logGroup = new LogGroup(this, 'FunctionLogs', { retention, removalPolicy });
+    const logGroup = new LogGroup(this, 'FunctionLogs', { retention, removalPolicy, ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}) });
     // Its own log group only: AWSLambdaBasicExecutionRole would allow every log group of the account.
     const role = new Role(this, 'FunctionRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
@@ -169,10 +187,31 @@ export class ApprovalConsole extends Construct {
     });
     props.journalTable.grant(this.function, ...APPROVAL_TABLE_ACTIONS);
     this.function.addToRolePolicy(new PolicyStatement({ actions: APPROVAL_STATES_ACTIONS, resources: [props.stateMachine.stateMachineArn] }));
+    if (props.encryptionKey) {
+      // DynamoDB uses the table's key with the caller's permissions.
+      this.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.${Stack.of(this).urlSuffix}` } },
+        }),
+      );
+    }
+    const executionsArn = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${props.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.function.addToRolePolicy(new PolicyStatement({ actions: APPROVAL_EXECUTION_ACTIONS, resources: [executionsArn] }));
+    Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
+      id: wildcardFinding(this, executionsArn),
+      reason: "states:DescribeExecution and GetExecutionHistory only, on this workflow's own executions: an approval's execution is named when EventBridge starts it, and its history settles a decision whose delivery was unclear.",
+    });
 
     const integration = new HttpLambdaIntegration('Console', this.function, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
     const authorizer = new HttpUserPoolAuthorizer('Approvers', this.userPool, { userPoolClients: [this.userPoolClient] });
     for (const [path, method] of API_ROUTES) this.api.addRoutes({ path, methods: [method], integration, authorizer });
+    const iamAuthorizer = new HttpIamAuthorizer();
+    for (const [path, method] of [...API_ROUTES.map(([path, method]): [string, HttpMethod] => [`${CLI_PREFIX}${path}`, method]), ACK_ROUTE]) {
+      this.api.addRoutes({ path, methods: [method], integration, authorizer: iamAuthorizer });
+    }
+    const invokeArn = ([path, method]: [string, HttpMethod]) => this.api.arnForExecuteApi(method, path.replace(/\{\w+\}/g, '*'), '$default');
     for (const route of ASSET_ROUTES.flatMap((path) => this.api.addRoutes({ path, methods: [HttpMethod.GET], integration }))) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
@@ -184,17 +223,33 @@ export class ApprovalConsole extends Construct {
     props.gateFunction.addEnvironment('APPROVAL_CONSOLE_URL', this.url);
 
     this.approverCliPolicy = new ManagedPolicy(this, 'ApproverCliPolicy', {
-      description: 'Lets an approver decide at the failover gate with `failover approve|reject --table` (the plan must also name the principal)',
+      description: 'Lets an approver call the failover approval API with `failover approvals|approve|reject --api`; the API decides whether the caller may approve (the plan must name the principal)',
       statements: [
-        new PolicyStatement({ actions: APPROVAL_TABLE_ACTIONS, resources: [props.journalTable.tableArn] }),
-        new PolicyStatement({ actions: APPROVAL_STATES_ACTIONS, resources: [props.stateMachine.stateMachineArn] }),
+        new PolicyStatement({ actions: ['execute-api:Invoke'], resources: API_ROUTES.map(([path, method]) => invokeArn([`${CLI_PREFIX}${path}`, method])) }),
+      ],
+    });
+    this.operatorCliPolicy = new ManagedPolicy(this, 'OperatorCliPolicy', {
+      description: 'Lets an operator re-arm a plan with `failover ack --api` and request a switchover or reprotect (`failover switchover|reprotect --state-machine`); the workflow applies its own rules to either',
+      statements: [
+        new PolicyStatement({ actions: ['execute-api:Invoke'], resources: [invokeArn(ACK_ROUTE)] }),
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachine.stateMachineArn] }),
       ],
     });
 
-    new CfnOutput(this, 'ConsoleUrl', { description: 'The approval console', value: this.url });
-    new CfnOutput(this, 'JournalTableName', { description: 'For `failover approvals|approve|reject --table`', value: props.journalTable.tableName });
+    // A route's ARN names its path parameters `*`: these are the routes themselves, not a wildcard over routes.
+    for (const [policy, routes] of [[this.approverCliPolicy, API_ROUTES.map(([path, method]): [string, HttpMethod] => [`${CLI_PREFIX}${path}`, method])], [this.operatorCliPolicy, [ACK_ROUTE]]] as const) {
+      for (const route of routes.filter(([path]) => path.includes('{'))) {
+        Validations.of(policy).acknowledge({
+          id: wildcardFinding(policy, invokeArn(route)),
+          reason: `execute-api:Invoke on the one route ${route[1]} ${route[0]}: its path parameter is written * in the route's ARN; the function checks every id and who may act on it.`,
+        });
+      }
+    }
+
+    new CfnOutput(this, 'ConsoleUrl', { description: 'The approval console, and the API for `failover approvals|approve|reject --api`', value: this.url });
     new CfnOutput(this, 'ApproversUserPoolId', { description: 'Create approvers here (and add them to the plans\' groups)', value: this.userPool.userPoolId });
     new CfnOutput(this, 'ApproverCliPolicyArn', { description: 'Attach to IAM roles named as approvers', value: this.approverCliPolicy.managedPolicyArn });
+    new CfnOutput(this, 'OperatorCliPolicyArn', { description: 'Attach to operators\' IAM roles (failover ack, switchover, reprotect)', value: this.operatorCliPolicy.managedPolicyArn });
   }
 }
 

@@ -24,7 +24,7 @@ const defaultPolicyOf = (role: IRole | undefined): IConstruct => {
  * The id cdk-nag gives a wildcard resource: the ARN as synthesized, with references written
  * `<LogicalId>` and `<LogicalId.Attribute>`, so the acknowledgement holds in any environment.
  */
-const wildcardFinding = (scope: IConstruct, arn: string): string => {
+export const wildcardFinding = (scope: IConstruct, arn: string): string => {
   const flat = (node: unknown): string => {
     if (typeof node === 'string') return node;
     const n = node as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [string, string]; Ref?: string };

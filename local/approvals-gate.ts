@@ -1,22 +1,22 @@
-// The drill's interactive gate: the approval service and console of a deployed stack, run in the
-// drill's process. The gate stores the request, prints where to decide, and its promise resolves
-// when the decision arrives, so the local runner (which awaits the handler) simply waits; the
-// ASL's AwaitApproval timeout, from the plan, bounds the wait exactly as it does in AWS.
+// The drill's interactive gate: the approval gate, service and console of a deployed stack, run in
+// the drill's process over the in-memory store; only the wiring is the drill's. The gate's
+// promise resolves when the decision arrives, so the local runner (which awaits the handler)
+// simply waits; the ASL's AwaitApproval timeout, from the plan, bounds the wait exactly as in AWS.
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createMemoryApprovalStore } from '../lambdas/adapters/memory-approval-store.js';
-import { acceptedRiskOf, pendingApproval } from '../lambdas/approvals/approval-record.js';
 import { createApprovalService } from '../lambdas/approvals/approval-service.js';
 import { loadConsoleAssets } from '../lambdas/approvals/console-assets.js';
 import { WorkflowNotWaitingError } from '../lambdas/approvals/errors.js';
-import { BadInputError } from '../lambdas/errors.js';
-import { createApprovalApi } from '../lambdas/handlers/approval-api.js';
-import type { ApprovalDecision, ApprovalPort, WorkflowResumePort } from '../lambdas/ports/approvals.js';
+import { createApprovalGate } from '../lambdas/approvals/gate.js';
+import { createApprovalApi } from '../lambdas/approvals/http-api.js';
+import { createMemoryApprovalStore } from '../lambdas/approvals/memory-store.js';
+import type { ApprovalDecision, ApprovalPort, WorkflowResumePort } from '../lambdas/approvals/port.js';
 import { systemClock, type ClockPort } from '../lambdas/ports/clock.js';
 import type { JournalPort } from '../lambdas/ports/journal.js';
 import { startConsoleServer } from './console-server.js';
 import type { Io } from './io.js';
+import { terminalText } from '../lambdas/text/terminal-text.js';
 
 export const consoleDir = fileURLToPath(new URL('../console/', import.meta.url));
 
@@ -44,14 +44,18 @@ export const startDrillGate = async (options: { journal: Pick<JournalPort, 'list
   const clock = options.clock ?? systemClock;
   const operator = drillOperator();
   const store = createMemoryApprovalStore();
-  const waiting = new Map<string, (decision: ApprovalDecision) => void>();
+  /** The decision each waiting gate resolves with, by task token. */
+  const waiting = new Map<string, { approvalId: string; deliver(decision: ApprovalDecision): void }>();
+  const delivered = new Set<string>();
   const resume: WorkflowResumePort = {
     resume: async (taskToken, approval) => {
-      const deliver = waiting.get(taskToken);
-      if (!deliver) throw new WorkflowNotWaitingError(`approval ${approval.id}: the drill had stopped waiting for it (the gate timed out or the drill ended)`);
+      const gate = waiting.get(taskToken);
+      if (!gate || gate.approvalId !== approval.id) throw new WorkflowNotWaitingError(`approval ${approval.id}: the drill had stopped waiting for it (the gate timed out or the drill ended)`);
       waiting.delete(taskToken);
-      deliver(approval.decision);
+      delivered.add(approval.id);
+      gate.deliver(approval.decision);
     },
+    gateState: async (approval) => (delivered.has(approval.id) ? 'delivered' : [...waiting.values()].some((w) => w.approvalId === approval.id) ? 'waiting' : 'closed'),
   };
   const logger = new Logger({ serviceName: 'failover-drill-console', logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT' });
   const handler = createApprovalApi(
@@ -64,21 +68,21 @@ export const startDrillGate = async (options: { journal: Pick<JournalPort, 'list
   );
   const server = await startConsoleServer(handler, options.consolePort);
 
-  const approvals: ApprovalPort = {
-    request: async (request) => {
-      const token = request.taskToken;
-      if (!token) throw new BadInputError('the drill gate needs the task token the local runner passes');
-      const approval = pendingApproval(request);
-      await store.create(approval, token);
-      const decision = new Promise<ApprovalDecision>((resolve) => waiting.set(token, resolve));
-      const risk = acceptedRiskOf(approval.evidence);
-      io.out(`    ... approval ${approval.id} is waiting for a decision until ${approval.decideBy}; without one the failover is aborted`);
-      if (risk.length) io.out(`    ... AT RISK: approving accepts ${risk.join('; ')}`);
-      io.out(`    ... decide in the console: ${server.url}/#/approvals/${approval.id}`);
-      io.out(`    ... or: npm run failover -- approve ${approval.id} --endpoint ${server.url} --reason "..."`);
-      io.out(`    ...     npm run failover -- reject ${approval.id} --endpoint ${server.url} --reason "..."`);
-      return decision;
+  const approvals: ApprovalPort = createApprovalGate({
+    store,
+    // Approvers are told here, in the drill's output, what a deployed stack sends them.
+    // Each line of the notice printed as one terminal line: evidence summaries come from the systems.
+    notifier: { notify: async (notice) => notice.message.split('\n').forEach((line) => io.out(`    ... ${terminalText(line)}`)) },
+    where: { consoleUrl: `${server.url}/`, cli: { command: 'npm run failover --', target: `--endpoint ${server.url}` } },
+    awaitDecision: (taskToken, approval) => new Promise<ApprovalDecision>((deliver) => waiting.set(taskToken, { approvalId: approval.id, deliver })),
+  });
+  return {
+    approvals,
+    consoleUrl: server.url,
+    close: async () => {
+      // Whatever still waits is no longer waited on: a late decision is answered "not applied".
+      waiting.clear();
+      await server.close();
     },
   };
-  return { approvals, consoleUrl: server.url, close: server.close };
 };

@@ -1,11 +1,11 @@
 // `failover`: the command line. A thin shell: commands are data, output goes through Io.
-import { parseArgs } from 'node:util';
+import { quoted } from '../lambdas/plan/excerpt.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
-import { approvalCommands } from './approvals.js';
+import { consoleCommands } from './approvals.js';
 import { check } from './check.js';
-import { ack } from './ack.js';
 import { breakGlass } from './break-glass.js';
 import { drill } from './drill.js';
+import { parseFlags, type FlagTypes } from './flags.js';
 import { exitCodes, type Io } from './io.js';
 import { requestLeg } from './operator-requests.js';
 import { printRbac } from './rbac.js';
@@ -14,7 +14,9 @@ const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
 
 interface Command {
   usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  options: FlagTypes;
+  /** Flags that cannot be given together (local/flags.ts refuses them before the command runs). */
+  exclusive?: string[][];
   run(values: Record<string, string | boolean | undefined>, positionals: string[], io: Io): Promise<number>;
 }
 
@@ -25,26 +27,12 @@ const commands: Record<string, Command> = {
       plan: { type: 'string' }, scenario: { type: 'string' }, mode: { type: 'string' }, 'round-trip': { type: 'boolean' },
       'auto-approve': { type: 'boolean' }, 'auto-reject': { type: 'boolean' }, 'console-port': { type: 'string' }, report: { type: 'string' },
     },
+    // A round trip runs an ungraceful failover, reprotect and a graceful failback: no --mode; the console port serves a person's decision.
+    exclusive: [['auto-approve', 'auto-reject', 'console-port'], ['mode', 'round-trip']],
     run: async (v, _p, io) => {
-      if (v['auto-approve'] && v['auto-reject']) {
-        io.err('--auto-approve and --auto-reject exclude each other: pass one of them');
-        return exitCodes.badInput;
-      }
-      const mode = v['mode'];
-      if (mode !== undefined && mode !== 'graceful' && mode !== 'ungraceful') {
-        io.err(`--mode ${String(mode)}: expected graceful (fence, wait until the standby holds everything, then promote) or ungraceful`);
-        return exitCodes.badInput;
-      }
-      if (mode !== undefined && v['round-trip']) {
-        io.err('--mode and --round-trip exclude each other: a round trip runs an ungraceful failover, reprotect and a graceful failback');
-        return exitCodes.badInput;
-      }
+      const mode = v['mode'] as 'graceful' | 'ungraceful' | undefined;
       const gate = v['auto-approve'] ? 'approve' : v['auto-reject'] ? 'reject' : undefined;
       const consolePort = v['console-port'] === undefined ? undefined : Number(v['console-port']);
-      if (consolePort !== undefined && !(Number.isInteger(consolePort) && consolePort >= 0 && consolePort <= 65535)) {
-        io.err(`--console-port ${String(v['console-port'])}: expected a port number (0-65535; 0 picks a free one)`);
-        return exitCodes.badInput;
-      }
       const result = await drill(
         {
           planFile: (v['plan'] as string | undefined) ?? defaultPlan,
@@ -116,6 +104,7 @@ const commands: Record<string, Command> = {
   run: {
     usage: 'failover run PLAN [--context C] [--upstream-context C] [--kubeconfig F] (--dry-run | --reason "...") [--report F]',
     options: { context: { type: 'string' }, 'upstream-context': { type: 'string' }, kubeconfig: { type: 'string' }, 'dry-run': { type: 'boolean' }, reason: { type: 'string' }, report: { type: 'string' } },
+    exclusive: [['dry-run', 'reason']],
     run: async (v, args, io) => {
       if (args.length !== 1) {
         io.err('usage: failover run PLAN [--context C] [--upstream-context C] [--kubeconfig F] (--dry-run | --reason "...") [--report F]');
@@ -125,23 +114,12 @@ const commands: Record<string, Command> = {
       return breakGlass({ planFile: args[0]!, dryRun: v['dry-run'] === true, ...s('context'), ...s('upstream-context'), ...s('kubeconfig'), ...s('reason'), ...s('report') }, io);
     },
   },
-  ack: {
-    usage: 'failover ack PLAN [--active upstream|downstream] [--table T] [--region R] [--endpoint URL]',
-    options: { active: { type: 'string' }, table: { type: 'string' }, region: { type: 'string' }, endpoint: { type: 'string' } },
-    run: async (v, args, io) => {
-      if (args.length !== 1) {
-        io.err('usage: failover ack PLAN [--active upstream|downstream] [--table T] [--region R] [--endpoint URL]');
-        return exitCodes.badInput;
-      }
-      return ack({ plan: args[0]!, ...(v as { active?: string; table?: string; region?: string; endpoint?: string }) }, io);
-    },
-  },
   switchover: {
     usage: 'failover switchover PLAN --reason "..." --state-machine ARN [--mode graceful|ungraceful] [--region R]',
     options: { reason: { type: 'string' }, 'state-machine': { type: 'string' }, mode: { type: 'string' }, region: { type: 'string' } },
     run: async (v, args, io) => {
-      const mode = v['mode'] ?? 'graceful';
-      if (args.length !== 1 || (mode !== 'graceful' && mode !== 'ungraceful')) {
+      const mode = (v['mode'] as 'graceful' | 'ungraceful' | undefined) ?? 'graceful';
+      if (args.length !== 1) {
         io.err('usage: failover switchover PLAN --reason "..." --state-machine ARN [--mode graceful|ungraceful] [--region R]');
         return exitCodes.badInput;
       }
@@ -160,24 +138,26 @@ const commands: Record<string, Command> = {
     },
   },
   // approvals list|show, approve, reject (local/approvals.ts)
-  ...approvalCommands(),
+  ...consoleCommands(),
 };
 
 const usage = () => ['usage:', ...Object.values(commands).map((c) => `  ${c.usage}`)].join('\n');
 
 export const main = async (argv: string[], io: Io): Promise<number> => {
   const [name, ...rest] = argv;
-  const command = name ? commands[name] : undefined;
+  if (name === undefined) {
+    io.err(usage());
+    return exitCodes.badInput;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    io.err(name ? `unknown command "${name}"\n${usage()}` : usage());
+    io.err(`unknown command ${quoted(name)}; expected one of: ${Object.keys(commands).join(', ')}`);
     return exitCodes.badInput;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-  } catch (err) {
-    io.err(`${(err as Error).message}\nusage: ${command.usage}`);
+  const parsed = await parseFlags(name, rest, command.options, command.exclusive);
+  if ('problems' in parsed) {
+    parsed.problems.forEach((problem) => io.err(problem));
     return exitCodes.badInput;
   }
-  return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, io);
+  return command.run(parsed.values, parsed.positionals, io);
 };

@@ -5,7 +5,7 @@ import { createMemoryCoordination } from '../lambdas/adapters/memory-coordinatio
 import type { Plan } from '../lambdas/plan/schema.js';
 import { planSideOf } from '../lambdas/steps/leg.js';
 import type { AlarmPort } from '../lambdas/ports/alarms.js';
-import type { ApprovalDecision, ApprovalPort } from '../lambdas/ports/approvals.js';
+import type { ApprovalDecision, ApprovalPort } from '../lambdas/approvals/port.js';
 import { systemClock } from '../lambdas/ports/clock.js';
 import type { CoordinationPort } from '../lambdas/ports/coordination.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';

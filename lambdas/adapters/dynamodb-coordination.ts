@@ -9,11 +9,11 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { CoordinationPort, Lease, PlanState } from '../ports/coordination.js';
-import { initialPlanState } from '../ports/coordination.js';
+import type { CoordinationPort, Lease } from '../ports/coordination.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
 import { journalTableKeys } from './dynamodb-journal.js';
 import { createDynamoDbLeaseRenewal } from './dynamodb-lease.js';
+import { createDynamoDbPlanState } from './dynamodb-plan-state.js';
 
 export interface DynamoDbCoordinationOptions {
   tableName: string;
@@ -28,6 +28,7 @@ export const createDynamoDbCoordination = (options: DynamoDbCoordinationOptions)
   const client = clientFromOptions('createDynamoDbCoordination', options, (config) => new DynamoDBClient(config));
   const table = options.tableName;
   const leases = createDynamoDbLeaseRenewal({ tableName: table, client });
+  const planState = createDynamoDbPlanState({ tableName: table, client });
   const key = (planName: string, sk: string) => marshall({ [PK]: `PLAN#${planName}`, [SK]: sk });
 
   /** A put that loses a condition race returns false instead of throwing. */
@@ -69,17 +70,8 @@ export const createDynamoDbCoordination = (options: DynamoDbCoordinationOptions)
         `attribute_not_exists(${PK}) OR executionId = :me`,
         { ':me': executionId },
       ),
-    getPlanState: async (planName) => {
-      const item = await getItem(`DynamoDB GetItem state of ${planName}`, planName, 'STATE');
-      if (!item) return { ...initialPlanState };
-      const { [PK]: _pk, [SK]: _sk, ...state } = item;
-      return state as PlanState;
-    },
-    putPlanState: async (planName, state) => {
-      await awsCall(`DynamoDB PutItem state of ${planName}`, () =>
-        client.send(new PutItemCommand({ TableName: table, Item: marshall({ [PK]: `PLAN#${planName}`, [SK]: 'STATE', ...state }, { removeUndefinedValues: true }) })),
-      );
-    },
+    getPlanState: planState.getPlanState,
+    putPlanState: planState.putPlanState,
     acquireLock: async (planName, lease) => {
       const acquired = await conditionalPut(`DynamoDB PutItem lock of ${planName}`, leaseItem(planName, lease), `attribute_not_exists(${PK}) OR #owner = :me`, {
         ':me': lease.owner,

@@ -2,7 +2,7 @@
 // reads in the journal and the report. Shared by the gate's step, the service and the adapters.
 import { createHash } from 'node:crypto';
 import type { CheckResult } from '../engines/engine.js';
-import type { Approval, ApprovalDecision, ApprovalRequest } from '../ports/approvals.js';
+import type { Approval, ApprovalDecision, ApprovalRequest } from './port.js';
 
 export type ApprovalState = 'pending' | 'expired' | 'approved' | 'rejected';
 
@@ -40,6 +40,12 @@ export const acceptedRiskOf = (evidence: unknown): string[] => failedChecks(evid
 
 /** The rejection as the workflow routes it (ApprovalRejected) and the report words it. */
 export const rejectionMessage = (decision: ApprovalDecision) => `rejected by ${decision.approver}: ${decision.reason}`;
+
+/** The gate step's journal entry while it waits for a person (AWS), and again when a decision did not reach the workflow. */
+export const waitingForDecision = (approval: Pick<Approval, 'id' | 'decideBy'>) => ({
+  summary: `approval ${approval.id} requested; waiting for an approver until ${approval.decideBy}`,
+  detail: { approvalId: approval.id, decideBy: approval.decideBy },
+});
 
 /** The gate step's journal entry for a decision, whoever records it (the step in a drill, the service in AWS). */
 export const describeDecision = (approvalId: string, decision: ApprovalDecision, evidence: unknown) => {

@@ -1,18 +1,26 @@
 // The approval service behind the console API and the CLI: list, read and decide approvals.
 // The same code serves a deployed stack (DynamoDB store, Step Functions resume) and a drill
-// (in-memory store, the drill's waiting gate); only the ports differ.
+// (in-memory store, the drill's waiting gate); only the ports differ. Every rule is applied here,
+// on the server: who may decide, exactly once, not after the gate's deadline, and what became of a
+// decision on its way to the workflow.
 import { z } from 'zod';
 import type { Plan } from '../plan/schema.js';
-import type { Approval, ApprovalDecision, ApprovalStore, WorkflowResumePort } from '../ports/approvals.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { JournalPort, StepOutcome } from '../ports/journal.js';
+import type { GateJournal } from './gate-journal.js';
+import type { Approval, ApprovalDecision, ApprovalStore, DeliveryState, GateState, WorkflowResumePort } from './port.js';
 import { acceptedRiskOf, approvalState, type ApprovalState } from './approval-record.js';
 import { describeCaller, mayApprove, type Caller } from './approvers.js';
-import { AlreadyDecidedError, ApprovalExpiredError, ApprovalNotFoundError, DeliveryFailedError, InvalidDecisionError, NotAnApproverError, WorkflowNotWaitingError } from './errors.js';
+import { AlreadyDecidedError, ApprovalExpiredError, ApprovalNotFoundError, DeliveryFailedError, DeliveryUnclearError, invalidBody, NotAnApproverError, WorkflowNotWaitingError } from './errors.js';
 
 /** Past approvals are listed up to this many; pending ones are always recent. */
 const LIST_LIMIT = 100;
 const MAX_REASON_CHARS = 1000;
+/**
+ * A decision still `sending` after this long has no sender left (the console API's function times
+ * out after 20 s), so a reader settles it from the workflow's own record before answering.
+ */
+export const SETTLE_SENDING_AFTER_MS = 60_000;
 
 export const decisionInputSchema = z
   .strictObject({
@@ -35,8 +43,8 @@ export interface ApprovalSummary {
   /** Failed readiness checks: approving accepts them. */
   atRisk: string[];
   decision?: ApprovalDecision;
-  /** The decision reached the workflow (false for a decision made after it stopped waiting). */
-  applied: boolean;
+  /** What became of the decision: being sent, delivered to the workflow, or not applied (it had stopped waiting). */
+  delivery?: DeliveryState;
   /** The caller is one of the plan's approvers. */
   isApprover: boolean;
   /** Pending, and the caller may decide. */
@@ -69,6 +77,11 @@ export interface ApprovalServiceDeps {
   resume: WorkflowResumePort;
   journal: Pick<JournalPort, 'listSteps'>;
   clock: ClockPort;
+  /**
+   * In AWS the gate's step returned long ago, so the service journals the decision in its place
+   * (gate-journal.ts); in a drill the waiting step records it itself.
+   */
+  gateJournal?: GateJournal;
 }
 
 export interface ApprovalService {
@@ -77,7 +90,11 @@ export interface ApprovalService {
   decide(id: string, caller: Caller, input: unknown): Promise<ApprovalView>;
 }
 
+type Decided = Approval & { decision: ApprovalDecision };
+
 export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalService => {
+  const gate = deps.gateJournal;
+
   const summary = (approval: Approval, caller: Caller): ApprovalSummary => {
     const state = approvalState(approval, deps.clock.now());
     const isApprover = mayApprove(approval.gate.approvers, caller);
@@ -90,7 +107,7 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
       state,
       atRisk: acceptedRiskOf(approval.evidence),
       ...(approval.decision ? { decision: approval.decision } : {}),
-      applied: approval.deliveredAt !== undefined,
+      ...(approval.delivery ? { delivery: approval.delivery.state } : {}),
       isApprover,
       mayDecide: state === 'pending' && isApprover,
     };
@@ -107,20 +124,66 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
     caller: describeCaller(caller),
   });
 
+  /**
+   * Records what the workflow's own record says became of a decision: delivered; still waiting
+   * without it (back to pending, so anyone may decide again before the deadline); or not applied.
+   */
+  const settle = async (approval: Decided, state: GateState): Promise<Approval> => {
+    const now = deps.clock.now();
+    if (state === 'delivered') {
+      await deps.store.settle(approval.id, approval.decision, 'delivered', now);
+    } else if (state === 'waiting') {
+      await deps.store.revert(approval.id, approval.decision);
+      await gate?.reverted(approval);
+    } else {
+      await deps.store.settle(approval.id, approval.decision, 'not-applied', now);
+      await gate?.notApplied(approval);
+    }
+    return (await deps.store.get(approval.id)) ?? approval;
+  };
+
+  /** A decision left `sending` by a sender that is gone is settled before anyone reads it. */
+  const settled = async (approval: Approval): Promise<Approval> => {
+    const { decision, delivery } = approval;
+    if (!decision || delivery?.state !== 'sending' || deps.clock.now().getTime() - Date.parse(delivery.at) < SETTLE_SENDING_AFTER_MS) return approval;
+    try {
+      return await settle({ ...approval, decision }, await deps.resume.gateState({ ...approval, decision }));
+    } catch {
+      // Still unclear: shown as being sent, which is the truth.
+      return approval;
+    }
+  };
+
   const existing = async (id: string): Promise<Approval> => {
     const approval = await deps.store.get(id);
     if (!approval) throw new ApprovalNotFoundError(`no approval ${id}: check the id (\`failover approvals list\` shows them)`);
-    return approval;
+    return settled(approval);
+  };
+
+  /** Hands the decision to the workflow; when that is unclear, asks the workflow's record what happened. */
+  const deliver = async (taskToken: string | undefined, approval: Decided): Promise<GateState | 'unknown'> => {
+    try {
+      if (!taskToken) throw new Error('the approval has no task token');
+      await deps.resume.resume(taskToken, approval);
+      return 'delivered';
+    } catch (sendError) {
+      // "Not waiting" may follow a first attempt whose reply was lost: only the record tells.
+      try {
+        return await deps.resume.gateState(approval);
+      } catch {
+        return sendError instanceof WorkflowNotWaitingError ? 'closed' : 'unknown';
+      }
+    }
   };
 
   return {
-    list: async (caller) => (await deps.store.list(LIST_LIMIT)).map((a) => summary(a, caller)),
+    list: async (caller) => Promise.all((await deps.store.list(LIST_LIMIT)).map(async (a) => summary(await settled(a), caller))),
 
     get: async (id, caller) => view(await existing(id), caller),
 
     async decide(id, caller, raw) {
       const input = decisionInputSchema.safeParse(raw);
-      if (!input.success) throw new InvalidDecisionError(input.error.issues.map((i) => `${i.path.join('.') || 'decision'}: ${i.message}`).join('; '));
+      if (!input.success) throw invalidBody(input.error.issues, 'decision');
       const approval = await existing(id);
       const who = describeCaller(caller);
       if (!mayApprove(approval.gate.approvers, caller)) {
@@ -146,17 +209,20 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
       }
 
       const decided = { ...outcome.approval, decision };
-      try {
-        if (!outcome.taskToken) throw new Error('the approval has no task token');
-        await deps.resume.resume(outcome.taskToken, decided);
-      } catch (err) {
-        if (err instanceof WorkflowNotWaitingError) throw err;
-        // Undone, so that a retry (by anyone) can decide again before the gate times out.
-        await deps.store.revert(id, decision);
-        throw new DeliveryFailedError(`the decision could not be handed to the workflow (${(err as Error).name}), so it was not recorded; the workflow waits until ${decided.decideBy}: try again`);
+      // Recorded before it is sent: the steps after the gate read the decision from the journal.
+      await gate?.decided(decided);
+      const state = await deliver(outcome.taskToken, decided);
+      if (state === 'unknown') {
+        throw new DeliveryUnclearError(`approval ${id}: your decision is recorded and was sent, but whether the workflow received it is not known yet; do not decide again: \`failover approvals show ${id}\` tells once it is settled (at the latest ${SETTLE_SENDING_AFTER_MS / 1000} s from now)`);
       }
-      await deps.store.markDelivered(id, now);
-      return view({ ...decided, deliveredAt: now.toISOString() }, caller);
+      const after = await settle(decided, state);
+      if (state === 'waiting') {
+        throw new DeliveryFailedError(`the decision could not be handed to the workflow, so it was not recorded; the workflow still waits, until ${decided.decideBy}: try again`);
+      }
+      if (state === 'closed') {
+        throw new WorkflowNotWaitingError(`approval ${id}: the decision is recorded, but the workflow had stopped waiting for it (it timed out or was stopped), so nothing was changed by this decision`);
+      }
+      return view(after, caller);
     },
   };
 };

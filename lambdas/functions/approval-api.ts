@@ -1,12 +1,14 @@
-// Lambda entry: the approval console (static page and API) behind API Gateway and Cognito.
+// Lambda entry: the approval console (static page and API) behind API Gateway, for Cognito users
+// and for the CLI with IAM credentials (approvals, and `failover ack`).
 import { fileURLToPath } from 'node:url';
-import { createDynamoDbApprovalStore } from '../adapters/dynamodb-approval-store.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
-import { createSfnWorkflowResume } from '../adapters/sfn-workflow-resume.js';
+import { createDynamoDbPlanState } from '../adapters/dynamodb-plan-state.js';
 import { createApprovalService } from '../approvals/approval-service.js';
 import { loadConsoleAssets } from '../approvals/console-assets.js';
-import { journalledResume } from '../approvals/journalled-resume.js';
-import { callerFromJwtClaims, createApprovalApi } from '../handlers/approval-api.js';
+import { createDynamoDbApprovalStore } from '../approvals/dynamodb-store.js';
+import { gateJournal } from '../approvals/gate-journal.js';
+import { callerFromAuthorizer, createApprovalApi } from '../approvals/http-api.js';
+import { createSfnWorkflowResume } from '../approvals/step-functions-resume.js';
 import { systemClock } from '../ports/clock.js';
 import { logger, requiredEnv } from './runtime.js';
 
@@ -17,11 +19,14 @@ export const handler = createApprovalApi(
   {
     service: createApprovalService({
       store: createDynamoDbApprovalStore({ tableName }),
-      resume: journalledResume(journal, createSfnWorkflowResume()),
+      resume: createSfnWorkflowResume(),
       journal,
       clock: systemClock,
+      gateJournal: gateJournal(journal),
     }),
-    callerOf: callerFromJwtClaims,
+    callerOf: callerFromAuthorizer,
+    planState: createDynamoDbPlanState({ tableName }),
+    clock: systemClock,
     // The stack's bundling copies console/ next to the bundle.
     assets: loadConsoleAssets(fileURLToPath(new URL('./console/', import.meta.url)), {
       type: 'cognito',

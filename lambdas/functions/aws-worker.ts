@@ -1,12 +1,13 @@
 // Lambda entry: the AWS worker (CloudWatch, Route 53, DynamoDB, SNS).
 import { createCloudWatchAlarms } from '../adapters/cloudwatch-alarms.js';
-import { createDynamoDbApprovals } from '../adapters/dynamodb-approvals.js';
 import { createDynamoDbCoordination } from '../adapters/dynamodb-coordination.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
 import { createEmfMetrics } from '../adapters/emf-metrics.js';
 import { createRoute53Dns } from '../adapters/route53-dns.js';
 import { createSfnExecutions } from '../adapters/sfn-executions.js';
 import { createSnsNotifier } from '../adapters/sns-notifier.js';
+import { createDynamoDbApprovalStore } from '../approvals/dynamodb-store.js';
+import { createApprovalGate } from '../approvals/gate.js';
 import { createAwsWorker } from '../handlers/aws-worker.js';
 import { systemClock } from '../ports/clock.js';
 import { withReportMetrics } from '../steps/report-metrics.js';
@@ -14,6 +15,7 @@ import { logger, logProgress, requiredEnv } from './runtime.js';
 
 const tableName = requiredEnv('JOURNAL_TABLE');
 const notifier = createSnsNotifier({ topicArn: requiredEnv('TOPIC_ARN') });
+const consoleUrl = requiredEnv('APPROVAL_CONSOLE_URL');
 
 export const handler = createAwsWorker(
   {
@@ -26,7 +28,12 @@ export const handler = createAwsWorker(
     dns: createRoute53Dns(),
     alarms: createCloudWatchAlarms(),
     notifier,
-    approvals: createDynamoDbApprovals({ tableName, notifier, consoleUrl: requiredEnv('APPROVAL_CONSOLE_URL') }),
+    approvals: createApprovalGate({
+      store: createDynamoDbApprovalStore({ tableName }),
+      notifier,
+      // The CLI signs its requests to the console's API with the approver's AWS credentials.
+      where: { consoleUrl, cli: { command: 'failover', target: `--api ${consoleUrl}` } },
+    }),
   },
   logger,
 );

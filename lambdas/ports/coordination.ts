@@ -29,9 +29,14 @@ export interface PlanState {
   needsOperator?: string;
   lastExecutionId?: string;
   updatedAt?: string;
+  /** The last operator acknowledgement (`failover ack`), as the console API verified who made it. */
+  acknowledged?: { by: string; reason: string; at: string };
 }
 
 export type AcquireResult = { acquired: true } | { acquired: false; holder: Lease };
+
+/** The plan's state alone: what an operator's acknowledgement reads and writes. */
+export type PlanStatePort = Pick<CoordinationPort, 'getPlanState' | 'putPlanState'>;
 
 export interface CoordinationPort {
   /**

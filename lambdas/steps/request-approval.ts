@@ -1,10 +1,10 @@
 // The approval gate: present the evidence and the intended changes to a person and wait.
 // The evidence is the readiness step's, read from the journal: it never travels in the workflow
 // state, which Step Functions limits to 256 KiB.
-import { approvalIdFor, describeDecision, rejectionMessage } from '../approvals/approval-record.js';
+import { approvalIdFor, describeDecision, rejectionMessage, waitingForDecision } from '../approvals/approval-record.js';
 import { ApprovalRejectedError, BadInputError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
-import type { ApprovalDecision } from '../ports/approvals.js';
+import type { ApprovalDecision } from '../approvals/port.js';
 import { alarmLeg, type Leg } from '../plan/leg.js';
 import { intendedChanges } from './intended-changes.js';
 import { readinessEvidence } from './readiness.js';
@@ -30,7 +30,7 @@ export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan,
     });
     if (decision === undefined) {
       // In AWS the approval service records the decision in place of this entry when it arrives.
-      return { summary: `approval ${approvalId} requested; waiting for an approver until ${decideBy}`, detail: { approvalId, decideBy }, output: { decision: 'pending', approvalId, decideBy } };
+      return { ...waitingForDecision({ id: approvalId, decideBy }), output: { decision: 'pending', approvalId, decideBy } };
     }
     const described = describeDecision(approvalId, decision, evidence);
     if (decision.decision === 'rejected') throw new ApprovalRejectedError(rejectionMessage(decision), described.detail);

@@ -1,7 +1,7 @@
 // What steps are given. Each worker function gets only the ports it talks to.
 import type { Plan, Side } from '../plan/schema.js';
 import type { AlarmPort } from '../ports/alarms.js';
-import type { ApprovalPort } from '../ports/approvals.js';
+import type { ApprovalPort } from '../approvals/port.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { CoordinationPort, ExecutionsPort } from '../ports/coordination.js';
 import type { DnsPort } from '../ports/dns.js';

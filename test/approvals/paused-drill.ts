@@ -20,7 +20,7 @@ export const waitFor = async <T>(lines: string[], found: (lines: string[]) => T 
 /** The console's address and the approval id, as the drill prints them at the gate. */
 export const gateLine = (lines: string[]) => {
   for (const line of lines) {
-    const match = /decide in the console: (http:\/\/127\.0\.0\.1:\d+)\/#\/approvals\/([\w-]+)$/.exec(line);
+    const match = /Decide in the console: (http:\/\/127\.0\.0\.1:\d+)\/#\/approvals\/([\w-]+)$/.exec(line);
     if (match) return { endpoint: match[1]!, id: match[2]! };
   }
   return undefined;

@@ -1,7 +1,8 @@
 // The approval console as deployed, read from ONE synthesized stack: the page is served by the
 // stack (and is the repository's console/), the API routes exist and every route that returns
-// data needs a Cognito token, the user pool requires MFA and admits only created users, and the
-// console's function may only read and decide approvals and complete this workflow's tasks.
+// data needs a Cognito token or an IAM signature, the user pool requires MFA and admits only
+// created users, the console's function may only read and decide approvals and complete this
+// workflow's tasks, and no person's policy reaches the journal, a task token or a plan's state.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { APPROVAL_STATES_ACTIONS, APPROVAL_TABLE_ACTIONS, ApprovalConsole } from '../../infra/approval-console.js';
+import { APPROVAL_EXECUTION_ACTIONS, APPROVAL_STATES_ACTIONS, APPROVAL_TABLE_ACTIONS, ApprovalConsole } from '../../infra/approval-console.js';
+import { sdkActionsCalledBy } from './sdk-actions.js';
 import { FailoverOrchestratorStack } from '../../infra/failover-stack.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
@@ -63,10 +65,12 @@ describe('the approval console in the stack', () => {
       expect(fn.Architectures).toEqual(['arm64']);
     });
 
-    it('the page routes are public and reach the function; everything else needs a token', () => {
+    it('the page routes are public and reach the function; everything else needs a token or a signature', () => {
       const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
       const byKey = Object.fromEntries(routes.map((r) => [r.RouteKey, r]));
-      expect(Object.keys(byKey).sort()).toEqual(['GET /', 'GET /approvals', 'GET /approvals/{id}', 'GET /{asset}', 'POST /approvals/{id}/decision']);
+      expect(Object.keys(byKey).sort()).toEqual([
+        'GET /', 'GET /approvals', 'GET /approvals/{id}', 'GET /iam/approvals', 'GET /iam/approvals/{id}', 'GET /{asset}', 'POST /approvals/{id}/decision', 'POST /iam/approvals/{id}/decision', 'POST /iam/plans/{name}/ack',
+      ]);
       expect(byKey['GET /'].AuthorizationType ?? 'NONE').toBe('NONE');
       expect(byKey['GET /{asset}'].AuthorizationType ?? 'NONE').toBe('NONE');
       const [[integrationId, integration]] = ofType('AWS::ApiGatewayV2::Integration') as [[string, Json]];
@@ -97,9 +101,15 @@ describe('the approval console in the stack', () => {
           Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: poolId }]] },
         },
       });
-      const apiRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties).filter((r) => r.RouteKey.includes('/approvals'));
+      const apiRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties).filter((r) => / \/approvals/.test(r.RouteKey));
       expect(apiRoutes).toHaveLength(3);
       for (const route of apiRoutes) expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+    });
+
+    it('every /iam route (the CLI) needs a SigV4 signature, which API Gateway verifies and names to the function', () => {
+      const cliRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties).filter((r) => / \/iam\//.test(r.RouteKey));
+      expect(cliRoutes).toHaveLength(4);
+      for (const route of cliRoutes) expect(route.AuthorizationType).toBe('AWS_IAM');
     });
 
     it('the user pool admits only the accounts an administrator creates, requires TOTP MFA and enforces threat protection', () => {
@@ -148,11 +158,15 @@ describe('the approval console in the stack', () => {
       const statements = statementsOfRole(fnRoleId()).filter((s) => s.Effect === 'Allow');
       const granted = statements.flatMap((s) => asList(s.Action as string | string[])).filter((a) => !a.startsWith('logs:'));
       expect([...new Set(granted)].sort()).toEqual(sdkActionsCalledBy(repoPath('lambdas/functions/approval-api.ts')).sort());
-      expect([...new Set(granted)].sort()).toEqual([...APPROVAL_TABLE_ACTIONS, ...APPROVAL_STATES_ACTIONS].sort());
+      expect([...new Set(granted)].sort()).toEqual([...APPROVAL_TABLE_ACTIONS, ...APPROVAL_STATES_ACTIONS, ...APPROVAL_EXECUTION_ACTIONS].sort());
       const table = statements.find((s) => asList(s.Action).includes('dynamodb:UpdateItem'))!;
       expect(asList(table.Resource)).toEqual([{ 'Fn::GetAtt': [logicalId(stack.orchestrator.journalTable), 'Arn'] }]);
       const states = statements.find((s) => asList(s.Action).includes('states:SendTaskSuccess'))!;
       expect(asList(states.Resource)).toEqual([{ Ref: logicalId(stack.orchestrator.stateMachine) }]);
+      // This workflow's executions only: `execution:NAME:*`.
+      const history = statements.find((s) => asList(s.Action).includes('states:GetExecutionHistory'))!;
+      expect(JSON.stringify(history.Resource)).toMatch(/:execution:/);
+      expect(JSON.stringify(history.Resource)).toContain(logicalId(stack.orchestrator.stateMachine));
     });
 
     it('writes logs only to its own log group, and no statement of the console uses a wildcard action', () => {
@@ -163,12 +177,44 @@ describe('the approval console in the stack', () => {
       expect(consolePolicies.flatMap((s) => asList(s.Action as string | string[])).filter((a) => a.includes('*'))).toEqual([]);
     });
 
-    it('the approver CLI policy allows deciding and nothing else', () => {
+    /** The route ARNs a managed policy allows to invoke, as `METHOD /path`. */
+    const invokedRoutes = (policy: IConstruct) =>
+      (resources[logicalId(policy)]!.Properties.PolicyDocument.Statement as Json[])
+        .filter((st) => asList(st.Action).includes('execute-api:Invoke'))
+        .flatMap((st) => asList(st.Resource))
+        .map((arn: Json) => {
+          const parts = arn['Fn::Join'][1] as unknown[];
+          return String(parts.at(-1)).replace(/^\/\$default\//, '').replace('/', ' /');
+        })
+        .sort();
+
+    it('the approver CLI policy allows calling the CLI\'s approval routes and nothing else: no table, no task token, no Step Functions call', () => {
       const policy = resources[logicalId(approvalConsole.approverCliPolicy)]!.Properties.PolicyDocument.Statement as Json[];
-      expect(policy.map((s) => ({ actions: asList(s.Action).sort(), resources: asList(s.Resource) }))).toEqual([
-        { actions: [...APPROVAL_TABLE_ACTIONS].sort(), resources: [{ 'Fn::GetAtt': [logicalId(stack.orchestrator.journalTable), 'Arn'] }] },
-        { actions: [...APPROVAL_STATES_ACTIONS].sort(), resources: [{ Ref: logicalId(stack.orchestrator.stateMachine) }] },
-      ]);
+      expect(policy.flatMap((st) => asList(st.Action))).toEqual(['execute-api:Invoke']);
+      expect(invokedRoutes(approvalConsole.approverCliPolicy)).toEqual(['GET /iam/approvals', 'GET /iam/approvals/*', 'POST /iam/approvals/*/decision']);
+    });
+
+    it('the operator CLI policy allows `failover ack` through the API and starting this workflow, nothing else', () => {
+      const policy = resources[logicalId(approvalConsole.operatorCliPolicy)]!.Properties.PolicyDocument.Statement as Json[];
+      expect(invokedRoutes(approvalConsole.operatorCliPolicy)).toEqual(['POST /iam/plans/*/ack']);
+      expect(policy.find((st) => asList(st.Action).includes('states:StartExecution'))).toMatchObject({ Resource: { Ref: logicalId(stack.orchestrator.stateMachine) } });
+      expect(policy.flatMap((st) => asList(st.Action)).sort()).toEqual(['execute-api:Invoke', 'states:StartExecution']);
+    });
+
+    it('no principal but the stack\'s own functions may touch the journal table (task tokens, approvals, locks, plan state) or complete a task', () => {
+      const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.orchestrator.journalTable), 'Arn'] });
+      const reachesJournal = (st: Json) => asList(st.Action).some((a: string) => a.startsWith('dynamodb:')) && JSON.stringify(st.Resource).includes(tableArn.slice(1, -1));
+      const completesTasks = (st: Json) => asList(st.Action).some((a: string) => /^states:(SendTask|\*)/.test(a));
+      // Managed policies are what a person's role gets.
+      for (const [, policy] of ofType('AWS::IAM::ManagedPolicy')) {
+        expect((policy.Properties.PolicyDocument.Statement as Json[]).filter((st) => reachesJournal(st) || completesTasks(st))).toEqual([]);
+      }
+      const lambdaRoles = new Set(ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com')).map(([id]) => id));
+      for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+        if (!(policy.Properties.PolicyDocument.Statement as Json[]).some((st) => reachesJournal(st) || completesTasks(st))) continue;
+        expect([id, (policy.Properties.Roles as Json[]).map((ref) => lambdaRoles.has(ref.Ref))]).toEqual([id, (policy.Properties.Roles as Json[]).map(() => true)]);
+        expect(policy.Properties.Users ?? policy.Properties.Groups).toBeUndefined();
+      }
     });
   });
 });
@@ -184,21 +230,3 @@ describe('ApprovalConsole refuses a gated plan nobody may approve', () => {
     expect(build([{ ...nobody, gate: { ...nobody.gate, approval: 'never' } }])).not.toThrow();
   });
 });
-
-const IAM_PREFIX_OF_CLIENT: Record<string, string> = { dynamodb: 'dynamodb', sfn: 'states' };
-
-/** `service:Operation` for every `...Command` imported from `@aws-sdk/client-*` by the adapters an entry imports. */
-function sdkActionsCalledBy(entry: string): string[] {
-  const adapters = [...readFileSync(entry, 'utf8').matchAll(/from '\.\.\/adapters\/([\w/-]+)\.js'/g)].map((m) => repoPath(`lambdas/adapters/${m[1]}.ts`));
-  return [
-    ...new Set(
-      adapters.flatMap((file) =>
-        [...readFileSync(file, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g)].flatMap(([, names = '', client = '']) => {
-          const prefix = IAM_PREFIX_OF_CLIENT[client];
-          if (!prefix) throw new Error(`${file} uses @aws-sdk/client-${client}: add its IAM prefix to IAM_PREFIX_OF_CLIENT`);
-          return names.split(',').map((n) => n.trim()).filter((n) => /^\w+Command$/.test(n)).map((n) => `${prefix}:${n.replace(/Command$/, '')}`);
-        }),
-      ),
-    ),
-  ];
-}

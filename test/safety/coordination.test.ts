@@ -1,7 +1,5 @@
 // The coordination adapter on dynalite: the conditional writes that keep failovers single-flight.
 import { createDynamoDbCoordination } from '../../lambdas/adapters/dynamodb-coordination.js';
-import { main } from '../../local/cli.js';
-import { acknowledge } from '../../local/ack.js';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../sim/local-dynamodb.js';
 
 let db: LocalDynamoDb;
@@ -14,7 +12,6 @@ afterAll(async () => {
 
 const coordination = () => createDynamoDbCoordination({ tableName: db.tableName, client: db.client });
 const lease = (owner: string, at: Date, minutes = 60) => ({ owner, acquiredAt: at.toISOString(), expiresAt: new Date(at.getTime() + minutes * 60_000).toISOString() });
-const silent = { out: () => undefined, err: () => undefined };
 
 describe('DynamoDB coordination', () => {
   it('of 40 concurrent acquisitions exactly one wins, and the losers see the winner', async () => {
@@ -57,30 +54,5 @@ describe('DynamoDB coordination', () => {
     expect(await c.recordTrigger('dedupe', 'event-1', first)).toBe(true);
     expect(await c.recordTrigger('dedupe', 'event-1', 'exec-other')).toBe(false);
     expect(await c.recordTrigger('dedupe', 'event-2', 'exec-other')).toBe(true);
-  });
-});
-
-describe('failover ack', () => {
-  it('clears the cooldown and the operator mark, and records a deliberate failback', async () => {
-    const c = coordination();
-    await c.putPlanState('acked', { activeSide: 'downstream', cooldownUntil: '2999-01-01T00:00:00.000Z', needsOperator: 'teardown failed', lastExecutionId: 'exec-9' });
-    await acknowledge(c, 'acked', undefined, new Date(), silent);
-    expect(await c.getPlanState('acked')).toEqual({ activeSide: 'downstream', lastExecutionId: 'exec-9', updatedAt: expect.any(String) });
-    await acknowledge(c, 'acked', 'upstream', new Date(), silent);
-    expect((await c.getPlanState('acked')).activeSide).toBe('upstream');
-  });
-
-  it('the CLI names what is missing', async () => {
-    const err: string[] = [];
-    const io = { out: () => undefined, err: (l: string) => err.push(l) };
-    const saved = process.env['FAILOVER_TABLE'];
-    delete process.env['FAILOVER_TABLE'];
-    expect(await main(['ack', 'orders-rabbitmq'], io)).toBe(2);
-    expect(await main(['ack', 'orders-rabbitmq', '--table', 't', '--active', 'sideways'], io)).toBe(2);
-    if (saved !== undefined) process.env['FAILOVER_TABLE'] = saved;
-    expect(err).toEqual([
-      'which journal table? pass --table (the stack output JournalTableName) or set FAILOVER_TABLE',
-      '--active must be upstream or downstream, got "sideways"',
-    ]);
   });
 });

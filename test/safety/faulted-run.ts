@@ -6,7 +6,7 @@ import { createMemoryCoordination } from '../../lambdas/adapters/memory-coordina
 import { drillAlarmEvent } from '../../lambdas/plan/alarm-event.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
-import type { ApprovalPort } from '../../lambdas/ports/approvals.js';
+import type { ApprovalPort } from '../../lambdas/approvals/port.js';
 import type { AlarmPort } from '../../lambdas/ports/alarms.js';
 import { autoApprovals, drillEnvironment, seededCoordination } from '../../local/drill-deps.js';
 import { runWorkflow } from '../../local/run-workflow.js';

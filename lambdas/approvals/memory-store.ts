@@ -1,13 +1,10 @@
 // The approvals of a drill, kept in the process with the same exactly-once decision as DynamoDB's
 // conditional update (a check and a set with no await between them cannot interleave).
-import type { Approval, ApprovalStore } from '../ports/approvals.js';
+import type { Approval, ApprovalDecision, ApprovalStore } from './port.js';
 
-export interface MemoryApprovalStore extends ApprovalStore {
-  /** The gate's write; an approval already stored under the id is left as it is. */
-  create(approval: Approval, taskToken: string | undefined): Promise<void>;
-}
+const sameDecision = (a: ApprovalDecision | undefined, b: ApprovalDecision) => a?.decidedAt === b.decidedAt && a.approver === b.approver;
 
-export const createMemoryApprovalStore = (): MemoryApprovalStore => {
+export const createMemoryApprovalStore = (): ApprovalStore => {
   const approvals = new Map<string, { approval: Approval; taskToken: string | undefined }>();
   // Copies, so a caller mutating what it got cannot rewrite a decision.
   const copy = <T>(value: T): T => structuredClone(value);
@@ -27,15 +24,21 @@ export const createMemoryApprovalStore = (): MemoryApprovalStore => {
       if (entry.approval.decision) return { outcome: 'already-decided', approval: copy(entry.approval), taskToken: entry.taskToken };
       if (now.getTime() >= Date.parse(entry.approval.decideBy)) return { outcome: 'expired', approval: copy(entry.approval) };
       entry.approval.decision = copy(decision);
+      entry.approval.delivery = { state: 'sending', at: now.toISOString() };
       return { outcome: 'decided', approval: copy(entry.approval), taskToken: entry.taskToken };
+    },
+    settle: async (id, decision, state, at) => {
+      const entry = approvals.get(id);
+      if (entry && sameDecision(entry.approval.decision, decision) && entry.approval.delivery?.state === 'sending') {
+        entry.approval.delivery = { state, at: at.toISOString() };
+      }
     },
     revert: async (id, decision) => {
       const entry = approvals.get(id);
-      if (entry?.approval.decision?.decidedAt === decision.decidedAt && entry.approval.decision.approver === decision.approver) delete entry.approval.decision;
-    },
-    markDelivered: async (id, at) => {
-      const entry = approvals.get(id);
-      if (entry) entry.approval.deliveredAt = at.toISOString();
+      if (entry && sameDecision(entry.approval.decision, decision) && entry.approval.delivery?.state === 'sending') {
+        delete entry.approval.decision;
+        delete entry.approval.delivery;
+      }
     },
   };
 };
