@@ -10,7 +10,7 @@ import type { DnsPort } from '../lambdas/ports/dns.js';
 import { KubeApiError, type KubePort } from '../lambdas/ports/kube.js';
 import { evaluateReadiness, readOnlyContext, readOnlyKube, type ReadinessEvaluation } from '../lambdas/steps/evaluate.js';
 import { trafficSwitchChecks } from '../lambdas/steps/traffic-switch-check.js';
-import type { Io } from './io.js';
+import { terminalIo, type Io } from './io.js';
 
 /**
  * `usable`: shown to work. `missing`: a run needs it and cannot use it, so it changes nothing.
@@ -71,7 +71,7 @@ const refuseDns = async (): Promise<never> => {
 const readOnlyDns = (dns: DnsPort): DnsPort => ({
   getRecord: (ref) => dns.getRecord(ref),
   checkChangeAccess: (ref, current) => dns.checkChangeAccess(ref, current),
-  upsertRecord: refuseDns,
+  upsertRecords: refuseDns,
   waitForChange: refuseDns,
 });
 
@@ -135,7 +135,7 @@ const dnsAccess = (plan: Plan, check: CheckResult): AccessCheck => {
 export const runPreflight = async (plan: Plan, ports: { kube: Record<Side, KubePort>; dns: DnsPort }, io: Io): Promise<Preflight> => {
   const calls: Record<Side, Call[]> = { upstream: [], downstream: [] };
   const kubes: Record<Side, KubePort> = { upstream: recordingKube(ports.kube.upstream, calls.upstream), downstream: recordingKube(ports.kube.downstream, calls.downstream) };
-  const ctx = readOnlyContext(plan, kubes, (m) => io.out(`    ... ${m}`));
+  const ctx = readOnlyContext(plan, kubes, (m) => terminalIo(io).out(`    ... ${m}`));
   // The engine's readiness reads both sides the way the run will: the downstream always, the
   // upstream where the engine reads it (its lag or backlog).
   const [readiness, dns] = await Promise.all([evaluateReadiness(ctx), trafficSwitchChecks(readOnlyDns(ports.dns), plan)]);
@@ -150,12 +150,15 @@ export const missingOf = (preflight: Preflight): AccessCheck[] => preflight.acce
 
 const label: Record<AccessState, string> = { usable: 'pass', missing: 'FAIL', unreachable: 'WARN' };
 
-export const printAccess = (io: Io, preflight: Preflight) => {
+/** What each check found is the systems' text (their errors, the records' values): printed escaped. */
+export const printAccess = (terminal: Io, preflight: Preflight) => {
+  const io = terminalIo(terminal);
   io.out('Access a run needs, from this machine:');
   for (const a of preflight.access) io.out(`  ${label[a.state]}  ${a.name.padEnd(20)} ${a.where}: ${a.summary}`);
 };
 
-export const printMissing = (io: Io, preflight: Preflight) => {
+export const printMissing = (terminal: Io, preflight: Preflight) => {
+  const io = terminalIo(terminal);
   const missing = missingOf(preflight);
   if (missing.length === 0) return;
   io.out('');

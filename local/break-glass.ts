@@ -20,7 +20,7 @@ import type { KubePort } from '../lambdas/ports/kube.js';
 import { intendedChanges } from '../lambdas/steps/intended-changes.js';
 import { missingOf, printAccess, printMissing, runPreflight, type Preflight } from './break-glass-preflight.js';
 import { printProgress, printSummary } from './drill.js';
-import { exitCodes, reportBadInput, type Io } from './io.js';
+import { exitCodes, reportBadInput, terminalIo, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
 import { localWorkers } from './local-workers.js';
 import { localExecutions, runWorkflow } from './run-workflow.js';
@@ -47,7 +47,9 @@ const currentValues = (preflight: Preflight, name: string): string => {
   return `holds ${values.join(', ') || 'nothing'} now`;
 };
 
-const dryRun = async (plan: Plan, preflight: Preflight, io: Io): Promise<number> => {
+const dryRun = async (plan: Plan, preflight: Preflight, terminal: Io): Promise<number> => {
+  // Summaries, errors and the records' values are the systems' text: printed escaped.
+  const io = terminalIo(terminal);
   const { checks, error } = preflight.readiness;
   io.out('');
   io.out('Readiness:');
@@ -85,7 +87,7 @@ const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOp
   });
   const run = await runWorkflow({ plan, trigger: drillAlarmEvent(alarm, new Date(), `break-glass-${Date.now()}`), workers, journal, settleMs: 0, retryIntervalMs: 2_000, executionName: `break-glass-${plan.name}-${Date.now()}` });
   printSummary(io, run.report);
-  for (const n of notifications) io.out(`  notification (not sent: no AWS from here): ${n.subject}`);
+  for (const n of notifications) terminalIo(io).out(`  notification (not sent: no AWS from here): ${n.subject}`);
   if (options.reportFile) await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
   return { SUCCEEDED: 0, HALTED: exitCodes.haltedSafely, BLOCKED: exitCodes.haltedSafely, FAILED: exitCodes.failedAfterChange }[run.report.status];
 };

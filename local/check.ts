@@ -6,7 +6,7 @@ import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
 import { describeEvaluation, evaluateReadiness, readOnlyContext } from '../lambdas/steps/evaluate.js';
-import { exitCodes, reportBadInput, type Io } from './io.js';
+import { exitCodes, reportBadInput, terminalIo, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type Contexts } from './kube-contexts.js';
 
 export interface CheckOptions {
@@ -37,11 +37,13 @@ export const check = async (options: CheckOptions, io: Io): Promise<number> => {
   io.out(`  upstream   ${sides.upstream} ${contexts.upstream === undefined ? 'not reachable: no context (lag is measured against now)' : `via kubeconfig context ${contexts.upstream}`}`);
   io.out('');
 
-  const ctx = readOnlyContext(plan, kubes, (message) => io.out(`    ... ${message}`));
+  // Progress, summaries and evidence are the clusters' text: printed escaped, line by line.
+  const tty = terminalIo(io);
+  const ctx = readOnlyContext(plan, kubes, (message) => tty.out(`    ... ${message}`));
   const evaluation = await evaluateReadiness(ctx);
   for (const c of evaluation.checks) {
-    io.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
-    if (Object.keys(c.evidence).length > 0) io.out(indent(stringify(c.evidence), 8));
+    tty.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
+    if (Object.keys(c.evidence).length > 0) indent(stringify(c.evidence), 8).split('\n').forEach((line) => tty.out(line));
   }
   io.out('');
   io.out(describeEvaluation(evaluation));

@@ -16,8 +16,8 @@ export interface RunEvidence {
   end: SafetyView;
   /** The world when promotion first started, if it did. */
   atPromotion?: SafetyView;
-  /** Every plan record points at its downstream value at the end. */
-  dnsAtDownstream: boolean;
+  /** Each plan record at the end: whether it points at its downstream value (a flip moves all or none). */
+  dnsRecords: Array<{ name: string; atDownstream: boolean }>;
   /** Moments when a record pointed at the downstream while it was not primary. */
   dnsOnUnpromoted: string[];
   /** Changes the simulated clusters and zone saw, in words. */
@@ -61,12 +61,17 @@ export const problemsOf = (e: RunEvidence): string[] => {
   const { report, end } = e;
   const status = report.status;
   const problems: string[] = [];
+  const moved = e.dnsRecords.filter((r) => r.atDownstream).map((r) => r.name);
+  const dnsAtDownstream = moved.length === e.dnsRecords.length;
+  if (moved.length > 0 && !dnsAtDownstream) {
+    problems.push(`DNS half flipped: ${moved.join(', ')} at the downstream, ${e.dnsRecords.filter((r) => !r.atDownstream).map((r) => r.name).join(', ')} not`);
+  }
   if (end.upstreamWritable && end.downstreamPrimary) problems.push(`two writable primaries: ${end.summary}`);
   if (e.atPromotion?.upstreamWritable) problems.push(`promotion started while the old upstream still took client writes: ${e.atPromotion.summary}`);
-  if (e.dnsAtDownstream && !end.downstreamPrimary) problems.push(`DNS points at the downstream, which is not primary: ${end.summary}`);
+  if (dnsAtDownstream && !end.downstreamPrimary) problems.push(`DNS points at the downstream, which is not primary: ${end.summary}`);
   problems.push(...e.dnsOnUnpromoted.map((when) => `DNS pointed at the downstream before it was primary (${when})`));
   if (end.duplicatePromotions > 0) problems.push(`promoted twice: ${end.duplicatePromotions} promotion(s) beyond the first (${end.summary})`);
-  if (status === 'SUCCEEDED' && !(e.dnsAtDownstream && end.downstreamPrimary)) problems.push(`SUCCEEDED but traffic did not move: DNS ${e.dnsAtDownstream ? 'at' : 'not at'} the downstream; ${end.summary}`);
+  if (status === 'SUCCEEDED' && !(dnsAtDownstream && end.downstreamPrimary)) problems.push(`SUCCEEDED but traffic did not move: DNS ${dnsAtDownstream ? 'at' : 'not at'} the downstream; ${end.summary}`);
   if (status === 'BLOCKED') problems.push(`BLOCKED: the trigger was not admitted (${report.reason ?? 'no reason'}), though nothing else held the plan`);
   if (e.writes.length > 0 && (status === 'HALTED' || report.sideEffects.length === 0)) {
     problems.push(`the clusters saw changes (${e.writes.slice(0, 3).join('; ')}${e.writes.length > 3 ? '; ...' : ''}) but the report is ${status} listing ${report.sideEffects.length} changes`);

@@ -13,15 +13,17 @@ import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import type { CoordinationPort } from '../lambdas/ports/coordination.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
+import { shellCommand } from '../lambdas/text/shell-quote.js';
 import { sideEffectSteps, type SideEffectStep } from '../lambdas/steps/side-effect-steps.js';
 import { FaultInjector } from '../sim/faults.js';
 import { engineModels, safetyOf, type EngineType } from '../sim/models/engine-models.js';
 import type { SafetyView } from '../sim/models/safety-view.js';
 import { parseScenario, type Fault } from '../sim/scenario.js';
+import { zoneKey } from '../sim/local-dns-zone.js';
 import { startSimulation, type SimLogEntry, type Simulation } from '../sim/simulation.js';
 import { autoApprovals, drillEnvironment, seededCoordination } from './drill-deps.js';
 import { problemsOf } from './fault-invariants.js';
-import { cellsOf, engineRecipes, matrixBudgets, type CellSpec, type EngineRecipe } from './fault-recipes.js';
+import { cellsOf, engineRecipes, matrixBudgets, withSecondRecord, type CellSpec, type EngineRecipe } from './fault-recipes.js';
 import { loadDefinition, runWorkflow } from './run-workflow.js';
 import { createTaskFaults, type TaskFaults } from './task-faults.js';
 
@@ -126,7 +128,7 @@ const writesOf = (log: SimLogEntry[], recipe: EngineRecipe, faultActed: boolean)
     const acted = e.fault ? faultActed : e.kind === 'api' ? typeof e.status === 'number' && e.status < 300 : e.exitCode === 0;
     if (!acted) return [];
     if (e.kind === 'api') return [`${e.site} ${e.method} ${e.path}`];
-    return recipe.writeCommands.some((c) => e.argv.includes(c)) ? [`${e.site} ${e.argv.slice(0, 2).join(' ')} in ${e.pod}`] : [];
+    return recipe.writeCommands.some((c) => e.argv.includes(c)) ? [`${e.site} ${shellCommand(e.argv.slice(0, 2))} in ${e.pod}`] : [];
   });
 
 /** The scenario document every cell of the engine starts from, before its faults. */
@@ -139,6 +141,7 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
   const started = Date.now();
   const recipe = engineRecipes[spec.engine];
   const plan = structuredClone(await loadPlan(recipe.planFile));
+  withSecondRecord(plan);
   recipe.editPlan(plan);
   spec.editPlan?.(plan);
   // The simulated clusters are the real ones; only the workflow reads the misnamed plan.
@@ -186,6 +189,11 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
     const state = simulation.state(spec.engine);
     const end = safetyOf(plan, state);
     const values = dnsValues(simulation);
+    const zone = simulation.dns.records();
+    const dnsRecords = plan.dns.records.map((r) => ({
+      name: r.name,
+      atDownstream: zone.get(zoneKey({ hostedZoneId: plan.dns.hostedZoneId, ...r }))?.values.join(', ') === r.downstream,
+    }));
     const taken = armed.reduce((sum, f) => sum + FaultInjector.timesTaken(f), 0);
     const faultActed = taken > 0 && armed.some((f) => f.afterEffect);
     const dnsMoved = plan.dns.records.some((r) => !values.has(r.upstream));
@@ -198,7 +206,7 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
       lockHeld: seeded.lockOf(plan.name) !== undefined,
       end,
       ...(atPromotion ? { atPromotion } : {}),
-      dnsAtDownstream: downstreamValues.every((v) => values.has(v)),
+      dnsRecords,
       dnsOnUnpromoted,
       writes,
     });

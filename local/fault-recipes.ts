@@ -94,8 +94,17 @@ const exec = (site: Side, command: string, exitCode: number, options: { afterEff
 const dns = (operation: DnsFault['operation'], status: DnsFault['status'], afterEffect = false): FaultDoc => ({ target: 'dns', operation, status, afterEffect });
 
 /**
- * Route 53 runs no commands: its "the command fails" is a rejected change (InvalidChangeBatch),
- * and "acts, then fails" a change that was made and whose GetChange is then refused.
+ * Every cell's plan flips two records, so the flip is a change batch of two: whatever breaks it,
+ * both must end where they were or both moved (local/fault-invariants.ts).
+ */
+export const withSecondRecord = (plan: Plan): void => {
+  plan.dns.records.push({ name: `v4.${plan.dns.records[0]!.name}`, type: 'A', ttl: 60, upstream: '192.0.2.10', downstream: '198.51.100.10' });
+};
+
+/**
+ * Route 53 runs no commands: its "the command fails" is a rejected change batch
+ * (InvalidChangeBatch: neither record moves), and "acts, then fails" a batch that was applied
+ * and whose GetChange is then refused (InvalidInput).
  */
 const flipDns: Record<ClusterFaultKind, FaultDoc> = {
   'api-5xx': dns('upsert', 503),

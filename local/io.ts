@@ -1,6 +1,7 @@
 // Where the CLI writes. Injected, so tests read exactly what a person would see.
 import { BadInputError } from '../lambdas/errors.js';
 import { PlanError } from '../lambdas/plan/load-plan.js';
+import { terminalText } from '../lambdas/text/terminal-text.js';
 
 export interface Io {
   out(line: string): void;
@@ -11,6 +12,12 @@ export const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
+
+/**
+ * For lines that carry text from the systems (names, summaries, evidence, command output): each
+ * line is written with its control characters shown escaped, so none reaches the terminal.
+ */
+export const terminalIo = (io: Io): Io => ({ out: (line) => io.out(terminalText(line)), err: (line) => io.err(terminalText(line)) });
 
 export const exitCodes = {
   failedOver: 0,

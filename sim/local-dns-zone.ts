@@ -1,11 +1,13 @@
-// The drill's stand-in for a Route 53 hosted zone: records, change ids, PENDING -> INSYNC after
-// a delay like Route 53 propagating a change, the access check answered as Route 53 answers it,
-// and the scenario's DNS faults with the errors the Route 53 adapter raises for them (5xx and
-// timeouts are Transient; a conflicting change is PriorRequestNotComplete, also retried; 403 is
-// AccessDenied, never retried).
+// The drill's stand-in for a Route 53 hosted zone: records changed by whole change batches (all
+// or nothing, sim/route53-zone-records.ts), change ids, PENDING -> INSYNC after a delay like
+// Route 53 propagating a change, the access check answered as Route 53 answers it, and the
+// scenario's DNS faults with the errors the Route 53 adapter raises for them (5xx and timeouts
+// are Transient; a conflicting change is PriorRequestNotComplete, also retried; 403 is
+// AccessDenied, never retried; a 400 rejects the whole batch).
 import { DnsAccessDeniedError, DnsChangeFailedError, TransientError } from '../lambdas/errors.js';
-import type { DnsPort, DnsRecordRef, DnsRecordValue } from '../lambdas/ports/dns.js';
+import type { DnsPort, DnsRecordRef, DnsRecordSet, DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FaultInjector } from './faults.js';
+import { createZoneRecords, fqdn } from './route53-zone-records.js';
 import type { DnsFault } from './scenario.js';
 
 export interface LocalDnsZone extends DnsPort {
@@ -17,8 +19,8 @@ type FailingFault = DnsFault & { status: Exclude<DnsFault['status'], 'never-insy
 /** `never-insync` lets the call through; every other fault fails it. */
 const fails = (fault: DnsFault): fault is FailingFault => fault.status !== 'never-insync';
 
-const keyOf = (ref: DnsRecordRef) => `${ref.hostedZoneId}/${ref.name.replace(/\.$/, '').toLowerCase()}/${ref.type}`;
-const fqdn = (name: string) => `${name.replace(/\.$/, '').toLowerCase()}.`;
+/** How `records()` names a record: `zone/name/type`, the name lower case without its final dot. */
+export const zoneKey = (ref: DnsRecordRef) => `${ref.hostedZoneId}/${ref.name.replace(/\.$/, '').toLowerCase()}/${ref.type}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long a `timeout` fault holds the call: longer than any caller waits in a drill. */
 const TIMEOUT_MS = 2_000;
@@ -26,13 +28,17 @@ const TIMEOUT_MS = 2_000;
 /** As Route 53 words it, for a caller whose policy does not allow `action`. */
 const accessDenied = (action: string) => `AccessDenied: User: arn:aws:sts::111122223333:assumed-role/operator/local is not authorized to perform: route53:${action}`;
 
+/** A rejected batch as the Route 53 adapter reports it: Route 53's messages in brackets. */
+const invalidBatch = (what: string, messages: string[]) => new DnsChangeFailedError(`Route 53 ${what}: InvalidChangeBatch: [${messages.join(', ')}]`);
+
 const faultError = async (fault: FailingFault, action: string, target: string) => {
   const what = `${action} ${target}`;
   if (fault.status === 'timeout') {
     await sleep(TIMEOUT_MS);
     return new TransientError(`Route 53 ${what}: request timed out`);
   }
-  if (fault.status === 400) return new DnsChangeFailedError(`Route 53 ${what}: InvalidChangeBatch: the change was rejected`);
+  // Only a change batch can be invalid; a read or GetChange that Route 53 refuses as malformed is InvalidInput.
+  if (fault.status === 400) return fault.operation === 'upsert' ? invalidBatch(what, ['the change batch was rejected']) : new DnsChangeFailedError(`Route 53 ${what}: InvalidInput: the request was rejected`);
   if (fault.status === 403) return new DnsAccessDeniedError(`Route 53 ${what}: ${accessDenied(action)}`);
   if (fault.status === 'conflict') return new TransientError(`Route 53 ${what}: PriorRequestNotComplete: the request was rejected because Route 53 was still processing a prior request`);
   return new TransientError(`Route 53 ${what}: ${fault.status} InternalFailure`);
@@ -44,7 +50,7 @@ export const createLocalDnsZone = (options: {
   syncMs: number;
   faults?: FaultInjector;
 }): LocalDnsZone => {
-  const records = new Map<string, DnsRecordValue>(options.initial.map((r) => [keyOf(r), { values: [...r.values], ttl: r.ttl }]));
+  const records = createZoneRecords(options.initial.map(({ hostedZoneId: _, ...r }) => r));
   /** When each change becomes INSYNC; Infinity for one under a `never-insync` fault. */
   const changes = new Map<string, number>();
   let nextChange = 1;
@@ -60,21 +66,23 @@ export const createLocalDnsZone = (options: {
     throw await faultError(fault, action, target);
   };
 
-  const checkZone = (ref: DnsRecordRef) => {
-    if (ref.hostedZoneId !== options.hostedZoneId) throw new DnsChangeFailedError(`NoSuchHostedZone: no hosted zone ${ref.hostedZoneId} in the local zone`);
+  const checkZone = (hostedZoneId: string) => {
+    if (hostedZoneId !== options.hostedZoneId) throw new DnsChangeFailedError(`NoSuchHostedZone: no hosted zone ${hostedZoneId} in the local zone`);
   };
+  const named = (batch: DnsRecordSet[]) => batch.map((r) => `${r.name} ${r.type}`).join(', ');
 
   return {
-    records: () => new Map(records),
+    records: () => new Map(records.all().map((r) => [zoneKey({ hostedZoneId: options.hostedZoneId, ...r }), { values: r.values, ttl: r.ttl }])),
     getRecord: (ref) =>
       withFault('get', 'ListResourceRecordSets', ref.name, async () => {
-        const value = records.get(keyOf(ref));
-        return value && { values: [...value.values], ttl: value.ttl };
+        const record = ref.hostedZoneId === options.hostedZoneId ? records.get(ref) : undefined;
+        return record && { values: record.values, ttl: record.ttl };
       }),
-    upsertRecord: (ref, value) =>
-      withFault('upsert', 'ChangeResourceRecordSets', ref.name, async (fault) => {
-        checkZone(ref);
-        records.set(keyOf(ref), { values: [...value.values], ttl: value.ttl });
+    upsertRecords: (hostedZoneId, batch) =>
+      withFault('upsert', 'ChangeResourceRecordSets', named(batch), async (fault) => {
+        checkZone(hostedZoneId);
+        const rejected = records.upsert(batch);
+        if (rejected.length > 0) throw invalidBatch(`ChangeResourceRecordSets ${named(batch)}`, rejected);
         const id = `/change/LOCAL${String(nextChange++).padStart(6, '0')}`;
         changes.set(id, fault?.status === 'never-insync' ? Infinity : Date.now() + options.syncMs);
         return id;
@@ -98,11 +106,11 @@ export const createLocalDnsZone = (options: {
       const fault = options.faults?.takeDns('upsert', (f) => f.status !== 400 && f.status !== 'never-insync') as FailingFault | undefined;
       if (fault?.status === 403) return { allowed: false, answer: accessDenied(`ChangeResourceRecordSets on resource: arn:aws:route53:::hostedzone/${ref.hostedZoneId}`) };
       if (fault) throw await faultError(fault, 'ChangeResourceRecordSets', ref.name);
-      checkZone(ref);
+      checkZone(ref.hostedZoneId);
       const record = `[name='${fqdn(ref.name)}', type='${ref.type}']`;
       return {
         allowed: true,
-        answer: `InvalidChangeBatch: [Tried to delete resource record set ${record} but ${records.has(keyOf(ref)) ? 'the values provided do not match the current values' : 'it was not found'}]`,
+        answer: `InvalidChangeBatch: [Tried to delete resource record set ${record} but ${records.get(ref) ? 'the values provided do not match the current values' : 'it was not found'}]`,
       };
     },
   };

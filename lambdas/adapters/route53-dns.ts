@@ -9,7 +9,7 @@ import {
 import { isIPv6 } from 'node:net';
 import { DnsAccessDeniedError, DnsChangeFailedError, TransientError } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
-import type { DnsChangeAccess, DnsPort, DnsRecordRef, DnsRecordValue } from '../ports/dns.js';
+import type { DnsChangeAccess, DnsPort, DnsRecordRef, DnsRecordSet, DnsRecordValue } from '../ports/dns.js';
 import { awsCall, awsErrorDetail, clientFromOptions } from './aws-retry.js';
 
 export interface Route53DnsOptions {
@@ -77,30 +77,24 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
       return { values: (record.ResourceRecords ?? []).flatMap((rr) => (rr.Value === undefined ? [] : [rr.Value])), ttl: record.TTL ?? 0 };
     },
 
-    async upsertRecord(ref: DnsRecordRef, value: DnsRecordValue, comment: string): Promise<string> {
-      const out = await route53Call(`Route 53 ChangeResourceRecordSets ${ref.name} ${ref.type}`, () =>
+    async upsertRecords(hostedZoneId: string, records: DnsRecordSet[], comment: string): Promise<string> {
+      const what = `Route 53 ChangeResourceRecordSets ${records.map((r) => `${r.name} ${r.type}`).join(', ')}`;
+      const out = await route53Call(what, () =>
         client.send(
           new ChangeResourceRecordSetsCommand({
-            HostedZoneId: ref.hostedZoneId,
+            HostedZoneId: hostedZoneId,
             ChangeBatch: {
               Comment: comment.slice(0, MAX_COMMENT_LENGTH),
-              Changes: [
-                {
-                  Action: 'UPSERT',
-                  ResourceRecordSet: {
-                    Name: ref.name,
-                    Type: ref.type,
-                    TTL: value.ttl,
-                    ResourceRecords: value.values.map((v) => ({ Value: v })),
-                  },
-                },
-              ],
+              Changes: records.map((r) => ({
+                Action: 'UPSERT',
+                ResourceRecordSet: { Name: r.name, Type: r.type, TTL: r.ttl, ResourceRecords: r.values.map((v) => ({ Value: v })) },
+              })),
             },
           }),
         ),
       );
       const changeId = out.ChangeInfo?.Id;
-      if (!changeId) throw new DnsChangeFailedError(`Route 53 accepted the change to ${ref.name} but returned no change id`);
+      if (!changeId) throw new DnsChangeFailedError(`${what}: Route 53 accepted the change batch but returned no change id`);
       return changeId;
     },
 
@@ -148,8 +142,7 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
         );
         changeId = out.ChangeInfo?.Id;
       } catch (err) {
-        // Route 53 words a batch's problems in `messages` (its InvalidChangeBatch body) or `message`.
-        if (err instanceof Error && err.name === 'InvalidChangeBatch') return { allowed: true, answer: `InvalidChangeBatch: ${[err.message, ...((err as { messages?: string[] }).messages ?? [])].filter(Boolean).join(' ')}` };
+        if (err instanceof Error && err.name === 'InvalidChangeBatch') return { allowed: true, answer: `InvalidChangeBatch: ${batchProblems(err)}` };
         if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name)) return { allowed: false, answer: `${err.name}: ${err.message}` };
         throw route53Error(what, err);
       }
@@ -193,8 +186,15 @@ async function route53Call<T>(what: string, call: () => Promise<T>): Promise<T> 
   }
 }
 
+/** Route 53 words a rejected batch's problems in `messages` (its InvalidChangeBatch body) or `message` (an ErrorResponse). */
+function batchProblems(err: Error): string {
+  return [err.message, ...((err as { messages?: string[] }).messages ?? [])].filter(Boolean).join(' ');
+}
+
 function route53Error(what: string, err: unknown): unknown {
   if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name)) return new DnsAccessDeniedError(`${what}: ${err.name}: ${err.message}`, awsErrorDetail(err));
-  if (err instanceof Error && PERMANENT_ERRORS.has(err.name)) return new DnsChangeFailedError(`${what}: ${err.name}: ${err.message}`, awsErrorDetail(err));
+  if (err instanceof Error && PERMANENT_ERRORS.has(err.name)) {
+    return new DnsChangeFailedError(`${what}: ${err.name}: ${err.name === 'InvalidChangeBatch' ? batchProblems(err) : err.message}`, awsErrorDetail(err));
+  }
   return err;
 }

@@ -11,6 +11,9 @@ export interface DnsRecordValue {
   ttl: number;
 }
 
+/** What one record of a hosted zone is to hold. */
+export type DnsRecordSet = Omit<DnsRecordRef, 'hostedZoneId'> & DnsRecordValue;
+
 /** Whether this caller may change a record, and the DNS service's own words for it (evidence). */
 export interface DnsChangeAccess {
   allowed: boolean;
@@ -20,9 +23,13 @@ export interface DnsChangeAccess {
 export interface DnsPort {
   /** The record as the authoritative zone holds it now, or undefined when absent. */
   getRecord(ref: DnsRecordRef): Promise<DnsRecordValue | undefined>;
-  /** UPSERT the record; returns a change id. */
-  upsertRecord(ref: DnsRecordRef, value: DnsRecordValue, comment: string): Promise<string>;
-  /** Resolves when the change is INSYNC; throws TransientError when it is not within `timeoutMs`. */
+  /**
+   * UPSERTs every record in one change batch of the hosted zone; returns the batch's change id.
+   * The batch is applied whole or not at all (Route 53 rejects a batch with any invalid change,
+   * InvalidChangeBatch), so a flip never leaves some records moved and others not.
+   */
+  upsertRecords(hostedZoneId: string, records: DnsRecordSet[], comment: string): Promise<string>;
+  /** Resolves when the change (every record of its batch) is INSYNC; throws TransientError when it is not within `timeoutMs`. */
   waitForChange(changeId: string, timeoutMs: number): Promise<void>;
   /**
    * Asks whether this caller may change the record, changing nothing. `current` is what

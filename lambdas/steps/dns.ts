@@ -1,5 +1,5 @@
-// The traffic switch: point every plan record at the downstream, wait until Route 53 has the
-// change everywhere (INSYNC), then read the records back — on every attempt.
+// The traffic switch: point every plan record at the downstream in one change batch, wait until
+// Route 53 has the change everywhere (INSYNC), then read the records back — on every attempt.
 import { VerificationFailedError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { DnsRecordRef } from '../ports/dns.js';
@@ -9,42 +9,49 @@ import type { AwsDeps, Execution } from './step-deps.js';
 const refOf = (plan: Plan, record: Plan['dns']['records'][number]): DnsRecordRef => ({ hostedZoneId: plan.dns.hostedZoneId, name: record.name, type: record.type });
 
 /**
- * On every attempt, each record ends pointing at the downstream with its change INSYNC. A record
- * that already points there is not proof: an earlier attempt may have made the change and timed
- * out waiting for it, so the value is written again (UPSERT of the same value changes nothing for
- * clients) and that change is waited on too.
+ * On every attempt, every record ends pointing at the downstream, by one change batch that is
+ * INSYNC: Route 53 applies a batch whole or not at all, so a rejected record leaves every record
+ * as it was, never some flipped and some not. Records that already point there are no proof: an
+ * earlier attempt may have made the change and timed out waiting for it, so every value is
+ * written again (an UPSERT of the same value changes nothing for clients) and that change is
+ * waited on too.
  */
 export const flipDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
   runStep(deps, execution, 'flip-dns', async (tools) => {
-    const changes = await Promise.all(
+    const records = await Promise.all(
       plan.dns.records.map(async (record) => {
-        const ref = refOf(plan, record);
-        const before = await deps.dns.getRecord(ref);
-        const already = before?.values.length === 1 && before.values[0] === record.downstream;
-        const was = before?.values.join(', ') ?? 'absent';
-        const changeId = await tools.act(
-          already ? `re-assert ${record.type} ${record.name} -> ${record.downstream} (already pointing there; its change may not be INSYNC)` : `point ${record.type} ${record.name} at ${record.downstream}`,
-          record.name,
-          () => {
-            tools.checkDeadline(`changing ${record.name}`);
-            return deps.dns.upsertRecord(ref, { values: [record.downstream], ttl: record.ttl }, `failover ${plan.name} (${execution.id})`);
-          },
-          (id) => (already ? undefined : `pointed ${record.type} ${record.name} at ${record.downstream} (was ${was}; change ${id})`),
-        );
-        const left = tools.deadline.getTime() - deps.clock.now().getTime();
-        await deps.dns.waitForChange(changeId, Math.max(0, Math.min(plan.dns.syncTimeoutSeconds * 1000, left)));
-        const after = await deps.dns.getRecord(ref);
-        if (after?.values.length !== 1 || after.values[0] !== record.downstream) {
-          throw new VerificationFailedError(`${record.name} holds ${after?.values.join(', ') || 'nothing'} after change ${changeId} went INSYNC, expected ${record.downstream}`);
-        }
-        return { name: record.name, from: before?.values ?? [], to: record.downstream, changed: !already, changeId };
+        const before = await deps.dns.getRecord(refOf(plan, record));
+        return { record, from: before?.values ?? [], already: before?.values.length === 1 && before.values[0] === record.downstream };
       }),
     );
-    const changed = changes.filter((c) => c.changed).length;
+    const moving = records.filter((r) => !r.already);
+    const names = records.map((r) => `${r.record.type} ${r.record.name}`).join(', ');
+    const changeId = await tools.act(
+      moving.length > 0
+        ? `point ${records.map(({ record }) => `${record.type} ${record.name} at ${record.downstream}`).join(', ')} (one change batch: all of them or none)`
+        : `re-assert ${records.map(({ record }) => `${record.type} ${record.name} -> ${record.downstream}`).join(', ')} (already pointing there; their change may not be INSYNC)`,
+      names,
+      () => {
+        tools.checkDeadline(`changing ${names}`);
+        const batch = records.map(({ record }) => ({ name: record.name, type: record.type, values: [record.downstream], ttl: record.ttl }));
+        return deps.dns.upsertRecords(plan.dns.hostedZoneId, batch, `failover ${plan.name} (${execution.id})`);
+      },
+      (id) => (moving.length > 0 ? `pointed ${moving.map(({ record, from }) => `${record.type} ${record.name} at ${record.downstream} (was ${from.join(', ') || 'absent'})`).join(', ')} in change ${id}` : undefined),
+    );
+    const left = tools.deadline.getTime() - deps.clock.now().getTime();
+    await deps.dns.waitForChange(changeId, Math.max(0, Math.min(plan.dns.syncTimeoutSeconds * 1000, left)));
+    const after = await Promise.all(records.map(async ({ record }) => ({ record, values: (await deps.dns.getRecord(refOf(plan, record)))?.values ?? [] })));
+    const wrong = after.filter(({ record, values }) => values.length !== 1 || values[0] !== record.downstream);
+    if (wrong.length > 0) {
+      throw new VerificationFailedError(
+        `after change ${changeId} went INSYNC: ${wrong.map(({ record, values }) => `${record.name} holds ${values.join(', ') || 'nothing'}, expected ${record.downstream}`).join('; ')}`,
+      );
+    }
+    const changes = records.map(({ record, from, already }) => ({ name: record.name, from, to: record.downstream, changed: !already }));
     return {
-      summary: changes.map((c) => `${c.name}: ${c.from.join(', ') || 'absent'} -> ${c.to} (${c.changed ? '' : 'already; '}change ${c.changeId} INSYNC)`).join('; '),
-      detail: { changes, changed },
-      output: { changed },
+      summary: `${changes.map((c) => `${c.name}: ${c.from.join(', ') || 'absent'} -> ${c.to}${c.changed ? '' : ' (already)'}`).join('; ')} (change ${changeId} INSYNC, read back)`,
+      detail: { changes, changeId, changed: moving.length },
+      output: { changed: moving.length },
     };
   });
 

@@ -6,6 +6,7 @@ import { DeadlineExceededError, errorMessage } from '../errors.js';
 import type { Plan, Side } from '../plan/schema.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { KubePort } from '../ports/kube.js';
+import { shellCommand } from '../text/shell-quote.js';
 import type { StepTools } from './run-step.js';
 import type { KubeDeps } from './step-deps.js';
 
@@ -32,7 +33,7 @@ const guardedKube = (describe: string, connect: () => Promise<KubePort>, tools: 
     listPods: async (ns, selector) => (await get(`listing pods in ${ns}`)).listPods(ns, selector),
     deletePod: async (ns, name, options) => (await get(`deleting pod ${ns}/${name}`)).deletePod(ns, name, options),
     exec: async (ns, pod, command, options) => {
-      const what = `\`${command.join(' ')}\` in ${ns}/${pod}`;
+      const what = `\`${shellCommand(command)}\` in ${ns}/${pod}`;
       const kube = await get(what);
       const requested = options?.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
       if (left() < Math.min(MIN_EXEC_WINDOW_MS, requested)) throw new DeadlineExceededError(`${what} not started: the step's time budget ends at ${tools.deadline.toISOString()}`);

@@ -8,8 +8,8 @@ import {
   podOfNode,
   promoteCommand,
   standbyCommands,
-  UnexpectedOutputError,
 } from '../../lambdas/engines/rabbitmq-standby/commands.js';
+import { UnexpectedOutputError } from '../../lambdas/engines/command-output.js';
 import { upstreamModeConfig } from '../../lambdas/engines/rabbitmq-standby/resources.js';
 
 const node = 'rabbit@downstream-cluster-server-0.downstream-cluster-nodes.tanzu-rabbitmq';

@@ -53,7 +53,7 @@ describe('workers reject bad input without touching anything', () => {
       {
         journal: createMemoryJournal(), clock: systemClock, progress: () => undefined,
         coordination, executions: { isRunning: unused },
-        dns: { getRecord: unused, upsertRecord: unused, waitForChange: unused, checkChangeAccess: unused },
+        dns: { getRecord: unused, upsertRecords: unused, waitForChange: unused, checkChangeAccess: unused },
         alarms: { getStates: unused },
         notifier: { notify: async (n) => void notifications.push(n) },
         approvals: { request: unused },
@@ -76,7 +76,7 @@ describe('workers reject bad input without touching anything', () => {
       {
         journal: createMemoryJournal(), clock: systemClock, progress: () => undefined,
         coordination, executions: { isRunning: unused },
-        dns: { getRecord: unused, upsertRecord: unused, waitForChange: unused, checkChangeAccess: unused },
+        dns: { getRecord: unused, upsertRecords: unused, waitForChange: unused, checkChangeAccess: unused },
         alarms: { getStates: unused }, notifier: { notify: unused }, approvals: { request: unused },
       },
       logger,

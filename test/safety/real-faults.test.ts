@@ -41,6 +41,24 @@ describe('traffic: a DNS change that never reaches INSYNC', () => {
   }, 60_000);
 });
 
+describe('traffic: Route 53 rejects the change batch of a multi-record flip', () => {
+  it('leaves every record as it was, and the one intent names every record', async () => {
+    const r = await runFaulted({
+      editPlan: (p) => void p.dns.records.push({ name: 'amqp-v4.orders.example.com', type: 'A', ttl: 60, upstream: '192.0.2.10', downstream: '198.51.100.10' }),
+      scenario: { faults: [{ target: 'dns', operation: 'upsert', step: 'flip-dns', status: 400 }] },
+    });
+
+    expect(r.report.status).toBe('FAILED');
+    expect(r.report.reason).toMatch(/ChangeResourceRecordSets amqp\.orders\.example\.com CNAME, amqp-v4\.orders\.example\.com A: InvalidChangeBatch: \[the change batch was rejected\]/);
+    expect(r.dns).toEqual(['upstream-cluster.site-a.orders.example.com', '192.0.2.10']);
+    const flips = r.effects.filter((e) => e.step === 'flip-dns' && e.phase === 'intended');
+    expect(flips.map((e) => [e.action, e.target])).toEqual([
+      ['point CNAME amqp.orders.example.com at downstream-cluster.site-b.orders.example.com, A amqp-v4.orders.example.com at 198.51.100.10 (one change batch: all of them or none)', 'CNAME amqp.orders.example.com, A amqp-v4.orders.example.com'],
+    ]);
+    expect(r.report.steps.map((s) => s.name)).not.toContain('verify-dns');
+  }, 60_000);
+});
+
 describe('Admit retried after a transient error', () => {
   it('takes its own trigger and lock for its own, and the failover goes on', async () => {
     let failedOnce = false;

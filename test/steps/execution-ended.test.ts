@@ -85,7 +85,7 @@ const setup = (options: { notify?: (n: Notification) => Promise<void> } = {}) =>
         },
       },
       executions: { isRunning: unused },
-      dns: { getRecord: unused, upsertRecord: unused, waitForChange: unused, checkChangeAccess: unused } as never,
+      dns: { getRecord: unused, upsertRecords: unused, waitForChange: unused, checkChangeAccess: unused } as never,
       alarms: { getStates: unused },
       notifier: { notify: options.notify ?? (async (n) => void notifications.push(n)) },
       approvals: { request: unused },

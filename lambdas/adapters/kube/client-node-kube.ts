@@ -21,6 +21,7 @@ import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handle
 import WebSocket from 'ws';
 import { TransientError, UnreachableError } from '../../errors.js';
 import { KubeApiError, type CustomObjectRef, type ExecOptions, type ExecResult, type KubePort, type PodSummary } from '../../ports/kube.js';
+import { shellCommand } from '../../text/shell-quote.js';
 
 export interface ClientNodeKubeOptions {
   /** Bound on every API request, headers and body. Default 10 s. */
@@ -197,7 +198,7 @@ const runExec = (
   defaultTimeoutMs: number,
 ): Promise<ExecResult> => {
   const timeoutMs = options?.timeoutMs ?? defaultTimeoutMs;
-  const what = `exec \`${command.join(' ')}\` in pod ${namespace}/${pod}`;
+  const what = `exec \`${shellCommand(command)}\` in pod ${namespace}/${pod}`;
   const stdout = collector();
   const stderr = collector();
   let socket: WebSocket | undefined;

@@ -1,6 +1,7 @@
 // Every command this engine runs besides the shared health checks and fence, with the parser
 // for what it prints, for RabbitMQ 3.10 with the rabbitmq_shovel plugin (checked against real
 // nodes: test/real-rabbitmq/shovel-failover.test.ts).
+import { jsonArray, UnexpectedOutputError } from '../command-output.js';
 import type { ShovelSpec } from './plan.js';
 
 export const shovelCommands = {
@@ -10,7 +11,6 @@ export const shovelCommands = {
   /** Prints the whole value back, credentials included: its output is never kept. */
   setParameter: (shovel: ShovelSpec, value: string) => ['rabbitmqctl', 'set_parameter', '-p', shovel.vhost, 'shovel', shovel.name, value],
   queueDepths: (vhost: string) => ['rabbitmqctl', 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'],
-  vhostLimits: (vhost: string) => ['rabbitmqctl', 'list_vhost_limits', '-p', vhost],
   users: ['rabbitmqctl', 'list_users', '--formatter', 'json'],
   /** Exit 70 `User "X" already exists`. */
   addUser: (user: string, password: string) => ['rabbitmqctl', 'add_user', user, password],
@@ -19,26 +19,6 @@ export const shovelCommands = {
   setPermissions: (vhost: string, user: string, permissions: { configure: string; write: string; read: string }) =>
     ['rabbitmqctl', 'set_permissions', '-p', vhost, user, permissions.configure, permissions.write, permissions.read],
 } as const;
-
-export class UnexpectedShovelOutputError extends Error {
-  override readonly name = 'UnexpectedOutput';
-  constructor(command: readonly string[], output: string) {
-    super(`\`${command.join(' ')}\` printed something this engine does not recognise: ${JSON.stringify(output.slice(0, 300))}`);
-  }
-}
-
-/** The JSON formatter prints `[`, one object per line, `]`; an empty list is `[` and `]`. */
-const jsonArray = (command: readonly string[], output: string): Array<Record<string, unknown>> => {
-  const start = output.indexOf('[');
-  if (start < 0) throw new UnexpectedShovelOutputError(command, output);
-  try {
-    const parsed = JSON.parse(output.slice(start)) as unknown;
-    if (!Array.isArray(parsed)) throw new UnexpectedShovelOutputError(command, output);
-    return parsed as Array<Record<string, unknown>>;
-  } catch {
-    throw new UnexpectedShovelOutputError(command, output);
-  }
-};
 
 export interface ShovelState {
   name: string;
@@ -101,7 +81,7 @@ export const parseShovelParameters = (vhost: string, output: string): ShovelDefi
       try {
         value = JSON.parse(String(row['value'] ?? '{}')) as Record<string, unknown>;
       } catch {
-        throw new UnexpectedShovelOutputError(shovelCommands.parameters(vhost), output.slice(0, 80));
+        throw new UnexpectedOutputError(shovelCommands.parameters(vhost), output.slice(0, 80));
       }
       const source = typeof value['src-uri'] === 'string' ? uriParts(value['src-uri']) : undefined;
       return {

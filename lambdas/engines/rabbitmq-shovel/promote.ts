@@ -7,7 +7,7 @@
 import { PromotionFailedError, TransientError, VerificationFailedError } from '../../errors.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { execIn, RabbitCommandError, runIn, type RabbitAccess } from '../rabbitmq/cluster-access.js';
-import { parseVhostLimits } from '../rabbitmq/fence.js';
+import { parseVhostLimits, vhostAccessCommands } from '../rabbitmq/fence.js';
 import { shovelCommands } from './commands.js';
 import { pollDrain } from './drain.js';
 import { describeBacklog, firstReadyPod, isPresent, readLinks, type Backlog, type Link } from './links.js';
@@ -143,7 +143,7 @@ export const shovelVerifyPromotion = async (ctx: StepContext, engine: RabbitmqSh
   const links = await readLinks(downstream, engine);
   const left = links.filter(isPresent);
   const pod = await firstReadyPod(downstream);
-  const limits = await Promise.all(shovelledVhosts(engine).map(async (vhost) => ({ vhost, limits: parseVhostLimits(await runIn(downstream, pod, shovelCommands.vhostLimits(vhost))) })));
+  const limits = await Promise.all(shovelledVhosts(engine).map(async (vhost) => ({ vhost, limits: parseVhostLimits(vhost, await runIn(downstream, pod, vhostAccessCommands.limits(vhost))) })));
   const refusing = limits.filter((l) => l.limits['max-connections'] === 0);
   const problems = [
     ...left.map((l) => `${l.spec.name} still present (${l.status ? `state ${l.status.state}` : l.resource ? 'Shovel resource' : 'parameter'})`),

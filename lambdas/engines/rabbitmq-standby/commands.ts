@@ -1,6 +1,7 @@
 // Every command this engine runs, with the parser for what it prints, for VMware RabbitMQ for
 // Kubernetes 1.4 (Warm Standby Replication; outputs as shown in its documentation). A release
 // that renames a command or changes a table gets its own table here, not edits in the steps.
+import { UnexpectedOutputError } from '../command-output.js';
 import { parseKeyValues, parseTable } from '../table-output.js';
 
 export const standbyCommands = {
@@ -28,13 +29,6 @@ export const promoteCommand = (flags: PromoteFlags): string[] => [
   ...(flags.allAvailable ? ['--all-available'] : []),
   ...(flags.excludeVirtualHosts.length > 0 ? ['--exclude-virtual-hosts', ...flags.excludeVirtualHosts] : []),
 ];
-
-export class UnexpectedOutputError extends Error {
-  override readonly name = 'UnexpectedOutput';
-  constructor(command: readonly string[], output: string) {
-    super(`\`${command.join(' ')}\` printed something this engine does not recognise: ${JSON.stringify(output.slice(0, 300))}`);
-  }
-}
 
 const table = (command: readonly string[], output: string, columns: readonly string[]) => {
   const rows = parseTable(output, columns);

@@ -5,6 +5,7 @@
 // primary, then the standby, of a round trip) is lifted once it is promoted.
 import { PromotionFailedError, PromotionUncertainError, TransientError, VerificationFailedError } from '../../errors.js';
 import type { EffectEvent } from '../../ports/journal.js';
+import { shellCommand } from '../../text/shell-quote.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { parsePromotionSummary, promoteCommand, standbyCommands, type PromotedVhost } from './commands.js';
 import { execIn, RabbitCommandError, temporaryExitCodes } from '../rabbitmq/cluster-access.js';
@@ -71,9 +72,9 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
   }
   if (unfinished) {
     throw new PromotionUncertainError(
-      `an earlier attempt started \`${promoteCommand(engine.promotion).join(' ')}\` in ${target} at ${unfinished.at} and never reported how it ended; ` +
+      `an earlier attempt started \`${shellCommand(promoteCommand(engine.promotion))}\` in ${target} at ${unfinished.at} and never reported how it ended; ` +
         `its promotion summary is still empty, so it may still be running: promoting again could promote twice. ` +
-        `Check \`rabbitmqctl display_standby_promotion_summary\` and the node logs, promote by hand if needed, then \`failover ack\``,
+        `Check \`${shellCommand(standbyCommands.promotionSummary)}\` and the node logs, promote by hand if needed, then \`failover ack\``,
     );
   }
 
@@ -81,7 +82,7 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
   let output: string;
   try {
     output = await ctx.act(
-      `${PROMOTE_INTENT} \`${command.join(' ')}\``,
+      `${PROMOTE_INTENT} \`${shellCommand(command)}\``,
       target,
       async () => {
         // Any exit code means the command ended, whatever it did: recorded as RabbitCommandFailed,
@@ -90,7 +91,7 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
         if (result.exitCode !== 0) throw new RabbitCommandError(pod, command, result);
         return result.stdout;
       },
-      (out) => `promoted to upstream with \`${command.join(' ')}\`: ${describeSummary(parsePromotionSummary(command, out))}`,
+      (out) => `promoted to upstream with \`${shellCommand(command)}\`: ${describeSummary(parsePromotionSummary(command, out))}`,
     );
   } catch (err) {
     if (err instanceof RabbitCommandError) {

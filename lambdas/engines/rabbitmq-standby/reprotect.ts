@@ -9,7 +9,7 @@
 import { MisconfiguredError, TransientError, VerificationFailedError, errorMessage } from '../../errors.js';
 import type { CustomObjectRef, KubePort } from '../../ports/kube.js';
 import type { ActionResult, StepContext } from '../engine.js';
-import { fenceRabbitVhosts, parseConnections, parseVhostLimits } from '../rabbitmq/fence.js';
+import { fenceRabbitVhosts, parseConnections, parseVhostLimits, vhostAccessCommands } from '../rabbitmq/fence.js';
 import { parsePromotionSummary, parseReplicationMetrics, parseSchemaReplicationStatus, parseVhostsAvailable, standbyCommands } from './commands.js';
 import { run, type DownstreamAccess } from './exec.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
@@ -181,9 +181,9 @@ const waitForRestart = async (ctx: StepContext, access: DownstreamAccess, engine
 const alreadyFenced = async (access: DownstreamAccess, vhosts: string[]): Promise<boolean> => {
   const pod = (await serverPods(access.kube, access.namespace, access.cluster)).find((p) => p.ready);
   if (!pod) return false;
-  const limits = await Promise.all(vhosts.map(async (v) => parseVhostLimits(await run(access, pod.name, ['rabbitmqctl', 'list_vhost_limits', '-p', v]))));
+  const limits = await Promise.all(vhosts.map(async (v) => parseVhostLimits(v, await run(access, pod.name, vhostAccessCommands.limits(v)))));
   if (limits.some((l) => l['max-connections'] !== 0)) return false;
-  const connections = parseConnections(await run(access, pod.name, ['rabbitmqctl', 'list_connections', 'vhost', 'name', 'user', '--formatter', 'json']));
+  const connections = parseConnections(await run(access, pod.name, vhostAccessCommands.connections));
   return !connections.some((c) => vhosts.includes(c.vhost));
 };
 

@@ -3,6 +3,7 @@
 import { TransientError } from '../../errors.js';
 import type { Side } from '../../plan/schema.js';
 import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
+import { shellCommand } from '../../text/shell-quote.js';
 import { probeSite, type SitePresence } from '../site-presence.js';
 
 export interface RabbitAccess {
@@ -28,7 +29,7 @@ export class RabbitCommandError extends Error {
     readonly command: readonly string[],
     readonly result: ExecResult,
   ) {
-    super(`\`${command.join(' ')}\` in pod ${pod} exited ${result.exitCode}: ${outputOf(result).slice(0, 400)}`);
+    super(`\`${shellCommand(command)}\` in pod ${pod} exited ${result.exitCode}: ${outputOf(result).slice(0, 400)}`);
   }
 }
 

@@ -1,9 +1,12 @@
 // Fencing a RabbitMQ cluster that is about to stop being the primary: no client may write to it
 // once the standby is promoted, or messages land on both sides. Per vhost: allow no new
 // connections (`max-connections` 0), close the open ones on every node, and verify both.
-// Shared by the RabbitMQ engines. Outputs as rabbitmqctl 3.10 prints them.
+// Shared by the RabbitMQ engines. Outputs as rabbitmqctl 3.10 prints them; output that is not
+// one of them fails the verification (UnexpectedOutputError), never passes for "no connections".
 import { TransientError, UnreachableError, errorMessage } from '../../errors.js';
 import type { EffectEvent } from '../../ports/journal.js';
+import { shellCommand } from '../../text/shell-quote.js';
+import { jsonArray, UnexpectedOutputError } from '../command-output.js';
 import type { FenceResult, StepContext } from '../engine.js';
 import { parseTable } from '../table-output.js';
 import { rabbitClusterPresence, serverPods, type RabbitAccess } from './cluster-access.js';
@@ -18,8 +21,19 @@ const reachPauseMs = 1_000;
 // by the workflow rather than halting it.
 const exec = async (access: RabbitAccess, pod: string, command: string[]) => {
   const result = await access.kube.exec(access.namespace, pod, command, { container: access.container, timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new TransientError(`\`${command.join(' ')}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+  if (result.exitCode !== 0) throw new TransientError(`\`${shellCommand(command)}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
   return result.stdout;
+};
+
+/** The fence's commands; lifting it, reprotect and the shovels' promotion read vhosts with the same. */
+export const vhostAccessCommands = {
+  limits: (vhost: string) => ['rabbitmqctl', 'list_vhost_limits', '-p', vhost],
+  /** `set_vhost_limits` replaces the vhost's whole limit map. */
+  setLimits: (vhost: string, limits: Record<string, number>) => ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify(limits)],
+  clearLimits: (vhost: string) => ['rabbitmqctl', 'clear_vhost_limits', '-p', vhost],
+  /** Every node lists the whole cluster's connections. */
+  connections: ['rabbitmqctl', 'list_connections', 'vhost', 'name', 'user', '--formatter', 'json'],
+  connectionPids: ['rabbitmqctl', 'list_connections', 'pid', 'vhost', 'user', '-q'],
 };
 
 /** The upstream's Ready server pods, or undefined when its API cannot be reached at all. */
@@ -56,16 +70,45 @@ const limitsBeforeFence = (vhost: string, now: Record<string, number>, earlier: 
   return was === 'unlimited' ? others : { ...others, 'max-connections': Number(was) };
 };
 
-/** `list_vhost_limits` prints a banner, then the limits as one JSON object (or nothing). */
-export const parseVhostLimits = (output: string): Record<string, number> => {
-  const json = output.split('\n').map((l) => l.trim()).find((l) => l.startsWith('{'));
-  return json ? (JSON.parse(json) as Record<string, number>) : {};
+/**
+ * `list_vhost_limits` prints a banner, then the limits as one JSON object, or nothing more when
+ * the vhost has none. Anything else throws UnexpectedOutputError: read as "no limits", it would
+ * pass an open vhost for fenced, or let the fence replace limits the vhost has.
+ */
+export const parseVhostLimits = (vhost: string, output: string): Record<string, number> => {
+  const lines = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const banner = lines.filter((l) => l.startsWith('Listing limits for vhost '));
+  const body = lines.filter((l) => !banner.includes(l));
+  if (body.length === 0 && banner.length === 1) return {};
+  let limits: unknown;
+  try {
+    limits = body.length === 1 ? JSON.parse(body[0]!) : undefined;
+  } catch {
+    limits = undefined;
+  }
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits) || !Object.values(limits).every((v) => typeof v === 'number')) {
+    throw new UnexpectedOutputError(vhostAccessCommands.limits(vhost), output);
+  }
+  return limits as Record<string, number>;
 };
 
-/** `list_connections vhost name user --formatter json`: a JSON array. */
-export const parseConnections = (output: string): Array<{ vhost: string; name: string; user?: string }> => {
-  const start = output.indexOf('[');
-  return start < 0 ? [] : (JSON.parse(output.slice(start)) as Array<{ vhost: string; name: string; user?: string }>);
+/** `list_connections vhost name user --formatter json`: a JSON array (`[` and `]` when none is open), or UnexpectedOutputError. */
+export const parseConnections = (output: string): Array<{ vhost: string; name: string; user?: string }> =>
+  jsonArray(vhostAccessCommands.connections, output).map((row) => {
+    const { vhost, name, user } = row;
+    if (typeof vhost !== 'string' || typeof name !== 'string') throw new UnexpectedOutputError(vhostAccessCommands.connections, output);
+    return { vhost, name, ...(typeof user === 'string' ? { user } : {}) };
+  });
+
+/**
+ * `list_connections pid vhost user -q`: `-q` drops the banner, not the header, so no open
+ * connection is the header alone. Anything else (no header, a row missing a cell) throws
+ * UnexpectedOutputError.
+ */
+export const parseConnectionPids = (output: string): Array<{ pid: string; vhost: string; user: string }> => {
+  const rows = parseTable(output, ['pid', 'vhost', 'user']);
+  if (rows === undefined || rows.some((r) => !r['pid'] || !r['vhost'] || !r['user'])) throw new UnexpectedOutputError(vhostAccessCommands.connectionPids, output);
+  return rows.map((r) => ({ pid: r['pid']!, vhost: r['vhost']!, user: r['user']! }));
 };
 
 export interface FenceOptions {
@@ -93,13 +136,13 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
   const perVhost = [];
   const earlier = await ctx.earlierEffects();
   for (const vhost of vhosts) {
-    const now = parseVhostLimits(await exec(access, first, ['rabbitmqctl', 'list_vhost_limits', '-p', vhost]));
+    const now = parseVhostLimits(vhost, await exec(access, first, vhostAccessCommands.limits(vhost)));
     // A retry finds the vhost fenced by an earlier attempt: the limits to restore are the ones that attempt saw.
     const before = limitsBeforeFence(vhost, now, earlier);
     // set_vhost_limits replaces the vhost's whole limit map: keep the others as they were.
     if (before['max-connections'] !== 0) {
       await ctx.act(`fence vhost ${vhost}: max-connections 0`, target, () =>
-        exec(access, first, ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify({ ...before, 'max-connections': 0 })]), () =>
+        exec(access, first, vhostAccessCommands.setLimits(vhost, { ...before, 'max-connections': 0 })), () =>
         `fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`,
       );
     }
@@ -115,9 +158,7 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
       vhost,
       limitsBefore: before,
       closedConnections: closedCount,
-      lift: Object.keys(restore).length === 0 && before['max-connections'] === undefined
-        ? `rabbitmqctl clear_vhost_limits -p ${vhost}`
-        : `rabbitmqctl set_vhost_limits -p ${vhost} '${JSON.stringify(before)}'`,
+      lift: shellCommand(Object.keys(restore).length === 0 && before['max-connections'] === undefined ? vhostAccessCommands.clearLimits(vhost) : vhostAccessCommands.setLimits(vhost, before)),
     });
   }
   const remaining = await verifyFenced(ctx, access, pods, vhosts, spare);
@@ -142,9 +183,9 @@ const closeAll = async (ctx: StepContext, access: RabbitAccess, pods: string[], 
 
 /** `list_connections` lists the whole cluster's; `close_connection` takes any node's pid and is a no-op on a closed one. */
 const closeAllBut = async (ctx: StepContext, access: RabbitAccess, pod: string, vhost: string, spare: string[]): Promise<number> => {
-  const rows = parseTable(await exec(access, pod, ['rabbitmqctl', 'list_connections', 'pid', 'vhost', 'user', '-q']), ['pid', 'vhost', 'user']) ?? [];
-  const closing = rows.filter((r) => r['vhost'] === vhost && !spare.includes(r['user'] ?? ''));
-  for (const row of closing) await exec(access, pod, ['rabbitmqctl', 'close_connection', row['pid'] ?? '', closeReason(ctx)]);
+  const rows = parseConnectionPids(await exec(access, pod, vhostAccessCommands.connectionPids));
+  const closing = rows.filter((r) => r.vhost === vhost && !spare.includes(r.user));
+  for (const row of closing) await exec(access, pod, ['rabbitmqctl', 'close_connection', row.pid, closeReason(ctx)]);
   return closing.length;
 };
 
@@ -152,8 +193,8 @@ const closeAllBut = async (ctx: StepContext, access: RabbitAccess, pod: string, 
 const verifyFenced = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhosts: string[], spare: string[]): Promise<string[]> => {
   let remaining: string[] = [];
   for (let attempt = 1; attempt <= verifyAttempts; attempt++) {
-    const limits = await Promise.all(vhosts.map(async (v) => [v, parseVhostLimits(await exec(access, pods[0]!, ['rabbitmqctl', 'list_vhost_limits', '-p', v]))] as const));
-    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await exec(access, p, ['rabbitmqctl', 'list_connections', 'vhost', 'name', 'user', '--formatter', 'json']))))).flat();
+    const limits = await Promise.all(vhosts.map(async (v) => [v, parseVhostLimits(v, await exec(access, pods[0]!, vhostAccessCommands.limits(v)))] as const));
+    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await exec(access, p, vhostAccessCommands.connections))))).flat();
     remaining = [
       ...limits.filter(([, l]) => l['max-connections'] !== 0).map(([v]) => `vhost ${v} still accepts connections`),
       ...connections.filter((c) => vhosts.includes(c.vhost) && !spare.includes(c.user ?? '')).map((c) => `connection ${c.name} still open on ${c.vhost}`),

@@ -2,6 +2,7 @@
 // for RabbitMQ 3.10 (checked against real nodes of the Debian package; see
 // test/real-rabbitmq/). A release that changes an output gets its own parser here.
 import type { ExecResult } from '../../ports/kube.js';
+import { UnexpectedOutputError } from '../command-output.js';
 import { parseTable } from '../table-output.js';
 
 export const healthCommands = {
@@ -10,13 +11,6 @@ export const healthCommands = {
   // The JSON formatter prints mirror pids without their node (`#PID<12798.1935.0>`); the table names it.
   mirrors: (vhost: string) => ['rabbitmqctl', 'list_queues', '-p', vhost, 'name', 'slave_pids', 'synchronised_slave_pids', '-q'],
 } as const;
-
-export class UnexpectedHealthOutputError extends Error {
-  override readonly name = 'UnexpectedOutput';
-  constructor(command: readonly string[], output: string) {
-    super(`\`${command.join(' ')}\` printed something this check does not recognise: ${JSON.stringify(output.slice(0, 300))}`);
-  }
-}
 
 export interface ResourceAlarm {
   node: string;
@@ -48,7 +42,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 export const parseClusterStatus = (output: string): ClusterStatus => {
   const status = jsonIn(output) as Record<string, unknown> | undefined;
   if (typeof status !== 'object' || status === null || !Array.isArray(status['running_nodes'])) {
-    throw new UnexpectedHealthOutputError(healthCommands.clusterStatus, output);
+    throw new UnexpectedOutputError(healthCommands.clusterStatus, output);
   }
   const rawPartitions = status['partitions'];
   const partitions: Record<string, string[]> =
@@ -97,7 +91,7 @@ export const parseMirrors = (vhost: string, output: string): MirroredQueue[] => 
   if (rows === undefined) {
     // An empty vhost prints only the header, or (with -q on some releases) nothing at all.
     if (output.trim() === '') return [];
-    throw new UnexpectedHealthOutputError(command, output);
+    throw new UnexpectedOutputError(command, output);
   }
   return rows
     .map((row) => {

@@ -4,20 +4,21 @@
 // every vhost accepts connections again. Shared by the RabbitMQ engines.
 import { TransientError, UnreachableError, errorMessage } from '../../errors.js';
 import type { Side } from '../../plan/schema.js';
+import { shellCommand } from '../../text/shell-quote.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { rabbitClusterPresence, serverPods, type RabbitAccess } from './cluster-access.js';
-import { parseVhostLimits } from './fence.js';
+import { parseVhostLimits, vhostAccessCommands } from './fence.js';
 
 const verifyAttempts = 5;
 const verifyPauseMs = 500;
 
 const exec = async (access: RabbitAccess, pod: string, command: string[]) => {
   const result = await access.kube.exec(access.namespace, pod, command, { container: access.container, timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new TransientError(`\`${command.join(' ')}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+  if (result.exitCode !== 0) throw new TransientError(`\`${shellCommand(command)}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
   return result.stdout;
 };
 
-const limitsOf = async (access: RabbitAccess, pod: string, vhost: string) => parseVhostLimits(await exec(access, pod, ['rabbitmqctl', 'list_vhost_limits', '-p', vhost]));
+const limitsOf = async (access: RabbitAccess, pod: string, vhost: string) => parseVhostLimits(vhost, await exec(access, pod, vhostAccessCommands.limits(vhost)));
 
 /**
  * Removes the fence's `max-connections` 0 from every vhost in `vhosts` and keeps the vhost's
@@ -49,11 +50,9 @@ export const liftRabbitFence = async (ctx: StepContext, access: RabbitAccess, vh
     }
     const { 'max-connections': _fenced, ...others } = before;
     // set_vhost_limits replaces the whole map; with nothing else left, clear it.
-    const command = Object.keys(others).length === 0
-      ? ['rabbitmqctl', 'clear_vhost_limits', '-p', vhost]
-      : ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify(others)];
+    const command = Object.keys(others).length === 0 ? vhostAccessCommands.clearLimits(vhost) : vhostAccessCommands.setLimits(vhost, others);
     await ctx.act(`lift the fence of vhost ${vhost}: remove max-connections 0`, target, () => exec(access, first, command), () =>
-      `lifted the fence of vhost ${vhost}: \`${command.join(' ')}\``,
+      `lifted the fence of vhost ${vhost}: \`${shellCommand(command)}\``,
     );
     perVhost.push({ vhost, limitsBefore: before, limitsAfter: others, lifted: true });
   }

@@ -3,7 +3,9 @@
 // register with, and mqadmin run in a Ready tools pod against the name servers and controller.
 import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
 import type { StepContext } from '../engine.js';
+import { UnexpectedOutputError } from '../command-output.js';
 import {
+  exceptionOf,
   failureOf,
   mqadminCommands,
   parseBrokerConfig,
@@ -81,14 +83,28 @@ export interface NameServerView {
   answers: Array<{ nameServer: string; reachable: boolean; brokers?: number; error?: string }>;
 }
 
+/**
+ * What a read printed: the answer `parse` finds in it, or the failure mqadmin reported (an
+ * exception: the server or broker did not answer; or an exit status of its own). Anything else is
+ * not an answer, and never passes for "not there" or "not reachable": it throws
+ * UnexpectedOutputError, which halts the step.
+ */
+const answerOf = async <T>(access: RocketAccess, pod: string, argv: string[], parse: (stdout: string) => T | undefined): Promise<{ value?: T; error?: string }> => {
+  const result = await mqadmin(access, pod, argv);
+  const value = parse(result.stdout);
+  if (value !== undefined) return { value };
+  const error = result.exitCode !== 0 ? `exited ${result.exitCode}: ${failureOf(result.stdout, result.stderr)}` : exceptionOf(result.stdout, result.stderr);
+  if (error === undefined) throw new UnexpectedOutputError(argv, `${result.stdout}${result.stderr}`);
+  return { error };
+};
+
 /** Asks the plan's name servers in order; `all` asks every one (readiness reports each). */
 export const readClusterList = async (access: RocketAccess, pod: string, all = false): Promise<NameServerView> => {
   const view: NameServerView = { rows: [], answers: [] };
   for (const nameServer of access.engine.nameServers) {
-    const result = await mqadmin(access, pod, access.commands.clusterList(nameServer));
-    const rows = parseClusterList(result.stdout);
+    const { value: rows, error } = await answerOf(access, pod, access.commands.clusterList(nameServer), parseClusterList);
     if (rows === undefined) {
-      view.answers.push({ nameServer, reachable: false, error: failureOf(result.stdout, result.stderr) });
+      view.answers.push({ nameServer, reachable: false, error });
       continue;
     }
     const mine = rows.filter((r) => r.cluster === access.engine.brokerCluster);
@@ -103,15 +119,15 @@ export const readClusterList = async (access: RocketAccess, pod: string, all = f
 };
 
 export const readControllerMetaData = async (access: RocketAccess, pod: string): Promise<{ metaData?: ControllerMetaData; error?: string }> => {
-  const result = await mqadmin(access, pod, access.commands.getControllerMetaData(access.engine.controller.address));
-  const metaData = parseControllerMetaData(result.stdout);
-  return metaData ? { metaData } : { error: failureOf(result.stdout, result.stderr) };
+  const { value, error } = await answerOf(access, pod, access.commands.getControllerMetaData(access.engine.controller.address), parseControllerMetaData);
+  return value ? { metaData: value } : { error };
 };
 
 export const readSyncStateSet = async (access: RocketAccess, pod: string, brokerName: string): Promise<{ set?: SyncStateSet; error?: string }> => {
-  const result = await mqadmin(access, pod, access.commands.getSyncStateSet(access.engine.controller.address, brokerName));
-  const set = parseSyncStateSets(result.stdout)?.find((s) => s.brokerName === brokerName);
-  return set ? { set } : { error: failureOf(result.stdout, result.stderr) || `no SyncStateSet for ${brokerName}` };
+  const { value, error } = await answerOf(access, pod, access.commands.getSyncStateSet(access.engine.controller.address, brokerName), parseSyncStateSets);
+  if (value === undefined) return { error };
+  const set = value.find((s) => s.brokerName === brokerName);
+  return set ? { set } : { error: `no SyncStateSet for ${brokerName} (the controller lists ${value.map((s) => s.brokerName).join(', ')})` };
 };
 
 /** The group's master per `clusterList` (BID 0), if the name server lists one. */
@@ -123,15 +139,13 @@ export const memberAt = (members: Member[], address: string | undefined): Member
 
 /** `brokerPermission` as the broker reports it (`4` read-only, `6` read and write), or why it could not be read. */
 export const readBrokerPermission = async (access: RocketAccess, pod: string, nameServer: string, address: string): Promise<{ permission?: string; error?: string }> => {
-  const result = await mqadmin(access, pod, access.commands.getBrokerConfig(nameServer, address));
-  const permission = parseBrokerConfig(result.stdout)?.['brokerPermission'];
-  return permission !== undefined ? { permission } : { error: failureOf(result.stdout, result.stderr) };
+  const { value, error } = await answerOf(access, pod, access.commands.getBrokerConfig(nameServer, address), (stdout) => parseBrokerConfig(stdout)?.['brokerPermission']);
+  return value !== undefined ? { permission: value } : { error };
 };
 
 export const readHaStatus = async (access: RocketAccess, pod: string, nameServer: string, address: string): Promise<{ status?: HaStatus; error?: string }> => {
-  const result = await mqadmin(access, pod, access.commands.haStatus(nameServer, address));
-  const status = parseHaStatus(result.stdout);
-  return status ? { status } : { error: failureOf(result.stdout, result.stderr) };
+  const { value, error } = await answerOf(access, pod, access.commands.haStatus(nameServer, address), parseHaStatus);
+  return value ? { status: value } : { error };
 };
 
 /** The member's pod IP: how a master's HA table names its slave (by socket address, not broker port). */

@@ -19,14 +19,18 @@ export const mqadminCommands = (tool: string) => ({
 
 export type MqadminCommands = ReturnType<typeof mqadminCommands>;
 
-/** Why a sub-command failed: the exception's message and its root cause, from the stack trace. */
-export const failureOf = (stdout: string, stderr: string): string => {
+/** The exception a failed sub-command printed and its root cause, from the stack trace; undefined when it printed none. */
+export const exceptionOf = (stdout: string, stderr: string): string | undefined => {
   const text = `${stderr}\n${stdout}`;
   const exception = /^\S*(?:Exception|Error)[^\n]*$/m.exec(text)?.[0];
   const causes = [...text.matchAll(/^Caused by: ([^\n]*)$/gm)].map((m) => m[1]!);
   const parts = [exception, causes.at(-1)].filter((p): p is string => p !== undefined && p !== '');
-  return parts.length > 0 ? [...new Set(parts)].join(' <- ') : (stderr.trim() || stdout.trim()).split('\n').slice(0, 2).join(' ') || 'no output';
+  return parts.length > 0 ? [...new Set(parts)].join(' <- ') : undefined;
 };
+
+/** Why a sub-command failed: its exception, or the first lines it printed. */
+export const failureOf = (stdout: string, stderr: string): string =>
+  exceptionOf(stdout, stderr) ?? ((stderr.trim() || stdout.trim()).split('\n').slice(0, 2).join(' ') || 'no output');
 
 /** `CODE: 2011  DESC: The old master 1 is still alive, ...` in an MQBrokerException. */
 export const responseCodeOf = (text: string): { code: number; desc: string } | undefined => {
@@ -52,17 +56,17 @@ export interface ClusterListRow {
  * `#Cluster Name  #Broker Name  #BID  #Addr  #Version  #InTPS(LOAD) ... #ACTIVATED`, one row per
  * broker. Columns are padded with spaces and some hold spaces themselves (`0-0(0.0w, 0.0, 0.0)`),
  * so a row is read from its first five fields and, when the header has it, its last.
- * Undefined when the header is missing: the command failed.
+ * Undefined when the header is missing (the command failed) or a line after it is not a row: a
+ * broker dropped from a garbled listing would pass for one that is not registered.
  */
 export const parseClusterList = (stdout: string): ClusterListRow[] | undefined => {
   const lines = stdout.split(/\r?\n/);
   const headerAt = lines.findIndex((l) => l.trimStart().startsWith('#Cluster Name'));
   if (headerAt < 0) return undefined;
   const hasActivated = lines[headerAt]!.includes('#ACTIVATED');
-  return lines
-    .slice(headerAt + 1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 5 && /^\d+$/.test(f[2]!))
+  const fields = lines.slice(headerAt + 1).filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/));
+  if (!fields.every((f) => f.length >= 5 && /^\d+$/.test(f[2]!))) return undefined;
+  return fields
     .map((f) => ({
       cluster: f[0]!,
       brokerName: f[1]!,

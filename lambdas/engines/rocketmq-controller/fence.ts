@@ -7,8 +7,9 @@
 // write to it, which is why this is reported and not hidden.
 import { MisconfiguredError, TransientError } from '../../errors.js';
 import type { FenceResult, StepContext } from '../engine.js';
-import { failureOf, parseBrokerConfig, updatedBrokerConfig } from './commands.js';
-import { describePod, membersOf, mqadmin, namespacePods, readClusterList, rocketAccess, toolsPod, type Member } from './cluster.js';
+import { shellCommand } from '../../text/shell-quote.js';
+import { failureOf, updatedBrokerConfig } from './commands.js';
+import { describePod, membersOf, mqadmin, namespacePods, readBrokerPermission, readClusterList, rocketAccess, toolsPod, type Member } from './cluster.js';
 import { lostSites, type RocketmqControllerPlan } from './plan.js';
 
 export const rocketmqFence = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<FenceResult> => {
@@ -45,23 +46,23 @@ export const rocketmqFence = async (ctx: StepContext, engine: RocketmqController
       continue;
     }
     const address = row.address;
-    const before = parseBrokerConfig((await mqadmin(access, tools, access.commands.getBrokerConfig(nameServer, address))).stdout);
-    if (before?.['brokerPermission'] !== '4') {
-      const change = `made master ${member.brokerName} at ${address} read-only (brokerPermission 4, was ${before?.['brokerPermission'] ?? 'unknown'})`;
+    const before = await readBrokerPermission(access, tools, nameServer, address);
+    if (before.permission !== '4') {
+      const change = `made master ${member.brokerName} at ${address} read-only (brokerPermission 4, was ${before.permission ?? 'unknown'})`;
       await ctx.act(`make master ${member.brokerName} at ${address} read-only (brokerPermission 4)`, `${engine.namespace}/${member.pod}`, async () => {
         const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, address, 4));
         // Repeating the update is harmless: the workflow retries the fence.
         if (!updatedBrokerConfig(result.stdout, address)) throw new TransientError(`could not make ${address} read-only: ${failureOf(result.stdout, result.stderr)}`);
       }, () => change);
     }
-    const after = parseBrokerConfig((await mqadmin(access, tools, access.commands.getBrokerConfig(nameServer, address))).stdout);
-    if (after?.['brokerPermission'] !== '4') throw new TransientError(`${address} still reports brokerPermission ${after?.['brokerPermission'] ?? 'unknown'} after the update`);
+    const after = await readBrokerPermission(access, tools, nameServer, address);
+    if (after.permission !== '4') throw new TransientError(`${address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`);
     outcomes.push({ member: member.pod, brokerName: member.brokerName, outcome: 'fenced' as const, why: `master at ${address} read-only (brokerPermission 4)`, address });
   }
 
   const unreachable = outcomes.filter((o) => o.outcome === 'unreachable');
   const fenced = outcomes.filter((o) => o.outcome === 'fenced');
-  const lift = fenced.map((o) => `${engine.mqadmin.command} updateBrokerConfig -n ${nameServer} -b ${o.address} -k brokerPermission -v 6`);
+  const lift = fenced.map((o) => shellCommand(access.commands.setBrokerPermission(nameServer, o.address, 6)));
   const describe = outcomes.map((o) => `${o.member} (${o.brokerName}): ${o.why}`).join('; ');
   if (unreachable.length > 0) {
     return {

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createRoute53Dns } from '../../../lambdas/adapters/route53-dns.js';
 import { DnsChangeFailedError, TransientError } from '../../../lambdas/errors.js';
 import type { DnsRecordRef } from '../../../lambdas/ports/dns.js';
+import { route53StandIn } from './route53-stand-in.js';
 import { startScriptedEndpoint, type ScriptedEndpoint } from './scripted-endpoint.js';
 
 const ref: DnsRecordRef = { hostedZoneId: 'Z0123456789ABC', name: 'orders.example.com', type: 'CNAME' };
@@ -27,13 +28,20 @@ describe('createRoute53Dns', () => {
     expect(() => createRoute53Dns({ client: new Route53Client({}), clientConfig: {} })).toThrow(/either client or clientConfig/);
   });
 
-  it('upserts one record with the comment and returns the change id', async () => {
+  it('sends every record as one change batch with the comment and returns its change id', async () => {
     const { dns, route53 } = mockedDns();
     route53.on(ChangeResourceRecordSetsCommand).resolves({
       ChangeInfo: { Id: '/change/C2682N5HXP0BZ4', Status: 'PENDING', SubmittedAt: new Date() },
     });
 
-    const changeId = await dns.upsertRecord(ref, { values: ['orders.eu-west-1.example.net'], ttl: 60 }, 'failover orders exec-1');
+    const changeId = await dns.upsertRecords(
+      'Z0123456789ABC',
+      [
+        { name: 'orders.example.com', type: 'CNAME', values: ['orders.eu-west-1.example.net'], ttl: 60 },
+        { name: 'orders-v4.example.com', type: 'A', values: ['198.51.100.7'], ttl: 30 },
+      ],
+      'failover orders exec-1',
+    );
 
     expect(changeId).toBe('/change/C2682N5HXP0BZ4');
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand).map((call) => call.args[0].input)).toEqual([
@@ -50,6 +58,10 @@ describe('createRoute53Dns', () => {
                 TTL: 60,
                 ResourceRecords: [{ Value: 'orders.eu-west-1.example.net' }],
               },
+            },
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: { Name: 'orders-v4.example.com', Type: 'A', TTL: 30, ResourceRecords: [{ Value: '198.51.100.7' }] },
             },
           ],
         },
@@ -146,6 +158,60 @@ describe('createRoute53Dns', () => {
   });
 });
 
+// Against the stand-in, which applies a change batch as Route 53 does: whole or not at all.
+describe('createRoute53Dns against a Route 53 stand-in', () => {
+  const zoneId = 'Z0123456789ABC';
+  const cname = { name: 'orders.example.com', type: 'CNAME', values: ['orders.us-east-1.example.net'], ttl: 60 } as const;
+  const address = { name: 'orders-v4.example.com', type: 'A', values: ['192.0.2.10'], ttl: 60 } as const;
+  const standIn = () => {
+    const client = new Route53Client({ region: 'us-east-1', credentials });
+    const zone = route53StandIn(client, { hostedZoneId: zoneId, initial: [{ ...cname, values: [...cname.values] }, { ...address, values: [...address.values] }] });
+    return { zone, dns: createRoute53Dns({ client, sleep: async () => undefined }) };
+  };
+  const read = (dns: ReturnType<typeof standIn>['dns']) =>
+    Promise.all([cname, address].map((r) => dns.getRecord({ hostedZoneId: zoneId, name: r.name, type: r.type })));
+
+  it('flips every record of a batch under one change, INSYNC for all of them', async () => {
+    const { dns } = standIn();
+
+    const changeId = await dns.upsertRecords(zoneId, [{ ...cname, values: ['orders.eu-west-1.example.net'] }, { ...address, values: ['198.51.100.10'] }], 'failover');
+    await dns.waitForChange(changeId, 60_000);
+
+    await expect(read(dns)).resolves.toEqual([
+      { values: ['orders.eu-west-1.example.net'], ttl: 60 },
+      { values: ['198.51.100.10'], ttl: 60 },
+    ]);
+  });
+
+  it('leaves every record as it was when Route 53 rejects one record of the batch', async () => {
+    const { dns, zone } = standIn();
+
+    const flip = dns.upsertRecords(zoneId, [{ ...cname, values: ['orders.eu-west-1.example.net'] }, { ...address, values: ['orders.eu-west-1.example.net'] }], 'failover');
+
+    await expect(flip).rejects.toThrow(DnsChangeFailedError);
+    await expect(flip).rejects.toThrow(
+      "Route 53 ChangeResourceRecordSets orders.example.com CNAME, orders-v4.example.com A: InvalidChangeBatch: [Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with 'orders.eu-west-1.example.net'']",
+    );
+    await expect(read(dns)).resolves.toEqual([
+      { values: ['orders.us-east-1.example.net'], ttl: 60 },
+      { values: ['192.0.2.10'], ttl: 60 },
+    ]);
+    expect(zone.records()).toHaveLength(2);
+  });
+
+  it('rejects a batch that names a record twice, changing nothing', async () => {
+    const { dns } = standIn();
+
+    const flip = dns.upsertRecords(zoneId, [{ ...cname, values: ['a.example.net'] }, { ...cname, name: 'ORDERS.example.com.', values: ['b.example.net'] }], 'failover');
+
+    await expect(flip).rejects.toThrow("InvalidChangeBatch: [The request contains an invalid set of changes for a resource record set 'CNAME orders.example.com.']");
+    await expect(read(dns)).resolves.toEqual([
+      { values: ['orders.us-east-1.example.net'], ttl: 60 },
+      { values: ['192.0.2.10'], ttl: 60 },
+    ]);
+  });
+});
+
 // Through a real Route53Client against a local endpoint: the SDK's own retry strategy and
 // error parser run, and the assertions are on the HTTP requests Route 53 would receive.
 describe('createRoute53Dns against the Route 53 wire protocol', () => {
@@ -166,7 +232,7 @@ describe('createRoute53Dns against the Route 53 wire protocol', () => {
 
   const dnsOnEndpoint = () =>
     createRoute53Dns({ clientConfig: { region: 'us-east-1', endpoint: endpoint.url, credentials } });
-  const upsert = () => dnsOnEndpoint().upsertRecord(ref, { values: ['orders.eu-west-1.example.net'], ttl: 60 }, 'failover');
+  const upsert = () => dnsOnEndpoint().upsertRecords(ref.hostedZoneId, [{ name: ref.name, type: ref.type, values: ['orders.eu-west-1.example.net'], ttl: 60 }], 'failover');
 
   beforeAll(async () => {
     endpoint = await startScriptedEndpoint();
