@@ -3,8 +3,7 @@
 import { RuleTargetInput, type IRuleRef, type RuleTargetInputProperties } from 'aws-cdk-lib/aws-events';
 import type { Plan } from '../lambdas/plan/schema.js';
 
-/** EventBridge rejects a target whose InputTransformer.InputTemplate is longer than this. */
-export const MAX_INPUT_TEMPLATE_CHARS = 8192;
+import { MAX_INPUT_TEMPLATE_CHARS } from '../lambdas/plan/plan-size.js';
 
 // `<aws.events.event.json>` is EventBridge's predefined variable for the whole event. CDK's
 // `EventField.fromPath('$')` would map a variable to the root path instead, which is outside the

@@ -17,7 +17,7 @@ import { loadScenario } from '../sim/scenario.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
 import { startDrillGate, type DrillGate } from './approvals-gate.js';
 import { autoApprovals, drillEnvironment, seededCoordination, type GateAnswer } from './drill-deps.js';
-import { exitCodes, type Io } from './io.js';
+import { exitCodes, terminalIo, type Io } from './io.js';
 import { runWorkflow } from './run-workflow.js';
 
 export interface DrillOptions {
@@ -117,18 +117,27 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
       const sent = env.notifications.length;
       const run = await runWorkflow({ plan, trigger: leg.trigger(), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 200 });
       printSummary(io, run.report);
-      for (const n of env.notifications.slice(sent)) io.out(`  notification sent: ${n.subject}`);
+      for (const n of env.notifications.slice(sent)) terminalIo(io).out(`  notification sent: ${n.subject}`);
       if (legs.length > 1) io.out('');
       reports.push(run.report);
       if (run.report.status !== 'SUCCEEDED') break;
     }
     const last = reports.at(-1)!;
     if (legs.length > 1) printLegs(io, legs.map((l) => l.title), reports);
+    const result = { exitCode: statusExit[last.status], report: last, reports, dns: simulation.dns.records(), lock: coordination.lockOf(plan.name) };
     if (options.reportFile) {
-      await writeFile(options.reportFile, `${JSON.stringify(legs.length > 1 ? reports : last, null, 2)}\n`);
+      // The CLI checked --report before the drill; what went wrong since is still one line, and the drill's report is lost.
+      const failed = await writeFile(options.reportFile, `${JSON.stringify(legs.length > 1 ? reports : last, null, 2)}\n`).then(
+        () => undefined,
+        (err: NodeJS.ErrnoException) => err.code ?? err.message,
+      );
+      if (failed) {
+        io.err(`--report ${options.reportFile}: cannot write the report (${failed})`);
+        return { ...result, exitCode: exitCodes.badInput };
+      }
       io.out(`  report written to ${options.reportFile}`);
     }
-    return { exitCode: statusExit[last.status], report: last, reports, dns: simulation.dns.records(), lock: coordination.lockOf(plan.name) };
+    return result;
   } finally {
     await gate?.close();
     if (!options.keepSimulation) await simulation.stop();
@@ -152,7 +161,8 @@ const legsOf = (options: DrillOptions, alarm: string): DrillLeg[] => {
 };
 
 /** Each leg's outcome, recovery time and RPO: what a round trip cost. */
-const printLegs = (io: Io, titles: string[], reports: FailoverReport[]) => {
+const printLegs = (terminal: Io, titles: string[], reports: FailoverReport[]) => {
+  const io = terminalIo(terminal);
   io.out('Round trip:');
   for (const [i, title] of titles.entries()) {
     const r = reports[i];
@@ -169,7 +179,9 @@ const printLegs = (io: Io, titles: string[], reports: FailoverReport[]) => {
 
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n} ms`);
 
-export const printProgress = (io: Io) => (event: ProgressEvent) => {
+/** Each step as it happens; its summary, checks and lift commands are the systems' text, printed escaped. */
+export const printProgress = (terminal: Io) => (event: ProgressEvent) => {
+  const io = terminalIo(terminal);
   if (event.kind === 'step-started') {
     io.out(`> ${event.step}${event.attempt > 1 ? ` (attempt ${event.attempt}, after a retry)` : ''}`);
   } else if (event.kind === 'step-progress') {
@@ -188,7 +200,8 @@ const checksIn = (detail: unknown): CheckResult[] => {
   return d?.checks ?? d?.evidence?.checks ?? [];
 };
 
-export const printSummary = (io: Io, report: FailoverReport) => {
+export const printSummary = (terminal: Io, report: FailoverReport) => {
+  const io = terminalIo(terminal);
   io.out('');
   io.out(`Outcome: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`);
   if (report.leg) io.out(`Leg: ${describeLeg(report.leg)}`);

@@ -1,11 +1,10 @@
 // A scenario: the initial state of both sites, latencies and faults for one drill or test.
 // The common fields are defined here; `clusters:` belongs to the engine model
 // (sim/models/<engine>.ts). Format reference: examples/scenarios/README.md.
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { formatIssues } from '../lambdas/plan/load-plan.js';
+import { formatIssues, listedProblems } from '../lambdas/plan/load-plan.js';
 import type { Plan } from '../lambdas/plan/schema.js';
+import { parseYaml, readYamlFile, type YamlRead } from '../lambdas/plan/yaml-input.js';
 import { engineModels, type ScenarioClusters } from './models/engine-models.js';
 
 export class ScenarioError extends Error {
@@ -18,21 +17,25 @@ export class ScenarioError extends Error {
   }
 }
 
+// Bounds: a scenario is a few kilobytes of test set-up; these keep every value printable in one line.
 const side = z.enum(['upstream', 'downstream']);
-const times = z.number().int().positive().default(1);
+const text = (max: number) => z.string().min(1).max(max, `expected at most ${max} characters`);
+const times = z.number().int().positive().max(1000, 'expected at most 1000 times').default(1);
 /** Only while this workflow step runs (e.g. `promote`); omitted: any time. */
-const step = z.string().min(1).optional();
+const step = text(64).optional();
+/** A latency in milliseconds: up to a minute. */
+const ms = z.number().min(0).max(60_000, 'expected at most 60000 ms');
 
 const execFaultSchema = z.strictObject({
   target: z.literal('exec'),
   site: side,
   step,
   /** Matches an exec when any argv element equals it. */
-  command: z.string().min(1),
-  pod: z.string().min(1).optional(),
+  command: text(255),
+  pod: text(253).optional(),
   times,
   exitCode: z.number().int().min(1).max(255).default(70),
-  stderr: z.string().optional(),
+  stderr: z.string().max(4096, 'expected at most 4096 characters').optional(),
   /** The command never finishes: the client's exec timeout must fire. */
   hang: z.boolean().default(false),
   /** The command takes effect, then the exec still fails (a crash after acting). */
@@ -48,8 +51,8 @@ const apiFaultSchema = z.strictObject({
   /** LIST is a GET on a collection; omitted: any method. */
   method: z.enum(['GET', 'LIST', 'POST', 'PATCH', 'DELETE']).optional(),
   /** Plural, e.g. `rabbitmqclusters`, `pods`; omitted: any resource. */
-  resource: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
+  resource: text(253).optional(),
+  name: text(253).optional(),
   times,
   /** An HTTP status to answer with, or `timeout`: hold the request and never answer. */
   status: z.union([z.number().int().min(400, STATUS_EXPECTED).max(599, STATUS_EXPECTED), z.literal('timeout')], { error: STATUS_EXPECTED }),
@@ -65,9 +68,10 @@ const dnsFaultSchema = z
     step,
     times,
     /**
-     * 500/503: a server error; `conflict`: PriorRequestNotComplete; 400: the change is rejected
-     * (InvalidChangeBatch); 403: AccessDenied; `timeout`: no answer in time; `never-insync`
-     * (upsert only): the change is made but GetChange never reports INSYNC.
+     * 500/503: a server error; `conflict`: PriorRequestNotComplete; 400: on `upsert` the whole
+     * change batch is rejected (InvalidChangeBatch), on `get` and `wait` the request is
+     * (InvalidInput); 403: AccessDenied; `timeout`: no answer in time; `never-insync` (upsert
+     * only): the change is made but GetChange never reports INSYNC.
      */
     status: z.union([z.literal(400), z.literal(403), z.literal(500), z.literal(503), z.literal('conflict'), z.literal('timeout'), z.literal('never-insync')], {
       error: 'expected 400, 403, 500, 503, "conflict", "timeout" or "never-insync"',
@@ -81,6 +85,9 @@ const dnsFaultSchema = z
     if (fault.status === 403 && fault.afterEffect) {
       ctx.addIssue({ code: 'custom', path: ['afterEffect'], message: 'a refused call (403) changes nothing; expected afterEffect false' });
     }
+    if (fault.status === 400 && fault.operation === 'upsert' && fault.afterEffect) {
+      ctx.addIssue({ code: 'custom', path: ['afterEffect'], message: 'a rejected change batch (400) changes nothing; expected afterEffect false' });
+    }
   });
 
 const faultSchema = z.discriminatedUnion('target', [execFaultSchema, apiFaultSchema, dnsFaultSchema], {
@@ -88,27 +95,27 @@ const faultSchema = z.discriminatedUnion('target', [execFaultSchema, apiFaultSch
 });
 
 const commonFields = {
-  description: z.string().optional(),
+  description: z.string().max(4096, 'expected at most 4096 characters').optional(),
   /** The alarm state the workflow reads back after the settle time. */
   alarm: z.strictObject({ state: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']).default('ALARM') }).prefault({}),
   latency: z
     .strictObject({
-      apiMs: z.number().min(0).default(2),
-      execMs: z.number().min(0).default(15),
-      restartSecondsPerPod: z.number().min(0).default(0.3),
-      dnsSyncMs: z.number().min(0).default(100),
+      apiMs: ms.default(2),
+      execMs: ms.default(15),
+      restartSecondsPerPod: z.number().min(0).max(600, 'expected at most 600 s').default(0.3),
+      dnsSyncMs: ms.default(100),
     })
     .prefault({}),
-  faults: z.array(faultSchema).default([]),
+  faults: z.array(faultSchema).max(100, 'expected at most 100 faults').default([]),
   /** The plan's coordination state when the alarm fires (kept in DynamoDB in AWS). */
   coordination: z
     .strictObject({
       activeSide: side.default('upstream'),
       /** The plan failed over this many minutes before the end of its cooldown. */
-      cooldownMinutesLeft: z.number().min(0).default(0),
-      needsOperator: z.string().min(1).optional(),
+      cooldownMinutesLeft: z.number().min(0).max(10_080, 'expected at most 10080 minutes (a week)').default(0),
+      needsOperator: text(1024).optional(),
       /** An earlier execution holds the lock; `running: false` means it has ended (a stale lock). */
-      lock: z.strictObject({ owner: z.string().min(1), running: z.boolean().default(true) }).optional(),
+      lock: z.strictObject({ owner: text(256), running: z.boolean().default(true) }).optional(),
     })
     .prefault({}),
 };
@@ -136,29 +143,17 @@ export const parseScenario = (document: unknown, file = 'scenario', plan?: Plan)
     // formatIssues points at the plan reference for unknown fields; scenarios have their own.
     throw new ScenarioError(
       file,
-      formatIssues(file, result.error.issues).map((line) => line.replace('the plan reference in README.md', 'the scenario reference in examples/scenarios/README.md')),
+      listedProblems(file, formatIssues(file, result.error.issues).map((line) => line.replace('the plan reference in README.md', 'the scenario reference in examples/scenarios/README.md'))),
     );
   }
   return result.data;
 };
 
-export const parseScenarioYaml = (text: string, file: string, plan?: Plan): Scenario => {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      file,
-      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: not valid YAML: ${e.message.split('\n')[0]}`),
-    );
-  }
-  return parseScenario(doc.toJS(), file, plan);
+const scenarioOf = (read: YamlRead, file: string, plan?: Plan): Scenario => {
+  if (!read.ok) throw new ScenarioError(file, read.problems);
+  return parseScenario(read.value, file, plan);
 };
 
-export const loadScenario = async (file: string, plan?: Plan): Promise<Scenario> => {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ScenarioError(file, [`${file}: cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass the path of a scenario YAML file`]);
-  }
-  return parseScenarioYaml(text, file, plan);
-};
+export const parseScenarioYaml = (text: string, file: string, plan?: Plan): Scenario => scenarioOf(parseYaml(text, file, 'scenario'), file, plan);
+
+export const loadScenario = async (file: string, plan?: Plan): Promise<Scenario> => scenarioOf(await readYamlFile(file, 'scenario'), file, plan);

@@ -1,8 +1,8 @@
 // Reads and validates a plan, reporting every problem as `file: path.to.field: what is wrong`.
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { EXCERPT_CHARS, excerpt, quoted } from './excerpt.js';
 import { planSchema, type Plan } from './schema.js';
+import { parseYaml, readYamlFile, type YamlRead } from './yaml-input.js';
 
 export class PlanError extends Error {
   override readonly name = 'PlanInvalid';
@@ -31,45 +31,57 @@ export const formatIssues = (file: string, issues: z.core.$ZodIssue[]): string[]
 const formatPath = (path: PropertyKey[]): string =>
   path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${fieldName(key)}` : fieldName(key)), '');
 
-/** A key a person could not see or would misread (empty, with dots or spaces) is quoted. */
-const fieldName = (key: PropertyKey): string => (/^[\w-]+$/.test(String(key)) ? String(key) : JSON.stringify(String(key)));
+/** A key a person could not see or would misread (empty, with dots or spaces) is quoted; a long one shortened. */
+const fieldName = (key: PropertyKey): string => (/^[\w-]+$/.test(String(key)) && String(key).length <= EXCERPT_CHARS ? String(key) : quoted(String(key)));
 
-const typeNames: Record<string, string> = { object: 'a mapping', array: 'a list' };
+const typeNames: Record<string, string> = { object: 'a mapping', array: 'a list', int: 'an integer' };
 
 const humanize = (issue: z.core.$ZodIssue): string => {
   if (issue.code === 'invalid_type') {
     return issue.input === undefined ? `missing; expected ${typeNames[issue.expected] ?? issue.expected}` : `expected ${typeNames[issue.expected] ?? issue.expected}, got ${describe(issue.input)}`;
   }
-  if (issue.code === 'invalid_value') return `got ${describe(issue.input)}; expected one of: ${issue.values.map(String).join(', ')}`;
-  return issue.message;
+  if (issue.code === 'invalid_value') return `got ${describe(issue.input)}; expected one of: ${excerpt(issue.values.map(String).join(', '), 160)}`;
+  return excerpt(issue.message, 240);
 };
 
-const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : JSON.stringify(value));
+/** A bad value as a message shows it: its kind, or the start of its text. */
+const describe = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Uint8Array) return 'binary data';
+  switch (typeof value) {
+    case 'object':
+      return 'a mapping';
+    case 'string':
+      return value.length > EXCERPT_CHARS ? `${quoted(value)} (${value.length} characters)` : quoted(value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return excerpt(String(value));
+    default:
+      return typeof value;
+  }
+};
+
+/** More problems than this are counted, not listed: past it, a document is not a plan at all. */
+const LISTED_PROBLEMS = 20;
+
+/** The first problems, and how many more there are. */
+export const listedProblems = (file: string, problems: string[]): string[] =>
+  problems.length <= LISTED_PROBLEMS ? problems : [...problems.slice(0, LISTED_PROBLEMS), `${file}: and ${problems.length - LISTED_PROBLEMS} more problems`];
 
 /** Validates an already-parsed plan document (e.g. the workflow input). */
 export const parsePlan = (document: unknown, file = 'plan'): Plan => {
   const result = planSchema.safeParse(document, { reportInput: true });
-  if (!result.success) throw new PlanError(file, formatIssues(file, result.error.issues));
+  if (!result.success) throw new PlanError(file, listedProblems(file, formatIssues(file, result.error.issues)));
   return result.data;
 };
 
-export const parsePlanYaml = (text: string, file: string): Plan => {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new PlanError(
-      file,
-      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: not valid YAML: ${e.message.split('\n')[0]}`),
-    );
-  }
-  return parsePlan(doc.toJS(), file);
+const planOf = (read: YamlRead, file: string): Plan => {
+  if (!read.ok) throw new PlanError(file, read.problems);
+  return parsePlan(read.value, file);
 };
 
-export const loadPlan = async (file: string): Promise<Plan> => {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new PlanError(file, [`${file}: cannot read the plan file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass the path of a plan YAML file`]);
-  }
-  return parsePlanYaml(text, file);
-};
+export const parsePlanYaml = (text: string, file: string): Plan => planOf(parseYaml(text, file, 'plan'), file);
+
+export const loadPlan = async (file: string): Promise<Plan> => planOf(await readYamlFile(file, 'plan'), file);

@@ -3,20 +3,27 @@
 // serve the standby of the one that does. `failover drill --mode`, `--round-trip` and
 // `failover reprotect` send it; in AWS it is the workflow input's `trigger`.
 import { z } from 'zod';
+import { eventTime, exactly, needs } from './alarm-event.js';
+
+/** What a request may say about its reason: the report and the approval show it whole. */
+export const MAX_REASON_CHARS = 1024;
 
 export const operatorRequestSchema = z.object({
   /** Unique per request: a request delivered twice is the same request. */
-  id: z.string().min(1),
-  source: z.literal('failover.operator'),
-  'detail-type': z.literal('Failover Requested'),
-  time: z.string(),
-  detail: z.object({
-    action: z.enum(['switchover', 'reprotect']),
-    /** `graceful`: fence, wait until the standby holds everything, then promote (RPO 0); `ungraceful`: as an alarm's failover. */
-    mode: z.enum(['graceful', 'ungraceful']).default('graceful'),
-    requestedBy: z.string().min(1).max(256),
-    reason: z.string().min(1).max(1024),
-  }),
+  id: z.string(needs('the request id')).min(1).max(256),
+  source: exactly('failover.operator'),
+  'detail-type': exactly('Failover Requested'),
+  time: eventTime,
+  detail: z.object(
+    {
+      action: z.enum(['switchover', 'reprotect'], { error: 'expected switchover or reprotect' }),
+      /** `graceful`: fence, wait until the standby holds everything, then promote (RPO 0); `ungraceful`: as an alarm's failover. */
+      mode: z.enum(['graceful', 'ungraceful'], { error: 'expected graceful or ungraceful' }).default('graceful'),
+      requestedBy: z.string(needs('who asked')).min(1).max(256),
+      reason: z.string(needs('why')).min(1).max(MAX_REASON_CHARS),
+    },
+    { error: 'expected a mapping with action, requestedBy and reason' },
+  ),
 });
 
 export type OperatorRequest = z.infer<typeof operatorRequestSchema>;

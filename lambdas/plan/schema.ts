@@ -5,14 +5,20 @@ import { approverSchema } from '../approvals/approvers.js';
 import { rabbitmqShovelPlanSchema } from '../engines/rabbitmq-shovel/plan.js';
 import { rabbitmqStandbyPlanSchema } from '../engines/rabbitmq-standby/plan.js';
 import { rocketmqControllerPlanSchema } from '../engines/rocketmq-controller/plan.js';
+import { LEASE_MARGIN_MS, MAX_LEASE_MS } from '../steps/lease.js';
+import { quoted } from './excerpt.js';
+import { argumentText, AWS_REGION, dnsKey, hostname, isHostname, isIpv4, isIpv6 } from './names.js';
+import { planSizeProblem } from './plan-size.js';
+import { waitSeconds } from './step-waits.js';
 import { triggersSchema } from './triggers.js';
 
 /**
- * Size bounds. The plan travels whole in every workflow state and task input, which Step
- * Functions limits to 256 KiB (with the alarm event, the other steps' results and the report),
- * so the largest plan the schema allows must stay far below that. Generous for any real
- * service; test/workflow/largest-plan.test.ts runs the largest plan of each engine through the
- * workflow and measures every state.
+ * Size bounds of the fields. A whole plan must also fit one EventBridge input (plan-size.ts), which
+ * no sum of field bounds generous for a real service would guarantee, so that is one more bound on
+ * the whole. The plan travels in every workflow state and task input too, which Step Functions
+ * limits to 256 KiB (with the alarm event, the other steps' results and the report):
+ * test/workflow/largest-plan.test.ts checks every field's bound and runs the largest valid plan of
+ * each engine through the workflow, measuring every state.
  */
 export const planBounds = {
   descriptionChars: 1024,
@@ -30,7 +36,20 @@ export const planBounds = {
   approvers: 20,
   /** An IAM role ARN with a path fits; `user:`/`group:` entries are at most 134. */
   approverChars: 512,
+  /** An RPO beyond a day is no bound. */
+  maxReplicationLagSeconds: 86_400,
+  /** An alarm that has not cleared within an hour is an outage. */
+  settleSeconds: 3600,
+  /** A week. */
+  cooldownMinutes: 10_080,
 } as const;
+
+/**
+ * The plan's lock is leased for the gate's wait plus a margin for the workflow's retries, and no
+ * lease reaches past MAX_LEASE_MS (steps/lease.ts): a longer wait would let the lock lapse while
+ * a person may still approve, and another run take the plan.
+ */
+const maxGateMinutes = Math.floor((MAX_LEASE_MS - LEASE_MARGIN_MS) / 60_000);
 
 /** The message of a bound: the limit, and what to do about it. */
 const tooMany = (max: number, what: string, instead: string) => `expected at most ${max} ${what}; ${instead}`;
@@ -40,32 +59,76 @@ const clusterAccessSchema = z
   .strictObject({
     /** In AWS: endpoint and CA from DescribeCluster, a bearer token from a presigned STS call. */
     eks: z.strictObject({
-      name: z.string().min(1).max(planBounds.eksClusterNameChars, tooLong(planBounds.eksClusterNameChars, 'characters (an EKS cluster name)')),
-      region: z.string().max(planBounds.regionChars, tooLong(planBounds.regionChars)).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
+      name: z
+        .string()
+        .max(planBounds.eksClusterNameChars, tooLong(planBounds.eksClusterNameChars, 'characters (an EKS cluster name)'))
+        .regex(/^[0-9A-Za-z][A-Za-z0-9_-]*$/, 'expected an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit'),
+      region: z.string().max(planBounds.regionChars, tooLong(planBounds.regionChars)).regex(AWS_REGION, 'expected an AWS region such as eu-west-1'),
     }).optional(),
     /** From a laptop (`failover check`, break-glass runs): a kubeconfig context. */
-    context: z.string().min(1).max(planBounds.contextChars, tooLong(planBounds.contextChars)).optional(),
+    context: argumentText(planBounds.contextChars, 'a kubeconfig context').optional(),
   })
   .refine((c) => c.eks !== undefined || c.context !== undefined, {
     message: 'expected `eks` (name and region) or a kubeconfig `context`, or both',
   });
 
-const hostname = z
-  .string()
-  .max(253, tooLong(253, 'characters (the longest DNS name)'))
-  .regex(/^(?=.{1,253}\.?$)([a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$/, 'expected a fully qualified DNS name such as amqp.example.com');
+const recordType = z.enum(['CNAME', 'A', 'AAAA']);
+type RecordType = z.infer<typeof recordType>;
+
+/** What Route 53 accepts as a record's value, by type. */
+const recordValues: Record<RecordType, { accepts: (value: string) => boolean; expected: string }> = {
+  CNAME: { accepts: isHostname, expected: 'a fully qualified DNS name such as amqp.example.com (a CNAME record\'s value)' },
+  A: { accepts: isIpv4, expected: 'an IPv4 address such as 192.0.2.10 (an A record\'s value)' },
+  AAAA: { accepts: isIpv6, expected: 'an IPv6 address such as 2001:db8::10 (an AAAA record\'s value)' },
+};
+
+const recordValue = z.string().min(1).max(planBounds.dnsValueChars, tooLong(planBounds.dnsValueChars, 'characters (a DNS name or an address)'));
 
 const dnsRecordSchema = z
   .strictObject({
     name: hostname,
-    type: z.enum(['CNAME', 'A', 'AAAA']).default('CNAME'),
+    type: recordType.default('CNAME'),
     ttl: z.number().int().min(0).max(86400).default(60),
     /** Value while the upstream is active. */
-    upstream: z.string().min(1).max(planBounds.dnsValueChars, tooLong(planBounds.dnsValueChars, 'characters (a DNS name or an address)')),
+    upstream: recordValue,
     /** Value after failover. */
-    downstream: z.string().min(1).max(planBounds.dnsValueChars, tooLong(planBounds.dnsValueChars, 'characters (a DNS name or an address)')),
+    downstream: recordValue,
   })
-  .refine((r) => r.upstream !== r.downstream, { message: 'upstream and downstream values are equal: the flip would change nothing', path: ['downstream'] });
+  .superRefine((r, ctx) => {
+    const { accepts, expected } = recordValues[r.type];
+    const sides = (['upstream', 'downstream'] as const).filter((side) => {
+      if (accepts(r[side])) return true;
+      ctx.addIssue({ code: 'custom', path: [side], message: `got ${quoted(r[side])}; expected ${expected}` });
+      return false;
+    });
+    if (sides.length < 2) return;
+    // DNS compares names ignoring case and the root's dot: a "different" value that is not would flip nothing.
+    if (dnsKey(r.upstream) === dnsKey(r.downstream)) {
+      const how = r.upstream === r.downstream ? 'equal' : 'the same but for case or a trailing dot';
+      ctx.addIssue({ code: 'custom', path: ['downstream'], message: `upstream and downstream values are ${how}: the flip would change nothing` });
+    }
+    if (r.type === 'CNAME' && [r.upstream, r.downstream].some((v) => dnsKey(v) === dnsKey(r.name))) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a CNAME record cannot point at its own name' });
+    }
+  });
+
+/**
+ * Every record is set in one change batch, which Route 53 refuses whole when it sets a name and
+ * type twice, or a CNAME beside any other record of its name.
+ */
+const checkRecordSet = (records: Array<{ name: string; type: RecordType }>, ctx: z.RefinementCtx) => {
+  const types = new Map<string, RecordType[]>();
+  records.forEach((record, i) => {
+    const key = dnsKey(record.name);
+    const seen = types.get(key) ?? [];
+    if (seen.includes(record.type)) {
+      ctx.addIssue({ code: 'custom', path: ['records', i, 'name'], message: `${record.type} ${quoted(record.name)} is listed twice (names compare ignoring case and a trailing dot)` });
+    } else if (seen.length > 0 && (record.type === 'CNAME' || seen.includes('CNAME'))) {
+      ctx.addIssue({ code: 'custom', path: ['records', i, 'name'], message: `${quoted(record.name)} has a CNAME record and another record: DNS allows nothing beside a CNAME` });
+    }
+    types.set(key, [...seen, record.type]);
+  });
+};
 
 /** One `engine:` schema per engine (lambdas/engines/<type>/plan.ts); adding an engine adds it here. */
 const enginePlanSchemas = [rabbitmqStandbyPlanSchema, rabbitmqShovelPlanSchema, rocketmqControllerPlanSchema] as const;
@@ -75,21 +138,24 @@ const engineSchema = z.discriminatedUnion('type', enginePlanSchemas, {
     issue.code === 'invalid_union' ? `unknown engine type; expected one of: ${enginePlanSchemas.map((s) => s.shape.type.value).join(', ')}` : undefined,
 });
 
-export const planSchema = z.strictObject({
+/** Every field with its own bounds; planSchema adds what concerns the plan as a whole. */
+export const planFieldsSchema = z.strictObject({
   /** Identifies the plan in alarms, locks, reports and resource names. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected 1-40 lowercase letters, digits and "-" (used in AWS resource names)'),
   description: z.string().max(planBounds.descriptionChars, tooLong(planBounds.descriptionChars, 'characters; keep the details in the service documentation')).optional(),
   engine: engineSchema,
   clusters: z.strictObject({ upstream: clusterAccessSchema, downstream: clusterAccessSchema }),
-  dns: z.strictObject({
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
-    records: z
-      .array(dnsRecordSchema)
-      .min(1, 'expected at least one DNS record to flip')
-      .max(planBounds.dnsRecords, tooMany(planBounds.dnsRecords, 'DNS records', 'point more names at these with CNAMEs, or split the service into several plans')),
-    /** How long to wait for Route 53 to report INSYNC. */
-    syncTimeoutSeconds: z.number().int().positive().default(300),
-  }),
+  dns: z
+    .strictObject({
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+      records: z
+        .array(dnsRecordSchema)
+        .min(1, 'expected at least one DNS record to flip')
+        .max(planBounds.dnsRecords, tooMany(planBounds.dnsRecords, 'DNS records', 'point more names at these with CNAMEs, or split the service into several plans')),
+      /** How long to wait for Route 53 to report INSYNC: within the flip-dns step. */
+      syncTimeoutSeconds: waitSeconds('flip-dns').default(300),
+    })
+    .superRefine((dns, ctx) => checkRecordSet(dns.records, ctx)),
   /** CloudWatch alarms on the upstream's health, referenced or defined, optionally combined (plan/triggers.ts). */
   triggers: triggersSchema.superRefine((t, ctx) => {
     if (t.alarms.length > planBounds.alarms) {
@@ -112,11 +178,11 @@ export const planSchema = z.strictObject({
   thresholds: z
     .strictObject({
       /** RPO: the downstream may be at most this far behind the upstream. */
-      maxReplicationLagSeconds: z.number().positive(),
+      maxReplicationLagSeconds: z.number().positive().max(planBounds.maxReplicationLagSeconds, tooLong(planBounds.maxReplicationLagSeconds, 's (a day)')),
       /** Wait this long after the alarm, then re-read it: a blip that cleared starts nothing. */
-      settleSeconds: z.number().int().min(0).default(60),
+      settleSeconds: z.number().int().min(0).max(planBounds.settleSeconds, tooLong(planBounds.settleSeconds, 's: an alarm that has not cleared within an hour is an outage')).default(60),
       /** After a completed failover, alarms start nothing for this long (anti-flap); `failover ack` re-arms early. */
-      cooldownMinutes: z.number().int().min(0).default(60),
+      cooldownMinutes: z.number().int().min(0).max(planBounds.cooldownMinutes, tooLong(planBounds.cooldownMinutes, 'minutes (a week); `failover ack` re-arms a plan')).default(60),
     }),
   /** A planned switchover (an operator's, graceful): after the fence, how long the standby may take to hold everything. */
   switchover: z
@@ -144,7 +210,12 @@ export const planSchema = z.strictObject({
        */
       approval: z.enum(['always', 'never', 'on-risk']).default('always'),
       /** The workflow waits this long for a decision; the console, the CLI and the ASL's AwaitApproval share it. */
-      timeoutMinutes: z.number().int().positive().default(30),
+      timeoutMinutes: z
+        .number()
+        .int()
+        .positive()
+        .max(maxGateMinutes, tooLong(maxGateMinutes, "minutes: the plan's lock, which no lease holds longer, must outlast the wait"))
+        .default(30),
       /**
        * `abort` only: no decision means nobody looked, and proceeding would make the gate (and under
        * `on-risk`, the RPO bound) meaningless. A plan that should fail over unattended says `never`.
@@ -157,6 +228,34 @@ export const planSchema = z.strictObject({
         .default([]),
     })
     .default({ approval: 'always', timeoutMinutes: 30, onTimeout: 'abort', approvers: [] }),
+});
+
+/**
+ * Engines whose two sides are one Kubernetes cluster whose nodes span the sites
+ * (rocketmq-controller): there `clusters.upstream` and `clusters.downstream` may name it twice.
+ */
+const oneClusterEngines: ReadonlySet<string> = new Set([rocketmqControllerPlanSchema.shape.type.value]);
+
+type Fields = z.output<typeof planFieldsSchema>;
+
+/** Two sides that name the same cluster, but for case, would fail over onto themselves. */
+const checkTwoClusters = ({ engine, clusters: { upstream, downstream } }: Fields, ctx: z.RefinementCtx) => {
+  if (oneClusterEngines.has(engine.type)) return;
+  const same = (a?: string, b?: string) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  if (upstream.eks && downstream.eks && same(upstream.eks.name, downstream.eks.name) && same(upstream.eks.region, downstream.eks.region)) {
+    ctx.addIssue({ code: 'custom', path: ['clusters', 'downstream', 'eks'], message: `names the upstream's EKS cluster (${quoted(upstream.eks.name)} in ${upstream.eks.region}): expected the standby's own cluster` });
+  }
+  if (same(upstream.context, downstream.context)) {
+    ctx.addIssue({ code: 'custom', path: ['clusters', 'downstream', 'context'], message: `names the upstream's kubeconfig context ${quoted(upstream.context!)} (compared ignoring case): expected the standby's own cluster` });
+  }
+};
+
+export const planSchema = planFieldsSchema.superRefine((plan, ctx) => {
+  checkTwoClusters(plan, ctx);
+  // The size of a plan with problems in its fields says nothing yet.
+  if (ctx.issues.length > 0) return;
+  const tooLarge = planSizeProblem(plan);
+  if (tooLarge) ctx.addIssue({ code: 'custom', path: [], message: tooLarge });
 });
 
 export type Plan = z.infer<typeof planSchema>;

@@ -2,9 +2,11 @@
 // defines (the stack creates them), optionally combined by a composite alarm so that one noisy
 // signal alone starts nothing.
 import { z } from 'zod';
+import { excerpt } from './excerpt.js';
 import type { Plan } from './schema.js';
 
-const alarmName = z.string().min(1).max(255);
+/** CloudWatch's bound on an alarm name. */
+const alarmName = z.string().min(1, 'expected an alarm name, not an empty text').max(255, 'expected at most 255 characters (a CloudWatch alarm name)');
 
 const statistic = z
   .string()
@@ -69,7 +71,7 @@ export const triggersSchema = z
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
     t.alarms.forEach((a, i) => {
-      if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['alarms', i, 'name'], message: `alarm ${a.name} is listed twice` });
+      if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['alarms', i, 'name'], message: `alarm ${excerpt(a.name)} is listed twice` });
       seen.add(a.name);
     });
     if (!t.composite) return;

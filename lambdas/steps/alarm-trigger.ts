@@ -5,6 +5,7 @@ import { alarmEventSchema, type AlarmEvent } from '../plan/alarm-event.js';
 import { operatorRequestSchema, type OperatorRequest } from '../plan/operator-request.js';
 import type { Plan } from '../plan/schema.js';
 import { planAlarmNames } from '../plan/triggers.js';
+import { excerpt } from '../plan/excerpt.js';
 
 export type Trigger = { kind: 'alarm'; event: AlarmEvent } | { kind: 'operator'; request: OperatorRequest };
 
@@ -23,7 +24,7 @@ export const parseTrigger = (trigger: unknown, plan: Plan): Trigger => {
   const alarmName = event.data.detail.alarmName;
   // Any alarm the plan names, including its composite: the composite is what fires in AWS.
   if (!planAlarmNames(plan).includes(alarmName)) {
-    throw new BadInputError(`alarm ${alarmName} is not one of plan ${plan.name}'s triggers (${planAlarmNames(plan).join(', ')})`);
+    throw new BadInputError(`alarm ${excerpt(alarmName)} is not one of plan ${plan.name}'s triggers (${planAlarmNames(plan).map((n) => excerpt(n)).join(', ')})`);
   }
   return { kind: 'alarm', event: event.data };
 };

@@ -10,7 +10,7 @@ import { budgetMs } from './step-budgets.js';
 import type { Execution } from './step-deps.js';
 
 /** Covers the workflow's retry back-off and the hop to the next step. */
-const LEASE_MARGIN_MS = 15 * 60_000;
+export const LEASE_MARGIN_MS = 15 * 60_000;
 /** No lease reaches further than this, so its date is always a real, comparable one. */
 export const MAX_LEASE_MS = 26 * 3_600_000;
 

@@ -17,7 +17,7 @@ describe('engine plans', () => {
   it('the examples are valid, and each engine says what it will change and what it needs from Kubernetes', async () => {
     const shovel = await loadPlan('examples/plans/rabbitmq-shovel.yaml');
     expect(engineFor(shovel).plannedChanges(shovel)).toEqual({
-      promote: 'wait up to 300 s for the shovels to move the fenced upstream\'s backlog to rabbitmq-dr/payments-dr, then remove payments-orders (delete its Shovel resource), payments-audit (clear_parameter shovel)',
+      promote: 'wait up to 240 s for the shovels to move the fenced upstream\'s backlog to rabbitmq-dr/payments-dr, then remove payments-orders (delete its Shovel resource), payments-audit (clear_parameter shovel)',
       teardown: 'check that the shovels stay removed from rabbitmq-dr/payments-dr (remove any that came back)',
     });
     expect(engineFor(shovel).kubernetesAccess(shovel).find((n) => n.side === 'downstream')?.rules).toContainEqual({ apiGroups: ['rabbitmq.com'], resources: ['shovels'], verbs: ['get', 'delete'], resourceNames: ['payments-orders'] });

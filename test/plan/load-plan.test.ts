@@ -58,7 +58,7 @@ describe('plan', () => {
     const text = `name: a
 engine: {type: rabbitmq-standby, upstream: {namespace: a, rabbitmqCluster: b}, downstream: {namespace: c, rabbitmqCluster: d, standbyReplication: e, schemaReplication: f}, vhosts: [v]}
 clusters: {upstream: {}, downstream: {context: x}}
-dns: {hostedZoneId: Z1, records: [{name: amqp.example.com, upstream: same, downstream: same}]}
+dns: {hostedZoneId: Z1, records: [{name: amqp.example.com, upstream: same.example.com, downstream: same.example.com}]}
 triggers: {alarms: [{name: x}]}
 thresholds: {maxReplicationLagSeconds: 60}
 `;

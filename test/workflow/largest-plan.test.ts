@@ -1,9 +1,11 @@
-// The largest plan the schema allows, driven through the ASL file on the simulated clusters:
-// Step Functions fails an execution (and no Catch sees it) when any state input or output, task
-// input or result exceeds 256 KiB, so every one of them must stay under that, all the way.
+// The largest plans the schema allows: each field's bound refuses one more character or element,
+// and the largest valid plan, driven through the ASL file on the simulated clusters: Step Functions
+// fails an execution (and no Catch sees it) when any state input or output, task input or result
+// exceeds 256 KiB, so every one of them must stay under that, all the way.
 import type { Context } from 'aws-lambda';
 import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
 import { parsePlan } from '../../lambdas/plan/load-plan.js';
+import { maxPlanJsonChars } from '../../lambdas/plan/plan-size.js';
 import { planSchema, type Plan, type PlanInput } from '../../lambdas/plan/schema.js';
 import { autoApprovals, seededCoordination } from '../../local/drill-deps.js';
 import { localWorkers } from '../../local/local-workers.js';
@@ -11,7 +13,7 @@ import { localExecutions, MAX_PAYLOAD_BYTES, runWorkflow, type WorkflowRun } fro
 import type { EngineType } from '../../sim/models/engine-models.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation } from '../../sim/simulation.js';
-import { largestAlarmEvent, largestPlan, LOST_SITE, TARGET_SITE } from './largest-plan.js';
+import { largestAlarmEvent, largestValidPlan, planJsonChars, sitesOf, widestPlan } from './largest-plan.js';
 
 type Json = unknown;
 const ENGINES: EngineType[] = ['rabbitmq-standby', 'rabbitmq-shovel', 'rocketmq-controller'];
@@ -34,7 +36,7 @@ const grow = (doc: Json, path: Array<string | number>, kind: 'text' | 'list'): J
   return copy;
 };
 
-const scenarioFor = (engine: EngineType) => (engine === 'rocketmq-controller' ? { clusters: { lostSite: LOST_SITE, controller: { site: TARGET_SITE } } } : {});
+const scenarioFor = (engine: EngineType) => (engine === 'rocketmq-controller' ? { clusters: { lostSite: sitesOf('short').lost, controller: { site: sitesOf('short').target } } } : {});
 
 /** A drill of `plan` on its engine's simulated clusters, triggered by the largest alarm event; `answers` holds what each Kubernetes step answered the workflow. */
 const drive = async (plan: Plan, scenarioDocument: unknown): Promise<WorkflowRun & { answers: Map<string, unknown> }> => {
@@ -69,9 +71,9 @@ const drive = async (plan: Plan, scenarioDocument: unknown): Promise<WorkflowRun
 };
 
 describe('the largest plan the schema allows', () => {
-  it.each(ENGINES)('%s: it is valid, and any of its texts or lists one longer is refused at that field', (engine) => {
-    const doc = largestPlan(engine) as Json;
-    expect(planSchema.safeParse(doc).error?.issues).toBeUndefined();
+  it.each(ENGINES)('%s: with every field at its bound only the whole-plan bound refuses it, and any of its texts or lists one longer is refused at that field', (engine) => {
+    const doc = widestPlan(engine) as Json;
+    expect(planSchema.safeParse(doc).error?.issues).toEqual([expect.objectContaining({ path: [], message: expect.stringMatching(/^the plan is \d+ characters as JSON/) })]);
     const accepted = grownPaths(doc)
       .filter(({ path, kind }) => {
         const issues = planSchema.safeParse(grow(doc, path, kind)).error?.issues ?? [];
@@ -82,7 +84,7 @@ describe('the largest plan the schema allows', () => {
   });
 
   it('a defined alarm with one more metric dimension is refused', () => {
-    const doc = largestPlan('rabbitmq-standby');
+    const doc = widestPlan('rabbitmq-standby');
     const dimensions = doc.triggers.alarms[0]!.define!.metric.dimensions!;
     const grown: PlanInput = structuredClone(doc);
     grown.triggers.alarms[0]!.define!.metric.dimensions = { ...dimensions, OneMore: 'x' };
@@ -91,8 +93,17 @@ describe('the largest plan the schema allows', () => {
     ]);
   });
 
+  it.each(ENGINES)('%s: the largest valid plan is exactly the whole-plan bound, and one character more is refused', (engine) => {
+    const doc = largestValidPlan(engine);
+    expect(planJsonChars(doc)).toBe(maxPlanJsonChars);
+    expect(() => parsePlan(doc)).not.toThrow();
+    const grown = structuredClone(doc);
+    grown.triggers.composite!.description += 'x';
+    expect(planSchema.safeParse(grown).error?.issues).toEqual([expect.objectContaining({ path: [], message: expect.stringMatching(/^the plan is \d+ characters as JSON/) })]);
+  });
+
   it.each(ENGINES)('%s: a whole failover through the gate keeps every state input and output, task input and result under 256 KiB', async (engine) => {
-    const run = await drive(parsePlan(largestPlan(engine)), scenarioFor(engine));
+    const run = await drive(parsePlan(largestValidPlan(engine)), scenarioFor(engine));
     expect([run.executionStatus, run.report.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     // Every state of the path through the gate was measured, on the way in and out.
     const measured = (what: string) => new Set(run.payloads.filter((p) => p.what === what).map((p) => p.state));
@@ -106,7 +117,7 @@ describe('the largest plan the schema allows', () => {
   }, 120_000);
 
   it('rabbitmq-standby: a halt at readiness with every vhost lagging (NotReady and its evidence) stays under 256 KiB too', async () => {
-    const plan = parsePlan(largestPlan('rabbitmq-standby'));
+    const plan = parsePlan(largestValidPlan('rabbitmq-standby'));
     const run = await drive(plan, { clusters: { downstream: { lagSeconds: 3600 } } });
     expect([run.executionStatus, run.report.status]).toEqual(['HALTED', 'HALTED']);
     expect(run.report.reason).toMatch(/^NotReady: /);
@@ -114,7 +125,7 @@ describe('the largest plan the schema allows', () => {
   }, 120_000);
 
   it('rabbitmq-standby under on-risk: a lagging readiness reaches the gate as the names of its failed checks, and the approval records the risk from the journal’s evidence', async () => {
-    const plan = parsePlan(largestPlan('rabbitmq-standby', 'on-risk'));
+    const plan = parsePlan(largestValidPlan('rabbitmq-standby', 'on-risk'));
     const run = await drive(plan, { clusters: { downstream: { lagSeconds: 3600 } } });
     expect(run.report.status).toBe('SUCCEEDED');
     expect(run.answers.get('readiness')).toEqual({ ready: false, failedChecks: ['replication-lag'] });

@@ -6,29 +6,34 @@
 // shovels of the other direction, which reprotect defines on the upstream once the downstream
 // serves (defaults: the same names, vhosts and queues).
 import { z } from 'zod';
+import { excerpt, quoted } from '../../plan/excerpt.js';
+import { argumentText, kubernetesLabel, kubernetesName, nameBounds } from '../../plan/names.js';
 import type { Plan, Side } from '../../plan/schema.js';
+import { longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rabbitmqShovelBounds = {
-  /** A Kubernetes object name (DNS subdomain). */
-  nameChars: 253,
-  /** A namespace or container name (DNS label). */
-  labelChars: 63,
+  nameChars: nameBounds.kubernetesNameChars,
+  labelChars: nameBounds.kubernetesLabelChars,
   shovels: 32,
   /** AMQP's limit for a short string: vhost and user names; shovel names alike. */
   amqpNameChars: 255,
   /** `amqps://` + a DNS name (253) + `:65535`. */
   amqpUriChars: 270,
+  maxBacklogMessages: 1_000_000_000,
 } as const;
 
-const kubeName = (max: number, what: string) =>
-  z
-    .string()
-    .max(max, `expected at most ${max} characters (${what})`)
-    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes name (lowercase letters, digits, "-" and ".")');
-const k8sName = kubeName(rabbitmqShovelBounds.nameChars, 'a Kubernetes name');
-const namespace = kubeName(rabbitmqShovelBounds.labelChars, 'a namespace');
-const amqpName = (what: string) => z.string().min(1).max(rabbitmqShovelBounds.amqpNameChars, `expected at most ${rabbitmqShovelBounds.amqpNameChars} characters (${what})`);
+const k8sName = kubernetesName('a Kubernetes name');
+const namespace = kubernetesLabel('a namespace');
+/** rabbitmqctl takes these as arguments (`clear_parameter shovel NAME`, `-p VHOST`). */
+const amqpName = (what: string) => argumentText(rabbitmqShovelBounds.amqpNameChars, what);
+
+const AMQP_URI = /^amqps?:\/\/(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9][a-zA-Z0-9.-]*)(:(\d{1,5}))?$/;
+/** A URI without a port, or one that is no URI at all (the pattern says so), passes. */
+const portInRange = (uri: string): boolean => {
+  const port = AMQP_URI.exec(uri)?.[3];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+};
 
 const shovelSchema = z.strictObject({
   /** The shovel's name in RabbitMQ (`shovel_status`, `clear_parameter shovel NAME`). */
@@ -60,7 +65,8 @@ const siteSchema = z.strictObject({
   amqpUri: z
     .string()
     .max(rabbitmqShovelBounds.amqpUriChars, `expected at most ${rabbitmqShovelBounds.amqpUriChars} characters (an AMQP URI)`)
-    .regex(/^amqps?:\/\/(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(:\d{1,5})?$/, 'expected amqp://HOST:PORT or amqps://HOST:PORT, without credentials or vhost')
+    .regex(AMQP_URI, 'expected amqp://HOST:PORT or amqps://HOST:PORT, without credentials or vhost')
+    .refine(portInRange, 'expected a port of 1-65535')
     .optional(),
 });
 
@@ -69,6 +75,9 @@ const shovelListSchema = z
   .min(1, 'expected at least one shovel to fail over')
   .max(rabbitmqShovelBounds.shovels, `expected at most ${rabbitmqShovelBounds.shovels} shovels; split the service into several plans`);
 
+/** As long as the promote step leaves for draining. */
+const defaultDrainSeconds = longestWaitSeconds('promote');
+
 export const rabbitmqShovelPlanSchema = z
   .strictObject({
     type: z.literal('rabbitmq-shovel'),
@@ -76,7 +85,7 @@ export const rabbitmqShovelPlanSchema = z
     /** Where the shovels run and where clients go after the failover. */
     downstream: siteSchema,
     /** Container that runs rabbitmqctl in the server pods of both clusters. */
-    container: z.string().min(1).max(rabbitmqShovelBounds.labelChars, `expected at most ${rabbitmqShovelBounds.labelChars} characters (a container name)`).default('rabbitmq'),
+    container: kubernetesLabel('a container name').default('rabbitmq'),
     /**
      * The user the shovels connect to the upstream as. The fence closes every other connection
      * and refuses new ones, but leaves the shovels' own open so the backlog can drain.
@@ -99,30 +108,34 @@ export const rabbitmqShovelPlanSchema = z
       })
       .optional(),
     /** Messages still in the upstream's shovelled queues beyond this fail readiness. */
-    maxBacklogMessages: z.number().int().min(0).default(100_000),
+    maxBacklogMessages: z.number().int().min(0).max(rabbitmqShovelBounds.maxBacklogMessages, `expected at most ${rabbitmqShovelBounds.maxBacklogMessages} messages`).default(100_000),
     drain: z
       .strictObject({
-        /** After the fence, how long the shovels get to move the backlog before promotion gives up. */
-        timeoutSeconds: z.number().int().positive().default(300),
+        /** After the fence, how long the shovels get to move the backlog before promotion gives up: within the promote step. */
+        timeoutSeconds: waitSeconds('promote').default(defaultDrainSeconds),
       })
-      .default({ timeoutSeconds: 300 }),
+      .default({ timeoutSeconds: defaultDrainSeconds }),
   })
   .superRefine((engine, ctx) => {
     const check = (shovels: Array<z.infer<typeof shovelSchema>>, path: Array<string | number>) => {
       shovels.forEach((shovel, i) => {
         if (shovel.declaredBy === 'topology-operator' && shovel.resource === undefined && !k8sName.safeParse(shovel.name).success) {
-          ctx.addIssue({ code: 'custom', path: [...path, i, 'resource'], message: `"${shovel.name}" is not a Kubernetes name: give the Shovel resource's name` });
+          ctx.addIssue({ code: 'custom', path: [...path, i, 'resource'], message: `${quoted(shovel.name)} is not a Kubernetes name: give the Shovel resource's name` });
         }
       });
       const seen = new Set<string>();
       shovels.forEach((shovel, i) => {
         const key = `${shovel.vhost}/${shovel.name}`;
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `shovel ${shovel.name} in vhost ${shovel.vhost} is listed twice` });
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `shovel ${excerpt(shovel.name)} in vhost ${excerpt(shovel.vhost)} is listed twice` });
         seen.add(key);
       });
     };
     check(engine.shovels, ['shovels']);
     if (engine.reverse?.shovels) check(engine.reverse.shovels, ['reverse', 'shovels']);
+    const { upstream, downstream } = engine;
+    if (upstream.amqpUri && downstream.amqpUri && upstream.amqpUri.toLowerCase() === downstream.amqpUri.toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['downstream', 'amqpUri'], message: "is the upstream's AMQP URI (compared ignoring case): the shovels would copy a cluster onto itself" });
+    }
   });
 
 export type RabbitmqShovelPlan = z.infer<typeof rabbitmqShovelPlanSchema>;

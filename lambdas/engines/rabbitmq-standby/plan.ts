@@ -4,13 +4,14 @@
 // Each side also says how a standby reaches it and what its own replication resources are
 // called, so that the round trip can make either side the standby of the other (reverse.ts).
 import { z } from 'zod';
+import { excerpt } from '../../plan/excerpt.js';
+import { argumentText, isHostPort, kubernetesLabel, kubernetesName, nameBounds } from '../../plan/names.js';
+import { longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rabbitmqStandbyBounds = {
-  /** A Kubernetes object name (DNS subdomain). */
-  nameChars: 253,
-  /** A namespace or container name (DNS label). */
-  labelChars: 63,
+  nameChars: nameBounds.kubernetesNameChars,
+  labelChars: nameBounds.kubernetesLabelChars,
   vhosts: 50,
   /** AMQP's limit for a vhost name (a short string). */
   vhostChars: 255,
@@ -18,22 +19,25 @@ export const rabbitmqStandbyBounds = {
   endpointChars: 1024,
 } as const;
 
-const kubeName = (max: number, what: string) =>
-  z
-    .string()
-    .max(max, `expected at most ${max} characters (${what})`)
-    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes name (lowercase letters, digits, "-" and ".")');
-const k8sName = kubeName(rabbitmqStandbyBounds.nameChars, 'a Kubernetes name');
-const namespace = kubeName(rabbitmqStandbyBounds.labelChars, 'a namespace');
-const vhostName = z.string().min(1).max(rabbitmqStandbyBounds.vhostChars, `expected at most ${rabbitmqStandbyBounds.vhostChars} characters (a vhost name)`);
-const vhostList = z.array(vhostName).max(rabbitmqStandbyBounds.vhosts, `expected at most ${rabbitmqStandbyBounds.vhosts} vhosts; split the service into several plans`);
+const k8sName = kubernetesName('a Kubernetes name');
+const namespace = kubernetesLabel('a namespace');
+/** rabbitmqctl takes vhosts as arguments (`promote --exclude-virtual-hosts`). */
+const vhostName = argumentText(rabbitmqStandbyBounds.vhostChars, 'a vhost name');
+const vhostList = z
+  .array(vhostName)
+  .max(rabbitmqStandbyBounds.vhosts, `expected at most ${rabbitmqStandbyBounds.vhosts} vhosts; split the service into several plans`)
+  .superRefine((vhosts, ctx) => {
+    vhosts.forEach((vhost, i) => {
+      if (vhosts.indexOf(vhost) < i) ctx.addIssue({ code: 'custom', path: [i], message: `vhost ${excerpt(vhost)} is listed twice` });
+    });
+  });
 
-const container = z.string().min(1).max(rabbitmqStandbyBounds.labelChars, `expected at most ${rabbitmqStandbyBounds.labelChars} characters (a container name)`);
+const container = kubernetesLabel('a container name');
 const endpoints = z
   .string()
   .min(1)
   .max(rabbitmqStandbyBounds.endpointChars, `expected at most ${rabbitmqStandbyBounds.endpointChars} characters (host:port list)`)
-  .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'expected host:port, or several separated by commas');
+  .refine((list) => list.split(',').every(isHostPort), 'expected host:port (a DNS name or IPv4 address, a port of 1-65535), or several separated by commas');
 
 /**
  * Where a standby reaches this cluster while it is the upstream: schema sync over AMQP (5672),
@@ -62,6 +66,10 @@ const derivedName = (cluster: string, suffix: string): string =>
 
 export const defaultStandbyReplication = (cluster: string): string => derivedName(cluster, '-standby-replication');
 export const defaultSchemaReplication = (cluster: string): string => derivedName(cluster, '-schema-replication');
+
+const restartSteps = ['teardown', 'reprotect'];
+/** As long as a rolling restart may take within its steps. */
+const defaultRestartTimeoutSeconds = longestWaitSeconds(...restartSteps);
 
 export const rabbitmqStandbyPlanSchema = z.strictObject({
   type: z.literal('rabbitmq-standby'),
@@ -117,9 +125,10 @@ export const rabbitmqStandbyPlanSchema = z.strictObject({
       way: z.enum(['rolling-restart', 'live-switch']).default('rolling-restart'),
       /** `delete_all_data_on_standby_replication_cluster`: frees disk, forbids a later re-promotion. */
       deleteReplicatedData: z.boolean().default(false),
-      restartTimeoutSeconds: z.number().int().positive().default(900),
+      /** Teardown and reprotect both wait for a rolling restart. */
+      restartTimeoutSeconds: waitSeconds(...restartSteps).default(defaultRestartTimeoutSeconds),
     })
-    .default({ way: 'rolling-restart', deleteReplicatedData: false, restartTimeoutSeconds: 900 }),
+    .default({ way: 'rolling-restart', deleteReplicatedData: false, restartTimeoutSeconds: defaultRestartTimeoutSeconds }),
 });
 
 export type RabbitmqStandbyPlan = z.infer<typeof rabbitmqStandbyPlanSchema>;

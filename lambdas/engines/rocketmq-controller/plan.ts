@@ -5,13 +5,15 @@
 // surviving site); `clusters.upstream` may name the same cluster.
 import { z } from 'zod';
 import { BadInputError } from '../../errors.js';
+import { excerpt } from '../../plan/excerpt.js';
+import { argumentText, dnsKey, isHostPort, kubernetesLabel, kubernetesName, nameBounds, rocketmqName } from '../../plan/names.js';
+import { budgetsSaid, longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rocketmqControllerBounds = {
-  /** A Kubernetes object name (DNS subdomain). */
-  nameChars: 253,
+  nameChars: nameBounds.kubernetesNameChars,
   /** A namespace, container or site name (DNS label). */
-  labelChars: 63,
+  labelChars: nameBounds.kubernetesLabelChars,
   /** A DNS name and a port. */
   hostPortChars: 259,
   /** Broker cluster and broker names, the pod selector and the mqadmin path. */
@@ -22,32 +24,52 @@ export const rocketmqControllerBounds = {
   groupMembers: 4,
 } as const;
 
-const bounded = (max: number, what: string) => z.string().max(max, `expected at most ${max} characters (${what})`);
-const kubeName = (max: number, what: string) =>
-  bounded(max, what).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a Kubernetes name (lowercase letters, digits, "-" and ".")');
-const k8sName = kubeName(rocketmqControllerBounds.nameChars, 'a Kubernetes name');
-const label = (what: string) => bounded(rocketmqControllerBounds.labelChars, what).min(1);
-const text = (what: string) => bounded(rocketmqControllerBounds.textChars, what).min(1);
-const hostPort = bounded(rocketmqControllerBounds.hostPortChars, 'host:port').regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, e.g. rocketmq-namesrv:9876');
+const k8sName = kubernetesName('a Kubernetes name');
+/** mqadmin takes cluster and broker names as arguments (`-c`, `-bn`). */
+const name = (what: string) => rocketmqName(rocketmqControllerBounds.textChars, what);
+const hostPort = z
+  .string()
+  .max(rocketmqControllerBounds.hostPortChars, `expected at most ${rocketmqControllerBounds.hostPortChars} characters (host:port)`)
+  .refine(isHostPort, 'expected host:port (a port of 1-65535), e.g. rocketmq-namesrv:9876');
+/** A node label value (the site a broker is pinned to): letters, digits, "-", "_", "." inside. */
+const site = z
+  .string()
+  .max(rocketmqControllerBounds.labelChars, `expected at most ${rocketmqControllerBounds.labelChars} characters (a site name)`)
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'expected a site name as a Kubernetes label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+/** Equality-based requirements (`app=rocketmq-namesrv,tier!=canary`), as the Kubernetes API takes a label selector. */
+const podSelector = z
+  .string()
+  .max(rocketmqControllerBounds.textChars, `expected at most ${rocketmqControllerBounds.textChars} characters (a label selector)`)
+  .regex(/^[A-Za-z0-9][-A-Za-z0-9_./]*(==?|!=)[-A-Za-z0-9_.]*(,[A-Za-z0-9][-A-Za-z0-9_./]*(==?|!=)[-A-Za-z0-9_.]*)*$/, 'expected a label selector such as app=rocketmq-namesrv (key=value requirements separated by commas)');
+/** What runs mqadmin in the container: a path, the first argument of the exec. */
+const toolPath = argumentText(rocketmqControllerBounds.textChars, 'a path').regex(/^[A-Za-z0-9_./+-]+$/, 'expected a path: letters, digits and "_", ".", "/", "+", "-"');
+
+/** A controller pod that waits for being rescheduled and for its election, once more when it is restarted, within the promote step. */
+const promotionSteps = ['promote'];
 
 export const rocketmqControllerPlanSchema = z
   .strictObject({
     type: z.literal('rocketmq-controller'),
-    namespace: kubeName(rocketmqControllerBounds.labelChars, 'a namespace'),
+    namespace: kubernetesLabel('a namespace'),
     /** The broker cluster name (`mqadmin -c`), e.g. DefaultCluster. */
-    brokerCluster: text('a broker cluster name'),
+    brokerCluster: name('a broker cluster name'),
     /** Name server addresses (`mqadmin -n`); at least one must answer. */
     nameServers: z
       .array(hostPort)
       .min(1, 'expected at least one name server address')
-      .max(rocketmqControllerBounds.nameServers, `expected at most ${rocketmqControllerBounds.nameServers} name server addresses; mqadmin needs one that answers`),
+      .max(rocketmqControllerBounds.nameServers, `expected at most ${rocketmqControllerBounds.nameServers} name server addresses; mqadmin needs one that answers`)
+      .superRefine((servers, ctx) => {
+        servers.forEach((server, i) => {
+          if (servers.findIndex((s) => dnsKey(s) === dnsKey(server)) < i) ctx.addIssue({ code: 'custom', path: [i], message: `name server ${excerpt(server)} is listed twice (compared ignoring case)` });
+        });
+      }),
     /** Where mqadmin runs: a Ready pod matching the selector (the seed runs it in a name server pod). */
     mqadmin: z
       .strictObject({
-        podSelector: text('a label selector'),
-        container: label('a container name').optional(),
+        podSelector,
+        container: kubernetesLabel('a container name').optional(),
         /** The tool's path in that container. */
-        command: text('a path').default('mqadmin'),
+        command: toolPath.default('mqadmin'),
       }),
     controller: z.strictObject({
       /** `mqadmin -a`: a Service name survives the pod being rescheduled. */
@@ -56,17 +78,17 @@ export const rocketmqControllerPlanSchema = z
       pod: k8sName,
     }),
     /** The site that takes over (e.g. the seed's az1 when az2 is lost). */
-    targetSite: label('a site name'),
+    targetSite: site,
     /** The port brokers register with (pod IP:port in `clusterList`). */
     brokerPort: z.number().int().min(1).max(65535).default(10911),
     brokerGroups: z
       .array(
         z.strictObject({
           /** The broker name (`#Broker Name`, `-bn`), e.g. broker-0. */
-          brokerName: text('a broker name'),
+          brokerName: name('a broker name'),
           /** The group's broker pods and the site each is pinned to. */
           members: z
-            .array(z.strictObject({ pod: k8sName, site: label('a site name') }))
+            .array(z.strictObject({ pod: k8sName, site }))
             .min(2, 'expected a master and at least one slave')
             .max(rocketmqControllerBounds.groupMembers, `expected at most ${rocketmqControllerBounds.groupMembers} brokers in a group (a master and its slaves)`),
         }),
@@ -75,32 +97,58 @@ export const rocketmqControllerPlanSchema = z
       .max(rocketmqControllerBounds.brokerGroups, `expected at most ${rocketmqControllerBounds.brokerGroups} broker groups; split the cluster into several plans`),
     promotion: z
       .strictObject({
+        // Bounded together, below: what fits the promote step depends on both and on the restart.
         /** How long the controller gets to elect a target-site master by itself before `electMaster`. */
-        electionWaitSeconds: z.number().int().positive().default(60),
+        electionWaitSeconds: z.number().int().positive().default(30),
         /** How long a deleted or restarted controller pod gets to be Ready again. */
-        controllerReadySeconds: z.number().int().positive().default(300),
+        controllerReadySeconds: z.number().int().positive().default(90),
         /** The seed: a controller that fails to promote is restarted once, then asked again. */
         restartControllerOnFailure: z.boolean().default(true),
       })
-      .default({ electionWaitSeconds: 60, controllerReadySeconds: 300, restartControllerOnFailure: true }),
+      .superRefine((p, ctx) => {
+        const rounds = p.restartControllerOnFailure ? 2 : 1;
+        const total = rounds * (p.controllerReadySeconds + p.electionWaitSeconds);
+        const max = longestWaitSeconds(...promotionSteps);
+        if (total > max) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['controllerReadySeconds'],
+            message: `controllerReadySeconds + electionWaitSeconds${rounds > 1 ? ', twice with restartControllerOnFailure,' : ''} is ${total} s: expected at most ${max} s, what ${budgetsSaid(...promotionSteps)} leaves for waiting`,
+          });
+        }
+      })
+      .default({ electionWaitSeconds: 30, controllerReadySeconds: 90, restartControllerOnFailure: true }),
     reprotect: z
       .strictObject({
         /**
          * How long reprotect waits for the standby site's brokers to serve as slaves of the active
-         * site's masters and join their SyncStateSets (within the reprotect step's 890 s budget).
+         * site's masters and join their SyncStateSets (within the reprotect step's budget).
          */
-        syncTimeoutSeconds: z.number().int().positive().max(840, 'expected at most 840 s: the reprotect step must end within its 890 s budget').default(300),
+        syncTimeoutSeconds: waitSeconds('reprotect').default(300),
       })
       .default({ syncTimeoutSeconds: 300 }),
   })
   .superRefine((engine, ctx) => {
+    const target = excerpt(engine.targetSite);
+    // A target site that is no site name is reported once, not again by every group.
+    const sitesComparable = site.safeParse(engine.targetSite).success;
+    const names = new Set<string>();
+    const pods = new Set<string>([engine.controller.pod]);
     engine.brokerGroups.forEach((group, i) => {
-      if (!group.members.some((m) => m.site === engine.targetSite)) {
-        ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members'], message: `broker group ${group.brokerName} has no member in the target site ${engine.targetSite}: it cannot fail over there` });
+      const brokerName = excerpt(group.brokerName);
+      if (sitesComparable && !group.members.some((m) => m.site === engine.targetSite)) {
+        ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members'], message: `broker group ${brokerName} has no member in the target site ${target}: it cannot fail over there` });
       }
-      if (!group.members.some((m) => m.site !== engine.targetSite)) {
-        ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members'], message: `broker group ${group.brokerName} has members only in ${engine.targetSite}: nothing to fail over from` });
+      if (sitesComparable && !group.members.some((m) => m.site !== engine.targetSite)) {
+        ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members'], message: `broker group ${brokerName} has members only in ${target}: nothing to fail over from` });
       }
+      if (names.has(group.brokerName)) ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'brokerName'], message: `broker group ${brokerName} is listed twice` });
+      names.add(group.brokerName);
+      // One pod is one broker: listed twice (or as the controller), a promotion would count it for two.
+      group.members.forEach((member, m) => {
+        if (pods.has(member.pod)) ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members', m, 'pod'], message: `pod ${excerpt(member.pod)} is listed twice (as a broker or as the controller)` });
+        pods.add(member.pod);
+      });
     });
   });
 

@@ -1,0 +1,34 @@
+// How long a plan may let a step wait. A step ends within its time budget (steps/step-budgets.ts)
+// whatever the plan says, so a configured wait longer than what the budget leaves would never run
+// its course: the step would stop at its deadline instead of at its own, explained, timeout.
+import { z } from 'zod';
+import { stepBudgetSeconds } from '../steps/step-budgets.js';
+
+/** What a step does besides its configured wait: its reads before it, its commands and read-backs after. */
+const OWN_WORK_SECONDS = 50;
+
+const budgetOf = (step: string): number => {
+  const seconds = stepBudgetSeconds[step];
+  if (seconds === undefined) throw new Error(`no time budget for step ${step}`);
+  return seconds;
+};
+
+/** The longest wait that fits every one of `steps` (a setting some steps share). */
+export const longestWaitSeconds = (...steps: string[]): number => Math.min(...steps.map(budgetOf)) - OWN_WORK_SECONDS;
+
+/** What a message says about the steps' budgets: "the teardown and reprotect steps' 890 s budgets". */
+export const budgetsSaid = (...steps: string[]): string => {
+  if (steps.length === 1) return `the ${steps[0]} step's ${budgetOf(steps[0]!)} s budget`;
+  const budgets = [...new Set(steps.map(budgetOf))];
+  return `the ${steps.join(' and ')} steps' ${budgets.join(' and ')} s budgets`;
+};
+
+/** Whole seconds from 1 up to what `steps` leave for waiting. */
+export const waitSeconds = (...steps: string[]) => {
+  const max = longestWaitSeconds(...steps);
+  return z
+    .number()
+    .int()
+    .min(1)
+    .max(max, `expected at most ${max} s: the wait must end within ${budgetsSaid(...steps)}, with time left for the step's own work`);
+};
