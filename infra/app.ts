@@ -5,6 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PlanError, loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan } from '../lambdas/plan/schema.js';
+import { encryptionKeyArnProblem } from './failover-orchestrator.js';
 import { FailoverOrchestratorStack } from './failover-stack.js';
 
 const DEFAULT_PLANS_DIR = 'examples/plans';
@@ -16,6 +17,13 @@ const fail = (lines: string[]): never => {
   process.stderr.write(`${lines.join('\n')}\n`);
   process.exit(1);
 };
+
+// An existing KMS key for the journal, the topic, the dead-letter queue and the logs. The stack is
+// environment-agnostic: the Region it deploys to is the one the CLI resolved (CDK_DEFAULT_REGION).
+const encryptionKeyContext: unknown = app.node.tryGetContext('encryptionKeyArn');
+const encryptionKeyArn = encryptionKeyContext === undefined ? undefined : String(encryptionKeyContext);
+const keyProblem = encryptionKeyArn === undefined ? undefined : encryptionKeyArnProblem(encryptionKeyArn, process.env.CDK_DEFAULT_REGION);
+if (keyProblem) fail([`${keyProblem}. Nothing was synthesized; pass --context encryptionKeyArn=ARN, or leave it out for the stack's own keys.`]);
 
 const files = await readdir(plansDir).catch((err: NodeJS.ErrnoException) =>
   fail([`${plansDir}: cannot read the plans directory (${err.code ?? String(err)}); set it with --context plansDir=DIR`]),
@@ -36,5 +44,6 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
 new FailoverOrchestratorStack(app, 'FailoverOrchestratorStack', {
   plans,
+  encryptionKeyArn,
   description: 'Failover orchestrator: CloudWatch alarm -> EventBridge -> Step Functions -> worker Lambdas',
 });

@@ -8,13 +8,14 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FunctionTarget } from './rule-targets.js';
 
 /** The statuses of an execution that ended without succeeding (a halted run ends FAILED too). */
 export const ENDED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -26,6 +27,11 @@ export interface ExecutionEndedProps {
   /** Receives the dead-letter alarm. */
   readonly topic: ITopic;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Encrypts the dead-letter queue; EventBridge and the worker's role must be allowed to use it.
+   * @default SQS-managed keys
+   */
+  readonly encryptionKey?: IKey;
 }
 
 export class ExecutionEnded extends Construct {
@@ -41,8 +47,9 @@ export class ExecutionEnded extends Construct {
   constructor(scope: Construct, id: string, props: ExecutionEndedProps) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      // SQS-managed keys: EventBridge and Lambda can send without a key policy to maintain.
-      encryption: QueueEncryption.SQS_MANAGED,
+      // Without a customer managed key, SQS-managed keys: EventBridge and Lambda can send without a
+      // key policy to maintain.
+      ...(props.encryptionKey ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey } : { encryption: QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       // SQS's longest: time for a person to read what could not be recorded.
       retentionPeriod: Duration.days(14),
@@ -58,7 +65,7 @@ export class ExecutionEnded extends Construct {
       },
       // EventBridge's own retries (delivery failures, throttling) for as long as it allows: a late
       // report still frees the lock and tells people.
-      targets: [new LambdaFunction(props.worker, { retryAttempts: 185, maxEventAge: Duration.hours(24), deadLetterQueue: this.deadLetterQueue })],
+      targets: [new FunctionTarget(props.worker, { retryAttempts: 185, maxEventAge: Duration.hours(24), deadLetterQueue: this.deadLetterQueue })],
     });
 
     // EventBridge invokes the worker asynchronously: its DLQ sees delivery failures only, so an

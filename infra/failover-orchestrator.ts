@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { Rule } from 'aws-cdk-lib/aws-events';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { functionBundling } from './function-bundling.js';
@@ -29,6 +29,7 @@ import { acknowledgeExplainedFindings } from './nag-suppressions.js';
 import { OperationsDashboard } from './operations-dashboard.js';
 import { PlanTrigger } from './plan-trigger.js';
 import { ReadinessEvaluation } from './readiness-evaluation.js';
+import { EVENTS_PRINCIPAL } from './rule-targets.js';
 import { checkDefinitionPlaceholders, workflowDefinitionFile } from './workflow-definition.js';
 
 export interface FailoverOrchestratorProps {
@@ -60,11 +61,24 @@ export interface FailoverOrchestratorProps {
    * @default 'failover-orchestrator'
    */
   readonly kubernetesGroup?: string;
+  /**
+   * An existing symmetric KMS key, by ARN, in the stack's Region (`--context encryptionKeyArn=ARN`
+   * for infra/app.ts): it encrypts the journal table, the topic, the dead-letter queue and the log
+   * groups. The stack cannot edit the policy of a key it imports, so the key policy must already
+   * admit CloudWatch Logs, the alarms and EventBridge (README, "Deploy"); the functions' roles are
+   * granted its use through IAM.
+   * @default AWS owned keys for the table and the queue, CloudWatch Logs' own encryption for the
+   * logs, and a key the stack creates for the topic
+   */
+  readonly encryptionKeyArn?: string;
 }
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
 const SERVICE_NAME = 'failover-orchestrator';
+
+// What SNS, DynamoDB and SQS ask KMS for with the caller's permissions: a data key to encrypt, and decrypting one.
+const KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 
 // What the journal and approval adapters call; narrower than grantReadWriteData (no Scan, no
 // deletes). test/infra checks it against the SDK commands the adapters import.
@@ -83,8 +97,10 @@ export class FailoverOrchestrator extends Construct {
   readonly journalTable: Table;
   /** Start, approval, halt, failure and success notifications, and the alarms' actions. */
   readonly topic: Topic;
-  /** Encrypts the topic; CloudWatch alarms and EventBridge may use it to publish. */
-  readonly topicKey: Key;
+  /** Encrypts the topic; CloudWatch alarms and EventBridge may use it to publish. `encryptionKey` when given, else the stack's own. */
+  readonly topicKey: IKey;
+  /** The key of `encryptionKeyArn`: the journal table, the topic, the dead-letter queue and the log groups use it. */
+  readonly encryptionKey?: IKey;
   /** The trigger rule of each plan, by plan name. */
   readonly rules: ReadonlyMap<string, Rule>;
   /** Each plan's trigger alarms and rule, by plan name. */
@@ -109,55 +125,40 @@ export class FailoverOrchestrator extends Construct {
 
     // Every check runs before any resource exists: a bad plan set fails synth at once, before bundling.
     checkPlans(plans);
-    checkProps(props, kubernetesGroup);
+    checkProps(props, kubernetesGroup, Stack.of(this).region);
     checkDefinitionPlaceholders(readFileSync(workflowDefinitionFile, 'utf8'), workflowDefinitionFile, WORKER_PLACEHOLDERS);
 
+    if (props.encryptionKeyArn !== undefined) this.encryptionKey = Key.fromKeyArn(this, 'EncryptionKey', props.encryptionKeyArn);
+    const encryptionKey = this.encryptionKey;
     this.journalTable = new Table(this, 'Journal', {
       partitionKey: { name: journalTableKeys.partitionKey, type: AttributeType.STRING },
       sortKey: { name: journalTableKeys.sortKey, type: AttributeType.STRING },
       timeToLiveAttribute: journalTableKeys.timeToLiveAttribute,
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(encryptionKey ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey } : {}),
       removalPolicy,
     });
 
-    // A customer managed key, because CloudWatch alarm actions and EventBridge rules publish here
-    // and the AWS managed SNS key's policy cannot admit them.
-    this.topicKey = new Key(this, 'NotificationsKey', {
-      description: 'Encrypts the failover orchestrator notifications topic',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    // EventBridge's statement is added by the rule targets that publish here (aws-events-targets).
-    this.topicKey.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AlarmActionsPublishToTheTopic',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        // In a key policy, "*" is this key.
-        resources: ['*'],
-      }),
-    );
+    this.topicKey = encryptionKey ?? this.createTopicKey(removalPolicy);
     this.topic = new Topic(this, 'Notifications', { displayName: 'Failover orchestrator', masterKey: this.topicKey, enforceSSL: true });
-    // The topic policy replaces SNS's default one: alarm actions need their own statement.
+    // The topic policy replaces SNS's default one: alarm actions need their own statement. Each
+    // trigger rule adds its own (rule-targets.ts).
     this.topic.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AlarmActionsOfThisAccount',
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: {
-          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        },
+        conditions: this.fromAlarmsOfThisAccount(),
       }),
     );
 
     // Two functions, grouped by what they talk to: a failover meets at most two cold starts before
     // the DNS flip (the AWS worker for ConfirmAlarm, the Kubernetes worker for readiness, promotion
     // and its verification), after which the AWS worker is warm for the flip.
-    const kubeLogs = new LogGroup(this, 'KubeWorkerLogs', { retention, removalPolicy });
-    const awsLogs = new LogGroup(this, 'AwsWorkerLogs', { retention, removalPolicy });
+    const kubeLogs = new LogGroup(this, 'KubeWorkerLogs', { retention, removalPolicy, encryptionKey });
+    const awsLogs = new LogGroup(this, 'AwsWorkerLogs', { retention, removalPolicy, encryptionKey });
     // The EKS access entries name the Kubernetes worker's role from other regions' stacks: it gets
     // a name fixed at synth, unique per stack and construct path.
     const kubeRoleName = `${Names.uniqueResourceName(this, { maxLength: 52 })}-KubeWorker`;
@@ -229,7 +230,7 @@ export class FailoverOrchestrator extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'WorkflowLogs', { logGroupName: this.vendedLogGroupName(), retention, removalPolicy }),
+        destination: new LogGroup(this, 'WorkflowLogs', { logGroupName: this.vendedLogGroupName(), retention, removalPolicy, encryptionKey }),
         level: LogLevel.ALL,
         // The plan, the alarm event and every step's input and output, searchable with Logs Insights.
         includeExecutionData: true,
@@ -239,7 +240,7 @@ export class FailoverOrchestrator extends Construct {
     // grantInvoke(): it adds every version and alias (`:*`), and the ASL calls the functions only.
     this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.kubeWorker.functionArn, this.awsWorker.functionArn] }));
     // Where approvers decide at AwaitApproval (infra/approval-console.ts).
-    new ApprovalConsole(this, 'ApprovalConsole', { plans, journalTable: this.journalTable, stateMachine: this.stateMachine, gateFunction: this.awsWorker, removalPolicy, logRetention: retention });
+    new ApprovalConsole(this, 'ApprovalConsole', { plans, journalTable: this.journalTable, stateMachine: this.stateMachine, gateFunction: this.awsWorker, removalPolicy, logRetention: retention, ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}) });
     // Admit asks whether the execution holding a plan's lock still runs (a stale lock is taken
     // over). A policy of its own: in the worker's default policy the state machine's name would
     // make the worker depend on the state machine, which depends on the worker.
@@ -265,7 +266,7 @@ export class FailoverOrchestrator extends Construct {
 
     const alarms: IAlarm[] = [...this.triggers.values()].flatMap((t) => [...t.definedAlarms, ...(t.composite ? [t.composite] : [])]);
     alarms.push(...[...this.evaluations.values()].map((e) => e.alarm));
-    this.executionEnded = new ExecutionEnded(this, 'ExecutionEnded', { stateMachine: this.stateMachine, worker: this.awsWorker, topic: this.topic, removalPolicy });
+    this.executionEnded = new ExecutionEnded(this, 'ExecutionEnded', { stateMachine: this.stateMachine, worker: this.awsWorker, topic: this.topic, removalPolicy, encryptionKey });
     alarms.push(this.executionEnded.alarm);
     this.operations = new OperationsDashboard(this, 'Operations', { plans, stateMachine: this.stateMachine, topic: this.topic, alarms });
 
@@ -328,7 +329,70 @@ export class FailoverOrchestrator extends Construct {
 
     // Not topic.grantPublish(): it grants kms:GenerateDataKey*, a wildcard; SNS calls GenerateDataKey.
     this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
-    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.topicKey.keyArn] }));
+    this.grantKeyUse();
+  }
+
+  /**
+   * The stack's own topic key encrypts the topic alone, so the AWS worker may use it directly. A
+   * key given by ARN may protect other data too: each worker may use it only through the services
+   * that hold what it reads and writes (the journal; for the AWS worker also the topic and the
+   * dead-letter queue of its failed invocations).
+   */
+  private grantKeyUse(): void {
+    if (!this.encryptionKey) {
+      this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: KEY_ACTIONS, resources: [this.topicKey.keyArn] }));
+      return;
+    }
+    const stack = Stack.of(this);
+    const through = (...services: string[]) => ({ StringEquals: { 'kms:ViaService': services.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`) } });
+    this.kubeWorker.addToRolePolicy(new PolicyStatement({ actions: KEY_ACTIONS, resources: [this.encryptionKey.keyArn], conditions: through('dynamodb') }));
+    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: KEY_ACTIONS, resources: [this.encryptionKey.keyArn], conditions: through('dynamodb', 'sns', 'sqs') }));
+  }
+
+  /**
+   * A customer managed key, because CloudWatch alarm actions and EventBridge rules publish to the
+   * topic and the AWS managed SNS key's policy cannot admit them. Its policy references no
+   * resource of the stack: the topic names the key, so the key cannot name the topic.
+   */
+  private createTopicKey(removalPolicy: RemovalPolicy): Key {
+    const key = new Key(this, 'NotificationsKey', {
+      description: 'Encrypts the failover orchestrator notifications topic',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // What SNS asks KMS for on a publisher's behalf: a data key for a topic of this account and Region.
+    const forTopicsOfThisAccount = { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': Stack.of(this).formatArn({ service: 'sns', resource: '*' }) } };
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AlarmActionsPublishToTheTopic',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: KEY_ACTIONS,
+        // In a key policy, "*" is this key.
+        resources: ['*'],
+        conditions: { ...this.fromAlarmsOfThisAccount(), ...forTopicsOfThisAccount },
+      }),
+    );
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'TriggerRulesPublishToTheTopic',
+        principals: [new ServicePrincipal(EVENTS_PRINCIPAL)],
+        actions: KEY_ACTIONS,
+        resources: ['*'],
+        // AWS does not support aws:SourceArn or aws:SourceAccount in a key policy for EventBridge
+        // publishing to an encrypted topic: the encryption context is what there is to condition on.
+        conditions: forTopicsOfThisAccount,
+      }),
+    );
+    return key;
+  }
+
+  /** CloudWatch acting for an alarm of this account and Region. */
+  private fromAlarmsOfThisAccount() {
+    const stack = Stack.of(this);
+    return {
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      StringEquals: { 'aws:SourceAccount': stack.account },
+    };
   }
 
   /** One stack per region of the plans' clusters, deployed after this one (the role must exist). */
@@ -393,12 +457,34 @@ function checkPlans(plans: Plan[]): void {
   if (problems.length > 0) throw new Error(`FailoverOrchestrator: ${problems.join('; ')}`);
 }
 
-function checkProps(props: FailoverOrchestratorProps, kubernetesGroup: string): void {
+function checkProps(props: FailoverOrchestratorProps, kubernetesGroup: string, stackRegion: string): void {
   const problems = [
     ...(!props.vpc && (props.vpcSubnets || props.securityGroups) ? ['vpcSubnets and securityGroups need a vpc'] : []),
     ...[checkKubernetesGroup(kubernetesGroup)].filter((p): p is string => p !== undefined).map((p) => `kubernetesGroup: ${p}`),
+    ...[props.encryptionKeyArn === undefined ? undefined : encryptionKeyArnProblem(props.encryptionKeyArn, Token.isUnresolved(stackRegion) ? undefined : stackRegion)].filter(
+      (p): p is string => p !== undefined,
+    ),
   ];
   if (problems.length > 0) throw new Error(`FailoverOrchestrator: ${problems.join('; ')}`);
+}
+
+// A key's ARN, not an alias's: CloudWatch Logs accepts key ARNs only. Key ids are UUIDs, or
+// `mrk-` and 32 hex digits for multi-Region keys.
+const KEY_ARN = /^arn:aws(?:-[a-z]+)*:kms:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
+/**
+ * What is wrong with `encryptionKeyArn` for a stack in `region` (undefined while the stack's Region
+ * is decided only at deployment), or undefined. The table, the topic, the queue and the log groups
+ * can only use a key of their own Region.
+ */
+export function encryptionKeyArnProblem(value: string, region: string | undefined): string | undefined {
+  // A reference (a parameter, an import) is known only at deployment.
+  if (Token.isUnresolved(value)) return undefined;
+  const expected = `expected the ARN of a symmetric KMS key${region ? ` in ${region}` : " in the stack's Region"}, arn:<partition>:kms:<region>:<account>:key/<key id> (a key, not an alias)`;
+  const keyRegion = KEY_ARN.exec(value)?.[1];
+  if (keyRegion === undefined) return `encryptionKeyArn: ${JSON.stringify(value)} is not a KMS key ARN; ${expected}`;
+  if (region !== undefined && keyRegion !== region) return `encryptionKeyArn: ${value} is a key in ${keyRegion}, but the stack deploys to ${region}; ${expected}`;
+  return undefined;
 }
 
 /** What Route 53 compares the NormalizedRecordNames condition with: lower case, no final dot. */

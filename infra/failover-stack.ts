@@ -7,6 +7,8 @@ import { FailoverOrchestrator } from './failover-orchestrator.js';
 
 export interface FailoverOrchestratorStackProps extends StackProps {
   readonly plans: Plan[];
+  /** An existing KMS key for the journal, the topic, the dead-letter queue and the logs (FailoverOrchestratorProps.encryptionKeyArn). */
+  readonly encryptionKeyArn?: string;
 }
 
 export class FailoverOrchestratorStack extends Stack {
@@ -14,7 +16,7 @@ export class FailoverOrchestratorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: FailoverOrchestratorStackProps) {
     super(scope, id, props);
-    this.orchestrator = new FailoverOrchestrator(this, 'Orchestrator', { plans: props.plans });
+    this.orchestrator = new FailoverOrchestrator(this, 'Orchestrator', { plans: props.plans, encryptionKeyArn: props.encryptionKeyArn });
     // What an operator needs after `cdk deploy`: where notifications go, what to watch, what runs.
     new CfnOutput(this, 'NotificationsTopicArn', { value: this.orchestrator.topic.topicArn, description: 'Subscribe people here (aws sns subscribe)' });
     new CfnOutput(this, 'WorkflowArn', { value: this.orchestrator.stateMachine.stateMachineArn, description: 'The failover state machine' });

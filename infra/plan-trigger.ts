@@ -5,13 +5,14 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, AlarmRule, AlarmState, AtLeastThreshold, ComparisonOperator, CompositeAlarm, Metric, TreatMissingData, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { SfnStateMachine, SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { planAlarmNames, triggerAlarmNames, type TriggerAlarm } from '../lambdas/plan/triggers.js';
 import { FailoverTriggerInput } from './failover-trigger-input.js';
+import { TopicTarget } from './rule-targets.js';
 
 export interface PlanTriggerProps {
   readonly plan: Plan;
@@ -103,14 +104,16 @@ export class PlanTrigger extends Construct {
       },
       targets: [
         new SfnStateMachine(props.stateMachine, { input }),
-        new SnsTopic(props.topic, {
-          message: RuleTargetInput.fromText(
+        // Only this rule may publish: the topic policy names it and its account.
+        new TopicTarget(
+          props.topic,
+          RuleTargetInput.fromText(
             `Failover of ${plan.name} triggered: alarm ${EventField.fromPath('$.detail.alarmName')} entered ALARM at ${EventField.fromPath('$.time')}. ` +
               `After the ${plan.thresholds.settleSeconds} s settle time the workflow re-reads the alarm, checks that the standby is ready` +
               `${plan.gate.approval === 'never' ? '' : ` and ${plan.gate.approval === 'always' ? 'asks for approval' : 'asks for approval if it is at risk'}`}` +
               ` before it changes anything. Follow it in Step Functions (${props.stateMachine.stateMachineArn}); its report follows when it ends.`,
           ),
-        }),
+        ),
       ],
     });
   }

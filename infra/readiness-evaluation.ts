@@ -5,13 +5,13 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, RuleTargetInput, Schedule, type IRuleRef, type RuleTargetInputProperties } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { METRICS_NAMESPACE, metricNames } from '../lambdas/ports/metrics.js';
-import { MAX_INPUT_TEMPLATE_CHARS } from './failover-trigger-input.js';
+import { MAX_INPUT_TEMPLATE_CHARS } from '../lambdas/plan/plan-size.js';
+import { FunctionTarget } from './rule-targets.js';
 
 /** The worker's input for one scheduled run: the plan, and the event's id and time as its execution. */
 class EvaluationInput extends RuleTargetInput {
@@ -56,7 +56,7 @@ export class ReadinessEvaluation extends Construct {
       description: `Readiness checks of ${plan.name}'s standby every ${plan.evaluation.everyMinutes} min (reads only)`,
       schedule: Schedule.rate(every),
       // The next run comes soon and a missed one raises the alarm: retrying a stale run adds nothing.
-      targets: [new LambdaFunction(props.worker, { event: new EvaluationInput(plan), retryAttempts: 0 })],
+      targets: [new FunctionTarget(props.worker, { event: new EvaluationInput(plan), retryAttempts: 0 })],
     });
 
     // Two intervals: a late run (the schedule is not exact) never leaves an empty period alone.

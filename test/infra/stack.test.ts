@@ -16,8 +16,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { FailoverOrchestrator } from '../../infra/failover-orchestrator.js';
 import { FailoverOrchestratorStack } from '../../infra/failover-stack.js';
-import { FailoverTriggerInput, MAX_INPUT_TEMPLATE_CHARS } from '../../infra/failover-trigger-input.js';
+import { FailoverTriggerInput } from '../../infra/failover-trigger-input.js';
+import { MAX_INPUT_TEMPLATE_CHARS } from '../../lambdas/plan/plan-size.js';
 import { checkDefinitionPlaceholders, workflowDefinitionFile } from '../../infra/workflow-definition.js';
+import { sdkActionsCalledBy } from './sdk-actions.js';
 import { journalTableKeys } from '../../lambdas/adapters/dynamodb-journal.js';
 import { awsWorkerSteps } from '../../lambdas/handlers/aws-worker.js';
 import { kubeWorkerSteps } from '../../lambdas/handlers/kube-worker.js';
@@ -44,6 +46,15 @@ const render = (value: unknown): string => {
   if (v['Fn::GetAtt']) return `getatt:${v['Fn::GetAtt'].join('.')}`;
   throw new Error(`cannot render ${JSON.stringify(value)}`);
 };
+/** A policy statement's Condition with every value rendered. */
+const renderConditions = (condition: Json | undefined) =>
+  condition &&
+  Object.fromEntries(
+    Object.entries(condition).map(([operator, keys]) => [
+      operator,
+      Object.fromEntries(Object.entries(keys as Json).map(([key, value]) => [key, Array.isArray(value) ? value.map(render) : render(value)])),
+    ]),
+  );
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
 /** What EventBridge does with an input template: each `<name>` becomes the value at its path. */
@@ -363,6 +374,7 @@ describe('FailoverOrchestratorStack', () => {
         Principal: 'events.amazonaws.com',
         FunctionName: { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] },
         SourceArn: { 'Fn::GetAtt': [logicalId(evaluation.schedule), 'Arn'] },
+        SourceAccount: { Ref: 'AWS::AccountId' },
       });
     });
 
@@ -412,6 +424,7 @@ describe('FailoverOrchestratorStack', () => {
         Principal: 'events.amazonaws.com',
         FunctionName: workerArn(),
         SourceArn: { 'Fn::GetAtt': [logicalId(ended().rule), 'Arn'] },
+        SourceAccount: { Ref: 'AWS::AccountId' },
       });
     });
 
@@ -436,7 +449,7 @@ describe('FailoverOrchestratorStack', () => {
       });
     });
 
-    it('the dead-letter queue is encrypted, refuses plain HTTP, keeps messages 14 days, takes only this rule’s events, and also receives the worker’s failed invocations', () => {
+    it('the dead-letter queue is encrypted, refuses plain HTTP, keeps messages 14 days, takes only this rule’s events in this account, and also receives the worker’s failed invocations', () => {
       const queue = resources[logicalId(ended().deadLetterQueue)]!;
       expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
       expect(queue.DeletionPolicy).toBe('Retain');
@@ -450,7 +463,7 @@ describe('FailoverOrchestratorStack', () => {
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: queueArn(),
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(ended().rule), 'Arn'] } } },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(ended().rule), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           },
         ]),
       );
@@ -566,30 +579,59 @@ describe('FailoverOrchestratorStack', () => {
       expect(resources[logicalId(orchestrator().journalTable)]!.DeletionPolicy).toBe('Retain');
     });
 
-    it('the topic is encrypted with a rotated key that alarms and rules may use, and refuses publishing without TLS', () => {
+    /** The statements that admit an AWS service, with their ARNs and conditions rendered. */
+    const serviceGrantsIn = (document: Json) =>
+      (document.Statement as Json[])
+        .filter((s) => s.Principal?.Service)
+        .map((s) => ({ Sid: s.Sid, Effect: s.Effect, Service: s.Principal.Service, Action: s.Action, Resource: s.Resource === '*' ? '*' : render(s.Resource), Condition: renderConditions(s.Condition) }));
+    const fromAlarmsOfThisAccount = { ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } };
+
+    it('the topic is encrypted with a rotated key that alarms and rules may use for this account’s topics only, and refuses publishing without TLS', () => {
       const topic = resources[logicalId(orchestrator().topic)]!.Properties;
       expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalId(orchestrator().topicKey), 'Arn'] });
       const key = resources[logicalId(orchestrator().topicKey)]!.Properties;
       expect(key.EnableKeyRotation).toBe(true);
-      const services = (key.KeyPolicy.Statement as Json[]).filter((s) => s.Principal?.Service);
-      // The events statement is CDK's (aws-events-targets adds it for an encrypted topic).
-      expect(services).toEqual([
-        { Sid: 'AlarmActionsPublishToTheTopic', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*' },
-        { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' },
+      // No aws:SourceArn for EventBridge in a key policy (AWS does not support it there): the encryption context names the topics.
+      const forTopicsOfThisAccount = { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${ACCOUNT}:*` } };
+      expect(serviceGrantsIn(key.KeyPolicy)).toEqual([
+        {
+          Sid: 'AlarmActionsPublishToTheTopic', Effect: 'Allow', Service: 'cloudwatch.amazonaws.com', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*',
+          Condition: { ...fromAlarmsOfThisAccount, ...forTopicsOfThisAccount },
+        },
+        { Sid: 'TriggerRulesPublishToTheTopic', Effect: 'Allow', Service: 'events.amazonaws.com', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: forTopicsOfThisAccount },
       ]);
-      const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0]!.Properties.PolicyDocument.Statement as Json[];
-      expect(policy).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } }),
-          expect.objectContaining({ Sid: 'AlarmActionsOfThisAccount', Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
-        ]),
-      );
-      const alarms = policy.find((s) => s.Sid === 'AlarmActionsOfThisAccount')!.Condition;
-      expect({ arn: render(alarms.ArnLike['aws:SourceArn']), account: render(alarms.StringEquals['aws:SourceAccount']) }).toEqual({
-        arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`,
-        account: ACCOUNT,
-      });
+    });
+
+    it('the topic admits alarms of this account, and EventBridge only for the trigger rules of this stack, in this account', () => {
+      const [policy, ...others] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      expect(others).toEqual([]);
+      const document = policy!.Properties.PolicyDocument;
+      expect((document.Statement as Json[]).filter((s) => s.Effect === 'Deny')).toEqual([
+        expect.objectContaining({ Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]);
+      const topicRef = `ref:${logicalId(orchestrator().topic)}`;
+      expect(serviceGrantsIn(document)).toEqual([
+        { Sid: 'AlarmActionsOfThisAccount', Effect: 'Allow', Service: 'cloudwatch.amazonaws.com', Action: 'sns:Publish', Resource: topicRef, Condition: fromAlarmsOfThisAccount },
+        ...[plan.name, payments.name].map((name) => ({
+          Sid: expect.any(String),
+          Effect: 'Allow',
+          Service: 'events.amazonaws.com',
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: { ArnEquals: { 'aws:SourceArn': `getatt:${logicalId(orchestrator().rules.get(name)!)}.Arn` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        })),
+      ]);
+    });
+
+    it('without encryptionKeyArn: AWS owned keys for the journal and the dead-letter queue, CloudWatch Logs’ own encryption for the logs, the stack’s key for the topic', () => {
+      expect(orchestrator().encryptionKey).toBeUndefined();
+      expect(resources[logicalId(orchestrator().journalTable)]!.Properties.SSESpecification).toBeUndefined();
+      const queue = resources[logicalId(orchestrator().executionEnded.deadLetterQueue)]!.Properties;
+      expect([queue.SqsManagedSseEnabled, queue.KmsMasterKeyId]).toEqual([true, undefined]);
+      const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      expect(logGroups.length).toBeGreaterThanOrEqual(3);
+      expect(logGroups.filter((group) => group.Properties.KmsKeyId !== undefined)).toEqual([]);
+      expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual([logicalId(orchestrator().topicKey)]);
     });
   });
 
@@ -604,6 +646,28 @@ describe('FailoverOrchestratorStack', () => {
               : [],
         ),
       );
+
+    // A service principal acts for any account's resources: each grant to one names the resource it
+    // acts for and its account, or (KMS, for EventBridge) the topics it may encrypt for.
+    it('every grant to an AWS service in a topic, queue or key policy, and every invoke permission for EventBridge, names its source', () => {
+      const grants = allTemplates().flatMap((t) =>
+        Object.entries(t.Resources as Record<string, Json>).flatMap(([id, r]) => {
+          if (r.Type === 'AWS::Lambda::Permission') {
+            return r.Properties.Principal === 'events.amazonaws.com'
+              ? [{ grant: id, keys: [...(r.Properties.SourceArn ? ['aws:SourceArn'] : []), ...(r.Properties.SourceAccount ? ['aws:SourceAccount'] : [])] }]
+              : [];
+          }
+          const document = r.Type === 'AWS::KMS::Key' ? r.Properties.KeyPolicy : ['AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy'].includes(r.Type) ? r.Properties.PolicyDocument : undefined;
+          return ((document?.Statement ?? []) as Json[])
+            .filter((s) => s.Effect === 'Allow' && s.Principal?.Service)
+            .map((s) => ({ grant: `${id} ${s.Sid}`, keys: Object.values((s.Condition ?? {}) as Json).flatMap((keys) => Object.keys(keys)) }));
+        }),
+      );
+      // Invoke permissions (two schedules, the execution-ended rule), the queue's, the topic's (alarms, two trigger rules), the topic key's two.
+      expect(grants.length).toBe(3 + 1 + 3 + 2);
+      const namesItsSource = (keys: string[]) => (keys.includes('aws:SourceArn') && keys.includes('aws:SourceAccount')) || keys.includes('kms:EncryptionContext:aws:sns:topicArn');
+      expect(grants.filter((g) => !namesItsSource(g.keys))).toEqual([]);
+    });
 
     it('no IAM statement allows a wildcard action', () => {
       const statements = allStatements();
@@ -788,34 +852,3 @@ describe('the CDK app', () => {
     }
   });
 });
-
-// IAM prefixes of the SDK clients the adapters use; a new client must be added here on purpose.
-const IAM_PREFIX_OF_CLIENT: Record<string, string> = {
-  cloudwatch: 'cloudwatch',
-  dynamodb: 'dynamodb',
-  eks: 'eks',
-  'route-53': 'route53',
-  sfn: 'states',
-  sns: 'sns',
-};
-
-/** `service:Operation` for every `...Command` imported from `@aws-sdk/client-*` by the adapters an entry imports, and the adapters those import. */
-function sdkActionsCalledBy(entry: string): string[] {
-  const adapters = new Set([...readFileSync(entry, 'utf8').matchAll(/from '\.\.\/adapters\/([\w/-]+)\.js'/g)].map((m) => repoPath(`lambdas/adapters/${m[1]}.ts`)));
-  for (const file of adapters) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/from '\.\/([\w-]+)\.js'/g)) adapters.add(repoPath(`lambdas/adapters/${m[1]}.ts`));
-  }
-  return unique(
-    [...adapters].flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g)].flatMap(([, names = '', client = '']) => {
-        const prefix = IAM_PREFIX_OF_CLIENT[client];
-        if (!prefix) throw new Error(`${file} uses @aws-sdk/client-${client}: add its IAM prefix to IAM_PREFIX_OF_CLIENT`);
-        return names
-          .split(',')
-          .map((name) => name.trim())
-          .filter((name) => /^\w+Command$/.test(name))
-          .map((name) => `${prefix}:${name.replace(/Command$/, '')}`);
-      }),
-    ),
-  );
-}
