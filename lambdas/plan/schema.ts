@@ -57,16 +57,24 @@ const tooLong = (max: number, what = 'characters') => `expected at most ${max} $
 
 const clusterAccessSchema = z
   .strictObject({
-    /** In AWS: endpoint and CA from DescribeCluster, a bearer token from a presigned STS call. */
-    eks: z.strictObject({
-      name: z
-        .string()
-        .max(planBounds.eksClusterNameChars, tooLong(planBounds.eksClusterNameChars, 'characters (an EKS cluster name)'))
-        .regex(/^[0-9A-Za-z][A-Za-z0-9_-]*$/, 'expected an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit'),
-      region: z.string().max(planBounds.regionChars, tooLong(planBounds.regionChars)).regex(AWS_REGION, 'expected an AWS region such as eu-west-1'),
-    }).optional(),
-    /** From a laptop (`failover check`, break-glass runs): a kubeconfig context. */
-    context: argumentText(planBounds.contextChars, 'a kubeconfig context').optional(),
+    eks: z
+      .strictObject({
+        name: z
+          .string()
+          .max(planBounds.eksClusterNameChars, tooLong(planBounds.eksClusterNameChars, 'characters (an EKS cluster name)'))
+          .regex(/^[0-9A-Za-z][A-Za-z0-9_-]*$/, 'expected an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit')
+          .describe('The EKS cluster name: letters, digits, `-` and `_`, starting with a letter or digit.'),
+        region: z
+          .string()
+          .max(planBounds.regionChars, tooLong(planBounds.regionChars))
+          .regex(AWS_REGION, 'expected an AWS region such as eu-west-1')
+          .describe('Its AWS region, e.g. `eu-west-1`.'),
+      })
+      .optional()
+      .describe('In AWS (deployed): the endpoint and CA come from DescribeCluster, a bearer token from a presigned STS call.'),
+    context: argumentText(planBounds.contextChars, 'a kubeconfig context')
+      .optional()
+      .describe('From a laptop (`failover check`, a drill, break-glass runs): a kubeconfig context.'),
   })
   .refine((c) => c.eks !== undefined || c.context !== undefined, {
     message: 'expected `eks` (name and region) or a kubeconfig `context`, or both',
@@ -86,13 +94,13 @@ const recordValue = z.string().min(1).max(planBounds.dnsValueChars, tooLong(plan
 
 const dnsRecordSchema = z
   .strictObject({
-    name: hostname,
-    type: recordType.default('CNAME'),
-    ttl: z.number().int().min(0).max(86400).default(60),
-    /** Value while the upstream is active. */
-    upstream: recordValue,
-    /** Value after failover. */
-    downstream: recordValue,
+    name: hostname.describe('The record\'s fully qualified DNS name, e.g. `amqp.example.com`.'),
+    type: recordType
+      .default('CNAME')
+      .describe('The record type, which its values must match: a DNS name for CNAME, an IPv4 address for A, an IPv6 address for AAAA.'),
+    ttl: z.number().int().min(0).max(86400).default(60).describe('How long, in seconds, resolvers may cache the record.'),
+    upstream: recordValue.describe('The record\'s value while the upstream is active.'),
+    downstream: recordValue.describe('The record\'s value after failover; it must differ from `upstream` by more than case or a trailing dot.'),
   })
   .superRefine((r, ctx) => {
     const { accepts, expected } = recordValues[r.type];
@@ -133,30 +141,50 @@ const checkRecordSet = (records: Array<{ name: string; type: RecordType }>, ctx:
 /** One `engine:` schema per engine (lambdas/engines/<type>/plan.ts); adding an engine adds it here. */
 const enginePlanSchemas = [rabbitmqStandbyPlanSchema, rabbitmqShovelPlanSchema, rocketmqControllerPlanSchema] as const;
 
-const engineSchema = z.discriminatedUnion('type', enginePlanSchemas, {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? `unknown engine type; expected one of: ${enginePlanSchemas.map((s) => s.shape.type.value).join(', ')}` : undefined,
-});
+const engineSchema = z
+  .discriminatedUnion('type', enginePlanSchemas, {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `unknown engine type; expected one of: ${enginePlanSchemas.map((s) => s.shape.type.value).join(', ')}` : undefined,
+  })
+  .describe('The system failed over and how: `type` picks the engine, whose fields are in its own table.');
 
 /** Every field with its own bounds; planSchema adds what concerns the plan as a whole. */
 export const planFieldsSchema = z.strictObject({
-  /** Identifies the plan in alarms, locks, reports and resource names. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected 1-40 lowercase letters, digits and "-" (used in AWS resource names)'),
-  description: z.string().max(planBounds.descriptionChars, tooLong(planBounds.descriptionChars, 'characters; keep the details in the service documentation')).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected 1-40 lowercase letters, digits and "-" (used in AWS resource names)')
+    .describe('Identifies the plan in alarms, locks, reports and AWS resource names: 1–40 lowercase letters, digits and `-`.'),
+  description: z
+    .string()
+    .max(planBounds.descriptionChars, tooLong(planBounds.descriptionChars, 'characters; keep the details in the service documentation'))
+    .optional()
+    .describe('What the plan protects, in a sentence; the details belong in the service documentation.'),
   engine: engineSchema,
-  clusters: z.strictObject({ upstream: clusterAccessSchema, downstream: clusterAccessSchema }),
+  clusters: z
+    .strictObject({
+      upstream: clusterAccessSchema.describe('The Kubernetes cluster that serves before the failover: `eks` (deployed) and/or a kubeconfig `context`.'),
+      downstream: clusterAccessSchema.describe(
+        "The standby's Kubernetes cluster, which serves after the failover: `eks` and/or `context`. It may not name the upstream's (compared ignoring case), except for `rocketmq-controller`, whose sites share one cluster.",
+      ),
+    })
+    .describe('How the orchestrator reaches each side\'s Kubernetes cluster.'),
   dns: z
     .strictObject({
-      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+      hostedZoneId: z
+        .string()
+        .regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')
+        .describe('The Route 53 hosted zone of the records, e.g. `Z0123456789ABCDEFGHIJ`.'),
       records: z
         .array(dnsRecordSchema)
         .min(1, 'expected at least one DNS record to flip')
-        .max(planBounds.dnsRecords, tooMany(planBounds.dnsRecords, 'DNS records', 'point more names at these with CNAMEs, or split the service into several plans')),
-      /** How long to wait for Route 53 to report INSYNC: within the flip-dns step. */
-      syncTimeoutSeconds: waitSeconds('flip-dns').default(300),
+        .max(planBounds.dnsRecords, tooMany(planBounds.dnsRecords, 'DNS records', 'point more names at these with CNAMEs, or split the service into several plans'))
+        .describe('The records the failover flips, in one change batch: a name and type at most once, and nothing beside a CNAME of the same name.'),
+      syncTimeoutSeconds: waitSeconds('flip-dns')
+        .default(300)
+        .describe('How long to wait for Route 53 to report the change INSYNC, within the flip-dns step.'),
     })
-    .superRefine((dns, ctx) => checkRecordSet(dns.records, ctx)),
-  /** CloudWatch alarms on the upstream's health, referenced or defined, optionally combined (plan/triggers.ts). */
+    .superRefine((dns, ctx) => checkRecordSet(dns.records, ctx))
+    .describe('Where clients find the service: the Route 53 records that point at the upstream, then at the downstream.'),
   triggers: triggersSchema.superRefine((t, ctx) => {
     if (t.alarms.length > planBounds.alarms) {
       ctx.addIssue({ code: 'too_big', origin: 'array', maximum: planBounds.alarms, inclusive: true, path: ['alarms'], message: tooMany(planBounds.alarms, 'alarms', 'combine signals in one CloudWatch alarm (metric math, or a composite alarm of your own) and reference it') });
@@ -167,67 +195,96 @@ export const planFieldsSchema = z.strictObject({
         ctx.addIssue({ code: 'too_big', origin: 'object', maximum: planBounds.dimensions, inclusive: true, path: ['alarms', i, 'define', 'metric', 'dimensions'], message: tooMany(planBounds.dimensions, 'dimensions', 'define the alarm in CloudWatch and reference it by name') });
       }
     });
-  }),
-  /** Readiness checks only, on a schedule, long before any incident: a standby that would not be ready raises an alarm. */
+  }).describe(`What starts a failover: CloudWatch alarms on the upstream's health, referenced or defined (at most ${planBounds.alarms}, with at most ${planBounds.dimensions} metric dimensions each), optionally combined.`),
   evaluation: z
     .strictObject({
-      /** Also the alarm's look-back: it raises when an evaluation failed, or none ran, within two intervals. */
-      everyMinutes: z.number().int().min(1).max(720).default(30),
+      everyMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(720)
+        .default(30)
+        .describe('How often readiness is checked; also the alarm\'s look-back: it raises when an evaluation failed, or none ran, within two intervals.'),
     })
-    .default({ everyMinutes: 30 }),
+    .default({ everyMinutes: 30 })
+    .describe('Readiness checks only, on a schedule, long before any incident: a standby that would not be ready raises an alarm.'),
   thresholds: z
     .strictObject({
-      /** RPO: the downstream may be at most this far behind the upstream. */
-      maxReplicationLagSeconds: z.number().positive().max(planBounds.maxReplicationLagSeconds, tooLong(planBounds.maxReplicationLagSeconds, 's (a day)')),
-      /** Wait this long after the alarm, then re-read it: a blip that cleared starts nothing. */
-      settleSeconds: z.number().int().min(0).max(planBounds.settleSeconds, tooLong(planBounds.settleSeconds, 's: an alarm that has not cleared within an hour is an outage')).default(60),
-      /** After a completed failover, alarms start nothing for this long (anti-flap); `failover ack` re-arms early. */
-      cooldownMinutes: z.number().int().min(0).max(planBounds.cooldownMinutes, tooLong(planBounds.cooldownMinutes, 'minutes (a week); `failover ack` re-arms a plan')).default(60),
-    }),
-  /** A planned switchover (an operator's, graceful): after the fence, how long the standby may take to hold everything. */
+      maxReplicationLagSeconds: z
+        .number()
+        .positive()
+        .max(planBounds.maxReplicationLagSeconds, tooLong(planBounds.maxReplicationLagSeconds, 's (a day)'))
+        .describe('The RPO bound: readiness fails when the downstream is further behind the upstream than this.'),
+      settleSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(planBounds.settleSeconds, tooLong(planBounds.settleSeconds, 's: an alarm that has not cleared within an hour is an outage'))
+        .default(60)
+        .describe('Wait this long after the alarm, then re-read it: a blip that cleared starts nothing.'),
+      cooldownMinutes: z
+        .number()
+        .int()
+        .min(0)
+        .max(planBounds.cooldownMinutes, tooLong(planBounds.cooldownMinutes, 'minutes (a week); `failover ack` re-arms a plan'))
+        .default(60)
+        .describe('After a completed failover, alarms start nothing for this long (anti-flap); `failover ack` re-arms the plan early.'),
+    })
+    .describe('The bounds that decide whether, and when, a failover starts.'),
   switchover: z
     .strictObject({
-      catchUpTimeoutSeconds: z.number().int().min(1).max(3600, 'expected at most 3600 s: a standby that needs longer is not in sync; fail over instead').default(300),
+      catchUpTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600, 'expected at most 3600 s: a standby that needs longer is not in sync; fail over instead')
+        .default(300)
+        .describe('After the fence, how long the standby may take to hold everything the upstream had; then the switchover halts with the fence lifted.'),
     })
-    .default({ catchUpTimeoutSeconds: 300 }),
+    .default({ catchUpTimeoutSeconds: 300 })
+    .describe('A planned switchover: an operator\'s, graceful, with nothing lost.'),
   fencing: z
     .strictObject({
-      /**
-       * When the old upstream cannot be reached to fence it: `halt` (default) stops before
-       * promotion; `proceed` allows an ungraceful failover (the report says the fence was not
-       * verified). An approver may also allow it for one failover.
-       */
-      whenUnreachable: z.enum(['halt', 'proceed']).default('halt'),
+      whenUnreachable: z
+        .enum(['halt', 'proceed'])
+        .default('halt')
+        .describe(
+          'When the old upstream cannot be reached to fence it: `halt` stops before promotion; `proceed` allows an ungraceful failover (the report says the fence was not verified). An approver may also allow it for one failover.',
+        ),
     })
-    .default({ whenUnreachable: 'halt' }),
+    .default({ whenUnreachable: 'halt' })
+    .describe('Fencing the old upstream, so that no client writes where nobody will read.'),
   gate: z
     .strictObject({
-      /**
-       * `always`: a person approves every failover of a ready standby. `never`: fully automatic.
-       * `on-risk`: automatic when every readiness check passes; when any fails (e.g. lag beyond
-       * the RPO bound) a person decides, and approving records the accepted risk. A failing
-       * check halts the failover under `always` and `never`.
-       */
-      approval: z.enum(['always', 'never', 'on-risk']).default('always'),
-      /** The workflow waits this long for a decision; the console, the CLI and the ASL's AwaitApproval share it. */
+      approval: z
+        .enum(['always', 'never', 'on-risk'])
+        .default('always')
+        .describe(
+          '`always`: a person approves every failover of a ready standby. `never`: fully automatic. `on-risk`: automatic when every readiness check passes; when any fails (e.g. lag beyond the RPO bound) a person decides, and approving records the accepted risk. A failing check halts the failover under `always` and `never`.',
+        ),
       timeoutMinutes: z
         .number()
         .int()
         .positive()
         .max(maxGateMinutes, tooLong(maxGateMinutes, "minutes: the plan's lock, which no lease holds longer, must outlast the wait"))
-        .default(30),
-      /**
-       * `abort` only: no decision means nobody looked, and proceeding would make the gate (and under
-       * `on-risk`, the RPO bound) meaningless. A plan that should fail over unattended says `never`.
-       */
-      onTimeout: z.enum(['abort']).default('abort'),
-      /** Who may decide (lambdas/approvals/approvers.ts); a deployed gated plan needs at least one. */
+        .default(30)
+        .describe("How long the workflow waits for a decision (the console, the CLI and the ASL's AwaitApproval share it); at most what the plan's lock lease covers."),
+      onTimeout: z
+        .enum(['abort'])
+        .default('abort')
+        .describe(
+          '`abort` only: no decision means nobody looked, and proceeding would make the gate (and under `on-risk`, the RPO bound) meaningless. A plan that should fail over unattended says `never`.',
+        ),
       approvers: z
         .array(approverSchema.max(planBounds.approverChars, tooLong(planBounds.approverChars, 'characters (an IAM ARN with a shorter path, or a console group, fits)')))
         .max(planBounds.approvers, tooMany(planBounds.approvers, 'approvers', 'name a console group (group:NAME) instead of each person'))
-        .default([]),
+        .default([])
+        .describe(
+          'Who may decide: `group:NAME` (any member of a console group), `user:NAME` (a console user), or an IAM role or user ARN (any session of the role, through the CLI). A deployed gated plan needs at least one.',
+        ),
     })
-    .default({ approval: 'always', timeoutMinutes: 30, onTimeout: 'abort', approvers: [] }),
+    .default({ approval: 'always', timeoutMinutes: 30, onTimeout: 'abort', approvers: [] })
+    .describe('Whether a person decides before the failover (see "Approvals").'),
 });
 
 /**
@@ -256,7 +313,7 @@ export const planSchema = planFieldsSchema.superRefine((plan, ctx) => {
   if (ctx.issues.length > 0) return;
   const tooLarge = planSizeProblem(plan);
   if (tooLarge) ctx.addIssue({ code: 'custom', path: [], message: tooLarge });
-});
+}).describe('A failover plan: one YAML file per protected service, which drives `cdk deploy`, the workflow input and the CLI.');
 
 export type Plan = z.infer<typeof planSchema>;
 export type PlanInput = z.input<typeof planSchema>;

@@ -36,38 +36,32 @@ const portInRange = (uri: string): boolean => {
 };
 
 const shovelSchema = z.strictObject({
-  /** The shovel's name in RabbitMQ (`shovel_status`, `clear_parameter shovel NAME`). */
-  name: amqpName('a shovel name'),
-  vhost: amqpName('a vhost name'),
-  /**
-   * `topology-operator`: a `Shovel` resource (rabbitmq.com/v1beta1, Messaging Topology Operator)
-   * in the downstream namespace declares it, and only deleting that resource removes it for good
-   * (the operator puts back what it still declares). `parameter`: a dynamic shovel set with
-   * `rabbitmqctl set_parameter shovel`.
-   */
-  declaredBy: z.enum(['topology-operator', 'parameter']).default('parameter'),
-  /** The `Shovel` resource's name, when it is not the shovel's name. */
-  resource: k8sName.optional(),
-  /**
-   * The queue it moves, named the same on both clusters; default: the shovel's name. Reprotect
-   * defines the shovels with it (the definitions it would copy are gone by then).
-   */
-  queue: amqpName('a queue name').optional(),
+  name: amqpName('a shovel name').describe("The shovel's name in RabbitMQ (`shovel_status`, `clear_parameter shovel NAME`)."),
+  vhost: amqpName('a vhost name').describe('Its vhost; a name and vhost are listed once.'),
+  declaredBy: z
+    .enum(['topology-operator', 'parameter'])
+    .default('parameter')
+    .describe(
+      '`parameter`: a dynamic shovel set with `rabbitmqctl set_parameter shovel`. `topology-operator`: a `Shovel` resource (`rabbitmq.com/v1beta1`, Messaging Topology Operator) in the downstream namespace declares it, and only deleting that resource removes it for good (the operator puts back what it still declares).',
+    ),
+  resource: k8sName.optional().describe("The `Shovel` resource's name, when it is not the shovel's name (required when that is no Kubernetes name)."),
+  queue: amqpName('a queue name')
+    .optional()
+    .describe("The queue it moves, named the same on both clusters; default: the shovel's name. Reprotect defines the shovels with it (the definitions it would copy are gone by then)."),
 });
 
 const siteSchema = z.strictObject({
-  namespace,
-  rabbitmqCluster: k8sName,
-  /**
-   * Where the other cluster's shovels reach this one's AMQP listener: scheme, host and port, no
-   * credentials or vhost. Default: `amqp://` + this side's value of the plan's first DNS record + `:5672`.
-   */
+  namespace: namespace.describe("The RabbitmqCluster's namespace."),
+  rabbitmqCluster: k8sName.describe('The RabbitmqCluster (Cluster Operator: its pods are labelled `app.kubernetes.io/name=<cluster>`).'),
   amqpUri: z
     .string()
     .max(rabbitmqShovelBounds.amqpUriChars, `expected at most ${rabbitmqShovelBounds.amqpUriChars} characters (an AMQP URI)`)
     .regex(AMQP_URI, 'expected amqp://HOST:PORT or amqps://HOST:PORT, without credentials or vhost')
     .refine(portInRange, 'expected a port of 1-65535')
-    .optional(),
+    .optional()
+    .describe(
+      "Where the other cluster's shovels reach this one's AMQP listener: `amqp[s]://HOST:PORT`, no credentials or vhost, not the other side's. Default: `amqp://` + this side's value of the plan's first DNS record + `:5672`.",
+    ),
 });
 
 const shovelListSchema = z
@@ -80,41 +74,44 @@ const defaultDrainSeconds = longestWaitSeconds('promote');
 
 export const rabbitmqShovelPlanSchema = z
   .strictObject({
-    type: z.literal('rabbitmq-shovel'),
-    upstream: siteSchema,
-    /** Where the shovels run and where clients go after the failover. */
-    downstream: siteSchema,
-    /** Container that runs rabbitmqctl in the server pods of both clusters. */
-    container: kubernetesLabel('a container name').default('rabbitmq'),
-    /**
-     * The user the shovels connect to the upstream as. The fence closes every other connection
-     * and refuses new ones, but leaves the shovels' own open so the backlog can drain.
-     */
-    shovelUser: amqpName('a user name'),
-    shovels: shovelListSchema,
-    /**
-     * The other direction, downstream -> upstream: the shovels reprotect defines on the upstream
-     * once the downstream serves, and that a failback drains and removes.
-     */
+    type: z.literal('rabbitmq-shovel').describe('Open-source RabbitMQ replicated with dynamic shovels.'),
+    upstream: siteSchema.describe('The production cluster, which serves before the failover; the shovels pull from it.'),
+    downstream: siteSchema.describe('The DR cluster: where the shovels run and where clients go after the failover.'),
+    container: kubernetesLabel('a container name')
+      .default('rabbitmq')
+      .describe('The container that runs rabbitmqctl in the server pods of both clusters.'),
+    shovelUser: amqpName('a user name').describe(
+      "The user the shovels connect to the upstream as. The fence closes every other connection and refuses new ones, but leaves the shovels' own open so the backlog can drain.",
+    ),
+    shovels: shovelListSchema.describe('The shovels that copy the upstream\'s queues to the downstream, running on the downstream.'),
     reverse: z
       .strictObject({
-        /**
-         * The user they log in to the downstream with (default: `shovelUser`). Reprotect creates it
-         * there, or sets a new password, whenever it defines a shovel: a user only these shovels use.
-         */
-        shovelUser: amqpName('a user name').optional(),
-        /** Default: one per shovel above, with its name, vhost and queue, declared by `parameter`. */
-        shovels: shovelListSchema.optional(),
+        shovelUser: amqpName('a user name')
+          .optional()
+          .describe(
+            'The user they log in to the downstream with; default: `shovelUser`. Reprotect creates it there, or sets a new password, whenever it defines a shovel: a user only these shovels use.',
+          ),
+        shovels: shovelListSchema
+          .optional()
+          .describe('The shovels of this direction; default: one per shovel above, with its name, vhost and queue, declared by `parameter`.'),
       })
-      .optional(),
-    /** Messages still in the upstream's shovelled queues beyond this fail readiness. */
-    maxBacklogMessages: z.number().int().min(0).max(rabbitmqShovelBounds.maxBacklogMessages, `expected at most ${rabbitmqShovelBounds.maxBacklogMessages} messages`).default(100_000),
+      .optional()
+      .describe('The other direction, downstream -> upstream: the shovels reprotect defines on the upstream once the downstream serves, and that a failback drains and removes.'),
+    maxBacklogMessages: z
+      .number()
+      .int()
+      .min(0)
+      .max(rabbitmqShovelBounds.maxBacklogMessages, `expected at most ${rabbitmqShovelBounds.maxBacklogMessages} messages`)
+      .default(100_000)
+      .describe("Messages still in the upstream's shovelled queues beyond this fail readiness."),
     drain: z
       .strictObject({
-        /** After the fence, how long the shovels get to move the backlog before promotion gives up: within the promote step. */
-        timeoutSeconds: waitSeconds('promote').default(defaultDrainSeconds),
+        timeoutSeconds: waitSeconds('promote')
+          .default(defaultDrainSeconds)
+          .describe('After the fence, how long the shovels get to move the backlog before promotion gives up, per attempt: within the promote step.'),
       })
-      .default({ timeoutSeconds: defaultDrainSeconds }),
+      .default({ timeoutSeconds: defaultDrainSeconds })
+      .describe('Draining the backlog at promotion.'),
   })
   .superRefine((engine, ctx) => {
     const check = (shovels: Array<z.infer<typeof shovelSchema>>, path: Array<string | number>) => {
@@ -136,7 +133,8 @@ export const rabbitmqShovelPlanSchema = z
     if (upstream.amqpUri && downstream.amqpUri && upstream.amqpUri.toLowerCase() === downstream.amqpUri.toLowerCase()) {
       ctx.addIssue({ code: 'custom', path: ['downstream', 'amqpUri'], message: "is the upstream's AMQP URI (compared ignoring case): the shovels would copy a cluster onto itself" });
     }
-  });
+  })
+  .describe('Dynamic shovels on the DR cluster pull the production cluster\'s queues; promotion drains them, then removes them (see "Engine `rabbitmq-shovel`").');
 
 export type RabbitmqShovelPlan = z.infer<typeof rabbitmqShovelPlanSchema>;
 export type ShovelSpec = RabbitmqShovelPlan['shovels'][number];

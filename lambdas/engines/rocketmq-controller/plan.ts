@@ -49,11 +49,9 @@ const promotionSteps = ['promote'];
 
 export const rocketmqControllerPlanSchema = z
   .strictObject({
-    type: z.literal('rocketmq-controller'),
-    namespace: kubernetesLabel('a namespace'),
-    /** The broker cluster name (`mqadmin -c`), e.g. DefaultCluster. */
-    brokerCluster: name('a broker cluster name'),
-    /** Name server addresses (`mqadmin -n`); at least one must answer. */
+    type: z.literal('rocketmq-controller').describe('RocketMQ 5 in controller mode across two sites.'),
+    namespace: kubernetesLabel('a namespace').describe('Where the RocketMQ pods are.'),
+    brokerCluster: name('a broker cluster name').describe('The broker cluster name (`mqadmin -c`), e.g. `DefaultCluster`.'),
     nameServers: z
       .array(hostPort)
       .min(1, 'expected at least one name server address')
@@ -62,48 +60,68 @@ export const rocketmqControllerPlanSchema = z
         servers.forEach((server, i) => {
           if (servers.findIndex((s) => dnsKey(s) === dnsKey(server)) < i) ctx.addIssue({ code: 'custom', path: [i], message: `name server ${excerpt(server)} is listed twice (compared ignoring case)` });
         });
-      }),
-    /** Where mqadmin runs: a Ready pod matching the selector (the seed runs it in a name server pod). */
+      })
+      .describe('Name server addresses (`mqadmin -n`), `host:port`, each listed once; at least one must answer.'),
     mqadmin: z
       .strictObject({
-        podSelector,
-        container: kubernetesLabel('a container name').optional(),
-        /** The tool's path in that container. */
-        command: toolPath.default('mqadmin'),
-      }),
-    controller: z.strictObject({
-      /** `mqadmin -a`: a Service name survives the pod being rescheduled. */
-      address: hostPort,
-      /** The controller's pod: deleted when it is stuck on a lost node, restarted when it fails to promote. */
-      pod: k8sName,
-    }),
-    /** The site that takes over (e.g. the seed's az1 when az2 is lost). */
-    targetSite: site,
-    /** The port brokers register with (pod IP:port in `clusterList`). */
-    brokerPort: z.number().int().min(1).max(65535).default(10911),
+        podSelector: podSelector.describe(
+          'A label selector (`key=value` requirements separated by commas): mqadmin runs in a Ready pod matching it, e.g. a name server\'s.',
+        ),
+        container: kubernetesLabel('a container name').optional().describe("The container to run it in; default: the pod's default container."),
+        command: toolPath.default('mqadmin').describe("The tool's path in that container."),
+      })
+      .describe('Where mqadmin runs.'),
+    controller: z
+      .strictObject({
+        address: hostPort.describe('`mqadmin -a`: `host:port` of a Service, which survives the pod being rescheduled.'),
+        pod: k8sName.describe("The controller's pod: deleted when it is stuck on a lost node, restarted when it fails to promote."),
+      })
+      .describe('The DLedger controller that switches slaves to masters.'),
+    targetSite: site.describe("The site that takes over (e.g. the seed's `az1` when `az2` is lost)."),
+    brokerPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(10911)
+      .describe('The port brokers register with: `<pod IP>:<brokerPort>` in `clusterList`.'),
     brokerGroups: z
       .array(
         z.strictObject({
-          /** The broker name (`#Broker Name`, `-bn`), e.g. broker-0. */
-          brokerName: name('a broker name'),
-          /** The group's broker pods and the site each is pinned to. */
+          brokerName: name('a broker name').describe('The broker name (`#Broker Name`, `-bn`), e.g. `broker-0`; each listed once.'),
           members: z
-            .array(z.strictObject({ pod: k8sName, site }))
+            .array(
+              z.strictObject({
+                pod: k8sName.describe('A broker pod; each pod is listed once, and is not the controller.'),
+                site: site.describe('The site it is pinned to (a node label value).'),
+              }),
+            )
             .min(2, 'expected a master and at least one slave')
-            .max(rocketmqControllerBounds.groupMembers, `expected at most ${rocketmqControllerBounds.groupMembers} brokers in a group (a master and its slaves)`),
+            .max(rocketmqControllerBounds.groupMembers, `expected at most ${rocketmqControllerBounds.groupMembers} brokers in a group (a master and its slaves)`)
+            .describe('The group\'s broker pods, a master and its slaves: at least one in the target site and one elsewhere.'),
         }),
       )
       .min(1, 'expected at least one broker group')
-      .max(rocketmqControllerBounds.brokerGroups, `expected at most ${rocketmqControllerBounds.brokerGroups} broker groups; split the cluster into several plans`),
+      .max(rocketmqControllerBounds.brokerGroups, `expected at most ${rocketmqControllerBounds.brokerGroups} broker groups; split the cluster into several plans`)
+      .describe('The broker groups, each a master and its slaves split across the sites.'),
     promotion: z
       .strictObject({
-        // Bounded together, below: what fits the promote step depends on both and on the restart.
-        /** How long the controller gets to elect a target-site master by itself before `electMaster`. */
-        electionWaitSeconds: z.number().int().positive().default(30),
-        /** How long a deleted or restarted controller pod gets to be Ready again. */
-        controllerReadySeconds: z.number().int().positive().default(90),
-        /** The seed: a controller that fails to promote is restarted once, then asked again. */
-        restartControllerOnFailure: z.boolean().default(true),
+        electionWaitSeconds: z
+          .number()
+          .int()
+          .positive()
+          .default(30)
+          .describe('How long the controller gets to elect a target-site master by itself before `electMaster`.'),
+        controllerReadySeconds: z
+          .number()
+          .int()
+          .positive()
+          .default(90)
+          .describe('How long a deleted or restarted controller pod gets to be Ready again.'),
+        restartControllerOnFailure: z
+          .boolean()
+          .default(true)
+          .describe('As in the seed: a controller that fails to promote is restarted once, then asked again.'),
       })
       .superRefine((p, ctx) => {
         const rounds = p.restartControllerOnFailure ? 2 : 1;
@@ -117,16 +135,18 @@ export const rocketmqControllerPlanSchema = z
           });
         }
       })
-      .default({ electionWaitSeconds: 30, controllerReadySeconds: 90, restartControllerOnFailure: true }),
+      .default({ electionWaitSeconds: 30, controllerReadySeconds: 90, restartControllerOnFailure: true })
+      .describe(
+        `The promote step's waits: both together, twice with restartControllerOnFailure, at most ${longestWaitSeconds(...promotionSteps)} s (what ${budgetsSaid(...promotionSteps)} leaves for waiting).`,
+      ),
     reprotect: z
       .strictObject({
-        /**
-         * How long reprotect waits for the standby site's brokers to serve as slaves of the active
-         * site's masters and join their SyncStateSets (within the reprotect step's budget).
-         */
-        syncTimeoutSeconds: waitSeconds('reprotect').default(300),
+        syncTimeoutSeconds: waitSeconds('reprotect')
+          .default(300)
+          .describe("How long reprotect waits for the standby site's brokers to serve as slaves of the active site's masters and join their SyncStateSets, within the reprotect step."),
       })
-      .default({ syncTimeoutSeconds: 300 }),
+      .default({ syncTimeoutSeconds: 300 })
+      .describe('Making the lost site the standby again, after a failover.'),
   })
   .superRefine((engine, ctx) => {
     const target = excerpt(engine.targetSite);
@@ -150,7 +170,8 @@ export const rocketmqControllerPlanSchema = z
         pods.add(member.pod);
       });
     });
-  });
+  })
+  .describe('The controller switches each broker group\'s slave in the target site to master (see "Engine `rocketmq-controller`").');
 
 export type RocketmqControllerPlan = z.infer<typeof rocketmqControllerPlanSchema>;
 export type BrokerGroup = RocketmqControllerPlan['brokerGroups'][number];
