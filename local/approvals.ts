@@ -8,10 +8,9 @@ import { shellCommand } from '../lambdas/text/shell-quote.js';
 import { deployedClient, endpointClient, type ConsoleClient, type DeployedApiOptions } from './console-client.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
 import { describePlanState } from '../lambdas/operator/acknowledge.js';
-import { exitCodes, terminalIo, type Io } from './io.js';
-
-type Values = Record<string, string | boolean | undefined>;
-type Options = Record<string, { type: 'string' | 'boolean' }>;
+import { command, jsonOption, type ExclusiveGroup, type Values } from './command.js';
+import { sides } from './flags.js';
+import { exitCodes, jsonOutput, terminalIo, type Io } from './io.js';
 
 export interface ApprovalsTargets {
   endpoint(url: string): ConsoleClient;
@@ -20,30 +19,32 @@ export interface ApprovalsTargets {
 
 const defaultTargets: ApprovalsTargets = { endpoint: endpointClient, deployed: deployedClient };
 
-const TARGET_USAGE = '(--endpoint URL | --api URL [--region R])';
-const targetOptions: Options = { endpoint: { type: 'string' }, api: { type: 'string' }, region: { type: 'string' } };
+/** Where the approvals are: a drill's console or a deployed stack's API. */
+const targetOptions = {
+  endpoint: { type: 'string', value: 'URL', description: "a running drill's approval console (the drill prints it)" },
+  api: { type: 'string', value: 'URL', description: "a deployed stack's approval API (its ConsoleUrl output), called with your AWS credentials" },
+  region: { type: 'string', value: 'R', description: "the API's Region, when its address does not name one" },
+} as const;
+type TargetValues = Values<typeof targetOptions>;
+
+const targetGroups: ExclusiveGroup<keyof typeof targetOptions>[] = [
+  { options: ['endpoint', 'api'], required: true, why: "a drill's console has an endpoint, a deployed stack an API" },
+  { options: ['endpoint', 'region'], why: "a drill's console runs on this machine, in no Region" },
+];
+
+const approvalId = { name: 'ID', description: 'the approval (failover approvals list shows it)', count: 'one' } as const;
 
 /** Refusals a person can fix by changing what they typed get the bad-input code. */
 const exitFor = (status: number) => (status === 400 || status === 404 ? exitCodes.badInput : exitCodes.failedAfterChange);
 
-const clientFor = (v: Values, targets: ApprovalsTargets): ConsoleClient | string => {
-  const endpoint = v['endpoint'] as string | undefined;
-  const api = v['api'] as string | undefined;
-  if (endpoint && api) return '--endpoint and --api exclude each other: a drill has an endpoint, a deployed stack an API';
-  if (endpoint) return v['region'] ? '--region goes with --api only' : targets.endpoint(endpoint);
-  if (api) return targets.deployed({ api, ...(v['region'] ? { region: v['region'] as string } : {}) });
-  return 'where? pass --endpoint URL (a running drill prints it) or --api URL (the deployed stack\'s ConsoleUrl output)';
-};
+/** The command line has made sure exactly one of --endpoint and --api is given, --region only with --api. */
+const clientFor = (v: TargetValues, targets: ApprovalsTargets): ConsoleClient =>
+  v.endpoint !== undefined ? targets.endpoint(v.endpoint) : targets.deployed({ api: v.api!, ...(v.region ? { region: v.region } : {}) });
 
 /** Runs one request, printing a refusal the way the console words it. */
-const withClient = async (v: Values, io: Io, targets: ApprovalsTargets, use: (client: ConsoleClient) => Promise<void>): Promise<number> => {
+const withClient = async (v: TargetValues, io: Io, targets: ApprovalsTargets, use: (client: ConsoleClient) => Promise<void>): Promise<number> => {
   try {
-    const client = clientFor(v, targets);
-    if (typeof client === 'string') {
-      io.err(client);
-      return exitCodes.badInput;
-    }
-    await use(client);
+    await use(clientFor(v, targets));
     return 0;
   } catch (err) {
     const status = (err as { status?: unknown }).status;
@@ -101,62 +102,73 @@ const printApproval = (terminal: Io, a: ApprovalView) => {
   }
 };
 
-const decideCommand = (decision: DecisionInput['decision'], targets: ApprovalsTargets) => ({
-  usage: `failover ${decision} ID --reason TEXT${decision === 'approve' ? ' [--allow-ungraceful]' : ''} ${TARGET_USAGE}`,
-  options: { ...targetOptions, reason: { type: 'string' }, ...(decision === 'approve' ? { 'allow-ungraceful': { type: 'boolean' } } : {}) } satisfies Options,
-  run: async (v: Values, positionals: string[], io: Io): Promise<number> => {
-    const reason = ((v['reason'] as string | undefined) ?? '').trim();
-    if (positionals.length !== 1 || !reason) {
-      io.err(reason ? `usage: failover ${decision} ID --reason TEXT ${TARGET_USAGE}` : `--reason: a reason is required: it is recorded with your name and in the failover report (usage: failover ${decision} ID --reason TEXT ${TARGET_USAGE})`);
-      return exitCodes.badInput;
-    }
-    const id = positionals[0]!;
-    return withClient(v, io, targets, async (client) => {
-      const decided = await client.decide(id, { decision, reason, ...(v['allow-ungraceful'] ? { allowUngraceful: true } : {}) });
+const decideOptions = {
+  reason: { type: 'string', value: 'TEXT', required: true, description: 'why you decide: recorded with your name and in the failover report' },
+  ...targetOptions,
+} as const;
+
+const decide =
+  (decision: DecisionInput['decision'], targets: ApprovalsTargets) =>
+  async (v: Values<typeof decideOptions> & { 'allow-ungraceful'?: boolean }, [id]: string[], io: Io): Promise<number> =>
+    withClient(v, io, targets, async (client) => {
+      const decided = await client.decide(id!, { decision, reason: v.reason.trim(), ...(v['allow-ungraceful'] ? { allowUngraceful: true } : {}) });
       io.out(`${decided.decision!.decision} ${decided.id} (plan ${decided.planName}) as ${decided.decision!.approver}: ${decided.decision!.reason}`);
       io.out(decision === 'approve' ? 'The failover goes on.' : 'The failover halts; nothing was changed.');
     });
-  },
-});
 
 /** The commands, with their targets injectable for tests. */
 export const consoleCommands = (targets: ApprovalsTargets = defaultTargets) => ({
-  approvals: {
-    usage: `failover approvals list|show ID ${TARGET_USAGE}`,
-    options: targetOptions,
-    run: async (v: Values, positionals: string[], io: Io): Promise<number> => {
-      const [what, id, ...rest] = positionals;
-      if (!((what === 'list' && id === undefined) || (what === 'show' && id !== undefined)) || rest.length > 0) {
-        io.err(`usage: failover approvals list|show ID ${TARGET_USAGE}`);
+  approvals: command({
+    summary: 'list the approvals, or show one: its evidence, the changes approving makes, the timeline',
+    positionals: [
+      { name: 'list|show', description: 'list every approval, or show the one named', count: 'one' },
+      { name: 'ID', description: 'the approval to show', count: 'optional' },
+    ],
+    options: { ...targetOptions, json: jsonOption("the API's answer") },
+    exclusive: targetGroups,
+    run: async (v, [what, id], io) => {
+      if (!((what === 'list' && id === undefined) || (what === 'show' && id !== undefined))) {
+        io.err('expected "failover approvals list" or "failover approvals show ID"');
         return exitCodes.badInput;
       }
-      return withClient(v, io, targets, async (client) => (what === 'list' ? printList(io, await client.list()) : printApproval(io, await client.get(id!))));
+      const show = <T>(answer: T, print: (io: Io, answer: T) => void) => (v.json ? jsonOutput(io).write(answer) : print(io, answer));
+      return withClient(v, io, targets, async (client) => (what === 'list' ? show(await client.list(), printList) : show(await client.get(id!), printApproval)));
     },
-  },
-  approve: decideCommand('approve', targets),
-  reject: decideCommand('reject', targets),
-  ack: {
-    usage: 'failover ack PLAN --reason TEXT [--active upstream|downstream] --api URL [--region R]',
-    options: { api: { type: 'string' }, region: { type: 'string' }, reason: { type: 'string' }, active: { type: 'string' } } satisfies Options,
-    run: async (v: Values, positionals: string[], io: Io): Promise<number> => {
-      const reason = ((v['reason'] as string | undefined) ?? '').trim();
-      // local/flags.ts has checked each flag's value (--active is upstream or downstream).
-      const active = v['active'] as 'upstream' | 'downstream' | undefined;
-      if (positionals.length !== 1 || !reason || !v['api']) {
-        const missing = !reason ? '--reason: a reason is required: it is recorded with your name in the plan state' : !v['api'] ? "--api: the deployed stack's ConsoleUrl output is required (a drill has nothing to acknowledge)" : 'name one plan: its file or its name';
-        io.err(`${missing} (usage: failover ack PLAN --reason TEXT [--active upstream|downstream] --api URL [--region R])`);
-        return exitCodes.badInput;
-      }
-      const plan = await planNameOf(positionals[0]!, io);
+  }),
+  approve: command({
+    summary: 'approve a failover waiting at its gate: it goes on',
+    positionals: [approvalId],
+    options: { ...decideOptions, 'allow-ungraceful': { type: 'boolean', description: 'allow an ungraceful failover if the old upstream cannot be fenced' } },
+    exclusive: targetGroups,
+    run: decide('approve', targets),
+  }),
+  reject: command({
+    summary: 'reject a failover waiting at its gate: it halts, nothing changed',
+    positionals: [approvalId],
+    options: decideOptions,
+    exclusive: targetGroups,
+    run: decide('reject', targets),
+  }),
+  ack: command({
+    summary: 're-arm a deployed plan: clear its cooldown and its "waits for an operator" mark',
+    positionals: [{ name: 'PLAN', description: "the plan file, or the plan's name", count: 'one' }],
+    options: {
+      reason: { type: 'string', value: 'TEXT', required: true, description: 'why you re-arm it: recorded with your name in the plan state' },
+      active: { type: 'string', choices: sides, description: 'record which side serves now (upstream after a deliberate failback)' },
+      api: { ...targetOptions.api, required: true, description: `${targetOptions.api.description} (a drill has nothing to acknowledge)` },
+      region: targetOptions.region,
+    },
+    run: async (v, [planArgument], io) => {
+      const plan = await planNameOf(planArgument!, io);
       if (plan === undefined) return exitCodes.badInput;
       return withClient(v, io, targets, async (client) => {
-        const done = await client.acknowledge(plan, { reason, ...(active ? { active } : {}) });
+        const done = await client.acknowledge(plan, { reason: v.reason.trim(), ...(v.active ? { active: v.active } : {}) });
         io.out(`${done.plan}: was ${describePlanState(done.before)}`);
         io.out(`${done.plan}: now ${describePlanState(done.after)} (acknowledged by ${done.after.acknowledged?.by})`);
         io.out(done.after.activeSide === 'upstream' ? 'The next alarm on the upstream starts a failover.' : 'An alarm on the old upstream still starts nothing: the downstream is active.');
       });
     },
-  },
+  }),
 });
 
 /** `failover ack` takes a plan file or a plan's name. */

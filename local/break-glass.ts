@@ -20,7 +20,7 @@ import type { KubePort } from '../lambdas/ports/kube.js';
 import { intendedChanges } from '../lambdas/steps/intended-changes.js';
 import { missingOf, printAccess, printMissing, runPreflight, type Preflight } from './break-glass-preflight.js';
 import { printProgress, printSummary } from './drill.js';
-import { exitCodes, reportBadInput, terminalIo, type Io } from './io.js';
+import { exitCodes, jsonOutput, reportBadInput, terminalIo, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
 import { localWorkers } from './local-workers.js';
 import { localExecutions, runWorkflow } from './run-workflow.js';
@@ -32,6 +32,8 @@ export interface BreakGlassOptions extends ContextOptions {
   /** Why the operator fails over by hand: recorded as the approval's reason. */
   reason?: string;
   reportFile?: string;
+  /** Write the run's report to stdout as JSON instead of its summary; progress goes to stderr. */
+  json?: boolean;
 }
 
 /** What a run on this machine talks to; tests pass the simulator's. */
@@ -71,7 +73,9 @@ const dryRun = async (plan: Plan, preflight: Preflight, terminal: Io): Promise<n
   return ready && missing.length === 0 && unreachable.length === 0 ? 0 : exitCodes.haltedSafely;
 };
 
-const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOptions, io: Io): Promise<number> => {
+const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOptions, stdout: Io): Promise<number> => {
+  const json = options.json ? jsonOutput(stdout) : undefined;
+  const io = json?.progress ?? stdout;
   const operator = userInfo().username;
   const alarm = plan.triggers.alarms[0]!.name;
   const { workers, journal, notifications } = localWorkers({
@@ -86,13 +90,16 @@ const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOp
     approvals: { request: async () => ({ decision: 'approved', approver: `${operator} (failover run)`, reason: options.reason!, decidedAt: new Date().toISOString() }) },
   });
   const run = await runWorkflow({ plan, trigger: drillAlarmEvent(alarm, new Date(), `break-glass-${Date.now()}`), workers, journal, settleMs: 0, retryIntervalMs: 2_000, executionName: `break-glass-${plan.name}-${Date.now()}` });
-  printSummary(io, run.report);
+  if (json) json.write(run.report);
+  else printSummary(io, run.report);
   for (const n of notifications) terminalIo(io).out(`  notification (not sent: no AWS from here): ${n.subject}`);
   if (options.reportFile) await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
   return { SUCCEEDED: 0, HALTED: exitCodes.haltedSafely, BLOCKED: exitCodes.haltedSafely, FAILED: exitCodes.failedAfterChange }[run.report.status];
 };
 
-export const breakGlass = async (options: BreakGlassOptions, io: Io, ports?: BreakGlassPorts): Promise<number> => {
+export const breakGlass = async (options: BreakGlassOptions, stdout: Io, ports?: BreakGlassPorts): Promise<number> => {
+  // Before the report, everything is progress: with --json it goes to stderr.
+  const io = options.json ? jsonOutput(stdout).progress : stdout;
   let plan: Plan;
   let resolved: BreakGlassPorts;
   try {
@@ -119,5 +126,5 @@ export const breakGlass = async (options: BreakGlassOptions, io: Io, ports?: Bre
     return exitCodes.haltedSafely;
   }
   io.out('');
-  return realRun(plan, resolved, options, io);
+  return realRun(plan, resolved, options, stdout);
 };

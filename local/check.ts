@@ -6,7 +6,7 @@ import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
 import { describeEvaluation, evaluateReadiness, readOnlyContext } from '../lambdas/steps/evaluate.js';
-import { exitCodes, reportBadInput, terminalIo, type Io } from './io.js';
+import { exitCodes, jsonOutput, reportBadInput, terminalIo, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type Contexts } from './kube-contexts.js';
 
 export interface CheckOptions {
@@ -17,9 +17,13 @@ export interface CheckOptions {
   upstreamContext?: string;
   /** Default: $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
+  /** Write the plan's name and the evaluation (ready, checks) to stdout as JSON; the rest goes to stderr. */
+  json?: boolean;
 }
 
-export const check = async (options: CheckOptions, io: Io): Promise<number> => {
+export const check = async (options: CheckOptions, stdout: Io): Promise<number> => {
+  const json = options.json ? jsonOutput(stdout) : undefined;
+  const io = json?.progress ?? stdout;
   let plan: Plan;
   let kubes: Record<Side, KubePort>;
   let contexts: Contexts;
@@ -41,7 +45,8 @@ export const check = async (options: CheckOptions, io: Io): Promise<number> => {
   const tty = terminalIo(io);
   const ctx = readOnlyContext(plan, kubes, (message) => tty.out(`    ... ${message}`));
   const evaluation = await evaluateReadiness(ctx);
-  for (const c of evaluation.checks) {
+  json?.write({ plan: plan.name, ...evaluation });
+  for (const c of json ? [] : evaluation.checks) {
     tty.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
     if (Object.keys(c.evidence).length > 0) indent(stringify(c.evidence), 8).split('\n').forEach((line) => tty.out(line));
   }

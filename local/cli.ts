@@ -1,163 +1,211 @@
-// `failover`: the command line. A thin shell: commands are data, output goes through Io.
+// `failover`: the command line. A thin shell: commands are data (local/command.ts), their usage,
+// help and flag checks are generated from it, and output goes through Io.
 import { quoted } from '../lambdas/plan/excerpt.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import { DEFAULT_KUBERNETES_GROUP } from '../lambdas/plan/rbac.js';
 import { consoleCommands } from './approvals.js';
-import { check } from './check.js';
 import { breakGlass } from './break-glass.js';
+import { check } from './check.js';
+import { command, jsonOption, type AnyCommand } from './command.js';
 import { drill } from './drill.js';
-import { parseFlags, type FlagTypes } from './flags.js';
-import { exitCodes, type Io } from './io.js';
+import { modes, parseFlags, sides } from './flags.js';
+import { commandHelp, overview } from './help.js';
+import { exitCodes, jsonOutput, type Io } from './io.js';
 import { requestLeg } from './operator-requests.js';
 import { printRbac } from './rbac.js';
 
 const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
 
-interface Command {
-  usage: string;
-  options: FlagTypes;
-  /** Flags that cannot be given together (local/flags.ts refuses them before the command runs). */
-  exclusive?: string[][];
-  run(values: Record<string, string | boolean | undefined>, positionals: string[], io: Io): Promise<number>;
-}
+const plan = { name: 'PLAN', description: 'the plan file (YAML)', count: 'one' } as const;
 
-const commands: Record<string, Command> = {
-  drill: {
-    usage: 'failover drill [--plan F] [--scenario F] [--mode graceful|ungraceful | --round-trip] [--auto-approve | --auto-reject | --console-port N] [--report F]',
+/** How `check` and `run` reach the clusters. */
+const contextOptions = {
+  context: { type: 'string', value: 'C', description: "the downstream's kubeconfig context (default: the plan's clusters.downstream.context)" },
+  'upstream-context': { type: 'string', value: 'C', description: "the upstream's kubeconfig context (default: the plan's clusters.upstream.context)" },
+  kubeconfig: { type: 'string', value: 'FILE', description: 'the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' },
+} as const;
+
+/** What `switchover` and `reprotect` send to a deployed stack. */
+const requestOptions = {
+  reason: { type: 'string', value: 'TEXT', required: true, description: 'why you ask: the report and the approval show it' },
+  'state-machine': { type: 'string', value: 'ARN', required: true, description: "the deployed workflow (the stack's WorkflowArn output)" },
+  region: { type: 'string', value: 'R', description: "the workflow's AWS Region (default: the SDK's, from AWS_REGION or the profile)" },
+} as const;
+
+/** One plan file's verdict: what `validate --json` writes for it. */
+const validateFile = async (file: string) => {
+  try {
+    const p = await loadPlan(file);
+    return { file, valid: true as const, name: p.name, engine: p.engine.type, dnsRecords: p.dns.records.length, gate: p.gate.approval };
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    return { file, valid: false as const, problems: err.problems };
+  }
+};
+
+export const commands: Record<string, AnyCommand> = {
+  drill: command({
+    summary: 'a whole failover on simulated clusters, on the workflow file AWS runs',
+    positionals: [],
     options: {
-      plan: { type: 'string' }, scenario: { type: 'string' }, mode: { type: 'string' }, 'round-trip': { type: 'boolean' },
-      'auto-approve': { type: 'boolean' }, 'auto-reject': { type: 'boolean' }, 'console-port': { type: 'string' }, report: { type: 'string' },
+      plan: { type: 'string', value: 'FILE', default: defaultPlan, description: 'the plan to drill' },
+      scenario: { type: 'string', value: 'FILE', description: "the simulated clusters' state and faults (default: the healthy scenario of the plan's engine)" },
+      mode: { type: 'string', choices: modes, description: "a switchover a person asked for, in this mode, instead of the alarm's failover" },
+      'round-trip': { type: 'boolean', description: "three legs on the same clusters: the alarm's failover, reprotect, a graceful failback" },
+      'auto-approve': { type: 'boolean', description: 'answer the approval gate with yes' },
+      'auto-reject': { type: 'boolean', description: 'answer the approval gate with no: the drill halts there, nothing changed' },
+      'console-port': { type: 'string', value: 'N', description: "the approval console's port on 127.0.0.1, where a person decides (default: any free port)" },
+      report: { type: 'string', value: 'FILE', description: "write the report to this file as JSON (a round trip: every leg's, as an array)" },
+      json: jsonOption("the report (a round trip: every leg's, as an array)", 'progress goes to stderr'),
     },
-    // A round trip runs an ungraceful failover, reprotect and a graceful failback: no --mode; the console port serves a person's decision.
-    exclusive: [['auto-approve', 'auto-reject', 'console-port'], ['mode', 'round-trip']],
+    exclusive: [
+      { options: ['mode', 'round-trip'], why: 'a round trip runs its own legs: an ungraceful failover, reprotect and a graceful failback' },
+      { options: ['auto-approve', 'auto-reject', 'console-port'], why: 'the gate is answered once: by the drill, or by a person at the console' },
+    ],
     run: async (v, _p, io) => {
-      const mode = v['mode'] as 'graceful' | 'ungraceful' | undefined;
       const gate = v['auto-approve'] ? 'approve' : v['auto-reject'] ? 'reject' : undefined;
-      const consolePort = v['console-port'] === undefined ? undefined : Number(v['console-port']);
       const result = await drill(
         {
-          planFile: (v['plan'] as string | undefined) ?? defaultPlan,
+          planFile: v.plan,
           // Without --scenario the drill runs the healthy scenario of the plan's engine.
-          ...(v['scenario'] ? { scenarioFile: v['scenario'] as string } : {}),
+          ...(v.scenario ? { scenarioFile: v.scenario } : {}),
           ...(gate ? { gate } : {}),
-          ...(mode ? { mode } : {}),
+          ...(v.mode ? { mode: v.mode } : {}),
           ...(v['round-trip'] ? { roundTrip: true } : {}),
-          ...(consolePort !== undefined ? { consolePort } : {}),
-          ...(v['report'] ? { reportFile: v['report'] as string } : {}),
+          ...(v['console-port'] !== undefined ? { consolePort: Number(v['console-port']) } : {}),
+          ...(v.report ? { reportFile: v.report } : {}),
+          ...(v.json ? { json: true } : {}),
         },
         io,
       );
       return result.exitCode;
     },
-  },
-  validate: {
-    usage: 'failover validate PLAN [PLAN ...]',
-    options: {},
-    run: async (_v, files, io) => {
-      if (files.length === 0) {
-        io.err('usage: failover validate PLAN [PLAN ...]');
-        return exitCodes.badInput;
-      }
-      let ok = true;
-      for (const file of files) {
-        try {
-          const plan = await loadPlan(file);
-          io.out(`${file}: valid plan "${plan.name}" (engine ${plan.engine.type}, ${plan.dns.records.length} DNS record(s), gate ${plan.gate.approval})`);
-        } catch (err) {
-          if (!(err instanceof PlanError)) throw err;
-          ok = false;
-          for (const problem of err.problems) io.err(problem);
-        }
-      }
-      return ok ? 0 : exitCodes.badInput;
-    },
-  },
-  check: {
-    usage: 'failover check PLAN [--context C] [--upstream-context C] [--kubeconfig F]',
-    options: { context: { type: 'string' }, 'upstream-context': { type: 'string' }, kubeconfig: { type: 'string' } },
+  }),
+  validate: command({
+    summary: 'check plan files, naming every problem',
+    positionals: [{ name: 'PLAN', description: 'a plan file (YAML)', count: 'one or more' }],
+    options: { json: jsonOption("each plan's summary or problems") },
     run: async (v, files, io) => {
-      if (files.length !== 1) {
-        io.err('usage: failover check PLAN [--context C] [--upstream-context C] [--kubeconfig F]');
-        return exitCodes.badInput;
+      const plans = [];
+      for (const file of files) plans.push(await validateFile(file));
+      const valid = plans.every((p) => p.valid);
+      if (v.json) jsonOutput(io).write({ valid, plans });
+      for (const p of v.json ? [] : plans) {
+        if (p.valid) io.out(`${p.file}: valid plan "${p.name}" (engine ${p.engine}, ${p.dnsRecords} DNS record(s), gate ${p.gate})`);
+        else p.problems.forEach((problem) => io.err(problem));
       }
-      return check(
+      return valid ? 0 : exitCodes.badInput;
+    },
+  }),
+  check: command({
+    summary: "the readiness evaluation, read from the clusters' kubeconfig contexts; changes nothing",
+    positionals: [plan],
+    options: { ...contextOptions, json: jsonOption('the check results') },
+    run: async (v, [planFile], io) =>
+      check(
         {
-          planFile: files[0]!,
-          ...(v['context'] ? { context: v['context'] as string } : {}),
-          ...(v['upstream-context'] ? { upstreamContext: v['upstream-context'] as string } : {}),
-          ...(v['kubeconfig'] ? { kubeconfig: v['kubeconfig'] as string } : {}),
+          planFile: planFile!,
+          ...(v.context ? { context: v.context } : {}),
+          ...(v['upstream-context'] ? { upstreamContext: v['upstream-context'] } : {}),
+          ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+          ...(v.json ? { json: true } : {}),
         },
         io,
-      );
+      ),
+  }),
+  rbac: command({
+    summary: 'the Roles and RoleBindings a plan needs, as YAML for kubectl apply -f -',
+    positionals: [plan],
+    options: {
+      side: { type: 'string', choices: sides, description: "only this side's objects, for its cluster's context" },
+      group: { type: 'string', value: 'G', default: DEFAULT_KUBERNETES_GROUP, description: 'the Kubernetes group the orchestrator is in' },
     },
-  },
-  rbac: {
-    usage: 'failover rbac PLAN [--side upstream|downstream] [--group G]',
-    options: { side: { type: 'string' }, group: { type: 'string' } },
-    run: async (v, files, io) => {
-      if (files.length !== 1) {
-        io.err('usage: failover rbac PLAN [--side upstream|downstream] [--group G]');
-        return exitCodes.badInput;
-      }
-      return printRbac({ planFile: files[0]!, ...(v['side'] ? { side: v['side'] as string } : {}), ...(v['group'] ? { group: v['group'] as string } : {}) }, io);
+    run: async (v, [planFile], io) => printRbac({ planFile: planFile!, group: v.group, ...(v.side ? { side: v.side } : {}) }, io),
+  }),
+  run: command({
+    summary: "break-glass: the failover from this machine, with kubeconfig contexts and Route 53, when AWS's control plane is impaired",
+    positionals: [plan],
+    options: {
+      ...contextOptions,
+      'dry-run': { type: 'boolean', description: 'run every check and print every change a run would make; changes nothing' },
+      reason: { type: 'string', value: 'TEXT', description: "why you fail over by hand: the report records it as the approval's reason" },
+      report: { type: 'string', value: 'FILE', description: 'write the report to this file as JSON' },
+      json: jsonOption('the report', 'progress goes to stderr'),
     },
-  },
-  run: {
-    usage: 'failover run PLAN [--context C] [--upstream-context C] [--kubeconfig F] (--dry-run | --reason "...") [--report F]',
-    options: { context: { type: 'string' }, 'upstream-context': { type: 'string' }, kubeconfig: { type: 'string' }, 'dry-run': { type: 'boolean' }, reason: { type: 'string' }, report: { type: 'string' } },
-    exclusive: [['dry-run', 'reason']],
-    run: async (v, args, io) => {
-      if (args.length !== 1) {
-        io.err('usage: failover run PLAN [--context C] [--upstream-context C] [--kubeconfig F] (--dry-run | --reason "...") [--report F]');
-        return exitCodes.badInput;
-      }
-      const s = (k: string) => (typeof v[k] === 'string' ? { [k === 'upstream-context' ? 'upstreamContext' : k === 'report' ? 'reportFile' : k]: v[k] as string } : {});
-      return breakGlass({ planFile: args[0]!, dryRun: v['dry-run'] === true, ...s('context'), ...s('upstream-context'), ...s('kubeconfig'), ...s('reason'), ...s('report') }, io);
+    exclusive: [
+      { options: ['dry-run', 'reason'], required: true, why: 'a break-glass run changes production and records why; a dry run changes nothing' },
+      { options: ['dry-run', 'json'], why: 'a dry run makes no report: what it prints is for a person' },
+    ],
+    run: async (v, [planFile], io) =>
+      breakGlass(
+        {
+          planFile: planFile!,
+          dryRun: v['dry-run'] === true,
+          ...(v.context ? { context: v.context } : {}),
+          ...(v['upstream-context'] ? { upstreamContext: v['upstream-context'] } : {}),
+          ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+          ...(v.reason ? { reason: v.reason } : {}),
+          ...(v.report ? { reportFile: v.report } : {}),
+          ...(v.json ? { json: true } : {}),
+        },
+        io,
+      ),
+  }),
+  switchover: command({
+    summary: 'ask a deployed stack for a switchover: its workflow runs with your request as the trigger',
+    positionals: [plan],
+    options: {
+      ...requestOptions,
+      mode: { type: 'string', choices: modes, default: 'graceful', description: 'graceful waits until the standby holds everything (RPO 0); ungraceful promotes it within the RPO bound' },
     },
-  },
-  switchover: {
-    usage: 'failover switchover PLAN --reason "..." --state-machine ARN [--mode graceful|ungraceful] [--region R]',
-    options: { reason: { type: 'string' }, 'state-machine': { type: 'string' }, mode: { type: 'string' }, region: { type: 'string' } },
-    run: async (v, args, io) => {
-      const mode = (v['mode'] as 'graceful' | 'ungraceful' | undefined) ?? 'graceful';
-      if (args.length !== 1) {
-        io.err('usage: failover switchover PLAN --reason "..." --state-machine ARN [--mode graceful|ungraceful] [--region R]');
-        return exitCodes.badInput;
-      }
-      return requestLeg({ planFile: args[0]!, action: 'switchover', mode, ...(v as { reason?: string; region?: string }), ...(v['state-machine'] ? { stateMachineArn: v['state-machine'] as string } : {}) }, io);
-    },
-  },
-  reprotect: {
-    usage: 'failover reprotect PLAN --reason "..." --state-machine ARN [--region R]',
-    options: { reason: { type: 'string' }, 'state-machine': { type: 'string' }, region: { type: 'string' } },
-    run: async (v, args, io) => {
-      if (args.length !== 1) {
-        io.err('usage: failover reprotect PLAN --reason "..." --state-machine ARN [--region R]');
-        return exitCodes.badInput;
-      }
-      return requestLeg({ planFile: args[0]!, action: 'reprotect', ...(v as { reason?: string; region?: string }), ...(v['state-machine'] ? { stateMachineArn: v['state-machine'] as string } : {}) }, io);
-    },
-  },
-  // approvals list|show, approve, reject (local/approvals.ts)
+    run: async (v, [planFile], io) =>
+      requestLeg({ planFile: planFile!, action: 'switchover', mode: v.mode, reason: v.reason, stateMachineArn: v['state-machine'], ...(v.region ? { region: v.region } : {}) }, io),
+  }),
+  reprotect: command({
+    summary: 'ask a deployed stack to reprotect: the side that does not serve becomes the standby of the one that does',
+    positionals: [plan],
+    options: requestOptions,
+    run: async (v, [planFile], io) =>
+      requestLeg({ planFile: planFile!, action: 'reprotect', reason: v.reason, stateMachineArn: v['state-machine'], ...(v.region ? { region: v.region } : {}) }, io),
+  }),
+  // approvals list|show, approve, reject, ack (local/approvals.ts)
   ...consoleCommands(),
 };
 
-const usage = () => ['usage:', ...Object.values(commands).map((c) => `  ${c.usage}`)].join('\n');
+const helpWords = ['--help', '-h', 'help'];
 
-export const main = async (argv: string[], io: Io): Promise<number> => {
-  const [name, ...rest] = argv;
-  if (name === undefined) {
-    io.err(usage());
+/**
+ * Runs one command line against a command table: `failover` alone or an unknown command is bad
+ * input, `failover --help` (or `help`) lists the commands, `failover COMMAND --help` (or
+ * `help COMMAND`) describes one.
+ */
+export const runCommandLine = async (table: Record<string, AnyCommand>, argv: string[], io: Io): Promise<number> => {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    overview(table).forEach((line) => io.err(line));
     return exitCodes.badInput;
   }
-  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (!command) {
-    io.err(`unknown command ${quoted(name)}; expected one of: ${Object.keys(commands).join(', ')}`);
+  const asksHelp = helpWords.includes(first);
+  const name = asksHelp ? rest[0] : first;
+  if (asksHelp && name === undefined) {
+    overview(table).forEach((line) => io.out(line));
+    return 0;
+  }
+  const found = Object.hasOwn(table, name!) ? table[name!] : undefined;
+  if (!found) {
+    io.err(`unknown command ${quoted(name!)}; expected one of: ${Object.keys(table).join(', ')} (failover --help describes them)`);
     return exitCodes.badInput;
   }
-  const parsed = await parseFlags(name, rest, command.options, command.exclusive);
+  const parsed = asksHelp ? ({ help: true } as const) : await parseFlags(name!, found, rest);
+  if ('help' in parsed) {
+    commandHelp(name!, found).forEach((line) => io.out(line));
+    return 0;
+  }
   if ('problems' in parsed) {
     parsed.problems.forEach((problem) => io.err(problem));
     return exitCodes.badInput;
   }
-  return command.run(parsed.values, parsed.positionals, io);
+  return found.run(parsed.values as never, parsed.positionals, io);
 };
+
+export const main = (argv: string[], io: Io): Promise<number> => runCommandLine(commands, argv, io);

@@ -17,7 +17,7 @@ import { loadScenario } from '../sim/scenario.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
 import { startDrillGate, type DrillGate } from './approvals-gate.js';
 import { autoApprovals, drillEnvironment, seededCoordination, type GateAnswer } from './drill-deps.js';
-import { exitCodes, terminalIo, type Io } from './io.js';
+import { exitCodes, jsonOutput, terminalIo, type Io } from './io.js';
 import { runWorkflow } from './run-workflow.js';
 
 export interface DrillOptions {
@@ -37,6 +37,8 @@ export interface DrillOptions {
   mode?: 'graceful' | 'ungraceful';
   /** Three legs on the same clusters: the alarm's failover, reprotect, a graceful failback. */
   roundTrip?: boolean;
+  /** Write the report (a round trip: every leg's) to stdout as JSON instead of the summaries; progress goes to stderr. */
+  json?: boolean;
 }
 
 const statusExit: Record<FailoverReport['status'], number> = {
@@ -58,7 +60,9 @@ export interface DrillResult {
   lock?: Lease;
 }
 
-export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult> => {
+export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillResult> => {
+  const json = options.json ? jsonOutput(stdout) : undefined;
+  const io = json?.progress ?? stdout;
   let plan, scenario, scenarioFile;
   try {
     plan = await loadPlan(options.planFile);
@@ -116,18 +120,20 @@ export const drill = async (options: DrillOptions, io: Io): Promise<DrillResult>
       if (legs.length > 1) io.out(`=== Leg ${i + 1} of ${legs.length}: ${leg.title}`);
       const sent = env.notifications.length;
       const run = await runWorkflow({ plan, trigger: leg.trigger(), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 200 });
-      printSummary(io, run.report);
+      if (!json) printSummary(io, run.report);
       for (const n of env.notifications.slice(sent)) terminalIo(io).out(`  notification sent: ${n.subject}`);
       if (legs.length > 1) io.out('');
       reports.push(run.report);
       if (run.report.status !== 'SUCCEEDED') break;
     }
     const last = reports.at(-1)!;
-    if (legs.length > 1) printLegs(io, legs.map((l) => l.title), reports);
+    if (legs.length > 1 && !json) printLegs(io, legs.map((l) => l.title), reports);
     const result = { exitCode: statusExit[last.status], report: last, reports, dns: simulation.dns.records(), lock: coordination.lockOf(plan.name) };
+    const written = legs.length > 1 ? reports : last;
+    json?.write(written);
     if (options.reportFile) {
       // The CLI checked --report before the drill; what went wrong since is still one line, and the drill's report is lost.
-      const failed = await writeFile(options.reportFile, `${JSON.stringify(legs.length > 1 ? reports : last, null, 2)}\n`).then(
+      const failed = await writeFile(options.reportFile, `${JSON.stringify(written, null, 2)}\n`).then(
         () => undefined,
         (err: NodeJS.ErrnoException) => err.code ?? err.message,
       );

@@ -7,20 +7,21 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { excerpt } from '../lambdas/plan/excerpt.js';
 import { AWS_REGION } from '../lambdas/plan/names.js';
-import { MAX_REASON_CHARS } from '../lambdas/plan/operator-request.js';
+import { MAX_REASON_CHARS, type OperatorRequest } from '../lambdas/plan/operator-request.js';
+import type { Side } from '../lambdas/plan/schema.js';
+import type { AnyCommand } from './command.js';
+import { usageLine } from './help.js';
 
-export type FlagTypes = Record<string, { type: 'string' | 'boolean' }>;
-export type FlagValues = Record<string, string | boolean | undefined>;
+type FlagValues = Record<string, string | boolean | undefined>;
+
+/** The choices of the flags that name a side or a mode, in every command that takes one. */
+export const sides = ['upstream', 'downstream'] as const satisfies readonly Side[];
+export const modes = ['graceful', 'ungraceful'] as const satisfies readonly OperatorRequest['detail']['mode'][];
 
 /** A path or any other argument longer than this is no typing mistake. */
 const MAX_ARGUMENT_CHARS = 4096;
 
 type Check = (value: string, flag: string) => string | undefined | Promise<string | undefined>;
-
-const oneOf =
-  (...values: string[]): Check =>
-  (value, flag) =>
-    values.includes(value) ? undefined : `${flag} ${excerpt(value)}: expected ${values.join(' or ')}`;
 
 const matching =
   (pattern: RegExp, expected: string): Check =>
@@ -54,13 +55,13 @@ const outputFile: Check = async (path, flag) => {
   return access(parent, constants.W_OK).then(() => undefined, (err) => `${flag} ${excerpt(path)}: cannot create a file in ${excerpt(parent)} (${code(err)})`);
 };
 
-/** Each flag means the same in every command that takes it, so it is checked the same way. */
+/**
+ * Each flag means the same in every command that takes it, so it is checked the same way. A flag
+ * with choices is checked against the command table's (local/command.ts).
+ */
 const checks: Record<string, Check> = {
   report: outputFile,
   'console-port': port,
-  mode: oneOf('graceful', 'ungraceful'),
-  side: oneOf('upstream', 'downstream'),
-  active: oneOf('upstream', 'downstream'),
   region: matching(AWS_REGION, 'an AWS region such as eu-west-1'),
   endpoint: httpUrl,
   api: httpUrl,
@@ -70,19 +71,27 @@ const checks: Record<string, Check> = {
   'upstream-context': matching(/^[^\s-][^\u0000-\u001f]*$/, 'a kubeconfig context name'),
 };
 
-export type ParsedFlags = { values: FlagValues; positionals: string[] } | { problems: string[] };
+export type ParsedFlags = { values: FlagValues; positionals: string[] } | { problems: string[] } | { help: true };
+
+/** Every command takes it: `failover COMMAND --help` (or -h) prints the command's help, whatever else is given. */
+const helpFlag = { help: { type: 'boolean', short: 'h' } } as const;
+
+const listed = (flags: readonly string[]) => flags.map((f) => `--${f}`).join(flags.length > 2 ? ', ' : ' and ');
 
 /**
- * Parses `args` against the flags a command takes. Unknown flags, flags without their value or
- * with one they do not take, and flags given twice are problems, as is any value the flag's check
- * refuses or flags given together that exclude each other.
+ * Parses `args` against the command's table entry. Unknown flags, flags without their value or
+ * with one they do not take, and flags given twice are problems, as is any value the flag's
+ * check or choices refuse, flags given together that exclude each other, a required flag left
+ * out and too few or too many arguments. Flags left out get their default.
  */
-export const parseFlags = async (command: string, args: string[], types: FlagTypes, exclusive: string[][] = []): Promise<ParsedFlags> => {
-  const { tokens } = parseArgs({ args, options: types, allowPositionals: true, strict: false, tokens: true });
+export const parseFlags = async (name: string, command: AnyCommand, args: string[]): Promise<ParsedFlags> => {
+  const types = Object.fromEntries(Object.entries(command.options).map(([flag, spec]) => [flag, { type: spec.type }]));
+  const { tokens } = parseArgs({ args, options: { ...types, ...helpFlag }, allowPositionals: true, strict: false, tokens: true });
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { help: true };
   const problems: string[] = [];
   const values: FlagValues = {};
   const positionals: string[] = [];
-  const known = Object.keys(types).map((f) => `--${f}`);
+  const known = [...Object.keys(types), 'help'].map((f) => `--${f}`);
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
     if (token.kind === 'positional') {
@@ -91,9 +100,9 @@ export const parseFlags = async (command: string, args: string[], types: FlagTyp
       continue;
     }
     const flag = excerpt(token.rawName);
-    const type = types[token.name]?.type;
+    const type = command.options[token.name]?.type;
     if (type === undefined) {
-      problems.push(`unknown flag ${flag} for failover ${command}; ${known.length > 0 ? `expected one of: ${known.join(', ')}` : 'it takes no flags'}`);
+      problems.push(`unknown flag ${flag} for failover ${name}; expected one of: ${known.join(', ')}`);
     } else if (token.name in values) {
       problems.push(`${flag} is given twice; give it once`);
     } else if (type === 'boolean') {
@@ -108,13 +117,27 @@ export const parseFlags = async (command: string, args: string[], types: FlagTyp
       values[token.name] = token.value;
     }
   }
-  for (const [name, value] of Object.entries(values)) {
-    const problem = typeof value === 'string' ? await checks[name]?.(value, `--${name}`) : undefined;
+  for (const [flag, value] of Object.entries(values)) {
+    if (typeof value !== 'string') continue;
+    const choices = command.options[flag]?.choices;
+    const problem = choices && !choices.includes(value) ? `--${flag} ${excerpt(value)}: expected ${choices.join(' or ')}` : await checks[flag]?.(value, `--${flag}`);
     if (problem) problems.push(problem);
   }
-  for (const group of exclusive) {
-    const given = group.filter((name) => values[name] !== undefined);
-    if (given.length > 1) problems.push(`${given.map((n) => `--${n}`).join(' and ')} exclude each other: pass one of ${group.map((n) => `--${n}`).join(', ')}`);
+  for (const group of command.exclusive ?? []) {
+    const given = group.options.filter((flag) => values[flag] !== undefined);
+    if (given.length > 1) problems.push(`${listed(given)} exclude each other: ${group.why}`);
+    if (given.length === 0 && group.required) problems.push(`pass ${group.options.map((f) => `--${f}`).join(' or ')}: ${group.why}`);
   }
+  for (const [flag, spec] of Object.entries(command.options)) {
+    if (spec.required && values[flag] === undefined) problems.push(`--${flag}${spec.value ? ` ${spec.value}` : ''} is required: ${spec.description}`);
+    if (spec.default !== undefined) values[flag] ??= spec.default;
+  }
+  if (!countFits(command, positionals.length)) problems.push(`usage: ${usageLine(name, command)}`);
   return problems.length > 0 ? { problems } : { values, positionals };
+};
+
+const countFits = (command: AnyCommand, count: number) => {
+  const counts = command.positionals.map((p) => p.count);
+  const least = counts.filter((c) => c !== 'optional').length;
+  return count >= least && (counts.includes('one or more') || count <= counts.length);
 };

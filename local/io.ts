@@ -28,6 +28,24 @@ export const exitCodes = {
   haltedSafely: 3,
 } as const;
 
+/** What each exit code tells a person or a script: `failover --help` prints them. */
+export const exitCodeMeanings: readonly (readonly [number, string])[] = [
+  [exitCodes.failedOver, 'done (failed over, valid, ready, decided)'],
+  [exitCodes.failedAfterChange, 'failed after a change (an operator is needed), or refused by the approval API'],
+  [exitCodes.badInput, 'bad input (plan, scenario, flags or arguments), one line per problem; nothing was run'],
+  [exitCodes.haltedSafely, 'halted safely, nothing changed (not ready, rejected, alarm cleared)'],
+];
+
+/**
+ * With `--json` stdout carries one JSON document and nothing else, so a script can parse it;
+ * what a person reads meanwhile (progress, links) goes to stderr.
+ */
+export const jsonOutput = (io: Io) => ({
+  progress: { out: io.err, err: io.err } satisfies Io,
+  // JSON escapes every control character, so the systems' text in it cannot reach a terminal raw.
+  write: (value: unknown) => io.out(JSON.stringify(value, null, 2)),
+});
+
 /**
  * Prints a plan problem or another bad-input error the way every command does and returns the
  * bad-input exit code; any other error is not bad input and is thrown on.

@@ -71,7 +71,7 @@ describe('failover drill without --auto-*: a person decides at the gate', () => 
     const paused = await startPausedDrill(examplePlan, scenario('healthy'));
     expect((await cli('approve', '20200101-000000-00000000', '--reason', 'x', '--endpoint', paused.endpoint)).code).toBe(2);
     const noReason = await cli('approve', paused.id, '--endpoint', paused.endpoint);
-    expect([noReason.code, noReason.err.join('\n')]).toEqual([2, expect.stringContaining('a reason is required')]);
+    expect([noReason.code, noReason.err.join('\n')]).toEqual([2, expect.stringContaining('--reason TEXT is required')]);
 
     const rejected = await cli('reject', paused.id, '--reason', 'this is a drill, not an outage', '--endpoint', paused.endpoint);
     expect(rejected.out).toEqual([`rejected ${paused.id} (plan orders-rabbitmq) as ${operator}: this is a drill, not an outage`, 'The failover halts; nothing was changed.']);

@@ -103,7 +103,7 @@ it('a run fails over through the same workflow and records the operator and reas
 it('refuses a real run without a reason, and a context the kubeconfig lacks, changing nothing', async () => {
   const { io, err } = capture();
   expect(await main(['run', planFile, '--kubeconfig', kubeconfig], io)).toBe(2);
-  expect(err[0]).toMatch(/^a break-glass run changes production: say why with --reason/);
+  expect(err[0]).toMatch(/^pass --dry-run or --reason: a break-glass run changes production/);
   expect(await main(['run', planFile, '--kubeconfig', kubeconfig, '--context', 'site-z', '--dry-run'], io)).toBe(2);
   expect(err[1]).toMatch(/site-z/);
   expect(simulation.state().log).toEqual([]);
