@@ -65,8 +65,8 @@ export interface FailoverOrchestratorProps {
    * An existing symmetric KMS key, by ARN, in the stack's Region (`--context encryptionKeyArn=ARN`
    * for infra/app.ts): it encrypts the journal table, the topic, the dead-letter queue and the log
    * groups. The stack cannot edit the policy of a key it imports, so the key policy must already
-   * admit CloudWatch Logs, the alarms and EventBridge (README, "Deploy"); the functions' roles are
-   * granted its use through IAM.
+   * admit CloudWatch Logs, the alarms and EventBridge (docs/deploy.md, "Your own KMS key"); the
+   * functions' roles are granted its use through IAM.
    * @default AWS owned keys for the table and the queue, CloudWatch Logs' own encryption for the
    * logs, and a key the stack creates for the topic
    */

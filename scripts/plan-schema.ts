@@ -1,5 +1,5 @@
 // `npm run plan-schema`: writes the plan's JSON Schema (schema/plan.schema.json) and the
-// plan reference in README.md, both from the zod schema. test/plan/plan-schema.test.ts fails
+// plan reference in docs/plan.md, both from the zod schema. test/plan/plan-schema.test.ts fails
 // while either differs from what this writes.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -9,9 +9,9 @@ import { renderPlanReference, withPlanReference } from '../lambdas/plan/plan-ref
 
 const fromRoot = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const schemaPath = fromRoot(planJsonSchemaFile);
-const readmePath = fromRoot('README.md');
+const planDocPath = fromRoot('docs/plan.md');
 
 await mkdir(dirname(schemaPath), { recursive: true });
 await writeFile(schemaPath, planJsonSchemaText());
-await writeFile(readmePath, withPlanReference(await readFile(readmePath, 'utf8'), renderPlanReference(planJsonSchema())));
-process.stdout.write(`wrote ${planJsonSchemaFile} and the plan reference in README.md\n`);
+await writeFile(planDocPath, withPlanReference(await readFile(planDocPath, 'utf8'), renderPlanReference(planJsonSchema())));
+process.stdout.write(`wrote ${planJsonSchemaFile} and the plan reference in docs/plan.md\n`);

@@ -143,7 +143,7 @@ export const parseScenario = (document: unknown, file = 'scenario', plan?: Plan)
     // formatIssues points at the plan reference for unknown fields; scenarios have their own.
     throw new ScenarioError(
       file,
-      listedProblems(file, formatIssues(file, result.error.issues).map((line) => line.replace('the plan reference in README.md', 'the scenario reference in examples/scenarios/README.md'))),
+      listedProblems(file, formatIssues(file, result.error.issues).map((line) => line.replace('the plan reference in docs/plan.md', 'the scenario reference in examples/scenarios/README.md'))),
     );
   }
   return result.data;

@@ -19,7 +19,7 @@ export const formatIssues = (file: string, issues: z.core.$ZodIssue[]): string[]
   issues.flatMap((issue) => {
     const path = formatPath(issue.path) || '(top level)';
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${file}: ${formatPath([...issue.path, key])}: unknown field; check its spelling and the plan reference in README.md`);
+      return issue.keys.map((key) => `${file}: ${formatPath([...issue.path, key])}: unknown field; check its spelling and the plan reference in docs/plan.md`);
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === 'Invalid input') {
       return formatIssues(file, issue.errors.flat());

@@ -1,4 +1,4 @@
-// The plan reference in README.md, rendered from the plan's JSON Schema (json-schema.ts): one row
+// The plan reference in docs/plan.md, rendered from the plan's JSON Schema (json-schema.ts): one row
 // per field with its type, default and description. The descriptions live in the zod schema, so
 // the reference says what the schema says; scripts/plan-schema.ts writes it between the markers.
 import type { z } from 'zod';
@@ -129,10 +129,10 @@ export const renderPlanReference = (schema: Schema): string => {
   ].join('\n');
 };
 
-/** `readme` with `reference` between the markers; throws when they are missing or out of order. */
-export const withPlanReference = (readme: string, reference: string): string => {
-  const start = readme.indexOf(referenceMarkers.start);
-  const end = readme.indexOf(referenceMarkers.end);
+/** `doc` (docs/plan.md) with `reference` between the markers; throws when they are missing or out of order. */
+export const withPlanReference = (doc: string, reference: string): string => {
+  const start = doc.indexOf(referenceMarkers.start);
+  const end = doc.indexOf(referenceMarkers.end);
   if (start < 0 || end < start) throw new Error(`expected ${referenceMarkers.start} and, after it, ${referenceMarkers.end}`);
-  return `${readme.slice(0, start + referenceMarkers.start.length)}\n${reference}\n${readme.slice(end)}`;
+  return `${doc.slice(0, start + referenceMarkers.start.length)}\n${reference}\n${doc.slice(end)}`;
 };

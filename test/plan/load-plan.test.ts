@@ -44,7 +44,7 @@ describe('plan', () => {
     const problems = problemsOf(text);
     expect(problems).toEqual(
       expect.arrayContaining([
-        'p.yaml: thresholds.maxReplicationLagSecs: unknown field; check its spelling and the plan reference in README.md',
+        'p.yaml: thresholds.maxReplicationLagSecs: unknown field; check its spelling and the plan reference in docs/plan.md',
         'p.yaml: thresholds.maxReplicationLagSeconds: missing; expected number',
         'p.yaml: dns.records[0].ttl: expected number, got "sixty"',
         'p.yaml: triggers: missing; expected a mapping',

@@ -1,4 +1,4 @@
-// The plan's JSON Schema and the README's plan reference are generated from the zod schema: the
+// The plan's JSON Schema and the plan reference in docs/plan.md are generated from the zod schema: the
 // committed ones are what scripts/plan-schema.ts writes now, every field is described, the
 // example plans pass the JSON Schema, and what it can express it refuses.
 import { readdir, readFile } from 'node:fs/promises';
@@ -36,10 +36,10 @@ describe('the plan schema', () => {
     if (committed !== planJsonSchemaText()) throw new Error(`${planJsonSchemaFile} differs from the zod schema: ${regenerate}`);
   });
 
-  it("README.md's plan reference is the one rendered from it", async () => {
-    const readme = await readFile('README.md', 'utf8');
-    if (withPlanReference(readme, renderPlanReference(planJsonSchema())) !== readme) {
-      throw new Error(`the plan reference in README.md differs from the zod schema: ${regenerate}`);
+  it("docs/plan.md's plan reference is the one rendered from it", async () => {
+    const planDoc = await readFile('docs/plan.md', 'utf8');
+    if (withPlanReference(planDoc, renderPlanReference(planJsonSchema())) !== planDoc) {
+      throw new Error(`the plan reference in docs/plan.md differs from the zod schema: ${regenerate}`);
     }
   });
 

@@ -9,7 +9,8 @@ export const schemaReplicationRef = (namespace: string, name: string): CustomObj
   group: 'rabbitmq.com', version: 'v1beta1', plural: 'schemareplications', namespace, name,
 });
 
-// The group is as the reference setup shows it, and not verified beyond that (README, "What is real").
+// The group is as the reference setup shows it, and not verified beyond that (README.md, "What
+// is real and what is simulated here").
 export const standbyReplicationRef = (namespace: string, name: string): CustomObjectRef => ({
   group: 'rabbitmq.tanzu.vmware.com', version: 'v1beta1', plural: 'standbyreplications', namespace, name,
 });
