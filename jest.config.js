@@ -10,6 +10,9 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup-polyfills.ts'],
   testTimeout: 60000,
+  // Jest's default on a 2-core machine is one worker; the longest suites mostly wait (on real
+  // RabbitMQ nodes, on the workflow's timers), so two run side by side.
+  maxWorkers: 2,
   // Run together, the suites leave a handle open after the last one has passed (each suite alone
   // exits): without this the process waits for it after every test has reported.
   forceExit: true,
