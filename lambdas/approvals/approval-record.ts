@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import type { CheckResult } from '../engines/engine.js';
 import type { Approval, ApprovalDecision, ApprovalRequest } from './port.js';
 
+/** The gate's step: its name in the journal and in the workers' input (the ASL's AwaitApproval payload). */
+export const GATE_STEP = 'approval';
+
 export type ApprovalState = 'pending' | 'expired' | 'approved' | 'rejected';
 
 /**

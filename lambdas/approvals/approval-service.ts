@@ -15,7 +15,8 @@ import { AlreadyDecidedError, ApprovalExpiredError, ApprovalNotFoundError, Deliv
 
 /** Past approvals are listed up to this many; pending ones are always recent. */
 const LIST_LIMIT = 100;
-const MAX_REASON_CHARS = 1000;
+/** A person's reason, recorded with a decision or an acknowledgement. */
+export const MAX_REASON_CHARS = 1000;
 /**
  * A decision still `sending` after this long has no sender left (the console API's function times
  * out after 20 s), so a reader settles it from the workflow's own record before answering.

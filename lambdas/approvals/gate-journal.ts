@@ -6,10 +6,8 @@
 // the workflow.
 import { ApprovalRejectedError } from '../errors.js';
 import type { JournalPort, StepRecord } from '../ports/journal.js';
-import { describeDecision, waitingForDecision } from './approval-record.js';
+import { describeDecision, GATE_STEP, waitingForDecision } from './approval-record.js';
 import type { Approval, ApprovalDecision } from './port.js';
-
-const GATE_STEP = 'approval';
 
 type Decided = Approval & { decision: ApprovalDecision };
 

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { awsErrorDetail, clientFromOptions } from '../adapters/aws-retry.js';
 import { ApprovalRejectedError } from '../errors.js';
-import { acceptedRiskOf, approvalIdFor, rejectionMessage } from './approval-record.js';
+import { acceptedRiskOf, approvalIdFor, GATE_STEP, rejectionMessage } from './approval-record.js';
 import { WorkflowNotWaitingError } from './errors.js';
 import type { GateState, WorkflowResumePort } from './port.js';
 
@@ -24,8 +24,6 @@ export interface SfnWorkflowResumeOptions {
 
 /** The token is no longer waited on: the task timed out, or the execution ended or was stopped. */
 const NOT_WAITING = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
-/** The gate's task, as the ASL's AwaitApproval invokes it. */
-const GATE_STEP = 'approval';
 /** A failover's history has a few hundred events; more than this is not one of ours. */
 const MAX_HISTORY_PAGES = 20;
 

@@ -4,9 +4,8 @@
 // (the CLI), which records who acknowledged from the signature API Gateway verified: nobody
 // writes a plan's state but the orchestrator's own functions.
 import { z } from 'zod';
+import { MAX_REASON_CHARS } from '../approvals/approval-service.js';
 import type { PlanState, PlanStatePort } from '../ports/coordination.js';
-
-const MAX_REASON_CHARS = 1000;
 
 export const acknowledgeInputSchema = z.strictObject({
   reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name in the plan state').max(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),

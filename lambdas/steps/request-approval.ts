@@ -1,7 +1,7 @@
 // The approval gate: present the evidence and the intended changes to a person and wait.
 // The evidence is the readiness step's, read from the journal: it never travels in the workflow
 // state, which Step Functions limits to 256 KiB.
-import { approvalIdFor, describeDecision, rejectionMessage, waitingForDecision } from '../approvals/approval-record.js';
+import { approvalIdFor, describeDecision, GATE_STEP, rejectionMessage, waitingForDecision } from '../approvals/approval-record.js';
 import { ApprovalRejectedError, BadInputError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { ApprovalDecision } from '../approvals/port.js';
@@ -18,7 +18,7 @@ export type ApprovalOutput = (ApprovalDecision & { approvalId: string }) | { dec
  * expires exactly when the workflow stops waiting; the plan's timeout when the workflow gives none.
  */
 export const requestApproval = (deps: AwsDeps, execution: Execution, plan: Plan, taskToken?: string, timeoutSeconds = plan.gate.timeoutMinutes * 60, leg: Leg = alarmLeg) =>
-  runStep<ApprovalOutput>(deps, execution, 'approval', async () => {
+  runStep<ApprovalOutput>(deps, execution, GATE_STEP, async () => {
     const evidence = readinessEvidence(await deps.journal.listSteps(execution.id));
     // A person cannot weigh what they are not shown, and an approval without it would record no accepted risk.
     if (!evidence) throw new BadInputError(`execution ${execution.id} has no readiness evidence in the journal: nothing to show an approver, so the failover stops here`);

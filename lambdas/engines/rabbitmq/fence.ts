@@ -17,9 +17,9 @@ const verifyPauseMs = 500;
 const reachAttempts = 3;
 const reachPauseMs = 1_000;
 
-// Every fence command is safe to repeat (it reads before it writes), so a failed one is retried
-// by the workflow rather than halting it.
-const exec = async (access: RabbitAccess, pod: string, command: string[]) => {
+// Every fence command (and every command lifting a fence) is safe to repeat (it reads before it
+// writes), so a failed one is retried by the workflow rather than halting it.
+export const runFenceCommand = async (access: RabbitAccess, pod: string, command: string[]) => {
   const result = await access.kube.exec(access.namespace, pod, command, { container: access.container, timeoutMs: 30_000 });
   if (result.exitCode !== 0) throw new TransientError(`\`${shellCommand(command)}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
   return result.stdout;
@@ -136,13 +136,13 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
   const perVhost = [];
   const earlier = await ctx.earlierEffects();
   for (const vhost of vhosts) {
-    const now = parseVhostLimits(vhost, await exec(access, first, vhostAccessCommands.limits(vhost)));
+    const now = parseVhostLimits(vhost, await runFenceCommand(access, first, vhostAccessCommands.limits(vhost)));
     // A retry finds the vhost fenced by an earlier attempt: the limits to restore are the ones that attempt saw.
     const before = limitsBeforeFence(vhost, now, earlier);
     // set_vhost_limits replaces the vhost's whole limit map: keep the others as they were.
     if (before['max-connections'] !== 0) {
       await ctx.act(`fence vhost ${vhost}: max-connections 0`, target, () =>
-        exec(access, first, vhostAccessCommands.setLimits(vhost, { ...before, 'max-connections': 0 })), () =>
+        runFenceCommand(access, first, vhostAccessCommands.setLimits(vhost, { ...before, 'max-connections': 0 })), () =>
         `fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`,
       );
     }
@@ -176,16 +176,16 @@ const closeReason = (ctx: StepContext) => `failover ${ctx.plan.name}: this clust
 // Without --global, close_all_connections acts on the node it runs on: run it on every node.
 const closeAll = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhost: string): Promise<number> => {
   const closed = await Promise.all(
-    pods.map(async (pod) => Number(/Closed (\d+) connections/.exec(await exec(access, pod, ['rabbitmqctl', 'close_all_connections', '-p', vhost, closeReason(ctx)]))?.[1] ?? 0)),
+    pods.map(async (pod) => Number(/Closed (\d+) connections/.exec(await runFenceCommand(access, pod, ['rabbitmqctl', 'close_all_connections', '-p', vhost, closeReason(ctx)]))?.[1] ?? 0)),
   );
   return closed.reduce((a, b) => a + b, 0);
 };
 
 /** `list_connections` lists the whole cluster's; `close_connection` takes any node's pid and is a no-op on a closed one. */
 const closeAllBut = async (ctx: StepContext, access: RabbitAccess, pod: string, vhost: string, spare: string[]): Promise<number> => {
-  const rows = parseConnectionPids(await exec(access, pod, vhostAccessCommands.connectionPids));
+  const rows = parseConnectionPids(await runFenceCommand(access, pod, vhostAccessCommands.connectionPids));
   const closing = rows.filter((r) => r.vhost === vhost && !spare.includes(r.user));
-  for (const row of closing) await exec(access, pod, ['rabbitmqctl', 'close_connection', row.pid, closeReason(ctx)]);
+  for (const row of closing) await runFenceCommand(access, pod, ['rabbitmqctl', 'close_connection', row.pid, closeReason(ctx)]);
   return closing.length;
 };
 
@@ -193,8 +193,8 @@ const closeAllBut = async (ctx: StepContext, access: RabbitAccess, pod: string, 
 const verifyFenced = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhosts: string[], spare: string[]): Promise<string[]> => {
   let remaining: string[] = [];
   for (let attempt = 1; attempt <= verifyAttempts; attempt++) {
-    const limits = await Promise.all(vhosts.map(async (v) => [v, parseVhostLimits(v, await exec(access, pods[0]!, vhostAccessCommands.limits(v)))] as const));
-    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await exec(access, p, vhostAccessCommands.connections))))).flat();
+    const limits = await Promise.all(vhosts.map(async (v) => [v, parseVhostLimits(v, await runFenceCommand(access, pods[0]!, vhostAccessCommands.limits(v)))] as const));
+    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await runFenceCommand(access, p, vhostAccessCommands.connections))))).flat();
     remaining = [
       ...limits.filter(([, l]) => l['max-connections'] !== 0).map(([v]) => `vhost ${v} still accepts connections`),
       ...connections.filter((c) => vhosts.includes(c.vhost) && !spare.includes(c.user ?? '')).map((c) => `connection ${c.name} still open on ${c.vhost}`),

@@ -7,18 +7,13 @@ import type { Side } from '../../plan/schema.js';
 import { shellCommand } from '../../text/shell-quote.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import { rabbitClusterPresence, serverPods, type RabbitAccess } from './cluster-access.js';
-import { parseVhostLimits, vhostAccessCommands } from './fence.js';
+import { parseVhostLimits, runFenceCommand, vhostAccessCommands } from './fence.js';
 
 const verifyAttempts = 5;
 const verifyPauseMs = 500;
 
-const exec = async (access: RabbitAccess, pod: string, command: string[]) => {
-  const result = await access.kube.exec(access.namespace, pod, command, { container: access.container, timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new TransientError(`\`${shellCommand(command)}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
-  return result.stdout;
-};
 
-const limitsOf = async (access: RabbitAccess, pod: string, vhost: string) => parseVhostLimits(vhost, await exec(access, pod, vhostAccessCommands.limits(vhost)));
+const limitsOf = async (access: RabbitAccess, pod: string, vhost: string) => parseVhostLimits(vhost, await runFenceCommand(access, pod, vhostAccessCommands.limits(vhost)));
 
 /**
  * Removes the fence's `max-connections` 0 from every vhost in `vhosts` and keeps the vhost's
@@ -51,7 +46,7 @@ export const liftRabbitFence = async (ctx: StepContext, access: RabbitAccess, vh
     const { 'max-connections': _fenced, ...others } = before;
     // set_vhost_limits replaces the whole map; with nothing else left, clear it.
     const command = Object.keys(others).length === 0 ? vhostAccessCommands.clearLimits(vhost) : vhostAccessCommands.setLimits(vhost, others);
-    await ctx.act(`lift the fence of vhost ${vhost}: remove max-connections 0`, target, () => exec(access, first, command), () =>
+    await ctx.act(`lift the fence of vhost ${vhost}: remove max-connections 0`, target, () => runFenceCommand(access, first, command), () =>
       `lifted the fence of vhost ${vhost}: \`${shellCommand(command)}\``,
     );
     perVhost.push({ vhost, limitsBefore: before, limitsAfter: others, lifted: true });
