@@ -9,7 +9,10 @@ import {
   type AttributeValue,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+
+/** A journal item as `unmarshall` gives it: attributes of any stored shape. */
+type Item = Record<string, NativeAttributeValue>;
 import { BadInputError } from '../errors.js';
 import type { EffectEvent, FailoverReport, JournalPort, StepClaim, StepRecord } from '../ports/journal.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
@@ -50,8 +53,8 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
       client.send(new PutItemCommand({ TableName: tableName, Item: marshall(item, { removeUndefinedValues: true }) })),
     );
 
-  const queryPrefix = async (executionId: string, prefix: string): Promise<Array<Record<string, any>>> => {
-    const items: Array<Record<string, any>> = [];
+  const queryPrefix = async (executionId: string, prefix: string): Promise<Array<Item>> => {
+    const items: Array<Item> = [];
     let exclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await awsCall(`DynamoDB Query ${prefix} items of ${executionId} in ${tableName}`, () =>
@@ -212,7 +215,7 @@ function detailJson(detail: unknown, maxBytes: number): string | undefined {
 
 const parseDetail = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : undefined);
 
-function stepFromItem(item: Record<string, any>): StepRecord {
+function stepFromItem(item: Item): StepRecord {
   return {
     step: item.step,
     attempt: item.attempt,
@@ -225,10 +228,10 @@ function stepFromItem(item: Record<string, any>): StepRecord {
   };
 }
 
-function reportFromItem(item: Record<string, any>): FailoverReport {
+function reportFromItem(item: Item): FailoverReport {
   const { [PK]: _pk, [SK]: _sk, [TTL]: _ttl, steps, ...report } = item;
   return {
     ...(report as Omit<FailoverReport, 'steps'>),
-    steps: (steps as Array<Record<string, any>>).map((step) => ({ ...step, detail: parseDetail(step.detail) }) as FailoverReport['steps'][number]),
+    steps: (steps as Array<Item>).map((step) => ({ ...step, detail: parseDetail(step.detail) }) as FailoverReport['steps'][number]),
   };
 }

@@ -12,7 +12,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { awsCall, clientFromOptions } from '../adapters/aws-retry.js';
 import { journalTableKeys } from '../adapters/dynamodb-journal.js';
 import type { Approval, ApprovalDecision, ApprovalStore, DecideOutcome, DeliveryState } from './port.js';
@@ -48,7 +48,7 @@ const publicProjection = {
 };
 
 const approvalFromItem = (raw: Item): Approval => {
-  const item = unmarshall(raw) as Record<string, any>;
+  const item = unmarshall(raw) as Record<string, NativeAttributeValue>;
   const decided = item.status === STATUS.approved || item.status === STATUS.rejected;
   return {
     id: item.id,
