@@ -22,19 +22,35 @@ const fail = (lines: string[]): never => {
 // environment-agnostic: the Region it deploys to is the one the CLI resolved (CDK_DEFAULT_REGION).
 const encryptionKeyContext: unknown = app.node.tryGetContext('encryptionKeyArn');
 const encryptionKeyArn = encryptionKeyContext === undefined ? undefined : String(encryptionKeyContext);
-const keyProblem = encryptionKeyArn === undefined ? undefined : encryptionKeyArnProblem(encryptionKeyArn, process.env.CDK_DEFAULT_REGION);
-if (keyProblem) fail([`${keyProblem}. Nothing was synthesized; pass --context encryptionKeyArn=ARN, or leave it out for the stack's own keys.`]);
+const keyProblem =
+  encryptionKeyArn === undefined
+    ? undefined
+    : encryptionKeyArnProblem(encryptionKeyArn, process.env.CDK_DEFAULT_REGION);
+if (keyProblem)
+  fail([
+    `${keyProblem}. Nothing was synthesized; pass --context encryptionKeyArn=ARN, or leave it out for the stack's own keys.`,
+  ]);
 
 const files = await readdir(plansDir).catch((err: NodeJS.ErrnoException) =>
-  fail([`${plansDir}: cannot read the plans directory (${err.code ?? String(err)}); set it with --context plansDir=DIR`]),
+  fail([
+    `${plansDir}: cannot read the plans directory (${err.code ?? String(err)}); set it with --context plansDir=DIR`,
+  ]),
 );
-const planFiles = files.filter((file) => /\.ya?ml$/.test(file)).sort().map((file) => join(plansDir, file));
-if (planFiles.length === 0) fail([`${plansDir}: no plan files (*.yaml, *.yml); set the directory with --context plansDir=DIR`]);
+const planFiles = files
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort()
+  .map((file) => join(plansDir, file));
+if (planFiles.length === 0)
+  fail([`${plansDir}: no plan files (*.yaml, *.yml); set the directory with --context plansDir=DIR`]);
 
 // Every plan is read before reporting, so one run lists all the problems of all the plans.
 const results = await Promise.allSettled(planFiles.map((file) => loadPlan(file)));
 const problems = results.flatMap((result) =>
-  result.status === 'fulfilled' ? [] : result.reason instanceof PlanError ? result.reason.problems : [String(result.reason)],
+  result.status === 'fulfilled'
+    ? []
+    : result.reason instanceof PlanError
+      ? result.reason.problems
+      : [String(result.reason)],
 );
 if (problems.length > 0) fail(['Invalid plans; nothing was synthesized:', ...problems]);
 const plans = results.flatMap((result): Plan[] => (result.status === 'fulfilled' ? [result.value] : []));

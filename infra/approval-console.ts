@@ -8,12 +8,39 @@
 //
 // Not S3 + CloudFront: uploading the assets needs a BucketDeployment custom resource whose role is
 // granted wildcard S3 actions, and a console for a handful of approvers gains nothing from a CDN.
-import { ArnFormat, Aws, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Aws,
+  CfnOutput,
+  Duration,
+  Fn,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AccountRecovery, FeaturePlan, Mfa, OAuthScope, UserPool, UserPoolClient, UserPoolClientIdentityProvider, StandardThreatProtectionMode, UserPoolDomain, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  UserPool,
+  UserPoolClient,
+  UserPoolClientIdentityProvider,
+  StandardThreatProtectionMode,
+  UserPoolDomain,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -56,7 +83,12 @@ export interface ApprovalConsoleProps {
 const repoFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
 /** What the API function calls on the journal table: reads, the conditional decision, the journal entry. */
-export const APPROVAL_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
+export const APPROVAL_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+  'dynamodb:PutItem',
+];
 /** Completing the AwaitApproval task; never SendTaskHeartbeat, which the gate does not use. */
 export const APPROVAL_STATES_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
 /** Reading what became of a decision whose delivery was unclear, on this workflow's executions only. */
@@ -102,7 +134,15 @@ export class ApprovalConsole extends Construct {
       signInCaseSensitive: false,
       mfa: Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
-      passwordPolicy: { minLength: 14, passwordHistorySize: 6, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+      passwordPolicy: {
+        minLength: 14,
+        passwordHistorySize: 6,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       // Threat protection (compromised credentials, risky sign-ins blocked): the Plus plan costs
       // per active user, and a console for a few approvers of failovers is worth it.
@@ -111,16 +151,40 @@ export class ApprovalConsole extends Construct {
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,
     });
-    const groupNames = [...new Set(props.plans.flatMap((plan) => plan.gate.approvers).flatMap((entry) => (entry.startsWith('group:') ? [entry.slice('group:'.length)] : [])))];
+    const groupNames = [
+      ...new Set(
+        props.plans
+          .flatMap((plan) => plan.gate.approvers)
+          .flatMap((entry) => (entry.startsWith('group:') ? [entry.slice('group:'.length)] : [])),
+      ),
+    ];
     this.groups = new Map(
-      groupNames.map((name, i) => [name, new UserPoolGroup(this, `Group${i}`, { userPool: this.userPool, groupName: name, description: `Approvers of failover plans that name group:${name}` })]),
+      groupNames.map((name, i) => [
+        name,
+        new UserPoolGroup(this, `Group${i}`, {
+          userPool: this.userPool,
+          groupName: name,
+          description: `Approvers of failover plans that name group:${name}`,
+        }),
+      ]),
     );
     this.signInDomain = this.userPool.addDomain('SignIn', {
-      cognitoDomain: { domainPrefix: props.signInDomainPrefix ?? Fn.join('-', ['failover-approvals', Aws.ACCOUNT_ID, Names.uniqueId(this).slice(-8).toLowerCase()]) },
+      cognitoDomain: {
+        domainPrefix:
+          props.signInDomainPrefix ??
+          Fn.join('-', ['failover-approvals', Aws.ACCOUNT_ID, Names.uniqueId(this).slice(-8).toLowerCase()]),
+      },
     });
 
-    this.api = new HttpApi(this, 'Api', { description: 'Failover approval console: the page and its API', createDefaultStage: false });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention, removalPolicy, ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}) });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Failover approval console: the page and its API',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention,
+      removalPolicy,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
+    });
     new HttpStage(this, 'Stage', {
       httpApi: this.api,
       stageName: '$default',
@@ -131,8 +195,14 @@ export class ApprovalConsole extends Construct {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
           JSON.stringify({
-            requestId: '$context.requestId', ip: '$context.identity.sourceIp', time: '$context.requestTime', route: '$context.routeKey',
-            status: '$context.status', user: '$context.authorizer.claims.sub', authorizerError: '$context.authorizer.error', integrationError: '$context.integrationErrorMessage',
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            route: '$context.routeKey',
+            status: '$context.status',
+            user: '$context.authorizer.claims.sub',
+            authorizerError: '$context.authorizer.error',
+            integrationError: '$context.integrationErrorMessage',
           }),
         ),
       },
@@ -143,7 +213,12 @@ export class ApprovalConsole extends Construct {
       // A browser page: a public client with the authorization code flow and PKCE, no secret.
       generateSecret: false,
       authFlows: {},
-      oAuth: { flows: { authorizationCodeGrant: true }, scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE], callbackUrls: [this.url], logoutUrls: [this.url] },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: [this.url],
+        logoutUrls: [this.url],
+      },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       idTokenValidity: Duration.hours(1),
@@ -151,15 +226,25 @@ export class ApprovalConsole extends Construct {
       refreshTokenValidity: Duration.hours(8),
     });
 
-    const logGroup = new LogGroup(this, 'FunctionLogs', { retention, removalPolicy, ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}) });
+    const logGroup = new LogGroup(this, 'FunctionLogs', {
+      retention,
+      removalPolicy,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
+    });
     // Its own log group only: AWSLambdaBasicExecutionRole would allow every log group of the account.
     const role = new Role(this, 'FunctionRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     this.function = new NodejsFunction(this, 'Function', {
       entry: repoFile('lambdas/functions/approval-api.ts'),
       projectRoot: repoFile(''),
       depsLockFilePath: repoFile('package-lock.json'),
-      description: 'Failover approval console: lists approvals, shows their evidence, records decisions and resumes the workflow',
+      description:
+        'Failover approval console: lists approvals, shows their evidence, records decisions and resumes the workflow',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       // A person is waiting on the page, not a failover on this function: small is enough.
@@ -181,41 +266,73 @@ export class ApprovalConsole extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => [`mkdir -p "${outputDir}/console"`, `cp "${inputDir}/console/index.html" "${inputDir}/console/app.js" "${inputDir}/console/styles.css" "${outputDir}/console/"`],
+          afterBundling: (inputDir, outputDir) => [
+            `mkdir -p "${outputDir}/console"`,
+            `cp "${inputDir}/console/index.html" "${inputDir}/console/app.js" "${inputDir}/console/styles.css" "${outputDir}/console/"`,
+          ],
         },
       },
     });
     props.journalTable.grant(this.function, ...APPROVAL_TABLE_ACTIONS);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: APPROVAL_STATES_ACTIONS, resources: [props.stateMachine.stateMachineArn] }));
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: APPROVAL_STATES_ACTIONS,
+        resources: [props.stateMachine.stateMachineArn],
+      }),
+    );
     if (props.encryptionKey) {
       // DynamoDB uses the table's key with the caller's permissions.
       this.function.addToRolePolicy(
         new PolicyStatement({
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [props.encryptionKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.${Stack.of(this).urlSuffix}` } },
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `dynamodb.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`,
+            },
+          },
         }),
       );
     }
-    const executionsArn = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${props.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.function.addToRolePolicy(new PolicyStatement({ actions: APPROVAL_EXECUTION_ACTIONS, resources: [executionsArn] }));
+    const executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: APPROVAL_EXECUTION_ACTIONS, resources: [executionsArn] }),
+    );
     Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
       id: wildcardFinding(this, executionsArn),
-      reason: "states:DescribeExecution and GetExecutionHistory only, on this workflow's own executions: an approval's execution is named when EventBridge starts it, and its history settles a decision whose delivery was unclear.",
+      reason:
+        "states:DescribeExecution and GetExecutionHistory only, on this workflow's own executions: an approval's execution is named when EventBridge starts it, and its history settles a decision whose delivery was unclear.",
     });
 
-    const integration = new HttpLambdaIntegration('Console', this.function, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
-    const authorizer = new HttpUserPoolAuthorizer('Approvers', this.userPool, { userPoolClients: [this.userPoolClient] });
-    for (const [path, method] of API_ROUTES) this.api.addRoutes({ path, methods: [method], integration, authorizer });
+    const integration = new HttpLambdaIntegration('Console', this.function, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+    });
+    const authorizer = new HttpUserPoolAuthorizer('Approvers', this.userPool, {
+      userPoolClients: [this.userPoolClient],
+    });
+    for (const [path, method] of API_ROUTES)
+      this.api.addRoutes({ path, methods: [method], integration, authorizer });
     const iamAuthorizer = new HttpIamAuthorizer();
-    for (const [path, method] of [...API_ROUTES.map(([path, method]): [string, HttpMethod] => [`${CLI_PREFIX}${path}`, method]), ACK_ROUTE]) {
+    for (const [path, method] of [
+      ...API_ROUTES.map(([path, method]): [string, HttpMethod] => [`${CLI_PREFIX}${path}`, method]),
+      ACK_ROUTE,
+    ]) {
       this.api.addRoutes({ path, methods: [method], integration, authorizer: iamAuthorizer });
     }
-    const invokeArn = ([path, method]: [string, HttpMethod]) => this.api.arnForExecuteApi(method, path.replace(/\{\w+\}/g, '*'), '$default');
-    for (const route of ASSET_ROUTES.flatMap((path) => this.api.addRoutes({ path, methods: [HttpMethod.GET], integration }))) {
+    const invokeArn = ([path, method]: [string, HttpMethod]) =>
+      this.api.arnForExecuteApi(method, path.replace(/\{\w+\}/g, '*'), '$default');
+    for (const route of ASSET_ROUTES.flatMap((path) =>
+      this.api.addRoutes({ path, methods: [HttpMethod.GET], integration }),
+    )) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: 'Serves only the console page, its script and style, and its sign-in configuration (the Cognito client id and domain), which hold no data; every /approvals route has the Cognito JWT authorizer.',
+        reason:
+          'Serves only the console page, its script and style, and its sign-in configuration (the Cognito client id and domain), which hold no data; every /approvals route has the Cognito JWT authorizer.',
       });
     }
 
@@ -223,21 +340,35 @@ export class ApprovalConsole extends Construct {
     props.gateFunction.addEnvironment('APPROVAL_CONSOLE_URL', this.url);
 
     this.approverCliPolicy = new ManagedPolicy(this, 'ApproverCliPolicy', {
-      description: 'Lets an approver call the failover approval API with `failover approvals|approve|reject --api`; the API decides whether the caller may approve (the plan must name the principal)',
+      description:
+        'Lets an approver call the failover approval API with `failover approvals|approve|reject --api`; the API decides whether the caller may approve (the plan must name the principal)',
       statements: [
-        new PolicyStatement({ actions: ['execute-api:Invoke'], resources: API_ROUTES.map(([path, method]) => invokeArn([`${CLI_PREFIX}${path}`, method])) }),
+        new PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          resources: API_ROUTES.map(([path, method]) => invokeArn([`${CLI_PREFIX}${path}`, method])),
+        }),
       ],
     });
     this.operatorCliPolicy = new ManagedPolicy(this, 'OperatorCliPolicy', {
-      description: 'Lets an operator re-arm a plan with `failover ack --api` and request a switchover or reprotect (`failover switchover|reprotect --state-machine`); the workflow applies its own rules to either',
+      description:
+        'Lets an operator re-arm a plan with `failover ack --api` and request a switchover or reprotect (`failover switchover|reprotect --state-machine`); the workflow applies its own rules to either',
       statements: [
         new PolicyStatement({ actions: ['execute-api:Invoke'], resources: [invokeArn(ACK_ROUTE)] }),
-        new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachine.stateMachineArn] }),
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [props.stateMachine.stateMachineArn],
+        }),
       ],
     });
 
     // A route's ARN names its path parameters `*`: these are the routes themselves, not a wildcard over routes.
-    for (const [policy, routes] of [[this.approverCliPolicy, API_ROUTES.map(([path, method]): [string, HttpMethod] => [`${CLI_PREFIX}${path}`, method])], [this.operatorCliPolicy, [ACK_ROUTE]]] as const) {
+    for (const [policy, routes] of [
+      [
+        this.approverCliPolicy,
+        API_ROUTES.map(([path, method]): [string, HttpMethod] => [`${CLI_PREFIX}${path}`, method]),
+      ],
+      [this.operatorCliPolicy, [ACK_ROUTE]],
+    ] as const) {
       for (const route of routes.filter(([path]) => path.includes('{'))) {
         Validations.of(policy).acknowledge({
           id: wildcardFinding(policy, invokeArn(route)),
@@ -246,10 +377,22 @@ export class ApprovalConsole extends Construct {
       }
     }
 
-    new CfnOutput(this, 'ConsoleUrl', { description: 'The approval console, and the API for `failover approvals|approve|reject --api`', value: this.url });
-    new CfnOutput(this, 'ApproversUserPoolId', { description: 'Create approvers here (and add them to the plans\' groups)', value: this.userPool.userPoolId });
-    new CfnOutput(this, 'ApproverCliPolicyArn', { description: 'Attach to IAM roles named as approvers', value: this.approverCliPolicy.managedPolicyArn });
-    new CfnOutput(this, 'OperatorCliPolicyArn', { description: 'Attach to operators\' IAM roles (failover ack, switchover, reprotect)', value: this.operatorCliPolicy.managedPolicyArn });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'The approval console, and the API for `failover approvals|approve|reject --api`',
+      value: this.url,
+    });
+    new CfnOutput(this, 'ApproversUserPoolId', {
+      description: "Create approvers here (and add them to the plans' groups)",
+      value: this.userPool.userPoolId,
+    });
+    new CfnOutput(this, 'ApproverCliPolicyArn', {
+      description: 'Attach to IAM roles named as approvers',
+      value: this.approverCliPolicy.managedPolicyArn,
+    });
+    new CfnOutput(this, 'OperatorCliPolicyArn', {
+      description: "Attach to operators' IAM roles (failover ack, switchover, reprotect)",
+      value: this.operatorCliPolicy.managedPolicyArn,
+    });
   }
 }
 
@@ -257,6 +400,9 @@ export class ApprovalConsole extends Construct {
 function checkApprovers(plans: Plan[]): void {
   const problems = plans
     .filter((plan) => plan.gate.approval !== 'never' && plan.gate.approvers.length === 0)
-    .map((plan) => `plan ${plan.name}: gate.approval is ${plan.gate.approval} but gate.approvers is empty, so nobody could approve and every failover would time out and abort; name approvers (group:NAME, user:NAME or an IAM role ARN) or set gate.approval: never`);
+    .map(
+      (plan) =>
+        `plan ${plan.name}: gate.approval is ${plan.gate.approval} but gate.approvers is empty, so nobody could approve and every failover would time out and abort; name approvers (group:NAME, user:NAME or an IAM role ARN) or set gate.approval: never`,
+    );
   if (problems.length > 0) throw new Error(`ApprovalConsole: ${problems.join('; ')}`);
 }

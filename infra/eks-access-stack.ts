@@ -21,7 +21,12 @@ export class EksAccessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: EksAccessStackProps) {
     super(scope, id, props);
-    const principalArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.roleName });
+    const principalArn = this.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: props.roleName,
+    });
     this.entries = new Map(
       props.clusterNames.map((clusterName) => [
         clusterName,

@@ -49,7 +49,9 @@ export class ExecutionEnded extends Construct {
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
       // Without a customer managed key, SQS-managed keys: EventBridge and Lambda can send without a
       // key policy to maintain.
-      ...(props.encryptionKey ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey } : { encryption: QueueEncryption.SQS_MANAGED }),
+      ...(props.encryptionKey
+        ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+        : { encryption: QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       // SQS's longest: time for a person to read what could not be recorded.
       retentionPeriod: Duration.days(14),
@@ -57,7 +59,8 @@ export class ExecutionEnded extends Construct {
     });
 
     this.rule = new Rule(this, 'Rule', {
-      description: 'A failover execution ended FAILED, TIMED_OUT or ABORTED: the AWS worker records what its Halt state could not',
+      description:
+        'A failover execution ended FAILED, TIMED_OUT or ABORTED: the AWS worker records what its Halt state could not',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
@@ -65,7 +68,13 @@ export class ExecutionEnded extends Construct {
       },
       // EventBridge's own retries (delivery failures, throttling) for as long as it allows: a late
       // report still frees the lock and tells people.
-      targets: [new FunctionTarget(props.worker, { retryAttempts: 185, maxEventAge: Duration.hours(24), deadLetterQueue: this.deadLetterQueue })],
+      targets: [
+        new FunctionTarget(props.worker, {
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      ],
     });
 
     // EventBridge invokes the worker asynchronously: its DLQ sees delivery failures only, so an
@@ -76,7 +85,10 @@ export class ExecutionEnded extends Construct {
       alarmDescription:
         'A failover execution ended outside its own Catch and the AWS worker could not record it: no report, no notification, and maybe ' +
         `its plan's lock still held. The event and the worker's error are in the SQS queue ${this.deadLetterQueue.queueName}; read the execution in Step Functions.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       threshold: 1,
       evaluationPeriods: 1,

@@ -114,7 +114,13 @@ export class FailoverOrchestrator extends Construct {
   /** The stacks holding the Kubernetes worker's EKS access entries, by region; deploy them after this one. */
   readonly eksAccessStacks: ReadonlyMap<string, EksAccessStack>;
   /** Every Route 53 change: the DNS flip polls the one it made, whose id it learns only then. */
-  private readonly route53ChangesArn = Stack.of(this).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' });
+  private readonly route53ChangesArn = Stack.of(this).formatArn({
+    service: 'route53',
+    region: '',
+    account: '',
+    resource: 'change',
+    resourceName: '*',
+  });
 
   constructor(scope: Construct, id: string, props: FailoverOrchestratorProps) {
     super(scope, id);
@@ -126,9 +132,14 @@ export class FailoverOrchestrator extends Construct {
     // Every check runs before any resource exists: a bad plan set fails synth at once, before bundling.
     checkPlans(plans);
     checkProps(props, kubernetesGroup, Stack.of(this).region);
-    checkDefinitionPlaceholders(readFileSync(workflowDefinitionFile, 'utf8'), workflowDefinitionFile, WORKER_PLACEHOLDERS);
+    checkDefinitionPlaceholders(
+      readFileSync(workflowDefinitionFile, 'utf8'),
+      workflowDefinitionFile,
+      WORKER_PLACEHOLDERS,
+    );
 
-    if (props.encryptionKeyArn !== undefined) this.encryptionKey = Key.fromKeyArn(this, 'EncryptionKey', props.encryptionKeyArn);
+    if (props.encryptionKeyArn !== undefined)
+      this.encryptionKey = Key.fromKeyArn(this, 'EncryptionKey', props.encryptionKeyArn);
     const encryptionKey = this.encryptionKey;
     this.journalTable = new Table(this, 'Journal', {
       partitionKey: { name: journalTableKeys.partitionKey, type: AttributeType.STRING },
@@ -141,7 +152,11 @@ export class FailoverOrchestrator extends Construct {
     });
 
     this.topicKey = encryptionKey ?? this.createTopicKey(removalPolicy);
-    this.topic = new Topic(this, 'Notifications', { displayName: 'Failover orchestrator', masterKey: this.topicKey, enforceSSL: true });
+    this.topic = new Topic(this, 'Notifications', {
+      displayName: 'Failover orchestrator',
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
     // The topic policy replaces SNS's default one: alarm actions need their own statement. Each
     // trigger rule adds its own (rule-targets.ts).
     this.topic.addToResourcePolicy(
@@ -184,15 +199,22 @@ export class FailoverOrchestrator extends Construct {
     };
 
     this.kubeWorker = new NodejsFunction(this, 'KubeWorker', {
-      ...workerProps('lambdas/functions/kube-worker.ts', workerRole(this, 'KubeWorkerRole', kubeLogs, kubeRoleName), kubeLogs),
-      description: 'Failover steps that talk to the Kubernetes clusters (readiness, promote, verify, teardown, scheduled evaluation)',
+      ...workerProps(
+        'lambdas/functions/kube-worker.ts',
+        workerRole(this, 'KubeWorkerRole', kubeLogs, kubeRoleName),
+        kubeLogs,
+      ),
+      description:
+        'Failover steps that talk to the Kubernetes clusters (readiness, promote, verify, teardown, scheduled evaluation)',
       // Teardown waits up to 15 minutes for a rolling restart of the old upstream.
       timeout: Duration.minutes(15),
       // Failovers are rare, so cost is no concern; CPU scales with memory, and 1769 MB is one full
       // vCPU for the cold start, TLS to two API servers and parallel execs.
       memorySize: 1769,
       environment,
-      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {}),
+      ...(props.vpc
+        ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+        : {}),
     });
 
     this.awsWorker = new NodejsFunction(this, 'AwsWorker', {
@@ -214,7 +236,13 @@ export class FailoverOrchestrator extends Construct {
       // known in advance: Resource "*", as in AWSLambdaVPCAccessExecutionRole.
       this.kubeWorker.addToRolePolicy(
         new PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
       );
@@ -230,7 +258,12 @@ export class FailoverOrchestrator extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'WorkflowLogs', { logGroupName: this.vendedLogGroupName(), retention, removalPolicy, encryptionKey }),
+        destination: new LogGroup(this, 'WorkflowLogs', {
+          logGroupName: this.vendedLogGroupName(),
+          retention,
+          removalPolicy,
+          encryptionKey,
+        }),
         level: LogLevel.ALL,
         // The plan, the alarm event and every step's input and output, searchable with Logs Insights.
         includeExecutionData: true,
@@ -238,9 +271,22 @@ export class FailoverOrchestrator extends Construct {
     });
     // The definition comes from a file, so CDK cannot see which functions it calls. Not
     // grantInvoke(): it adds every version and alias (`:*`), and the ASL calls the functions only.
-    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.kubeWorker.functionArn, this.awsWorker.functionArn] }));
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.kubeWorker.functionArn, this.awsWorker.functionArn],
+      }),
+    );
     // Where approvers decide at AwaitApproval (infra/approval-console.ts).
-    new ApprovalConsole(this, 'ApprovalConsole', { plans, journalTable: this.journalTable, stateMachine: this.stateMachine, gateFunction: this.awsWorker, removalPolicy, logRetention: retention, ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}) });
+    new ApprovalConsole(this, 'ApprovalConsole', {
+      plans,
+      journalTable: this.journalTable,
+      stateMachine: this.stateMachine,
+      gateFunction: this.awsWorker,
+      removalPolicy,
+      logRetention: retention,
+      ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}),
+    });
     // Admit asks whether the execution holding a plan's lock still runs (a stale lock is taken
     // over). A policy of its own: in the worker's default policy the state machine's name would
     // make the worker depend on the state machine, which depends on the worker.
@@ -252,23 +298,53 @@ export class FailoverOrchestrator extends Construct {
     });
     const executionsPolicy = new Policy(this, 'AwsWorkerExecutionsPolicy', {
       roles: [this.awsWorker.role!],
-      statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] })],
+      statements: [
+        new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }),
+      ],
     });
 
     this.triggers = new Map(
-      plans.map((plan) => [plan.name, new PlanTrigger(this, `Trigger-${plan.name}`, { plan, stateMachine: this.stateMachine, topic: this.topic })]),
+      plans.map((plan) => [
+        plan.name,
+        new PlanTrigger(this, `Trigger-${plan.name}`, {
+          plan,
+          stateMachine: this.stateMachine,
+          topic: this.topic,
+        }),
+      ]),
     );
     this.rules = new Map([...this.triggers].map(([name, trigger]) => [name, trigger.rule]));
     this.evaluations = new Map(
-      plans.map((plan) => [plan.name, new ReadinessEvaluation(this, `Readiness-${plan.name}`, { plan, worker: this.kubeWorker, topic: this.topic })]),
+      plans.map((plan) => [
+        plan.name,
+        new ReadinessEvaluation(this, `Readiness-${plan.name}`, {
+          plan,
+          worker: this.kubeWorker,
+          topic: this.topic,
+        }),
+      ]),
     );
     this.grantPlanAccess(plans);
 
-    const alarms: IAlarm[] = [...this.triggers.values()].flatMap((t) => [...t.definedAlarms, ...(t.composite ? [t.composite] : [])]);
+    const alarms: IAlarm[] = [...this.triggers.values()].flatMap((t) => [
+      ...t.definedAlarms,
+      ...(t.composite ? [t.composite] : []),
+    ]);
     alarms.push(...[...this.evaluations.values()].map((e) => e.alarm));
-    this.executionEnded = new ExecutionEnded(this, 'ExecutionEnded', { stateMachine: this.stateMachine, worker: this.awsWorker, topic: this.topic, removalPolicy, encryptionKey });
+    this.executionEnded = new ExecutionEnded(this, 'ExecutionEnded', {
+      stateMachine: this.stateMachine,
+      worker: this.awsWorker,
+      topic: this.topic,
+      removalPolicy,
+      encryptionKey,
+    });
     alarms.push(this.executionEnded.alarm);
-    this.operations = new OperationsDashboard(this, 'Operations', { plans, stateMachine: this.stateMachine, topic: this.topic, alarms });
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      plans,
+      stateMachine: this.stateMachine,
+      topic: this.topic,
+      alarms,
+    });
 
     this.eksAccessStacks = this.createEksAccessStacks(plans, kubeRoleName, kubernetesGroup);
     acknowledgeExplainedFindings({
@@ -288,18 +364,38 @@ export class FailoverOrchestrator extends Construct {
     const stack = Stack.of(this);
 
     const clusterArns = unique(
-      plans.flatMap((plan) => [plan.clusters.upstream.eks, plan.clusters.downstream.eks]).flatMap((eks) =>
-        eks ? [stack.formatArn({ service: 'eks', region: eks.region, resource: 'cluster', resourceName: eks.name })] : [],
-      ),
+      plans
+        .flatMap((plan) => [plan.clusters.upstream.eks, plan.clusters.downstream.eks])
+        .flatMap((eks) =>
+          eks
+            ? [
+                stack.formatArn({
+                  service: 'eks',
+                  region: eks.region,
+                  resource: 'cluster',
+                  resourceName: eks.name,
+                }),
+              ]
+            : [],
+        ),
     );
-    this.kubeWorker.addToRolePolicy(new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: clusterArns }));
+    this.kubeWorker.addToRolePolicy(
+      new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: clusterArns }),
+    );
 
     const alarmArns = unique([...this.triggers.values()].flatMap((trigger) => trigger.alarmArns));
-    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }));
+    this.awsWorker.addToRolePolicy(
+      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
+    );
 
-    const route53Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'route53', region: '', account: '', resource, resourceName });
+    const route53Arn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'route53', region: '', account: '', resource, resourceName });
     const recordsByZone = new Map<string, Plan['dns']['records']>();
-    for (const plan of plans) recordsByZone.set(plan.dns.hostedZoneId, [...(recordsByZone.get(plan.dns.hostedZoneId) ?? []), ...plan.dns.records]);
+    for (const plan of plans)
+      recordsByZone.set(plan.dns.hostedZoneId, [
+        ...(recordsByZone.get(plan.dns.hostedZoneId) ?? []),
+        ...plan.dns.records,
+      ]);
     for (const [zoneId, records] of recordsByZone) {
       this.awsWorker.addToRolePolicy(
         new PolicyStatement({
@@ -307,7 +403,9 @@ export class FailoverOrchestrator extends Construct {
           resources: [route53Arn('hostedzone', zoneId)],
           conditions: {
             'ForAllValues:StringEquals': {
-              'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(records.map((record) => normalizedRecordName(record.name))),
+              'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(
+                records.map((record) => normalizedRecordName(record.name)),
+              ),
               'route53:ChangeResourceRecordSetsRecordTypes': unique(records.map((record) => record.type)),
               // DELETE only for the access probe before any change (CheckTrafficSwitch): it deletes a
               // reserved value the record never holds, which Route 53 refuses after authorizing it
@@ -325,10 +423,14 @@ export class FailoverOrchestrator extends Construct {
       }),
     );
     // Change ids are not known in advance.
-    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['route53:GetChange'], resources: [this.route53ChangesArn] }));
+    this.awsWorker.addToRolePolicy(
+      new PolicyStatement({ actions: ['route53:GetChange'], resources: [this.route53ChangesArn] }),
+    );
 
     // Not topic.grantPublish(): it grants kms:GenerateDataKey*, a wildcard; SNS calls GenerateDataKey.
-    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    this.awsWorker.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
     this.grantKeyUse();
   }
 
@@ -340,13 +442,31 @@ export class FailoverOrchestrator extends Construct {
    */
   private grantKeyUse(): void {
     if (!this.encryptionKey) {
-      this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: KEY_ACTIONS, resources: [this.topicKey.keyArn] }));
+      this.awsWorker.addToRolePolicy(
+        new PolicyStatement({ actions: KEY_ACTIONS, resources: [this.topicKey.keyArn] }),
+      );
       return;
     }
     const stack = Stack.of(this);
-    const through = (...services: string[]) => ({ StringEquals: { 'kms:ViaService': services.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`) } });
-    this.kubeWorker.addToRolePolicy(new PolicyStatement({ actions: KEY_ACTIONS, resources: [this.encryptionKey.keyArn], conditions: through('dynamodb') }));
-    this.awsWorker.addToRolePolicy(new PolicyStatement({ actions: KEY_ACTIONS, resources: [this.encryptionKey.keyArn], conditions: through('dynamodb', 'sns', 'sqs') }));
+    const through = (...services: string[]) => ({
+      StringEquals: {
+        'kms:ViaService': services.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`),
+      },
+    });
+    this.kubeWorker.addToRolePolicy(
+      new PolicyStatement({
+        actions: KEY_ACTIONS,
+        resources: [this.encryptionKey.keyArn],
+        conditions: through('dynamodb'),
+      }),
+    );
+    this.awsWorker.addToRolePolicy(
+      new PolicyStatement({
+        actions: KEY_ACTIONS,
+        resources: [this.encryptionKey.keyArn],
+        conditions: through('dynamodb', 'sns', 'sqs'),
+      }),
+    );
   }
 
   /**
@@ -361,7 +481,11 @@ export class FailoverOrchestrator extends Construct {
       removalPolicy,
     });
     // What SNS asks KMS for on a publisher's behalf: a data key for a topic of this account and Region.
-    const forTopicsOfThisAccount = { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': Stack.of(this).formatArn({ service: 'sns', resource: '*' }) } };
+    const forTopicsOfThisAccount = {
+      StringLike: {
+        'kms:EncryptionContext:aws:sns:topicArn': Stack.of(this).formatArn({ service: 'sns', resource: '*' }),
+      },
+    };
     key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AlarmActionsPublishToTheTopic',
@@ -390,33 +514,55 @@ export class FailoverOrchestrator extends Construct {
   private fromAlarmsOfThisAccount() {
     const stack = Stack.of(this);
     return {
-      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
       StringEquals: { 'aws:SourceAccount': stack.account },
     };
   }
 
   /** One stack per region of the plans' clusters, deployed after this one (the role must exist). */
-  private createEksAccessStacks(plans: Plan[], roleName: string, kubernetesGroup: string): Map<string, EksAccessStack> {
+  private createEksAccessStacks(
+    plans: Plan[],
+    roleName: string,
+    kubernetesGroup: string,
+  ): Map<string, EksAccessStack> {
     const stack = Stack.of(this);
     const stage = Stage.of(this);
-    if (!stage) throw new Error('FailoverOrchestrator: its stack must belong to an App or Stage, where the EKS access stacks are added');
+    if (!stage)
+      throw new Error(
+        'FailoverOrchestrator: its stack must belong to an App or Stage, where the EKS access stacks are added',
+      );
     const clustersByRegion = new Map<string, string[]>();
     for (const plan of plans) {
       for (const eks of [plan.clusters.upstream.eks, plan.clusters.downstream.eks]) {
-        if (eks) clustersByRegion.set(eks.region, unique([...(clustersByRegion.get(eks.region) ?? []), eks.name]));
+        if (eks)
+          clustersByRegion.set(eks.region, unique([...(clustersByRegion.get(eks.region) ?? []), eks.name]));
       }
     }
     return new Map(
       [...clustersByRegion].map(([region, clusterNames]) => {
-        const accessStack = new EksAccessStack(stage, `${stack.node.id}-${this.node.id}-eks-access-${region}`, {
-          // An environment-agnostic stack deploys to the account of the credentials: so do these.
-          env: { region, ...(Token.isUnresolved(stack.account) ? {} : { account: stack.account }) },
-          description: `EKS access entries of the failover orchestrator's Kubernetes worker in ${region} (stack ${stack.stackName})`,
-          clusterNames,
-          roleName,
-          kubernetesGroup,
-        });
-        accessStack.addStackDependency(stack, 'the access entries name the Kubernetes worker role, which must exist first');
+        const accessStack = new EksAccessStack(
+          stage,
+          `${stack.node.id}-${this.node.id}-eks-access-${region}`,
+          {
+            // An environment-agnostic stack deploys to the account of the credentials: so do these.
+            env: { region, ...(Token.isUnresolved(stack.account) ? {} : { account: stack.account }) },
+            description: `EKS access entries of the failover orchestrator's Kubernetes worker in ${region} (stack ${stack.stackName})`,
+            clusterNames,
+            roleName,
+            kubernetesGroup,
+          },
+        );
+        accessStack.addStackDependency(
+          stack,
+          'the access entries name the Kubernetes worker role, which must exist first',
+        );
         return [region, accessStack] as const;
       }),
     );
@@ -436,21 +582,35 @@ export class FailoverOrchestrator extends Construct {
  * every log group of the account); the grants that follow add what the worker calls.
  */
 function workerRole(scope: Construct, id: string, logGroup: LogGroup, roleName?: string): Role {
-  const role = new Role(scope, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), ...(roleName ? { roleName } : {}) });
-  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  const role = new Role(scope, id, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    ...(roleName ? { roleName } : {}),
+  });
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
   return role;
 }
 
 function checkPlans(plans: Plan[]): void {
-  if (plans.length === 0) throw new Error('FailoverOrchestrator: no plans; pass at least one validated plan (loadPlan)');
+  if (plans.length === 0)
+    throw new Error('FailoverOrchestrator: no plans; pass at least one validated plan (loadPlan)');
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const plan of plans) {
-    if (seen.has(plan.name)) problems.push(`plan ${plan.name}: the name is used by another plan; plan names identify rules, locks and reports`);
+    if (seen.has(plan.name))
+      problems.push(
+        `plan ${plan.name}: the name is used by another plan; plan names identify rules, locks and reports`,
+      );
     seen.add(plan.name);
     for (const side of ['upstream', 'downstream'] as const) {
       if (!plan.clusters[side].eks) {
-        problems.push(`plan ${plan.name}: clusters.${side} has no \`eks\` entry (name and region); the deployed workflow reaches clusters through EKS`);
+        problems.push(
+          `plan ${plan.name}: clusters.${side} has no \`eks\` entry (name and region); the deployed workflow reaches clusters through EKS`,
+        );
       }
     }
   }
@@ -459,18 +619,28 @@ function checkPlans(plans: Plan[]): void {
 
 function checkProps(props: FailoverOrchestratorProps, kubernetesGroup: string, stackRegion: string): void {
   const problems = [
-    ...(!props.vpc && (props.vpcSubnets || props.securityGroups) ? ['vpcSubnets and securityGroups need a vpc'] : []),
-    ...[checkKubernetesGroup(kubernetesGroup)].filter((p): p is string => p !== undefined).map((p) => `kubernetesGroup: ${p}`),
-    ...[props.encryptionKeyArn === undefined ? undefined : encryptionKeyArnProblem(props.encryptionKeyArn, Token.isUnresolved(stackRegion) ? undefined : stackRegion)].filter(
-      (p): p is string => p !== undefined,
-    ),
+    ...(!props.vpc && (props.vpcSubnets || props.securityGroups)
+      ? ['vpcSubnets and securityGroups need a vpc']
+      : []),
+    ...[checkKubernetesGroup(kubernetesGroup)]
+      .filter((p): p is string => p !== undefined)
+      .map((p) => `kubernetesGroup: ${p}`),
+    ...[
+      props.encryptionKeyArn === undefined
+        ? undefined
+        : encryptionKeyArnProblem(
+            props.encryptionKeyArn,
+            Token.isUnresolved(stackRegion) ? undefined : stackRegion,
+          ),
+    ].filter((p): p is string => p !== undefined),
   ];
   if (problems.length > 0) throw new Error(`FailoverOrchestrator: ${problems.join('; ')}`);
 }
 
 // A key's ARN, not an alias's: CloudWatch Logs accepts key ARNs only. Key ids are UUIDs, or
 // `mrk-` and 32 hex digits for multi-Region keys.
-const KEY_ARN = /^arn:aws(?:-[a-z]+)*:kms:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const KEY_ARN =
+  /^arn:aws(?:-[a-z]+)*:kms:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 
 /**
  * What is wrong with `encryptionKeyArn` for a stack in `region` (undefined while the stack's Region
@@ -482,8 +652,10 @@ export function encryptionKeyArnProblem(value: string, region: string | undefine
   if (Token.isUnresolved(value)) return undefined;
   const expected = `expected the ARN of a symmetric KMS key${region ? ` in ${region}` : " in the stack's Region"}, arn:<partition>:kms:<region>:<account>:key/<key id> (a key, not an alias)`;
   const keyRegion = KEY_ARN.exec(value)?.[1];
-  if (keyRegion === undefined) return `encryptionKeyArn: ${JSON.stringify(value)} is not a KMS key ARN; ${expected}`;
-  if (region !== undefined && keyRegion !== region) return `encryptionKeyArn: ${value} is a key in ${keyRegion}, but the stack deploys to ${region}; ${expected}`;
+  if (keyRegion === undefined)
+    return `encryptionKeyArn: ${JSON.stringify(value)} is not a KMS key ARN; ${expected}`;
+  if (region !== undefined && keyRegion !== region)
+    return `encryptionKeyArn: ${value} is a key in ${keyRegion}, but the stack deploys to ${region}; ${expected}`;
   return undefined;
 }
 

@@ -16,11 +16,26 @@ export class FailoverOrchestratorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: FailoverOrchestratorStackProps) {
     super(scope, id, props);
-    this.orchestrator = new FailoverOrchestrator(this, 'Orchestrator', { plans: props.plans, encryptionKeyArn: props.encryptionKeyArn });
+    this.orchestrator = new FailoverOrchestrator(this, 'Orchestrator', {
+      plans: props.plans,
+      encryptionKeyArn: props.encryptionKeyArn,
+    });
     // What an operator needs after `cdk deploy`: where notifications go, what to watch, what runs.
-    new CfnOutput(this, 'NotificationsTopicArn', { value: this.orchestrator.topic.topicArn, description: 'Subscribe people here (aws sns subscribe)' });
-    new CfnOutput(this, 'WorkflowArn', { value: this.orchestrator.stateMachine.stateMachineArn, description: 'The failover state machine' });
-    new CfnOutput(this, 'DashboardName', { value: this.orchestrator.operations.dashboard.dashboardName, description: 'Executions, recovery time per step, standby readiness' });
-    new CfnOutput(this, 'KubeWorkerRoleArn', { value: this.orchestrator.kubeWorker.role!.roleArn, description: 'Mapped to the Kubernetes group by the EKS access entries' });
+    new CfnOutput(this, 'NotificationsTopicArn', {
+      value: this.orchestrator.topic.topicArn,
+      description: 'Subscribe people here (aws sns subscribe)',
+    });
+    new CfnOutput(this, 'WorkflowArn', {
+      value: this.orchestrator.stateMachine.stateMachineArn,
+      description: 'The failover state machine',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.orchestrator.operations.dashboard.dashboardName,
+      description: 'Executions, recovery time per step, standby readiness',
+    });
+    new CfnOutput(this, 'KubeWorkerRoleArn', {
+      value: this.orchestrator.kubeWorker.role!.roleArn,
+      description: 'Mapped to the Kubernetes group by the EKS access entries',
+    });
   }
 }

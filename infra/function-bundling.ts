@@ -14,4 +14,3 @@ export const functionBundling: NodejsFunctionProps['bundling'] = {
   // Stack traces need only the mappings; the sources would double the upload.
   sourcesContent: false,
 };
-

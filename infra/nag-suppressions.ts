@@ -6,7 +6,8 @@ import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
 // Actions without resource-level permissions, which IAM therefore only grants on "*".
-const XRAY = 'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) have no resource-level permissions in IAM';
+const XRAY =
+  'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) have no resource-level permissions in IAM';
 const LOG_DELIVERY =
   'logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, ' +
   'DescribeResourcePolicies and DescribeLogGroups (Step Functions logging to CloudWatch Logs) support only "*"';
@@ -16,7 +17,8 @@ const VPC_ENI =
 
 const defaultPolicyOf = (role: IRole | undefined): IConstruct => {
   const policy = role?.node.tryFindChild('DefaultPolicy');
-  if (!policy) throw new Error(`${role?.node.path ?? 'a worker'} has no default policy to acknowledge findings on`);
+  if (!policy)
+    throw new Error(`${role?.node.path ?? 'a worker'} has no default policy to acknowledge findings on`);
   return policy;
 };
 
@@ -63,7 +65,8 @@ export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
   });
   Validations.of(awsWorker).acknowledge({
     id: wildcardFinding(awsWorker, f.route53ChangesArn),
-    reason: 'route53:GetChange only, to poll the change the DNS flip just made until INSYNC: Route 53 assigns change ids when the change is submitted, so none is known in advance. GetChange reveals only a change status.',
+    reason:
+      'route53:GetChange only, to poll the change the DNS flip just made until INSYNC: Route 53 assigns change ids when the change is submitted, so none is known in advance. GetChange reveals only a change status.',
   });
   Validations.of(defaultPolicyOf(f.workflowRole)).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
@@ -71,7 +74,8 @@ export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
   });
   Validations.of(f.executionsPolicy).acknowledge({
     id: wildcardFinding(f.executionsPolicy, f.executionsArn),
-    reason: "states:DescribeExecution only, on this workflow's own executions: Admit checks whether the execution holding a plan's lock still runs, and execution names are generated when EventBridge starts them.",
+    reason:
+      "states:DescribeExecution only, on this workflow's own executions: Admit checks whether the execution holding a plan's lock still runs, and execution names are generated when EventBridge starts them.",
   });
   Validations.of(f.executionEndedDeadLetters).acknowledge({
     id: 'AwsSolutions-SQS3',

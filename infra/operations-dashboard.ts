@@ -98,7 +98,14 @@ export class OperationsDashboard extends Construct {
           title: `${plan.name}: recovery time and time per step (ms)`,
           width: 8,
           left: [
-            new Metric({ namespace: METRICS_NAMESPACE, metricName: metricNames.recoveryTime, dimensionsMap: { plan: plan.name }, statistic: 'Maximum', period: HOUR, label: 'recovery time' }),
+            new Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName: metricNames.recoveryTime,
+              dimensionsMap: { plan: plan.name },
+              statistic: 'Maximum',
+              period: HOUR,
+              label: 'recovery time',
+            }),
             search(metricNames.stepDuration, ['plan', 'step'], plan.name, 'Maximum', HOUR),
           ],
         }),
@@ -107,7 +114,14 @@ export class OperationsDashboard extends Construct {
           width: 8,
           leftYAxis: { min: 0, max: 1 },
           left: [
-            new Metric({ namespace: METRICS_NAMESPACE, metricName: metricNames.standbyReady, dimensionsMap: { plan: plan.name }, statistic: 'Minimum', period: readinessPeriod, label: 'standby ready' }),
+            new Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName: metricNames.standbyReady,
+              dimensionsMap: { plan: plan.name },
+              statistic: 'Minimum',
+              period: readinessPeriod,
+              label: 'standby ready',
+            }),
             search(metricNames.readinessCheck, ['check', 'plan'], plan.name, 'Minimum', readinessPeriod),
           ],
         }),

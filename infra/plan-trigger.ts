@@ -3,7 +3,17 @@
 // exactly the triggering alarms' ARNs. The rule starts the workflow with the plan and the alarm
 // event, and tells people at once that a failover has started.
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, AlarmRule, AlarmState, AtLeastThreshold, ComparisonOperator, CompositeAlarm, Metric, TreatMissingData, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  AlarmRule,
+  AlarmState,
+  AtLeastThreshold,
+  ComparisonOperator,
+  CompositeAlarm,
+  Metric,
+  TreatMissingData,
+  type IAlarm,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -47,7 +57,12 @@ export class PlanTrigger extends Construct {
     super(scope, id);
     const { plan } = props;
     const alarmArn = (name: string) =>
-      Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
 
     const operands: IAlarm[] = [];
     this.definedAlarms = [];
@@ -83,7 +98,8 @@ export class PlanTrigger extends Construct {
       this.composite = new CompositeAlarm(this, 'Composite', {
         compositeAlarmName: composite.name,
         alarmDescription:
-          composite.description ?? `Starts the failover of ${plan.name} when ${atLeast} of ${operands.length} alarms (${plan.triggers.alarms.map((a) => a.name).join(', ')}) are in ALARM`,
+          composite.description ??
+          `Starts the failover of ${plan.name} when ${atLeast} of ${operands.length} alarms (${plan.triggers.alarms.map((a) => a.name).join(', ')}) are in ALARM`,
         alarmRule:
           atLeast === operands.length
             ? AlarmRule.allOf(...operands.map((a) => AlarmRule.fromAlarm(a, AlarmState.ALARM)))

@@ -4,7 +4,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Rule, RuleTargetInput, Schedule, type IRuleRef, type RuleTargetInputProperties } from 'aws-cdk-lib/aws-events';
+import {
+  Rule,
+  RuleTargetInput,
+  Schedule,
+  type IRuleRef,
+  type RuleTargetInputProperties,
+} from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';

@@ -4,7 +4,13 @@
 // aws-events-targets' own: its SnsTopic grants sns:Publish, and the topic key, with no condition,
 // and its LambdaFunction names the rule only.
 import { Names, Stack } from 'aws-cdk-lib';
-import { CfnRule, type IRuleRef, type IRuleTarget, type RuleTargetConfig, type RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import {
+  CfnRule,
+  type IRuleRef,
+  type IRuleTarget,
+  type RuleTargetConfig,
+  type RuleTargetInput,
+} from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, type LambdaFunctionProps } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -61,7 +67,8 @@ export class FunctionTarget implements IRuleTarget {
     const config = this.target.bind(rule, id);
     // LambdaFunction creates the invoke permission, with the rule's ARN, under the rule itself.
     for (const permission of rule.node.findAll()) {
-      if (permission instanceof CfnPermission && permission.principal === EVENTS_PRINCIPAL) permission.sourceAccount = Stack.of(rule).account;
+      if (permission instanceof CfnPermission && permission.principal === EVENTS_PRINCIPAL)
+        permission.sourceAccount = Stack.of(rule).account;
     }
     const queue = this.props.deadLetterQueue;
     if (!queue) return config;

@@ -2,7 +2,9 @@
 // with its `${Name}` placeholders filled by Step Functions' definition substitutions.
 import { fileURLToPath } from 'node:url';
 
-export const workflowDefinitionFile = fileURLToPath(new URL('../statemachines/failover.asl.json', import.meta.url));
+export const workflowDefinitionFile = fileURLToPath(
+  new URL('../statemachines/failover.asl.json', import.meta.url),
+);
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 
@@ -11,7 +13,11 @@ const PLACEHOLDER = /\$\{([^}]*)\}/g;
  * Nothing else catches a placeholder without a substitution before CloudFormation or Step Functions
  * does, much later; a substitution nothing uses means the ASL and the construct no longer agree.
  */
-export function checkDefinitionPlaceholders(definition: string, file: string, offered: readonly string[]): void {
+export function checkDefinitionPlaceholders(
+  definition: string,
+  file: string,
+  offered: readonly string[],
+): void {
   const placeholders = new Set([...definition.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''));
   const missing = [...placeholders].filter((name) => !offered.includes(name));
   const unused = offered.filter((name) => !placeholders.has(name));

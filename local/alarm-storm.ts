@@ -47,7 +47,9 @@ const blockKinds: Array<[RegExp, string]> = [
   [/already runs on its downstream/, 'already failed over'],
 ];
 const outcomeOf = (report: FailoverReport) =>
-  report.status === 'BLOCKED' ? `BLOCKED (${blockKinds.find(([re]) => re.test(report.reason ?? ''))?.[1] ?? report.reason})` : report.status;
+  report.status === 'BLOCKED'
+    ? `BLOCKED (${blockKinds.find(([re]) => re.test(report.reason ?? ''))?.[1] ?? report.reason})`
+    : report.status;
 
 export const runStorm = async (options: StormOptions, io: Io): Promise<StormPlanResult[]> => {
   const base = await loadPlan(options.planFile);
@@ -58,12 +60,24 @@ export const runStorm = async (options: StormOptions, io: Io): Promise<StormPlan
   try {
     const coordination = createDynamoDbCoordination({ tableName: dynamo.tableName, client: dynamo.client });
     const envs = plans.map((plan, i) =>
-      drillEnvironment({ plan, scenario, simulation: simulations[i]!, coordination, approvals: autoApprovals('approve'), progress: () => undefined }),
+      drillEnvironment({
+        plan,
+        scenario,
+        simulation: simulations[i]!,
+        coordination,
+        approvals: autoApprovals('approve'),
+        progress: () => undefined,
+      }),
     );
     // The event list: plan 0's events with redeliveries, plan 1's interleaved.
     const events: Array<{ planIndex: number; id: string }> = [];
-    for (let i = 0; i < options.events; i++) events.push({ planIndex: 0, id: i % 4 === 3 ? `a-${i - 3}` : `a-${i}` });
-    for (let i = 0; i < options.otherPlanEvents; i++) events.splice(Math.floor(((i + 1) * events.length) / (options.otherPlanEvents + 1)), 0, { planIndex: 1, id: `b-${i}` });
+    for (let i = 0; i < options.events; i++)
+      events.push({ planIndex: 0, id: i % 4 === 3 ? `a-${i - 3}` : `a-${i}` });
+    for (let i = 0; i < options.otherPlanEvents; i++)
+      events.splice(Math.floor(((i + 1) * events.length) / (options.otherPlanEvents + 1)), 0, {
+        planIndex: 1,
+        id: `b-${i}`,
+      });
 
     const reports: FailoverReport[][] = plans.map(() => []);
     let next = 0;
@@ -85,7 +99,9 @@ export const runStorm = async (options: StormOptions, io: Io): Promise<StormPlan
         if (++done % 100 === 0) io.out(`  ${done}/${events.length} events handled`);
       }
     };
-    io.out(`alarm storm: ${events.length} ALARM events (${options.events} for ${plans[0]!.name}, ${options.otherPlanEvents} for ${plans[1]!.name}), ${options.concurrency} in flight, lock on dynalite`);
+    io.out(
+      `alarm storm: ${events.length} ALARM events (${options.events} for ${plans[0]!.name}, ${options.otherPlanEvents} for ${plans[1]!.name}), ${options.concurrency} in flight, lock on dynalite`,
+    );
     await Promise.all(Array.from({ length: options.concurrency }, worker));
 
     return plans.map((plan, i) => {

@@ -39,7 +39,12 @@ export interface DrillGate {
   close(): Promise<void>;
 }
 
-export const startDrillGate = async (options: { journal: Pick<JournalPort, 'listSteps'>; io: Io; consolePort?: number; clock?: ClockPort }): Promise<DrillGate> => {
+export const startDrillGate = async (options: {
+  journal: Pick<JournalPort, 'listSteps'>;
+  io: Io;
+  consolePort?: number;
+  clock?: ClockPort;
+}): Promise<DrillGate> => {
   const { io } = options;
   const clock = options.clock ?? systemClock;
   const operator = drillOperator();
@@ -50,14 +55,25 @@ export const startDrillGate = async (options: { journal: Pick<JournalPort, 'list
   const resume: WorkflowResumePort = {
     resume: async (taskToken, approval) => {
       const gate = waiting.get(taskToken);
-      if (!gate || gate.approvalId !== approval.id) throw new WorkflowNotWaitingError(`approval ${approval.id}: the drill had stopped waiting for it (the gate timed out or the drill ended)`);
+      if (!gate || gate.approvalId !== approval.id)
+        throw new WorkflowNotWaitingError(
+          `approval ${approval.id}: the drill had stopped waiting for it (the gate timed out or the drill ended)`,
+        );
       waiting.delete(taskToken);
       delivered.add(approval.id);
       gate.deliver(approval.decision);
     },
-    gateState: async (approval) => (delivered.has(approval.id) ? 'delivered' : [...waiting.values()].some((w) => w.approvalId === approval.id) ? 'waiting' : 'closed'),
+    gateState: async (approval) =>
+      delivered.has(approval.id)
+        ? 'delivered'
+        : [...waiting.values()].some((w) => w.approvalId === approval.id)
+          ? 'waiting'
+          : 'closed',
   };
-  const logger = new Logger({ serviceName: 'failover-drill-console', logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT' });
+  const logger = new Logger({
+    serviceName: 'failover-drill-console',
+    logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT',
+  });
   const handler = createApprovalApi(
     {
       service: createApprovalService({ store, resume, journal: options.journal, clock }),
@@ -72,9 +88,18 @@ export const startDrillGate = async (options: { journal: Pick<JournalPort, 'list
     store,
     // Approvers are told here, in the drill's output, what a deployed stack sends them.
     // Each line of the notice printed as one terminal line: evidence summaries come from the systems.
-    notifier: { notify: async (notice) => notice.message.split('\n').forEach((line) => io.out(`    ... ${terminalText(line)}`)) },
-    where: { consoleUrl: `${server.url}/`, cli: { command: 'npm run failover --', target: `--endpoint ${server.url}` } },
-    awaitDecision: (taskToken, approval) => new Promise<ApprovalDecision>((deliver) => waiting.set(taskToken, { approvalId: approval.id, deliver })),
+    notifier: {
+      notify: async (notice) =>
+        notice.message.split('\n').forEach((line) => io.out(`    ... ${terminalText(line)}`)),
+    },
+    where: {
+      consoleUrl: `${server.url}/`,
+      cli: { command: 'npm run failover --', target: `--endpoint ${server.url}` },
+    },
+    awaitDecision: (taskToken, approval) =>
+      new Promise<ApprovalDecision>((deliver) =>
+        waiting.set(taskToken, { approvalId: approval.id, deliver }),
+      ),
   });
   return {
     approvals,

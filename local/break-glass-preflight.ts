@@ -8,7 +8,12 @@ import { BadInputError, TransientError, errorMessage } from '../lambdas/errors.j
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import type { DnsPort } from '../lambdas/ports/dns.js';
 import { KubeApiError, type KubePort } from '../lambdas/ports/kube.js';
-import { evaluateReadiness, readOnlyContext, readOnlyKube, type ReadinessEvaluation } from '../lambdas/steps/evaluate.js';
+import {
+  evaluateReadiness,
+  readOnlyContext,
+  readOnlyKube,
+  type ReadinessEvaluation,
+} from '../lambdas/steps/evaluate.js';
 import { trafficSwitchChecks } from '../lambdas/steps/traffic-switch-check.js';
 import { terminalIo, type Io } from './io.js';
 
@@ -60,7 +65,8 @@ const recordingKube = (port: KubePort, calls: Call[]): KubePort => {
     ...kube,
     getCustomObject: (ref) => track('api', () => kube.getCustomObject(ref)),
     listPods: (namespace, selector) => track('api', () => kube.listPods(namespace, selector)),
-    exec: (namespace, pod, command, options) => track('exec', () => kube.exec(namespace, pod, command, options)),
+    exec: (namespace, pod, command, options) =>
+      track('exec', () => kube.exec(namespace, pod, command, options)),
   };
 };
 
@@ -75,7 +81,8 @@ const readOnlyDns = (dns: DnsPort): DnsPort => ({
   waitForChange: refuseDns,
 });
 
-const isDenied = (err: unknown) => err instanceof KubeApiError && (err.statusCode === 401 || err.statusCode === 403);
+const isDenied = (err: unknown) =>
+  err instanceof KubeApiError && (err.statusCode === 401 || err.statusCode === 403);
 
 /** What the engine uses on each side (from its RBAC needs): the API, exec, and in which namespaces. */
 const needsOf = (plan: Plan) => {
@@ -83,7 +90,8 @@ const needsOf = (plan: Plan) => {
   for (const need of engineFor(plan).kubernetesAccess(plan)) {
     const entry = needs.get(need.side) ?? { namespaces: new Set<string>(), kinds: new Set<CallKind>() };
     entry.namespaces.add(need.namespace);
-    for (const resource of need.rules.flatMap((r) => r.resources)) entry.kinds.add(resource === 'pods/exec' ? 'exec' : 'api');
+    for (const resource of need.rules.flatMap((r) => r.resources))
+      entry.kinds.add(resource === 'pods/exec' ? 'exec' : 'api');
     needs.set(need.side, entry);
   }
   return needs;
@@ -96,11 +104,25 @@ const kubeCheck = (plan: Plan, side: Side, kind: CallKind, where: string, calls:
   const denied = calls.find((c) => isDenied(c.failure));
   const failure = calls.find((c) => c.failure !== undefined)?.failure;
   if (denied) {
-    return { name, state: 'missing', where, summary: `refused: ${errorMessage(denied.failure)}`, remedy: `grant the context's user the Role that \`failover rbac PLAN --side ${side}\` prints for plan ${plan.name}` };
+    return {
+      name,
+      state: 'missing',
+      where,
+      summary: `refused: ${errorMessage(denied.failure)}`,
+      remedy: `grant the context's user the Role that \`failover rbac PLAN --side ${side}\` prints for plan ${plan.name}`,
+    };
   }
-  if (answered > 0) return { name, state: 'usable', where, summary: `${answered} of ${calls.length} ${what} answered` };
+  if (answered > 0)
+    return { name, state: 'usable', where, summary: `${answered} of ${calls.length} ${what} answered` };
   // Only the stand-in for an upstream nobody named a context for throws BadInput.
-  if (failure instanceof BadInputError) return { name, state: 'missing', where, summary: errorMessage(failure), remedy: "name the upstream's kubeconfig context with --upstream-context C" };
+  if (failure instanceof BadInputError)
+    return {
+      name,
+      state: 'missing',
+      where,
+      summary: errorMessage(failure),
+      remedy: "name the upstream's kubeconfig context with --upstream-context C",
+    };
   const reason = failure === undefined ? `the readiness checks made no ${what} there` : errorMessage(failure);
   if (side === 'upstream' && (failure === undefined || failure instanceof TransientError)) {
     return {
@@ -110,8 +132,21 @@ const kubeCheck = (plan: Plan, side: Side, kind: CallKind, where: string, calls:
       summary: `not shown to answer (${reason}): the fence will find it unreachable, and a run goes on from there only if the plan says fencing.whenUnreachable: proceed (this plan: ${plan.fencing.whenUnreachable})`,
     };
   }
-  if (failure === undefined) return { name, state: 'missing', where, summary: `not shown to work: ${reason}`, remedy: `\`failover check PLAN\` shows why the readiness checks made none` };
-  return { name, state: 'missing', where, summary: `no answer: ${reason}`, remedy: `make the ${side}'s API server answer from this machine (network, VPN, endpoint access, credentials), e.g. kubectl --context C get pods -n NAMESPACE` };
+  if (failure === undefined)
+    return {
+      name,
+      state: 'missing',
+      where,
+      summary: `not shown to work: ${reason}`,
+      remedy: `\`failover check PLAN\` shows why the readiness checks made none`,
+    };
+  return {
+    name,
+    state: 'missing',
+    where,
+    summary: `no answer: ${reason}`,
+    remedy: `make the ${side}'s API server answer from this machine (network, VPN, endpoint access, credentials), e.g. kubectl --context C get pods -n NAMESPACE`,
+  };
 };
 
 const dnsRemedy = (plan: Plan, evidence: { name: string; error?: string; allowed?: boolean }): string => {
@@ -119,7 +154,8 @@ const dnsRemedy = (plan: Plan, evidence: { name: string; error?: string; allowed
   if (evidence.allowed === false) {
     return `use AWS credentials allowed route53:ChangeResourceRecordSets on ${zone} for ${evidence.name} (actions UPSERT and DELETE where the policy limits them: the check sends a DELETE that cannot match)`;
   }
-  if (evidence.error === 'DnsAccessDenied') return `use AWS credentials allowed route53:ListResourceRecordSets on ${zone}`;
+  if (evidence.error === 'DnsAccessDenied')
+    return `use AWS credentials allowed route53:ListResourceRecordSets on ${zone}`;
   if (evidence.error === undefined) return `fix dns-read:${evidence.name} first`;
   return 'make Route 53 answer from this machine: credentials (AWS_PROFILE), network or proxy';
 };
@@ -128,25 +164,52 @@ const dnsAccess = (plan: Plan, check: CheckResult): AccessCheck => {
   const evidence = check.evidence as { name: string; error?: string; allowed?: boolean };
   const where = `hosted zone ${plan.dns.hostedZoneId}`;
   if (check.passed) return { name: check.name, state: 'usable', where, summary: check.summary };
-  return { name: check.name, state: 'missing', where, summary: check.summary, remedy: dnsRemedy(plan, evidence) };
+  return {
+    name: check.name,
+    state: 'missing',
+    where,
+    summary: check.summary,
+    remedy: dnsRemedy(plan, evidence),
+  };
 };
 
 /** Every check a run needs before its first change. Reads only; never throws for a port that does not work. */
-export const runPreflight = async (plan: Plan, ports: { kube: Record<Side, KubePort>; dns: DnsPort }, io: Io): Promise<Preflight> => {
+export const runPreflight = async (
+  plan: Plan,
+  ports: { kube: Record<Side, KubePort>; dns: DnsPort },
+  io: Io,
+): Promise<Preflight> => {
   const calls: Record<Side, Call[]> = { upstream: [], downstream: [] };
-  const kubes: Record<Side, KubePort> = { upstream: recordingKube(ports.kube.upstream, calls.upstream), downstream: recordingKube(ports.kube.downstream, calls.downstream) };
+  const kubes: Record<Side, KubePort> = {
+    upstream: recordingKube(ports.kube.upstream, calls.upstream),
+    downstream: recordingKube(ports.kube.downstream, calls.downstream),
+  };
   const ctx = readOnlyContext(plan, kubes, (m) => terminalIo(io).out(`    ... ${m}`));
   // The engine's readiness reads both sides the way the run will: the downstream always, the
   // upstream where the engine reads it (its lag or backlog).
-  const [readiness, dns] = await Promise.all([evaluateReadiness(ctx), trafficSwitchChecks(readOnlyDns(ports.dns), plan)]);
+  const [readiness, dns] = await Promise.all([
+    evaluateReadiness(ctx),
+    trafficSwitchChecks(readOnlyDns(ports.dns), plan),
+  ]);
   const kube = [...needsOf(plan)].flatMap(([side, need]) => {
     const where = `${ports.kube[side].describe}, namespace ${[...need.namespaces].join(', ')}`;
-    return (['api', 'exec'] as const).filter((k) => need.kinds.has(k)).map((k) => kubeCheck(plan, side, k, where, calls[side].filter((c) => c.kind === k)));
+    return (['api', 'exec'] as const)
+      .filter((k) => need.kinds.has(k))
+      .map((k) =>
+        kubeCheck(
+          plan,
+          side,
+          k,
+          where,
+          calls[side].filter((c) => c.kind === k),
+        ),
+      );
   });
   return { access: [...kube, ...dns.map((c) => dnsAccess(plan, c))], readiness, dns };
 };
 
-export const missingOf = (preflight: Preflight): AccessCheck[] => preflight.access.filter((a) => a.state === 'missing');
+export const missingOf = (preflight: Preflight): AccessCheck[] =>
+  preflight.access.filter((a) => a.state === 'missing');
 
 const label: Record<AccessState, string> = { usable: 'pass', missing: 'FAIL', unreachable: 'WARN' };
 
@@ -154,7 +217,8 @@ const label: Record<AccessState, string> = { usable: 'pass', missing: 'FAIL', un
 export const printAccess = (terminal: Io, preflight: Preflight) => {
   const io = terminalIo(terminal);
   io.out('Access a run needs, from this machine:');
-  for (const a of preflight.access) io.out(`  ${label[a.state]}  ${a.name.padEnd(20)} ${a.where}: ${a.summary}`);
+  for (const a of preflight.access)
+    io.out(`  ${label[a.state]}  ${a.name.padEnd(20)} ${a.where}: ${a.summary}`);
 };
 
 export const printMissing = (terminal: Io, preflight: Preflight) => {

@@ -18,7 +18,13 @@ import type { Plan, Side } from '../lambdas/plan/schema.js';
 import type { DnsPort } from '../lambdas/ports/dns.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
 import { intendedChanges } from '../lambdas/steps/intended-changes.js';
-import { missingOf, printAccess, printMissing, runPreflight, type Preflight } from './break-glass-preflight.js';
+import {
+  missingOf,
+  printAccess,
+  printMissing,
+  runPreflight,
+  type Preflight,
+} from './break-glass-preflight.js';
 import { printProgress, printSummary } from './drill.js';
 import { exitCodes, jsonOutput, reportBadInput, terminalIo, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
@@ -59,7 +65,9 @@ const dryRun = async (plan: Plan, preflight: Preflight, terminal: Io): Promise<n
   if (error) io.out(`  FAIL  the checks could not run: ${error}`);
   io.out('');
   io.out('A run would, in this order:');
-  io.out(`  - fence ${engineFor(plan).sides(plan).upstream} (no client writes), verified; if unreachable: ${plan.fencing.whenUnreachable === 'halt' ? 'halt' : 'proceed ungracefully'}`);
+  io.out(
+    `  - fence ${engineFor(plan).sides(plan).upstream} (no client writes), verified; if unreachable: ${plan.fencing.whenUnreachable === 'halt' ? 'halt' : 'proceed ungracefully'}`,
+  );
   for (const change of intendedChanges(plan)) io.out(`  - ${change}`);
   for (const r of plan.dns.records) io.out(`    (${r.name} ${currentValues(preflight, r.name)})`);
   printMissing(io, preflight);
@@ -67,13 +75,31 @@ const dryRun = async (plan: Plan, preflight: Preflight, terminal: Io): Promise<n
   const missing = missingOf(preflight);
   const unreachable = preflight.access.filter((a) => a.state === 'unreachable');
   io.out('');
-  io.out(`Dry run: nothing was changed. The standby is ${ready ? 'ready' : `NOT ready (${checks.filter((c) => !c.passed).map((c) => c.name).join(', ') || 'the checks could not run'})`}.`);
-  if (missing.length > 0) io.out(`A run would stop before its first change: missing ${missing.map((m) => m.name).join(', ')}.`);
-  if (unreachable.length > 0) io.out(`Not reachable: ${unreachable.map((u) => u.name).join(', ')} (see WARN above).`);
+  io.out(
+    `Dry run: nothing was changed. The standby is ${
+      ready
+        ? 'ready'
+        : `NOT ready (${
+            checks
+              .filter((c) => !c.passed)
+              .map((c) => c.name)
+              .join(', ') || 'the checks could not run'
+          })`
+    }.`,
+  );
+  if (missing.length > 0)
+    io.out(`A run would stop before its first change: missing ${missing.map((m) => m.name).join(', ')}.`);
+  if (unreachable.length > 0)
+    io.out(`Not reachable: ${unreachable.map((u) => u.name).join(', ')} (see WARN above).`);
   return ready && missing.length === 0 && unreachable.length === 0 ? 0 : exitCodes.haltedSafely;
 };
 
-const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOptions, stdout: Io): Promise<number> => {
+const realRun = async (
+  plan: Plan,
+  ports: BreakGlassPorts,
+  options: BreakGlassOptions,
+  stdout: Io,
+): Promise<number> => {
   const json = options.json ? jsonOutput(stdout) : undefined;
   const io = json?.progress ?? stdout;
   const operator = userInfo().username;
@@ -87,34 +113,70 @@ const realRun = async (plan: Plan, ports: BreakGlassPorts, options: BreakGlassOp
     dns: ports.dns,
     // The operator's command stands for the alarm: they have judged the upstream lost.
     alarms: { getStates: async (names) => new Map(names.map((n) => [n, 'ALARM' as const])) },
-    approvals: { request: async () => ({ decision: 'approved', approver: `${operator} (failover run)`, reason: options.reason!, decidedAt: new Date().toISOString() }) },
+    approvals: {
+      request: async () => ({
+        decision: 'approved',
+        approver: `${operator} (failover run)`,
+        reason: options.reason!,
+        decidedAt: new Date().toISOString(),
+      }),
+    },
   });
-  const run = await runWorkflow({ plan, trigger: drillAlarmEvent(alarm, new Date(), `break-glass-${Date.now()}`), workers, journal, settleMs: 0, retryIntervalMs: 2_000, executionName: `break-glass-${plan.name}-${Date.now()}` });
+  const run = await runWorkflow({
+    plan,
+    trigger: drillAlarmEvent(alarm, new Date(), `break-glass-${Date.now()}`),
+    workers,
+    journal,
+    settleMs: 0,
+    retryIntervalMs: 2_000,
+    executionName: `break-glass-${plan.name}-${Date.now()}`,
+  });
   if (json) json.write(run.report);
   else printSummary(io, run.report);
-  for (const n of notifications) terminalIo(io).out(`  notification (not sent: no AWS from here): ${n.subject}`);
+  for (const n of notifications)
+    terminalIo(io).out(`  notification (not sent: no AWS from here): ${n.subject}`);
   if (options.reportFile) await writeFile(options.reportFile, `${JSON.stringify(run.report, null, 2)}\n`);
-  return { SUCCEEDED: 0, HALTED: exitCodes.haltedSafely, BLOCKED: exitCodes.haltedSafely, FAILED: exitCodes.failedAfterChange }[run.report.status];
+  return {
+    SUCCEEDED: 0,
+    HALTED: exitCodes.haltedSafely,
+    BLOCKED: exitCodes.haltedSafely,
+    FAILED: exitCodes.failedAfterChange,
+  }[run.report.status];
 };
 
-export const breakGlass = async (options: BreakGlassOptions, stdout: Io, ports?: BreakGlassPorts): Promise<number> => {
+export const breakGlass = async (
+  options: BreakGlassOptions,
+  stdout: Io,
+  ports?: BreakGlassPorts,
+): Promise<number> => {
   // Before the report, everything is progress: with --json it goes to stderr.
   const io = options.json ? jsonOutput(stdout).progress : stdout;
   let plan: Plan;
   let resolved: BreakGlassPorts;
   try {
     plan = await loadPlan(options.planFile);
-    if (!options.dryRun && !options.reason?.trim()) throw new BadInputError('a break-glass run changes production: say why with --reason "..." (it is recorded in the report), or use --dry-run first');
+    if (!options.dryRun && !options.reason?.trim())
+      throw new BadInputError(
+        'a break-glass run changes production: say why with --reason "..." (it is recorded in the report), or use --dry-run first',
+      );
     const contexts = contextsOf(plan, options, options.planFile);
     // A real run must fence the upstream or know it cannot: it needs the upstream's context.
-    if (!options.dryRun && contexts.upstream === undefined) throw new BadInputError(`${options.planFile}: clusters.upstream names no kubeconfig context; pass --upstream-context C`);
+    if (!options.dryRun && contexts.upstream === undefined)
+      throw new BadInputError(
+        `${options.planFile}: clusters.upstream names no kubeconfig context; pass --upstream-context C`,
+      );
     resolved = ports ?? { kube: kubePortsFor(plan, contexts, options.kubeconfig), dns: createRoute53Dns() };
   } catch (err) {
     return reportBadInput(err, io);
   }
   const sides = engineFor(plan).sides(plan);
-  io.out(`Break-glass ${options.dryRun ? 'dry run' : 'failover'}: plan ${plan.name}, ${sides.upstream} -> ${sides.downstream}, from this machine`);
-  if (!options.dryRun) io.out('  the AWS-side lock and cooldown are not consulted: make sure no deployed failover of this plan runs');
+  io.out(
+    `Break-glass ${options.dryRun ? 'dry run' : 'failover'}: plan ${plan.name}, ${sides.upstream} -> ${sides.downstream}, from this machine`,
+  );
+  if (!options.dryRun)
+    io.out(
+      '  the AWS-side lock and cooldown are not consulted: make sure no deployed failover of this plan runs',
+    );
   io.out('');
   const preflight = await runPreflight(plan, resolved, io);
   printAccess(io, preflight);

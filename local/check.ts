@@ -38,7 +38,9 @@ export const check = async (options: CheckOptions, stdout: Io): Promise<number> 
   const sides = engineFor(plan).sides(plan);
   io.out(`Readiness check: plan ${plan.name} (${options.planFile}); reads only, changes nothing`);
   io.out(`  downstream ${sides.downstream} via kubeconfig context ${contexts.downstream}`);
-  io.out(`  upstream   ${sides.upstream} ${contexts.upstream === undefined ? 'not reachable: no context (lag is measured against now)' : `via kubeconfig context ${contexts.upstream}`}`);
+  io.out(
+    `  upstream   ${sides.upstream} ${contexts.upstream === undefined ? 'not reachable: no context (lag is measured against now)' : `via kubeconfig context ${contexts.upstream}`}`,
+  );
   io.out('');
 
   // Progress, summaries and evidence are the clusters' text: printed escaped, line by line.
@@ -48,7 +50,10 @@ export const check = async (options: CheckOptions, stdout: Io): Promise<number> 
   json?.write({ plan: plan.name, ...evaluation });
   for (const c of json ? [] : evaluation.checks) {
     tty.out(`  ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
-    if (Object.keys(c.evidence).length > 0) indent(stringify(c.evidence), 8).split('\n').forEach((line) => tty.out(line));
+    if (Object.keys(c.evidence).length > 0)
+      indent(stringify(c.evidence), 8)
+        .split('\n')
+        .forEach((line) => tty.out(line));
   }
   io.out('');
   io.out(describeEvaluation(evaluation));

@@ -20,23 +20,56 @@ const plan = { name: 'PLAN', description: 'the plan file (YAML)', count: 'one' }
 
 /** How `check` and `run` reach the clusters. */
 const contextOptions = {
-  context: { type: 'string', value: 'C', description: "the downstream's kubeconfig context (default: the plan's clusters.downstream.context)" },
-  'upstream-context': { type: 'string', value: 'C', description: "the upstream's kubeconfig context (default: the plan's clusters.upstream.context)" },
-  kubeconfig: { type: 'string', value: 'FILE', description: 'the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' },
+  context: {
+    type: 'string',
+    value: 'C',
+    description: "the downstream's kubeconfig context (default: the plan's clusters.downstream.context)",
+  },
+  'upstream-context': {
+    type: 'string',
+    value: 'C',
+    description: "the upstream's kubeconfig context (default: the plan's clusters.upstream.context)",
+  },
+  kubeconfig: {
+    type: 'string',
+    value: 'FILE',
+    description: 'the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
+  },
 } as const;
 
 /** What `switchover` and `reprotect` send to a deployed stack. */
 const requestOptions = {
-  reason: { type: 'string', value: 'TEXT', required: true, description: 'why you ask: the report and the approval show it' },
-  'state-machine': { type: 'string', value: 'ARN', required: true, description: "the deployed workflow (the stack's WorkflowArn output)" },
-  region: { type: 'string', value: 'R', description: "the workflow's AWS Region (default: the SDK's, from AWS_REGION or the profile)" },
+  reason: {
+    type: 'string',
+    value: 'TEXT',
+    required: true,
+    description: 'why you ask: the report and the approval show it',
+  },
+  'state-machine': {
+    type: 'string',
+    value: 'ARN',
+    required: true,
+    description: "the deployed workflow (the stack's WorkflowArn output)",
+  },
+  region: {
+    type: 'string',
+    value: 'R',
+    description: "the workflow's AWS Region (default: the SDK's, from AWS_REGION or the profile)",
+  },
 } as const;
 
 /** One plan file's verdict: what `validate --json` writes for it. */
 const validateFile = async (file: string) => {
   try {
     const p = await loadPlan(file);
-    return { file, valid: true as const, name: p.name, engine: p.engine.type, dnsRecords: p.dns.records.length, gate: p.gate.approval };
+    return {
+      file,
+      valid: true as const,
+      name: p.name,
+      engine: p.engine.type,
+      dnsRecords: p.dns.records.length,
+      gate: p.gate.approval,
+    };
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
     return { file, valid: false as const, problems: err.problems };
@@ -49,18 +82,48 @@ export const commands: Record<string, AnyCommand> = {
     positionals: [],
     options: {
       plan: { type: 'string', value: 'FILE', default: defaultPlan, description: 'the plan to drill' },
-      scenario: { type: 'string', value: 'FILE', description: "the simulated clusters' state and faults (default: the healthy scenario of the plan's engine)" },
-      mode: { type: 'string', choices: modes, description: "a switchover a person asked for, in this mode, instead of the alarm's failover" },
-      'round-trip': { type: 'boolean', description: "three legs on the same clusters: the alarm's failover, reprotect, a graceful failback" },
+      scenario: {
+        type: 'string',
+        value: 'FILE',
+        description:
+          "the simulated clusters' state and faults (default: the healthy scenario of the plan's engine)",
+      },
+      mode: {
+        type: 'string',
+        choices: modes,
+        description: "a switchover a person asked for, in this mode, instead of the alarm's failover",
+      },
+      'round-trip': {
+        type: 'boolean',
+        description: "three legs on the same clusters: the alarm's failover, reprotect, a graceful failback",
+      },
       'auto-approve': { type: 'boolean', description: 'answer the approval gate with yes' },
-      'auto-reject': { type: 'boolean', description: 'answer the approval gate with no: the drill halts there, nothing changed' },
-      'console-port': { type: 'string', value: 'N', description: "the approval console's port on 127.0.0.1, where a person decides (default: any free port)" },
-      report: { type: 'string', value: 'FILE', description: "write the report to this file as JSON (a round trip: every leg's, as an array)" },
+      'auto-reject': {
+        type: 'boolean',
+        description: 'answer the approval gate with no: the drill halts there, nothing changed',
+      },
+      'console-port': {
+        type: 'string',
+        value: 'N',
+        description:
+          "the approval console's port on 127.0.0.1, where a person decides (default: any free port)",
+      },
+      report: {
+        type: 'string',
+        value: 'FILE',
+        description: "write the report to this file as JSON (a round trip: every leg's, as an array)",
+      },
       json: jsonOption("the report (a round trip: every leg's, as an array)", 'progress goes to stderr'),
     },
     exclusive: [
-      { options: ['mode', 'round-trip'], why: 'a round trip runs its own legs: an ungraceful failover, reprotect and a graceful failback' },
-      { options: ['auto-approve', 'auto-reject', 'console-port'], why: 'the gate is answered once: by the drill, or by a person at the console' },
+      {
+        options: ['mode', 'round-trip'],
+        why: 'a round trip runs its own legs: an ungraceful failover, reprotect and a graceful failback',
+      },
+      {
+        options: ['auto-approve', 'auto-reject', 'console-port'],
+        why: 'the gate is answered once: by the drill, or by a person at the console',
+      },
     ],
     run: async (v, _p, io) => {
       const gate = v['auto-approve'] ? 'approve' : v['auto-reject'] ? 'reject' : undefined;
@@ -91,7 +154,10 @@ export const commands: Record<string, AnyCommand> = {
       const valid = plans.every((p) => p.valid);
       if (v.json) jsonOutput(io).write({ valid, plans });
       for (const p of v.json ? [] : plans) {
-        if (p.valid) io.out(`${p.file}: valid plan "${p.name}" (engine ${p.engine}, ${p.dnsRecords} DNS record(s), gate ${p.gate})`);
+        if (p.valid)
+          io.out(
+            `${p.file}: valid plan "${p.name}" (engine ${p.engine}, ${p.dnsRecords} DNS record(s), gate ${p.gate})`,
+          );
         else p.problems.forEach((problem) => io.err(problem));
       }
       return valid ? 0 : exitCodes.badInput;
@@ -117,23 +183,45 @@ export const commands: Record<string, AnyCommand> = {
     summary: 'the Roles and RoleBindings a plan needs, as YAML for kubectl apply -f -',
     positionals: [plan],
     options: {
-      side: { type: 'string', choices: sides, description: "only this side's objects, for its cluster's context" },
-      group: { type: 'string', value: 'G', default: DEFAULT_KUBERNETES_GROUP, description: 'the Kubernetes group the orchestrator is in' },
+      side: {
+        type: 'string',
+        choices: sides,
+        description: "only this side's objects, for its cluster's context",
+      },
+      group: {
+        type: 'string',
+        value: 'G',
+        default: DEFAULT_KUBERNETES_GROUP,
+        description: 'the Kubernetes group the orchestrator is in',
+      },
     },
-    run: async (v, [planFile], io) => printRbac({ planFile: planFile!, group: v.group, ...(v.side ? { side: v.side } : {}) }, io),
+    run: async (v, [planFile], io) =>
+      printRbac({ planFile: planFile!, group: v.group, ...(v.side ? { side: v.side } : {}) }, io),
   }),
   run: command({
-    summary: "break-glass: the failover from this machine, with kubeconfig contexts and Route 53, when AWS's control plane is impaired",
+    summary:
+      "break-glass: the failover from this machine, with kubeconfig contexts and Route 53, when AWS's control plane is impaired",
     positionals: [plan],
     options: {
       ...contextOptions,
-      'dry-run': { type: 'boolean', description: 'run every check and print every change a run would make; changes nothing' },
-      reason: { type: 'string', value: 'TEXT', description: "why you fail over by hand: the report records it as the approval's reason" },
+      'dry-run': {
+        type: 'boolean',
+        description: 'run every check and print every change a run would make; changes nothing',
+      },
+      reason: {
+        type: 'string',
+        value: 'TEXT',
+        description: "why you fail over by hand: the report records it as the approval's reason",
+      },
       report: { type: 'string', value: 'FILE', description: 'write the report to this file as JSON' },
       json: jsonOption('the report', 'progress goes to stderr'),
     },
     exclusive: [
-      { options: ['dry-run', 'reason'], required: true, why: 'a break-glass run changes production and records why; a dry run changes nothing' },
+      {
+        options: ['dry-run', 'reason'],
+        required: true,
+        why: 'a break-glass run changes production and records why; a dry run changes nothing',
+      },
       { options: ['dry-run', 'json'], why: 'a dry run makes no report: what it prints is for a person' },
     ],
     run: async (v, [planFile], io) =>
@@ -156,17 +244,43 @@ export const commands: Record<string, AnyCommand> = {
     positionals: [plan],
     options: {
       ...requestOptions,
-      mode: { type: 'string', choices: modes, default: 'graceful', description: 'graceful waits until the standby holds everything (RPO 0); ungraceful promotes it within the RPO bound' },
+      mode: {
+        type: 'string',
+        choices: modes,
+        default: 'graceful',
+        description:
+          'graceful waits until the standby holds everything (RPO 0); ungraceful promotes it within the RPO bound',
+      },
     },
     run: async (v, [planFile], io) =>
-      requestLeg({ planFile: planFile!, action: 'switchover', mode: v.mode, reason: v.reason, stateMachineArn: v['state-machine'], ...(v.region ? { region: v.region } : {}) }, io),
+      requestLeg(
+        {
+          planFile: planFile!,
+          action: 'switchover',
+          mode: v.mode,
+          reason: v.reason,
+          stateMachineArn: v['state-machine'],
+          ...(v.region ? { region: v.region } : {}),
+        },
+        io,
+      ),
   }),
   reprotect: command({
-    summary: 'ask a deployed stack to reprotect: the side that does not serve becomes the standby of the one that does',
+    summary:
+      'ask a deployed stack to reprotect: the side that does not serve becomes the standby of the one that does',
     positionals: [plan],
     options: requestOptions,
     run: async (v, [planFile], io) =>
-      requestLeg({ planFile: planFile!, action: 'reprotect', reason: v.reason, stateMachineArn: v['state-machine'], ...(v.region ? { region: v.region } : {}) }, io),
+      requestLeg(
+        {
+          planFile: planFile!,
+          action: 'reprotect',
+          reason: v.reason,
+          stateMachineArn: v['state-machine'],
+          ...(v.region ? { region: v.region } : {}),
+        },
+        io,
+      ),
   }),
   // approvals list|show, approve, reject, ack (local/approvals.ts)
   ...consoleCommands(),
@@ -179,7 +293,11 @@ const helpWords = ['--help', '-h', 'help'];
  * input, `failover --help` (or `help`) lists the commands, `failover COMMAND --help` (or
  * `help COMMAND`) describes one.
  */
-export const runCommandLine = async (table: Record<string, AnyCommand>, argv: string[], io: Io): Promise<number> => {
+export const runCommandLine = async (
+  table: Record<string, AnyCommand>,
+  argv: string[],
+  io: Io,
+): Promise<number> => {
   const [first, ...rest] = argv;
   if (first === undefined) {
     overview(table).forEach((line) => io.err(line));
@@ -193,7 +311,9 @@ export const runCommandLine = async (table: Record<string, AnyCommand>, argv: st
   }
   const found = Object.hasOwn(table, name!) ? table[name!] : undefined;
   if (!found) {
-    io.err(`unknown command ${quoted(name!)}; expected one of: ${Object.keys(table).join(', ')} (failover --help describes them)`);
+    io.err(
+      `unknown command ${quoted(name!)}; expected one of: ${Object.keys(table).join(', ')} (failover --help describes them)`,
+    );
     return exitCodes.badInput;
   }
   const parsed = asksHelp ? ({ help: true } as const) : await parseFlags(name!, found, rest);

@@ -30,11 +30,17 @@ export interface ExclusiveGroup<Name extends string = string> {
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
-type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean' ? boolean : S['choices'] extends readonly (infer C)[] ? C : string;
+type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S['choices'] extends readonly (infer C)[]
+    ? C
+    : string;
 type Given<S extends OptionSpec> = S extends { default: string } | { required: true } ? true : false;
 
 /** The values a command receives: a flag with a default or a required flag is always there. */
-export type Values<O extends OptionSpecs> = { [K in keyof O as Given<O[K]> extends true ? K : never]: ValueOf<O[K]> } & {
+export type Values<O extends OptionSpecs> = {
+  [K in keyof O as Given<O[K]> extends true ? K : never]: ValueOf<O[K]>;
+} & {
   [K in keyof O as Given<O[K]> extends true ? never : K]?: ValueOf<O[K]>;
 };
 
@@ -48,10 +54,16 @@ export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
 }
 
 /** A command as the table holds it, its values no longer typed by its own options. */
-export type AnyCommand = Omit<CommandSpec, 'run'> & { run(values: never, positionals: string[], io: Io): Promise<number> };
+export type AnyCommand = Omit<CommandSpec, 'run'> & {
+  run(values: never, positionals: string[], io: Io): Promise<number>;
+};
 
 /** Declares a command, typing its run function's values from its options. */
 export const command = <const O extends OptionSpecs>(spec: CommandSpec<O>): CommandSpec<O> => spec;
 
 /** The `--json` flag of a command that reports: `what` says what stdout then holds. */
-export const jsonOption = (what: string, more?: string) => ({ type: 'boolean', description: `write ${what} to stdout as JSON instead of text${more ? `; ${more}` : ''}` }) as const;
+export const jsonOption = (what: string, more?: string) =>
+  ({
+    type: 'boolean',
+    description: `write ${what} to stdout as JSON instead of text${more ? `; ${more}` : ''}`,
+  }) as const;

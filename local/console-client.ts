@@ -35,24 +35,49 @@ interface Request {
   body?: string;
 }
 
-const httpClient = (base: URL, options: { sign(request: Request): Promise<Record<string, string>>; unreachable: string }): ConsoleClient => {
+const httpClient = (
+  base: URL,
+  options: { sign(request: Request): Promise<Record<string, string>>; unreachable: string },
+): ConsoleClient => {
   const root = base.pathname.replace(/\/+$/, '');
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const url = new URL(`${root}${path}`, base);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const request: Request = { method, url, headers: { accept: 'application/json', ...(text ? { 'content-type': 'application/json' } : {}) }, ...(text ? { body: text } : {}) };
+    const request: Request = {
+      method,
+      url,
+      headers: { accept: 'application/json', ...(text ? { 'content-type': 'application/json' } : {}) },
+      ...(text ? { body: text } : {}),
+    };
     let response: Response;
     try {
-      response = await fetch(url, { method, headers: await options.sign(request), ...(text ? { body: text } : {}) });
+      response = await fetch(url, {
+        method,
+        headers: await options.sign(request),
+        ...(text ? { body: text } : {}),
+      });
     } catch (err) {
       if (err instanceof ConsoleRequestError) throw err;
-      throw new ConsoleRequestError(`cannot reach ${base.origin} (${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}): ${options.unreachable}`, 503);
+      throw new ConsoleRequestError(
+        `cannot reach ${base.origin} (${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}): ${options.unreachable}`,
+        503,
+      );
     }
     const data = (await response.json().catch(() => ({}))) as { message?: unknown; Message?: unknown };
     if (!response.ok) {
       // API Gateway's own refusals (a bad signature, no permission) say `message` or `Message`.
-      const message = typeof data.message === 'string' ? data.message : typeof data.Message === 'string' ? data.Message : `HTTP ${response.status}`;
-      throw new ConsoleRequestError(response.status === 403 && !('error' in data) ? `API Gateway refused the request (${message}): your AWS identity needs the stack's ApproverCliPolicy` : message, response.status);
+      const message =
+        typeof data.message === 'string'
+          ? data.message
+          : typeof data.Message === 'string'
+            ? data.Message
+            : `HTTP ${response.status}`;
+      throw new ConsoleRequestError(
+        response.status === 403 && !('error' in data)
+          ? `API Gateway refused the request (${message}): your AWS identity needs the stack's ApproverCliPolicy`
+          : message,
+        response.status,
+      );
     }
     return data as T;
   };
@@ -76,7 +101,10 @@ const parseUrl = (text: string, flag: string, example: string): URL => {
 
 /** A drill's console on 127.0.0.1: it answers only this machine, for the person running the drill. */
 export const endpointClient = (endpoint: string): ConsoleClient =>
-  httpClient(parseUrl(endpoint, '--endpoint', 'http://127.0.0.1:8080 (a running drill prints it)'), { sign: async (r) => r.headers, unreachable: 'is the drill still running?' });
+  httpClient(parseUrl(endpoint, '--endpoint', 'http://127.0.0.1:8080 (a running drill prints it)'), {
+    sign: async (r) => r.headers,
+    unreachable: 'is the drill still running?',
+  });
 
 export interface DeployedApiOptions {
   /** The stack's ConsoleUrl output. */
@@ -91,13 +119,26 @@ const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d)\.am
 
 /** The console API of a deployed stack: its /iam/ routes, which API Gateway lets only signed, permitted callers reach. */
 export const deployedClient = (options: DeployedApiOptions): ConsoleClient => {
-  const api = parseUrl(options.api, '--api', "https://abc123.execute-api.eu-west-1.amazonaws.com/ (the stack's ConsoleUrl output)");
+  const api = parseUrl(
+    options.api,
+    '--api',
+    "https://abc123.execute-api.eu-west-1.amazonaws.com/ (the stack's ConsoleUrl output)",
+  );
   const region = options.region ?? EXECUTE_API_HOST.exec(api.hostname)?.[1];
-  if (!region) throw new ConsoleRequestError(`--api ${api.origin} is not an execute-api address, so its Region is unknown: pass --region`, 400);
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials: options.credentials ?? defaultProvider(), sha256: Sha256 });
+  if (!region)
+    throw new ConsoleRequestError(
+      `--api ${api.origin} is not an execute-api address, so its Region is unknown: pass --region`,
+      400,
+    );
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region,
+    credentials: options.credentials ?? defaultProvider(),
+    sha256: Sha256,
+  });
   const base = new URL(`${api.pathname.replace(/\/+$/, '')}/iam/`, api);
   return httpClient(base, {
-    unreachable: 'check --api (the stack\'s ConsoleUrl output) and your network',
+    unreachable: "check --api (the stack's ConsoleUrl output) and your network",
     sign: async ({ method, url, headers, body }) => {
       try {
         const signed = await signer.sign(
@@ -113,7 +154,10 @@ export const deployedClient = (options: DeployedApiOptions): ConsoleClient => {
         );
         return signed.headers as Record<string, string>;
       } catch (err) {
-        throw new ConsoleRequestError(`no AWS credentials to sign the request with (${(err as Error).message.split('\n')[0]}): set AWS_PROFILE or sign in (aws sso login)`, 401);
+        throw new ConsoleRequestError(
+          `no AWS credentials to sign the request with (${(err as Error).message.split('\n')[0]}): set AWS_PROFILE or sign in (aws sso login)`,
+          401,
+        );
       }
     },
   });

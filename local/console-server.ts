@@ -8,7 +8,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
-export type ConsoleHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type ConsoleHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface ConsoleServer {
   /** `http://127.0.0.1:PORT`, without a trailing slash. */
@@ -50,7 +53,12 @@ const readBody = (req: IncomingMessage): Promise<string | undefined> =>
 
 const toEvent = (req: IncomingMessage, url: URL, body: string | undefined): APIGatewayProxyEventV2 => {
   const now = new Date();
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')]));
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(',') : (value ?? ''),
+    ]),
+  );
   return {
     version: '2.0',
     routeKey: '$default',
@@ -64,7 +72,13 @@ const toEvent = (req: IncomingMessage, url: URL, body: string | undefined): APIG
       apiId: 'local',
       domainName: url.host,
       domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: '$default',
       stage: '$default',
@@ -77,20 +91,27 @@ const toEvent = (req: IncomingMessage, url: URL, body: string | undefined): APIG
 export const startConsoleServer = async (handler: ConsoleHandler, port = 0): Promise<ConsoleServer> => {
   let origin = '';
   const refuse = (res: ServerResponse, status: number, message: string) =>
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: 'Refused', message }));
+    res
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ error: 'Refused', message }));
 
   const server = createServer(async (req, res) => {
     try {
       const host = req.headers.host ?? '';
       const { port: ownPort } = server.address() as AddressInfo;
-      if (host !== `127.0.0.1:${ownPort}` && host !== `localhost:${ownPort}`) return refuse(res, 421, 'this console answers only on its loopback address');
+      if (host !== `127.0.0.1:${ownPort}` && host !== `localhost:${ownPort}`)
+        return refuse(res, 421, 'this console answers only on its loopback address');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        if (req.headers.origin !== undefined && req.headers.origin !== `http://${host}`) return refuse(res, 403, 'decisions are accepted only from the console itself or the CLI');
-        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return refuse(res, 415, 'send the decision as JSON');
+        if (req.headers.origin !== undefined && req.headers.origin !== `http://${host}`)
+          return refuse(res, 403, 'decisions are accepted only from the console itself or the CLI');
+        if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+          return refuse(res, 415, 'send the decision as JSON');
       }
       const url = new URL(req.url ?? '/', origin);
       const result = await handler(toEvent(req, url, await readBody(req)), context());
-      res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body ?? '');
+      res
+        .writeHead(result.statusCode ?? 200, result.headers as Record<string, string>)
+        .end(result.body ?? '');
     } catch (err) {
       if (!res.headersSent) refuse(res, 400, (err as Error).message);
     }

@@ -35,11 +35,20 @@ export const seededCoordination = async (plan: Plan, scenario: Scenario) => {
   const now = Date.now();
   await coordination.putPlanState(plan.name, {
     activeSide: c.activeSide,
-    ...(c.cooldownMinutesLeft > 0 ? { cooldownUntil: new Date(now + c.cooldownMinutesLeft * 60_000).toISOString(), lastExecutionId: 'an earlier failover' } : {}),
+    ...(c.cooldownMinutesLeft > 0
+      ? {
+          cooldownUntil: new Date(now + c.cooldownMinutesLeft * 60_000).toISOString(),
+          lastExecutionId: 'an earlier failover',
+        }
+      : {}),
     ...(c.needsOperator ? { needsOperator: c.needsOperator } : {}),
   });
   if (c.lock) {
-    await coordination.acquireLock(plan.name, { owner: c.lock.owner, acquiredAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() });
+    await coordination.acquireLock(plan.name, {
+      owner: c.lock.owner,
+      acquiredAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+    });
   }
   return coordination;
 };
@@ -61,20 +70,35 @@ export const drillEnvironment = (options: {
 }): DrillEnvironment => {
   const { plan, scenario, simulation } = options;
   // A lock the scenario says is held by a live execution must look live to the takeover check.
-  const runningElsewhere = new Set(scenario.coordination.lock?.running ? [scenario.coordination.lock.owner] : []);
+  const runningElsewhere = new Set(
+    scenario.coordination.lock?.running ? [scenario.coordination.lock.owner] : [],
+  );
   return localWorkers({
     kubeFor: async (oriented, side) => {
       const site = planSideOf(plan, oriented, side);
-      return createClientNodeKube(simulation.kubeConfigFor(site), `${site} cluster (simulated)`, options.kubeTimeouts);
+      return createClientNodeKube(
+        simulation.kubeConfigFor(site),
+        `${site} cluster (simulated)`,
+        options.kubeTimeouts,
+      );
     },
     progress: (event) => {
       if (event.kind === 'step-started') simulation.enterStep(event.step);
       options.progress(event);
     },
     coordination: options.coordination,
-    executions: { isRunning: async (id) => runningElsewhere.has(id) || (await localExecutions.isRunning(id)) },
+    executions: {
+      isRunning: async (id) => runningElsewhere.has(id) || (await localExecutions.isRunning(id)),
+    },
     dns: simulation.dns,
-    alarms: options.alarms ?? { getStates: async (names) => new Map(names.filter((n) => plan.triggers.alarms.some((a) => a.name === n)).map((n) => [n, scenario.alarm.state])) },
+    alarms: options.alarms ?? {
+      getStates: async (names) =>
+        new Map(
+          names
+            .filter((n) => plan.triggers.alarms.some((a) => a.name === n))
+            .map((n) => [n, scenario.alarm.state]),
+        ),
+    },
     approvals: options.approvals,
     ...(options.budgets ? { budgets: options.budgets } : {}),
     ...(options.taskFaults ? { taskFaults: options.taskFaults } : {}),

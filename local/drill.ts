@@ -80,10 +80,20 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
   let gate: DrillGate | undefined;
   if (plan.gate.approval !== 'never' && !options.gate) {
     try {
-      gate = await startDrillGate({ journal: { listSteps: async (id) => (await journal?.listSteps(id)) ?? [] }, io, ...(options.consolePort !== undefined ? { consolePort: options.consolePort } : {}) });
+      gate = await startDrillGate({
+        journal: { listSteps: async (id) => (await journal?.listSteps(id)) ?? [] },
+        io,
+        ...(options.consolePort !== undefined ? { consolePort: options.consolePort } : {}),
+      });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
-      io.err(`--console-port ${options.consolePort}: ${(err as Error).message}; pick another port or leave it out`);
+      if (
+        (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' &&
+        (err as NodeJS.ErrnoException).code !== 'EACCES'
+      )
+        throw err;
+      io.err(
+        `--console-port ${options.consolePort}: ${(err as Error).message}; pick another port or leave it out`,
+      );
       return { exitCode: exitCodes.badInput };
     }
   }
@@ -100,8 +110,13 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
     if (scenario.description) io.out(`  ${scenario.description.trim().split('\n')[0]}`);
     io.out(`  upstream   ${sides.upstream} on simulated Kubernetes API ${simulation.urlOf('upstream')}`);
     io.out(`  downstream ${sides.downstream} on simulated Kubernetes API ${simulation.urlOf('downstream')}`);
-    io.out(`  alarm ${alarm} -> ALARM; settle time ${plan.thresholds.settleSeconds} s (shortened to 0 s in a drill); gate: ${plan.gate.approval}${options.gate ? ` (answered by --auto-${options.gate})` : ''}`);
-    if (gate) io.out(`  approval console: ${gate.consoleUrl}/ (a person decides there, or with \`failover approve\`, when the gate is reached)`);
+    io.out(
+      `  alarm ${alarm} -> ALARM; settle time ${plan.thresholds.settleSeconds} s (shortened to 0 s in a drill); gate: ${plan.gate.approval}${options.gate ? ` (answered by --auto-${options.gate})` : ''}`,
+    );
+    if (gate)
+      io.out(
+        `  approval console: ${gate.consoleUrl}/ (a person decides there, or with \`failover approve\`, when the gate is reached)`,
+      );
     io.out('');
 
     const coordination = await seededCoordination(plan, scenario);
@@ -119,7 +134,14 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
     for (const [i, leg] of legs.entries()) {
       if (legs.length > 1) io.out(`=== Leg ${i + 1} of ${legs.length}: ${leg.title}`);
       const sent = env.notifications.length;
-      const run = await runWorkflow({ plan, trigger: leg.trigger(), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 200 });
+      const run = await runWorkflow({
+        plan,
+        trigger: leg.trigger(),
+        workers: env.workers,
+        journal: env.journal,
+        settleMs: 0,
+        retryIntervalMs: 200,
+      });
       if (!json) printSummary(io, run.report);
       for (const n of env.notifications.slice(sent)) terminalIo(io).out(`  notification sent: ${n.subject}`);
       if (legs.length > 1) io.out('');
@@ -127,8 +149,19 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
       if (run.report.status !== 'SUCCEEDED') break;
     }
     const last = reports.at(-1)!;
-    if (legs.length > 1 && !json) printLegs(io, legs.map((l) => l.title), reports);
-    const result = { exitCode: statusExit[last.status], report: last, reports, dns: simulation.dns.records(), lock: coordination.lockOf(plan.name) };
+    if (legs.length > 1 && !json)
+      printLegs(
+        io,
+        legs.map((l) => l.title),
+        reports,
+      );
+    const result = {
+      exitCode: statusExit[last.status],
+      report: last,
+      reports,
+      dns: simulation.dns.records(),
+      lock: coordination.lockOf(plan.name),
+    };
     const written = legs.length > 1 ? reports : last;
     json?.write(written);
     if (options.reportFile) {
@@ -158,10 +191,23 @@ interface DrillLeg {
 const drillOperator = { requestedBy: 'failover drill', reason: 'a drill' };
 
 const legsOf = (options: DrillOptions, alarm: string): DrillLeg[] => {
-  const alarmLeg: DrillLeg = { title: `alarm ${alarm}: ungraceful failover`, trigger: () => drillAlarmEvent(alarm, new Date()) };
-  const switchover = (mode: 'graceful' | 'ungraceful'): DrillLeg => ({ title: `${mode} switchover asked for by a person`, trigger: () => operatorRequest('switchover', { ...drillOperator, mode }) });
+  const alarmLeg: DrillLeg = {
+    title: `alarm ${alarm}: ungraceful failover`,
+    trigger: () => drillAlarmEvent(alarm, new Date()),
+  };
+  const switchover = (mode: 'graceful' | 'ungraceful'): DrillLeg => ({
+    title: `${mode} switchover asked for by a person`,
+    trigger: () => operatorRequest('switchover', { ...drillOperator, mode }),
+  });
   if (options.roundTrip) {
-    return [alarmLeg, { title: 'reprotect: the old active side becomes the standby', trigger: () => operatorRequest('reprotect', drillOperator) }, { ...switchover('graceful'), title: 'graceful failback' }];
+    return [
+      alarmLeg,
+      {
+        title: 'reprotect: the old active side becomes the standby',
+        trigger: () => operatorRequest('reprotect', drillOperator),
+      },
+      { ...switchover('graceful'), title: 'graceful failback' },
+    ];
   }
   return [options.mode ? switchover(options.mode) : alarmLeg];
 };
@@ -176,9 +222,15 @@ const printLegs = (terminal: Io, titles: string[], reports: FailoverReport[]) =>
       io.out(`  ${i + 1}. ${title}: not run`);
       continue;
     }
-    const recovery = r.recoveryTimeMs !== undefined ? `recovery ${ms(r.recoveryTimeMs)}` : 'traffic did not move';
+    const recovery =
+      r.recoveryTimeMs !== undefined ? `recovery ${ms(r.recoveryTimeMs)}` : 'traffic did not move';
     const rpo = r.rpo ? `RPO ${r.rpo.seconds} s (${r.rpo.evidence})` : 'RPO not measured';
-    const outcome = r.leg?.action === 'reprotect' ? (r.status === 'SUCCEEDED' ? 'replication set up' : 'replication not set up') : `${recovery}; ${rpo}`;
+    const outcome =
+      r.leg?.action === 'reprotect'
+        ? r.status === 'SUCCEEDED'
+          ? 'replication set up'
+          : 'replication not set up'
+        : `${recovery}; ${rpo}`;
     io.out(`  ${i + 1}. ${title}: ${r.status}; ${outcome}`);
   }
 };
@@ -193,7 +245,9 @@ export const printProgress = (terminal: Io) => (event: ProgressEvent) => {
   } else if (event.kind === 'step-progress') {
     io.out(`    ... ${event.message}`);
   } else {
-    io.out(`  ${event.outcome === 'succeeded' ? 'ok  ' : 'FAIL'} ${event.step} (${ms(event.durationMs)}): ${event.summary}`);
+    io.out(
+      `  ${event.outcome === 'succeeded' ? 'ok  ' : 'FAIL'} ${event.step} (${ms(event.durationMs)}): ${event.summary}`,
+    );
     const checks = checksIn(event.detail);
     for (const c of checks) io.out(`       ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);
     const lift = (event.detail as { lift?: string[] } | undefined)?.lift ?? [];
@@ -214,10 +268,16 @@ export const printSummary = (terminal: Io, report: FailoverReport) => {
   if (report.rpo) io.out(`RPO: ${report.rpo.seconds} s (${report.rpo.evidence})`);
   const started = Date.parse(report.startedAt);
   const trafficMovedAt = report.recoveryTimeMs === undefined ? Infinity : started + report.recoveryTimeMs;
-  const line = (name: string, durationMs: number, outcome = '') => io.out(`  ${name.padEnd(24)} ${ms(durationMs).padStart(9)}  ${outcome}`);
-  io.out(report.recoveryTimeMs !== undefined ? `Recovery time: ${ms(report.recoveryTimeMs)} from the workflow's start to DNS verified, by step:` : 'Traffic did not move. Time by step:');
+  const line = (name: string, durationMs: number, outcome = '') =>
+    io.out(`  ${name.padEnd(24)} ${ms(durationMs).padStart(9)}  ${outcome}`);
+  io.out(
+    report.recoveryTimeMs !== undefined
+      ? `Recovery time: ${ms(report.recoveryTimeMs)} from the workflow's start to DNS verified, by step:`
+      : 'Traffic did not move. Time by step:',
+  );
   line('settle wait', report.steps[0] ? Date.parse(report.steps[0].startedAt) - started : 0);
-  const byStep = (s: FailoverReport['steps'][number]) => line(`${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}`, s.durationMs, s.outcome);
+  const byStep = (s: FailoverReport['steps'][number]) =>
+    line(`${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}`, s.durationMs, s.outcome);
   report.steps.filter((s) => Date.parse(s.endedAt) <= trafficMovedAt).forEach(byStep);
   const after = report.steps.filter((s) => Date.parse(s.endedAt) > trafficMovedAt);
   if (after.length > 0) {

@@ -23,7 +23,14 @@ import { zoneKey } from '../sim/local-dns-zone.js';
 import { startSimulation, type SimLogEntry, type Simulation } from '../sim/simulation.js';
 import { autoApprovals, drillEnvironment, seededCoordination } from './drill-deps.js';
 import { problemsOf } from './fault-invariants.js';
-import { cellsOf, engineRecipes, matrixBudgets, withSecondRecord, type CellSpec, type EngineRecipe } from './fault-recipes.js';
+import {
+  cellsOf,
+  engineRecipes,
+  matrixBudgets,
+  withSecondRecord,
+  type CellSpec,
+  type EngineRecipe,
+} from './fault-recipes.js';
 import { loadDefinition, runWorkflow } from './run-workflow.js';
 import { createTaskFaults, type TaskFaults } from './task-faults.js';
 
@@ -68,7 +75,9 @@ export interface MatrixOptions {
 /** The side-effecting steps the workflow actually runs, in workflow order. */
 const stepsOfWorkflow = (): SideEffectStep[] => {
   const { definition } = loadDefinition();
-  const named = Object.values(definition.States).map((s) => (s as { Parameters?: { step?: string; Payload?: { step?: string } } }).Parameters);
+  const named = Object.values(definition.States).map(
+    (s) => (s as { Parameters?: { step?: string; Payload?: { step?: string } } }).Parameters,
+  );
   const steps = named.map((p) => p?.step ?? p?.Payload?.step).filter((s): s is string => s !== undefined);
   return sideEffectSteps.filter((s) => steps.includes(s));
 };
@@ -83,14 +92,20 @@ export const matrixCells = (engines: readonly EngineType[] = matrixEngines): Cel
 const platformErrors = new Set(['States.Timeout', 'Lambda.ServiceException', 'Sandbox.Timedout']);
 
 /** What the platform faults and a sabotage do to the workers and their ports, with the platform errors raised seen on the way out. */
-const wrapPorts = (taskFaults: TaskFaults | undefined, sabotage: Sabotage | undefined, step: () => string | undefined, raised: string[]): TaskFaults => ({
+const wrapPorts = (
+  taskFaults: TaskFaults | undefined,
+  sabotage: Sabotage | undefined,
+  step: () => string | undefined,
+  raised: string[],
+): TaskFaults => ({
   wrapHandler: (handler) => {
     const inner = taskFaults ? taskFaults.wrapHandler(handler) : handler;
     return async (event, context) => {
       try {
         return await inner(event, context);
       } catch (err) {
-        if (platformErrors.has((err as Error).name)) raised.push(`${(err as Error).name} in ${(event as { step?: string }).step ?? 'a task'}`);
+        if (platformErrors.has((err as Error).name))
+          raised.push(`${(err as Error).name} in ${(event as { step?: string }).step ?? 'a task'}`);
         throw err;
       }
     };
@@ -115,7 +130,9 @@ const lockAnswerLost = <C extends CoordinationPort>(base: C, onFire: () => void)
       if (armed) {
         armed = false;
         onFire();
-        throw new TransientError(`coordination table: the conditional write for the lock of ${planName} took effect, but its answer was lost (InternalServerError)`);
+        throw new TransientError(
+          `coordination table: the conditional write for the lock of ${planName} took effect, but its answer was lost (InternalServerError)`,
+        );
       }
       return result;
     },
@@ -125,17 +142,29 @@ const lockAnswerLost = <C extends CoordinationPort>(base: C, onFire: () => void)
 /** Writes the simulated clusters saw: successful mutating API calls and commands that change things, and those a fault let act before failing. */
 const writesOf = (log: SimLogEntry[], recipe: EngineRecipe, faultActed: boolean): string[] =>
   log.flatMap((e) => {
-    const acted = e.fault ? faultActed : e.kind === 'api' ? typeof e.status === 'number' && e.status < 300 : e.exitCode === 0;
+    const acted = e.fault
+      ? faultActed
+      : e.kind === 'api'
+        ? typeof e.status === 'number' && e.status < 300
+        : e.exitCode === 0;
     if (!acted) return [];
     if (e.kind === 'api') return [`${e.site} ${e.method} ${e.path}`];
-    return recipe.writeCommands.some((c) => e.argv.includes(c)) ? [`${e.site} ${shellCommand(e.argv.slice(0, 2))} in ${e.pod}`] : [];
+    return recipe.writeCommands.some((c) => e.argv.includes(c))
+      ? [`${e.site} ${shellCommand(e.argv.slice(0, 2))} in ${e.pod}`]
+      : [];
   });
 
 /** The scenario document every cell of the engine starts from, before its faults. */
 const baseScenario = async (recipe: EngineRecipe): Promise<Record<string, unknown>> =>
-  recipe.scenario === 'healthy' ? ((parse(await readFile(engineModels[recipe.engine].healthyScenario, 'utf8')) as Record<string, unknown> | null) ?? {}) : recipe.scenario;
+  recipe.scenario === 'healthy'
+    ? ((parse(await readFile(engineModels[recipe.engine].healthyScenario, 'utf8')) as Record<
+        string,
+        unknown
+      > | null) ?? {})
+    : recipe.scenario;
 
-const dnsValues = (simulation: Simulation) => new Set([...simulation.dns.records().values()].flatMap((r) => r.values));
+const dnsValues = (simulation: Simulation) =>
+  new Set([...simulation.dns.records().values()].flatMap((r) => r.values));
 
 const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> => {
   const started = Date.now();
@@ -147,16 +176,25 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
   // The simulated clusters are the real ones; only the workflow reads the misnamed plan.
   const workflowPlan: Plan = structuredClone(plan);
   if (spec.inject.kind === 'misnamed-upstream') recipe.misnameUpstream(workflowPlan);
-  const scenarioFaults = spec.inject.kind === 'scenario' ? spec.inject.faults.map((f) => ({ ...f, step: spec.step })) : [];
-  const scenario = parseScenario({ ...(await baseScenario(recipe)), faults: scenarioFaults }, `fault matrix ${spec.engine}: ${spec.step} x ${spec.fault}`, plan);
+  const scenarioFaults =
+    spec.inject.kind === 'scenario' ? spec.inject.faults.map((f) => ({ ...f, step: spec.step })) : [];
+  const scenario = parseScenario(
+    { ...(await baseScenario(recipe)), faults: scenarioFaults },
+    `fault matrix ${spec.engine}: ${spec.step} x ${spec.fault}`,
+    plan,
+  );
   const armed: Fault[] = scenario.faults;
   const simulation = await startSimulation(plan, scenario);
   const base = { engine: spec.engine, step: spec.step, fault: spec.fault };
   try {
     let lockFired = false;
     const seeded = await seededCoordination(plan, scenario);
-    const coordination = spec.inject.kind === 'lock-answer-lost' ? lockAnswerLost(seeded, () => (lockFired = true)) : seeded;
-    const taskFaults = spec.inject.kind === 'platform' ? createTaskFaults([{ step: spec.step, kind: spec.inject.fault, afterMs: spec.inject.afterMs }]) : undefined;
+    const coordination =
+      spec.inject.kind === 'lock-answer-lost' ? lockAnswerLost(seeded, () => (lockFired = true)) : seeded;
+    const taskFaults =
+      spec.inject.kind === 'platform'
+        ? createTaskFaults([{ step: spec.step, kind: spec.inject.fault, afterMs: spec.inject.afterMs }])
+        : undefined;
     const raised: string[] = [];
     let current: string | undefined;
     const safety = (): SafetyView => safetyOf(plan, simulation.state(spec.engine));
@@ -174,17 +212,25 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
         current = event.step;
         const now = safety();
         const values = dnsValues(simulation);
-        if (downstreamValues.some((v) => values.has(v)) && !now.downstreamPrimary) dnsOnUnpromoted.push(`as ${event.step} started: ${now.summary}`);
+        if (downstreamValues.some((v) => values.has(v)) && !now.downstreamPrimary)
+          dnsOnUnpromoted.push(`as ${event.step} started: ${now.summary}`);
         if (event.step === 'promote') atPromotion ??= now;
         recipe.onStepStarted?.(event.step, simulation);
       },
       kubeTimeouts: { requestTimeoutMs: 2_000, execTimeoutMs: 3_000 },
       budgets: { ...matrixBudgets, ...recipe.budgets },
-      ...(taskFaults || options.sabotage ? { taskFaults: wrapPorts(taskFaults, options.sabotage, () => current, raised) } : {}),
+      ...(taskFaults || options.sabotage
+        ? { taskFaults: wrapPorts(taskFaults, options.sabotage, () => current, raised) }
+        : {}),
     });
-    const run = await runWorkflow({ plan: workflowPlan, trigger: drillAlarmEvent(workflowPlan.triggers.alarms[0]!.name, new Date()), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 100 }).finally(
-      () => taskFaults?.settled(),
-    );
+    const run = await runWorkflow({
+      plan: workflowPlan,
+      trigger: drillAlarmEvent(workflowPlan.triggers.alarms[0]!.name, new Date()),
+      workers: env.workers,
+      journal: env.journal,
+      settleMs: 0,
+      retryIntervalMs: 100,
+    }).finally(() => taskFaults?.settled());
     const report = run.report;
     const state = simulation.state(spec.engine);
     const end = safetyOf(plan, state);
@@ -192,7 +238,8 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
     const zone = simulation.dns.records();
     const dnsRecords = plan.dns.records.map((r) => ({
       name: r.name,
-      atDownstream: zone.get(zoneKey({ hostedZoneId: plan.dns.hostedZoneId, ...r }))?.values.join(', ') === r.downstream,
+      atDownstream:
+        zone.get(zoneKey({ hostedZoneId: plan.dns.hostedZoneId, ...r }))?.values.join(', ') === r.downstream,
     }));
     const taken = armed.reduce((sum, f) => sum + FaultInjector.timesTaken(f), 0);
     const faultActed = taken > 0 && armed.some((f) => f.afterEffect);
@@ -211,9 +258,17 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
       writes,
     });
     if (spec.inject.kind === 'misnamed-upstream' && (writes.length > 0 || report.status !== 'HALTED')) {
-      problems.push(`a plan naming an upstream that is not there must halt before any change; it ended ${report.status} with ${writes.length} writes`);
+      problems.push(
+        `a plan naming an upstream that is not there must halt before any change; it ended ${report.status} with ${writes.length} writes`,
+      );
     }
-    const firing = firingOf(spec, { taken, times: armed.reduce((sum, f) => sum + f.times, 0), raised, lockFired, ranReadiness: report.steps.some((s) => s.name === 'readiness') });
+    const firing = firingOf(spec, {
+      taken,
+      times: armed.reduce((sum, f) => sum + f.times, 0),
+      raised,
+      lockFired,
+      ranReadiness: report.steps.some((s) => s.name === 'readiness'),
+    });
     return {
       ...base,
       status: report.status,
@@ -225,7 +280,16 @@ const runCell = async (spec: CellSpec, options: MatrixOptions): Promise<Cell> =>
     };
   } catch (err) {
     const problem = `the run ended without a report: ${(err as Error).message}`;
-    return { ...base, status: 'NO REPORT', safe: false, fired: true, firing: 'unknown', problems: [problem], note: problem, durationMs: Date.now() - started };
+    return {
+      ...base,
+      status: 'NO REPORT',
+      safe: false,
+      fired: true,
+      firing: 'unknown',
+      problems: [problem],
+      note: problem,
+      durationMs: Date.now() - started,
+    };
   } finally {
     await simulation.stop();
   }
@@ -237,19 +301,34 @@ const firingOf = (
 ): { fired: boolean; firing: string } => {
   switch (spec.inject.kind) {
     case 'scenario':
-      return { fired: seen.taken > 0, firing: seen.taken > 0 ? `took ${seen.taken} of up to ${seen.times} calls` : `no call of ${spec.step} matched the fault` };
+      return {
+        fired: seen.taken > 0,
+        firing:
+          seen.taken > 0
+            ? `took ${seen.taken} of up to ${seen.times} calls`
+            : `no call of ${spec.step} matched the fault`,
+      };
     case 'platform': {
       const mine = seen.raised.filter((r) => r.endsWith(` in ${spec.step}`));
       if (mine.length > 0) return { fired: true, firing: mine.join(', ') };
       return {
         fired: false,
-        firing: spec.inject.fault === 'killed' ? `${spec.step} made no change for its Lambda to die after` : `${spec.step} ended within ${spec.inject.afterMs} ms, before the platform gave up on it`,
+        firing:
+          spec.inject.fault === 'killed'
+            ? `${spec.step} made no change for its Lambda to die after`
+            : `${spec.step} ended within ${spec.inject.afterMs} ms, before the platform gave up on it`,
       };
     }
     case 'lock-answer-lost':
-      return { fired: seen.lockFired, firing: seen.lockFired ? 'the lock was taken and the answer lost' : 'Admit never took the lock' };
+      return {
+        fired: seen.lockFired,
+        firing: seen.lockFired ? 'the lock was taken and the answer lost' : 'Admit never took the lock',
+      };
     case 'misnamed-upstream':
-      return { fired: seen.ranReadiness, firing: seen.ranReadiness ? 'readiness read the misnamed upstream' : 'readiness never ran' };
+      return {
+        fired: seen.ranReadiness,
+        firing: seen.ranReadiness ? 'readiness read the misnamed upstream' : 'readiness never ran',
+      };
   }
 };
 

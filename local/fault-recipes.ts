@@ -23,12 +23,20 @@ export const stepFaultKinds = [
 ] as const;
 export type StepFaultKind = (typeof stepFaultKinds)[number];
 
-const platformFaults = { 'state-timeout': 'state-timeout', 'lambda-killed': 'killed', 'duplicate-delivery': 'duplicate-delivery' } as const satisfies Record<string, TaskFaultKind>;
+const platformFaults = {
+  'state-timeout': 'state-timeout',
+  'lambda-killed': 'killed',
+  'duplicate-delivery': 'duplicate-delivery',
+} as const satisfies Record<string, TaskFaultKind>;
 type PlatformFaultKind = keyof typeof platformFaults;
 type ClusterFaultKind = Exclude<StepFaultKind, PlatformFaultKind>;
 
 /** A scenario fault as a recipe writes it; the runner scopes it to the cell's step. */
-export type FaultDoc = Fault extends infer F ? (F extends Fault ? Omit<F, 'times' | 'step'> & { times?: number } : never) : never;
+export type FaultDoc = Fault extends infer F
+  ? F extends Fault
+    ? Omit<F, 'times' | 'step'> & { times?: number }
+    : never
+  : never;
 
 /** How a cell breaks the run. */
 export type Injection =
@@ -73,7 +81,11 @@ export interface EngineRecipe {
   extra?: Array<Pick<CellSpec, 'step' | 'fault' | 'inject'>>;
 }
 
-const api = (site: Side, status: ApiFault['status'], options: { method?: NonNullable<ApiFault['method']>; resource?: string; afterEffect?: boolean } = {}): FaultDoc => ({
+const api = (
+  site: Side,
+  status: ApiFault['status'],
+  options: { method?: NonNullable<ApiFault['method']>; resource?: string; afterEffect?: boolean } = {},
+): FaultDoc => ({
   target: 'api',
   site,
   status,
@@ -82,7 +94,12 @@ const api = (site: Side, status: ApiFault['status'], options: { method?: NonNull
   ...(options.resource ? { resource: options.resource } : {}),
 });
 
-const exec = (site: Side, command: string, exitCode: number, options: { afterEffect?: boolean; hang?: boolean } = {}): FaultDoc => ({
+const exec = (
+  site: Side,
+  command: string,
+  exitCode: number,
+  options: { afterEffect?: boolean; hang?: boolean } = {},
+): FaultDoc => ({
   target: 'exec',
   site,
   command,
@@ -91,14 +108,24 @@ const exec = (site: Side, command: string, exitCode: number, options: { afterEff
   afterEffect: options.afterEffect ?? false,
 });
 
-const dns = (operation: DnsFault['operation'], status: DnsFault['status'], afterEffect = false): FaultDoc => ({ target: 'dns', operation, status, afterEffect });
+const dns = (
+  operation: DnsFault['operation'],
+  status: DnsFault['status'],
+  afterEffect = false,
+): FaultDoc => ({ target: 'dns', operation, status, afterEffect });
 
 /**
  * Every cell's plan flips two records, so the flip is a change batch of two: whatever breaks it,
  * both must end where they were or both moved (local/fault-invariants.ts).
  */
 export const withSecondRecord = (plan: Plan): void => {
-  plan.dns.records.push({ name: `v4.${plan.dns.records[0]!.name}`, type: 'A', ttl: 60, upstream: '192.0.2.10', downstream: '198.51.100.10' });
+  plan.dns.records.push({
+    name: `v4.${plan.dns.records[0]!.name}`,
+    type: 'A',
+    ttl: 60,
+    upstream: '192.0.2.10',
+    downstream: '198.51.100.10',
+  });
 };
 
 /**
@@ -116,7 +143,12 @@ const flipDns: Record<ClusterFaultKind, FaultDoc> = {
 };
 
 /** rabbitmqctl commands that change a cluster (the vhost fence, promotion, the replication links). */
-const rabbitWriteCommands = ['set_vhost_limits', 'clear_vhost_limits', 'close_all_connections', 'close_connection'];
+const rabbitWriteCommands = [
+  'set_vhost_limits',
+  'clear_vhost_limits',
+  'close_all_connections',
+  'close_connection',
+];
 
 /** The RabbitMQ fence (lambdas/engines/rabbitmq/fence.ts) of either RabbitMQ engine; `closeCommand` is how it closes clients. */
 const rabbitFence = (closeCommand: string) => ({
@@ -150,8 +182,12 @@ const standby: EngineRecipe = {
       'api-timeout': api('downstream', 'timeout'),
       'conflict-409': api('downstream', 409),
       'exec-nonzero': exec('downstream', 'promote_standby_replication_downstream_cluster', 70),
-      'exec-nonzero-after-acting': exec('downstream', 'promote_standby_replication_downstream_cluster', 70, { afterEffect: true }),
-      'crash-after-acting': exec('downstream', 'promote_standby_replication_downstream_cluster', 137, { afterEffect: true }),
+      'exec-nonzero-after-acting': exec('downstream', 'promote_standby_replication_downstream_cluster', 70, {
+        afterEffect: true,
+      }),
+      'crash-after-acting': exec('downstream', 'promote_standby_replication_downstream_cluster', 137, {
+        afterEffect: true,
+      }),
     },
     'flip-dns': flipDns,
     teardown: {
@@ -159,14 +195,21 @@ const standby: EngineRecipe = {
       'api-timeout': api('downstream', 'timeout', { method: 'PATCH', resource: 'rabbitmqclusters' }),
       'conflict-409': api('downstream', 409, { method: 'PATCH', resource: 'rabbitmqclusters' }),
       'exec-nonzero': exec('downstream', 'delete_all_data_on_standby_replication_cluster', 70),
-      'exec-nonzero-after-acting': exec('downstream', 'delete_all_data_on_standby_replication_cluster', 70, { afterEffect: true }),
+      'exec-nonzero-after-acting': exec('downstream', 'delete_all_data_on_standby_replication_cluster', 70, {
+        afterEffect: true,
+      }),
       // The DELETE is applied and the connection drops before the answer.
-      'crash-after-acting': api('downstream', 'timeout', { method: 'DELETE', resource: 'standbyreplications', afterEffect: true }),
+      'crash-after-acting': api('downstream', 'timeout', {
+        method: 'DELETE',
+        resource: 'standbyreplications',
+        afterEffect: true,
+      }),
     },
   },
   platformAfterMs: { fence: 40, promote: 30, 'flip-dns': 40, teardown: 300 },
   misnameUpstream: (plan) => {
-    if (plan.engine.type === 'rabbitmq-standby') plan.engine.upstream.namespace = `${plan.engine.upstream.namespace}-typo`;
+    if (plan.engine.type === 'rabbitmq-standby')
+      plan.engine.upstream.namespace = `${plan.engine.upstream.namespace}-typo`;
   },
 };
 
@@ -201,10 +244,13 @@ const shovel: EngineRecipe = {
   },
   platformAfterMs: { fence: 40, promote: 300, 'flip-dns': 40, teardown: 10 },
   misnameUpstream: (plan) => {
-    if (plan.engine.type === 'rabbitmq-shovel') plan.engine.upstream.namespace = `${plan.engine.upstream.namespace}-typo`;
+    if (plan.engine.type === 'rabbitmq-shovel')
+      plan.engine.upstream.namespace = `${plan.engine.upstream.namespace}-typo`;
   },
   // Promotion reads the fenced upstream while it drains it: one of those reads answers 503.
-  extra: [{ step: 'promote', fault: 'upstream-5xx', inject: { kind: 'scenario', faults: [api('upstream', 503)] } }],
+  extra: [
+    { step: 'promote', fault: 'upstream-5xx', inject: { kind: 'scenario', faults: [api('upstream', 503)] } },
+  ],
 };
 
 /** Every call of this engine goes to the one Kubernetes API both sites share (the plan's downstream context). */
@@ -260,7 +306,8 @@ const rocketmq: EngineRecipe = {
   misnameUpstream: (plan) => {
     if (plan.engine.type !== 'rocketmq-controller') return;
     const { targetSite } = plan.engine;
-    for (const group of plan.engine.brokerGroups) for (const member of group.members) if (member.site !== targetSite) member.pod = `${member.pod}-typo`;
+    for (const group of plan.engine.brokerGroups)
+      for (const member of group.members) if (member.site !== targetSite) member.pod = `${member.pod}-typo`;
   },
 };
 
@@ -300,7 +347,11 @@ export const cellsOf = (recipe: EngineRecipe, steps: readonly SideEffectStep[]):
     stepFaultKinds.map((fault): CellSpec => {
       const inject: Injection =
         fault in platformFaults
-          ? { kind: 'platform', fault: platformFaults[fault as PlatformFaultKind], afterMs: recipe.platformAfterMs[step] }
+          ? {
+              kind: 'platform',
+              fault: platformFaults[fault as PlatformFaultKind],
+              afterMs: recipe.platformAfterMs[step],
+            }
           : { kind: 'scenario', faults: [recipe.cluster[step][fault as ClusterFaultKind]] };
       return { engine, step, fault, inject };
     }),

@@ -16,7 +16,10 @@ type FlagValues = Record<string, string | boolean | undefined>;
 
 /** The choices of the flags that name a side or a mode, in every command that takes one. */
 export const sides = ['upstream', 'downstream'] as const satisfies readonly Side[];
-export const modes = ['graceful', 'ungraceful'] as const satisfies readonly OperatorRequest['detail']['mode'][];
+export const modes = [
+  'graceful',
+  'ungraceful',
+] as const satisfies readonly OperatorRequest['detail']['mode'][];
 
 /** A path or any other argument longer than this is no typing mistake. */
 const MAX_ARGUMENT_CHARS = 4096;
@@ -28,31 +31,46 @@ const matching =
   (value, flag) =>
     pattern.test(value) ? undefined : `${flag} ${excerpt(value)}: expected ${expected}`;
 
-const port: Check = (value, flag) => (/^\d{1,5}$/.test(value) && Number(value) <= 65535 ? undefined : `${flag} ${excerpt(value)}: expected a port number (0-65535; 0 picks a free one)`);
+const port: Check = (value, flag) =>
+  /^\d{1,5}$/.test(value) && Number(value) <= 65535
+    ? undefined
+    : `${flag} ${excerpt(value)}: expected a port number (0-65535; 0 picks a free one)`;
 
 const httpUrl: Check = (value, flag) => {
   const url = URL.canParse(value) ? new URL(value) : undefined;
-  return url && (url.protocol === 'http:' || url.protocol === 'https:') ? undefined : `${flag} ${excerpt(value)}: expected an http:// or https:// URL`;
+  return url && (url.protocol === 'http:' || url.protocol === 'https:')
+    ? undefined
+    : `${flag} ${excerpt(value)}: expected an http:// or https:// URL`;
 };
 
 const text =
   (max: number, what: string): Check =>
   (value, flag) => {
     if (value.trim() === '') return `${flag}: expected ${what}, not an empty text`;
-    return value.length > max ? `${flag}: ${value.length} characters; expected at most ${max} (${what})` : undefined;
+    return value.length > max
+      ? `${flag}: ${value.length} characters; expected at most ${max} (${what})`
+      : undefined;
   };
 
 /** Where a report goes: a file that can be written, in a directory that exists. */
 const outputFile: Check = async (path, flag) => {
   const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) return `${flag} ${excerpt(path)}: is a directory; expected a file to write the report to`;
-  if (existing) return access(path, constants.W_OK).then(() => undefined, (err) => `${flag} ${excerpt(path)}: cannot be written (${code(err)})`);
+  if (existing?.isDirectory())
+    return `${flag} ${excerpt(path)}: is a directory; expected a file to write the report to`;
+  if (existing)
+    return access(path, constants.W_OK).then(
+      () => undefined,
+      (err) => `${flag} ${excerpt(path)}: cannot be written (${code(err)})`,
+    );
   const parent = dirname(path);
   const directory = await stat(parent).catch(() => undefined);
   if (!directory) return `${flag} ${excerpt(path)}: its directory ${excerpt(parent)} does not exist`;
   if (!directory.isDirectory()) return `${flag} ${excerpt(path)}: ${excerpt(parent)} is not a directory`;
-  return access(parent, constants.W_OK).then(() => undefined, (err) => `${flag} ${excerpt(path)}: cannot create a file in ${excerpt(parent)} (${code(err)})`);
+  return access(parent, constants.W_OK).then(
+    () => undefined,
+    (err) => `${flag} ${excerpt(path)}: cannot create a file in ${excerpt(parent)} (${code(err)})`,
+  );
 };
 
 /**
@@ -65,18 +83,23 @@ const checks: Record<string, Check> = {
   region: matching(AWS_REGION, 'an AWS region such as eu-west-1'),
   endpoint: httpUrl,
   api: httpUrl,
-  'state-machine': matching(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, "a state machine ARN (the stack's WorkflowArn output)"),
+  'state-machine': matching(
+    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/,
+    "a state machine ARN (the stack's WorkflowArn output)",
+  ),
   reason: text(MAX_REASON_CHARS, 'why, as the report and the approval show it'),
   context: matching(/^[^\s-][^\u0000-\u001f]*$/, 'a kubeconfig context name'),
   'upstream-context': matching(/^[^\s-][^\u0000-\u001f]*$/, 'a kubeconfig context name'),
 };
 
-export type ParsedFlags = { values: FlagValues; positionals: string[] } | { problems: string[] } | { help: true };
+export type ParsedFlags =
+  { values: FlagValues; positionals: string[] } | { problems: string[] } | { help: true };
 
 /** Every command takes it: `failover COMMAND --help` (or -h) prints the command's help, whatever else is given. */
 const helpFlag = { help: { type: 'boolean', short: 'h' } } as const;
 
-const listed = (flags: readonly string[]) => flags.map((f) => `--${f}`).join(flags.length > 2 ? ', ' : ' and ');
+const listed = (flags: readonly string[]) =>
+  flags.map((f) => `--${f}`).join(flags.length > 2 ? ', ' : ' and ');
 
 /**
  * Parses `args` against the command's table entry. Unknown flags, flags without their value or
@@ -85,8 +108,16 @@ const listed = (flags: readonly string[]) => flags.map((f) => `--${f}`).join(fla
  * out and too few or too many arguments. Flags left out get their default.
  */
 export const parseFlags = async (name: string, command: AnyCommand, args: string[]): Promise<ParsedFlags> => {
-  const types = Object.fromEntries(Object.entries(command.options).map(([flag, spec]) => [flag, { type: spec.type }]));
-  const { tokens } = parseArgs({ args, options: { ...types, ...helpFlag }, allowPositionals: true, strict: false, tokens: true });
+  const types = Object.fromEntries(
+    Object.entries(command.options).map(([flag, spec]) => [flag, { type: spec.type }]),
+  );
+  const { tokens } = parseArgs({
+    args,
+    options: { ...types, ...helpFlag },
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
   if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { help: true };
   const problems: string[] = [];
   const values: FlagValues = {};
@@ -95,7 +126,10 @@ export const parseFlags = async (name: string, command: AnyCommand, args: string
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
     if (token.kind === 'positional') {
-      if (token.value.length > MAX_ARGUMENT_CHARS) problems.push(`argument ${positionals.length + 1}: ${token.value.length} characters; expected at most ${MAX_ARGUMENT_CHARS}`);
+      if (token.value.length > MAX_ARGUMENT_CHARS)
+        problems.push(
+          `argument ${positionals.length + 1}: ${token.value.length} characters; expected at most ${MAX_ARGUMENT_CHARS}`,
+        );
       positionals.push(token.value);
       continue;
     }
@@ -110,7 +144,9 @@ export const parseFlags = async (name: string, command: AnyCommand, args: string
       else values[token.name] = true;
     } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
       // A value that starts with "-" is taken only inline (--flag=VALUE): given apart, it is most likely the next flag.
-      problems.push(`${flag} needs a value${token.value === undefined ? '' : `; got ${excerpt(token.value)}, which looks like a flag (write ${flag}=VALUE if it is the value)`}`);
+      problems.push(
+        `${flag} needs a value${token.value === undefined ? '' : `; got ${excerpt(token.value)}, which looks like a flag (write ${flag}=VALUE if it is the value)`}`,
+      );
     } else if (token.value.length > MAX_ARGUMENT_CHARS) {
       problems.push(`${flag}: ${token.value.length} characters; expected at most ${MAX_ARGUMENT_CHARS}`);
     } else {
@@ -120,16 +156,21 @@ export const parseFlags = async (name: string, command: AnyCommand, args: string
   for (const [flag, value] of Object.entries(values)) {
     if (typeof value !== 'string') continue;
     const choices = command.options[flag]?.choices;
-    const problem = choices && !choices.includes(value) ? `--${flag} ${excerpt(value)}: expected ${choices.join(' or ')}` : await checks[flag]?.(value, `--${flag}`);
+    const problem =
+      choices && !choices.includes(value)
+        ? `--${flag} ${excerpt(value)}: expected ${choices.join(' or ')}`
+        : await checks[flag]?.(value, `--${flag}`);
     if (problem) problems.push(problem);
   }
   for (const group of command.exclusive ?? []) {
     const given = group.options.filter((flag) => values[flag] !== undefined);
     if (given.length > 1) problems.push(`${listed(given)} exclude each other: ${group.why}`);
-    if (given.length === 0 && group.required) problems.push(`pass ${group.options.map((f) => `--${f}`).join(' or ')}: ${group.why}`);
+    if (given.length === 0 && group.required)
+      problems.push(`pass ${group.options.map((f) => `--${f}`).join(' or ')}: ${group.why}`);
   }
   for (const [flag, spec] of Object.entries(command.options)) {
-    if (spec.required && values[flag] === undefined) problems.push(`--${flag}${spec.value ? ` ${spec.value}` : ''} is required: ${spec.description}`);
+    if (spec.required && values[flag] === undefined)
+      problems.push(`--${flag}${spec.value ? ` ${spec.value}` : ''} is required: ${spec.description}`);
     if (spec.default !== undefined) values[flag] ??= spec.default;
   }
   if (!countFits(command, positionals.length)) problems.push(`usage: ${usageLine(name, command)}`);

@@ -2,9 +2,11 @@
 import type { AnyCommand, OptionSpec, PositionalSpec } from './command.js';
 import { exitCodeMeanings } from './io.js';
 
-const flagWithValue = (flag: string, spec: OptionSpec) => (spec.type === 'boolean' ? `--${flag}` : `--${flag} ${spec.choices?.join('|') ?? spec.value ?? 'VALUE'}`);
+const flagWithValue = (flag: string, spec: OptionSpec) =>
+  spec.type === 'boolean' ? `--${flag}` : `--${flag} ${spec.choices?.join('|') ?? spec.value ?? 'VALUE'}`;
 
-const positionalUsage = (p: PositionalSpec) => ({ one: p.name, optional: `[${p.name}]`, 'one or more': `${p.name} [${p.name} ...]` })[p.count];
+const positionalUsage = (p: PositionalSpec) =>
+  ({ one: p.name, optional: `[${p.name}]`, 'one or more': `${p.name} [${p.name} ...]` })[p.count];
 
 /**
  * `failover NAME ARGS FLAGS`: flags that exclude each other are shown together, in parentheses
@@ -16,7 +18,9 @@ export const usageLine = (name: string, command: AnyCommand): string => {
   for (const [flag, spec] of Object.entries(command.options)) {
     if (shown.has(flag)) continue;
     // An option is shown in the first group it belongs to whose members are all still unshown.
-    const group = command.exclusive?.find((g) => g.options.includes(flag) && g.options.every((o) => !shown.has(o)));
+    const group = command.exclusive?.find(
+      (g) => g.options.includes(flag) && g.options.every((o) => !shown.has(o)),
+    );
     if (group) {
       group.options.forEach((o) => shown.add(o));
       const alternatives = group.options.map((o) => flagWithValue(o, command.options[o]!)).join(' | ');
@@ -35,7 +39,10 @@ const table = (rows: readonly (readonly [string, string])[]): string[] => {
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`);
 };
 
-const exitCodeLines = () => ['Exit codes:', ...table(exitCodeMeanings.map(([code, meaning]) => [String(code), meaning]))];
+const exitCodeLines = () => [
+  'Exit codes:',
+  ...table(exitCodeMeanings.map(([code, meaning]) => [String(code), meaning])),
+];
 
 /** The description, the default and whether it is required; the choices are in the flag's column. */
 const optionText = (spec: OptionSpec) =>
@@ -58,8 +65,13 @@ export const overview = (commands: Record<string, AnyCommand>): string[] => [
 /** `failover COMMAND --help`: the usage line, the summary, every argument and flag, the exit codes. */
 export const commandHelp = (name: string, command: AnyCommand): string[] => {
   const positionals = command.positionals.map((p) => [p.name, p.description] as const);
-  const options = Object.entries(command.options).map(([flag, spec]) => [flagWithValue(flag, spec), optionText(spec)] as const);
-  const groups = (command.exclusive ?? []).map((g) => `  ${g.required ? 'exactly' : 'at most'} one of ${g.options.map((o) => `--${o}`).join(', ')}: ${g.why}`);
+  const options = Object.entries(command.options).map(
+    ([flag, spec]) => [flagWithValue(flag, spec), optionText(spec)] as const,
+  );
+  const groups = (command.exclusive ?? []).map(
+    (g) =>
+      `  ${g.required ? 'exactly' : 'at most'} one of ${g.options.map((o) => `--${o}`).join(', ')}: ${g.why}`,
+  );
   return [
     `usage: ${usageLine(name, command)}`,
     '',

@@ -17,7 +17,10 @@ export const processIo: Io = {
  * For lines that carry text from the systems (names, summaries, evidence, command output): each
  * line is written with its control characters shown escaped, so none reaches the terminal.
  */
-export const terminalIo = (io: Io): Io => ({ out: (line) => io.out(terminalText(line)), err: (line) => io.err(terminalText(line)) });
+export const terminalIo = (io: Io): Io => ({
+  out: (line) => io.out(terminalText(line)),
+  err: (line) => io.err(terminalText(line)),
+});
 
 export const exitCodes = {
   failedOver: 0,
@@ -31,8 +34,14 @@ export const exitCodes = {
 /** What each exit code tells a person or a script: `failover --help` prints them. */
 export const exitCodeMeanings: readonly (readonly [number, string])[] = [
   [exitCodes.failedOver, 'done (failed over, valid, ready, decided)'],
-  [exitCodes.failedAfterChange, 'failed after a change (an operator is needed), or refused by the approval API'],
-  [exitCodes.badInput, 'bad input (plan, scenario, flags or arguments), one line per problem; nothing was run'],
+  [
+    exitCodes.failedAfterChange,
+    'failed after a change (an operator is needed), or refused by the approval API',
+  ],
+  [
+    exitCodes.badInput,
+    'bad input (plan, scenario, flags or arguments), one line per problem; nothing was run',
+  ],
   [exitCodes.haltedSafely, 'halted safely, nothing changed (not ready, rejected, alarm cleared)'],
 ];
 

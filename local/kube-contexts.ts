@@ -23,7 +23,8 @@ export interface Contexts {
 /** `source` names the plan in messages, e.g. its file. */
 export const contextsOf = (plan: Plan, options: ContextOptions, source = `plan ${plan.name}`): Contexts => {
   const downstream = options.context ?? plan.clusters.downstream.context;
-  if (downstream === undefined) throw new BadInputError(`${source}: clusters.downstream names no kubeconfig context; pass --context C`);
+  if (downstream === undefined)
+    throw new BadInputError(`${source}: clusters.downstream names no kubeconfig context; pass --context C`);
   const upstream = options.upstreamContext ?? plan.clusters.upstream.context;
   return { downstream, ...(upstream === undefined ? {} : { upstream }) };
 };
@@ -31,13 +32,36 @@ export const contextsOf = (plan: Plan, options: ContextOptions, source = `plan $
 /** Stands in for an upstream nobody named: whatever asks it learns why, as if it were unreachable. */
 const absentUpstream = (plan: Plan): KubePort => {
   const fail = async (): Promise<never> => {
-    throw new BadInputError(`no upstream kubeconfig context (plan ${plan.name} names none; pass --upstream-context)`);
+    throw new BadInputError(
+      `no upstream kubeconfig context (plan ${plan.name} names none; pass --upstream-context)`,
+    );
   };
-  return { describe: 'upstream cluster (no context)', getCustomObject: fail, mergePatchCustomObject: fail, deleteCustomObject: fail, deletePod: fail, listPods: fail, exec: fail };
+  return {
+    describe: 'upstream cluster (no context)',
+    getCustomObject: fail,
+    mergePatchCustomObject: fail,
+    deleteCustomObject: fail,
+    deletePod: fail,
+    listPods: fail,
+    exec: fail,
+  };
 };
 
 /** Fails now, naming the context, rather than in the middle of a failover. */
-export const kubePortsFor = (plan: Plan, contexts: Contexts, kubeconfig?: string): Record<Side, KubePort> => ({
-  downstream: createClientNodeKube(kubeConfigFromContext(contexts.downstream, kubeconfig), `downstream cluster (context ${contexts.downstream})`),
-  upstream: contexts.upstream === undefined ? absentUpstream(plan) : createClientNodeKube(kubeConfigFromContext(contexts.upstream, kubeconfig), `upstream cluster (context ${contexts.upstream})`),
+export const kubePortsFor = (
+  plan: Plan,
+  contexts: Contexts,
+  kubeconfig?: string,
+): Record<Side, KubePort> => ({
+  downstream: createClientNodeKube(
+    kubeConfigFromContext(contexts.downstream, kubeconfig),
+    `downstream cluster (context ${contexts.downstream})`,
+  ),
+  upstream:
+    contexts.upstream === undefined
+      ? absentUpstream(plan)
+      : createClientNodeKube(
+          kubeConfigFromContext(contexts.upstream, kubeconfig),
+          `upstream cluster (context ${contexts.upstream})`,
+        ),
 });

@@ -28,10 +28,20 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
   const journal = createMemoryJournal();
   const notifications: Notification[] = [];
   // Structured logs stay available (POWERTOOLS_LOG_LEVEL=DEBUG) without cluttering the output.
-  const logger = new Logger({ serviceName: 'failover-local', logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT' });
+  const logger = new Logger({
+    serviceName: 'failover-local',
+    logLevel: (process.env['POWERTOOLS_LOG_LEVEL'] as 'DEBUG' | undefined) ?? 'SILENT',
+  });
   const faults = ports.taskFaults;
-  const common = { journal: faults ? faults.journal(journal) : journal, clock: systemClock, progress: ports.progress, ...(ports.budgets ? { budgets: ports.budgets } : {}) };
-  const kubeFor: KubeDeps['kubeFor'] = faults ? async (plan, side) => faults.kube(await ports.kubeFor(plan, side)) : ports.kubeFor;
+  const common = {
+    journal: faults ? faults.journal(journal) : journal,
+    clock: systemClock,
+    progress: ports.progress,
+    ...(ports.budgets ? { budgets: ports.budgets } : {}),
+  };
+  const kubeFor: KubeDeps['kubeFor'] = faults
+    ? async (plan, side) => faults.kube(await ports.kubeFor(plan, side))
+    : ports.kubeFor;
   const kubeWorker = createKubeWorker({ ...common, kubeFor, coordination: ports.coordination }, logger);
   const awsWorker = createAwsWorker(
     {
@@ -46,5 +56,9 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
     logger,
   );
   const wrap = faults ? faults.wrapHandler : (handler: LocalHandler) => handler;
-  return { workers: { KubeWorkerArn: wrap(kubeWorker), AwsWorkerArn: wrap(awsWorker) }, journal, notifications };
+  return {
+    workers: { KubeWorkerArn: wrap(kubeWorker), AwsWorkerArn: wrap(awsWorker) },
+    journal,
+    notifications,
+  };
 };

@@ -18,20 +18,43 @@ export interface OperatorRequestOptions {
   region?: string;
 }
 
-export const requestLeg = async (options: OperatorRequestOptions, io: Io, starter?: WorkflowStartPort): Promise<number> => {
+export const requestLeg = async (
+  options: OperatorRequestOptions,
+  io: Io,
+  starter?: WorkflowStartPort,
+): Promise<number> => {
   let started: { arn: string; request: OperatorRequest };
   try {
     const plan = await loadPlan(options.planFile);
-    if (!options.reason?.trim()) throw new BadInputError(`a ${options.action} changes production: say why with --reason "..." (the report and the approval show it)`);
-    if (!starter && !options.stateMachineArn) throw new BadInputError('name the deployed workflow with --state-machine ARN (the stack output WorkflowArn)');
-    const request = operatorRequest(options.action, { requestedBy: userInfo().username, reason: options.reason, ...(options.mode ? { mode: options.mode } : {}) });
-    const start = starter ?? createSfnWorkflowStart({ stateMachineArn: options.stateMachineArn!, ...(options.region ? { clientConfig: { region: options.region } } : {}) });
+    if (!options.reason?.trim())
+      throw new BadInputError(
+        `a ${options.action} changes production: say why with --reason "..." (the report and the approval show it)`,
+      );
+    if (!starter && !options.stateMachineArn)
+      throw new BadInputError(
+        'name the deployed workflow with --state-machine ARN (the stack output WorkflowArn)',
+      );
+    const request = operatorRequest(options.action, {
+      requestedBy: userInfo().username,
+      reason: options.reason,
+      ...(options.mode ? { mode: options.mode } : {}),
+    });
+    const start =
+      starter ??
+      createSfnWorkflowStart({
+        stateMachineArn: options.stateMachineArn!,
+        ...(options.region ? { clientConfig: { region: options.region } } : {}),
+      });
     started = { arn: await start.start(plan, request), request };
   } catch (err) {
     return reportBadInput(err, io);
   }
   const { detail } = started.request;
-  io.out(`${detail.action === 'reprotect' ? 'reprotect' : `${detail.mode} switchover`} requested (${started.request.id}): execution ${started.arn}`);
-  io.out('  the workflow decides the direction from the plan\'s active side; follow it in the Step Functions console, approve at the gate if the plan has one');
+  io.out(
+    `${detail.action === 'reprotect' ? 'reprotect' : `${detail.mode} switchover`} requested (${started.request.id}): execution ${started.arn}`,
+  );
+  io.out(
+    "  the workflow decides the direction from the plan's active side; follow it in the Step Functions console, approve at the gate if the plan has one",
+  );
   return 0;
 };

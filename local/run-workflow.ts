@@ -32,13 +32,15 @@ export interface Workers {
 }
 
 const LOCAL_ACCOUNT = '000000000000';
-const localArn = (placeholder: string) => `arn:aws:lambda:local:${LOCAL_ACCOUNT}:function:${placeholder.replace(/Arn$/, '')}`;
+const localArn = (placeholder: string) =>
+  `arn:aws:lambda:local:${LOCAL_ACCOUNT}:function:${placeholder.replace(/Arn$/, '')}`;
 const STATE_MACHINE_ARN = `arn:aws:states:local:${LOCAL_ACCOUNT}:stateMachine:failover`;
 
 /** Step Functions' quota on a state's input and output, a task's input (after Parameters) and its result, in bytes of UTF-8 JSON. */
 export const MAX_PAYLOAD_BYTES = 262_144;
 
-export const payloadBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+export const payloadBytes = (value: unknown): number =>
+  Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
 
 export interface PayloadSize {
   state: string;
@@ -46,7 +48,8 @@ export interface PayloadSize {
   bytes: number;
 }
 
-const describeSize = (p: PayloadSize) => `${p.state}: its ${p.what} is ${p.bytes} bytes of JSON, over Step Functions' limit of ${MAX_PAYLOAD_BYTES}`;
+const describeSize = (p: PayloadSize) =>
+  `${p.state}: its ${p.what} is ${p.bytes} bytes of JSON, over Step Functions' limit of ${MAX_PAYLOAD_BYTES}`;
 
 /**
  * Step Functions' terminal error for an oversize payload: neither Retry nor Catch (not even
@@ -68,7 +71,10 @@ interface TaskState {
 }
 
 /** The definition with `${...}` placeholders replaced, as CDK's definitionSubstitutions does. */
-export const loadDefinition = (): { definition: { States: Record<string, TaskState> }; placeholders: string[] } => {
+export const loadDefinition = (): {
+  definition: { States: Record<string, TaskState> };
+  placeholders: string[];
+} => {
   const text = readFileSync(aslPath, 'utf8');
   const placeholders = [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
   const substituted = placeholders.reduce((t, p) => t.replaceAll(`\${${p}}`, localArn(p)), text);
@@ -131,7 +137,14 @@ const endingOf = (err: unknown): Ending => {
 };
 
 /** What EventBridge delivers when an execution of the state machine stops (source aws.states). */
-const statusChangeEvent = (executionArn: string, name: string, ending: Ending, input: unknown, startedAt: string, stoppedAt: Date) => ({
+const statusChangeEvent = (
+  executionArn: string,
+  name: string,
+  ending: Ending,
+  input: unknown,
+  startedAt: string,
+  stoppedAt: Date,
+) => ({
   version: '0',
   id: randomUUID(),
   'detail-type': 'Step Functions Execution Status Change',
@@ -158,13 +171,19 @@ const statusChangeEvent = (executionArn: string, name: string, ending: Ending, i
 
 export const runWorkflow = async (options: RunWorkflowOptions): Promise<WorkflowRun> => {
   const { definition, placeholders } = loadDefinition();
-  const name = options.executionName ?? `drill-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+  const name =
+    options.executionName ??
+    `drill-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
   const executionId = `arn:aws:states:local:${LOCAL_ACCOUNT}:execution:failover:${name}`;
-  const byArn = new Map(placeholders.map((p) => [localArn(p), [p, options.workers[p as keyof Workers]] as const]));
+  const byArn = new Map(
+    placeholders.map((p) => [localArn(p), [p, options.workers[p as keyof Workers]] as const]),
+  );
   const input = { plan: options.plan, trigger: options.trigger };
   const inputBytes = payloadBytes(input);
   if (inputBytes > MAX_PAYLOAD_BYTES) {
-    throw new Error(`the execution input is ${inputBytes} bytes of JSON, over Step Functions' limit of ${MAX_PAYLOAD_BYTES}: StartExecution would refuse it`);
+    throw new Error(
+      `the execution input is ${inputBytes} bytes of JSON, over Step Functions' limit of ${MAX_PAYLOAD_BYTES}: StartExecution would refuse it`,
+    );
   }
 
   const payloads: PayloadSize[] = [];
@@ -201,7 +220,9 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
       const event = waitsForToken ? (taskInput as { Payload: JSONValue }).Payload : taskInput;
       startedAt ??= (event as { execution?: { startedAt?: string } }).execution?.startedAt;
       const context = lambdaContext(placeholder.replace(/Arn$/, ''), executionId);
-      const taskContext = waitsForToken ? ({ ...context, getRemainingTimeInMillis: undefined } as unknown as Context) : context;
+      const taskContext = waitsForToken
+        ? ({ ...context, getRemainingTimeInMillis: undefined } as unknown as Context)
+        : context;
       const result = (await handler(event, taskContext)) as JSONValue;
       const resultSize = measure(stateName, 'task result', result);
       if (resultSize.bytes > MAX_PAYLOAD_BYTES) throw new DataLimitExceededError(describeSize(resultSize));
@@ -210,10 +231,23 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
     retryIntervalOverrides[stateName] = options.retryIntervalMs;
   }
 
-  const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  const machine = new StateMachine(definition as never, {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides: { Settle: options.settleMs, WaitForStepsToStop: options.retryIntervalMs, WaitForCatchUp: options.retryIntervalMs }, retryIntervalOverrides },
-    context: { Execution: { Id: executionId, Name: name, StartTime: new Date().toISOString() }, Task: { Token: `local-token-${randomUUID()}` } },
+    overrides: {
+      taskResourceLocalHandlers,
+      waitTimeOverrides: {
+        Settle: options.settleMs,
+        WaitForStepsToStop: options.retryIntervalMs,
+        WaitForCatchUp: options.retryIntervalMs,
+      },
+      retryIntervalOverrides,
+    },
+    context: {
+      Execution: { Id: executionId, Name: name, StartTime: new Date().toISOString() },
+      Task: { Token: `local-token-${randomUUID()}` },
+    },
   });
   // Each state's whole input and output, as the library reports them (a Pass state's Parameters
   // result reaches its output through ResultPath and is measured there).
@@ -235,19 +269,33 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
   await watching;
   // An oversize state that no later task noticed (the run went on through Choice, Pass, Succeed
   // or Fail states only): Step Functions would have failed the execution at that state.
-  if (overLimit && ending?.error !== 'States.DataLimitExceeded') ending = { status: 'FAILED', error: 'States.DataLimitExceeded', cause: describeSize(overLimit) };
-  const executionStatus = !ending ? 'SUCCEEDED' : ending.status === 'FAILED' ? (ending.error ?? 'FAILED') : ending.status;
+  if (overLimit && ending?.error !== 'States.DataLimitExceeded')
+    ending = { status: 'FAILED', error: 'States.DataLimitExceeded', cause: describeSize(overLimit) };
+  const executionStatus = !ending
+    ? 'SUCCEEDED'
+    : ending.status === 'FAILED'
+      ? (ending.error ?? 'FAILED')
+      : ending.status;
 
   if (ending) {
     // EventBridge's rule on the status change invokes the AWS worker asynchronously (infra/execution-ended.ts).
-    const event = statusChangeEvent(executionId, name, ending, input, startedAt ?? new Date().toISOString(), new Date());
+    const event = statusChangeEvent(
+      executionId,
+      name,
+      ending,
+      input,
+      startedAt ?? new Date().toISOString(),
+      new Date(),
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         await options.workers.AwsWorkerArn(event, lambdaContext('AwsWorker', executionId));
         break;
       } catch (err) {
         if (attempt >= ASYNC_INVOKE_ATTEMPTS) {
-          throw new Error(`the workflow ended (${executionStatus}) and the AWS worker failed ${attempt} times on its status-change event (in AWS the event would now be in the dead-letter queue): ${(err as Error).message}`);
+          throw new Error(
+            `the workflow ended (${executionStatus}) and the AWS worker failed ${attempt} times on its status-change event (in AWS the event would now be in the dead-letter queue): ${(err as Error).message}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, options.retryIntervalMs));
       }

@@ -99,15 +99,28 @@ export const createTaskFaults = (faults: readonly TaskFault[]): TaskFaults => {
       const work = zone.run(id, () => handler(event, context));
       switch (fault.kind) {
         case 'state-timeout':
-          return abandonAfter(work, fault.afterMs, new PlatformError('States.Timeout', `state of step ${fault.step} timed out; its Lambda goes on`));
+          return abandonAfter(
+            work,
+            fault.afterMs,
+            new PlatformError('States.Timeout', `state of step ${fault.step} timed out; its Lambda goes on`),
+          );
         case 'duplicate-delivery':
-          return abandonAfter(work, fault.afterMs, new PlatformError('Lambda.ServiceException', `Lambda service error invoking ${fault.step}; the first invocation goes on`));
+          return abandonAfter(
+            work,
+            fault.afterMs,
+            new PlatformError(
+              'Lambda.ServiceException',
+              `Lambda service error invoking ${fault.step}; the first invocation goes on`,
+            ),
+          );
         case 'killed':
           killTarget = id;
           return work.then(
             (value) => value,
             (err) => {
-              throw dead.has(id) ? new PlatformError('Sandbox.Timedout', `the ${fault.step} Lambda was killed mid-step`) : err;
+              throw dead.has(id)
+                ? new PlatformError('Sandbox.Timedout', `the ${fault.step} Lambda was killed mid-step`)
+                : err;
             },
           );
       }

@@ -16,7 +16,15 @@ import type { FailoverReport } from '../lambdas/ports/journal.js';
 const runs = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 // What the stack sets on the functions; nothing here reaches AWS (the import only builds clients).
-const env = { ...process.env, JOURNAL_TABLE: 'bench', TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:bench', AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_NAMESPACE: 'Bench', APPROVAL_CONSOLE_URL: 'https://console.example' };
+const env = {
+  ...process.env,
+  JOURNAL_TABLE: 'bench',
+  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:bench',
+  AWS_REGION: 'eu-west-1',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_NAMESPACE: 'Bench',
+  APPROVAL_CONSOLE_URL: 'https://console.example',
+};
 
 const importMs = (args: string[]) => {
   const times: number[] = [];
@@ -35,12 +43,30 @@ const baseline = importMs(['-e', '0']);
 for (const worker of ['aws-worker', 'kube-worker']) {
   const outfile = join(outDir, `${worker}.mjs`);
   buildSync({
-    entryPoints: [`lambdas/functions/${worker}.ts`], bundle: true, platform: 'node', target: 'node22', format: 'esm', minify: true, outfile,
-    mainFields: ['module', 'main'], banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" }, logLevel: 'silent',
+    entryPoints: [`lambdas/functions/${worker}.ts`],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: true,
+    outfile,
+    mainFields: ['module', 'main'],
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'silent',
   });
-  const bundled = importMs(['--input-type=module', '-e', `await import(${JSON.stringify(outfile)})`]) - baseline;
-  const sources = importMs(['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(join(process.cwd(), `lambdas/functions/${worker}.ts`))})`]) - baseline;
-  io.out(`  ${worker.padEnd(12)} bundle ${(statSync(outfile).size / 1e6).toFixed(2)} MB: ${bundled.toFixed(0)} ms; sources via tsx: ${sources.toFixed(0)} ms; bundled/sources = ${(bundled / sources).toFixed(2)}`);
+  const bundled =
+    importMs(['--input-type=module', '-e', `await import(${JSON.stringify(outfile)})`]) - baseline;
+  const sources =
+    importMs([
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(join(process.cwd(), `lambdas/functions/${worker}.ts`))})`,
+    ]) - baseline;
+  io.out(
+    `  ${worker.padEnd(12)} bundle ${(statSync(outfile).size / 1e6).toFixed(2)} MB: ${bundled.toFixed(0)} ms; sources via tsx: ${sources.toFixed(0)} ms; bundled/sources = ${(bundled / sources).toFixed(2)}`,
+  );
 }
 
 io.out('');
@@ -48,8 +74,16 @@ io.out(`Drill recovery time, healthy scenario (median of ${runs} runs):`);
 const silent = { out: () => undefined, err: (l: string) => io.err(l) };
 const reports: FailoverReport[] = [];
 for (let i = 0; i < runs; i++) {
-  const result = await drill({ planFile: 'examples/plans/rabbitmq-standby.yaml', scenarioFile: 'examples/scenarios/healthy.yaml', gate: 'approve' }, silent);
-  if (!result.report || result.report.recoveryTimeMs === undefined) throw new Error('the drill did not fail over');
+  const result = await drill(
+    {
+      planFile: 'examples/plans/rabbitmq-standby.yaml',
+      scenarioFile: 'examples/scenarios/healthy.yaml',
+      gate: 'approve',
+    },
+    silent,
+  );
+  if (!result.report || result.report.recoveryTimeMs === undefined)
+    throw new Error('the drill did not fail over');
   reports.push(result.report);
 }
 const recovery = median(reports.map((r) => r.recoveryTimeMs!));
@@ -57,6 +91,10 @@ io.out(`  recovery time ${recovery.toFixed(0)} ms (workflow start to DNS verifie
 const steps = [...new Set(reports.flatMap((r) => r.steps.map((s) => s.name)))];
 const trafficMoved = steps.indexOf('verify-dns');
 steps.forEach((step, i) => {
-  const ms = median(reports.map((r) => r.steps.filter((s) => s.name === step).reduce((sum, s) => sum + s.durationMs, 0)));
-  io.out(`  ${step.padEnd(18)} ${String(ms).padStart(6)} ms  ${i > trafficMoved ? '  after traffic moved' : `${((ms / recovery) * 100).toFixed(0).padStart(4)}% of the recovery time`}`);
+  const ms = median(
+    reports.map((r) => r.steps.filter((s) => s.name === step).reduce((sum, s) => sum + s.durationMs, 0)),
+  );
+  io.out(
+    `  ${step.padEnd(18)} ${String(ms).padStart(6)} ms  ${i > trafficMoved ? '  after traffic moved' : `${((ms / recovery) * 100).toFixed(0).padStart(4)}% of the recovery time`}`,
+  );
 });

@@ -13,15 +13,22 @@ const firstLine = (text: string) => {
   return line.length > 220 ? `${line.slice(0, 217)}...` : line;
 };
 
-io.out(`fault matrix: ${matrixEngines.join(', ')}; every side-effecting step x ${stepFaultKinds.join(', ')}; admit x transient, flip-dns x never-insync, readiness x wrong-namespace`);
-const cells = await runFaultMatrix({ concurrency: 4, onCell: (c) => io.out(`  ran ${describe(c)}: ${verdict(c)} ${c.status} (${(c.durationMs / 1000).toFixed(1)} s)`) });
+io.out(
+  `fault matrix: ${matrixEngines.join(', ')}; every side-effecting step x ${stepFaultKinds.join(', ')}; admit x transient, flip-dns x never-insync, readiness x wrong-namespace`,
+);
+const cells = await runFaultMatrix({
+  concurrency: 4,
+  onCell: (c) =>
+    io.out(`  ran ${describe(c)}: ${verdict(c)} ${c.status} (${(c.durationMs / 1000).toFixed(1)} s)`),
+});
 
 for (const engine of matrixEngines) {
   const mine = cells.filter((c) => c.engine === engine);
   const grid = mine.filter((c) => (stepFaultKinds as readonly string[]).includes(c.fault));
   const steps = [...new Set(grid.map((c) => c.step))];
   const others = mine.filter((x) => !grid.includes(x));
-  const label = Math.max(...[...stepFaultKinds, ...others.map((c) => `${c.step} x ${c.fault}`)].map((l) => l.length)) + 2;
+  const label =
+    Math.max(...[...stepFaultKinds, ...others.map((c) => `${c.step} x ${c.fault}`)].map((l) => l.length)) + 2;
   const width = 20;
   io.out('');
   io.out(engine);
@@ -36,7 +43,10 @@ for (const engine of matrixEngines) {
   for (const c of others) io.out(`  ${`${c.step} x ${c.fault}`.padEnd(label)}${verdict(c)} ${c.status}`);
   const notable = mine.filter((c) => c.status !== 'SUCCEEDED' || !c.safe || !c.fired);
   if (notable.length > 0) io.out('');
-  for (const c of notable) io.out(`  ${c.step} x ${c.fault}: ${c.safe ? '' : 'UNSAFE: '}${firstLine(c.note) || c.status}${c.fired ? '' : ` [not fired: ${c.firing}]`}`);
+  for (const c of notable)
+    io.out(
+      `  ${c.step} x ${c.fault}: ${c.safe ? '' : 'UNSAFE: '}${firstLine(c.note) || c.status}${c.fired ? '' : ` [not fired: ${c.firing}]`}`,
+    );
 }
 
 const unsafe = cells.filter((c) => !c.safe);
@@ -46,5 +56,7 @@ for (const c of unsafe) io.out(`UNSAFE ${describe(c)} (${c.status}): ${c.problem
 for (const c of unfired) io.out(`not fired ${describe(c)}: ${c.firing} (not counted as safe)`);
 const perEngine = matrixEngines.map((e) => `${e} ${cells.filter((c) => c.engine === e).length}`).join(', ');
 io.out(`cells per engine: ${perEngine}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
-io.out(`fault matrix: ${cells.length} cells, ${cells.length - unsafe.length - unfired.length} safe, ${unsafe.length} unsafe${unfired.length > 0 ? `, ${unfired.length} not fired` : ''}`);
+io.out(
+  `fault matrix: ${cells.length} cells, ${cells.length - unsafe.length - unfired.length} safe, ${unsafe.length} unsafe${unfired.length > 0 ? `, ${unfired.length} not fired` : ''}`,
+);
 process.exitCode = unsafe.length === 0 ? 0 : 1;

@@ -13,5 +13,8 @@ const planDocPath = fromRoot('docs/plan.md');
 
 await mkdir(dirname(schemaPath), { recursive: true });
 await writeFile(schemaPath, planJsonSchemaText());
-await writeFile(planDocPath, withPlanReference(await readFile(planDocPath, 'utf8'), renderPlanReference(planJsonSchema())));
+await writeFile(
+  planDocPath,
+  withPlanReference(await readFile(planDocPath, 'utf8'), renderPlanReference(planJsonSchema())),
+);
 process.stdout.write(`wrote ${planJsonSchemaFile} and the plan reference in docs/plan.md\n`);

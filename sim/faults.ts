@@ -29,11 +29,20 @@ export class FaultInjector {
   }
 
   takeExec(site: Side, pod: string, argv: readonly string[]): ExecFault | undefined {
-    return this.take((f): f is ExecFault => f.target === 'exec' && f.site === site && argv.includes(f.command) && (f.pod === undefined || f.pod === pod));
+    return this.take(
+      (f): f is ExecFault =>
+        f.target === 'exec' &&
+        f.site === site &&
+        argv.includes(f.command) &&
+        (f.pod === undefined || f.pod === pod),
+    );
   }
 
   /** `applies` leaves faults a call cannot show (an access check makes no change to keep PENDING) for later calls. */
-  takeDns(operation: DnsFault['operation'], applies: (fault: DnsFault) => boolean = () => true): DnsFault | undefined {
+  takeDns(
+    operation: DnsFault['operation'],
+    applies: (fault: DnsFault) => boolean = () => true,
+  ): DnsFault | undefined {
     return this.take((f): f is DnsFault => f.target === 'dns' && f.operation === operation && applies(f));
   }
 

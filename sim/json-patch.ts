@@ -8,7 +8,8 @@ export class PatchError extends Error {
   override readonly name = 'PatchError';
 }
 
-export const isJsonObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isJsonObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const cloneJson = <T extends Json>(value: T): T => structuredClone(value);
 
@@ -33,23 +34,35 @@ interface Operation {
 /** RFC 6902, all six operations; throws PatchError naming the failing operation. */
 export const applyJsonPatch = (document: Json, operations: unknown): Json => {
   if (!Array.isArray(operations)) throw new PatchError('a JSON patch must be a list of operations');
-  return operations.reduce<Json>((doc, raw, index) => applyOperation(doc, parseOperation(raw, index), index), cloneJson(document));
+  return operations.reduce<Json>(
+    (doc, raw, index) => applyOperation(doc, parseOperation(raw, index), index),
+    cloneJson(document),
+  );
 };
 
 const parseOperation = (raw: unknown, index: number): Operation => {
   if (!isJsonObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
     throw new PatchError(`operation ${index}: expected an object with string "op" and "path"`);
   }
-  if (!['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(raw.op)) throw new PatchError(`operation ${index}: unknown op "${raw.op}"`);
+  if (!['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(raw.op))
+    throw new PatchError(`operation ${index}: unknown op "${raw.op}"`);
   const op = raw.op as Operation['op'];
-  if ((op === 'move' || op === 'copy') && typeof raw.from !== 'string') throw new PatchError(`operation ${index}: "${op}" needs "from"`);
-  if ((op === 'add' || op === 'replace' || op === 'test') && !('value' in raw)) throw new PatchError(`operation ${index}: "${op}" needs "value"`);
-  return { op, path: raw.path, ...(typeof raw.from === 'string' ? { from: raw.from } : {}), ...('value' in raw ? { value: raw.value } : {}) } as Operation;
+  if ((op === 'move' || op === 'copy') && typeof raw.from !== 'string')
+    throw new PatchError(`operation ${index}: "${op}" needs "from"`);
+  if ((op === 'add' || op === 'replace' || op === 'test') && !('value' in raw))
+    throw new PatchError(`operation ${index}: "${op}" needs "value"`);
+  return {
+    op,
+    path: raw.path,
+    ...(typeof raw.from === 'string' ? { from: raw.from } : {}),
+    ...('value' in raw ? { value: raw.value } : {}),
+  } as Operation;
 };
 
 const parsePointer = (pointer: string, index: number): string[] => {
   if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw new PatchError(`operation ${index}: "${pointer}" is not a JSON pointer`);
+  if (!pointer.startsWith('/'))
+    throw new PatchError(`operation ${index}: "${pointer}" is not a JSON pointer`);
   return pointer
     .slice(1)
     .split('/')
@@ -71,9 +84,17 @@ const applyOperation = (doc: Json, op: Operation, index: number): Json => {
       return add(taken.doc, parsePointer(op.path, index), taken.value, index);
     }
     case 'copy':
-      return add(doc, parsePointer(op.path, index), cloneJson(read(doc, parsePointer(op.from as string, index), index)), index);
+      return add(
+        doc,
+        parsePointer(op.path, index),
+        cloneJson(read(doc, parsePointer(op.from as string, index), index)),
+        index,
+      );
     case 'test':
-      if (JSON.stringify(canonical(read(doc, parsePointer(op.path, index), index))) !== JSON.stringify(canonical(op.value as Json))) {
+      if (
+        JSON.stringify(canonical(read(doc, parsePointer(op.path, index), index))) !==
+        JSON.stringify(canonical(op.value as Json))
+      ) {
         throw new PatchError(`operation ${index}: test failed: the value at "${op.path}" differs`);
       }
       return doc;
@@ -84,14 +105,23 @@ const canonical = (value: Json): Json =>
   Array.isArray(value)
     ? value.map(canonical)
     : isJsonObject(value)
-      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k] as Json)]))
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((k) => [k, canonical(value[k] as Json)]),
+        )
       : value;
 
 const read = (doc: Json, path: string[], index: number): Json => {
   let current: Json = doc;
   for (const token of path) {
-    const next: Json | undefined = Array.isArray(current) ? current[arrayIndex(current, token, false, index)] : isJsonObject(current) ? current[token] : undefined;
-    if (next === undefined) throw new PatchError(`operation ${index}: path "/${path.join('/')}" does not exist`);
+    const next: Json | undefined = Array.isArray(current)
+      ? current[arrayIndex(current, token, false, index)]
+      : isJsonObject(current)
+        ? current[token]
+        : undefined;
+    if (next === undefined)
+      throw new PatchError(`operation ${index}: path "/${path.join('/')}" does not exist`);
     current = next;
   }
   return current;
@@ -99,9 +129,11 @@ const read = (doc: Json, path: string[], index: number): Json => {
 
 const arrayIndex = (array: Json[], token: string, forInsert: boolean, index: number): number => {
   if (forInsert && token === '-') return array.length;
-  if (!/^(0|[1-9]\d*)$/.test(token)) throw new PatchError(`operation ${index}: "${token}" is not an array index`);
+  if (!/^(0|[1-9]\d*)$/.test(token))
+    throw new PatchError(`operation ${index}: "${token}" is not an array index`);
   const position = Number(token);
-  if (position > array.length || (!forInsert && position === array.length)) throw new PatchError(`operation ${index}: array index ${position} is out of bounds`);
+  if (position > array.length || (!forInsert && position === array.length))
+    throw new PatchError(`operation ${index}: array index ${position} is out of bounds`);
   return position;
 };
 

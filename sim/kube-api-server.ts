@@ -9,11 +9,36 @@ import type { Side } from '../lambdas/plan/schema.js';
 import type { ApiVerb, FaultInjector } from './faults.js';
 import { isJsonObject, type Json, type JsonObject } from './json-patch.js';
 import type { ExecOutput, SimModel, WriteEvent } from './models/sim-model.js';
-import { KubeStatusError, metadataOf, qualifiedResource, statusBody, type ObjectKey, type PatchType, type ResourceStore } from './resource-store.js';
+import {
+  KubeStatusError,
+  metadataOf,
+  qualifiedResource,
+  statusBody,
+  type ObjectKey,
+  type PatchType,
+  type ResourceStore,
+} from './resource-store.js';
 
 export type SimLogEntry =
-  | { at: number; site: Side; kind: 'api'; method: 'POST' | 'PATCH' | 'DELETE'; path: string; status: number | 'timeout'; fault: boolean }
-  | { at: number; site: Side; kind: 'exec'; pod: string; argv: string[]; exitCode?: number; status?: number | 'timeout'; fault: boolean };
+  | {
+      at: number;
+      site: Side;
+      kind: 'api';
+      method: 'POST' | 'PATCH' | 'DELETE';
+      path: string;
+      status: number | 'timeout';
+      fault: boolean;
+    }
+  | {
+      at: number;
+      site: Side;
+      kind: 'exec';
+      pod: string;
+      argv: string[];
+      exitCode?: number;
+      status?: number | 'timeout';
+      fault: boolean;
+    };
 
 export interface KubeApiServerOptions {
   site: Side;
@@ -66,7 +91,10 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
   const { site, store, model, faults, latency, log } = options;
   const sockets = new Set<Socket | Duplex>();
   const timers = new Set<NodeJS.Timeout>();
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => [...offered].find((p) => EXEC_PROTOCOLS.includes(p)) ?? false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => [...offered].find((p) => EXEC_PROTOCOLS.includes(p)) ?? false,
+  });
   let closing = false;
 
   const delay = (ms: number): Promise<void> =>
@@ -86,7 +114,8 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
       return;
     }
     serveRequest(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, statusBody(500, 'InternalError', `simulator error: ${String(err)}`));
+      if (!res.headersSent && !res.destroyed)
+        sendJson(res, 500, statusBody(500, 'InternalError', `simulator error: ${String(err)}`));
     });
   });
   server.on('connection', (socket) => {
@@ -99,7 +128,9 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
       socket.destroy();
       return;
     }
-    serveExec(req, socket, head).catch((err: unknown) => refuseUpgrade(socket, 500, 'InternalError', `simulator error: ${String(err)}`));
+    serveExec(req, socket, head).catch((err: unknown) =>
+      refuseUpgrade(socket, 500, 'InternalError', `simulator error: ${String(err)}`),
+    );
   });
 
   const serveRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -116,7 +147,11 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     const record = (status: number | 'timeout', fault: boolean): void => {
       if (mutating) log({ at: Date.now(), site, kind: 'api', method, path: url.pathname, status, fault });
     };
-    if (route === undefined || route.subresource !== undefined || store.typeOf(route.group, route.version, route.plural) === undefined) {
+    if (
+      route === undefined ||
+      route.subresource !== undefined ||
+      store.typeOf(route.group, route.version, route.plural) === undefined
+    ) {
       record(404, false);
       sendJson(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
       return;
@@ -143,7 +178,12 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
   };
 
   /** An injected failure: an error status, or (`timeout`) no answer at all until the client gives up. */
-  const failWith = (res: ServerResponse, status: number | 'timeout', route: Route, record: (status: number | 'timeout', fault: boolean) => void): void => {
+  const failWith = (
+    res: ServerResponse,
+    status: number | 'timeout',
+    route: Route,
+    record: (status: number | 'timeout', fault: boolean) => void,
+  ): void => {
     record(status, true);
     if (status === 'timeout') return;
     const reason = REASONS[status] ?? STATUS_CODES[status] ?? 'Unknown';
@@ -155,18 +195,47 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     sendJson(res, status, statusBody(status, reason, message));
   };
 
-  const perform = (method: string, route: Route, contentType: string, body: string, query: URLSearchParams): { status: number; body: JsonObject } => {
-    const key: ObjectKey = { group: route.group, version: route.version, plural: route.plural, namespace: route.namespace, name: route.name ?? '' };
+  const perform = (
+    method: string,
+    route: Route,
+    contentType: string,
+    body: string,
+    query: URLSearchParams,
+  ): { status: number; body: JsonObject } => {
+    const key: ObjectKey = {
+      group: route.group,
+      version: route.version,
+      plural: route.plural,
+      namespace: route.namespace,
+      name: route.name ?? '',
+    };
     const type = store.typeOf(route.group, route.version, route.plural);
     const labelSelector = query.get('labelSelector') ?? '';
-    const written = (verb: WriteEvent['verb'], before: JsonObject | undefined, after: JsonObject | undefined, writtenKey: ObjectKey, gracePeriodSeconds?: number): void =>
-      model.afterWrite(site, { verb, key: writtenKey, before, after, ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }) });
+    const written = (
+      verb: WriteEvent['verb'],
+      before: JsonObject | undefined,
+      after: JsonObject | undefined,
+      writtenKey: ObjectKey,
+      gracePeriodSeconds?: number,
+    ): void =>
+      model.afterWrite(site, {
+        verb,
+        key: writtenKey,
+        before,
+        after,
+        ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
+      });
     if (route.name === undefined) {
       if (method === 'GET') {
         const list = store.list(route.group, route.version, route.plural, route.namespace, labelSelector);
         return {
           status: 200,
-          body: { apiVersion: route.group === '' ? route.version : `${route.group}/${route.version}`, kind: `${type?.kind ?? ''}List`, metadata: { resourceVersion: list.resourceVersion }, items: list.items },
+          body: {
+            apiVersion: route.group === '' ? route.version : `${route.group}/${route.version}`,
+            kind: `${type?.kind ?? ''}List`,
+            metadata: { resourceVersion: list.resourceVersion },
+            items: list.items,
+          },
         };
       }
       if (method === 'POST') {
@@ -241,7 +310,10 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     if (!reachable() || ws.readyState !== ws.OPEN) return;
 
     const fault = faults.takeExec(site, podName, argv);
-    const ran: ExecOutput | undefined = fault === undefined || fault.afterEffect ? await model.exec(site, { namespace, pod: podName, container, argv }) : undefined;
+    const ran: ExecOutput | undefined =
+      fault === undefined || fault.afterEffect
+        ? await model.exec(site, { namespace, pod: podName, container, argv })
+        : undefined;
     if (fault?.hang) {
       log({ at: Date.now(), site, kind: 'exec', pod: podName, argv, status: 'timeout', fault: true });
       return;
@@ -254,7 +326,15 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
             stderr: fault.stderr ?? model.failureMessage(site, podName, fault.command),
             exitCode: fault.exitCode,
           };
-    log({ at: Date.now(), site, kind: 'exec', pod: podName, argv, exitCode: output.exitCode, fault: fault !== undefined });
+    log({
+      at: Date.now(),
+      site,
+      kind: 'exec',
+      pod: podName,
+      argv,
+      exitCode: output.exitCode,
+      fault: fault !== undefined,
+    });
     if (output.stdout !== '') ws.send(frame(STDOUT, output.stdout));
     if (output.stderr !== '') ws.send(frame(STDERR, output.stderr));
     ws.send(frame(STATUS, JSON.stringify(execStatus(argv, output.exitCode))));
@@ -284,7 +364,10 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
 };
 
 const parseRoute = (pathname: string): Route | undefined => {
-  const segments = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];
@@ -298,7 +381,14 @@ const parseRoute = (pathname: string): Route | undefined => {
     rest = segments.slice(3);
   } else return undefined;
   if (rest[0] !== 'namespaces' || rest.length < 3 || rest.length > 5) return undefined;
-  return { group, version, namespace: rest[1] as string, plural: rest[2] as string, name: rest[3], subresource: rest[4] };
+  return {
+    group,
+    version,
+    namespace: rest[1] as string,
+    plural: rest[2] as string,
+    name: rest[3],
+    subresource: rest[4],
+  };
 };
 
 const apiVerb = (method: string, name: string | undefined): ApiVerb | undefined => {
@@ -325,10 +415,17 @@ const gracePeriodOf = (query: URLSearchParams, body: string): number | undefined
   if (fromQuery !== null && fromQuery !== '') return Number(fromQuery);
   if (body.trim() === '') return undefined;
   const options = parseJson(body);
-  return isJsonObject(options) && typeof options.gracePeriodSeconds === 'number' ? options.gracePeriodSeconds : undefined;
+  return isJsonObject(options) && typeof options.gracePeriodSeconds === 'number'
+    ? options.gracePeriodSeconds
+    : undefined;
 };
 
-const methodNotAllowed = (method: string): KubeStatusError => new KubeStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`);
+const methodNotAllowed = (method: string): KubeStatusError =>
+  new KubeStatusError(
+    405,
+    'MethodNotAllowed',
+    `the server does not allow this method on the requested resource (${method})`,
+  );
 
 const parseJson = (body: string): Json => {
   try {
@@ -366,12 +463,18 @@ const containerNames = (pod: JsonObject): string[] => {
 };
 
 const containerRunning = (pod: JsonObject, container: string): boolean => {
-  const statuses = isJsonObject(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses : [];
-  return statuses.some((s) => isJsonObject(s) && s.name === container && isJsonObject(s.state) && s.state.running !== undefined);
+  const statuses =
+    isJsonObject(pod.status) && Array.isArray(pod.status.containerStatuses)
+      ? pod.status.containerStatuses
+      : [];
+  return statuses.some(
+    (s) => isJsonObject(s) && s.name === container && isJsonObject(s.state) && s.state.running !== undefined,
+  );
 };
 
 /** Channel byte, then the payload: the channel.k8s.io framing. */
-const frame = (channel: number, text: string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(text, 'utf8')]);
+const frame = (channel: number, text: string): Buffer =>
+  Buffer.concat([Buffer.from([channel]), Buffer.from(text, 'utf8')]);
 
 /** What the kubelet reports on the status channel when the command ends. */
 const execStatus = (argv: string[], exitCode: number): JsonObject =>

@@ -20,16 +20,19 @@ type FailingFault = DnsFault & { status: Exclude<DnsFault['status'], 'never-insy
 const fails = (fault: DnsFault): fault is FailingFault => fault.status !== 'never-insync';
 
 /** How `records()` names a record: `zone/name/type`, the name lower case without its final dot. */
-export const zoneKey = (ref: DnsRecordRef) => `${ref.hostedZoneId}/${ref.name.replace(/\.$/, '').toLowerCase()}/${ref.type}`;
+export const zoneKey = (ref: DnsRecordRef) =>
+  `${ref.hostedZoneId}/${ref.name.replace(/\.$/, '').toLowerCase()}/${ref.type}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long a `timeout` fault holds the call: longer than any caller waits in a drill. */
 const TIMEOUT_MS = 2_000;
 
 /** As Route 53 words it, for a caller whose policy does not allow `action`. */
-const accessDenied = (action: string) => `AccessDenied: User: arn:aws:sts::111122223333:assumed-role/operator/local is not authorized to perform: route53:${action}`;
+const accessDenied = (action: string) =>
+  `AccessDenied: User: arn:aws:sts::111122223333:assumed-role/operator/local is not authorized to perform: route53:${action}`;
 
 /** A rejected batch as the Route 53 adapter reports it: Route 53's messages in brackets. */
-const invalidBatch = (what: string, messages: string[]) => new DnsChangeFailedError(`Route 53 ${what}: InvalidChangeBatch: [${messages.join(', ')}]`);
+const invalidBatch = (what: string, messages: string[]) =>
+  new DnsChangeFailedError(`Route 53 ${what}: InvalidChangeBatch: [${messages.join(', ')}]`);
 
 const faultError = async (fault: FailingFault, action: string, target: string) => {
   const what = `${action} ${target}`;
@@ -38,9 +41,15 @@ const faultError = async (fault: FailingFault, action: string, target: string) =
     return new TransientError(`Route 53 ${what}: request timed out`);
   }
   // Only a change batch can be invalid; a read or GetChange that Route 53 refuses as malformed is InvalidInput.
-  if (fault.status === 400) return fault.operation === 'upsert' ? invalidBatch(what, ['the change batch was rejected']) : new DnsChangeFailedError(`Route 53 ${what}: InvalidInput: the request was rejected`);
+  if (fault.status === 400)
+    return fault.operation === 'upsert'
+      ? invalidBatch(what, ['the change batch was rejected'])
+      : new DnsChangeFailedError(`Route 53 ${what}: InvalidInput: the request was rejected`);
   if (fault.status === 403) return new DnsAccessDeniedError(`Route 53 ${what}: ${accessDenied(action)}`);
-  if (fault.status === 'conflict') return new TransientError(`Route 53 ${what}: PriorRequestNotComplete: the request was rejected because Route 53 was still processing a prior request`);
+  if (fault.status === 'conflict')
+    return new TransientError(
+      `Route 53 ${what}: PriorRequestNotComplete: the request was rejected because Route 53 was still processing a prior request`,
+    );
   return new TransientError(`Route 53 ${what}: ${fault.status} InternalFailure`);
 };
 
@@ -59,7 +68,12 @@ export const createLocalDnsZone = (options: {
    * Runs `act` under the scenario's fault for `operation`: before it fails, or after it when
    * `afterEffect`. A `never-insync` fault lets the change through: `act` keeps it PENDING.
    */
-  const withFault = async <T>(operation: DnsFault['operation'], action: string, target: string, act: (fault?: DnsFault) => Promise<T>): Promise<T> => {
+  const withFault = async <T>(
+    operation: DnsFault['operation'],
+    action: string,
+    target: string,
+    act: (fault?: DnsFault) => Promise<T>,
+  ): Promise<T> => {
     const fault = options.faults?.takeDns(operation);
     if (!fault || !fails(fault)) return act(fault);
     if (fault.afterEffect) await act(fault);
@@ -67,12 +81,21 @@ export const createLocalDnsZone = (options: {
   };
 
   const checkZone = (hostedZoneId: string) => {
-    if (hostedZoneId !== options.hostedZoneId) throw new DnsChangeFailedError(`NoSuchHostedZone: no hosted zone ${hostedZoneId} in the local zone`);
+    if (hostedZoneId !== options.hostedZoneId)
+      throw new DnsChangeFailedError(`NoSuchHostedZone: no hosted zone ${hostedZoneId} in the local zone`);
   };
   const named = (batch: DnsRecordSet[]) => batch.map((r) => `${r.name} ${r.type}`).join(', ');
 
   return {
-    records: () => new Map(records.all().map((r) => [zoneKey({ hostedZoneId: options.hostedZoneId, ...r }), { values: r.values, ttl: r.ttl }])),
+    records: () =>
+      new Map(
+        records
+          .all()
+          .map((r) => [
+            zoneKey({ hostedZoneId: options.hostedZoneId, ...r }),
+            { values: r.values, ttl: r.ttl },
+          ]),
+      ),
     getRecord: (ref) =>
       withFault('get', 'ListResourceRecordSets', ref.name, async () => {
         const record = ref.hostedZoneId === options.hostedZoneId ? records.get(ref) : undefined;
@@ -94,7 +117,9 @@ export const createLocalDnsZone = (options: {
         const wait = insyncAt - Date.now();
         if (wait > timeoutMs) {
           await sleep(timeoutMs);
-          throw new TransientError(`Route 53 change ${changeId} is not INSYNC after ${timeoutMs} ms (status PENDING)`);
+          throw new TransientError(
+            `Route 53 change ${changeId} is not INSYNC after ${timeoutMs} ms (status PENDING)`,
+          );
         }
         if (wait > 0) await sleep(wait);
       }),
@@ -103,8 +128,17 @@ export const createLocalDnsZone = (options: {
     // change itself (400: this batch is rejected anyway; never-insync: nothing is submitted) are
     // left for the change.
     checkChangeAccess: async (ref) => {
-      const fault = options.faults?.takeDns('upsert', (f) => f.status !== 400 && f.status !== 'never-insync') as FailingFault | undefined;
-      if (fault?.status === 403) return { allowed: false, answer: accessDenied(`ChangeResourceRecordSets on resource: arn:aws:route53:::hostedzone/${ref.hostedZoneId}`) };
+      const fault = options.faults?.takeDns(
+        'upsert',
+        (f) => f.status !== 400 && f.status !== 'never-insync',
+      ) as FailingFault | undefined;
+      if (fault?.status === 403)
+        return {
+          allowed: false,
+          answer: accessDenied(
+            `ChangeResourceRecordSets on resource: arn:aws:route53:::hostedzone/${ref.hostedZoneId}`,
+          ),
+        };
       if (fault) throw await faultError(fault, 'ChangeResourceRecordSets', ref.name);
       checkZone(ref.hostedZoneId);
       const record = `[name='${fqdn(ref.name)}', type='${ref.type}']`;

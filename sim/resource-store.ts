@@ -2,7 +2,15 @@
 // with the bookkeeping clients rely on (resourceVersion, generation, label selectors,
 // optimistic-concurrency conflicts) and Kubernetes `Status` errors.
 import { randomUUID } from 'node:crypto';
-import { applyJsonPatch, applyMergePatch, cloneJson, isJsonObject, PatchError, type Json, type JsonObject } from './json-patch.js';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  cloneJson,
+  isJsonObject,
+  PatchError,
+  type Json,
+  type JsonObject,
+} from './json-patch.js';
 
 export interface ResourceType {
   /** '' for the core API (`/api/v1`). */
@@ -39,7 +47,12 @@ export class KubeStatusError extends Error {
   }
 }
 
-export const statusBody = (code: number, reason: string, message: string, details: JsonObject = {}): JsonObject => ({
+export const statusBody = (
+  code: number,
+  reason: string,
+  message: string,
+  details: JsonObject = {},
+): JsonObject => ({
   kind: 'Status',
   apiVersion: 'v1',
   metadata: {},
@@ -51,7 +64,8 @@ export const statusBody = (code: number, reason: string, message: string, detail
 });
 
 /** `rabbitmqclusters.rabbitmq.com`, or just `pods` in the core group: how the API names a resource in messages. */
-export const qualifiedResource = (group: string, plural: string): string => (group === '' ? plural : `${plural}.${group}`);
+export const qualifiedResource = (group: string, plural: string): string =>
+  group === '' ? plural : `${plural}.${group}`;
 
 export class ResourceStore {
   private readonly types = new Map<string, ResourceType>();
@@ -77,7 +91,13 @@ export class ResourceStore {
     return found;
   }
 
-  list(group: string, version: string, plural: string, namespace: string, labelSelector = ''): { items: JsonObject[]; resourceVersion: string } {
+  list(
+    group: string,
+    version: string,
+    plural: string,
+    namespace: string,
+    labelSelector = '',
+  ): { items: JsonObject[]; resourceVersion: string } {
     const matches = parseLabelSelector(labelSelector);
     const prefix = `${group}/${version}/${plural}/${namespace}/`;
     // Sorted by name, as etcd's key order makes the real API list them.
@@ -90,16 +110,26 @@ export class ResourceStore {
 
   /** A client create; like `patch`, it leaves `status` to the server. */
   create(key: Omit<ObjectKey, 'name'>, body: Json): JsonObject {
-    if (!isJsonObject(body)) throw new KubeStatusError(400, 'BadRequest', 'the request body must be a JSON object');
+    if (!isJsonObject(body))
+      throw new KubeStatusError(400, 'BadRequest', 'the request body must be a JSON object');
     const type = this.requireType(key);
     const metadata = isJsonObject(body.metadata) ? body.metadata : {};
     const name = metadata.name;
     if (typeof name !== 'string' || name === '') {
-      throw new KubeStatusError(422, 'Invalid', `${type.kind}${type.group ? `.${type.group}` : ''} "" is invalid: metadata.name: Required value: name or generateName is required`);
+      throw new KubeStatusError(
+        422,
+        'Invalid',
+        `${type.kind}${type.group ? `.${type.group}` : ''} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      );
     }
     const full = { ...key, name };
     if (this.objects.has(storageKey(full))) {
-      throw new KubeStatusError(409, 'AlreadyExists', `${qualifiedResource(key.group, key.plural)} "${name}" already exists`, details(full, type));
+      throw new KubeStatusError(
+        409,
+        'AlreadyExists',
+        `${qualifiedResource(key.group, key.plural)} "${name}" already exists`,
+        details(full, type),
+      );
     }
     const { status: _clientStatus, ...fields } = cloneJson(body);
     const obj: JsonObject = {
@@ -132,13 +162,29 @@ export class ResourceStore {
     try {
       patched = type === 'merge' ? applyMergePatch(current, body) : applyJsonPatch(current, body);
     } catch (err) {
-      if (err instanceof PatchError) throw new KubeStatusError(422, 'Invalid', `the patch could not be applied: ${err.message}`, details(key, this.requireType(key)));
+      if (err instanceof PatchError)
+        throw new KubeStatusError(
+          422,
+          'Invalid',
+          `the patch could not be applied: ${err.message}`,
+          details(key, this.requireType(key)),
+        );
       throw err;
     }
-    if (!isJsonObject(patched)) throw new KubeStatusError(422, 'Invalid', 'the patched object is not a JSON object', details(key, this.requireType(key)));
-    if (type === 'json' && metadataOf(patched).resourceVersion !== currentVersion) throw conflict(key, this.requireType(key));
+    if (!isJsonObject(patched))
+      throw new KubeStatusError(
+        422,
+        'Invalid',
+        'the patched object is not a JSON object',
+        details(key, this.requireType(key)),
+      );
+    if (type === 'json' && metadataOf(patched).resourceVersion !== currentVersion)
+      throw conflict(key, this.requireType(key));
     const { status: _clientStatus, ...rest } = patched;
-    return this.commit(key, current, { ...rest, ...(current.status === undefined ? {} : { status: current.status }) });
+    return this.commit(key, current, {
+      ...rest,
+      ...(current.status === undefined ? {} : { status: current.status }),
+    });
   }
 
   delete(key: ObjectKey): JsonObject {
@@ -179,7 +225,8 @@ export class ResourceStore {
 
   private requireType(key: Pick<ObjectKey, 'group' | 'version' | 'plural'>): ResourceType {
     const type = this.typeOf(key.group, key.version, key.plural);
-    if (type === undefined) throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (type === undefined)
+      throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
     return type;
   }
 
@@ -189,25 +236,41 @@ export class ResourceStore {
   }
 }
 
-const storageKey = (key: ObjectKey): string => `${key.group}/${key.version}/${key.plural}/${key.namespace}/${key.name}`;
+const storageKey = (key: ObjectKey): string =>
+  `${key.group}/${key.version}/${key.plural}/${key.namespace}/${key.name}`;
 
 export const metadataOf = (obj: JsonObject): JsonObject => (isJsonObject(obj.metadata) ? obj.metadata : {});
 
 const labelsOf = (obj: JsonObject): Record<string, string> => {
   const labels = metadataOf(obj).labels;
-  return isJsonObject(labels) ? (Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>) : {};
+  return isJsonObject(labels)
+    ? (Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<
+        string,
+        string
+      >)
+    : {};
 };
 
 /** Generation counts changes to anything but metadata and status, as for custom resources. */
 const specChanged = (before: JsonObject, after: JsonObject): boolean => {
-  const strip = ({ metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest }: JsonObject): string => JSON.stringify(rest);
+  const strip = ({ metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest }: JsonObject): string =>
+    JSON.stringify(rest);
   return strip(before) !== strip(after);
 };
 
-const details = (key: ObjectKey, type: ResourceType): JsonObject => ({ name: key.name, group: key.group, kind: type.plural });
+const details = (key: ObjectKey, type: ResourceType): JsonObject => ({
+  name: key.name,
+  group: key.group,
+  kind: type.plural,
+});
 
 const notFound = (key: ObjectKey): KubeStatusError =>
-  new KubeStatusError(404, 'NotFound', `${qualifiedResource(key.group, key.plural)} "${key.name}" not found`, { name: key.name, group: key.group, kind: key.plural });
+  new KubeStatusError(
+    404,
+    'NotFound',
+    `${qualifiedResource(key.group, key.plural)} "${key.name}" not found`,
+    { name: key.name, group: key.group, kind: key.plural },
+  );
 
 const conflict = (key: ObjectKey, type: ResourceType): KubeStatusError =>
   new KubeStatusError(
@@ -245,7 +308,12 @@ const LABEL_KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a
 const LABEL_VALUE = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?$/;
 
 const parseRequirement = (requirement: string): LabelTest => {
-  const invalid = (): KubeStatusError => new KubeStatusError(400, 'BadRequest', `unable to parse requirement: invalid label selector "${requirement}"`);
+  const invalid = (): KubeStatusError =>
+    new KubeStatusError(
+      400,
+      'BadRequest',
+      `unable to parse requirement: invalid label selector "${requirement}"`,
+    );
   const checkKey = (key: string): string => {
     if (!LABEL_KEY.test(key)) throw invalid();
     return key;
@@ -258,7 +326,9 @@ const parseRequirement = (requirement: string): LabelTest => {
   if (set) {
     const key = checkKey(set[1] as string);
     const values = new Set((set[3] as string).split(',').map((v) => checkValue(v.trim())));
-    return set[2] === 'in' ? (l) => l[key] !== undefined && values.has(l[key]) : (l) => l[key] === undefined || !values.has(l[key]);
+    return set[2] === 'in'
+      ? (l) => l[key] !== undefined && values.has(l[key])
+      : (l) => l[key] === undefined || !values.has(l[key]);
   }
   const equality = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(requirement);
   if (equality) {

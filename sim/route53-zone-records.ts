@@ -12,8 +12,10 @@ const keyOf = (r: Pick<DnsRecordSet, 'name' | 'type'>) => `${fqdn(r.name)} ${r.t
 
 /** Route 53's words for a value its type does not allow; undefined when it does. */
 const valueProblem = (type: DnsRecordSet['type'], value: string): string | undefined => {
-  if (type === 'A' && !isIPv4(value)) return `Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${value}''`;
-  if (type === 'AAAA' && !isIPv6(value)) return `Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${value}''`;
+  if (type === 'A' && !isIPv4(value))
+    return `Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${value}''`;
+  if (type === 'AAAA' && !isIPv6(value))
+    return `Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${value}''`;
   return undefined;
 };
 
@@ -44,7 +46,8 @@ export const createZoneRecords = (initial: readonly DnsRecordSet[]): ZoneRecords
         }),
         ...batch.flatMap((r) => r.values.flatMap((v) => valueProblem(r.type, v) ?? [])),
       ];
-      if (problems.length === 0) for (const r of batch) records.set(keyOf(r), { ...r, values: [...r.values] });
+      if (problems.length === 0)
+        for (const r of batch) records.set(keyOf(r), { ...r, values: [...r.values] });
       return problems;
     },
   };

@@ -55,7 +55,10 @@ const apiFaultSchema = z.strictObject({
   name: text(253).optional(),
   times,
   /** An HTTP status to answer with, or `timeout`: hold the request and never answer. */
-  status: z.union([z.number().int().min(400, STATUS_EXPECTED).max(599, STATUS_EXPECTED), z.literal('timeout')], { error: STATUS_EXPECTED }),
+  status: z.union(
+    [z.number().int().min(400, STATUS_EXPECTED).max(599, STATUS_EXPECTED), z.literal('timeout')],
+    { error: STATUS_EXPECTED },
+  ),
   afterEffect: z.boolean().default(false),
 });
 
@@ -73,31 +76,58 @@ const dnsFaultSchema = z
      * (InvalidInput); 403: AccessDenied; `timeout`: no answer in time; `never-insync` (upsert
      * only): the change is made but GetChange never reports INSYNC.
      */
-    status: z.union([z.literal(400), z.literal(403), z.literal(500), z.literal(503), z.literal('conflict'), z.literal('timeout'), z.literal('never-insync')], {
-      error: 'expected 400, 403, 500, 503, "conflict", "timeout" or "never-insync"',
-    }),
+    status: z.union(
+      [
+        z.literal(400),
+        z.literal(403),
+        z.literal(500),
+        z.literal(503),
+        z.literal('conflict'),
+        z.literal('timeout'),
+        z.literal('never-insync'),
+      ],
+      {
+        error: 'expected 400, 403, 500, 503, "conflict", "timeout" or "never-insync"',
+      },
+    ),
     afterEffect: z.boolean().default(false),
   })
   .superRefine((fault, ctx) => {
     if (fault.status === 'never-insync' && fault.operation !== 'upsert') {
-      ctx.addIssue({ code: 'custom', path: ['status'], message: 'never-insync applies to operation upsert only (the change is made, then never reported INSYNC)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['status'],
+        message:
+          'never-insync applies to operation upsert only (the change is made, then never reported INSYNC)',
+      });
     }
     if (fault.status === 403 && fault.afterEffect) {
-      ctx.addIssue({ code: 'custom', path: ['afterEffect'], message: 'a refused call (403) changes nothing; expected afterEffect false' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['afterEffect'],
+        message: 'a refused call (403) changes nothing; expected afterEffect false',
+      });
     }
     if (fault.status === 400 && fault.operation === 'upsert' && fault.afterEffect) {
-      ctx.addIssue({ code: 'custom', path: ['afterEffect'], message: 'a rejected change batch (400) changes nothing; expected afterEffect false' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['afterEffect'],
+        message: 'a rejected change batch (400) changes nothing; expected afterEffect false',
+      });
     }
   });
 
 const faultSchema = z.discriminatedUnion('target', [execFaultSchema, apiFaultSchema, dnsFaultSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown fault target; expected one of: exec, api, dns' : undefined),
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'unknown fault target; expected one of: exec, api, dns' : undefined,
 });
 
 const commonFields = {
   description: z.string().max(4096, 'expected at most 4096 characters').optional(),
   /** The alarm state the workflow reads back after the settle time. */
-  alarm: z.strictObject({ state: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']).default('ALARM') }).prefault({}),
+  alarm: z
+    .strictObject({ state: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']).default('ALARM') })
+    .prefault({}),
   latency: z
     .strictObject({
       apiMs: ms.default(2),
@@ -112,7 +142,11 @@ const commonFields = {
     .strictObject({
       activeSide: side.default('upstream'),
       /** The plan failed over this many minutes before the end of its cooldown. */
-      cooldownMinutesLeft: z.number().min(0).max(10_080, 'expected at most 10080 minutes (a week)').default(0),
+      cooldownMinutesLeft: z
+        .number()
+        .min(0)
+        .max(10_080, 'expected at most 10080 minutes (a week)')
+        .default(0),
       needsOperator: text(1024).optional(),
       /** An earlier execution holds the lock; `running: false` means it has ended (a stale lock). */
       lock: z.strictObject({ owner: text(256), running: z.boolean().default(true) }).optional(),
@@ -134,16 +168,27 @@ export type DnsFault = Extract<Fault, { target: 'dns' }>;
  */
 export const parseScenario = (document: unknown, file = 'scenario', plan?: Plan): Scenario => {
   const model = engineModels[plan?.engine.type ?? 'rabbitmq-standby'];
-  const schema = commonScenarioSchema.extend({ clusters: model.clustersSchema.prefault({}) }).superRefine((scenario, ctx) => {
-    if (plan === undefined) return;
-    for (const problem of model.planProblems(plan, scenario.clusters)) ctx.addIssue({ code: 'custom', path: ['clusters', ...problem.path], message: problem.message });
-  });
+  const schema = commonScenarioSchema
+    .extend({ clusters: model.clustersSchema.prefault({}) })
+    .superRefine((scenario, ctx) => {
+      if (plan === undefined) return;
+      for (const problem of model.planProblems(plan, scenario.clusters))
+        ctx.addIssue({ code: 'custom', path: ['clusters', ...problem.path], message: problem.message });
+    });
   const result = schema.safeParse(document ?? {}, { reportInput: true });
   if (!result.success) {
     // formatIssues points at the plan reference for unknown fields; scenarios have their own.
     throw new ScenarioError(
       file,
-      listedProblems(file, formatIssues(file, result.error.issues).map((line) => line.replace('the plan reference in docs/plan.md', 'the scenario reference in examples/scenarios/README.md'))),
+      listedProblems(
+        file,
+        formatIssues(file, result.error.issues).map((line) =>
+          line.replace(
+            'the plan reference in docs/plan.md',
+            'the scenario reference in examples/scenarios/README.md',
+          ),
+        ),
+      ),
     );
   }
   return result.data;
@@ -154,6 +199,8 @@ const scenarioOf = (read: YamlRead, file: string, plan?: Plan): Scenario => {
   return parseScenario(read.value, file, plan);
 };
 
-export const parseScenarioYaml = (text: string, file: string, plan?: Plan): Scenario => scenarioOf(parseYaml(text, file, 'scenario'), file, plan);
+export const parseScenarioYaml = (text: string, file: string, plan?: Plan): Scenario =>
+  scenarioOf(parseYaml(text, file, 'scenario'), file, plan);
 
-export const loadScenario = async (file: string, plan?: Plan): Promise<Scenario> => scenarioOf(await readYamlFile(file, 'scenario'), file, plan);
+export const loadScenario = async (file: string, plan?: Plan): Promise<Scenario> =>
+  scenarioOf(await readYamlFile(file, 'scenario'), file, plan);

@@ -13,7 +13,9 @@ import type { Scenario } from './scenario.js';
 export type { SimLogEntry } from './kube-api-server.js';
 
 /** A plain snapshot: the engine model's view of both sites, and every write and exec in order. */
-export type SimStateOf<E extends EngineType> = Extract<EngineSnapshot, { engine: E }> & { log: SimLogEntry[] };
+export type SimStateOf<E extends EngineType> = Extract<EngineSnapshot, { engine: E }> & {
+  log: SimLogEntry[];
+};
 
 /** The state of the default engine's model (rabbitmq-standby), which most drills run. */
 export type SimState = SimStateOf<'rabbitmq-standby'>;
@@ -39,8 +41,16 @@ export interface Simulation {
 const SIDES: readonly Side[] = ['upstream', 'downstream'];
 
 export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<Simulation> => {
-  const stores: Record<Side, ResourceStore> = { upstream: new ResourceStore(), downstream: new ResourceStore() };
-  const model = engineModels[plan.engine.type].create({ plan, clusters: scenario.clusters, latency: scenario.latency, stores });
+  const stores: Record<Side, ResourceStore> = {
+    upstream: new ResourceStore(),
+    downstream: new ResourceStore(),
+  };
+  const model = engineModels[plan.engine.type].create({
+    plan,
+    clusters: scenario.clusters,
+    latency: scenario.latency,
+    stores,
+  });
   const faults = new FaultInjector(scenario.faults);
   const log: SimLogEntry[] = [];
   const servers: Partial<Record<Side, KubeApiServer>> = {};
@@ -64,7 +74,13 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
 
   const dns = createLocalDnsZone({
     hostedZoneId: plan.dns.hostedZoneId,
-    initial: plan.dns.records.map((r) => ({ hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type, values: [r.upstream], ttl: r.ttl })),
+    initial: plan.dns.records.map((r) => ({
+      hostedZoneId: plan.dns.hostedZoneId,
+      name: r.name,
+      type: r.type,
+      values: [r.upstream],
+      ttl: r.ttl,
+    })),
     syncMs: scenario.latency.dnsSyncMs,
     faults,
   });
@@ -75,12 +91,21 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
       faults.currentStep = step;
     },
     // Plain HTTP on loopback: client-node only allows http:// with skipTLSVerify set.
-    kubeConfigFor: (side) => kubeConfigForServer({ name: `sim-${side}`, server: serverOf(side).url, token: 'simulated', skipTLSVerify: true }),
+    kubeConfigFor: (side) =>
+      kubeConfigForServer({
+        name: `sim-${side}`,
+        server: serverOf(side).url,
+        token: 'simulated',
+        skipTLSVerify: true,
+      }),
     urlOf: (side) => serverOf(side).url,
     state: <E extends EngineType = 'rabbitmq-standby'>(engine?: E): SimStateOf<E> => {
       const snapshot = model.snapshot();
       const expected = engine ?? 'rabbitmq-standby';
-      if (snapshot.engine !== expected) throw new Error(`this simulation runs the ${snapshot.engine} model, not ${expected}: call state('${snapshot.engine}')`);
+      if (snapshot.engine !== expected)
+        throw new Error(
+          `this simulation runs the ${snapshot.engine} model, not ${expected}: call state('${snapshot.engine}')`,
+        );
       return { ...snapshot, log: log.map((entry) => ({ ...entry })) } as SimStateOf<E>;
     },
     setReachable(side, reachable) {

@@ -34,7 +34,10 @@ const anchors = (text: string): Set<string> => {
   for (const line of text.split('\n')) {
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (!heading) continue;
-    const slug = heading[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = heading[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     result.add(n === 0 ? slug : `${slug}-${n}`);
@@ -43,11 +46,14 @@ const anchors = (text: string): Set<string> => {
 };
 
 /** The anchors of a file's headings; a heading's code spans are part of its text. */
-const headingAnchors = (file: string): Set<string> => anchors(unfenced(readFileSync(file, 'utf8')).replace(/`/g, ''));
+const headingAnchors = (file: string): Set<string> =>
+  anchors(unfenced(readFileSync(file, 'utf8')).replace(/`/g, ''));
 
 describe('relative links in the documentation', () => {
   it('finds the documents', () => {
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'docs/plan.md', 'examples/scenarios/README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining(['README.md', 'docs/plan.md', 'examples/scenarios/README.md']),
+    );
   });
 
   it.each(files)('%s: every relative link names an existing file, and its heading', (file) => {
@@ -57,8 +63,11 @@ describe('relative links in the documentation', () => {
         const [path = '', fragment] = target.split('#');
         const resolved = path === '' ? file : normalize(join(dirname(file), decodeURIComponent(path)));
         if (!existsSync(resolved)) return [`${target}: no file ${resolved}`];
-        if (fragment === undefined || !resolved.endsWith('.md') || statSync(resolved).isDirectory()) return [];
-        return headingAnchors(resolved).has(fragment) ? [] : [`${target}: no heading #${fragment} in ${resolved}`];
+        if (fragment === undefined || !resolved.endsWith('.md') || statSync(resolved).isDirectory())
+          return [];
+        return headingAnchors(resolved).has(fragment)
+          ? []
+          : [`${target}: no heading #${fragment} in ${resolved}`];
       });
     expect(broken).toEqual([]);
   });

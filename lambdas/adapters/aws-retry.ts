@@ -83,7 +83,8 @@ export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<
   try {
     return await call();
   } catch (err) {
-    if (isTransientAwsError(err)) throw new TransientError(`${what}: ${errorMessage(err)}`, awsErrorDetail(err));
+    if (isTransientAwsError(err))
+      throw new TransientError(`${what}: ${errorMessage(err)}`, awsErrorDetail(err));
     throw err;
   }
 }

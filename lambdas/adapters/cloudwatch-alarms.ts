@@ -1,5 +1,9 @@
 // AlarmPort on CloudWatch: the current state of the alarms named in a plan.
-import { CloudWatchClient, DescribeAlarmsCommand, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type CloudWatchClientConfig,
+} from '@aws-sdk/client-cloudwatch';
 import type { AlarmPort, AlarmState } from '../ports/alarms.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
 
@@ -15,7 +19,11 @@ const MAX_RECORDS = 100;
 const ALARM_STATES: ReadonlySet<string> = new Set<AlarmState>(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
 export function createCloudWatchAlarms(options: CloudWatchAlarmsOptions = {}): AlarmPort {
-  const client = clientFromOptions('createCloudWatchAlarms', options, (config) => new CloudWatchClient(config));
+  const client = clientFromOptions(
+    'createCloudWatchAlarms',
+    options,
+    (config) => new CloudWatchClient(config),
+  );
   return {
     async getStates(alarmNames: string[]): Promise<Map<string, AlarmState>> {
       const names = [...new Set(alarmNames)];
@@ -36,7 +44,8 @@ export function createCloudWatchAlarms(options: CloudWatchAlarmsOptions = {}): A
             ),
           );
           for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-            if (alarm.AlarmName && isAlarmState(alarm.StateValue)) states.set(alarm.AlarmName, alarm.StateValue);
+            if (alarm.AlarmName && isAlarmState(alarm.StateValue))
+              states.set(alarm.AlarmName, alarm.StateValue);
           }
           nextToken = out.NextToken;
         } while (nextToken);

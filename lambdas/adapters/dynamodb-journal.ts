@@ -18,7 +18,11 @@ import type { EffectEvent, FailoverReport, JournalPort, StepClaim, StepRecord } 
 import { awsCall, clientFromOptions } from './aws-retry.js';
 
 /** The table's key and TTL attribute names; the CDK stack creates the table with these. */
-export const journalTableKeys = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' } as const;
+export const journalTableKeys = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+} as const;
 
 export interface DynamoDbJournalOptions {
   tableName: string;
@@ -50,7 +54,9 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
 
   const put = (what: string, item: Record<string, unknown>) =>
     awsCall(`DynamoDB PutItem ${what} in ${tableName}`, () =>
-      client.send(new PutItemCommand({ TableName: tableName, Item: marshall(item, { removeUndefinedValues: true }) })),
+      client.send(
+        new PutItemCommand({ TableName: tableName, Item: marshall(item, { removeUndefinedValues: true }) }),
+      ),
     );
 
   const queryPrefix = async (executionId: string, prefix: string): Promise<Array<Item>> => {
@@ -116,13 +122,23 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
       });
     },
 
-    async claimStep(executionId: string, step: string, claim: StepClaim, now: Date): Promise<StepClaim | undefined> {
+    async claimStep(
+      executionId: string,
+      step: string,
+      claim: StepClaim,
+      now: Date,
+    ): Promise<StepClaim | undefined> {
       try {
         await awsCall(`DynamoDB PutItem claim of ${step} of ${executionId}`, () =>
           client.send(
             new PutItemCommand({
               TableName: tableName,
-              Item: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}`, ...claim, [TTL]: expiresAt() }),
+              Item: marshall({
+                [PK]: executionPk(executionId),
+                [SK]: `${CLAIM_SK_PREFIX}${step}`,
+                ...claim,
+                [TTL]: expiresAt(),
+              }),
               ConditionExpression: 'attribute_not_exists(#pk) OR #until < :now OR #owner = :owner',
               ExpressionAttributeNames: { '#pk': PK, '#until': 'until', '#owner': 'owner' },
               ExpressionAttributeValues: marshall({ ':now': now.toISOString(), ':owner': claim.owner }),
@@ -134,15 +150,28 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
         if (!isConditionFailure(err)) throw err;
       }
       const out = await awsCall(`DynamoDB GetItem claim of ${step} of ${executionId}`, () =>
-        client.send(new GetItemCommand({ TableName: tableName, Key: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}` }), ConsistentRead: true })),
+        client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}` }),
+            ConsistentRead: true,
+          }),
+        ),
       );
       const holder = out.Item ? unmarshall(out.Item) : undefined;
       // Released between the write and the read: report a claim that has already ended, so the caller tries again.
-      return { owner: String(holder?.['owner'] ?? ''), until: String(holder?.['until'] ?? now.toISOString()) };
+      return {
+        owner: String(holder?.['owner'] ?? ''),
+        until: String(holder?.['until'] ?? now.toISOString()),
+      };
     },
 
     async listClaims(executionId: string): Promise<Array<StepClaim & { step: string }>> {
-      return (await queryPrefix(executionId, CLAIM_SK_PREFIX)).map((item) => ({ owner: String(item['owner']), until: String(item['until']), step: String(item[SK]).slice(CLAIM_SK_PREFIX.length) }));
+      return (await queryPrefix(executionId, CLAIM_SK_PREFIX)).map((item) => ({
+        owner: String(item['owner']),
+        until: String(item['until']),
+        step: String(item[SK]).slice(CLAIM_SK_PREFIX.length),
+      }));
     },
 
     async releaseStep(executionId: string, step: string, owner: string): Promise<void> {
@@ -152,7 +181,13 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
           client.send(
             new PutItemCommand({
               TableName: tableName,
-              Item: marshall({ [PK]: executionPk(executionId), [SK]: `${CLAIM_SK_PREFIX}${step}`, owner, until: new Date(0).toISOString(), [TTL]: expiresAt() }),
+              Item: marshall({
+                [PK]: executionPk(executionId),
+                [SK]: `${CLAIM_SK_PREFIX}${step}`,
+                owner,
+                until: new Date(0).toISOString(),
+                [TTL]: expiresAt(),
+              }),
               ConditionExpression: '#owner = :owner',
               ExpressionAttributeNames: { '#owner': 'owner' },
               ExpressionAttributeValues: marshall({ ':owner': owner }),
@@ -192,12 +227,15 @@ export function createDynamoDbJournal(options: DynamoDbJournalOptions): JournalP
 
 const executionPk = (executionId: string) => `EXEC#${executionId}`;
 
-const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
 
 function stepSk(record: StepRecord): string {
   const started = new Date(record.startedAt);
   if (Number.isNaN(started.getTime())) {
-    throw new BadInputError(`step ${record.step}: startedAt ${JSON.stringify(record.startedAt)} is not a date`);
+    throw new BadInputError(
+      `step ${record.step}: startedAt ${JSON.stringify(record.startedAt)} is not a date`,
+    );
   }
   // Re-formatted in UTC so that sort key order is start order whatever offset the caller wrote.
   return `${STEP_SK_PREFIX}${started.toISOString()}#${record.step}#${String(record.attempt).padStart(ATTEMPT_DIGITS, '0')}`;
@@ -232,6 +270,8 @@ function reportFromItem(item: Item): FailoverReport {
   const { [PK]: _pk, [SK]: _sk, [TTL]: _ttl, steps, ...report } = item;
   return {
     ...(report as Omit<FailoverReport, 'steps'>),
-    steps: (steps as Array<Item>).map((step) => ({ ...step, detail: parseDetail(step.detail) }) as FailoverReport['steps'][number]),
+    steps: (steps as Array<Item>).map(
+      (step) => ({ ...step, detail: parseDetail(step.detail) }) as FailoverReport['steps'][number],
+    ),
   };
 }

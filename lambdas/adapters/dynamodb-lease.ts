@@ -1,6 +1,11 @@
 // Renewing the plan lock's lease: all the Kubernetes worker needs of coordination, in a module of
 // its own so that worker's bundle and role carry UpdateItem and nothing that takes or frees locks.
-import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  UpdateItemCommand,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CoordinationPort } from '../ports/coordination.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
@@ -14,8 +19,14 @@ export interface DynamoDbLeaseOptions {
 
 const { partitionKey: PK, sortKey: SK } = journalTableKeys;
 
-export const createDynamoDbLeaseRenewal = (options: DynamoDbLeaseOptions): Pick<CoordinationPort, 'renewLock'> => {
-  const client = clientFromOptions('createDynamoDbLeaseRenewal', options, (config) => new DynamoDBClient(config));
+export const createDynamoDbLeaseRenewal = (
+  options: DynamoDbLeaseOptions,
+): Pick<CoordinationPort, 'renewLock'> => {
+  const client = clientFromOptions(
+    'createDynamoDbLeaseRenewal',
+    options,
+    (config) => new DynamoDBClient(config),
+  );
   return {
     renewLock: async (planName, owner, expiresAt) => {
       try {
@@ -34,7 +45,11 @@ export const createDynamoDbLeaseRenewal = (options: DynamoDbLeaseOptions): Pick<
         );
         return true;
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return false;
+        if (
+          err instanceof ConditionalCheckFailedException ||
+          (err as Error).name === 'ConditionalCheckFailedException'
+        )
+          return false;
         throw err;
       }
     },

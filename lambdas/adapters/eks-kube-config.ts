@@ -48,7 +48,12 @@ const PRESIGN_EXPIRES_SECONDS = 60;
 
 export async function eksBearerToken(options: EksBearerTokenOptions): Promise<string> {
   const hostname = `sts.${options.region}.${dnsSuffix(options.region)}`;
-  const signer = new SignatureV4({ service: 'sts', region: options.region, credentials: options.credentials, sha256: Sha256 });
+  const signer = new SignatureV4({
+    service: 'sts',
+    region: options.region,
+    credentials: options.credentials,
+    sha256: Sha256,
+  });
   const presigned = await signer.presign(
     new HttpRequest({
       method: 'GET',
@@ -59,7 +64,10 @@ export async function eksBearerToken(options: EksBearerTokenOptions): Promise<st
       // Signed, so a token for one cluster cannot be replayed against another.
       headers: { host: hostname, [CLUSTER_ID_HEADER]: options.clusterName },
     }),
-    { expiresIn: PRESIGN_EXPIRES_SECONDS, ...(options.signingDate ? { signingDate: options.signingDate } : {}) },
+    {
+      expiresIn: PRESIGN_EXPIRES_SECONDS,
+      ...(options.signingDate ? { signingDate: options.signingDate } : {}),
+    },
   );
   const query = Object.entries(presigned.query ?? {})
     .flatMap(([key, value]) => (typeof value === 'string' ? [`${rfc3986(key)}=${rfc3986(value)}`] : []))
@@ -82,7 +90,9 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
     if (options.eksClient) {
       const clientRegion = await options.eksClient.config.region();
       if (clientRegion !== region) {
-        throw new BadInputError(`the EKS client is for ${clientRegion}, but the cluster is in ${region}: pass eksClientConfig instead`);
+        throw new BadInputError(
+          `the EKS client is for ${clientRegion}, but the cluster is in ${region}: pass eksClientConfig instead`,
+        );
       }
       return options.eksClient;
     }
@@ -98,7 +108,9 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
   const describe = async (cluster: EksCluster): Promise<ClusterEndpoint> => {
     const client = await eksClientFor(cluster.region);
     const what = `EKS DescribeCluster ${cluster.name} in ${cluster.region}`;
-    const out = await awsCall(what, () => client.send(new DescribeClusterCommand({ name: cluster.name }))).catch((err: unknown) => {
+    const out = await awsCall(what, () =>
+      client.send(new DescribeClusterCommand({ name: cluster.name })),
+    ).catch((err: unknown) => {
       if (err instanceof Error && err.name === 'ResourceNotFoundException') {
         throw new BadInputError(`${what}: no such cluster (${err.message})`, awsErrorDetail(err));
       }
@@ -108,7 +120,9 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
     const caData = out.cluster?.certificateAuthority?.data;
     if (!server || !caData) {
       // A cluster still being created has neither yet.
-      throw new TransientError(`${what}: no endpoint or certificate authority yet (status ${out.cluster?.status ?? 'unknown'})`);
+      throw new TransientError(
+        `${what}: no endpoint or certificate authority yet (status ${out.cluster?.status ?? 'unknown'})`,
+      );
     }
     return { server, caData };
   };
@@ -129,7 +143,12 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
       }
       const { server, caData } = await endpoint;
       const issuedAt = now();
-      const token = await eksBearerToken({ clusterName: cluster.name, region: cluster.region, credentials, signingDate: issuedAt });
+      const token = await eksBearerToken({
+        clusterName: cluster.name,
+        region: cluster.region,
+        credentials,
+        signingDate: issuedAt,
+      });
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromOptions({
         clusters: [{ name: cluster.name, server, caData, skipTLSVerify: false }],

@@ -2,7 +2,9 @@
 import type { CoordinationPort, Lease, PlanState } from '../ports/coordination.js';
 import { initialPlanState } from '../ports/coordination.js';
 
-export const createMemoryCoordination = (): CoordinationPort & { lockOf(planName: string): Lease | undefined } => {
+export const createMemoryCoordination = (): CoordinationPort & {
+  lockOf(planName: string): Lease | undefined;
+} => {
   const triggers = new Map<string, string>();
   const states = new Map<string, PlanState>();
   const locks = new Map<string, Lease>();

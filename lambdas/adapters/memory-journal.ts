@@ -20,7 +20,8 @@ export const createMemoryJournal = (): JournalPort => {
     claimStep: async (executionId, step, claim, now) => {
       const key = `${executionId}/${step}`;
       const holder = claims.get(key);
-      if (holder && holder.owner !== claim.owner && Date.parse(holder.until) > now.getTime()) return { ...holder };
+      if (holder && holder.owner !== claim.owner && Date.parse(holder.until) > now.getTime())
+        return { ...holder };
       claims.set(key, { ...claim });
       return undefined;
     },
@@ -29,7 +30,9 @@ export const createMemoryJournal = (): JournalPort => {
       if (claims.get(key)?.owner === owner) claims.delete(key);
     },
     listClaims: async (executionId) =>
-      [...claims.entries()].filter(([key]) => key.startsWith(`${executionId}/`)).map(([key, claim]) => ({ ...claim, step: key.slice(executionId.length + 1) })),
+      [...claims.entries()]
+        .filter(([key]) => key.startsWith(`${executionId}/`))
+        .map(([key, claim]) => ({ ...claim, step: key.slice(executionId.length + 1) })),
     putReport: async (report) => {
       reports.set(report.executionId, copy(report));
     },

@@ -66,7 +66,11 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
       // The listing starts at the requested name and type, so when the record is absent the
       // first entry is whatever record sorts next.
       const record = out.ResourceRecordSets?.[0];
-      if (!record || record.Type !== ref.type || normaliseDnsName(record.Name ?? '') !== normaliseDnsName(ref.name)) {
+      if (
+        !record ||
+        record.Type !== ref.type ||
+        normaliseDnsName(record.Name ?? '') !== normaliseDnsName(ref.name)
+      ) {
         return undefined;
       }
       if (record.AliasTarget) {
@@ -74,7 +78,10 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
         // to see, and it never equals a plain target, so the flip replaces it.
         return { values: record.AliasTarget.DNSName ? [record.AliasTarget.DNSName] : [], ttl: 0 };
       }
-      return { values: (record.ResourceRecords ?? []).flatMap((rr) => (rr.Value === undefined ? [] : [rr.Value])), ttl: record.TTL ?? 0 };
+      return {
+        values: (record.ResourceRecords ?? []).flatMap((rr) => (rr.Value === undefined ? [] : [rr.Value])),
+        ttl: record.TTL ?? 0,
+      };
     },
 
     async upsertRecords(hostedZoneId: string, records: DnsRecordSet[], comment: string): Promise<string> {
@@ -87,14 +94,22 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
               Comment: comment.slice(0, MAX_COMMENT_LENGTH),
               Changes: records.map((r) => ({
                 Action: 'UPSERT',
-                ResourceRecordSet: { Name: r.name, Type: r.type, TTL: r.ttl, ResourceRecords: r.values.map((v) => ({ Value: v })) },
+                ResourceRecordSet: {
+                  Name: r.name,
+                  Type: r.type,
+                  TTL: r.ttl,
+                  ResourceRecords: r.values.map((v) => ({ Value: v })),
+                },
               })),
             },
           }),
         ),
       );
       const changeId = out.ChangeInfo?.Id;
-      if (!changeId) throw new DnsChangeFailedError(`${what}: Route 53 accepted the change batch but returned no change id`);
+      if (!changeId)
+        throw new DnsChangeFailedError(
+          `${what}: Route 53 accepted the change batch but returned no change id`,
+        );
       return changeId;
     },
 
@@ -105,12 +120,16 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
       // meaningful then, and wall time counts the GetChange round trips otherwise.
       const elapsed = () => Math.max(Date.now() - startedAt, slept);
       for (let poll = 0; ; poll++) {
-        const out = await route53Call(`Route 53 GetChange ${changeId}`, () => client.send(new GetChangeCommand({ Id: changeId })));
+        const out = await route53Call(`Route 53 GetChange ${changeId}`, () =>
+          client.send(new GetChangeCommand({ Id: changeId })),
+        );
         const status = out.ChangeInfo?.Status;
         if (status === 'INSYNC') return;
         const remaining = timeoutMs - elapsed();
         if (remaining <= 0) {
-          throw new TransientError(`Route 53 change ${changeId} is not INSYNC after ${timeoutMs} ms (status ${status ?? 'unknown'})`);
+          throw new TransientError(
+            `Route 53 change ${changeId} is not INSYNC after ${timeoutMs} ms (status ${status ?? 'unknown'})`,
+          );
         }
         const wait = Math.min(pollIntervalMs * 2 ** poll, MAX_POLL_INTERVAL_MS, remaining);
         await sleep(wait);
@@ -124,7 +143,10 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
     // the record's current values exactly and a batch is applied all or nothing. Either way
     // nothing changes. A policy that limits `route53:ChangeResourceRecordSetsActions` to UPSERT
     // refuses the probe: reported as denied, the safe answer.
-    async checkChangeAccess(ref: DnsRecordRef, current: DnsRecordValue | undefined): Promise<DnsChangeAccess> {
+    async checkChangeAccess(
+      ref: DnsRecordRef,
+      current: DnsRecordValue | undefined,
+    ): Promise<DnsChangeAccess> {
       const value = probeValue(ref.type, current?.values ?? []);
       const what = `Route 53 ChangeResourceRecordSets ${ref.name} ${ref.type} (access check: DELETE of ${value}, a value the record does not hold)`;
       let changeId: string | undefined;
@@ -135,15 +157,27 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
               HostedZoneId: ref.hostedZoneId,
               ChangeBatch: {
                 Comment: 'failover access check: a DELETE that cannot match, so nothing changes',
-                Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: ref.name, Type: ref.type, TTL: PROBE_TTL, ResourceRecords: [{ Value: value }] } }],
+                Changes: [
+                  {
+                    Action: 'DELETE',
+                    ResourceRecordSet: {
+                      Name: ref.name,
+                      Type: ref.type,
+                      TTL: PROBE_TTL,
+                      ResourceRecords: [{ Value: value }],
+                    },
+                  },
+                ],
               },
             }),
           ),
         );
         changeId = out.ChangeInfo?.Id;
       } catch (err) {
-        if (err instanceof Error && err.name === 'InvalidChangeBatch') return { allowed: true, answer: `InvalidChangeBatch: ${batchProblems(err)}` };
-        if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name)) return { allowed: false, answer: `${err.name}: ${err.message}` };
+        if (err instanceof Error && err.name === 'InvalidChangeBatch')
+          return { allowed: true, answer: `InvalidChangeBatch: ${batchProblems(err)}` };
+        if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name))
+          return { allowed: false, answer: `${err.name}: ${err.message}` };
         throw route53Error(what, err);
       }
       throw new DnsChangeFailedError(
@@ -192,9 +226,13 @@ function batchProblems(err: Error): string {
 }
 
 function route53Error(what: string, err: unknown): unknown {
-  if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name)) return new DnsAccessDeniedError(`${what}: ${err.name}: ${err.message}`, awsErrorDetail(err));
+  if (err instanceof Error && ACCESS_DENIED_ERRORS.has(err.name))
+    return new DnsAccessDeniedError(`${what}: ${err.name}: ${err.message}`, awsErrorDetail(err));
   if (err instanceof Error && PERMANENT_ERRORS.has(err.name)) {
-    return new DnsChangeFailedError(`${what}: ${err.name}: ${err.name === 'InvalidChangeBatch' ? batchProblems(err) : err.message}`, awsErrorDetail(err));
+    return new DnsChangeFailedError(
+      `${what}: ${err.name}: ${err.name === 'InvalidChangeBatch' ? batchProblems(err) : err.message}`,
+      awsErrorDetail(err),
+    );
   }
   return err;
 }

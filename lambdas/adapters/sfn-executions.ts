@@ -1,5 +1,10 @@
 // Asks Step Functions whether an execution still runs: a lock whose owner has ended is stale.
-import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  SFNClient,
+  type SFNClientConfig,
+} from '@aws-sdk/client-sfn';
 import type { ExecutionsPort } from '../ports/coordination.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
 
@@ -13,10 +18,13 @@ export const createSfnExecutions = (options: SfnExecutionsOptions = {}): Executi
   return {
     isRunning: async (executionArn) => {
       try {
-        const out = await awsCall(`Step Functions DescribeExecution ${executionArn}`, () => client.send(new DescribeExecutionCommand({ executionArn })));
+        const out = await awsCall(`Step Functions DescribeExecution ${executionArn}`, () =>
+          client.send(new DescribeExecutionCommand({ executionArn })),
+        );
         return out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE';
       } catch (err) {
-        if (err instanceof ExecutionDoesNotExist || (err as Error).name === 'ExecutionDoesNotExist') return false;
+        if (err instanceof ExecutionDoesNotExist || (err as Error).name === 'ExecutionDoesNotExist')
+          return false;
         throw err;
       }
     },

@@ -1,5 +1,10 @@
 // NotifierPort on SNS: one Publish per notification, to a topic people and tools subscribe to.
-import { PublishCommand, SNSClient, type MessageAttributeValue, type SNSClientConfig } from '@aws-sdk/client-sns';
+import {
+  PublishCommand,
+  SNSClient,
+  type MessageAttributeValue,
+  type SNSClientConfig,
+} from '@aws-sdk/client-sns';
 import type { Notification, NotifierPort } from '../ports/notifier.js';
 import { awsCall, clientFromOptions } from './aws-retry.js';
 

@@ -14,10 +14,21 @@ export type ApprovalState = 'pending' | 'expired' | 'approved' | 'rejected';
  * same for a retried invocation of the same gate (same execution, same task token), so a retry
  * finds the request it already stored instead of opening a second one.
  */
-export const approvalIdFor = (executionId: string, executionStartedAt: string, taskToken: string | undefined): string => {
+export const approvalIdFor = (
+  executionId: string,
+  executionStartedAt: string,
+  taskToken: string | undefined,
+): string => {
   const started = new Date(executionStartedAt);
-  const stamp = (Number.isNaN(started.getTime()) ? new Date(0) : started).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const digest = createHash('sha256').update(`${executionId}\n${taskToken ?? ''}`).digest('hex').slice(0, 8);
+  const stamp = (Number.isNaN(started.getTime()) ? new Date(0) : started)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .slice(0, 15);
+  const digest = createHash('sha256')
+    .update(`${executionId}\n${taskToken ?? ''}`)
+    .digest('hex')
+    .slice(0, 8);
   return `${stamp}-${digest}`;
 };
 
@@ -33,16 +44,24 @@ export const pendingApproval = (request: ApprovalRequest): Approval => ({
 });
 
 export const approvalState = (approval: Approval, now: Date): ApprovalState =>
-  approval.decision ? approval.decision.decision : now.getTime() >= Date.parse(approval.decideBy) ? 'expired' : 'pending';
+  approval.decision
+    ? approval.decision.decision
+    : now.getTime() >= Date.parse(approval.decideBy)
+      ? 'expired'
+      : 'pending';
 
 const failedChecks = (evidence: unknown): CheckResult[] =>
-  Array.isArray(evidence) ? (evidence as CheckResult[]).filter((c) => typeof c === 'object' && c !== null && c.passed === false) : [];
+  Array.isArray(evidence)
+    ? (evidence as CheckResult[]).filter((c) => typeof c === 'object' && c !== null && c.passed === false)
+    : [];
 
 /** What approving accepts: every readiness check that failed (only the `on-risk` gate gets this far with one). */
-export const acceptedRiskOf = (evidence: unknown): string[] => failedChecks(evidence).map((c) => `${c.name}: ${c.summary}`);
+export const acceptedRiskOf = (evidence: unknown): string[] =>
+  failedChecks(evidence).map((c) => `${c.name}: ${c.summary}`);
 
 /** The rejection as the workflow routes it (ApprovalRejected) and the report words it. */
-export const rejectionMessage = (decision: ApprovalDecision) => `rejected by ${decision.approver}: ${decision.reason}`;
+export const rejectionMessage = (decision: ApprovalDecision) =>
+  `rejected by ${decision.approver}: ${decision.reason}`;
 
 /** The gate step's journal entry while it waits for a person (AWS), and again when a decision did not reach the workflow. */
 export const waitingForDecision = (approval: Pick<Approval, 'id' | 'decideBy'>) => ({
@@ -59,7 +78,9 @@ export const describeDecision = (approvalId: string, decision: ApprovalDecision,
       : [
           `approved by ${decision.approver}: ${decision.reason}`,
           ...(acceptedRisk.length ? [`accepted risk: ${acceptedRisk.join('; ')}`] : []),
-          ...(decision.allowUngraceful ? ['allows an ungraceful failover if the old upstream cannot be fenced'] : []),
+          ...(decision.allowUngraceful
+            ? ['allows an ungraceful failover if the old upstream cannot be fenced']
+            : []),
         ].join('; ');
   return { summary, detail: { approvalId, ...decision, ...(acceptedRisk.length ? { acceptedRisk } : {}) } };
 };

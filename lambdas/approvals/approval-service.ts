@@ -8,10 +8,26 @@ import type { Plan } from '../plan/schema.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { JournalPort, StepOutcome } from '../ports/journal.js';
 import type { GateJournal } from './gate-journal.js';
-import type { Approval, ApprovalDecision, ApprovalStore, DeliveryState, GateState, WorkflowResumePort } from './port.js';
+import type {
+  Approval,
+  ApprovalDecision,
+  ApprovalStore,
+  DeliveryState,
+  GateState,
+  WorkflowResumePort,
+} from './port.js';
 import { acceptedRiskOf, approvalState, type ApprovalState } from './approval-record.js';
 import { describeCaller, mayApprove, type Caller } from './approvers.js';
-import { AlreadyDecidedError, ApprovalExpiredError, ApprovalNotFoundError, DeliveryFailedError, DeliveryUnclearError, invalidBody, NotAnApproverError, WorkflowNotWaitingError } from './errors.js';
+import {
+  AlreadyDecidedError,
+  ApprovalExpiredError,
+  ApprovalNotFoundError,
+  DeliveryFailedError,
+  DeliveryUnclearError,
+  invalidBody,
+  NotAnApproverError,
+  WorkflowNotWaitingError,
+} from './errors.js';
 
 /** Past approvals are listed up to this many; pending ones are always recent. */
 const LIST_LIMIT = 100;
@@ -26,11 +42,18 @@ export const SETTLE_SENDING_AFTER_MS = 60_000;
 export const decisionInputSchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
-    reason: z.string().trim().min(1, 'a reason is required: it is recorded with the decision and in the report').max(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'a reason is required: it is recorded with the decision and in the report')
+      .max(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
     /** Approve even if the old upstream cannot be fenced (an ungraceful failover). */
     allowUngraceful: z.boolean().optional(),
   })
-  .refine((input) => !(input.decision === 'reject' && input.allowUngraceful), { message: 'allowUngraceful goes with approve only', path: ['allowUngraceful'] });
+  .refine((input) => !(input.decision === 'reject' && input.allowUngraceful), {
+    message: 'allowUngraceful goes with approve only',
+    path: ['allowUngraceful'],
+  });
 
 export type DecisionInput = z.input<typeof decisionInputSchema>;
 
@@ -120,7 +143,13 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
     evidence: approval.evidence,
     intendedChanges: approval.intendedChanges,
     timeline: (await deps.journal.listSteps(approval.executionId)).map((r) => ({
-      step: r.step, attempt: r.attempt, startedAt: r.startedAt, endedAt: r.endedAt, durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt), outcome: r.outcome, summary: r.summary,
+      step: r.step,
+      attempt: r.attempt,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt),
+      outcome: r.outcome,
+      summary: r.summary,
     })),
     caller: describeCaller(caller),
   });
@@ -146,7 +175,12 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
   /** A decision left `sending` by a sender that is gone is settled before anyone reads it. */
   const settled = async (approval: Approval): Promise<Approval> => {
     const { decision, delivery } = approval;
-    if (!decision || delivery?.state !== 'sending' || deps.clock.now().getTime() - Date.parse(delivery.at) < SETTLE_SENDING_AFTER_MS) return approval;
+    if (
+      !decision ||
+      delivery?.state !== 'sending' ||
+      deps.clock.now().getTime() - Date.parse(delivery.at) < SETTLE_SENDING_AFTER_MS
+    )
+      return approval;
     try {
       return await settle({ ...approval, decision }, await deps.resume.gateState({ ...approval, decision }));
     } catch {
@@ -157,12 +191,18 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
 
   const existing = async (id: string): Promise<Approval> => {
     const approval = await deps.store.get(id);
-    if (!approval) throw new ApprovalNotFoundError(`no approval ${id}: check the id (\`failover approvals list\` shows them)`);
+    if (!approval)
+      throw new ApprovalNotFoundError(
+        `no approval ${id}: check the id (\`failover approvals list\` shows them)`,
+      );
     return settled(approval);
   };
 
   /** Hands the decision to the workflow; when that is unclear, asks the workflow's record what happened. */
-  const deliver = async (taskToken: string | undefined, approval: Decided): Promise<GateState | 'unknown'> => {
+  const deliver = async (
+    taskToken: string | undefined,
+    approval: Decided,
+  ): Promise<GateState | 'unknown'> => {
     try {
       if (!taskToken) throw new Error('the approval has no task token');
       await deps.resume.resume(taskToken, approval);
@@ -178,7 +218,8 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
   };
 
   return {
-    list: async (caller) => Promise.all((await deps.store.list(LIST_LIMIT)).map(async (a) => summary(await settled(a), caller))),
+    list: async (caller) =>
+      Promise.all((await deps.store.list(LIST_LIMIT)).map(async (a) => summary(await settled(a), caller))),
 
     get: async (id, caller) => view(await existing(id), caller),
 
@@ -188,7 +229,9 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
       const approval = await existing(id);
       const who = describeCaller(caller);
       if (!mayApprove(approval.gate.approvers, caller)) {
-        throw new NotAnApproverError(`${who} is not an approver of plan ${approval.planName}; its approvers are: ${approval.gate.approvers.join(', ') || '(none)'}`);
+        throw new NotAnApproverError(
+          `${who} is not an approver of plan ${approval.planName}; its approvers are: ${approval.gate.approvers.join(', ') || '(none)'}`,
+        );
       }
       const now = deps.clock.now();
       const decision: ApprovalDecision = {
@@ -202,11 +245,15 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
       const outcome = await deps.store.decide(id, decision, now);
       if (outcome.outcome === 'not-found') throw new ApprovalNotFoundError(`no approval ${id}`);
       if (outcome.outcome === 'expired') {
-        throw new ApprovalExpiredError(`approval ${id} expired at ${outcome.approval.decideBy}: the workflow stopped waiting and the failover was aborted (gate.onTimeout: ${outcome.approval.gate.onTimeout}); nothing was decided`);
+        throw new ApprovalExpiredError(
+          `approval ${id} expired at ${outcome.approval.decideBy}: the workflow stopped waiting and the failover was aborted (gate.onTimeout: ${outcome.approval.gate.onTimeout}); nothing was decided`,
+        );
       }
       if (outcome.outcome === 'already-decided') {
         const first = outcome.approval.decision!;
-        throw new AlreadyDecidedError(`approval ${id} was already ${first.decision} by ${first.approver} at ${first.decidedAt} (${first.reason}); one decision wins, yours was not recorded`);
+        throw new AlreadyDecidedError(
+          `approval ${id} was already ${first.decision} by ${first.approver} at ${first.decidedAt} (${first.reason}); one decision wins, yours was not recorded`,
+        );
       }
 
       const decided = { ...outcome.approval, decision };
@@ -214,14 +261,20 @@ export const createApprovalService = (deps: ApprovalServiceDeps): ApprovalServic
       await gate?.decided(decided);
       const state = await deliver(outcome.taskToken, decided);
       if (state === 'unknown') {
-        throw new DeliveryUnclearError(`approval ${id}: your decision is recorded and was sent, but whether the workflow received it is not known yet; do not decide again: \`failover approvals show ${id}\` tells once it is settled (at the latest ${SETTLE_SENDING_AFTER_MS / 1000} s from now)`);
+        throw new DeliveryUnclearError(
+          `approval ${id}: your decision is recorded and was sent, but whether the workflow received it is not known yet; do not decide again: \`failover approvals show ${id}\` tells once it is settled (at the latest ${SETTLE_SENDING_AFTER_MS / 1000} s from now)`,
+        );
       }
       const after = await settle(decided, state);
       if (state === 'waiting') {
-        throw new DeliveryFailedError(`the decision could not be handed to the workflow, so it was not recorded; the workflow still waits, until ${decided.decideBy}: try again`);
+        throw new DeliveryFailedError(
+          `the decision could not be handed to the workflow, so it was not recorded; the workflow still waits, until ${decided.decideBy}: try again`,
+        );
       }
       if (state === 'closed') {
-        throw new WorkflowNotWaitingError(`approval ${id}: the decision is recorded, but the workflow had stopped waiting for it (it timed out or was stopped), so nothing was changed by this decision`);
+        throw new WorkflowNotWaitingError(
+          `approval ${id}: the decision is recorded, but the workflow had stopped waiting for it (it timed out or was stopped), so nothing was changed by this decision`,
+        );
       }
       return view(after, caller);
     },

@@ -11,11 +11,10 @@ const COGNITO = /^(user|group):\S{1,128}$/;
  * `user:NAME` (a Cognito user of the console), `group:NAME` (any member of that Cognito group),
  * or an IAM role or user ARN (any session of the role; used by `failover approve` with AWS credentials).
  */
-export const approverSchema = z
-  .string()
-  .refine((entry) => COGNITO.test(entry) || IAM_PRINCIPAL.test(entry), {
-    message: 'expected `user:NAME` (a console user), `group:NAME` (a console group) or an IAM role or user ARN such as arn:aws:iam::111122223333:role/failover-approver',
-  });
+export const approverSchema = z.string().refine((entry) => COGNITO.test(entry) || IAM_PRINCIPAL.test(entry), {
+  message:
+    'expected `user:NAME` (a console user), `group:NAME` (a console group) or an IAM role or user ARN such as arn:aws:iam::111122223333:role/failover-approver',
+});
 
 export type Caller =
   /** Signed in to the console through the stack's Cognito user pool. */
@@ -37,23 +36,32 @@ const iamPrincipal = (arn: string): IamPrincipal | undefined => {
   const iam = IAM_PRINCIPAL.exec(arn);
   if (iam) return { partition: iam[1]!, account: iam[2]!, type: iam[3]!, name: iam[4]! };
   const session = ASSUMED_ROLE.exec(arn);
-  return session ? { partition: session[1]!, account: session[2]!, type: 'role', name: session[3]! } : undefined;
+  return session
+    ? { partition: session[1]!, account: session[2]!, type: 'role', name: session[3]! }
+    : undefined;
 };
 
-const samePrincipal = (a: IamPrincipal, b: IamPrincipal) => a.partition === b.partition && a.account === b.account && a.type === b.type && a.name === b.name;
+const samePrincipal = (a: IamPrincipal, b: IamPrincipal) =>
+  a.partition === b.partition && a.account === b.account && a.type === b.type && a.name === b.name;
 
 export const mayApprove = (approvers: readonly string[], caller: Caller): boolean => {
   switch (caller.kind) {
     case 'local':
       return true;
     case 'cognito':
-      return approvers.includes(`user:${caller.username}`) || caller.groups.some((group) => approvers.includes(`group:${group}`));
+      return (
+        approvers.includes(`user:${caller.username}`) ||
+        caller.groups.some((group) => approvers.includes(`group:${group}`))
+      );
     case 'iam': {
       const principal = iamPrincipal(caller.arn);
-      return principal !== undefined && approvers.some((entry) => {
-        const approver = iamPrincipal(entry);
-        return approver !== undefined && samePrincipal(approver, principal);
-      });
+      return (
+        principal !== undefined &&
+        approvers.some((entry) => {
+          const approver = iamPrincipal(entry);
+          return approver !== undefined && samePrincipal(approver, principal);
+        })
+      );
     }
   }
 };

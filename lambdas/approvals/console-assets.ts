@@ -30,9 +30,15 @@ const FILES: Record<string, [file: string, contentType: string]> = {
 
 export const loadConsoleAssets = (dir: string, auth: ConsoleAuth): ConsoleAssets => {
   const assets = new Map<string, ConsoleAsset>(
-    Object.entries(FILES).map(([path, [file, contentType]]) => [path, { contentType, body: readFileSync(join(dir, file), 'utf8') }]),
+    Object.entries(FILES).map(([path, [file, contentType]]) => [
+      path,
+      { contentType, body: readFileSync(join(dir, file), 'utf8') },
+    ]),
   );
-  assets.set('/config.json', { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ auth }) });
+  assets.set('/config.json', {
+    contentType: 'application/json; charset=utf-8',
+    body: JSON.stringify({ auth }),
+  });
   // The page only talks to its own origin and, to exchange the sign-in code, to Cognito.
   const connect = auth.type === 'cognito' ? `'self' ${new URL(auth.domain).origin}` : "'self'";
   return {

@@ -35,11 +35,29 @@ const approvalKey = (id: string) => marshall({ [PK]: PARTITION, [SK]: `${SK_PREF
 const evidenceJson = (evidence: unknown): string => {
   const json = JSON.stringify(evidence) ?? 'null';
   const bytes = Buffer.byteLength(json);
-  return bytes <= MAX_EVIDENCE_BYTES ? json : JSON.stringify({ truncated: true, bytes, preview: json.slice(0, EVIDENCE_PREVIEW_CHARS) });
+  return bytes <= MAX_EVIDENCE_BYTES
+    ? json
+    : JSON.stringify({ truncated: true, bytes, preview: json.slice(0, EVIDENCE_PREVIEW_CHARS) });
 };
 
 /** Every attribute a reader may see: all but the task token. */
-const PUBLIC_ATTRIBUTES = ['id', 'planName', 'executionId', 'requestedAt', 'decideBy', 'gate', 'evidence', 'intendedChanges', 'status', 'approver', 'reason', 'decidedAt', 'allowUngraceful', 'delivery', 'deliveryAt'];
+const PUBLIC_ATTRIBUTES = [
+  'id',
+  'planName',
+  'executionId',
+  'requestedAt',
+  'decideBy',
+  'gate',
+  'evidence',
+  'intendedChanges',
+  'status',
+  'approver',
+  'reason',
+  'decidedAt',
+  'allowUngraceful',
+  'delivery',
+  'deliveryAt',
+];
 
 /** Attribute names go through placeholders: `status` and others are DynamoDB reserved words. */
 const publicProjection = {
@@ -93,18 +111,36 @@ export interface DynamoDbApprovalStoreOptions {
 }
 
 export const createDynamoDbApprovalStore = (options: DynamoDbApprovalStoreOptions): ApprovalStore => {
-  const client = clientFromOptions('createDynamoDbApprovalStore', options, (config) => new DynamoDBClient(config));
+  const client = clientFromOptions(
+    'createDynamoDbApprovalStore',
+    options,
+    (config) => new DynamoDBClient(config),
+  );
   const { tableName } = options;
   const label = (what: string, id: string) => `DynamoDB ${what} approval ${id} in ${tableName}`;
 
   /** With the token only when a decision needs it; every other read leaves it out. */
   const read = (id: string, withToken: boolean) =>
-    awsCall(label('GetItem', id), () => client.send(new GetItemCommand({ TableName: tableName, Key: approvalKey(id), ConsistentRead: true, ...(withToken ? {} : publicProjection) })));
+    awsCall(label('GetItem', id), () =>
+      client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: approvalKey(id),
+          ConsistentRead: true,
+          ...(withToken ? {} : publicProjection),
+        }),
+      ),
+    );
 
   /** An UpdateItem whose condition may fail: a failed condition means there is nothing to do. */
-  const conditionalUpdate = async (id: string, input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName' | 'Key'>) => {
+  const conditionalUpdate = async (
+    id: string,
+    input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName' | 'Key'>,
+  ) => {
     try {
-      await awsCall(label('UpdateItem', id), () => client.send(new UpdateItemCommand({ TableName: tableName, Key: approvalKey(id), ...input })));
+      await awsCall(label('UpdateItem', id), () =>
+        client.send(new UpdateItemCommand({ TableName: tableName, Key: approvalKey(id), ...input })),
+      );
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
     }
@@ -132,7 +168,14 @@ export const createDynamoDbApprovalStore = (options: DynamoDbApprovalStoreOption
       );
       await awsCall(label('PutItem', approval.id), () =>
         // A retried gate finds its own request and leaves it (and any decision on it) alone.
-        client.send(new PutItemCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } })),
+        client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+          }),
+        ),
       ).catch((err: unknown) => {
         if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       });
@@ -171,7 +214,14 @@ export const createDynamoDbApprovalStore = (options: DynamoDbApprovalStoreOption
               UpdateExpression: `SET #status = :decided, #approver = :approver, #reason = :reason, #decidedAt = :decidedAt, #delivery = :sending, #deliveryAt = :now${decision.allowUngraceful ? ', #allowUngraceful = :allowUngraceful' : ''}`,
               ConditionExpression: 'attribute_exists(#pk) AND #status = :pending AND #decideBy > :now',
               ExpressionAttributeNames: {
-                '#pk': PK, '#status': 'status', '#approver': 'approver', '#reason': 'reason', '#decidedAt': 'decidedAt', '#decideBy': 'decideBy', '#delivery': 'delivery', '#deliveryAt': 'deliveryAt',
+                '#pk': PK,
+                '#status': 'status',
+                '#approver': 'approver',
+                '#reason': 'reason',
+                '#decidedAt': 'decidedAt',
+                '#decideBy': 'decideBy',
+                '#delivery': 'delivery',
+                '#deliveryAt': 'deliveryAt',
                 ...(decision.allowUngraceful ? { '#allowUngraceful': 'allowUngraceful' } : {}),
               },
               ExpressionAttributeValues: marshall({
@@ -188,7 +238,11 @@ export const createDynamoDbApprovalStore = (options: DynamoDbApprovalStoreOption
             }),
           ),
         );
-        return { outcome: 'decided', approval: approvalFromItem(out.Attributes!), taskToken: taskTokenOf(out.Attributes!) };
+        return {
+          outcome: 'decided',
+          approval: approvalFromItem(out.Attributes!),
+          taskToken: taskTokenOf(out.Attributes!),
+        };
       } catch (err) {
         if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       }
@@ -196,7 +250,9 @@ export const createDynamoDbApprovalStore = (options: DynamoDbApprovalStoreOption
       const current = (await read(id, true)).Item;
       if (!current) return { outcome: 'not-found' };
       const approval = approvalFromItem(current);
-      return approval.decision ? { outcome: 'already-decided', approval, taskToken: taskTokenOf(current) } : { outcome: 'expired', approval };
+      return approval.decision
+        ? { outcome: 'already-decided', approval, taskToken: taskTokenOf(current) }
+        : { outcome: 'expired', approval };
     },
 
     async settle(id, decision, state, at) {
@@ -212,9 +268,16 @@ export const createDynamoDbApprovalStore = (options: DynamoDbApprovalStoreOption
     async revert(id, decision) {
       const sending = whileSending(decision);
       await conditionalUpdate(id, {
-        UpdateExpression: 'SET #status = :pending REMOVE #approver, #reason, #decidedAt, #allowUngraceful, #delivery, #deliveryAt',
+        UpdateExpression:
+          'SET #status = :pending REMOVE #approver, #reason, #decidedAt, #allowUngraceful, #delivery, #deliveryAt',
         ConditionExpression: sending.ConditionExpression,
-        ExpressionAttributeNames: { ...sending.names, '#status': 'status', '#reason': 'reason', '#allowUngraceful': 'allowUngraceful', '#deliveryAt': 'deliveryAt' },
+        ExpressionAttributeNames: {
+          ...sending.names,
+          '#status': 'status',
+          '#reason': 'reason',
+          '#allowUngraceful': 'allowUngraceful',
+          '#deliveryAt': 'deliveryAt',
+        },
         ExpressionAttributeValues: marshall({ ...sending.values, ':pending': STATUS.pending }),
       });
     },

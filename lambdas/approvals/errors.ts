@@ -17,7 +17,11 @@ export class InvalidDecisionError extends ApprovalServiceError {
 export const invalidBody = (issues: z.core.$ZodIssue[], what: string): InvalidDecisionError =>
   new InvalidDecisionError(
     issues
-      .map((i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.map((k) => quoted(k)).join(', ')}` : `${i.path.join('.') || what}: ${i.message}`))
+      .map((i) =>
+        i.code === 'unrecognized_keys'
+          ? `unknown field ${i.keys.map((k) => quoted(k)).join(', ')}`
+          : `${i.path.join('.') || what}: ${i.message}`,
+      )
       .join('; '),
   );
 

@@ -24,10 +24,30 @@ export const gateJournal = (journal: JournalPort): GateJournal => {
   /** A record under the key of the gate's own entry for this approval, which it replaces. */
   const recordFor = async (approval: Decided) => {
     const steps = await journal.listSteps(approval.executionId);
-    const own = steps.findLast((r) => r.step === GATE_STEP && (r.detail as { approvalId?: unknown } | undefined)?.approvalId === approval.id);
-    const key = own ?? { attempt: steps.filter((r) => r.step === GATE_STEP).length + 1, startedAt: approval.requestedAt, sideEffects: [] };
-    return (outcome: StepRecord['outcome'], summary: string, detail: unknown, endedAt = approval.decision.decidedAt): StepRecord => ({
-      step: GATE_STEP, attempt: key.attempt, startedAt: key.startedAt, endedAt, outcome, summary, detail, sideEffects: key.sideEffects,
+    const own = steps.findLast(
+      (r) =>
+        r.step === GATE_STEP &&
+        (r.detail as { approvalId?: unknown } | undefined)?.approvalId === approval.id,
+    );
+    const key = own ?? {
+      attempt: steps.filter((r) => r.step === GATE_STEP).length + 1,
+      startedAt: approval.requestedAt,
+      sideEffects: [],
+    };
+    return (
+      outcome: StepRecord['outcome'],
+      summary: string,
+      detail: unknown,
+      endedAt = approval.decision.decidedAt,
+    ): StepRecord => ({
+      step: GATE_STEP,
+      attempt: key.attempt,
+      startedAt: key.startedAt,
+      endedAt,
+      outcome,
+      summary,
+      detail,
+      sideEffects: key.sideEffects,
     });
   };
 
@@ -38,16 +58,29 @@ export const gateJournal = (journal: JournalPort): GateJournal => {
       if (approval.decision.decision === 'rejected') {
         // As the drill's runStep records a thrown ApprovalRejected.
         const error = new ApprovalRejectedError(described.summary);
-        await journal.appendStep(approval.executionId, record('failed', `${error.name}: ${error.message}`, { error: error.name, message: error.message, evidence: described.detail }));
+        await journal.appendStep(
+          approval.executionId,
+          record('failed', `${error.name}: ${error.message}`, {
+            error: error.name,
+            message: error.message,
+            evidence: described.detail,
+          }),
+        );
       } else {
-        await journal.appendStep(approval.executionId, record('succeeded', described.summary, described.detail));
+        await journal.appendStep(
+          approval.executionId,
+          record('succeeded', described.summary, described.detail),
+        );
       }
     },
 
     async reverted(approval) {
       const record = await recordFor(approval);
       const waiting = waitingForDecision(approval);
-      await journal.appendStep(approval.executionId, record('succeeded', waiting.summary, waiting.detail, approval.requestedAt));
+      await journal.appendStep(
+        approval.executionId,
+        record('succeeded', waiting.summary, waiting.detail, approval.requestedAt),
+      );
     },
 
     async notApplied(approval) {
@@ -55,7 +88,11 @@ export const gateJournal = (journal: JournalPort): GateJournal => {
       const described = describeDecision(approval.id, approval.decision, approval.evidence);
       await journal.appendStep(
         approval.executionId,
-        record('failed', `${approval.decision.decision} by ${approval.decision.approver} after the workflow had stopped waiting: not applied`, { ...described.detail, applied: false }),
+        record(
+          'failed',
+          `${approval.decision.decision} by ${approval.decision.approver} after the workflow had stopped waiting: not applied`,
+          { ...described.detail, applied: false },
+        ),
       );
     },
   };

@@ -18,7 +18,8 @@ export interface ApprovalGateOptions {
 
 export const createApprovalGate = (options: ApprovalGateOptions): ApprovalPort => ({
   async request(request) {
-    if (options.awaitDecision && request.taskToken === undefined) throw new BadInputError('the drill gate waits on the task token the local runner passes, and got none');
+    if (options.awaitDecision && request.taskToken === undefined)
+      throw new BadInputError('the drill gate waits on the task token the local runner passes, and got none');
     const approval = pendingApproval(request);
     await options.store.create(approval, request.taskToken);
     const decision = options.awaitDecision?.(request.taskToken!, approval);

@@ -13,7 +13,8 @@ export interface WhereToDecide {
 }
 
 /** Where the console shows one approval. */
-export const approvalLink = (consoleUrl: string, id: string) => `${consoleUrl.replace(/\/*$/, '/')}#/approvals/${encodeURIComponent(id)}`;
+export const approvalLink = (consoleUrl: string, id: string) =>
+  `${consoleUrl.replace(/\/*$/, '/')}#/approvals/${encodeURIComponent(id)}`;
 
 export const approvalNotice = (approval: Approval, where: WhereToDecide): Notification => {
   const risk = acceptedRiskOf(approval.evidence);
@@ -30,6 +31,11 @@ export const approvalNotice = (approval: Approval, where: WhereToDecide): Notifi
       'Approving will:',
       ...approval.intendedChanges.map((c) => `  - ${c}`),
     ].join('\n'),
-    attributes: { plan: approval.planName, execution: approval.executionId, status: 'APPROVAL_REQUIRED', approvalId: approval.id },
+    attributes: {
+      plan: approval.planName,
+      execution: approval.executionId,
+      status: 'APPROVAL_REQUIRED',
+      approvalId: approval.id,
+    },
   };
 };

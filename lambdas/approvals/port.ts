@@ -75,7 +75,12 @@ export interface ApprovalStore {
   /** Exactly once: records the decision as `sending`, only while the approval is pending and `now` is before `decideBy`. */
   decide(id: string, decision: ApprovalDecision, now: Date): Promise<DecideOutcome>;
   /** How sending `decision` ended; changes nothing once it has ended, or when another decision replaced it. */
-  settle(id: string, decision: ApprovalDecision, state: Exclude<DeliveryState, 'sending'>, at: Date): Promise<void>;
+  settle(
+    id: string,
+    decision: ApprovalDecision,
+    state: Exclude<DeliveryState, 'sending'>,
+    at: Date,
+  ): Promise<void>;
   /** Back to pending: the workflow still waits and never got `decision` (unless another decision replaced it). */
   revert(id: string, decision: ApprovalDecision): Promise<void>;
 }

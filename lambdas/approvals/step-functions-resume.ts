@@ -36,8 +36,18 @@ const approvalOfScheduled = (event: HistoryEvent): string | undefined => {
   const parameters = event.taskScheduledEventDetails?.parameters;
   if (!parameters) return undefined;
   try {
-    const payload = (JSON.parse(parameters) as { Payload?: { step?: unknown; taskToken?: unknown; execution?: { id?: unknown; startedAt?: unknown } } }).Payload;
-    if (payload?.step !== GATE_STEP || typeof payload.taskToken !== 'string' || typeof payload.execution?.id !== 'string' || typeof payload.execution.startedAt !== 'string') return undefined;
+    const payload = (
+      JSON.parse(parameters) as {
+        Payload?: { step?: unknown; taskToken?: unknown; execution?: { id?: unknown; startedAt?: unknown } };
+      }
+    ).Payload;
+    if (
+      payload?.step !== GATE_STEP ||
+      typeof payload.taskToken !== 'string' ||
+      typeof payload.execution?.id !== 'string' ||
+      typeof payload.execution.startedAt !== 'string'
+    )
+      return undefined;
     return approvalIdFor(payload.execution.id, payload.execution.startedAt, payload.taskToken);
   } catch {
     return undefined;
@@ -48,7 +58,11 @@ const approvalOfScheduled = (event: HistoryEvent): string | undefined => {
  * Only the approval's token completes its task (a waitForTaskToken task ignores the Lambda's
  * return), so how the task scheduled with it closed is what became of the decision.
  */
-export const gateStateFromHistory = (events: HistoryEvent[], approvalId: string, executionRunning: boolean): GateState => {
+export const gateStateFromHistory = (
+  events: HistoryEvent[],
+  approvalId: string,
+  executionRunning: boolean,
+): GateState => {
   let ours = false;
   for (const event of events) {
     if (event.type === 'TaskScheduled') {
@@ -57,7 +71,10 @@ export const gateStateFromHistory = (events: HistoryEvent[], approvalId: string,
     }
     if (!ours) continue;
     if (event.type === 'TaskSucceeded') return 'delivered';
-    if (event.type === 'TaskFailed') return event.taskFailedEventDetails?.error === new ApprovalRejectedError('').name ? 'delivered' : 'closed';
+    if (event.type === 'TaskFailed')
+      return event.taskFailedEventDetails?.error === new ApprovalRejectedError('').name
+        ? 'delivered'
+        : 'closed';
     if (event.type === 'TaskTimedOut' || event.type === 'TaskStateExited') return 'closed';
   }
   return ours && executionRunning ? 'waiting' : 'closed';
@@ -68,15 +85,34 @@ export const createSfnWorkflowResume = (options: SfnWorkflowResumeOptions = {}):
   return {
     async resume(taskToken, approval) {
       const { decision } = approval;
-      const rejected = decision.decision === 'rejected' ? new ApprovalRejectedError(rejectionMessage(decision)) : undefined;
+      const rejected =
+        decision.decision === 'rejected' ? new ApprovalRejectedError(rejectionMessage(decision)) : undefined;
       const acceptedRisk = acceptedRiskOf(approval.evidence);
       try {
-        if (rejected) await client.send(new SendTaskFailureCommand({ taskToken, error: rejected.name, cause: rejected.message }));
-        else await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approvalId: approval.id, ...decision, ...(acceptedRisk.length ? { acceptedRisk } : {}) }) }));
+        if (rejected)
+          await client.send(
+            new SendTaskFailureCommand({ taskToken, error: rejected.name, cause: rejected.message }),
+          );
+        else
+          await client.send(
+            new SendTaskSuccessCommand({
+              taskToken,
+              output: JSON.stringify({
+                approvalId: approval.id,
+                ...decision,
+                ...(acceptedRisk.length ? { acceptedRisk } : {}),
+              }),
+            }),
+          );
       } catch (err) {
         const { awsError, httpStatusCode } = awsErrorDetail(err);
-        if (NOT_WAITING.has(awsError)) throw new WorkflowNotWaitingError(`approval ${approval.id}: Step Functions no longer waits on its token (${awsError})`);
-        throw new SfnDeliveryError(`Step Functions ${rejected ? 'SendTaskFailure' : 'SendTaskSuccess'} for approval ${approval.id} failed: ${awsError}${httpStatusCode ? ` (HTTP ${httpStatusCode})` : ''}`);
+        if (NOT_WAITING.has(awsError))
+          throw new WorkflowNotWaitingError(
+            `approval ${approval.id}: Step Functions no longer waits on its token (${awsError})`,
+          );
+        throw new SfnDeliveryError(
+          `Step Functions ${rejected ? 'SendTaskFailure' : 'SendTaskSuccess'} for approval ${approval.id} failed: ${awsError}${httpStatusCode ? ` (HTTP ${httpStatusCode})` : ''}`,
+        );
       }
     },
 
@@ -86,12 +122,22 @@ export const createSfnWorkflowResume = (options: SfnWorkflowResumeOptions = {}):
       const events: HistoryEvent[] = [];
       let nextToken: string | undefined;
       for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
-        const out = await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }));
+        const out = await client.send(
+          new GetExecutionHistoryCommand({
+            executionArn,
+            maxResults: 1000,
+            includeExecutionData: true,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
         events.push(...(out.events ?? []));
         nextToken = out.nextToken;
         if (!nextToken) break;
       }
-      if (nextToken) throw new SfnDeliveryError(`the history of ${executionArn} is longer than ${MAX_HISTORY_PAGES * 1000} events: not a failover execution`);
+      if (nextToken)
+        throw new SfnDeliveryError(
+          `the history of ${executionArn} is longer than ${MAX_HISTORY_PAGES * 1000} events: not a failover execution`,
+        );
       return gateStateFromHistory(events, approval.id, status === 'RUNNING');
     },
   };

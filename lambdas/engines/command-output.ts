@@ -11,7 +11,9 @@ export class UnexpectedOutputError extends Error {
   override readonly name = 'UnexpectedOutput';
   constructor(command: readonly string[], output: string) {
     const quoted = JSON.stringify(output.slice(0, QUOTED_CHARS));
-    super(`\`${shellCommand(command)}\` printed something this orchestrator does not recognise: ${output.length > QUOTED_CHARS ? `${quoted} (the first ${QUOTED_CHARS} of ${output.length} characters)` : quoted}`);
+    super(
+      `\`${shellCommand(command)}\` printed something this orchestrator does not recognise: ${output.length > QUOTED_CHARS ? `${quoted} (the first ${QUOTED_CHARS} of ${output.length} characters)` : quoted}`,
+    );
   }
 }
 
@@ -27,6 +29,10 @@ export const jsonArray = (command: readonly string[], output: string): Array<Rec
   } catch {
     throw new UnexpectedOutputError(command, output);
   }
-  if (!Array.isArray(parsed) || !parsed.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) throw new UnexpectedOutputError(command, output);
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))
+  )
+    throw new UnexpectedOutputError(command, output);
   return parsed as Array<Record<string, unknown>>;
 };

@@ -29,7 +29,12 @@ export interface StepContext {
    * after it, so a step cut short still reports what it may have changed (an operator must know).
    * `describe` says what was done, or returns undefined when nothing needed changing.
    */
-  act<R>(intent: string, target: string, change: () => Promise<R>, describe?: (result: R) => string | undefined): Promise<R>;
+  act<R>(
+    intent: string,
+    target: string,
+    change: () => Promise<R>,
+    describe?: (result: R) => string | undefined,
+  ): Promise<R>;
   /** This step's changes in earlier attempts of this execution: what a retry must reconcile first. */
   earlierEffects(): Promise<EffectEvent[]>;
   /** A line for whoever is watching a long wait. */

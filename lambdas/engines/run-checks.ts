@@ -8,11 +8,21 @@ export type Check = [name: string, run: () => Promise<Omit<CheckResult, 'name'>>
 
 export const runChecks = async (checks: Check[]): Promise<CheckResult[]> => {
   const settled = await Promise.allSettled(checks.map(([, check]) => check()));
-  const transient = settled.flatMap((s, i) => (s.status === 'rejected' && s.reason instanceof TransientError ? [`${checks[i]![0]}: ${s.reason.message}`] : []));
-  if (transient.length > 0) throw new TransientError(`readiness could not be evaluated: ${transient.join('; ')}`);
+  const transient = settled.flatMap((s, i) =>
+    s.status === 'rejected' && s.reason instanceof TransientError
+      ? [`${checks[i]![0]}: ${s.reason.message}`]
+      : [],
+  );
+  if (transient.length > 0)
+    throw new TransientError(`readiness could not be evaluated: ${transient.join('; ')}`);
   return settled.map((s, i) =>
     s.status === 'fulfilled'
       ? { name: checks[i]![0], ...s.value }
-      : { name: checks[i]![0], passed: false, summary: errorMessage(s.reason), evidence: { error: errorMessage(s.reason) } },
+      : {
+          name: checks[i]![0],
+          passed: false,
+          summary: errorMessage(s.reason),
+          evidence: { error: errorMessage(s.reason) },
+        },
   );
 };

@@ -16,12 +16,21 @@ const misconfigured = (side: Side, what: string, kube: KubePort) =>
   );
 
 /** Present when `read` finds it, Misconfigured when the API answers without it, unreachable when the API cannot be reached. */
-export const probeSite = async (side: Side, kube: KubePort, what: string, read: () => Promise<boolean>): Promise<SitePresence> => {
+export const probeSite = async (
+  side: Side,
+  kube: KubePort,
+  what: string,
+  read: () => Promise<boolean>,
+): Promise<SitePresence> => {
   let found: boolean;
   try {
     found = await read();
   } catch (err) {
-    if (err instanceof UnreachableError) return { reachable: false, summary: `${side} ${kube.describe} cannot be reached: ${errorMessage(err)}` };
+    if (err instanceof UnreachableError)
+      return {
+        reachable: false,
+        summary: `${side} ${kube.describe} cannot be reached: ${errorMessage(err)}`,
+      };
     throw err;
   }
   if (!found) throw misconfigured(side, what, kube);
@@ -29,5 +38,10 @@ export const probeSite = async (side: Side, kube: KubePort, what: string, read: 
 };
 
 /** A custom resource: its GET answers 404 for a missing namespace as for a missing object. */
-export const probeCustomObject = (side: Side, kube: KubePort, ref: CustomObjectRef, what: string): Promise<SitePresence> =>
+export const probeCustomObject = (
+  side: Side,
+  kube: KubePort,
+  ref: CustomObjectRef,
+  what: string,
+): Promise<SitePresence> =>
   probeSite(side, kube, what, async () => (await kube.getCustomObject(ref)) !== undefined);

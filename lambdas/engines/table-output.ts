@@ -9,7 +9,9 @@ export type Row = Record<string, string>;
  */
 export const parseTable = (output: string, columns: readonly string[]): Row[] | undefined => {
   const lines = output.split(/\r?\n/);
-  const headerAt = lines.findIndex((line) => splitColumns(line, columns.length).join('\u0000') === columns.join('\u0000'));
+  const headerAt = lines.findIndex(
+    (line) => splitColumns(line, columns.length).join('\u0000') === columns.join('\u0000'),
+  );
   if (headerAt < 0) return undefined;
   return lines
     .slice(headerAt + 1)
@@ -22,7 +24,10 @@ export const parseTable = (output: string, columns: readonly string[]): Row[] | 
 
 // Real tables are tab-separated; copies pasted from a terminal have runs of spaces instead.
 const splitColumns = (line: string, expected: number): string[] => {
-  const byTab = line.split('\t').map((cell) => cell.trim()).filter((cell, i, all) => cell !== '' || i < all.length - 1);
+  const byTab = line
+    .split('\t')
+    .map((cell) => cell.trim())
+    .filter((cell, i, all) => cell !== '' || i < all.length - 1);
   if (byTab.length >= expected || expected === 1) return byTab;
   return line.trim().split(/\s{2,}/);
 };

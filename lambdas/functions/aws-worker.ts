@@ -20,7 +20,10 @@ const consoleUrl = requiredEnv('APPROVAL_CONSOLE_URL');
 export const handler = createAwsWorker(
   {
     // Each stored report also becomes metrics: executions by outcome, recovery time, step durations.
-    journal: withReportMetrics(createDynamoDbJournal({ tableName }), createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') })),
+    journal: withReportMetrics(
+      createDynamoDbJournal({ tableName }),
+      createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') }),
+    ),
     coordination: createDynamoDbCoordination({ tableName }),
     executions: createSfnExecutions(),
     clock: systemClock,

@@ -19,7 +19,10 @@ export const handler = createKubeWorker(
     metrics: createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') }),
     kubeFor: async (plan, side) => {
       const cluster = eksClusterOf(plan, side);
-      return createClientNodeKube(await eks.kubeConfigFor(cluster), `EKS cluster ${cluster.name} (${cluster.region})`);
+      return createClientNodeKube(
+        await eks.kubeConfigFor(cluster),
+        `EKS cluster ${cluster.name} (${cluster.region})`,
+      );
     },
   },
   logger,

@@ -14,7 +14,18 @@ import { checkTrafficSwitch } from '../steps/traffic-switch-check.js';
 import type { StepEvent } from './step-event.js';
 import { createWorker, type StepTable } from './worker.js';
 
-export const awsWorkerSteps = ['admit', 'blocked', 'confirm-alarm', 'check-dns', 'approval', 'flip-dns', 'verify-dns', 'report', 'halt', 'execution-ended'] as const;
+export const awsWorkerSteps = [
+  'admit',
+  'blocked',
+  'confirm-alarm',
+  'check-dns',
+  'approval',
+  'flip-dns',
+  'verify-dns',
+  'report',
+  'halt',
+  'execution-ended',
+] as const;
 
 const requireError = (e: StepEvent) => {
   if (!e.error) throw new BadInputError(`${e.step} needs the error that stopped the workflow`);
@@ -23,24 +34,26 @@ const requireError = (e: StepEvent) => {
 
 export const createAwsWorker = (deps: AwsDeps, logger: Logger) =>
   createWorker(
-    ({
+    {
       admit: (e) => admit(deps, e.execution, e.plan, e.trigger),
       blocked: async (e) => reportInState(await recordBlocked(deps, e.execution, e.plan, requireError(e))),
       'confirm-alarm': (e) => confirmAlarm(deps, e.execution, e.plan, e.trigger),
       'check-dns': (e) => checkTrafficSwitch(deps, e.execution, e.plan),
-      approval: (e) => requestApproval(deps, e.execution, e.plan, e.taskToken, e.approvalTimeoutSeconds, e.leg),
+      approval: (e) =>
+        requestApproval(deps, e.execution, e.plan, e.taskToken, e.approvalTimeoutSeconds, e.leg),
       'flip-dns': (e) => flipDns(deps, e.execution, e.plan),
       'verify-dns': (e) => verifyDns(deps, e.execution, e.plan),
       report: async (e) => reportInState(await reportSuccess(deps, e.execution, e.plan, e.leg)),
       halt: async (e) => {
         const report = await haltWhenStepsStopped(deps, e.execution, e.plan, requireError(e));
-        if ('pending' in report) logger.warn('halting: waiting for steps still working', { waitingFor: report.waitingFor });
+        if ('pending' in report)
+          logger.warn('halting: waiting for steps still working', { waitingFor: report.waitingFor });
         else logger.warn('failover halted', { status: report.status, reason: report.reason });
         return reportInState(report);
       },
       // Not a Task: EventBridge delivers Step Functions' status-change event (see step-event.ts).
       'execution-ended': (e) => executionEnded(deps, e.execution, e.plan, e.ended),
-    }) satisfies StepTable<(typeof awsWorkerSteps)[number]>,
+    } satisfies StepTable<(typeof awsWorkerSteps)[number]>,
     logger,
     (e) => renewLease(deps, e.execution, e.plan, e.step),
   );

@@ -12,11 +12,21 @@ import { teardown } from '../steps/teardown.js';
 import { createWorker, type StepTable } from './worker.js';
 
 // `evaluate` is not in the workflow: the plan's readiness schedule invokes it directly.
-export const kubeWorkerSteps = ['readiness', 'fence', 'catch-up', 'lift-fence', 'promote', 'verify-promotion', 'teardown', 'reprotect', 'evaluate'] as const;
+export const kubeWorkerSteps = [
+  'readiness',
+  'fence',
+  'catch-up',
+  'lift-fence',
+  'promote',
+  'verify-promotion',
+  'teardown',
+  'reprotect',
+  'evaluate',
+] as const;
 
 export const createKubeWorker = (deps: KubeDeps, logger: Logger) =>
   createWorker(
-    ({
+    {
       readiness: (e) => checkReadiness(deps, e.execution, e.plan),
       fence: (e) => fence(deps, e.execution, e.plan),
       'catch-up': (e) => catchUp(deps, e.execution, e.plan),
@@ -26,9 +36,10 @@ export const createKubeWorker = (deps: KubeDeps, logger: Logger) =>
       'verify-promotion': (e) => verifyPromotion(deps, e.execution, e.plan),
       teardown: (e) => teardown(deps, e.execution, e.plan),
       evaluate: (e) => evaluate(deps, e.execution, e.plan),
-    }) satisfies StepTable<(typeof kubeWorkerSteps)[number]>,
+    } satisfies StepTable<(typeof kubeWorkerSteps)[number]>,
     logger,
     async (e) => {
-      if (deps.coordination) await renewLease({ ...deps, coordination: deps.coordination }, e.execution, e.plan, e.step);
+      if (deps.coordination)
+        await renewLease({ ...deps, coordination: deps.coordination }, e.execution, e.plan, e.step);
     },
   );

@@ -23,14 +23,20 @@ const stepEventSchema = z.object({
   /** Which way this execution moves the service (decided by Admit); steps see the plan oriented by it. */
   leg: legSchema.optional(),
   /** `execution-ended`: how the execution ended, as Step Functions reported it. */
-  ended: z.object({ status: endedStatus, error: z.string().optional(), cause: z.string().optional() }).optional(),
+  ended: z
+    .object({ status: endedStatus, error: z.string().optional(), cause: z.string().optional() })
+    .optional(),
 });
 
 /**
  * `plan` is oriented by the leg (steps/leg.ts): its upstream is the side the leg leaves. Reports
  * and coordination use `leg` to name the sides as the plan file does.
  */
-export type StepEvent = Omit<z.infer<typeof stepEventSchema>, 'plan' | 'leg'> & { plan: Plan; execution: Execution; leg: Leg };
+export type StepEvent = Omit<z.infer<typeof stepEventSchema>, 'plan' | 'leg'> & {
+  plan: Plan;
+  execution: Execution;
+  leg: Leg;
+};
 export type ExecutionEnding = NonNullable<StepEvent['ended']>;
 
 const STATUS_CHANGE = 'Step Functions Execution Status Change';
@@ -54,10 +60,13 @@ const statusChangeSchema = z.object({
 
 const isStatusChange = (event: unknown): boolean => {
   const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
-  return typeof e === 'object' && e !== null && e.source === 'aws.states' && e['detail-type'] === STATUS_CHANGE;
+  return (
+    typeof e === 'object' && e !== null && e.source === 'aws.states' && e['detail-type'] === STATUS_CHANGE
+  );
 };
 
-const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+const issuesOf = (error: z.ZodError) =>
+  error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
 
 /**
  * The status-change event as the `execution-ended` step. The plan comes from the execution input
@@ -69,7 +78,8 @@ const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('
  */
 const fromStatusChange = (event: unknown): unknown => {
   const parsed = statusChangeSchema.safeParse(event);
-  if (!parsed.success) throw new BadInputError(`malformed Step Functions status-change event: ${issuesOf(parsed.error)}`);
+  if (!parsed.success)
+    throw new BadInputError(`malformed Step Functions status-change event: ${issuesOf(parsed.error)}`);
   const { executionArn, status, startDate, input, inputDetails, error, cause } = parsed.data.detail;
   if (typeof input !== 'string' || inputDetails?.included === false) {
     throw new BadInputError(
@@ -82,7 +92,9 @@ const fromStatusChange = (event: unknown): unknown => {
   try {
     workflowInput = JSON.parse(input) as { plan?: unknown };
   } catch (err) {
-    throw new BadInputError(`execution ${executionArn} ended ${status}, and its input is not JSON: ${(err as Error).message}`);
+    throw new BadInputError(
+      `execution ${executionArn} ended ${status}, and its input is not JSON: ${(err as Error).message}`,
+    );
   }
   return {
     step: 'execution-ended',

@@ -14,11 +14,18 @@ export type StepTable<S extends string = string> = Record<S, (event: StepEvent) 
  * `beforeStep` runs first for every step (the lock's lease renewal). The Lambda's remaining time
  * bounds every step's deadline (steps/run-step.ts), besides the step's own budget.
  */
-export const createWorker = (steps: StepTable, logger: Logger, beforeStep?: (event: StepEvent) => Promise<void>) =>
+export const createWorker = (
+  steps: StepTable,
+  logger: Logger,
+  beforeStep?: (event: StepEvent) => Promise<void>,
+) =>
   middy(async (raw: unknown, context?: Context) => {
     const event = parseStepEvent(raw, Object.keys(steps));
     logger.appendKeys({ plan: event.plan.name, execution: event.execution.id, step: event.step });
-    const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined;
+    const remainingMs =
+      typeof context?.getRemainingTimeInMillis === 'function'
+        ? () => context.getRemainingTimeInMillis()
+        : undefined;
     return runInvocation(remainingMs ? { remainingMs } : {}, async () => {
       await beforeStep?.(event);
       return steps[event.step]!(event);

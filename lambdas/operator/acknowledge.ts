@@ -8,7 +8,11 @@ import { MAX_REASON_CHARS } from '../approvals/approval-service.js';
 import type { PlanState, PlanStatePort } from '../ports/coordination.js';
 
 export const acknowledgeInputSchema = z.strictObject({
-  reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name in the plan state').max(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'a reason is required: it is recorded with your name in the plan state')
+    .max(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
   /** After a deliberate failback: the side that serves clients now. */
   active: z.enum(['upstream', 'downstream']).optional(),
 });
@@ -23,11 +27,21 @@ export interface Acknowledged {
 
 /** The plan state in words, as an operator reads it. */
 export const describePlanState = (s: PlanState) =>
-  [`active side ${s.activeSide}`, s.cooldownUntil ? `cooldown until ${s.cooldownUntil}` : 'no cooldown', s.needsOperator ? `waiting for an operator: ${s.needsOperator}` : undefined]
+  [
+    `active side ${s.activeSide}`,
+    s.cooldownUntil ? `cooldown until ${s.cooldownUntil}` : 'no cooldown',
+    s.needsOperator ? `waiting for an operator: ${s.needsOperator}` : undefined,
+  ]
     .filter(Boolean)
     .join('; ');
 
-export const acknowledge = async (planState: PlanStatePort, planName: string, input: z.output<typeof acknowledgeInputSchema>, by: string, now: Date): Promise<Acknowledged> => {
+export const acknowledge = async (
+  planState: PlanStatePort,
+  planName: string,
+  input: z.output<typeof acknowledgeInputSchema>,
+  by: string,
+  now: Date,
+): Promise<Acknowledged> => {
   const before = await planState.getPlanState(planName);
   const at = now.toISOString();
   const activeSide = input.active ?? before.activeSide;

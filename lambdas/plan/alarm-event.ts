@@ -5,10 +5,13 @@ import { z } from 'zod';
 export const eventTime = z.iso.datetime({ error: 'expected an ISO 8601 time' });
 
 /** Its one value, in a message short enough to list several problems on one line. */
-export const exactly = <T extends string>(value: T) => z.literal(value, { error: `expected ${JSON.stringify(value)}` });
+export const exactly = <T extends string>(value: T) =>
+  z.literal(value, { error: `expected ${JSON.stringify(value)}` });
 
 /** What a missing or mistyped field must be; its bounds keep their own messages. */
-export const needs = (what: string) => ({ error: (issue: { code: string }) => (issue.code === 'invalid_type' ? `expected ${what}` : undefined) });
+export const needs = (what: string) => ({
+  error: (issue: { code: string }) => (issue.code === 'invalid_type' ? `expected ${what}` : undefined),
+});
 
 /** Bounds as CloudWatch and EventBridge set them; anything beyond is not their event. */
 export const alarmEventSchema = z.object({
@@ -23,7 +26,9 @@ export const alarmEventSchema = z.object({
       alarmName: z.string(needs('an alarm name')).min(1).max(255),
       state: z.object(
         {
-          value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA'], { error: 'expected OK, ALARM or INSUFFICIENT_DATA' }),
+          value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA'], {
+            error: 'expected OK, ALARM or INSUFFICIENT_DATA',
+          }),
           reason: z.string().max(1023).optional(),
           timestamp: z.string().max(64).optional(),
         },
@@ -37,7 +42,11 @@ export const alarmEventSchema = z.object({
 export type AlarmEvent = z.infer<typeof alarmEventSchema>;
 
 /** The event a drill sends in place of CloudWatch's. */
-export const drillAlarmEvent = (alarmName: string, at: Date, id = `drill-${at.getTime()}-${Math.random().toString(36).slice(2)}`): AlarmEvent => ({
+export const drillAlarmEvent = (
+  alarmName: string,
+  at: Date,
+  id = `drill-${at.getTime()}-${Math.random().toString(36).slice(2)}`,
+): AlarmEvent => ({
   id,
   source: 'aws.cloudwatch',
   'detail-type': 'CloudWatch Alarm State Change',

@@ -4,7 +4,8 @@
 /** How much of a value a message shows. */
 export const EXCERPT_CHARS = 40;
 
-export const excerpt = (text: string, max = EXCERPT_CHARS): string => (text.length <= max ? text : `${text.slice(0, max)}…`);
+export const excerpt = (text: string, max = EXCERPT_CHARS): string =>
+  text.length <= max ? text : `${text.slice(0, max)}…`;
 
 /** `"value"` with its start only; JSON quoting makes control characters and spaces visible. */
 export const quoted = (text: string, max = EXCERPT_CHARS): string => JSON.stringify(excerpt(text, max));

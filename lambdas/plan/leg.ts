@@ -21,8 +21,15 @@ export type Leg = z.infer<typeof legSchema>;
 export const otherSide = (s: Side): Side => (s === 'upstream' ? 'downstream' : 'upstream');
 
 /** The leg of a plain failover from the plan's upstream: what every execution was before legs. */
-export const alarmLeg: Leg = { action: 'failover', mode: 'ungraceful', trigger: 'alarm', from: 'upstream', to: 'downstream' };
+export const alarmLeg: Leg = {
+  action: 'failover',
+  mode: 'ungraceful',
+  trigger: 'alarm',
+  from: 'upstream',
+  to: 'downstream',
+};
 
 export const describeLeg = (leg: Leg): string =>
-  leg.action === 'reprotect' ? `reprotect: ${leg.to} becomes the standby of ${leg.from}` : `${leg.mode} ${leg.trigger === 'alarm' ? 'failover' : 'switchover'} ${leg.from} -> ${leg.to}`;
-
+  leg.action === 'reprotect'
+    ? `reprotect: ${leg.to} becomes the standby of ${leg.from}`
+    : `${leg.mode} ${leg.trigger === 'alarm' ? 'failover' : 'switchover'} ${leg.from} -> ${leg.to}`;

@@ -19,7 +19,10 @@ export const formatIssues = (file: string, issues: z.core.$ZodIssue[]): string[]
   issues.flatMap((issue) => {
     const path = formatPath(issue.path) || '(top level)';
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${file}: ${formatPath([...issue.path, key])}: unknown field; check its spelling and the plan reference in docs/plan.md`);
+      return issue.keys.map(
+        (key) =>
+          `${file}: ${formatPath([...issue.path, key])}: unknown field; check its spelling and the plan reference in docs/plan.md`,
+      );
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === 'Invalid input') {
       return formatIssues(file, issue.errors.flat());
@@ -29,18 +32,26 @@ export const formatIssues = (file: string, issues: z.core.$ZodIssue[]): string[]
 
 /** `dns.records[0].name`: the way a person points at a field in YAML. */
 const formatPath = (path: PropertyKey[]): string =>
-  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${fieldName(key)}` : fieldName(key)), '');
+  path.reduce<string>(
+    (acc, key) =>
+      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${fieldName(key)}` : fieldName(key),
+    '',
+  );
 
 /** A key a person could not see or would misread (empty, with dots or spaces) is quoted; a long one shortened. */
-const fieldName = (key: PropertyKey): string => (/^[\w-]+$/.test(String(key)) && String(key).length <= EXCERPT_CHARS ? String(key) : quoted(String(key)));
+const fieldName = (key: PropertyKey): string =>
+  /^[\w-]+$/.test(String(key)) && String(key).length <= EXCERPT_CHARS ? String(key) : quoted(String(key));
 
 const typeNames: Record<string, string> = { object: 'a mapping', array: 'a list', int: 'an integer' };
 
 const humanize = (issue: z.core.$ZodIssue): string => {
   if (issue.code === 'invalid_type') {
-    return issue.input === undefined ? `missing; expected ${typeNames[issue.expected] ?? issue.expected}` : `expected ${typeNames[issue.expected] ?? issue.expected}, got ${describe(issue.input)}`;
+    return issue.input === undefined
+      ? `missing; expected ${typeNames[issue.expected] ?? issue.expected}`
+      : `expected ${typeNames[issue.expected] ?? issue.expected}, got ${describe(issue.input)}`;
   }
-  if (issue.code === 'invalid_value') return `got ${describe(issue.input)}; expected one of: ${excerpt(issue.values.map(String).join(', '), 160)}`;
+  if (issue.code === 'invalid_value')
+    return `got ${describe(issue.input)}; expected one of: ${excerpt(issue.values.map(String).join(', '), 160)}`;
   return excerpt(issue.message, 240);
 };
 
@@ -68,12 +79,18 @@ const LISTED_PROBLEMS = 20;
 
 /** The first problems, and how many more there are. */
 export const listedProblems = (file: string, problems: string[]): string[] =>
-  problems.length <= LISTED_PROBLEMS ? problems : [...problems.slice(0, LISTED_PROBLEMS), `${file}: and ${problems.length - LISTED_PROBLEMS} more problems`];
+  problems.length <= LISTED_PROBLEMS
+    ? problems
+    : [
+        ...problems.slice(0, LISTED_PROBLEMS),
+        `${file}: and ${problems.length - LISTED_PROBLEMS} more problems`,
+      ];
 
 /** Validates an already-parsed plan document (e.g. the workflow input). */
 export const parsePlan = (document: unknown, file = 'plan'): Plan => {
   const result = planSchema.safeParse(document, { reportInput: true });
-  if (!result.success) throw new PlanError(file, listedProblems(file, formatIssues(file, result.error.issues)));
+  if (!result.success)
+    throw new PlanError(file, listedProblems(file, formatIssues(file, result.error.issues)));
   return result.data;
 };
 
@@ -82,6 +99,7 @@ const planOf = (read: YamlRead, file: string): Plan => {
   return parsePlan(read.value, file);
 };
 
-export const parsePlanYaml = (text: string, file: string): Plan => planOf(parseYaml(text, file, 'plan'), file);
+export const parsePlanYaml = (text: string, file: string): Plan =>
+  planOf(parseYaml(text, file, 'plan'), file);
 
 export const loadPlan = async (file: string): Promise<Plan> => planOf(await readYamlFile(file, 'plan'), file);

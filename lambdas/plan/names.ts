@@ -18,15 +18,27 @@ const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 export const kubernetesName = (what: string) =>
   z
     .string()
-    .max(nameBounds.kubernetesNameChars, `expected at most ${nameBounds.kubernetesNameChars} characters (${what})`)
-    .regex(new RegExp(`^${LABEL}(\\.${LABEL})*$`), `expected ${what}: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`);
+    .max(
+      nameBounds.kubernetesNameChars,
+      `expected at most ${nameBounds.kubernetesNameChars} characters (${what})`,
+    )
+    .regex(
+      new RegExp(`^${LABEL}(\\.${LABEL})*$`),
+      `expected ${what}: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`,
+    );
 
 /** Namespaces and containers: what Kubernetes accepts as a DNS label (no "."). */
 export const kubernetesLabel = (what: string) =>
   z
     .string()
-    .max(nameBounds.kubernetesLabelChars, `expected at most ${nameBounds.kubernetesLabelChars} characters (${what})`)
-    .regex(new RegExp(`^${LABEL}$`), `expected ${what}: lowercase letters, digits and "-", starting and ending with a letter or digit`);
+    .max(
+      nameBounds.kubernetesLabelChars,
+      `expected at most ${nameBounds.kubernetesLabelChars} characters (${what})`,
+    )
+    .regex(
+      new RegExp(`^${LABEL}$`),
+      `expected ${what}: lowercase letters, digits and "-", starting and ending with a letter or digit`,
+    );
 
 /**
  * Text that reaches a command line as one argument (rabbitmqctl, mqadmin) or an API as a name:
@@ -38,7 +50,10 @@ export const argumentText = (max: number, what: string) =>
     .string()
     .min(1, `expected ${what}, not an empty text`)
     .max(max, `expected at most ${max} characters (${what})`)
-    .refine((s) => !s.startsWith('-'), `expected ${what} not starting with "-": a command would read it as a flag`)
+    .refine(
+      (s) => !s.startsWith('-'),
+      `expected ${what} not starting with "-": a command would read it as a flag`,
+    )
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `expected ${what} without control characters`)
     .refine((s) => s.trim() === s, `expected ${what} without spaces before or after it`);
 
@@ -47,14 +62,20 @@ export const rocketmqName = (max: number, what: string) =>
   z
     .string()
     .max(max, `expected at most ${max} characters (${what})`)
-    .regex(/^[A-Za-z0-9_%|.][A-Za-z0-9_%|.-]*$/, `expected ${what}: letters, digits and "_", "-", ".", "%", "|", not starting with "-"`);
+    .regex(
+      /^[A-Za-z0-9_%|.][A-Za-z0-9_%|.-]*$/,
+      `expected ${what}: letters, digits and "_", "-", ".", "%", "|", not starting with "-"`,
+    );
 
 const HOST = /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$/;
 
 /** A fully qualified DNS name. */
 export const hostname = z
   .string()
-  .max(nameBounds.hostnameChars, `expected at most ${nameBounds.hostnameChars} characters (the longest DNS name)`)
+  .max(
+    nameBounds.hostnameChars,
+    `expected at most ${nameBounds.hostnameChars} characters (the longest DNS name)`,
+  )
   .regex(HOST, 'expected a fully qualified DNS name such as amqp.example.com');
 
 export const isHostname = (s: string): boolean => HOST.test(s);

@@ -18,7 +18,9 @@ export const operatorRequestSchema = z.object({
     {
       action: z.enum(['switchover', 'reprotect'], { error: 'expected switchover or reprotect' }),
       /** `graceful`: fence, wait until the standby holds everything, then promote (RPO 0); `ungraceful`: as an alarm's failover. */
-      mode: z.enum(['graceful', 'ungraceful'], { error: 'expected graceful or ungraceful' }).default('graceful'),
+      mode: z
+        .enum(['graceful', 'ungraceful'], { error: 'expected graceful or ungraceful' })
+        .default('graceful'),
       requestedBy: z.string(needs('who asked')).min(1).max(256),
       reason: z.string(needs('why')).min(1).max(MAX_REASON_CHARS),
     },
@@ -28,13 +30,21 @@ export const operatorRequestSchema = z.object({
 
 export type OperatorRequest = z.infer<typeof operatorRequestSchema>;
 
-export const operatorRequest = (action: OperatorRequest['detail']['action'], options: { mode?: OperatorRequest['detail']['mode']; requestedBy: string; reason: string; at?: Date }): OperatorRequest => {
+export const operatorRequest = (
+  action: OperatorRequest['detail']['action'],
+  options: { mode?: OperatorRequest['detail']['mode']; requestedBy: string; reason: string; at?: Date },
+): OperatorRequest => {
   const at = options.at ?? new Date();
   return {
     id: `operator-${at.getTime()}-${Math.random().toString(36).slice(2)}`,
     source: 'failover.operator',
     'detail-type': 'Failover Requested',
     time: at.toISOString(),
-    detail: { action, mode: options.mode ?? 'graceful', requestedBy: options.requestedBy, reason: options.reason },
+    detail: {
+      action,
+      mode: options.mode ?? 'graceful',
+      requestedBy: options.requestedBy,
+      reason: options.reason,
+    },
   };
 };

@@ -18,10 +18,14 @@ interface Table {
   rows: Row[];
 }
 
-const referenceMarkers = { start: '<!-- plan-reference:start -->', end: '<!-- plan-reference:end -->' } as const;
+const referenceMarkers = {
+  start: '<!-- plan-reference:start -->',
+  end: '<!-- plan-reference:end -->',
+} as const;
 
-const objectSchema = (s: z.core.JSONSchema._JSONSchema | z.core.JSONSchema._JSONSchema[] | undefined): Schema | undefined =>
-  typeof s === 'object' && !Array.isArray(s) ? s : undefined;
+const objectSchema = (
+  s: z.core.JSONSchema._JSONSchema | z.core.JSONSchema._JSONSchema[] | undefined,
+): Schema | undefined => (typeof s === 'object' && !Array.isArray(s) ? s : undefined);
 
 const code = (value: unknown): string => `\`${typeof value === 'string' ? value : JSON.stringify(value)}\``;
 
@@ -32,7 +36,10 @@ const said = (bound: number | boolean | undefined): number | undefined =>
 /** "1–10", "≥ 1", "> 0, ≤ 86400", or nothing. */
 const range = (min: number | undefined, max: number | undefined, exclusiveMin?: number): string => {
   if (min !== undefined && max !== undefined) return `${min}–${max}`;
-  return [min !== undefined ? `≥ ${min}` : exclusiveMin !== undefined ? `> ${exclusiveMin}` : undefined, max !== undefined ? `≤ ${max}` : undefined]
+  return [
+    min !== undefined ? `≥ ${min}` : exclusiveMin !== undefined ? `> ${exclusiveMin}` : undefined,
+    max !== undefined ? `≤ ${max}` : undefined,
+  ]
     .filter((part) => part !== undefined)
     .join(', ');
 };
@@ -41,7 +48,9 @@ const bounded = (type: string, bounds: string, unit = '') => (bounds ? `${type} 
 
 /** The property of every variant whose value is a constant: what picks the variant. */
 const discriminator = (variants: Schema[]): string | undefined =>
-  Object.keys(variants[0]?.properties ?? {}).find((key) => variants.every((v) => objectSchema(v.properties?.[key])?.const !== undefined));
+  Object.keys(variants[0]?.properties ?? {}).find((key) =>
+    variants.every((v) => objectSchema(v.properties?.[key])?.const !== undefined),
+  );
 
 const typeOf = (s: Schema): string => {
   if (s.const !== undefined) return code(s.const);
@@ -76,7 +85,8 @@ const typeOf = (s: Schema): string => {
 /** Required where its block is given; a value it takes when left out; or optional (the description says what then). */
 const defaultOf = (s: Schema, required: boolean): string => {
   if (required) return 'required';
-  if (s.default !== undefined && (typeof s.default !== 'object' || Array.isArray(s.default))) return code(s.default);
+  if (s.default !== undefined && (typeof s.default !== 'object' || Array.isArray(s.default)))
+    return code(s.default);
   return 'optional';
 };
 
@@ -85,13 +95,19 @@ const collectFields = (object: Schema, prefix: string, rows: Row[], tables: Tabl
     const field = objectSchema(property);
     if (!field) continue;
     const path = `${prefix}${name}`;
-    rows.push({ field: code(path), type: typeOf(field), default: defaultOf(field, object.required?.includes(name) ?? false), description: field.description ?? '' });
+    rows.push({
+      field: code(path),
+      type: typeOf(field),
+      default: defaultOf(field, object.required?.includes(name) ?? false),
+      description: field.description ?? '',
+    });
     const variants = field.oneOf ?? field.anyOf;
     const items = objectSchema(field.items);
     if (variants) {
       const key = discriminator(variants);
       for (const variant of variants) {
-        const picked = key === undefined ? path : `${path}.${key}: ${objectSchema(variant.properties?.[key])?.const}`;
+        const picked =
+          key === undefined ? path : `${path}.${key}: ${objectSchema(variant.properties?.[key])?.const}`;
         const table: Table = { caption: `**${code(picked)}**: ${variant.description ?? ''}`, rows: [] };
         tables.push(table);
         collectFields(variant, `${path}.`, table.rows, tables);
@@ -133,6 +149,7 @@ export const renderPlanReference = (schema: Schema): string => {
 export const withPlanReference = (doc: string, reference: string): string => {
   const start = doc.indexOf(referenceMarkers.start);
   const end = doc.indexOf(referenceMarkers.end);
-  if (start < 0 || end < start) throw new Error(`expected ${referenceMarkers.start} and, after it, ${referenceMarkers.end}`);
+  if (start < 0 || end < start)
+    throw new Error(`expected ${referenceMarkers.start} and, after it, ${referenceMarkers.end}`);
   return `${doc.slice(0, start + referenceMarkers.start.length)}\n${reference}\n${doc.slice(end)}`;
 };

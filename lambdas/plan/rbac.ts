@@ -43,7 +43,9 @@ export interface NamespaceRbac {
 
 /** Kubernetes refuses to bind `system:` groups this way, and EKS access entries refuse them too. */
 export const checkKubernetesGroup = (group: string): string | undefined =>
-  group.length === 0 || group.startsWith('system:') ? `"${group}" cannot be the orchestrator's Kubernetes group: expected a non-empty name not starting with "system:"` : undefined;
+  group.length === 0 || group.startsWith('system:')
+    ? `"${group}" cannot be the orchestrator's Kubernetes group: expected a non-empty name not starting with "system:"`
+    : undefined;
 
 export const rbacFor = (plan: Plan, group = DEFAULT_KUBERNETES_GROUP): NamespaceRbac[] => {
   const problem = checkKubernetesGroup(group);
@@ -61,7 +63,11 @@ export const rbacFor = (plan: Plan, group = DEFAULT_KUBERNETES_GROUP): Namespace
     const metadata = (): Metadata => ({
       name,
       namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'failover-orchestrator', 'failover-orchestrator/plan': plan.name, 'failover-orchestrator/side': side },
+      labels: {
+        'app.kubernetes.io/managed-by': 'failover-orchestrator',
+        'failover-orchestrator/plan': plan.name,
+        'failover-orchestrator/side': side,
+      },
     });
     return {
       side,
@@ -88,7 +94,12 @@ const copyRule = (rule: PolicyRule): PolicyRule => ({
 /** Where a side's objects go, for the comment above them. */
 const clusterOf = (plan: Plan, side: Side): string => {
   const { eks, context } = plan.clusters[side];
-  return [eks ? `EKS ${eks.name} (${eks.region})` : undefined, context ? `kubeconfig context ${context}` : undefined].filter(Boolean).join(', ');
+  return [
+    eks ? `EKS ${eks.name} (${eks.region})` : undefined,
+    context ? `kubeconfig context ${context}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
 };
 
 /** `---`-separated YAML documents, each side's preceded by a comment naming its cluster. */

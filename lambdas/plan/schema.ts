@@ -61,8 +61,14 @@ const clusterAccessSchema = z
       .strictObject({
         name: z
           .string()
-          .max(planBounds.eksClusterNameChars, tooLong(planBounds.eksClusterNameChars, 'characters (an EKS cluster name)'))
-          .regex(/^[0-9A-Za-z][A-Za-z0-9_-]*$/, 'expected an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit')
+          .max(
+            planBounds.eksClusterNameChars,
+            tooLong(planBounds.eksClusterNameChars, 'characters (an EKS cluster name)'),
+          )
+          .regex(
+            /^[0-9A-Za-z][A-Za-z0-9_-]*$/,
+            'expected an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit',
+          )
           .describe('The EKS cluster name: letters, digits, `-` and `_`, starting with a letter or digit.'),
         region: z
           .string()
@@ -71,7 +77,9 @@ const clusterAccessSchema = z
           .describe('Its AWS region, e.g. `eu-west-1`.'),
       })
       .optional()
-      .describe('In AWS (deployed): the endpoint and CA come from DescribeCluster, a bearer token from a presigned STS call.'),
+      .describe(
+        'In AWS (deployed): the endpoint and CA come from DescribeCluster, a bearer token from a presigned STS call.',
+      ),
     context: argumentText(planBounds.contextChars, 'a kubeconfig context')
       .optional()
       .describe('From a laptop (`failover check`, a drill, break-glass runs): a kubeconfig context.'),
@@ -85,22 +93,38 @@ type RecordType = z.infer<typeof recordType>;
 
 /** What Route 53 accepts as a record's value, by type. */
 const recordValues: Record<RecordType, { accepts: (value: string) => boolean; expected: string }> = {
-  CNAME: { accepts: isHostname, expected: 'a fully qualified DNS name such as amqp.example.com (a CNAME record\'s value)' },
-  A: { accepts: isIpv4, expected: 'an IPv4 address such as 192.0.2.10 (an A record\'s value)' },
-  AAAA: { accepts: isIpv6, expected: 'an IPv6 address such as 2001:db8::10 (an AAAA record\'s value)' },
+  CNAME: {
+    accepts: isHostname,
+    expected: "a fully qualified DNS name such as amqp.example.com (a CNAME record's value)",
+  },
+  A: { accepts: isIpv4, expected: "an IPv4 address such as 192.0.2.10 (an A record's value)" },
+  AAAA: { accepts: isIpv6, expected: "an IPv6 address such as 2001:db8::10 (an AAAA record's value)" },
 };
 
-const recordValue = z.string().min(1).max(planBounds.dnsValueChars, tooLong(planBounds.dnsValueChars, 'characters (a DNS name or an address)'));
+const recordValue = z
+  .string()
+  .min(1)
+  .max(planBounds.dnsValueChars, tooLong(planBounds.dnsValueChars, 'characters (a DNS name or an address)'));
 
 const dnsRecordSchema = z
   .strictObject({
-    name: hostname.describe('The record\'s fully qualified DNS name, e.g. `amqp.example.com`.'),
+    name: hostname.describe("The record's fully qualified DNS name, e.g. `amqp.example.com`."),
     type: recordType
       .default('CNAME')
-      .describe('The record type, which its values must match: a DNS name for CNAME, an IPv4 address for A, an IPv6 address for AAAA.'),
-    ttl: z.number().int().min(0).max(86400).default(60).describe('How long, in seconds, resolvers may cache the record.'),
-    upstream: recordValue.describe('The record\'s value while the upstream is active.'),
-    downstream: recordValue.describe('The record\'s value after failover; it must differ from `upstream` by more than case or a trailing dot.'),
+      .describe(
+        'The record type, which its values must match: a DNS name for CNAME, an IPv4 address for A, an IPv6 address for AAAA.',
+      ),
+    ttl: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400)
+      .default(60)
+      .describe('How long, in seconds, resolvers may cache the record.'),
+    upstream: recordValue.describe("The record's value while the upstream is active."),
+    downstream: recordValue.describe(
+      "The record's value after failover; it must differ from `upstream` by more than case or a trailing dot.",
+    ),
   })
   .superRefine((r, ctx) => {
     const { accepts, expected } = recordValues[r.type];
@@ -113,10 +137,18 @@ const dnsRecordSchema = z
     // DNS compares names ignoring case and the root's dot: a "different" value that is not would flip nothing.
     if (dnsKey(r.upstream) === dnsKey(r.downstream)) {
       const how = r.upstream === r.downstream ? 'equal' : 'the same but for case or a trailing dot';
-      ctx.addIssue({ code: 'custom', path: ['downstream'], message: `upstream and downstream values are ${how}: the flip would change nothing` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['downstream'],
+        message: `upstream and downstream values are ${how}: the flip would change nothing`,
+      });
     }
     if (r.type === 'CNAME' && [r.upstream, r.downstream].some((v) => dnsKey(v) === dnsKey(r.name))) {
-      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a CNAME record cannot point at its own name' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: 'a CNAME record cannot point at its own name',
+      });
     }
   });
 
@@ -130,21 +162,35 @@ const checkRecordSet = (records: Array<{ name: string; type: RecordType }>, ctx:
     const key = dnsKey(record.name);
     const seen = types.get(key) ?? [];
     if (seen.includes(record.type)) {
-      ctx.addIssue({ code: 'custom', path: ['records', i, 'name'], message: `${record.type} ${quoted(record.name)} is listed twice (names compare ignoring case and a trailing dot)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['records', i, 'name'],
+        message: `${record.type} ${quoted(record.name)} is listed twice (names compare ignoring case and a trailing dot)`,
+      });
     } else if (seen.length > 0 && (record.type === 'CNAME' || seen.includes('CNAME'))) {
-      ctx.addIssue({ code: 'custom', path: ['records', i, 'name'], message: `${quoted(record.name)} has a CNAME record and another record: DNS allows nothing beside a CNAME` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['records', i, 'name'],
+        message: `${quoted(record.name)} has a CNAME record and another record: DNS allows nothing beside a CNAME`,
+      });
     }
     types.set(key, [...seen, record.type]);
   });
 };
 
 /** One `engine:` schema per engine (lambdas/engines/<type>/plan.ts); adding an engine adds it here. */
-const enginePlanSchemas = [rabbitmqStandbyPlanSchema, rabbitmqShovelPlanSchema, rocketmqControllerPlanSchema] as const;
+const enginePlanSchemas = [
+  rabbitmqStandbyPlanSchema,
+  rabbitmqShovelPlanSchema,
+  rocketmqControllerPlanSchema,
+] as const;
 
 const engineSchema = z
   .discriminatedUnion('type', enginePlanSchemas, {
     error: (issue) =>
-      issue.code === 'invalid_union' ? `unknown engine type; expected one of: ${enginePlanSchemas.map((s) => s.shape.type.value).join(', ')}` : undefined,
+      issue.code === 'invalid_union'
+        ? `unknown engine type; expected one of: ${enginePlanSchemas.map((s) => s.shape.type.value).join(', ')}`
+        : undefined,
   })
   .describe('The system failed over and how: `type` picks the engine, whose fields are in its own table.');
 
@@ -152,22 +198,32 @@ const engineSchema = z
 export const planFieldsSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected 1-40 lowercase letters, digits and "-" (used in AWS resource names)')
-    .describe('Identifies the plan in alarms, locks, reports and AWS resource names: 1–40 lowercase letters, digits and `-`.'),
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,39}$/,
+      'expected 1-40 lowercase letters, digits and "-" (used in AWS resource names)',
+    )
+    .describe(
+      'Identifies the plan in alarms, locks, reports and AWS resource names: 1–40 lowercase letters, digits and `-`.',
+    ),
   description: z
     .string()
-    .max(planBounds.descriptionChars, tooLong(planBounds.descriptionChars, 'characters; keep the details in the service documentation'))
+    .max(
+      planBounds.descriptionChars,
+      tooLong(planBounds.descriptionChars, 'characters; keep the details in the service documentation'),
+    )
     .optional()
     .describe('What the plan protects, in a sentence; the details belong in the service documentation.'),
   engine: engineSchema,
   clusters: z
     .strictObject({
-      upstream: clusterAccessSchema.describe('The Kubernetes cluster that serves before the failover: `eks` (deployed) and/or a kubeconfig `context`.'),
+      upstream: clusterAccessSchema.describe(
+        'The Kubernetes cluster that serves before the failover: `eks` (deployed) and/or a kubeconfig `context`.',
+      ),
       downstream: clusterAccessSchema.describe(
         "The standby's Kubernetes cluster, which serves after the failover: `eks` and/or `context`. It may not name the upstream's (compared ignoring case), except for `rocketmq-controller`, whose sites share one cluster.",
       ),
     })
-    .describe('How the orchestrator reaches each side\'s Kubernetes cluster.'),
+    .describe("How the orchestrator reaches each side's Kubernetes cluster."),
   dns: z
     .strictObject({
       hostedZoneId: z
@@ -177,25 +233,62 @@ export const planFieldsSchema = z.strictObject({
       records: z
         .array(dnsRecordSchema)
         .min(1, 'expected at least one DNS record to flip')
-        .max(planBounds.dnsRecords, tooMany(planBounds.dnsRecords, 'DNS records', 'point more names at these with CNAMEs, or split the service into several plans'))
-        .describe('The records the failover flips, in one change batch: a name and type at most once, and nothing beside a CNAME of the same name.'),
+        .max(
+          planBounds.dnsRecords,
+          tooMany(
+            planBounds.dnsRecords,
+            'DNS records',
+            'point more names at these with CNAMEs, or split the service into several plans',
+          ),
+        )
+        .describe(
+          'The records the failover flips, in one change batch: a name and type at most once, and nothing beside a CNAME of the same name.',
+        ),
       syncTimeoutSeconds: waitSeconds('flip-dns')
         .default(300)
         .describe('How long to wait for Route 53 to report the change INSYNC, within the flip-dns step.'),
     })
     .superRefine((dns, ctx) => checkRecordSet(dns.records, ctx))
-    .describe('Where clients find the service: the Route 53 records that point at the upstream, then at the downstream.'),
-  triggers: triggersSchema.superRefine((t, ctx) => {
-    if (t.alarms.length > planBounds.alarms) {
-      ctx.addIssue({ code: 'too_big', origin: 'array', maximum: planBounds.alarms, inclusive: true, path: ['alarms'], message: tooMany(planBounds.alarms, 'alarms', 'combine signals in one CloudWatch alarm (metric math, or a composite alarm of your own) and reference it') });
-    }
-    t.alarms.forEach((alarm, i) => {
-      const count = Object.keys(alarm.define?.metric.dimensions ?? {}).length;
-      if (count > planBounds.dimensions) {
-        ctx.addIssue({ code: 'too_big', origin: 'object', maximum: planBounds.dimensions, inclusive: true, path: ['alarms', i, 'define', 'metric', 'dimensions'], message: tooMany(planBounds.dimensions, 'dimensions', 'define the alarm in CloudWatch and reference it by name') });
+    .describe(
+      'Where clients find the service: the Route 53 records that point at the upstream, then at the downstream.',
+    ),
+  triggers: triggersSchema
+    .superRefine((t, ctx) => {
+      if (t.alarms.length > planBounds.alarms) {
+        ctx.addIssue({
+          code: 'too_big',
+          origin: 'array',
+          maximum: planBounds.alarms,
+          inclusive: true,
+          path: ['alarms'],
+          message: tooMany(
+            planBounds.alarms,
+            'alarms',
+            'combine signals in one CloudWatch alarm (metric math, or a composite alarm of your own) and reference it',
+          ),
+        });
       }
-    });
-  }).describe(`What starts a failover: CloudWatch alarms on the upstream's health, referenced or defined (at most ${planBounds.alarms}, with at most ${planBounds.dimensions} metric dimensions each), optionally combined.`),
+      t.alarms.forEach((alarm, i) => {
+        const count = Object.keys(alarm.define?.metric.dimensions ?? {}).length;
+        if (count > planBounds.dimensions) {
+          ctx.addIssue({
+            code: 'too_big',
+            origin: 'object',
+            maximum: planBounds.dimensions,
+            inclusive: true,
+            path: ['alarms', i, 'define', 'metric', 'dimensions'],
+            message: tooMany(
+              planBounds.dimensions,
+              'dimensions',
+              'define the alarm in CloudWatch and reference it by name',
+            ),
+          });
+        }
+      });
+    })
+    .describe(
+      `What starts a failover: CloudWatch alarms on the upstream's health, referenced or defined (at most ${planBounds.alarms}, with at most ${planBounds.dimensions} metric dimensions each), optionally combined.`,
+    ),
   evaluation: z
     .strictObject({
       everyMinutes: z
@@ -204,31 +297,45 @@ export const planFieldsSchema = z.strictObject({
         .min(1)
         .max(720)
         .default(30)
-        .describe('How often readiness is checked; also the alarm\'s look-back: it raises when an evaluation failed, or none ran, within two intervals.'),
+        .describe(
+          "How often readiness is checked; also the alarm's look-back: it raises when an evaluation failed, or none ran, within two intervals.",
+        ),
     })
     .default({ everyMinutes: 30 })
-    .describe('Readiness checks only, on a schedule, long before any incident: a standby that would not be ready raises an alarm.'),
+    .describe(
+      'Readiness checks only, on a schedule, long before any incident: a standby that would not be ready raises an alarm.',
+    ),
   thresholds: z
     .strictObject({
       maxReplicationLagSeconds: z
         .number()
         .positive()
         .max(planBounds.maxReplicationLagSeconds, tooLong(planBounds.maxReplicationLagSeconds, 's (a day)'))
-        .describe('The RPO bound: readiness fails when the downstream is further behind the upstream than this.'),
+        .describe(
+          'The RPO bound: readiness fails when the downstream is further behind the upstream than this.',
+        ),
       settleSeconds: z
         .number()
         .int()
         .min(0)
-        .max(planBounds.settleSeconds, tooLong(planBounds.settleSeconds, 's: an alarm that has not cleared within an hour is an outage'))
+        .max(
+          planBounds.settleSeconds,
+          tooLong(planBounds.settleSeconds, 's: an alarm that has not cleared within an hour is an outage'),
+        )
         .default(60)
         .describe('Wait this long after the alarm, then re-read it: a blip that cleared starts nothing.'),
       cooldownMinutes: z
         .number()
         .int()
         .min(0)
-        .max(planBounds.cooldownMinutes, tooLong(planBounds.cooldownMinutes, 'minutes (a week); `failover ack` re-arms a plan'))
+        .max(
+          planBounds.cooldownMinutes,
+          tooLong(planBounds.cooldownMinutes, 'minutes (a week); `failover ack` re-arms a plan'),
+        )
         .default(60)
-        .describe('After a completed failover, alarms start nothing for this long (anti-flap); `failover ack` re-arms the plan early.'),
+        .describe(
+          'After a completed failover, alarms start nothing for this long (anti-flap); `failover ack` re-arms the plan early.',
+        ),
     })
     .describe('The bounds that decide whether, and when, a failover starts.'),
   switchover: z
@@ -239,10 +346,12 @@ export const planFieldsSchema = z.strictObject({
         .min(1)
         .max(3600, 'expected at most 3600 s: a standby that needs longer is not in sync; fail over instead')
         .default(300)
-        .describe('After the fence, how long the standby may take to hold everything the upstream had; then the switchover halts with the fence lifted.'),
+        .describe(
+          'After the fence, how long the standby may take to hold everything the upstream had; then the switchover halts with the fence lifted.',
+        ),
     })
     .default({ catchUpTimeoutSeconds: 300 })
-    .describe('A planned switchover: an operator\'s, graceful, with nothing lost.'),
+    .describe("A planned switchover: an operator's, graceful, with nothing lost."),
   fencing: z
     .strictObject({
       whenUnreachable: z
@@ -266,9 +375,17 @@ export const planFieldsSchema = z.strictObject({
         .number()
         .int()
         .positive()
-        .max(maxGateMinutes, tooLong(maxGateMinutes, "minutes: the plan's lock, which no lease holds longer, must outlast the wait"))
+        .max(
+          maxGateMinutes,
+          tooLong(
+            maxGateMinutes,
+            "minutes: the plan's lock, which no lease holds longer, must outlast the wait",
+          ),
+        )
         .default(30)
-        .describe("How long the workflow waits for a decision (the console, the CLI and the ASL's AwaitApproval share it); at most what the plan's lock lease covers."),
+        .describe(
+          "How long the workflow waits for a decision (the console, the CLI and the ASL's AwaitApproval share it); at most what the plan's lock lease covers.",
+        ),
       onTimeout: z
         .enum(['abort'])
         .default('abort')
@@ -276,8 +393,23 @@ export const planFieldsSchema = z.strictObject({
           '`abort` only: no decision means nobody looked, and proceeding would make the gate (and under `on-risk`, the RPO bound) meaningless. A plan that should fail over unattended says `never`.',
         ),
       approvers: z
-        .array(approverSchema.max(planBounds.approverChars, tooLong(planBounds.approverChars, 'characters (an IAM ARN with a shorter path, or a console group, fits)')))
-        .max(planBounds.approvers, tooMany(planBounds.approvers, 'approvers', 'name a console group (group:NAME) instead of each person'))
+        .array(
+          approverSchema.max(
+            planBounds.approverChars,
+            tooLong(
+              planBounds.approverChars,
+              'characters (an IAM ARN with a shorter path, or a console group, fits)',
+            ),
+          ),
+        )
+        .max(
+          planBounds.approvers,
+          tooMany(
+            planBounds.approvers,
+            'approvers',
+            'name a console group (group:NAME) instead of each person',
+          ),
+        )
         .default([])
         .describe(
           'Who may decide: `group:NAME` (any member of a console group), `user:NAME` (a console user), or an IAM role or user ARN (any session of the role, through the CLI). A deployed gated plan needs at least one.',
@@ -298,22 +430,40 @@ type Fields = z.output<typeof planFieldsSchema>;
 /** Two sides that name the same cluster, but for case, would fail over onto themselves. */
 const checkTwoClusters = ({ engine, clusters: { upstream, downstream } }: Fields, ctx: z.RefinementCtx) => {
   if (oneClusterEngines.has(engine.type)) return;
-  const same = (a?: string, b?: string) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
-  if (upstream.eks && downstream.eks && same(upstream.eks.name, downstream.eks.name) && same(upstream.eks.region, downstream.eks.region)) {
-    ctx.addIssue({ code: 'custom', path: ['clusters', 'downstream', 'eks'], message: `names the upstream's EKS cluster (${quoted(upstream.eks.name)} in ${upstream.eks.region}): expected the standby's own cluster` });
+  const same = (a?: string, b?: string) =>
+    a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  if (
+    upstream.eks &&
+    downstream.eks &&
+    same(upstream.eks.name, downstream.eks.name) &&
+    same(upstream.eks.region, downstream.eks.region)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['clusters', 'downstream', 'eks'],
+      message: `names the upstream's EKS cluster (${quoted(upstream.eks.name)} in ${upstream.eks.region}): expected the standby's own cluster`,
+    });
   }
   if (same(upstream.context, downstream.context)) {
-    ctx.addIssue({ code: 'custom', path: ['clusters', 'downstream', 'context'], message: `names the upstream's kubeconfig context ${quoted(upstream.context!)} (compared ignoring case): expected the standby's own cluster` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['clusters', 'downstream', 'context'],
+      message: `names the upstream's kubeconfig context ${quoted(upstream.context!)} (compared ignoring case): expected the standby's own cluster`,
+    });
   }
 };
 
-export const planSchema = planFieldsSchema.superRefine((plan, ctx) => {
-  checkTwoClusters(plan, ctx);
-  // The size of a plan with problems in its fields says nothing yet.
-  if (ctx.issues.length > 0) return;
-  const tooLarge = planSizeProblem(plan);
-  if (tooLarge) ctx.addIssue({ code: 'custom', path: [], message: tooLarge });
-}).describe('A failover plan: one YAML file per protected service, which drives `cdk deploy`, the workflow input and the CLI.');
+export const planSchema = planFieldsSchema
+  .superRefine((plan, ctx) => {
+    checkTwoClusters(plan, ctx);
+    // The size of a plan with problems in its fields says nothing yet.
+    if (ctx.issues.length > 0) return;
+    const tooLarge = planSizeProblem(plan);
+    if (tooLarge) ctx.addIssue({ code: 'custom', path: [], message: tooLarge });
+  })
+  .describe(
+    'A failover plan: one YAML file per protected service, which drives `cdk deploy`, the workflow input and the CLI.',
+  );
 
 export type Plan = z.infer<typeof planSchema>;
 export type PlanInput = z.input<typeof planSchema>;

@@ -14,7 +14,8 @@ const budgetOf = (step: string): number => {
 };
 
 /** The longest wait that fits every one of `steps` (a setting some steps share). */
-export const longestWaitSeconds = (...steps: string[]): number => Math.min(...steps.map(budgetOf)) - OWN_WORK_SECONDS;
+export const longestWaitSeconds = (...steps: string[]): number =>
+  Math.min(...steps.map(budgetOf)) - OWN_WORK_SECONDS;
 
 /** What a message says about the steps' budgets: "the teardown and reprotect steps' 890 s budgets". */
 export const budgetsSaid = (...steps: string[]): string => {
@@ -30,5 +31,8 @@ export const waitSeconds = (...steps: string[]) => {
     .number()
     .int()
     .min(1)
-    .max(max, `expected at most ${max} s: the wait must end within ${budgetsSaid(...steps)}, with time left for the step's own work`);
+    .max(
+      max,
+      `expected at most ${max} s: the wait must end within ${budgetsSaid(...steps)}, with time left for the step's own work`,
+    );
 };

@@ -6,18 +6,29 @@ import { excerpt } from './excerpt.js';
 import type { Plan } from './schema.js';
 
 /** CloudWatch's bound on an alarm name. */
-const alarmName = z.string().min(1, 'expected an alarm name, not an empty text').max(255, 'expected at most 255 characters (a CloudWatch alarm name)');
+const alarmName = z
+  .string()
+  .min(1, 'expected an alarm name, not an empty text')
+  .max(255, 'expected at most 255 characters (a CloudWatch alarm name)');
 
 const statistic = z
   .string()
-  .regex(/^(Average|Minimum|Maximum|Sum|SampleCount|p(100|\d{1,2}(\.\d{1,2})?))$/, 'expected Average, Minimum, Maximum, Sum, SampleCount or a percentile such as p99')
+  .regex(
+    /^(Average|Minimum|Maximum|Sum|SampleCount|p(100|\d{1,2}(\.\d{1,2})?))$/,
+    'expected Average, Minimum, Maximum, Sum, SampleCount or a percentile such as p99',
+  )
   .describe('`Average`, `Minimum`, `Maximum`, `Sum`, `SampleCount` or a percentile such as `p99`.');
 
 const periodSeconds = z
   .number()
   .int()
-  .refine((p) => p === 10 || p === 30 || (p >= 60 && p % 60 === 0), 'expected 10, 30 or a multiple of 60 seconds')
-  .describe('The length of one datapoint, as CloudWatch accepts it: 10 or 30 s (high-resolution metrics) or whole minutes.');
+  .refine(
+    (p) => p === 10 || p === 30 || (p >= 60 && p % 60 === 0),
+    'expected 10, 30 or a multiple of 60 seconds',
+  )
+  .describe(
+    'The length of one datapoint, as CloudWatch accepts it: 10 or 30 s (high-resolution metrics) or whole minutes.',
+  );
 
 const metricSchema = z
   .strictObject({
@@ -25,7 +36,9 @@ const metricSchema = z
       .string()
       .min(1)
       .max(255)
-      .describe("The metric's namespace, e.g. `ContainerInsights/Prometheus` (the CloudWatch agent's Prometheus scrape) or `AWS/Route53`."),
+      .describe(
+        "The metric's namespace, e.g. `ContainerInsights/Prometheus` (the CloudWatch agent's Prometheus scrape) or `AWS/Route53`.",
+      ),
     name: z.string().min(1).max(255).describe("The metric's name."),
     dimensions: z
       .record(z.string().min(1).max(255), z.string().min(1).max(1024))
@@ -40,7 +53,12 @@ const definedAlarmSchema = z
   .strictObject({
     metric: metricSchema,
     comparison: z
-      .enum(['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'])
+      .enum([
+        'GreaterThanOrEqualToThreshold',
+        'GreaterThanThreshold',
+        'LessThanThreshold',
+        'LessThanOrEqualToThreshold',
+      ])
       .describe('How the statistic compares with `threshold` to breach.'),
     threshold: z.number().describe('The value the statistic is compared with.'),
     evaluationPeriods: z
@@ -48,17 +66,23 @@ const definedAlarmSchema = z
       .int()
       .min(1)
       .default(1)
-      .describe('How many of the latest periods the alarm evaluates; times `metric.periodSeconds`, at most one day.'),
+      .describe(
+        'How many of the latest periods the alarm evaluates; times `metric.periodSeconds`, at most one day.',
+      ),
     datapointsToAlarm: z
       .number()
       .int()
       .min(1)
       .optional()
-      .describe('How many of the evaluated periods must breach, at most `evaluationPeriods`; all of them when absent.'),
+      .describe(
+        'How many of the evaluated periods must breach, at most `evaluationPeriods`; all of them when absent.',
+      ),
     treatMissingData: z
       .enum(['breaching', 'notBreaching', 'ignore', 'missing'])
       .default('breaching')
-      .describe('How missing data counts. A silent upstream is a failing upstream, so it breaches unless the plan says otherwise.'),
+      .describe(
+        'How missing data counts. A silent upstream is a failing upstream, so it breaches unless the plan says otherwise.',
+      ),
   })
   .refine((a) => a.datapointsToAlarm === undefined || a.datapointsToAlarm <= a.evaluationPeriods, {
     message: 'expected at most evaluationPeriods',
@@ -71,21 +95,35 @@ const definedAlarmSchema = z
 
 const triggerAlarmSchema = z.strictObject({
   name: alarmName.describe('The alarm: an existing one, or the one `define` creates. Each is listed once.'),
-  description: z.string().max(1024).optional().describe('The description of the alarm the stack creates; by default it names the plan.'),
+  description: z
+    .string()
+    .max(1024)
+    .optional()
+    .describe('The description of the alarm the stack creates; by default it names the plan.'),
   define: definedAlarmSchema
     .optional()
-    .describe('Present: the stack creates this metric alarm. Absent: the alarm exists and is only referenced.'),
+    .describe(
+      'Present: the stack creates this metric alarm. Absent: the alarm exists and is only referenced.',
+    ),
 });
 
 const compositeSchema = z.strictObject({
-  name: alarmName.describe('The composite alarm the stack creates: a name different from every alarm it combines.'),
-  description: z.string().max(1024).optional().describe('Its description; by default it names the plan and the alarms it combines.'),
+  name: alarmName.describe(
+    'The composite alarm the stack creates: a name different from every alarm it combines.',
+  ),
+  description: z
+    .string()
+    .max(1024)
+    .optional()
+    .describe('Its description; by default it names the plan and the alarms it combines.'),
   atLeast: z
     .number()
     .int()
     .min(1)
     .optional()
-    .describe('How many of `alarms` must be in ALARM together, at most all of them; all of them when absent.'),
+    .describe(
+      'How many of `alarms` must be in ALARM together, at most all of them; all of them when absent.',
+    ),
 });
 
 export const triggersSchema = z
@@ -93,22 +131,45 @@ export const triggersSchema = z
     alarms: z
       .array(triggerAlarmSchema)
       .min(1, 'expected at least one alarm that triggers the failover')
-      .describe('CloudWatch alarms on the upstream\'s health; without `composite`, ALARM on any of them starts the workflow.'),
+      .describe(
+        "CloudWatch alarms on the upstream's health; without `composite`, ALARM on any of them starts the workflow.",
+      ),
     composite: compositeSchema
       .optional()
-      .describe('When present, only this composite alarm starts the workflow: ALARM once enough of `alarms` (at least two) agree.'),
+      .describe(
+        'When present, only this composite alarm starts the workflow: ALARM once enough of `alarms` (at least two) agree.',
+      ),
   })
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
     t.alarms.forEach((a, i) => {
-      if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['alarms', i, 'name'], message: `alarm ${excerpt(a.name)} is listed twice` });
+      if (seen.has(a.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarms', i, 'name'],
+          message: `alarm ${excerpt(a.name)} is listed twice`,
+        });
       seen.add(a.name);
     });
     if (!t.composite) return;
-    if (t.alarms.length < 2) ctx.addIssue({ code: 'custom', path: ['composite'], message: 'a composite alarm combines several signals: list at least two alarms' });
-    if (seen.has(t.composite.name)) ctx.addIssue({ code: 'custom', path: ['composite', 'name'], message: 'expected a name different from every alarm it combines' });
+    if (t.alarms.length < 2)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['composite'],
+        message: 'a composite alarm combines several signals: list at least two alarms',
+      });
+    if (seen.has(t.composite.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['composite', 'name'],
+        message: 'expected a name different from every alarm it combines',
+      });
     if (t.composite.atLeast !== undefined && t.composite.atLeast > t.alarms.length) {
-      ctx.addIssue({ code: 'custom', path: ['composite', 'atLeast'], message: `expected at most the number of alarms (${t.alarms.length})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['composite', 'atLeast'],
+        message: `expected at most the number of alarms (${t.alarms.length})`,
+      });
     }
   });
 

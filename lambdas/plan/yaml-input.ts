@@ -28,7 +28,9 @@ const syntaxProblem = (file: string, errors: ReturnType<typeof parseDocument>['e
   const [first] = errors;
   const at = `${first!.linePos?.[0]?.line ?? '?'}:${first!.linePos?.[0]?.col ?? '?'}`;
   // `yaml` reports a document nested past the stack as the stack's error.
-  const message = /Maximum call stack/.test(first!.message) ? 'nested too deeply' : excerpt(first!.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 160);
+  const message = /Maximum call stack/.test(first!.message)
+    ? 'nested too deeply'
+    : excerpt(first!.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 160);
   return `${file}:${at}: not valid YAML: ${message}${errors.length > 1 ? ` (and ${errors.length - 1} more YAML error(s) after it)` : ''}`;
 };
 
@@ -44,9 +46,12 @@ export const parseYaml = (text: string, file: string, kind: YamlKind): YamlRead 
   } catch (err) {
     // `yaml` throws a ReferenceError when aliases expand past maxAliasCount.
     if (!(err instanceof ReferenceError)) throw err;
-    return refused(`${file}: its aliases expand to more than ${yamlBounds.aliasCount} uses, more than a ${kind} needs; write the values out`);
+    return refused(
+      `${file}: its aliases expand to more than ${yamlBounds.aliasCount} uses, more than a ${kind} needs; write the values out`,
+    );
   }
-  if (containsItself(value)) return refused(`${file}: an alias inside its own anchor makes an endless value; write the value out`);
+  if (containsItself(value))
+    return refused(`${file}: an alias inside its own anchor makes an endless value; write the value out`);
   return { ok: true, value };
 };
 
@@ -66,7 +71,9 @@ const containsItself = (value: unknown, within: Set<unknown> = new Set()): boole
  */
 const readBounded = async (file: string, kind: YamlKind): Promise<string | YamlRead> => {
   const cannot = (err: unknown) =>
-    refused(`${file}: cannot read the ${kind} file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass the path of a ${kind} YAML file`);
+    refused(
+      `${file}: cannot read the ${kind} file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass the path of a ${kind} YAML file`,
+    );
   const opened = await open(file, 'r').then(
     (handle) => ({ handle }),
     (err: unknown) => ({ err }),

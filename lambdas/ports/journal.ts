@@ -65,7 +65,16 @@ export interface FailoverReport {
   rpo?: { seconds: number; evidence: string };
   /** From the workflow's start to the end of DNS verification; absent when traffic never moved. */
   recoveryTimeMs?: number;
-  steps: Array<{ name: string; attempt: number; startedAt: string; endedAt: string; durationMs: number; outcome: StepOutcome; summary: string; detail: unknown }>;
+  steps: Array<{
+    name: string;
+    attempt: number;
+    startedAt: string;
+    endedAt: string;
+    durationMs: number;
+    outcome: StepOutcome;
+    summary: string;
+    detail: unknown;
+  }>;
   sideEffects: SideEffect[];
 }
 
@@ -106,8 +115,16 @@ export const changesOf = (events: readonly EffectEvent[]): SideEffect[] => {
     if (end?.phase === 'done') {
       changes.push({ step: end.step, action: end.action, target: end.target, at: end.at, status: 'done' });
     } else {
-      const why = end?.error ? `the attempt failed: ${end.error.name}: ${end.error.message}` : 'the attempt never reported back';
-      changes.push({ step: intent.step, action: `${intent.action} (outcome unknown: ${why})`, target: intent.target, at: intent.at, status: 'unconfirmed' });
+      const why = end?.error
+        ? `the attempt failed: ${end.error.name}: ${end.error.message}`
+        : 'the attempt never reported back';
+      changes.push({
+        step: intent.step,
+        action: `${intent.action} (outcome unknown: ${why})`,
+        target: intent.target,
+        at: intent.at,
+        status: 'unconfirmed',
+      });
     }
   }
   return changes.sort((a, b) => a.at.localeCompare(b.at));

@@ -52,7 +52,10 @@ export interface KubePort {
   readonly describe: string;
   getCustomObject(ref: CustomObjectRef): Promise<Record<string, unknown> | undefined>;
   /** JSON merge patch (RFC 7386). */
-  mergePatchCustomObject(ref: CustomObjectRef, patch: Record<string, unknown>): Promise<Record<string, unknown>>;
+  mergePatchCustomObject(
+    ref: CustomObjectRef,
+    patch: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
   deleteCustomObject(ref: CustomObjectRef): Promise<'deleted' | 'absent'>;
   listPods(namespace: string, labelSelector: string): Promise<PodSummary[]>;
   /** 404 is not an error ('absent'). */

@@ -14,20 +14,30 @@ import type { AwsDeps, Execution } from './step-deps.js';
 
 export type BlockedKind = 'duplicate-event' | 'lock-held' | 'cooldown' | 'failed-over' | 'needs-operator';
 
-const blocked = (kind: BlockedKind, message: string, detail: Record<string, unknown> = {}) => new BlockedError(message, { kind, ...detail });
+const blocked = (kind: BlockedKind, message: string, detail: Record<string, unknown> = {}) =>
+  new BlockedError(message, { kind, ...detail });
 
 /** The leg this trigger asks for, given which side serves now. */
 const legOf = (trigger: Trigger, state: PlanState): Leg => {
   if (trigger.kind === 'alarm') return alarmLeg;
   const { action, mode } = trigger.request.detail;
-  return { action: action === 'reprotect' ? 'reprotect' : 'failover', mode, trigger: 'operator', from: state.activeSide, to: otherSide(state.activeSide) };
+  return {
+    action: action === 'reprotect' ? 'reprotect' : 'failover',
+    mode,
+    trigger: 'operator',
+    from: state.activeSide,
+    to: otherSide(state.activeSide),
+  };
 };
 
 export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: unknown) =>
   runStep(deps, execution, 'admit', async () => {
     const parsed = parseTrigger(trigger, plan);
     const id = triggerId(parsed);
-    const what = parsed.kind === 'alarm' ? `alarm ${parsed.event.detail.alarmName}` : `${parsed.request.detail.action} requested by ${parsed.request.detail.requestedBy}`;
+    const what =
+      parsed.kind === 'alarm'
+        ? `alarm ${parsed.event.detail.alarmName}`
+        : `${parsed.request.detail.action} requested by ${parsed.request.detail.requestedBy}`;
     // The trigger is this execution's own when Admit is retried: only another execution's is a duplicate.
     if (id && !(await deps.coordination.recordTrigger(plan.name, id, execution.id))) {
       throw blocked('duplicate-event', `event ${id} (${what}) was already handled`);
@@ -35,28 +45,60 @@ export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: 
     const now = deps.clock.now();
     const state = await deps.coordination.getPlanState(plan.name);
     if (state.needsOperator) {
-      throw blocked('needs-operator', `plan ${plan.name} waits for an operator: ${state.needsOperator}. Check the clusters, then \`failover ack ${plan.name}\``, { state });
+      throw blocked(
+        'needs-operator',
+        `plan ${plan.name} waits for an operator: ${state.needsOperator}. Check the clusters, then \`failover ack ${plan.name}\``,
+        { state },
+      );
     }
     // Anti-flap and "never an automatic failback" hold alarms back; a person's request is deliberate.
     if (parsed.kind === 'alarm') {
       if (state.cooldownUntil && Date.parse(state.cooldownUntil) > now.getTime()) {
-        throw blocked('cooldown', `blocked by cooldown: plan ${plan.name} failed over recently (${state.lastExecutionId ?? 'unknown execution'}); alarms start nothing until ${state.cooldownUntil}. \`failover ack ${plan.name}\` re-arms early`, { state });
+        throw blocked(
+          'cooldown',
+          `blocked by cooldown: plan ${plan.name} failed over recently (${state.lastExecutionId ?? 'unknown execution'}); alarms start nothing until ${state.cooldownUntil}. \`failover ack ${plan.name}\` re-arms early`,
+          { state },
+        );
       }
       if (state.activeSide !== 'upstream') {
-        throw blocked('failed-over', `plan ${plan.name} already runs on its downstream; an alarm on the old upstream never starts a failback. Fail back deliberately (a graceful switchover after \`failover reprotect\`), or \`failover ack ${plan.name} --active upstream\` after failing back by hand`, { state });
+        throw blocked(
+          'failed-over',
+          `plan ${plan.name} already runs on its downstream; an alarm on the old upstream never starts a failback. Fail back deliberately (a graceful switchover after \`failover reprotect\`), or \`failover ack ${plan.name} --active upstream\` after failing back by hand`,
+          { state },
+        );
       }
     }
     const leg = legOf(parsed, state);
-    const lease: Lease = { owner: execution.id, acquiredAt: now.toISOString(), expiresAt: leaseExpiry(now, plan, 'admit', deps.budgets) };
+    const lease: Lease = {
+      owner: execution.id,
+      acquiredAt: now.toISOString(),
+      expiresAt: leaseExpiry(now, plan, 'admit', deps.budgets),
+    };
     const result = await deps.coordination.acquireLock(plan.name, lease);
     if (result.acquired) {
-      return { summary: `${describeLeg(leg)}; single-flight lock taken for ${plan.name} (lease until ${lease.expiresAt}, renewed by every step)`, detail: { lease, leg }, output: { lease, leg } };
+      return {
+        summary: `${describeLeg(leg)}; single-flight lock taken for ${plan.name} (lease until ${lease.expiresAt}, renewed by every step)`,
+        detail: { lease, leg },
+        output: { lease, leg },
+      };
     }
     const holder = result.holder;
-    if (holder.owner && (await ownerHasEnded(deps, holder, now)) && (await deps.coordination.takeOverLock(plan.name, holder.owner, lease))) {
-      return { summary: `${describeLeg(leg)}; took over the lock of ${plan.name} from ${holder.owner}, which is no longer running`, detail: { lease, leg, takenOverFrom: holder }, output: { lease, leg } };
+    if (
+      holder.owner &&
+      (await ownerHasEnded(deps, holder, now)) &&
+      (await deps.coordination.takeOverLock(plan.name, holder.owner, lease))
+    ) {
+      return {
+        summary: `${describeLeg(leg)}; took over the lock of ${plan.name} from ${holder.owner}, which is no longer running`,
+        detail: { lease, leg, takenOverFrom: holder },
+        output: { lease, leg },
+      };
     }
-    throw blocked('lock-held', `another failover of ${plan.name} is in progress (${holder.owner || 'unknown'}, lease until ${holder.expiresAt || 'unknown'})`, { holder });
+    throw blocked(
+      'lock-held',
+      `another failover of ${plan.name} is in progress (${holder.owner || 'unknown'}, lease until ${holder.expiresAt || 'unknown'})`,
+      { holder },
+    );
   });
 
 /**

@@ -9,22 +9,32 @@ import { excerpt } from '../plan/excerpt.js';
 
 export type Trigger = { kind: 'alarm'; event: AlarmEvent } | { kind: 'operator'; request: OperatorRequest };
 
-const issuesOf = (error: { issues: Array<{ path: PropertyKey[]; message: string }> }) => error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+const issuesOf = (error: { issues: Array<{ path: PropertyKey[]; message: string }> }) =>
+  error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
 
 export const parseTrigger = (trigger: unknown, plan: Plan): Trigger => {
   if ((trigger as { source?: unknown } | null)?.source === 'failover.operator') {
     const request = operatorRequestSchema.safeParse(trigger);
-    if (!request.success) throw new BadInputError(`the workflow input's trigger is not a valid operator request: ${issuesOf(request.error)}`);
+    if (!request.success)
+      throw new BadInputError(
+        `the workflow input's trigger is not a valid operator request: ${issuesOf(request.error)}`,
+      );
     return { kind: 'operator', request: request.data };
   }
   const event = alarmEventSchema.safeParse(trigger);
   if (!event.success) {
-    throw new BadInputError(`the workflow input's trigger is not a CloudWatch Alarm State Change event (nor an operator request): ${issuesOf(event.error)}`);
+    throw new BadInputError(
+      `the workflow input's trigger is not a CloudWatch Alarm State Change event (nor an operator request): ${issuesOf(event.error)}`,
+    );
   }
   const alarmName = event.data.detail.alarmName;
   // Any alarm the plan names, including its composite: the composite is what fires in AWS.
   if (!planAlarmNames(plan).includes(alarmName)) {
-    throw new BadInputError(`alarm ${excerpt(alarmName)} is not one of plan ${plan.name}'s triggers (${planAlarmNames(plan).map((n) => excerpt(n)).join(', ')})`);
+    throw new BadInputError(
+      `alarm ${excerpt(alarmName)} is not one of plan ${plan.name}'s triggers (${planAlarmNames(plan)
+        .map((n) => excerpt(n))
+        .join(', ')})`,
+    );
   }
   return { kind: 'alarm', event: event.data };
 };

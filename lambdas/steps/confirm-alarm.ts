@@ -14,14 +14,27 @@ export const confirmAlarm = (deps: AwsDeps, execution: Execution, plan: Plan, tr
     if (parsed.kind === 'operator') {
       // A person asked for this on purpose: there is no alarm to confirm; the request is the evidence.
       const { requestedBy, reason, action, mode } = parsed.request.detail;
-      const detail = { requestedBy, reason, action, mode, requestedAt: parsed.request.time, approvalTimeoutSeconds };
+      const detail = {
+        requestedBy,
+        reason,
+        action,
+        mode,
+        requestedAt: parsed.request.time,
+        approvalTimeoutSeconds,
+      };
       return { summary: `${mode} ${action} requested by ${requestedBy}: ${reason}`, detail, output: detail };
     }
     const event = parsed.event;
     const alarmName = event.detail.alarmName;
     const state = (await deps.alarms.getStates([alarmName])).get(alarmName);
     if (state === undefined) throw new BadInputError(`alarm ${alarmName} does not exist`);
-    const detail = { alarmName, triggeredAt: event.time, settleSeconds: plan.thresholds.settleSeconds, stateNow: state, approvalTimeoutSeconds };
+    const detail = {
+      alarmName,
+      triggeredAt: event.time,
+      settleSeconds: plan.thresholds.settleSeconds,
+      stateNow: state,
+      approvalTimeoutSeconds,
+    };
     if (state === 'INSUFFICIENT_DATA') {
       // Silence is not recovery: a lost upstream often stops its own metrics. A person decides.
       throw new AlarmNotConfirmedError(
@@ -32,7 +45,14 @@ export const confirmAlarm = (deps: AwsDeps, execution: Execution, plan: Plan, tr
       );
     }
     if (state !== 'ALARM') {
-      throw new AlarmClearedError(`alarm ${alarmName} is ${state} after the ${plan.thresholds.settleSeconds} s settle time: no failover`, detail);
+      throw new AlarmClearedError(
+        `alarm ${alarmName} is ${state} after the ${plan.thresholds.settleSeconds} s settle time: no failover`,
+        detail,
+      );
     }
-    return { summary: `alarm ${alarmName} still in ALARM after the ${plan.thresholds.settleSeconds} s settle time`, detail, output: detail };
+    return {
+      summary: `alarm ${alarmName} still in ALARM after the ${plan.thresholds.settleSeconds} s settle time`,
+      detail,
+      output: detail,
+    };
   });

@@ -6,7 +6,11 @@ import type { DnsRecordRef } from '../ports/dns.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
-const refOf = (plan: Plan, record: Plan['dns']['records'][number]): DnsRecordRef => ({ hostedZoneId: plan.dns.hostedZoneId, name: record.name, type: record.type });
+const refOf = (plan: Plan, record: Plan['dns']['records'][number]): DnsRecordRef => ({
+  hostedZoneId: plan.dns.hostedZoneId,
+  name: record.name,
+  type: record.type,
+});
 
 /**
  * On every attempt, every record ends pointing at the downstream, by one change batch that is
@@ -21,7 +25,11 @@ export const flipDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
     const records = await Promise.all(
       plan.dns.records.map(async (record) => {
         const before = await deps.dns.getRecord(refOf(plan, record));
-        return { record, from: before?.values ?? [], already: before?.values.length === 1 && before.values[0] === record.downstream };
+        return {
+          record,
+          from: before?.values ?? [],
+          already: before?.values.length === 1 && before.values[0] === record.downstream,
+        };
       }),
     );
     const moving = records.filter((r) => !r.already);
@@ -33,21 +41,45 @@ export const flipDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
       names,
       () => {
         tools.checkDeadline(`changing ${names}`);
-        const batch = records.map(({ record }) => ({ name: record.name, type: record.type, values: [record.downstream], ttl: record.ttl }));
-        return deps.dns.upsertRecords(plan.dns.hostedZoneId, batch, `failover ${plan.name} (${execution.id})`);
+        const batch = records.map(({ record }) => ({
+          name: record.name,
+          type: record.type,
+          values: [record.downstream],
+          ttl: record.ttl,
+        }));
+        return deps.dns.upsertRecords(
+          plan.dns.hostedZoneId,
+          batch,
+          `failover ${plan.name} (${execution.id})`,
+        );
       },
-      (id) => (moving.length > 0 ? `pointed ${moving.map(({ record, from }) => `${record.type} ${record.name} at ${record.downstream} (was ${from.join(', ') || 'absent'})`).join(', ')} in change ${id}` : undefined),
+      (id) =>
+        moving.length > 0
+          ? `pointed ${moving.map(({ record, from }) => `${record.type} ${record.name} at ${record.downstream} (was ${from.join(', ') || 'absent'})`).join(', ')} in change ${id}`
+          : undefined,
     );
     const left = tools.deadline.getTime() - deps.clock.now().getTime();
     await deps.dns.waitForChange(changeId, Math.max(0, Math.min(plan.dns.syncTimeoutSeconds * 1000, left)));
-    const after = await Promise.all(records.map(async ({ record }) => ({ record, values: (await deps.dns.getRecord(refOf(plan, record)))?.values ?? [] })));
-    const wrong = after.filter(({ record, values }) => values.length !== 1 || values[0] !== record.downstream);
+    const after = await Promise.all(
+      records.map(async ({ record }) => ({
+        record,
+        values: (await deps.dns.getRecord(refOf(plan, record)))?.values ?? [],
+      })),
+    );
+    const wrong = after.filter(
+      ({ record, values }) => values.length !== 1 || values[0] !== record.downstream,
+    );
     if (wrong.length > 0) {
       throw new VerificationFailedError(
         `after change ${changeId} went INSYNC: ${wrong.map(({ record, values }) => `${record.name} holds ${values.join(', ') || 'nothing'}, expected ${record.downstream}`).join('; ')}`,
       );
     }
-    const changes = records.map(({ record, from, already }) => ({ name: record.name, from, to: record.downstream, changed: !already }));
+    const changes = records.map(({ record, from, already }) => ({
+      name: record.name,
+      from,
+      to: record.downstream,
+      changed: !already,
+    }));
     return {
       summary: `${changes.map((c) => `${c.name}: ${c.from.join(', ') || 'absent'} -> ${c.to}${c.changed ? '' : ' (already)'}`).join('; ')} (change ${changeId} INSYNC, read back)`,
       detail: { changes, changeId, changed: moving.length },
@@ -58,12 +90,24 @@ export const flipDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
 export const verifyDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
   runStep(deps, execution, 'verify-dns', async () => {
     const records = await Promise.all(
-      plan.dns.records.map(async (record) => ({ name: record.name, expected: record.downstream, actual: (await deps.dns.getRecord(refOf(plan, record)))?.values ?? [], ttl: record.ttl })),
+      plan.dns.records.map(async (record) => ({
+        name: record.name,
+        expected: record.downstream,
+        actual: (await deps.dns.getRecord(refOf(plan, record)))?.values ?? [],
+        ttl: record.ttl,
+      })),
     );
     const wrong = records.filter((r) => r.actual.length !== 1 || r.actual[0] !== r.expected);
     if (wrong.length > 0) {
-      throw new VerificationFailedError(`DNS does not point at the downstream: ${wrong.map((r) => `${r.name} holds ${r.actual.join(', ') || 'nothing'}, expected ${r.expected}`).join('; ')}`, { records });
+      throw new VerificationFailedError(
+        `DNS does not point at the downstream: ${wrong.map((r) => `${r.name} holds ${r.actual.join(', ') || 'nothing'}, expected ${r.expected}`).join('; ')}`,
+        { records },
+      );
     }
     const maxTtl = Math.max(...records.map((r) => r.ttl));
-    return { summary: `${records.map((r) => `${r.name} -> ${r.expected}`).join('; ')}; clients holding the old answer move within ${maxTtl} s (TTL)`, detail: { records }, output: { verified: true } };
+    return {
+      summary: `${records.map((r) => `${r.name} -> ${r.expected}`).join('; ')}; clients holding the old answer move within ${maxTtl} s (TTL)`,
+      detail: { records },
+      output: { verified: true },
+    };
   });

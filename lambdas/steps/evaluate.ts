@@ -50,7 +50,11 @@ export const refuseChanges: StepContext['act'] = async (intent, target) => {
 };
 
 /** The context of a check run from a laptop (`failover check`, break-glass preflight): these clusters, nothing changed. */
-export const readOnlyContext = (plan: Plan, kubes: Record<Side, KubePort>, progress: (message: string) => void): StepContext => ({
+export const readOnlyContext = (
+  plan: Plan,
+  kubes: Record<Side, KubePort>,
+  progress: (message: string) => void,
+): StepContext => ({
   plan,
   kube: (side) => kubes[side],
   clock: systemClock,
@@ -74,7 +78,8 @@ export const evaluateReadiness = async (ctx: StepContext): Promise<ReadinessEval
       const checks = [...(await siteChecks(guarded)), ...(await engineFor(ctx.plan).readiness(guarded))];
       return { ready: checks.length > 0 && checks.every((c) => c.passed), checks };
     } catch (err) {
-      if (!(err instanceof TransientError) || attempt >= transientAttempts) return { ready: false, checks: [], error: errorMessage(err) };
+      if (!(err instanceof TransientError) || attempt >= transientAttempts)
+        return { ready: false, checks: [], error: errorMessage(err) };
       ctx.progress(`readiness could not be evaluated (${errorMessage(err)}); trying again`);
       await ctx.clock.sleep(transientPauseMs);
     }
@@ -83,8 +88,18 @@ export const evaluateReadiness = async (ctx: StepContext): Promise<ReadinessEval
 
 /** One point per check (1 passed, 0 failed) and the plan's overall answer. */
 export const readinessMetricPoints = (plan: Plan, evaluation: ReadinessEvaluation): MetricPoint[] => [
-  ...evaluation.checks.map((c) => ({ name: metricNames.readinessCheck, unit: 'Count' as const, value: c.passed ? 1 : 0, dimensions: { plan: plan.name, check: c.name } })),
-  { name: metricNames.standbyReady, unit: 'Count', value: evaluation.ready ? 1 : 0, dimensions: { plan: plan.name } },
+  ...evaluation.checks.map((c) => ({
+    name: metricNames.readinessCheck,
+    unit: 'Count' as const,
+    value: c.passed ? 1 : 0,
+    dimensions: { plan: plan.name, check: c.name },
+  })),
+  {
+    name: metricNames.standbyReady,
+    unit: 'Count',
+    value: evaluation.ready ? 1 : 0,
+    dimensions: { plan: plan.name },
+  },
 ];
 
 export const describeEvaluation = (evaluation: ReadinessEvaluation): string => {
@@ -96,7 +111,11 @@ export const describeEvaluation = (evaluation: ReadinessEvaluation): string => {
 };
 
 /** The scheduled `evaluate` step of the Kubernetes worker. */
-export const evaluate = async (deps: KubeDeps, execution: Execution, plan: Plan): Promise<ReadinessEvaluation> => {
+export const evaluate = async (
+  deps: KubeDeps,
+  execution: Execution,
+  plan: Plan,
+): Promise<ReadinessEvaluation> => {
   const step = 'evaluate';
   const startedAt = deps.clock.now().getTime();
   deps.progress({ kind: 'step-started', step, attempt: 1 });
@@ -108,8 +127,13 @@ export const evaluate = async (deps: KubeDeps, execution: Execution, plan: Plan)
   const evaluation = await evaluateReadiness(stepContext(deps, plan, tools));
   deps.metrics?.publish(readinessMetricPoints(plan, evaluation));
   deps.progress({
-    kind: 'step-finished', step, attempt: 1, outcome: 'succeeded', summary: describeEvaluation(evaluation),
-    detail: { execution: execution.id, ...evaluation }, durationMs: deps.clock.now().getTime() - startedAt,
+    kind: 'step-finished',
+    step,
+    attempt: 1,
+    outcome: 'succeeded',
+    summary: describeEvaluation(evaluation),
+    detail: { execution: execution.id, ...evaluation },
+    durationMs: deps.clock.now().getTime() - startedAt,
   });
   return evaluation;
 };

@@ -22,7 +22,8 @@ export type ExecutionEndedOutput =
   | { outcome: 'recorded'; status: FailoverReport['status']; reason?: string; needsOperator: boolean };
 
 /** Step Functions' error name for a failed run; the status itself for a timeout or a stop. */
-const endOf = (ending: ExecutionEnding): string => (ending.status === 'FAILED' && ending.error ? ending.error : ending.status);
+const endOf = (ending: ExecutionEnding): string =>
+  ending.status === 'FAILED' && ending.error ? ending.error : ending.status;
 
 /** A Lambda error's Cause is JSON with the message inside; Step Functions' own causes are text. */
 const causeText = (cause: string | undefined): string => {
@@ -40,13 +41,24 @@ const stepsAfterLock = (records: StepRecord[]): StepRecord[] => {
   return admitted < 0 ? [] : records.slice(admitted + 1);
 };
 
-export const executionEnded = async (deps: AwsDeps, execution: Execution, plan: Plan, ending: ExecutionEnding | undefined): Promise<ExecutionEndedOutput> => {
-  if (!ending) throw new BadInputError('execution-ended needs how the execution ended (the status-change event)');
+export const executionEnded = async (
+  deps: AwsDeps,
+  execution: Execution,
+  plan: Plan,
+  ending: ExecutionEnding | undefined,
+): Promise<ExecutionEndedOutput> => {
+  if (!ending)
+    throw new BadInputError('execution-ended needs how the execution ended (the status-change event)');
   const end = endOf(ending);
   // A HaltNotRecorded run may hold a report Halt stored before failing to notify: record it again.
   if (end !== HALT_NOT_RECORDED) {
     const existing = await deps.journal.getReport(execution.id);
-    if (existing) return { outcome: 'already-reported', status: existing.status, lockReleased: await deps.coordination.releaseLock(plan.name, execution.id) };
+    if (existing)
+      return {
+        outcome: 'already-reported',
+        status: existing.status,
+        lockReleased: await deps.coordination.releaseLock(plan.name, execution.id),
+      };
   }
 
   const records = await deps.journal.listSteps(execution.id);
@@ -56,7 +68,11 @@ export const executionEnded = async (deps: AwsDeps, execution: Execution, plan: 
   const cause = [
     `the execution ended ${ending.status} outside the workflow's own Catch, so Halt did not record it (${causeText(ending.cause)})`,
     ...(lastFailure ? [`the last failed step was ${lastFailure.step}: ${lastFailure.summary}`] : []),
-    ...(uncertain ? [`${after.at(-1)!.step} or a later step may still have been running, so the plan waits for an operator`] : []),
+    ...(uncertain
+      ? [
+          `${after.at(-1)!.step} or a later step may still have been running, so the plan waits for an operator`,
+        ]
+      : []),
   ].join('; ');
   if (uncertain) {
     // Before Halt frees the lock: a new trigger must find the plan waiting for an operator.
@@ -69,7 +85,16 @@ export const executionEnded = async (deps: AwsDeps, execution: Execution, plan: 
     });
   }
   const report = await halt(deps, execution, plan, { Error: end, Cause: cause });
-  deps.progress({ kind: 'step-progress', step: 'execution-ended', message: `${end}: ${report.status} report recorded outside the workflow${uncertain ? '; the plan waits for an operator' : ''}` });
+  deps.progress({
+    kind: 'step-progress',
+    step: 'execution-ended',
+    message: `${end}: ${report.status} report recorded outside the workflow${uncertain ? '; the plan waits for an operator' : ''}`,
+  });
   const needsOperator = (await deps.coordination.getPlanState(plan.name)).needsOperator !== undefined;
-  return { outcome: 'recorded', status: report.status, ...(report.reason ? { reason: report.reason } : {}), needsOperator };
+  return {
+    outcome: 'recorded',
+    status: report.status,
+    ...(report.reason ? { reason: report.reason } : {}),
+    needsOperator,
+  };
 };

@@ -10,10 +10,14 @@ export const intendedChanges = (plan: Plan, leg: Leg = alarmLeg): string[] => {
   return [
     `${describeLeg(leg)}: from ${sides.upstream} to ${sides.downstream}`,
     ...(leg.mode === 'graceful'
-      ? [`fence ${sides.upstream}, then wait up to ${plan.switchover.catchUpTimeoutSeconds} s until ${sides.downstream} holds everything it took (RPO 0); if it does not, lift the fence and stop, nothing lost`]
+      ? [
+          `fence ${sides.upstream}, then wait up to ${plan.switchover.catchUpTimeoutSeconds} s until ${sides.downstream} holds everything it took (RPO 0); if it does not, lift the fence and stop, nothing lost`,
+        ]
       : []),
     engine.promote,
-    ...plan.dns.records.map((r) => `point ${r.type} ${r.name} from ${r.upstream} to ${r.downstream} (TTL ${r.ttl} s)`),
+    ...plan.dns.records.map(
+      (r) => `point ${r.type} ${r.name} from ${r.upstream} to ${r.downstream} (TTL ${r.ttl} s)`,
+    ),
     engine.teardown,
   ];
 };

@@ -9,6 +9,7 @@ export interface Invocation {
 
 const storage = new AsyncLocalStorage<Invocation>();
 
-export const runInvocation = <T>(invocation: Invocation, work: () => Promise<T>): Promise<T> => storage.run(invocation, work);
+export const runInvocation = <T>(invocation: Invocation, work: () => Promise<T>): Promise<T> =>
+  storage.run(invocation, work);
 
 export const currentInvocation = (): Invocation => storage.getStore() ?? {};

@@ -15,7 +15,12 @@ const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 /** A command is not started with less time than this left: it could not finish and be read. */
 const MIN_EXEC_WINDOW_MS = 50;
 
-const guardedKube = (describe: string, connect: () => Promise<KubePort>, tools: StepTools, clock: ClockPort): KubePort => {
+const guardedKube = (
+  describe: string,
+  connect: () => Promise<KubePort>,
+  tools: StepTools,
+  clock: ClockPort,
+): KubePort => {
   let port: Promise<KubePort> | undefined;
   const get = (what: string) => {
     tools.checkDeadline(`${what} on the ${describe}`);
@@ -28,22 +33,31 @@ const guardedKube = (describe: string, connect: () => Promise<KubePort>, tools: 
   return {
     describe,
     getCustomObject: async (ref) => (await get(`reading ${ref.plural} ${ref.name}`)).getCustomObject(ref),
-    mergePatchCustomObject: async (ref, patch) => (await get(`patching ${ref.plural} ${ref.name}`)).mergePatchCustomObject(ref, patch),
-    deleteCustomObject: async (ref) => (await get(`deleting ${ref.plural} ${ref.name}`)).deleteCustomObject(ref),
+    mergePatchCustomObject: async (ref, patch) =>
+      (await get(`patching ${ref.plural} ${ref.name}`)).mergePatchCustomObject(ref, patch),
+    deleteCustomObject: async (ref) =>
+      (await get(`deleting ${ref.plural} ${ref.name}`)).deleteCustomObject(ref),
     listPods: async (ns, selector) => (await get(`listing pods in ${ns}`)).listPods(ns, selector),
-    deletePod: async (ns, name, options) => (await get(`deleting pod ${ns}/${name}`)).deletePod(ns, name, options),
+    deletePod: async (ns, name, options) =>
+      (await get(`deleting pod ${ns}/${name}`)).deletePod(ns, name, options),
     exec: async (ns, pod, command, options) => {
       const what = `\`${shellCommand(command)}\` in ${ns}/${pod}`;
       const kube = await get(what);
       const requested = options?.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-      if (left() < Math.min(MIN_EXEC_WINDOW_MS, requested)) throw new DeadlineExceededError(`${what} not started: the step's time budget ends at ${tools.deadline.toISOString()}`);
+      if (left() < Math.min(MIN_EXEC_WINDOW_MS, requested))
+        throw new DeadlineExceededError(
+          `${what} not started: the step's time budget ends at ${tools.deadline.toISOString()}`,
+        );
       // A command's own timeout never reaches past the deadline: its result would come too late to act on.
       const capped = Math.min(requested, left());
       try {
         return await kube.exec(ns, pod, command, { ...options, timeoutMs: capped });
       } catch (err) {
         // Cut short by the step's deadline, not by a slow cluster: retrying within this budget cannot help.
-        if (capped < requested && left() <= 0) throw new DeadlineExceededError(`${what} did not answer before the step's time budget ended (${tools.deadline.toISOString()}): ${errorMessage(err)}`);
+        if (capped < requested && left() <= 0)
+          throw new DeadlineExceededError(
+            `${what} did not answer before the step's time budget ended (${tools.deadline.toISOString()}): ${errorMessage(err)}`,
+          );
         throw err;
       }
     },
@@ -57,7 +71,9 @@ const guardedClock = (clock: ClockPort, tools: StepTools): ClockPort => ({
     const left = tools.deadline.getTime() - clock.now().getTime();
     if (ms < left) return clock.sleep(ms);
     await clock.sleep(Math.max(0, left));
-    throw new DeadlineExceededError(`a wait of ${ms} ms would end past the step's deadline (${tools.deadline.toISOString()}): nothing more is started`);
+    throw new DeadlineExceededError(
+      `a wait of ${ms} ms would end past the step's deadline (${tools.deadline.toISOString()}): nothing more is started`,
+    );
   },
 });
 

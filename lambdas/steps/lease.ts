@@ -16,26 +16,58 @@ export const MAX_LEASE_MS = 26 * 3_600_000;
 
 /** The steps of an execution that holds the lock; the others take it (admit) or end it. */
 export const stepsUnderLock = new Set([
-  'confirm-alarm', 'check-dns', 'readiness', 'approval', 'fence', 'catch-up', 'lift-fence', 'promote', 'verify-promotion', 'flip-dns', 'verify-dns', 'teardown', 'reprotect',
+  'confirm-alarm',
+  'check-dns',
+  'readiness',
+  'approval',
+  'fence',
+  'catch-up',
+  'lift-fence',
+  'promote',
+  'verify-promotion',
+  'flip-dns',
+  'verify-dns',
+  'teardown',
+  'reprotect',
 ]);
 
 /** How long the lock must outlive the start of `step`: its budget, or the gate's wait for a person. */
 export const leaseMsFor = (plan: Plan, step: string, budgets?: Partial<Record<string, number>>): number => {
-  const work = step === 'approval' ? plan.gate.timeoutMinutes * 60_000 : step === 'admit' ? plan.thresholds.settleSeconds * 1000 + budgetMs('confirm-alarm', budgets) : budgetMs(step, budgets);
+  const work =
+    step === 'approval'
+      ? plan.gate.timeoutMinutes * 60_000
+      : step === 'admit'
+        ? plan.thresholds.settleSeconds * 1000 + budgetMs('confirm-alarm', budgets)
+        : budgetMs(step, budgets);
   return Math.min(work + LEASE_MARGIN_MS, MAX_LEASE_MS);
 };
 
-export const leaseExpiry = (now: Date, plan: Plan, step: string, budgets?: Partial<Record<string, number>>): string =>
-  new Date(now.getTime() + leaseMsFor(plan, step, budgets)).toISOString();
+export const leaseExpiry = (
+  now: Date,
+  plan: Plan,
+  step: string,
+  budgets?: Partial<Record<string, number>>,
+): string => new Date(now.getTime() + leaseMsFor(plan, step, budgets)).toISOString();
 
 /**
  * Renews the lock before a step under it runs. A lock this execution no longer holds means
  * another run may be acting on the plan: the step must not act (LockLost halts the workflow).
  */
-export const renewLease = async (deps: { coordination: Pick<CoordinationPort, 'renewLock'>; clock: ClockPort; budgets?: Partial<Record<string, number>> }, execution: Execution, plan: Plan, step: string) => {
+export const renewLease = async (
+  deps: {
+    coordination: Pick<CoordinationPort, 'renewLock'>;
+    clock: ClockPort;
+    budgets?: Partial<Record<string, number>>;
+  },
+  execution: Execution,
+  plan: Plan,
+  step: string,
+) => {
   if (!stepsUnderLock.has(step)) return;
   const expiresAt = leaseExpiry(deps.clock.now(), plan, step, deps.budgets);
   if (!(await deps.coordination.renewLock(plan.name, execution.id, expiresAt))) {
-    throw new LockLostError(`${step}: execution ${execution.id} no longer holds the lock of plan ${plan.name} (another run may be acting on it); nothing more is done by this run`);
+    throw new LockLostError(
+      `${step}: execution ${execution.id} no longer holds the lock of plan ${plan.name} (another run may be acting on it); nothing more is done by this run`,
+    );
   }
 };

@@ -24,6 +24,9 @@ export const orientPlan = (plan: Plan, leg: Leg): Plan => {
     ...plan,
     engine: engineFor(plan).reverse(plan.engine) as Plan['engine'],
     clusters: { upstream: plan.clusters.downstream, downstream: plan.clusters.upstream },
-    dns: { ...plan.dns, records: plan.dns.records.map((r) => ({ ...r, upstream: r.downstream, downstream: r.upstream })) },
+    dns: {
+      ...plan.dns,
+      records: plan.dns.records.map((r) => ({ ...r, upstream: r.downstream, downstream: r.upstream })),
+    },
   };
 };

@@ -40,20 +40,32 @@ export const checkReadiness = (deps: KubeDeps, execution: Execution, plan: Plan)
     if (decided) {
       // Again after the decision: what the approver saw failing (and so accepted) may still fail;
       // anything that fails now and did not then was never put to them.
-      const accepted = new Set((readinessEvidence(records) ?? []).filter((c) => !c.passed).map((c) => c.name));
+      const accepted = new Set(
+        (readinessEvidence(records) ?? []).filter((c) => !c.passed).map((c) => c.name),
+      );
       const changed = failed.filter((c) => !accepted.has(c.name));
       if (changed.length > 0) {
-        throw new NotReadyError(`downstream readiness changed since the approval, nothing was changed: ${changed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`, { checks });
+        throw new NotReadyError(
+          `downstream readiness changed since the approval, nothing was changed: ${changed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`,
+          { checks },
+        );
       }
       return {
-        summary: failed.length === 0 ? `after the decision: ${checks.length}/${checks.length} checks passed` : `after the decision: still at the risk the approver accepted: ${problems}`,
+        summary:
+          failed.length === 0
+            ? `after the decision: ${checks.length}/${checks.length} checks passed`
+            : `after the decision: still at the risk the approver accepted: ${problems}`,
         detail,
         output: { ready: failed.length === 0, failedChecks: failed.map((c) => c.name) },
       };
     }
-    if (failed.length > 0 && plan.gate.approval !== 'on-risk') throw new NotReadyError(`downstream not ready: ${problems}`, { checks });
+    if (failed.length > 0 && plan.gate.approval !== 'on-risk')
+      throw new NotReadyError(`downstream not ready: ${problems}`, { checks });
     return {
-      summary: failed.length === 0 ? `${checks.length}/${checks.length} checks passed` : `AT RISK, a person must decide: ${problems}`,
+      summary:
+        failed.length === 0
+          ? `${checks.length}/${checks.length} checks passed`
+          : `AT RISK, a person must decide: ${problems}`,
       detail,
       output: { ready: failed.length === 0, failedChecks: failed.map((c) => c.name) },
     };

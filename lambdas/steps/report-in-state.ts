@@ -17,7 +17,10 @@ export interface ReportInState {
 }
 
 const isReport = (value: unknown): value is FailoverReport =>
-  typeof value === 'object' && value !== null && Array.isArray((value as FailoverReport).steps) && Array.isArray((value as FailoverReport).sideEffects);
+  typeof value === 'object' &&
+  value !== null &&
+  Array.isArray((value as FailoverReport).steps) &&
+  Array.isArray((value as FailoverReport).sideEffects);
 
 export const reportInState = <T>(result: T): ReportInState | Exclude<T, FailoverReport> => {
   if (!isReport(result)) return result as Exclude<T, FailoverReport>;

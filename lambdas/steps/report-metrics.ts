@@ -5,11 +5,28 @@ import { metricNames, type MetricPoint, type MetricsPort } from '../ports/metric
 
 /** Executions by outcome, the recovery time, and each step attempt's duration. */
 export const reportMetricPoints = (report: FailoverReport): MetricPoint[] => [
-  { name: metricNames.executions, unit: 'Count', value: 1, dimensions: { plan: report.planName, outcome: report.status } },
+  {
+    name: metricNames.executions,
+    unit: 'Count',
+    value: 1,
+    dimensions: { plan: report.planName, outcome: report.status },
+  },
   ...(report.recoveryTimeMs !== undefined
-    ? [{ name: metricNames.recoveryTime, unit: 'Milliseconds' as const, value: report.recoveryTimeMs, dimensions: { plan: report.planName } }]
+    ? [
+        {
+          name: metricNames.recoveryTime,
+          unit: 'Milliseconds' as const,
+          value: report.recoveryTimeMs,
+          dimensions: { plan: report.planName },
+        },
+      ]
     : []),
-  ...report.steps.map((s) => ({ name: metricNames.stepDuration, unit: 'Milliseconds' as const, value: s.durationMs, dimensions: { plan: report.planName, step: s.name } })),
+  ...report.steps.map((s) => ({
+    name: metricNames.stepDuration,
+    unit: 'Milliseconds' as const,
+    value: s.durationMs,
+    dimensions: { plan: report.planName, step: s.name },
+  })),
 ];
 
 /**

@@ -2,7 +2,13 @@
 // side effects), stored, and sent to people. `halt` is the only way a failed run ends, so
 // every failure leaves a clear state and a notification.
 import type { Plan } from '../plan/schema.js';
-import { changesOf, type EffectEvent, type FailoverReport, type SideEffect, type StepRecord } from '../ports/journal.js';
+import {
+  changesOf,
+  type EffectEvent,
+  type FailoverReport,
+  type SideEffect,
+  type StepRecord,
+} from '../ports/journal.js';
 import { describeLeg, legSchema, type Leg } from '../plan/leg.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
@@ -33,8 +39,14 @@ export const buildReport = (
     endedAt: endedAt.toISOString(),
     ...(moved ? { recoveryTimeMs: Date.parse(moved.endedAt) - started } : {}),
     steps: records.map((r) => ({
-      name: r.step, attempt: r.attempt, startedAt: r.startedAt, endedAt: r.endedAt,
-      durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt), outcome: r.outcome, summary: r.summary, detail: r.detail,
+      name: r.step,
+      attempt: r.attempt,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      durationMs: Date.parse(r.endedAt) - Date.parse(r.startedAt),
+      outcome: r.outcome,
+      summary: r.summary,
+      detail: r.detail,
     })),
     // From the change log, not the step records: an attempt cut short never wrote its record.
     sideEffects: changesOf(effects),
@@ -43,7 +55,12 @@ export const buildReport = (
 
 /** The leg Admit decided (its journal record), if it got that far. */
 export const legOf = (records: StepRecord[]): Leg | undefined => {
-  const parsed = legSchema.safeParse((records.findLast((r) => r.step === 'admit' && r.outcome === 'succeeded')?.detail as { leg?: unknown } | undefined)?.leg);
+  const parsed = legSchema.safeParse(
+    (
+      records.findLast((r) => r.step === 'admit' && r.outcome === 'succeeded')?.detail as
+        { leg?: unknown } | undefined
+    )?.leg,
+  );
   return parsed.success ? parsed.data : undefined;
 };
 
@@ -52,17 +69,32 @@ export const legOf = (records: StepRecord[]): Leg | undefined => {
  * everything; otherwise the replication lag readiness measured, where the engine measures one.
  */
 const rpoOf = (records: StepRecord[]): FailoverReport['rpo'] => {
-  const caughtUp = records.findLast((r) => r.step === 'catch-up' && r.outcome === 'succeeded' && (r.detail as { caughtUp?: boolean }).caughtUp === true);
+  const caughtUp = records.findLast(
+    (r) =>
+      r.step === 'catch-up' &&
+      r.outcome === 'succeeded' &&
+      (r.detail as { caughtUp?: boolean }).caughtUp === true,
+  );
   if (caughtUp) return { seconds: 0, evidence: caughtUp.summary.replace(/^RPO 0: /, '') };
-  const checks = (records.find((r) => r.step === 'readiness' && r.outcome === 'succeeded')?.detail as { checks?: Array<{ name: string; summary: string; evidence: { lagSeconds?: unknown } }> } | undefined)?.checks;
+  const checks = (
+    records.find((r) => r.step === 'readiness' && r.outcome === 'succeeded')?.detail as
+      { checks?: Array<{ name: string; summary: string; evidence: { lagSeconds?: unknown } }> } | undefined
+  )?.checks;
   const lag = checks?.find((c) => typeof c.evidence?.lagSeconds === 'number');
-  return lag ? { seconds: lag.evidence.lagSeconds as number, evidence: `${lag.name}: ${lag.summary}` } : undefined;
+  return lag
+    ? { seconds: lag.evidence.lagSeconds as number, evidence: `${lag.name}: ${lag.summary}` }
+    : undefined;
 };
 
 export const changesHeading = (changes: SideEffect[]) =>
-  changes.length === 0 ? 'Nothing was changed.' : changes.some((c) => c.status === 'unconfirmed') ? 'Changes made (UNCONFIRMED ones may have happened: treat them as made):' : 'Changes made:';
+  changes.length === 0
+    ? 'Nothing was changed.'
+    : changes.some((c) => c.status === 'unconfirmed')
+      ? 'Changes made (UNCONFIRMED ones may have happened: treat them as made):'
+      : 'Changes made:';
 
-export const describeChange = (e: SideEffect) => `  - ${e.status === 'unconfirmed' ? 'UNCONFIRMED ' : ''}${e.target}: ${e.action}`;
+export const describeChange = (e: SideEffect) =>
+  `  - ${e.status === 'unconfirmed' ? 'UNCONFIRMED ' : ''}${e.target}: ${e.action}`;
 
 const notify = async (deps: AwsDeps, report: FailoverReport) => {
   const lines = [
@@ -70,10 +102,15 @@ const notify = async (deps: AwsDeps, report: FailoverReport) => {
     ...(report.leg ? [`Leg: ${describeLeg(report.leg)}`] : []),
     ...(report.rpo ? [`RPO: ${report.rpo.seconds} s (${report.rpo.evidence})`] : []),
     `Execution: ${report.executionId}`,
-    ...(report.recoveryTimeMs !== undefined ? [`Recovery time: ${(report.recoveryTimeMs / 1000).toFixed(1)} s`] : []),
+    ...(report.recoveryTimeMs !== undefined
+      ? [`Recovery time: ${(report.recoveryTimeMs / 1000).toFixed(1)} s`]
+      : []),
     '',
     'Steps:',
-    ...report.steps.map((s) => `  ${s.outcome === 'succeeded' ? 'ok  ' : s.outcome === 'failed' ? 'FAIL' : 'skip'} ${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''} ${s.durationMs} ms: ${s.summary}`),
+    ...report.steps.map(
+      (s) =>
+        `  ${s.outcome === 'succeeded' ? 'ok  ' : s.outcome === 'failed' ? 'FAIL' : 'skip'} ${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''} ${s.durationMs} ms: ${s.summary}`,
+    ),
     '',
     changesHeading(report.sideEffects),
     ...report.sideEffects.map(describeChange),
@@ -90,14 +127,29 @@ const notify = async (deps: AwsDeps, report: FailoverReport) => {
  * other (teardown removed the links), and the plan enters cooldown. A reprotect: the other side
  * is now the standby of the active one. Either way the lock is freed.
  */
-export const reportSuccess = async (deps: AwsDeps, execution: Execution, plan: Plan, leg: Leg): Promise<FailoverReport> => {
+export const reportSuccess = async (
+  deps: AwsDeps,
+  execution: Execution,
+  plan: Plan,
+  leg: Leg,
+): Promise<FailoverReport> => {
   const now = deps.clock.now();
-  const [records, effects, before] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id), deps.coordination.getPlanState(plan.name)]);
+  const [records, effects, before] = await Promise.all([
+    deps.journal.listSteps(execution.id),
+    deps.journal.listEffects(execution.id),
+    deps.coordination.getPlanState(plan.name),
+  ]);
   const report = buildReport(execution, plan, records, effects, 'SUCCEEDED', now);
   await deps.coordination.putPlanState(
     plan.name,
     leg.action === 'reprotect'
-      ? { ...before, activeSide: leg.from, protection: 'replicating', lastExecutionId: execution.id, updatedAt: now.toISOString() }
+      ? {
+          ...before,
+          activeSide: leg.from,
+          protection: 'replicating',
+          lastExecutionId: execution.id,
+          updatedAt: now.toISOString(),
+        }
       : {
           activeSide: leg.to,
           protection: 'unprotected',
@@ -140,11 +192,20 @@ export interface HaltPending {
  * would miss them. Halt then answers `pending` and the workflow waits before calling it again;
  * each wait is bounded by the step's budget.
  */
-export const haltWhenStepsStopped = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport | HaltPending> => {
+export const haltWhenStepsStopped = async (
+  deps: AwsDeps,
+  execution: Execution,
+  plan: Plan,
+  error: WorkflowError,
+): Promise<FailoverReport | HaltPending> => {
   const now = deps.clock.now().getTime();
   const working = (await deps.journal.listClaims(execution.id)).filter((c) => Date.parse(c.until) > now);
   if (working.length > 0) {
-    deps.progress({ kind: 'step-progress', step: 'halt', message: `waiting for ${working.map((c) => `${c.step} (until ${c.until})`).join(', ')} to stop before reporting` });
+    deps.progress({
+      kind: 'step-progress',
+      step: 'halt',
+      message: `waiting for ${working.map((c) => `${c.step} (until ${c.until})`).join(', ')} to stop before reporting`,
+    });
     return { pending: true, waitingFor: working.map(({ step, until }) => ({ step, until })) };
   }
   return halt(deps, execution, plan, error);
@@ -155,18 +216,35 @@ export const haltWhenStepsStopped = async (deps: AwsDeps, execution: Execution, 
  * FAILED: stopped after a change, or after an intent to change whose outcome is unknown (a step
  * that timed out may still be working): an operator must look (the report lists every change).
  */
-export const halt = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport> => {
-  const [records, effects] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id)]);
+export const halt = async (
+  deps: AwsDeps,
+  execution: Execution,
+  plan: Plan,
+  error: WorkflowError,
+): Promise<FailoverReport> => {
+  const [records, effects] = await Promise.all([
+    deps.journal.listSteps(execution.id),
+    deps.journal.listEffects(execution.id),
+  ]);
   // A graceful switchover that could not catch up lifted its own fence: the world is as it was.
   const fenceLifted = records.some((r) => r.step === 'lift-fence' && r.outcome === 'succeeded');
-  const changed = changesOf(effects).some((c) => !(fenceLifted && (c.step === 'fence' || c.step === 'lift-fence') && c.status === 'done'));
-  const reason = describeError(error) + (fenceLifted && !changed ? '; the fence was lifted: nothing else was changed and nothing was lost' : '');
+  const changed = changesOf(effects).some(
+    (c) => !(fenceLifted && (c.step === 'fence' || c.step === 'lift-fence') && c.status === 'done'),
+  );
+  const reason =
+    describeError(error) +
+    (fenceLifted && !changed ? '; the fence was lifted: nothing else was changed and nothing was lost' : '');
   const now = deps.clock.now();
   const report = buildReport(execution, plan, records, effects, changed ? 'FAILED' : 'HALTED', now, reason);
   if (changed) {
     // Half-done: no new failover may start on top of it until a person has looked.
     const state = await deps.coordination.getPlanState(plan.name);
-    await deps.coordination.putPlanState(plan.name, { ...state, needsOperator: `failover ${execution.id} failed after changing things (${reason})`, lastExecutionId: execution.id, updatedAt: now.toISOString() });
+    await deps.coordination.putPlanState(plan.name, {
+      ...state,
+      needsOperator: `failover ${execution.id} failed after changing things (${reason})`,
+      lastExecutionId: execution.id,
+      updatedAt: now.toISOString(),
+    });
   }
   await deps.journal.putReport(report);
   // Only the owner's release takes effect, so a halt before the lock was taken frees nothing.
@@ -178,11 +256,29 @@ export const halt = async (deps: AwsDeps, execution: Execution, plan: Plan, erro
 /** Kinds of blocked triggers worth waking someone for; duplicates and lock contention are expected in a storm. */
 const notifiedBlocks = new Set(['cooldown', 'failed-over', 'needs-operator']);
 
-export const recordBlocked = async (deps: AwsDeps, execution: Execution, plan: Plan, error: WorkflowError): Promise<FailoverReport> => {
-  const [records, effects] = await Promise.all([deps.journal.listSteps(execution.id), deps.journal.listEffects(execution.id)]);
+export const recordBlocked = async (
+  deps: AwsDeps,
+  execution: Execution,
+  plan: Plan,
+  error: WorkflowError,
+): Promise<FailoverReport> => {
+  const [records, effects] = await Promise.all([
+    deps.journal.listSteps(execution.id),
+    deps.journal.listEffects(execution.id),
+  ]);
   // The kind travels in the admit step's evidence: Step Functions passes only name and message.
-  const kind = (records.findLast((r) => r.step === 'admit')?.detail as { evidence?: { kind?: string } } | undefined)?.evidence?.kind;
-  const report = buildReport(execution, plan, records, effects, 'BLOCKED', deps.clock.now(), describeError(error));
+  const kind = (
+    records.findLast((r) => r.step === 'admit')?.detail as { evidence?: { kind?: string } } | undefined
+  )?.evidence?.kind;
+  const report = buildReport(
+    execution,
+    plan,
+    records,
+    effects,
+    'BLOCKED',
+    deps.clock.now(),
+    describeError(error),
+  );
   await deps.journal.putReport(report);
   if (kind && notifiedBlocks.has(kind)) await notify(deps, report);
   return report;

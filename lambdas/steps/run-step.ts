@@ -21,7 +21,12 @@ export interface StepTools {
    * `describe` says it in words, or returns undefined when the change turned out not to be needed.
    * Refuses to start past the step's deadline.
    */
-  act<R>(intent: string, target: string, change: () => Promise<R>, describe?: (result: R) => string | undefined): Promise<R>;
+  act<R>(
+    intent: string,
+    target: string,
+    change: () => Promise<R>,
+    describe?: (result: R) => string | undefined,
+  ): Promise<R>;
   progress(message: string): void;
   /** Past this the step starts nothing new (its state's timeout comes later). */
   readonly deadline: Date;
@@ -45,7 +50,11 @@ const CLAIM_POLL_MS = 250;
 const deadlineOf = (deps: CommonDeps, step: string, startedAt: Date): Date => {
   const byBudget = startedAt.getTime() + budgetMs(step, deps.budgets);
   const remaining = currentInvocation().remainingMs?.();
-  return new Date(remaining === undefined ? byBudget : Math.min(byBudget, startedAt.getTime() + remaining - LAMBDA_MARGIN_MS));
+  return new Date(
+    remaining === undefined
+      ? byBudget
+      : Math.min(byBudget, startedAt.getTime() + remaining - LAMBDA_MARGIN_MS),
+  );
 };
 
 /**
@@ -53,32 +62,61 @@ const deadlineOf = (deps: CommonDeps, step: string, startedAt: Date): Date => {
  * still runs) must not act twice at once: the second waits until the first has finished or its
  * deadline has passed, then reconciles what the first did.
  */
-const claimUntil = (now: Date, deadline: Date, claimMs: number) => new Date(Math.min(now.getTime() + claimMs, deadline.getTime())).toISOString();
+const claimUntil = (now: Date, deadline: Date, claimMs: number) =>
+  new Date(Math.min(now.getTime() + claimMs, deadline.getTime())).toISOString();
 
-const claimStep = async (deps: CommonDeps, execution: Execution, step: string, owner: string, deadline: Date, claimMs: number) => {
+const claimStep = async (
+  deps: CommonDeps,
+  execution: Execution,
+  step: string,
+  owner: string,
+  deadline: Date,
+  claimMs: number,
+) => {
   for (;;) {
     const now = deps.clock.now();
-    const holder = await deps.journal.claimStep(execution.id, step, { owner, until: claimUntil(now, deadline, claimMs) }, now);
+    const holder = await deps.journal.claimStep(
+      execution.id,
+      step,
+      { owner, until: claimUntil(now, deadline, claimMs) },
+      now,
+    );
     if (!holder) return;
     if (now.getTime() >= deadline.getTime()) {
-      throw new DeadlineExceededError(`${step}: another invocation of this step (${holder.owner}) was still working until ${holder.until}, past this attempt's deadline`);
+      throw new DeadlineExceededError(
+        `${step}: another invocation of this step (${holder.owner}) was still working until ${holder.until}, past this attempt's deadline`,
+      );
     }
-    deps.progress({ kind: 'step-progress', step, message: `another invocation of ${step} is still working (until ${holder.until}); waiting for it` });
+    deps.progress({
+      kind: 'step-progress',
+      step,
+      message: `another invocation of ${step} is still working (until ${holder.until}); waiting for it`,
+    });
     await deps.clock.sleep(Math.min(CLAIM_POLL_MS, deadline.getTime() - now.getTime()));
   }
 };
 
-export const runStep = async <T>(deps: CommonDeps, execution: Execution, step: string, body: (tools: StepTools) => Promise<StepBody<T>>): Promise<T> => {
+export const runStep = async <T>(
+  deps: CommonDeps,
+  execution: Execution,
+  step: string,
+  body: (tools: StepTools) => Promise<StepBody<T>>,
+): Promise<T> => {
   const startedAt = deps.clock.now();
   const deadline = deadlineOf(deps, step, startedAt);
   const owner = randomUUID();
   const claimMs = Math.min(MAX_CLAIM_MS, Math.max(1, Math.floor(budgetMs(step, deps.budgets) / 4)));
   await claimStep(deps, execution, step, owner, deadline, claimMs);
   // Renewed while the work goes on; a failed renewal only shortens the claim (the next one may succeed).
-  const heartbeat = setInterval(() => {
-    const now = deps.clock.now();
-    deps.journal.claimStep(execution.id, step, { owner, until: claimUntil(now, deadline, claimMs) }, now).catch(() => undefined);
-  }, Math.max(1, Math.floor(claimMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      const now = deps.clock.now();
+      deps.journal
+        .claimStep(execution.id, step, { owner, until: claimUntil(now, deadline, claimMs) }, now)
+        .catch(() => undefined);
+    },
+    Math.max(1, Math.floor(claimMs / 3)),
+  );
   try {
     return await runClaimed(deps, execution, step, startedAt, deadline, body);
   } finally {
@@ -105,7 +143,9 @@ const runClaimed = async <T>(
   };
   const checkDeadline = (what: string) => {
     if (deps.clock.now().getTime() >= deadline.getTime()) {
-      throw new DeadlineExceededError(`${step} reached the end of its time budget (${deadline.toISOString()}) before ${what}: nothing more is started; a later attempt or an operator takes it from here`);
+      throw new DeadlineExceededError(
+        `${step} reached the end of its time budget (${deadline.toISOString()}) before ${what}: nothing more is started; a later attempt or an operator takes it from here`,
+      );
     }
   };
   const tools: StepTools = {
@@ -119,7 +159,13 @@ const runClaimed = async <T>(
       try {
         result = await change();
       } catch (err) {
-        await record({ id, phase: 'failed', action: intent, target, error: { name: (err as Error).name ?? 'Error', message: errorMessage(err) } });
+        await record({
+          id,
+          phase: 'failed',
+          action: intent,
+          target,
+          error: { name: (err as Error).name ?? 'Error', message: errorMessage(err) },
+        });
         throw err;
       }
       const done = describe(result);
@@ -127,16 +173,32 @@ const runClaimed = async <T>(
       return result;
     },
     progress: (message) => deps.progress({ kind: 'step-progress', step, message }),
-    earlierEffects: async () => (await deps.journal.listEffects(execution.id)).filter((e) => e.step === step && e.attempt < attempt),
+    earlierEffects: async () =>
+      (await deps.journal.listEffects(execution.id)).filter((e) => e.step === step && e.attempt < attempt),
   };
   deps.progress({ kind: 'step-started', step, attempt });
 
   const finish = async (outcome: 'succeeded' | 'failed', summary: string, detail: unknown) => {
     const endedAt = deps.clock.now();
     await deps.journal.appendStep(execution.id, {
-      step, attempt, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), outcome, summary, detail, sideEffects: changesOf(events),
+      step,
+      attempt,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      outcome,
+      summary,
+      detail,
+      sideEffects: changesOf(events),
     });
-    deps.progress({ kind: 'step-finished', step, attempt, outcome, summary, detail, durationMs: endedAt.getTime() - startedAt.getTime() });
+    deps.progress({
+      kind: 'step-finished',
+      step,
+      attempt,
+      outcome,
+      summary,
+      detail,
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+    });
   };
 
   let result: StepBody<T>;
@@ -144,7 +206,11 @@ const runClaimed = async <T>(
     result = await body(tools);
   } catch (err) {
     const detail = (err as { detail?: unknown }).detail;
-    await finish('failed', `${(err as Error).name ?? 'Error'}: ${errorMessage(err)}`, { error: (err as Error).name, message: errorMessage(err), ...(detail ? { evidence: detail } : {}) });
+    await finish('failed', `${(err as Error).name ?? 'Error'}: ${errorMessage(err)}`, {
+      error: (err as Error).name,
+      message: errorMessage(err),
+      ...(detail ? { evidence: detail } : {}),
+    });
     throw err;
   }
   await finish('succeeded', result.summary, result.detail);
@@ -163,13 +229,17 @@ export const standaloneTools = (options: {
   onChange?: (description: string, target: string) => void;
 }): StepTools => {
   const checkDeadline = (what: string) => {
-    if (options.clock.now().getTime() >= options.deadline.getTime()) throw new DeadlineExceededError(`the time budget ended (${options.deadline.toISOString()}) before ${what}`);
+    if (options.clock.now().getTime() >= options.deadline.getTime())
+      throw new DeadlineExceededError(
+        `the time budget ended (${options.deadline.toISOString()}) before ${what}`,
+      );
   };
   return {
     deadline: options.deadline,
     checkDeadline,
     act: async (intent, target, change, describe = () => intent) => {
-      if (!options.onChange) throw new Error(`this run changes nothing, yet it was about to: ${intent} (${target})`);
+      if (!options.onChange)
+        throw new Error(`this run changes nothing, yet it was about to: ${intent} (${target})`);
       checkDeadline(intent);
       const result = await change();
       const done = describe(result);

@@ -9,7 +9,9 @@ const sides: readonly Side[] = ['downstream', 'upstream'];
 
 export const siteChecks = async (ctx: StepContext): Promise<CheckResult[]> => {
   const engine = engineFor(ctx.plan);
-  const found = await Promise.all(sides.map(async (side) => ({ side, presence: await engine.presence(ctx, side) })));
+  const found = await Promise.all(
+    sides.map(async (side) => ({ side, presence: await engine.presence(ctx, side) })),
+  );
   return found.map(({ side, presence }) => ({
     name: `${side}-present`,
     // A lost upstream is no reason to stop; an unreachable downstream is.

@@ -13,7 +13,15 @@ import type { NotifierPort } from '../ports/notifier.js';
 export type ProgressEvent =
   | { kind: 'step-started'; step: string; attempt: number }
   | { kind: 'step-progress'; step: string; message: string }
-  | { kind: 'step-finished'; step: string; attempt: number; outcome: 'succeeded' | 'failed'; summary: string; detail: unknown; durationMs: number };
+  | {
+      kind: 'step-finished';
+      step: string;
+      attempt: number;
+      outcome: 'succeeded' | 'failed';
+      summary: string;
+      detail: unknown;
+      durationMs: number;
+    };
 
 export interface CommonDeps {
   journal: JournalPort;

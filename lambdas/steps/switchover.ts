@@ -14,8 +14,11 @@ export interface CatchUpOutput {
 
 /** When the fence was verified: the point the standby must have caught up to. */
 const fencedAt = async (deps: KubeDeps, execution: Execution): Promise<Date> => {
-  const fence = (await deps.journal.listSteps(execution.id)).findLast((r) => r.step === 'fence' && r.outcome === 'succeeded');
-  if (!fence) throw new Error('catch-up runs after a successful fence, and the journal holds none for this execution');
+  const fence = (await deps.journal.listSteps(execution.id)).findLast(
+    (r) => r.step === 'fence' && r.outcome === 'succeeded',
+  );
+  if (!fence)
+    throw new Error('catch-up runs after a successful fence, and the journal holds none for this execution');
   return new Date(fence.endedAt);
 };
 
@@ -24,7 +27,12 @@ export const catchUp = (deps: KubeDeps, execution: Execution, plan: Plan) =>
     const since = await fencedAt(deps, execution);
     const result = await engineFor(plan).catchUp(stepContext(deps, plan, tools), since);
     const waitedMs = deps.clock.now().getTime() - since.getTime();
-    const detail = { ...result.evidence, fencedAt: since.toISOString(), waitedMs, boundSeconds: plan.switchover.catchUpTimeoutSeconds };
+    const detail = {
+      ...result.evidence,
+      fencedAt: since.toISOString(),
+      waitedMs,
+      boundSeconds: plan.switchover.catchUpTimeoutSeconds,
+    };
     if (!result.caughtUp && waitedMs >= plan.switchover.catchUpTimeoutSeconds * 1000) {
       throw new CatchUpTimedOutError(
         `the standby did not catch up within ${plan.switchover.catchUpTimeoutSeconds} s of the fence (${result.summary}): a graceful switchover never loses data, so nothing is promoted and the fence is lifted`,
@@ -32,7 +40,9 @@ export const catchUp = (deps: KubeDeps, execution: Execution, plan: Plan) =>
       );
     }
     return {
-      summary: result.caughtUp ? `RPO 0: ${result.summary}` : `not yet (${Math.round(waitedMs / 1000)} s of ${plan.switchover.catchUpTimeoutSeconds} s): ${result.summary}`,
+      summary: result.caughtUp
+        ? `RPO 0: ${result.summary}`
+        : `not yet (${Math.round(waitedMs / 1000)} s of ${plan.switchover.catchUpTimeoutSeconds} s): ${result.summary}`,
       detail: { ...detail, caughtUp: result.caughtUp },
       output: { caughtUp: result.caughtUp },
     };

@@ -9,7 +9,10 @@ import type { DnsPort, DnsRecordRef, DnsRecordValue } from '../ports/dns.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
-const failure = (err: unknown) => ({ error: err instanceof Error ? err.name : 'Error', message: errorMessage(err) });
+const failure = (err: unknown) => ({
+  error: err instanceof Error ? err.name : 'Error',
+  message: errorMessage(err),
+});
 
 const recordChecks = async (dns: DnsPort, ref: DnsRecordRef): Promise<CheckResult[]> => {
   const record = `${ref.type} ${ref.name}`;
@@ -19,15 +22,31 @@ const recordChecks = async (dns: DnsPort, ref: DnsRecordRef): Promise<CheckResul
     current = await dns.getRecord(ref);
   } catch (err) {
     return [
-      { name: `dns-read:${ref.name}`, passed: false, summary: `${record} cannot be read: ${errorMessage(err)}`, evidence: { ...where, ...failure(err) } },
-      { name: `dns-change:${ref.name}`, passed: false, summary: `${record}: not asked, the record cannot be read`, evidence: where },
+      {
+        name: `dns-read:${ref.name}`,
+        passed: false,
+        summary: `${record} cannot be read: ${errorMessage(err)}`,
+        evidence: { ...where, ...failure(err) },
+      },
+      {
+        name: `dns-change:${ref.name}`,
+        passed: false,
+        summary: `${record}: not asked, the record cannot be read`,
+        evidence: where,
+      },
     ];
   }
   const read: CheckResult = {
     name: `dns-read:${ref.name}`,
     passed: true,
-    summary: current ? `${record} holds ${current.values.join(', ') || 'no value'} (TTL ${current.ttl} s)` : `${record} is absent: the switch creates it`,
-    evidence: { ...where, values: current?.values ?? [], ...(current ? { ttl: current.ttl } : { absent: true }) },
+    summary: current
+      ? `${record} holds ${current.values.join(', ') || 'no value'} (TTL ${current.ttl} s)`
+      : `${record} is absent: the switch creates it`,
+    evidence: {
+      ...where,
+      values: current?.values ?? [],
+      ...(current ? { ttl: current.ttl } : { absent: true }),
+    },
   };
   try {
     const access = await dns.checkChangeAccess(ref, current);
@@ -36,24 +55,48 @@ const recordChecks = async (dns: DnsPort, ref: DnsRecordRef): Promise<CheckResul
       {
         name: `dns-change:${ref.name}`,
         passed: access.allowed,
-        summary: access.allowed ? `${record} may be changed (asked without changing it)` : `${record} may not be changed by these credentials: ${access.answer}`,
+        summary: access.allowed
+          ? `${record} may be changed (asked without changing it)`
+          : `${record} may not be changed by these credentials: ${access.answer}`,
         evidence: { ...where, allowed: access.allowed, answer: access.answer },
       },
     ];
   } catch (err) {
-    return [read, { name: `dns-change:${ref.name}`, passed: false, summary: `${record}: could not ask whether it may be changed: ${errorMessage(err)}`, evidence: { ...where, ...failure(err) } }];
+    return [
+      read,
+      {
+        name: `dns-change:${ref.name}`,
+        passed: false,
+        summary: `${record}: could not ask whether it may be changed: ${errorMessage(err)}`,
+        evidence: { ...where, ...failure(err) },
+      },
+    ];
   }
 };
 
 /** Two checks per plan record, `dns-read:NAME` and `dns-change:NAME`; a refusing or unreachable DNS is a failed check, never a throw. */
 export const trafficSwitchChecks = async (dns: DnsPort, plan: Plan): Promise<CheckResult[]> =>
-  (await Promise.all(plan.dns.records.map((r) => recordChecks(dns, { hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type })))).flat();
+  (
+    await Promise.all(
+      plan.dns.records.map((r) =>
+        recordChecks(dns, { hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type }),
+      ),
+    )
+  ).flat();
 
 /** The workflow's `check-dns` step: halts (NotReady, with every check) when the switch could not be made. */
 export const checkTrafficSwitch = (deps: AwsDeps, execution: Execution, plan: Plan) =>
   runStep(deps, execution, 'check-dns', async () => {
     const checks = await trafficSwitchChecks(deps.dns, plan);
     const failed = checks.filter((c) => !c.passed);
-    if (failed.length > 0) throw new NotReadyError(`the traffic switch could not be made: ${failed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`, { checks });
-    return { summary: `${checks.length}/${checks.length} checks passed: every record readable and changeable`, detail: { checks }, output: { checks } };
+    if (failed.length > 0)
+      throw new NotReadyError(
+        `the traffic switch could not be made: ${failed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`,
+        { checks },
+      );
+    return {
+      summary: `${checks.length}/${checks.length} checks passed: every record readable and changeable`,
+      detail: { checks },
+      output: { checks },
+    };
   });

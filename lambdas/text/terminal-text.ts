@@ -8,4 +8,5 @@
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** `text` with every control character shown as `\xHH`: what was sent, and harmless. */
-export const terminalText = (text: string): string => text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+export const terminalText = (text: string): string =>
+  text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

@@ -1,8 +1,23 @@
 // One model per plan engine type. Adding an engine: one model file and one line in `models`.
 import type { EnginePlan, Plan } from '../../lambdas/plan/schema.js';
-import { rabbitmqShovelModel, rabbitmqShovelSafety, type RabbitmqShovelClusters, type RabbitmqShovelSnapshot } from './rabbitmq-shovel.js';
-import { rabbitmqStandbyModel, rabbitmqStandbySafety, type RabbitmqStandbyClusters, type RabbitmqStandbySnapshot } from './rabbitmq-standby.js';
-import { rocketmqControllerModel, rocketmqSafety, type RocketmqClusters, type RocketmqSnapshot } from './rocketmq-controller.js';
+import {
+  rabbitmqShovelModel,
+  rabbitmqShovelSafety,
+  type RabbitmqShovelClusters,
+  type RabbitmqShovelSnapshot,
+} from './rabbitmq-shovel.js';
+import {
+  rabbitmqStandbyModel,
+  rabbitmqStandbySafety,
+  type RabbitmqStandbyClusters,
+  type RabbitmqStandbySnapshot,
+} from './rabbitmq-standby.js';
+import {
+  rocketmqControllerModel,
+  rocketmqSafety,
+  type RocketmqClusters,
+  type RocketmqSnapshot,
+} from './rocketmq-controller.js';
 import type { SafetyView } from './safety-view.js';
 import type { EngineModel } from './sim-model.js';
 
@@ -19,7 +34,9 @@ export type EngineType = EnginePlan['type'];
  * block its own `clustersSchema` produced (sim/scenario.ts parses with the plan's model) and a
  * plan of its own engine type (startSimulation picks the model by `plan.engine.type`).
  */
-const anyEngine = <C extends ScenarioClusters, S extends EngineSnapshot>(model: EngineModel<C, S>): EngineModel<ScenarioClusters, EngineSnapshot> =>
+const anyEngine = <C extends ScenarioClusters, S extends EngineSnapshot>(
+  model: EngineModel<C, S>,
+): EngineModel<ScenarioClusters, EngineSnapshot> =>
   model as unknown as EngineModel<ScenarioClusters, EngineSnapshot>;
 
 export const engineModels: Record<EngineType, EngineModel<ScenarioClusters, EngineSnapshot>> = {

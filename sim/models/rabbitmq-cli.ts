@@ -43,9 +43,13 @@ const QUIET = new Set(['-q', '--quiet']);
 const SILENT = new Set(['-s', '--silent']);
 const BOLD_USAGE = '\u001b[1mUsage\u001b[0m';
 
-export const isCliTool = (name: string | undefined): name is CliTool => name === 'rabbitmqctl' || name === 'rabbitmq-diagnostics' || name === 'rabbitmq-queues';
+export const isCliTool = (name: string | undefined): name is CliTool =>
+  name === 'rabbitmqctl' || name === 'rabbitmq-diagnostics' || name === 'rabbitmq-queues';
 
-export const parseCli = (argv: readonly string[], commands: Readonly<Record<string, CommandSpec>>): CliParse => {
+export const parseCli = (
+  argv: readonly string[],
+  commands: Readonly<Record<string, CommandSpec>>,
+): CliParse => {
   const [tool, ...args] = argv;
   if (!isCliTool(tool)) throw new Error(`not a RabbitMQ CLI tool: ${String(tool)}`);
   const quiet = args.some((a) => QUIET.has(a) || SILENT.has(a));
@@ -71,30 +75,51 @@ export const parseCli = (argv: readonly string[], commands: Readonly<Record<stri
     else if (spec.valueOptions?.includes(arg) && i + 1 < afterCommand.length) {
       i += 1;
       values.set(arg, afterCommand[i] as string);
-    }
-    else if (spec.listOptions?.includes(arg)) {
+    } else if (spec.listOptions?.includes(arg)) {
       const values: string[] = [];
       while (i + 1 < afterCommand.length && !(afterCommand[i + 1] as string).startsWith('-')) {
         i += 1;
-        values.push(...(afterCommand[i] as string).split(',').map((v) => v.trim()).filter((v) => v !== ''));
+        values.push(
+          ...(afterCommand[i] as string)
+            .split(',')
+            .map((v) => v.trim())
+            .filter((v) => v !== ''),
+        );
       }
       lists.set(arg, [...(lists.get(arg) ?? []), ...values]);
     } else invalid.push(arg);
   }
   const usage = `${tool} [--node <node>] [--longnames] [--quiet] ${command}${spec.usage ? ` ${spec.usage}` : ''}`;
   if (invalid.length > 0) {
-    return { ok: false, exitCode: EX_USAGE, stderr: argumentError(`Invalid options for this command:\n${invalid.map((o) => `${o} : `).join('\n')}`, given, usage) };
+    return {
+      ok: false,
+      exitCode: EX_USAGE,
+      stderr: argumentError(
+        `Invalid options for this command:\n${invalid.map((o) => `${o} : `).join('\n')}`,
+        given,
+        usage,
+      ),
+    };
   }
   const expected = spec.positionals?.length ?? 0;
-  if (positionals.length < expected) return { ok: false, exitCode: EX_USAGE, stderr: argumentError('not enough arguments.', given, usage) };
-  if (positionals.length > expected && !spec.variadic) return { ok: false, exitCode: EX_USAGE, stderr: argumentError('too many arguments.', given, usage) };
-  return { ok: true, parsed: { tool, command, positionals, flags, lists, values, quiet, silent, given, usage } };
+  if (positionals.length < expected)
+    return { ok: false, exitCode: EX_USAGE, stderr: argumentError('not enough arguments.', given, usage) };
+  if (positionals.length > expected && !spec.variadic)
+    return { ok: false, exitCode: EX_USAGE, stderr: argumentError('too many arguments.', given, usage) };
+  return {
+    ok: true,
+    parsed: { tool, command, positionals, flags, lists, values, quiet, silent, given, usage },
+  };
 };
 
 export const argumentError = (problem: string, given: string, usage: string): string =>
   `Error (argument validation): ${problem}\nArguments given:\n\t${given}\n\n${BOLD_USAGE}\n\n${usage}\n`;
 
-const unknownCommand = (tool: CliTool, command: string, commands: Readonly<Record<string, CommandSpec>>): string => {
+const unknownCommand = (
+  tool: CliTool,
+  command: string,
+  commands: Readonly<Record<string, CommandSpec>>,
+): string => {
   const available = Object.entries(commands)
     .filter(([, spec]) => spec.tool === tool)
     .map(([name]) => `   ${name}`)
@@ -142,7 +167,12 @@ export const nodeDown = (node: string): string => {
  * The tools' output: a banner line, then body lines; tables are tab-separated with a header
  * row. `-q` drops the banner, `-s` also the table header.
  */
-export const render = (parsed: ParsedCommand, banner: string | undefined, body: readonly string[], tableHeader?: readonly string[]): string => {
+export const render = (
+  parsed: ParsedCommand,
+  banner: string | undefined,
+  body: readonly string[],
+  tableHeader?: readonly string[],
+): string => {
   const lines = [
     ...(banner === undefined || parsed.quiet ? [] : [banner]),
     ...(tableHeader === undefined || parsed.silent ? [] : [tableHeader.join('\t')]),
@@ -152,4 +182,5 @@ export const render = (parsed: ParsedCommand, banner: string | undefined, body: 
 };
 
 /** `2023-03-17 09:50:34`, as the promotion table prints times (UTC). */
-export const formatTimestamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+export const formatTimestamp = (ms: number): string =>
+  new Date(ms).toISOString().slice(0, 19).replace('T', ' ');

@@ -6,9 +6,22 @@ import type { ExecOutput } from './sim-model.js';
 import { render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
 
 export const HEALTH_COMMANDS: Record<string, CommandSpec> = {
-  cluster_status: { tool: 'rabbitmqctl', valueOptions: ['--formatter'], usage: '[--formatter <json|erlang|table>]' },
-  check_if_node_is_quorum_critical: { tool: 'rabbitmq-queues', valueOptions: ['--formatter'], usage: '[--formatter <json|erlang|table>]' },
-  list_queues: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost', '--formatter'], variadic: true, usage: '[-p <vhost>] [--formatter <format>] [<column> ...]' },
+  cluster_status: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['--formatter'],
+    usage: '[--formatter <json|erlang|table>]',
+  },
+  check_if_node_is_quorum_critical: {
+    tool: 'rabbitmq-queues',
+    valueOptions: ['--formatter'],
+    usage: '[--formatter <json|erlang|table>]',
+  },
+  list_queues: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost', '--formatter'],
+    variadic: true,
+    usage: '[-p <vhost>] [--formatter <format>] [<column> ...]',
+  },
 };
 
 export interface SimQueue {
@@ -54,27 +67,50 @@ const listColumn = (queue: SimQueue, column: string, seed: number): string | num
     case 'slave_pids':
       return (queue.mirrors ?? []).map((n, i) => pidOn(n, seed + i));
     case 'synchronised_slave_pids':
-      return (queue.mirrors ?? []).filter((n) => !(queue.unsynchronised ?? []).includes(n)).map((n, i) => pidOn(n, seed + i));
+      return (queue.mirrors ?? [])
+        .filter((n) => !(queue.unsynchronised ?? []).includes(n))
+        .map((n, i) => pidOn(n, seed + i));
     default:
       return '';
   }
 };
 
-const tableCell = (value: string | number | string[]): string => (Array.isArray(value) ? (value.length ? `[${value.join(', ')}]` : '') : String(value));
+const tableCell = (value: string | number | string[]): string =>
+  Array.isArray(value) ? (value.length ? `[${value.join(', ')}]` : '') : String(value);
 // The JSON formatter prints pids without their node, and empty pid lists as "".
 const jsonCell = (value: string | number | string[]): unknown =>
-  Array.isArray(value) ? (value.length ? value.map((_, i) => `#PID<12798.${1935 + i}.0>`) : '') : typeof value === 'number' ? value : value === 'true' ? true : value;
+  Array.isArray(value)
+    ? value.length
+      ? value.map((_, i) => `#PID<12798.${1935 + i}.0>`)
+      : ''
+    : typeof value === 'number'
+      ? value
+      : value === 'true'
+        ? true
+        : value;
 
 const renderListQueues = (parsed: ParsedCommand, queues: SimQueue[]): ExecOutput => {
   const vhost = parsed.values.get('-p') ?? parsed.values.get('--vhost') ?? '/';
   const columns = parsed.positionals.length ? parsed.positionals : ['name', 'messages'];
-  const rows = queues.filter((q) => q.vhost === vhost).map((q, i) => columns.map((c) => listColumn(q, c, i * 7)));
+  const rows = queues
+    .filter((q) => q.vhost === vhost)
+    .map((q, i) => columns.map((c) => listColumn(q, c, i * 7)));
   if (parsed.values.get('--formatter') === 'json') {
-    const lines = rows.map((row, i) => `${i === 0 ? '' : ','}${JSON.stringify(Object.fromEntries(columns.map((c, j) => [c, jsonCell(row[j]!)])))}`);
+    const lines = rows.map(
+      (row, i) =>
+        `${i === 0 ? '' : ','}${JSON.stringify(Object.fromEntries(columns.map((c, j) => [c, jsonCell(row[j]!)])))}`,
+    );
     return ok(`[\n${lines.map((l) => `${l}\n`).join('')}]\n`);
   }
   // Real 3.10 prints nothing below the banner for a vhost that does not exist.
-  return ok(render(parsed, `Timeout: 60.0 seconds ...\nListing queues for vhost ${vhost} ...`, rows.map((r) => r.map(tableCell).join('\t')), rows.length || parsed.positionals.length ? columns : undefined));
+  return ok(
+    render(
+      parsed,
+      `Timeout: 60.0 seconds ...\nListing queues for vhost ${vhost} ...`,
+      rows.map((r) => r.map(tableCell).join('\t')),
+      rows.length || parsed.positionals.length ? columns : undefined,
+    ),
+  );
 };
 
 const renderClusterStatus = (parsed: ParsedCommand, self: string, state: ClusterHealthState): ExecOutput => {
@@ -92,18 +128,38 @@ const renderClusterStatus = (parsed: ParsedCommand, self: string, state: Cluster
         partitions: state.partitions,
         ram_nodes: [],
         running_nodes: running,
-        versions: Object.fromEntries(running.map((n) => [n, { erlang_version: '25.2.3', rabbitmq_name: 'RabbitMQ', rabbitmq_version: '3.10.8' }])),
+        versions: Object.fromEntries(
+          running.map((n) => [
+            n,
+            { erlang_version: '25.2.3', rabbitmq_name: 'RabbitMQ', rabbitmq_version: '3.10.8' },
+          ]),
+        ),
       })}\n`,
     );
   }
-  const section = (title: string, lines: string[]) => [`\u001b[1m${title}\u001b[0m`, '', ...(lines.length ? lines : ['(none)']), ''];
+  const section = (title: string, lines: string[]) => [
+    `\u001b[1m${title}\u001b[0m`,
+    '',
+    ...(lines.length ? lines : ['(none)']),
+    '',
+  ];
   return ok(
     render(parsed, `Cluster status of node ${self} ...`, [
       ...section('Basics', [`Cluster name: ${members[0] ?? self}`]),
       ...section('Disk Nodes', members),
       ...section('Running Nodes', running),
-      ...section('Network Partitions', Object.entries(state.partitions).map(([n, lost]) => `Node ${n} cannot communicate with ${lost.join(', ')}`)),
-      ...section('Alarms', state.alarms.map((a) => `${a.resource === 'memory' ? 'Memory' : 'Free disk space'} alarm on node ${a.node}`)),
+      ...section(
+        'Network Partitions',
+        Object.entries(state.partitions).map(
+          ([n, lost]) => `Node ${n} cannot communicate with ${lost.join(', ')}`,
+        ),
+      ),
+      ...section(
+        'Alarms',
+        state.alarms.map(
+          (a) => `${a.resource === 'memory' ? 'Memory' : 'Free disk space'} alarm on node ${a.node}`,
+        ),
+      ),
     ]),
   );
 };
@@ -117,13 +173,23 @@ const renderQuorumCritical = (parsed: ParsedCommand, self: string, state: Cluste
   const banner = `Checking if node ${self} is critical for quorum of any quorum queues ...`;
   if (state.nodes.length === 1) {
     const message = 'Target node seems to be the only one in a single node cluster, the check does not apply';
-    return ok(json ? `${JSON.stringify({ message, result: 'ok' })}\n` : render(parsed, banner, [`Node ${self} seems to be the only one in a single node cluster, the check does not apply`]));
+    return ok(
+      json
+        ? `${JSON.stringify({ message, result: 'ok' })}\n`
+        : render(parsed, banner, [
+            `Node ${self} seems to be the only one in a single node cluster, the check does not apply`,
+          ]),
+    );
   }
   const running = state.nodes.filter((n) => n.running).length;
   const majority = Math.floor(state.nodes.length / 2) + 1;
   const critical = running - 1 < majority ? state.queues.filter((q) => q.type === 'quorum') : [];
   if (critical.length === 0) {
-    return ok(json ? `${JSON.stringify({ result: 'ok' })}\n` : render(parsed, banner, [`Node ${self} reported no quorum queues with minimum quorum`]));
+    return ok(
+      json
+        ? `${JSON.stringify({ result: 'ok' })}\n`
+        : render(parsed, banner, [`Node ${self} reported no quorum queues with minimum quorum`]),
+    );
   }
   const readable = (q: SimQueue) => `queue '${q.name}' in vhost '${q.vhost}'`;
   return {
@@ -135,7 +201,11 @@ const renderQuorumCritical = (parsed: ParsedCommand, self: string, state: Cluste
   };
 };
 
-export const runHealthCommand = (parsed: ParsedCommand, self: string, state: ClusterHealthState): ExecOutput => {
+export const runHealthCommand = (
+  parsed: ParsedCommand,
+  self: string,
+  state: ClusterHealthState,
+): ExecOutput => {
   switch (parsed.command) {
     case 'cluster_status':
       return renderClusterStatus(parsed, self, state);

@@ -2,7 +2,14 @@
 // real local node runs the real tool; otherwise only the RabbitMQ CLI tools exist in the
 // container, bad arguments are refused as the tools refuse them, and a node whose RabbitMQ is
 // down answers as an unreachable node does. Everything else is the model's own command.
-import { EX_UNAVAILABLE, isCliTool, nodeDown, parseCli, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
+import {
+  EX_UNAVAILABLE,
+  isCliTool,
+  nodeDown,
+  parseCli,
+  type CommandSpec,
+  type ParsedCommand,
+} from './rabbitmq-cli.js';
 import { runOnRealNode, type RealNode } from './real-rabbitmq.js';
 import type { ExecOutput } from './sim-model.js';
 
@@ -23,7 +30,8 @@ export const execInRabbitPod = <P extends RabbitPod>(options: {
   run: (parsed: ParsedCommand, pod: P) => ExecOutput | Promise<ExecOutput>;
 }): ExecOutput | Promise<ExecOutput> => {
   const { pod, argv } = options;
-  if (pod === undefined) throw new Error(`${options.podName} is served by the API server but unknown to the model`);
+  if (pod === undefined)
+    throw new Error(`${options.podName} is served by the API server but unknown to the model`);
   if (options.realNode !== undefined) return runOnRealNode(options.realNode, argv);
   const [tool] = argv;
   if (!isCliTool(tool)) {

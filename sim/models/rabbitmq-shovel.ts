@@ -12,21 +12,49 @@ import { z } from 'zod';
 import { BadInputError } from '../../lambdas/errors.js';
 import { uriParts } from '../../lambdas/engines/rabbitmq-shovel/commands.js';
 import type { RabbitmqShovelPlan } from '../../lambdas/engines/rabbitmq-shovel/plan.js';
-import { amqpUriOf, shovelledVhosts, shovelQueue, shovelResourceName } from '../../lambdas/engines/rabbitmq-shovel/plan.js';
+import {
+  amqpUriOf,
+  shovelledVhosts,
+  shovelQueue,
+  shovelResourceName,
+} from '../../lambdas/engines/rabbitmq-shovel/plan.js';
 import type { Plan, Side } from '../../lambdas/plan/schema.js';
 import type { JsonObject } from '../json-patch.js';
 import type { ResourceStore, ResourceType } from '../resource-store.js';
 import { render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
-import { HEALTH_COMMANDS, runHealthCommand, type ClusterHealthState, type SimQueue } from './rabbitmq-health.js';
+import {
+  HEALTH_COMMANDS,
+  runHealthCommand,
+  type ClusterHealthState,
+  type SimQueue,
+} from './rabbitmq-health.js';
 import { keyOf, now, podObject, POD, RABBITMQ_CLUSTER } from './rabbitmq-standby-objects.js';
 import { execInRabbitPod } from './rabbitmq-pod-exec.js';
 import { createUsers, USER_COMMANDS, type Users, type UsersSnapshot } from './rabbitmq-shovel-users.js';
 import { realNodesSchema } from './real-rabbitmq.js';
-import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
+import type {
+  EngineModel,
+  ExecOutput,
+  ExecRequest,
+  ModelContext,
+  PlanProblem,
+  SimModel,
+  WriteEvent,
+} from './sim-model.js';
 import type { SafetyView } from './safety-view.js';
-import { createVhostAccess, VHOST_ACCESS_COMMANDS, type VhostAccess, type VhostAccessSnapshot } from './vhost-access.js';
+import {
+  createVhostAccess,
+  VHOST_ACCESS_COMMANDS,
+  type VhostAccess,
+  type VhostAccessSnapshot,
+} from './vhost-access.js';
 
-export const SHOVEL: ResourceType = { group: 'rabbitmq.com', version: 'v1beta1', plural: 'shovels', kind: 'Shovel' };
+export const SHOVEL: ResourceType = {
+  group: 'rabbitmq.com',
+  version: 'v1beta1',
+  plural: 'shovels',
+  kind: 'Shovel',
+};
 
 const siteFields = {
   /** false: the site's API server drops every connection (a lost region). */
@@ -35,7 +63,9 @@ const siteFields = {
   /** Pods whose RabbitMQ is down: Ready False, CLI commands exit 69. */
   notReadyPods: z.array(z.string().min(1)).default([]),
   /** Resource alarms raised on a pod's node. */
-  alarms: z.array(z.strictObject({ pod: z.string().min(1), resource: z.enum(['memory', 'disk']) })).default([]),
+  alarms: z
+    .array(z.strictObject({ pod: z.string().min(1), resource: z.enum(['memory', 'disk']) }))
+    .default([]),
   /** Pods whose CLI commands run against a real local node (`<pod>: node@host`). */
   realNodes: realNodesSchema,
   /** `rabbitmq_shovel` enabled (in the RabbitmqCluster's additionalPlugins): both sites need it for a round trip. */
@@ -125,9 +155,23 @@ const COMMANDS: Record<string, CommandSpec> = {
   ...HEALTH_COMMANDS,
   ...USER_COMMANDS,
   shovel_status: { tool: 'rabbitmqctl', valueOptions: ['--formatter'], usage: '[--formatter <format>]' },
-  list_parameters: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost', '--formatter'], usage: '[-p <vhost>] [--formatter <format>]' },
-  set_parameter: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost'], positionals: ['component_name', 'name', 'value'], usage: '[-p <vhost>] <component_name> <name> <value>' },
-  clear_parameter: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost'], positionals: ['component', 'name'], usage: '[-p <vhost>] <component_name> <name>' },
+  list_parameters: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost', '--formatter'],
+    usage: '[-p <vhost>] [--formatter <format>]',
+  },
+  set_parameter: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost'],
+    positionals: ['component_name', 'name', 'value'],
+    usage: '[-p <vhost>] <component_name> <name> <value>',
+  },
+  clear_parameter: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost'],
+    positionals: ['component', 'name'],
+    usage: '[-p <vhost>] <component_name> <name>',
+  },
 };
 
 const TICK_MS = 50;
@@ -190,15 +234,23 @@ const podName = (cluster: string, ordinal: number): string => `${cluster}-server
 const OTHER: Record<Side, Side> = { upstream: 'downstream', downstream: 'upstream' };
 
 const shovelPlanOf = (plan: Plan): RabbitmqShovelPlan => {
-  if (plan.engine.type !== 'rabbitmq-shovel') throw new BadInputError(`the rabbitmq-shovel model cannot serve a ${plan.engine.type} plan`);
+  if (plan.engine.type !== 'rabbitmq-shovel')
+    throw new BadInputError(`the rabbitmq-shovel model cannot serve a ${plan.engine.type} plan`);
   return plan.engine;
 };
 
 const planProblems = (plan: Plan, clusters: RabbitmqShovelClusters): PlanProblem[] => {
   const engine = shovelPlanOf(plan);
-  const check = (cluster: string, replicas: number, name: string, path: PlanProblem['path']): PlanProblem[] => {
+  const check = (
+    cluster: string,
+    replicas: number,
+    name: string,
+    path: PlanProblem['path'],
+  ): PlanProblem[] => {
     const pods = Array.from({ length: replicas }, (_, i) => podName(cluster, i));
-    return pods.includes(name) ? [] : [{ path, message: `"${name}" is not a pod of this cluster; expected one of: ${pods.join(', ')}` }];
+    return pods.includes(name)
+      ? []
+      : [{ path, message: `"${name}" is not a pod of this cluster; expected one of: ${pods.join(', ')}` }];
   };
   const site = (side: Side) => {
     const c = clusters[side];
@@ -213,12 +265,22 @@ const planProblems = (plan: Plan, clusters: RabbitmqShovelClusters): PlanProblem
   return [
     ...site('upstream'),
     ...site('downstream'),
-    ...Object.keys(clusters.shovels).flatMap((n) => (names.includes(n) ? [] : [{ path: ['shovels', n], message: `"${n}" is not a shovel of the plan; expected one of: ${names.join(', ')}` }])),
+    ...Object.keys(clusters.shovels).flatMap((n) =>
+      names.includes(n)
+        ? []
+        : [
+            {
+              path: ['shovels', n],
+              message: `"${n}" is not a shovel of the plan; expected one of: ${names.join(', ')}`,
+            },
+          ],
+    ),
   ];
 };
 
 /** JSON with its keys sorted, as `list_parameters` prints a parameter's value. */
-const canonical = (value: Record<string, unknown>): string => JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))));
+const canonical = (value: Record<string, unknown>): string =>
+  JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))));
 
 const definitionOf = (value: Record<string, unknown>): Definition => {
   const srcQueue = typeof value['src-queue'] === 'string' ? value['src-queue'] : '';
@@ -231,9 +293,16 @@ const definitionOf = (value: Record<string, unknown>): Definition => {
   };
 };
 
-const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>): SimModel<RabbitmqShovelSnapshot> => {
+const create = ({
+  plan,
+  clusters,
+  stores,
+}: ModelContext<RabbitmqShovelClusters>): SimModel<RabbitmqShovelSnapshot> => {
   const problems = planProblems(plan, clusters);
-  if (problems.length > 0) throw new BadInputError(problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'));
+  if (problems.length > 0)
+    throw new BadInputError(
+      problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'),
+    );
   const engine = shovelPlanOf(plan);
   const vhosts = shovelledVhosts(engine);
 
@@ -248,19 +317,41 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
       reachable: config.reachable,
       shovelPlugin: config.shovelPlugin,
       endpoint: uriParts(`${amqpUriOf(plan, engine, side)}/`)?.endpoint ?? '',
-      pods: Array.from({ length: config.replicas }, (_, i) => ({ name: podName(cluster, i), appDown: config.notReadyPods.includes(podName(cluster, i)) })),
+      pods: Array.from({ length: config.replicas }, (_, i) => ({
+        name: podName(cluster, i),
+        appDown: config.notReadyPods.includes(podName(cluster, i)),
+      })),
       alarms: config.alarms,
       queues: new Map(),
     };
   };
   const sites: Record<Side, Site> = { upstream: buildSite('upstream'), downstream: buildSite('downstream') };
   const access: Record<Side, VhostAccess> = {
-    upstream: createVhostAccess({ vhosts, pods: sites.upstream.pods.map((p) => p.name), connectionsPerVhost: clusters.upstream.clientConnections }),
-    downstream: createVhostAccess({ vhosts, pods: sites.downstream.pods.map((p) => p.name), connectionsPerVhost: 0 }),
+    upstream: createVhostAccess({
+      vhosts,
+      pods: sites.upstream.pods.map((p) => p.name),
+      connectionsPerVhost: clusters.upstream.clientConnections,
+    }),
+    downstream: createVhostAccess({
+      vhosts,
+      pods: sites.downstream.pods.map((p) => p.name),
+      connectionsPerVhost: 0,
+    }),
   };
   // The forward shovels log in to the upstream as the plan's shovel user; the downstream has no such user yet.
   const users: Record<Side, Users> = {
-    upstream: createUsers({ vhosts, initial: [{ user: engine.shovelUser, password: SEEDED_PASSWORD, permissions: Object.fromEntries(vhosts.map((v) => [v, { configure: '.*', write: '.*', read: '.*' }])) }] }),
+    upstream: createUsers({
+      vhosts,
+      initial: [
+        {
+          user: engine.shovelUser,
+          password: SEEDED_PASSWORD,
+          permissions: Object.fromEntries(
+            vhosts.map((v) => [v, { configure: '.*', write: '.*', read: '.*' }]),
+          ),
+        },
+      ],
+    }),
     downstream: createUsers({ vhosts, initial: [] }),
   };
   const queueOf = (site: Site, vhost: string, name: string): SimQueue => {
@@ -308,15 +399,25 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
       carry: 0,
     };
   });
-  const totals = { published: clientQueues.reduce((sum, q) => sum + (sites.upstream.queues.get(`${q.vhost}/${q.name}`)?.messages ?? 0), 0), shovelled: 0 };
+  const totals = {
+    published: clientQueues.reduce(
+      (sum, q) => sum + (sites.upstream.queues.get(`${q.vhost}/${q.name}`)?.messages ?? 0),
+      0,
+    ),
+    shovelled: 0,
+  };
 
   for (const site of Object.values(sites)) seedSite(stores[site.side], site);
   for (const shovel of shovels.filter((s) => s.resourceName !== undefined)) {
-    stores[shovel.site].create(keyOf(SHOVEL, sites[shovel.site].namespace, ''), shovelResource(sites[shovel.site], shovel));
+    stores[shovel.site].create(
+      keyOf(SHOVEL, sites[shovel.site].namespace, ''),
+      shovelResource(sites[shovel.site], shovel),
+    );
   }
 
   const resourceExists = (shovel: ShovelRuntime): boolean =>
-    shovel.resourceName !== undefined && stores[shovel.site].find(keyOf(SHOVEL, sites[shovel.site].namespace, shovel.resourceName)) !== undefined;
+    shovel.resourceName !== undefined &&
+    stores[shovel.site].find(keyOf(SHOVEL, sites[shovel.site].namespace, shovel.resourceName)) !== undefined;
   const nodeOf = (site: Site, pod: string): string => `rabbit@${pod}.${site.cluster}-nodes.${site.namespace}`;
   const sourceSiteOf = (shovel: ShovelRuntime): Site | undefined => {
     const endpoint = shovel.definition ? uriParts(shovel.definition.srcUri)?.endpoint : undefined;
@@ -324,7 +425,9 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
     return endpoint !== undefined && endpoint === site.endpoint ? site : undefined;
   };
   const connectionOpen = (shovel: ShovelRuntime): boolean =>
-    shovel.connection !== undefined && sites[shovel.connection.site].reachable && access[shovel.connection.site].isOpen(shovel.connection.name);
+    shovel.connection !== undefined &&
+    sites[shovel.connection.site].reachable &&
+    access[shovel.connection.site].isOpen(shovel.connection.name);
 
   /** A shovel runs while its parameter exists and it holds a connection to its reachable source. */
   const stateOf = (shovel: ShovelRuntime): string => {
@@ -362,7 +465,15 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
       users[source.side].mayConsume(parts.user, parts.password, shovel.vhost, definition.srcQueue) &&
       access[shovel.site].allowsConnections(shovel.vhost);
     const name = `${shovel.site === 'downstream' ? '10.1' : '10.0'}.0.21:${47000 + shovels.indexOf(shovel)} -> ${source?.endpoint.replace(/^amqps?:\/\//, '') ?? '?'}`;
-    if (allowed && access[source.side].connect({ name, vhost: shovel.vhost, pod: source.pods[0]?.name ?? 'unknown', user: parts.user })) {
+    if (
+      allowed &&
+      access[source.side].connect({
+        name,
+        vhost: shovel.vhost,
+        pod: source.pods[0]?.name ?? 'unknown',
+        user: parts.user,
+      })
+    ) {
       shovel.connection = { site: source.side, name };
       shovel.lastChanged = stamp();
       queueOf(source, shovel.vhost, definition.srcQueue);
@@ -376,21 +487,27 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
   /** Where clients go: the side that takes their connections and that no shovel of the plan feeds. */
   let clientSide: Side = 'upstream';
   const serves = (side: Side): boolean =>
-    sites[side].reachable && vhosts.every((v) => access[side].allowsConnections(v)) && !shovels.some((s) => s.site === side && (s.definition !== undefined || resourceExists(s)));
+    sites[side].reachable &&
+    vhosts.every((v) => access[side].allowsConnections(v)) &&
+    !shovels.some((s) => s.site === side && (s.definition !== undefined || resourceExists(s)));
   const servingSide = (): Side | undefined => {
     const candidates = (['upstream', 'downstream'] as const).filter(serves);
     return candidates.length > 1 ? clientSide : candidates[0];
   };
   const clientRetryAt = new Map<string, number>();
   let clientSerial = 0;
-  const clientCount = (side: Side, vhost: string) => access[side].snapshot().connections.filter((c) => c.vhost === vhost && c.user === 'app').length;
+  const clientCount = (side: Side, vhost: string) =>
+    access[side].snapshot().connections.filter((c) => c.vhost === vhost && c.user === 'app').length;
 
   const tick = (): void => {
     const seconds = TICK_MS / 1000;
     const at = Date.now();
     // Clients closed by a fence keep retrying; they get in where the service is served.
     for (const vhost of vhosts) {
-      const missing = clusters.upstream.clientConnections - clientCount('upstream', vhost) - clientCount('downstream', vhost);
+      const missing =
+        clusters.upstream.clientConnections -
+        clientCount('upstream', vhost) -
+        clientCount('downstream', vhost);
       if (missing <= 0 || at < (clientRetryAt.get(vhost) ?? 0)) continue;
       clientRetryAt.set(vhost, at + CLIENT_RETRY_MS);
       const side = servingSide();
@@ -398,7 +515,12 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
       for (let i = 0; i < missing; i++) {
         clientSerial += 1;
         const pods = sites[side].pods;
-        access[side].connect({ name: `10.2.${clientSerial}.17:${41000 + clientSerial} -> ${sites[side].endpoint.replace(/^amqps?:\/\//, '')}`, vhost, pod: pods[clientSerial % pods.length]?.name ?? 'unknown', user: 'app' });
+        access[side].connect({
+          name: `10.2.${clientSerial}.17:${41000 + clientSerial} -> ${sites[side].endpoint.replace(/^amqps?:\/\//, '')}`,
+          vhost,
+          pod: pods[clientSerial % pods.length]?.name ?? 'unknown',
+          user: 'app',
+        });
       }
       clientSide = side;
     }
@@ -419,7 +541,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
         const defined = shovel.definition !== undefined;
         const drift = declared !== defined && !(declared === false && shovel.deletionPolicy === 'retain');
         if (!drift) shovel.operatorDue = undefined;
-        else if (shovel.operatorDue === undefined) shovel.operatorDue = at + clusters.operatorDelaySeconds * 1000;
+        else if (shovel.operatorDue === undefined)
+          shovel.operatorDue = at + clusters.operatorDelaySeconds * 1000;
         else if (at >= shovel.operatorDue) {
           shovel.definition = declared ? shovel.declared : undefined;
           if (declared) shovel.puts += 1;
@@ -485,23 +608,56 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
           vhost: s.vhost,
         };
       });
-    if (parsed.values.get('--formatter') === 'json') return ok(`[\n${rows.map((r, i) => `${i === 0 ? '' : ','}${JSON.stringify(r)}\n`).join('')}]\n`);
-    const columns = ['destination', 'destination_protocol', 'destination_queue', 'last_changed', 'name', 'source', 'source_protocol', 'source_queue', 'state', 'termination_reason', 'type', 'vhost'];
-    return ok(render(parsed, `Shovel status on node ${node}`, rows.map((r) => columns.map((c) => String((r as Record<string, unknown>)[c] ?? '')).join('\t')), columns));
+    if (parsed.values.get('--formatter') === 'json')
+      return ok(`[\n${rows.map((r, i) => `${i === 0 ? '' : ','}${JSON.stringify(r)}\n`).join('')}]\n`);
+    const columns = [
+      'destination',
+      'destination_protocol',
+      'destination_queue',
+      'last_changed',
+      'name',
+      'source',
+      'source_protocol',
+      'source_queue',
+      'state',
+      'termination_reason',
+      'type',
+      'vhost',
+    ];
+    return ok(
+      render(
+        parsed,
+        `Shovel status on node ${node}`,
+        rows.map((r) => columns.map((c) => String((r as Record<string, unknown>)[c] ?? '')).join('\t')),
+        columns,
+      ),
+    );
   };
 
-  const vhostOf = (parsed: ParsedCommand): string => parsed.values.get('-p') ?? parsed.values.get('--vhost') ?? '/';
+  const vhostOf = (parsed: ParsedCommand): string =>
+    parsed.values.get('-p') ?? parsed.values.get('--vhost') ?? '/';
   const knownVhost = (vhost: string) => vhosts.includes(vhost) || vhost === '/';
 
   const listParameters = (site: Site, parsed: ParsedCommand): ExecOutput => {
     const vhost = vhostOf(parsed);
-    if (!knownVhost(vhost)) return { stdout: '', stderr: `Error:\nVirtual host '${vhost}' does not exist\n`, exitCode: 65 };
+    if (!knownVhost(vhost))
+      return { stdout: '', stderr: `Error:\nVirtual host '${vhost}' does not exist\n`, exitCode: 65 };
     // The value as set, credentials included.
     const rows = shovels
       .filter((s) => s.site === site.side && s.definition !== undefined && s.vhost === vhost)
       .map((s) => ({ component: 'shovel', name: s.name, value: canonical(s.definition!.value) }));
-    if (parsed.values.get('--formatter') === 'json') return ok(`[${rows.length ? `\n${rows.map((r, i) => `${i === 0 ? '' : ','}${JSON.stringify(r)}\n`).join('')}` : ''}]\n`);
-    return ok(render(parsed, `Listing runtime parameters for vhost "${vhost}" ...`, rows.map((r) => `${r.component}\t${r.name}\t${r.value}`), ['component', 'name', 'value']));
+    if (parsed.values.get('--formatter') === 'json')
+      return ok(
+        `[${rows.length ? `\n${rows.map((r, i) => `${i === 0 ? '' : ','}${JSON.stringify(r)}\n`).join('')}` : ''}]\n`,
+      );
+    return ok(
+      render(
+        parsed,
+        `Listing runtime parameters for vhost "${vhost}" ...`,
+        rows.map((r) => `${r.component}\t${r.name}\t${r.value}`),
+        ['component', 'name', 'value'],
+      ),
+    );
   };
 
   /** As 3.10 answers (checked on real nodes), the banner echoing the value with its credentials. */
@@ -509,8 +665,14 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
     const vhost = vhostOf(parsed);
     const [component = '', name = '', raw = ''] = parsed.positionals;
     const banner = `Setting runtime parameter "${name}" for component "${component}" to "${raw}" in vhost "${vhost}" ...\n`;
-    if (!knownVhost(vhost)) return { stdout: banner, stderr: `Virtual host '${vhost}' does not exist\n`, exitCode: 65 };
-    if (component !== 'shovel' || !site.shovelPlugin) return { stdout: banner, stderr: `Error:\nValidation failed\n\ncomponent ${component} not found\n\n`, exitCode: 69 };
+    if (!knownVhost(vhost))
+      return { stdout: banner, stderr: `Virtual host '${vhost}' does not exist\n`, exitCode: 65 };
+    if (component !== 'shovel' || !site.shovelPlugin)
+      return {
+        stdout: banner,
+        stderr: `Error:\nValidation failed\n\ncomponent ${component} not found\n\n`,
+        exitCode: 69,
+      };
     let value: Record<string, unknown>;
     try {
       value = JSON.parse(raw) as Record<string, unknown>;
@@ -519,8 +681,14 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
     }
     // Assumed wording (not captured from a real node): the plugin refuses a definition without these.
     const missing = ['src-uri', 'dest-uri'].filter((k) => typeof value[k] !== 'string');
-    if (typeof value['src-queue'] !== 'string' && typeof value['src-exchange'] !== 'string') missing.push('src-queue');
-    if (missing.length > 0) return { stdout: banner, stderr: `Error:\nValidation failed\n\n${missing.map((k) => `Key "${k}" not found in shovel definition`).join('\n')}\n`, exitCode: 69 };
+    if (typeof value['src-queue'] !== 'string' && typeof value['src-exchange'] !== 'string')
+      missing.push('src-queue');
+    if (missing.length > 0)
+      return {
+        stdout: banner,
+        stderr: `Error:\nValidation failed\n\n${missing.map((k) => `Key "${k}" not found in shovel definition`).join('\n')}\n`,
+        exitCode: 69,
+      };
     const definition = definitionOf(value);
     const existing = shovels.find((s) => s.site === site.side && s.vhost === vhost && s.name === name);
     if (existing === undefined) {
@@ -541,7 +709,10 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
         puts: 0,
         carry: 0,
       });
-    } else if (existing.definition === undefined || canonical(existing.definition.value) !== canonical(value)) {
+    } else if (
+      existing.definition === undefined ||
+      canonical(existing.definition.value) !== canonical(value)
+    ) {
       // A changed definition restarts the shovel; an equal one leaves it running (checked on a real node).
       dropConnection(existing);
       existing.definition = definition;
@@ -555,8 +726,18 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
     const vhost = vhostOf(parsed);
     const [component, name] = parsed.positionals;
     const banner = `Clearing runtime parameter "${name}" for component "${component}" on vhost "${vhost}" ...`;
-    const shovel = component === 'shovel' ? shovels.find((s) => s.site === site.side && s.vhost === vhost && s.name === name && s.definition !== undefined) : undefined;
-    if (shovel === undefined) return { stdout: render(parsed, banner, []), stderr: 'Error:\nParameter does not exist\n', exitCode: 69 };
+    const shovel =
+      component === 'shovel'
+        ? shovels.find(
+            (s) => s.site === site.side && s.vhost === vhost && s.name === name && s.definition !== undefined,
+          )
+        : undefined;
+    if (shovel === undefined)
+      return {
+        stdout: render(parsed, banner, []),
+        stderr: 'Error:\nParameter does not exist\n',
+        exitCode: 69,
+      };
     shovel.definition = undefined;
     shovel.lastChanged = stamp();
     dropConnection(shovel);
@@ -570,7 +751,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
     if (parsed.command in USER_COMMANDS) return users[site.side].run(parsed);
     if (parsed.command === 'set_parameter') return setParameter(site, parsed);
     // Without the plugin the CLI does not know its commands.
-    if (!site.shovelPlugin && parsed.command === 'shovel_status') return { stdout: '', stderr: `\nCommand '${parsed.command}' not found. \n`, exitCode: 64 };
+    if (!site.shovelPlugin && parsed.command === 'shovel_status')
+      return { stdout: '', stderr: `\nCommand '${parsed.command}' not found. \n`, exitCode: 64 };
     switch (parsed.command) {
       case 'shovel_status':
         return shovelStatus(site, parsed, node);
@@ -591,12 +773,21 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
     users: users[site.side].snapshot(),
     shovels: shovels
       .filter((s) => s.site === site.side)
-      .map((s) => ({ name: s.name, vhost: s.vhost, state: stateOf(s), parameter: s.definition !== undefined, resource: resourceExists(s), puts: s.puts })),
+      .map((s) => ({
+        name: s.name,
+        vhost: s.vhost,
+        state: stateOf(s),
+        parameter: s.definition !== undefined,
+        resource: resourceExists(s),
+        puts: s.puts,
+      })),
   });
 
-  const held = (side: Side): number => [...sites[side].queues.values()].reduce((sum, q) => sum + q.messages, 0);
+  const held = (side: Side): number =>
+    [...sites[side].queues.values()].reduce((sum, q) => sum + q.messages, 0);
   /** A standby of `serving`: a shovel defined on `side` pulls from it, so what `side` holds is served after a failback. */
-  const feeds = (side: Side, serving: Side): boolean => shovels.some((s) => s.site === side && s.definition !== undefined && sourceSiteOf(s)?.side === serving);
+  const feeds = (side: Side, serving: Side): boolean =>
+    shovels.some((s) => s.site === side && s.definition !== undefined && sourceSiteOf(s)?.side === serving);
 
   return {
     isReachable: (side) => sites[side].reachable,
@@ -615,14 +806,18 @@ const create = ({ plan, clusters, stores }: ModelContext<RabbitmqShovelClusters>
         run: (parsed, pod) => run(site, parsed, pod.name),
       });
     },
-    failureMessage: (side, pod, command) => `Error: operation ${command} on node ${nodeOf(sites[side], pod)} timed out. Timeout value used: 60000\n`,
+    failureMessage: (side, pod, command) =>
+      `Error: operation ${command} on node ${nodeOf(sites[side], pod)} timed out. Timeout value used: 60000\n`,
     // Deleting a Shovel resource is all the operator needs; the tick reconciles the parameter.
     afterWrite(_side: Side, _event: WriteEvent) {},
     snapshot: () => {
       const serving = servingSide();
       const onUpstream = held('upstream');
       const onDownstream = held('downstream');
-      const kept = serving === undefined ? onUpstream + onDownstream : held(serving) + (feeds(OTHER[serving], serving) ? held(OTHER[serving]) : 0);
+      const kept =
+        serving === undefined
+          ? onUpstream + onDownstream
+          : held(serving) + (feeds(OTHER[serving], serving) ? held(OTHER[serving]) : 0);
       return {
         engine: 'rabbitmq-shovel',
         upstream: siteSnapshot(sites.upstream),
@@ -661,10 +856,20 @@ const seedSite = (store: ResourceStore, site: Site): void => {
   const ready = site.pods.filter((p) => !p.appDown).length;
   withStatus(
     RABBITMQ_CLUSTER,
-    { metadata: { name: site.cluster }, spec: { replicas: site.pods.length, rabbitmq: { additionalPlugins: site.shovelPlugin ? ['rabbitmq_shovel'] : [] } } },
+    {
+      metadata: { name: site.cluster },
+      spec: {
+        replicas: site.pods.length,
+        rabbitmq: { additionalPlugins: site.shovelPlugin ? ['rabbitmq_shovel'] : [] },
+      },
+    },
     {
       conditions: [
-        { type: 'AllReplicasReady', status: ready === site.pods.length ? 'True' : 'False', lastTransitionTime: now() },
+        {
+          type: 'AllReplicasReady',
+          status: ready === site.pods.length ? 'True' : 'False',
+          lastTransitionTime: now(),
+        },
         { type: 'ClusterAvailable', status: ready > 0 ? 'True' : 'False', lastTransitionTime: now() },
         { type: 'ReconcileSuccess', status: 'True', lastTransitionTime: now() },
       ],
@@ -703,7 +908,9 @@ export const rabbitmqShovelSafety = (plan: Plan, snapshot: RabbitmqShovelSnapsho
   const vhosts = shovelledVhosts(engine);
   const { upstream, downstream } = snapshot;
   const open = vhosts.filter((v) => upstream.access.limits[v]?.['max-connections'] !== 0);
-  const clients = upstream.access.connections.filter((c) => vhosts.includes(c.vhost) && c.user !== engine.shovelUser).length;
+  const clients = upstream.access.connections.filter(
+    (c) => vhosts.includes(c.vhost) && c.user !== engine.shovelUser,
+  ).length;
   const standing = downstream.shovels.filter((s) => s.parameter || s.resource).map((s) => s.name);
   const refusing = vhosts.filter((v) => downstream.access.limits[v]?.['max-connections'] === 0);
   const primary = standing.length === 0 && refusing.length === 0;

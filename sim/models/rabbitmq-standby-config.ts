@@ -24,4 +24,8 @@ export const endpointList = (endpoints: string): string[] =>
 
 /** The operator restarts the pods when a config file changes; plugins it enables live. */
 export const restartingConfig = (cluster: JsonObject): string =>
-  JSON.stringify(['additionalConfig', 'advancedConfig', 'envConfig'].map((field) => pathOf(cluster, ['spec', 'rabbitmq', field]) ?? null));
+  JSON.stringify(
+    ['additionalConfig', 'advancedConfig', 'envConfig'].map(
+      (field) => pathOf(cluster, ['spec', 'rabbitmq', field]) ?? null,
+    ),
+  );

@@ -5,11 +5,31 @@ import { isJsonObject, type JsonObject } from '../json-patch.js';
 import { metadataOf, type ObjectKey, type ResourceStore, type ResourceType } from '../resource-store.js';
 
 export const POD: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
-export const RABBITMQ_CLUSTER: ResourceType = { group: 'rabbitmq.com', version: 'v1beta1', plural: 'rabbitmqclusters', kind: 'RabbitmqCluster' };
-export const SCHEMA_REPLICATION: ResourceType = { group: 'rabbitmq.com', version: 'v1beta1', plural: 'schemareplications', kind: 'SchemaReplication' };
-export const STANDBY_REPLICATION: ResourceType = { group: 'rabbitmq.tanzu.vmware.com', version: 'v1beta1', plural: 'standbyreplications', kind: 'StandbyReplication' };
+export const RABBITMQ_CLUSTER: ResourceType = {
+  group: 'rabbitmq.com',
+  version: 'v1beta1',
+  plural: 'rabbitmqclusters',
+  kind: 'RabbitmqCluster',
+};
+export const SCHEMA_REPLICATION: ResourceType = {
+  group: 'rabbitmq.com',
+  version: 'v1beta1',
+  plural: 'schemareplications',
+  kind: 'SchemaReplication',
+};
+export const STANDBY_REPLICATION: ResourceType = {
+  group: 'rabbitmq.tanzu.vmware.com',
+  version: 'v1beta1',
+  plural: 'standbyreplications',
+  kind: 'StandbyReplication',
+};
 
-export const CONDITION_TYPES = ['AllReplicasReady', 'ClusterAvailable', 'NoWarnings', 'ReconcileSuccess'] as const;
+export const CONDITION_TYPES = [
+  'AllReplicasReady',
+  'ClusterAvailable',
+  'NoWarnings',
+  'ReconcileSuccess',
+] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /** The seed's upstream service: schema sync over AMQP (5672), messages over streams (5552). */
@@ -46,18 +66,32 @@ const ADDITIONAL_CONFIG: Record<Side, string> = {
   ].join('\n'),
 };
 
-export const keyOf = (type: ResourceType, namespace: string, name: string): ObjectKey => ({ group: type.group, version: type.version, plural: type.plural, namespace, name });
+export const keyOf = (type: ResourceType, namespace: string, name: string): ObjectKey => ({
+  group: type.group,
+  version: type.version,
+  plural: type.plural,
+  namespace,
+  name,
+});
 
 export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export const pathOf = (obj: JsonObject, path: readonly string[]): unknown => path.reduce<unknown>((node, key) => (isJsonObject(node) ? node[key] : undefined), obj);
+export const pathOf = (obj: JsonObject, path: readonly string[]): unknown =>
+  path.reduce<unknown>((node, key) => (isJsonObject(node) ? node[key] : undefined), obj);
 
 export const isReady = (pod: JsonObject): boolean => {
   const conditions = pathOf(pod, ['status', 'conditions']);
-  return Array.isArray(conditions) && conditions.some((c) => isJsonObject(c) && c.type === 'Ready' && c.status === 'True');
+  return (
+    Array.isArray(conditions) &&
+    conditions.some((c) => isJsonObject(c) && c.type === 'Ready' && c.status === 'True')
+  );
 };
 
-export const podObject = (site: Pick<SiteNames, 'cluster' | 'container'>, pod: { name: string; appDown: boolean }, phase: 'Pending' | 'Running'): JsonObject => {
+export const podObject = (
+  site: Pick<SiteNames, 'cluster' | 'container'>,
+  pod: { name: string; appDown: boolean },
+  phase: 'Pending' | 'Running',
+): JsonObject => {
   const running = phase === 'Running';
   const ready = running && !pod.appDown;
   const flag = (value: boolean): string => (value ? 'True' : 'False');
@@ -109,7 +143,12 @@ export const seedSiteObjects = (
 ): void => {
   for (const type of [POD, RABBITMQ_CLUSTER, SCHEMA_REPLICATION, STANDBY_REPLICATION]) store.register(type);
   const clusterRef = { name: site.cluster };
-  const replicationStatus = { conditions: [{ type: 'Ready', status: 'True', reason: 'SuccessfulCreateOrUpdate', lastTransitionTime: now() }], observedGeneration: 1 };
+  const replicationStatus = {
+    conditions: [
+      { type: 'Ready', status: 'True', reason: 'SuccessfulCreateOrUpdate', lastTransitionTime: now() },
+    ],
+    observedGeneration: 1,
+  };
   const withStatus = (type: ResourceType, body: JsonObject, status: JsonObject): void => {
     const created = store.create(keyOf(type, site.namespace, ''), body);
     store.update(keyOf(type, site.namespace, String(metadataOf(created).name)), (obj) => {
@@ -126,7 +165,12 @@ export const seedSiteObjects = (
         imagePullSecrets: [{ name: 'tanzu-rabbitmq-registry-creds' }],
         service: { type: 'NodePort' },
         rabbitmq: {
-          additionalPlugins: ['rabbitmq_stream', 'rabbitmq_schema_definition_sync', 'rabbitmq_standby_replication', 'rabbitmq_stream_management'],
+          additionalPlugins: [
+            'rabbitmq_stream',
+            'rabbitmq_schema_definition_sync',
+            'rabbitmq_standby_replication',
+            'rabbitmq_stream_management',
+          ],
           additionalConfig: ADDITIONAL_CONFIG[site.side],
         },
       },
@@ -141,7 +185,11 @@ export const seedSiteObjects = (
     SCHEMA_REPLICATION,
     {
       metadata: { name: site.schemaReplication },
-      spec: { endpoints: `${UPSTREAM_SERVICE_IP}:${SCHEMA_PORT}`, upstreamSecret: { name: REPLICATOR_SECRET }, rabbitmqClusterReference: clusterRef },
+      spec: {
+        endpoints: `${UPSTREAM_SERVICE_IP}:${SCHEMA_PORT}`,
+        upstreamSecret: { name: REPLICATOR_SECRET },
+        rabbitmqClusterReference: clusterRef,
+      },
     },
     replicationStatus,
   );
@@ -153,12 +201,21 @@ export const seedSiteObjects = (
         site.side === 'upstream'
           ? {
               operatingMode: 'upstream',
-              upstreamModeConfiguration: { replicationPolicies: vhosts.map((vhost) => ({ name: `${vhost}-replica-policy`, pattern: '^.*', vhost })) },
+              upstreamModeConfiguration: {
+                replicationPolicies: vhosts.map((vhost) => ({
+                  name: `${vhost}-replica-policy`,
+                  pattern: '^.*',
+                  vhost,
+                })),
+              },
               rabbitmqClusterReference: clusterRef,
             }
           : {
               operatingMode: 'downstream',
-              downstreamModeConfiguration: { endpoints: `${UPSTREAM_SERVICE_IP}:${STREAM_PORT}`, upstreamSecret: { name: REPLICATOR_SECRET } },
+              downstreamModeConfiguration: {
+                endpoints: `${UPSTREAM_SERVICE_IP}:${STREAM_PORT}`,
+                upstreamSecret: { name: REPLICATOR_SECRET },
+              },
               rabbitmqClusterReference: clusterRef,
             },
     },

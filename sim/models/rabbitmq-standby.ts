@@ -10,7 +10,13 @@ import { BadInputError } from '../../lambdas/errors.js';
 import type { Plan, Side } from '../../lambdas/plan/schema.js';
 import { isJsonObject, type JsonObject } from '../json-patch.js';
 import { metadataOf, type ResourceStore, type ResourceType } from '../resource-store.js';
-import { argumentError, formatTimestamp, render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
+import {
+  argumentError,
+  formatTimestamp,
+  render,
+  type CommandSpec,
+  type ParsedCommand,
+} from './rabbitmq-cli.js';
 import {
   CONDITION_TYPES,
   DOWNSTREAM_SERVICE_IP,
@@ -31,13 +37,26 @@ import {
   type SiteNames,
 } from './rabbitmq-standby-objects.js';
 import { configuredMode, endpointList, restartingConfig, type Mode } from './rabbitmq-standby-config.js';
-import { createVhostAccess, VHOST_ACCESS_COMMANDS, type VhostAccess, type VhostAccessSnapshot } from './vhost-access.js';
+import {
+  createVhostAccess,
+  VHOST_ACCESS_COMMANDS,
+  type VhostAccess,
+  type VhostAccessSnapshot,
+} from './vhost-access.js';
 import { HEALTH_COMMANDS, runHealthCommand, type ClusterHealthState } from './rabbitmq-health.js';
 import { execInRabbitPod } from './rabbitmq-pod-exec.js';
 import { realNodesSchema } from './real-rabbitmq.js';
 import { sideNames } from '../../lambdas/engines/rabbitmq-standby/reverse.js';
 import type { RabbitmqStandbyPlan } from '../../lambdas/engines/rabbitmq-standby/plan.js';
-import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
+import type {
+  EngineModel,
+  ExecOutput,
+  ExecRequest,
+  ModelContext,
+  PlanProblem,
+  SimModel,
+  WriteEvent,
+} from './sim-model.js';
 import type { SafetyView } from './safety-view.js';
 
 const conditionStatus = z.enum(['True', 'False', 'Unknown']);
@@ -53,7 +72,14 @@ const siteFields = {
   /** Open client connections per plan vhost, spread over the pods (what a fence must close). */
   clientConnections: z.number().int().min(0).default(2),
   /** Forced RabbitmqCluster condition statuses; otherwise computed from the pods. */
-  conditions: z.strictObject(Object.fromEntries(CONDITION_TYPES.map((t) => [t, conditionStatus.optional()])) as Record<ConditionType, z.ZodOptional<typeof conditionStatus>>).default({}),
+  conditions: z
+    .strictObject(
+      Object.fromEntries(CONDITION_TYPES.map((t) => [t, conditionStatus.optional()])) as Record<
+        ConditionType,
+        z.ZodOptional<typeof conditionStatus>
+      >,
+    )
+    .default({}),
   /** While this site is the standby: its stream link moves nothing more from this many seconds after the start (a stalled link). */
   replicationStallsAfterSeconds: z.number().min(0).optional(),
   /** Messages per second the clients of each plan vhost publish while this site serves them (default 0: only the seed's messages). */
@@ -73,7 +99,10 @@ export const rabbitmqStandbyClustersSchema = z.strictObject({
       ...siteFields,
       /** What `rabbitmqctl schema_replication_status` reports before anyone changes it. */
       schemaReplication: z
-        .strictObject({ mode: z.enum(['upstream', 'downstream']).default('downstream'), state: z.enum(['syncing', 'recover']).default('syncing') })
+        .strictObject({
+          mode: z.enum(['upstream', 'downstream']).default('downstream'),
+          state: z.enum(['syncing', 'recover']).default('syncing'),
+        })
         .prefault({}),
       /** Default: the plan's vhosts. */
       vhostsAvailable: z.array(z.string().min(1)).optional(),
@@ -124,7 +153,14 @@ export interface PromotionRecord {
 
 export interface RabbitmqSiteSnapshot {
   reachable: boolean;
-  rabbitmqCluster: { additionalConfig: string; generation: number; observedGeneration: number; conditions: Record<string, string> } | undefined;
+  rabbitmqCluster:
+    | {
+        additionalConfig: string;
+        generation: number;
+        observedGeneration: number;
+        conditions: Record<string, string>;
+      }
+    | undefined;
   pods: { name: string; phase: string; ready: boolean; schemaMode: Mode; standbyMode: Mode }[];
   standbyReplicationExists: boolean;
   schemaReplicationExists: boolean;
@@ -165,8 +201,14 @@ export interface RabbitmqStandbySnapshot {
 }
 
 const REPLICATOR_USER = 'replicator';
-const DEFAULT_USERS: Record<Side, string> = { upstream: 'default_user_3O9yX-FfDA1GpOY2Aij', downstream: 'default_user_reCbFdqSCIKNlG4vKSv' };
-const SERVICE_IPS: Record<Side, string> = { upstream: UPSTREAM_SERVICE_IP, downstream: DOWNSTREAM_SERVICE_IP };
+const DEFAULT_USERS: Record<Side, string> = {
+  upstream: 'default_user_3O9yX-FfDA1GpOY2Aij',
+  downstream: 'default_user_reCbFdqSCIKNlG4vKSv',
+};
+const SERVICE_IPS: Record<Side, string> = {
+  upstream: UPSTREAM_SERVICE_IP,
+  downstream: DOWNSTREAM_SERVICE_IP,
+};
 /** The seed's three messages span ten seconds. */
 const MESSAGE_SPAN_MS = 10_000;
 const DEFAULT_LAG_SECONDS = 1;
@@ -271,7 +313,8 @@ interface Site extends SiteNames {
 }
 
 const standbyPlanOf = (plan: Plan): RabbitmqStandbyPlan => {
-  if (plan.engine.type !== 'rabbitmq-standby') throw new BadInputError(`the rabbitmq-standby model cannot serve a ${plan.engine.type} plan`);
+  if (plan.engine.type !== 'rabbitmq-standby')
+    throw new BadInputError(`the rabbitmq-standby model cannot serve a ${plan.engine.type} plan`);
   return plan.engine;
 };
 
@@ -279,33 +322,64 @@ const otherSide = (side: Side): Side => (side === 'upstream' ? 'downstream' : 'u
 
 const planProblems = (plan: Plan, clusters: RabbitmqStandbyClusters): PlanProblem[] => {
   const engine = standbyPlanOf(plan);
-  const podsOf = (cluster: string, replicas: number): string[] => Array.from({ length: replicas }, (_, i) => podName(cluster, i));
+  const podsOf = (cluster: string, replicas: number): string[] =>
+    Array.from({ length: replicas }, (_, i) => podName(cluster, i));
   const check = (pods: string[], name: string, path: PlanProblem['path']): PlanProblem[] =>
-    pods.includes(name) ? [] : [{ path, message: `"${name}" is not a pod of this cluster; expected one of: ${pods.join(', ')}` }];
+    pods.includes(name)
+      ? []
+      : [{ path, message: `"${name}" is not a pod of this cluster; expected one of: ${pods.join(', ')}` }];
   const upstreamPods = podsOf(engine.upstream.rabbitmqCluster, clusters.upstream.replicas);
   const downstreamPods = podsOf(engine.downstream.rabbitmqCluster, clusters.downstream.replicas);
   return [
-    ...clusters.upstream.notReadyPods.flatMap((name, i) => check(upstreamPods, name, ['upstream', 'notReadyPods', i])),
-    ...clusters.downstream.notReadyPods.flatMap((name, i) => check(downstreamPods, name, ['downstream', 'notReadyPods', i])),
-    ...Object.keys(clusters.upstream.realNodes ?? {}).flatMap((name) => check(upstreamPods, name, ['upstream', 'realNodes', name])),
-    ...Object.keys(clusters.downstream.realNodes ?? {}).flatMap((name) => check(downstreamPods, name, ['downstream', 'realNodes', name])),
-    ...(clusters.downstream.streamLinkPod === undefined ? [] : check(downstreamPods, clusters.downstream.streamLinkPod, ['downstream', 'streamLinkPod'])),
+    ...clusters.upstream.notReadyPods.flatMap((name, i) =>
+      check(upstreamPods, name, ['upstream', 'notReadyPods', i]),
+    ),
+    ...clusters.downstream.notReadyPods.flatMap((name, i) =>
+      check(downstreamPods, name, ['downstream', 'notReadyPods', i]),
+    ),
+    ...Object.keys(clusters.upstream.realNodes ?? {}).flatMap((name) =>
+      check(upstreamPods, name, ['upstream', 'realNodes', name]),
+    ),
+    ...Object.keys(clusters.downstream.realNodes ?? {}).flatMap((name) =>
+      check(downstreamPods, name, ['downstream', 'realNodes', name]),
+    ),
+    ...(clusters.downstream.streamLinkPod === undefined
+      ? []
+      : check(downstreamPods, clusters.downstream.streamLinkPod, ['downstream', 'streamLinkPod'])),
   ];
 };
 
 /** The seed's messages: `count` publish times ending at `last`, spread over ten seconds. */
 const seedStamps = (count: number, last: number): number[] =>
-  Array.from({ length: count }, (_, i) => (count > 1 ? last - Math.round((MESSAGE_SPAN_MS * (count - 1 - i)) / (count - 1)) : last));
+  Array.from({ length: count }, (_, i) =>
+    count > 1 ? last - Math.round((MESSAGE_SPAN_MS * (count - 1 - i)) / (count - 1)) : last,
+  );
 
-const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandbyClusters>): SimModel<RabbitmqStandbySnapshot> => {
+const create = ({
+  plan,
+  clusters,
+  latency,
+  stores,
+}: ModelContext<RabbitmqStandbyClusters>): SimModel<RabbitmqStandbySnapshot> => {
   const problems = planProblems(plan, clusters);
-  if (problems.length > 0) throw new BadInputError(problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'));
+  if (problems.length > 0)
+    throw new BadInputError(
+      problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'),
+    );
   const engine = standbyPlanOf(plan);
   const startedAt = Date.now();
-  const queueSpecs = clusters.downstream.queues ?? engine.vhosts.map((vhost) => ({ vhost, name: 'q1.quorum', messages: 3, exchange: 'test1.fanout' }));
+  const queueSpecs =
+    clusters.downstream.queues ??
+    engine.vhosts.map((vhost) => ({ vhost, name: 'q1.quorum', messages: 3, exchange: 'test1.fanout' }));
   const downstreamLagMs = clusters.downstream.lagSeconds * 1000;
   const names = { upstream: sideNames(engine, 'upstream'), downstream: sideNames(engine, 'downstream') };
-  const siteOf = (side: Side, queues: Queue[], vhostsAvailable: string[], lagSeconds: number, linkPod: string | undefined): Site => {
+  const siteOf = (
+    side: Side,
+    queues: Queue[],
+    vhostsAvailable: string[],
+    lagSeconds: number,
+    linkPod: string | undefined,
+  ): Site => {
     const config = clusters[side];
     const n = names[side];
     const site: Site = {
@@ -325,10 +399,16 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
       policyVhosts: [...engine.vhosts],
       clientConnections: config.clientConnections,
       lagMs: lagSeconds * 1000,
-      stallAt: config.replicationStallsAfterSeconds === undefined ? undefined : startedAt + config.replicationStallsAfterSeconds * 1000,
+      stallAt:
+        config.replicationStallsAfterSeconds === undefined
+          ? undefined
+          : startedAt + config.replicationStallsAfterSeconds * 1000,
       link: { pod: linkPod ?? podName(n.rabbitmqCluster, 0), held: side === 'downstream' },
       // The seed's downstream has replicated up to the start, even if its upstream is lost by then.
-      replication: side === 'downstream' ? { running: false, stoppedAt: startedAt, ever: true } : { running: false, stoppedAt: undefined, ever: false },
+      replication:
+        side === 'downstream'
+          ? { running: false, stoppedAt: startedAt, ever: true }
+          : { running: false, stoppedAt: undefined, ever: false },
       reconfigured: false,
       promoted: false,
       standbyTerm: 0,
@@ -343,7 +423,14 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
     };
     site.pods = Array.from({ length: config.replicas }, (_, ordinal) => {
       const name = podName(n.rabbitmqCluster, ordinal);
-      return { name, ordinal, appDown: config.notReadyPods.includes(name), restarting: false, schema: { mode: side, state: '', endpoint: '', username: '' }, standbyMode: side };
+      return {
+        name,
+        ordinal,
+        appDown: config.notReadyPods.includes(name),
+        restarting: false,
+        schema: { mode: side, state: '', endpoint: '', username: '' },
+        standbyMode: side,
+      };
     });
     return site;
   };
@@ -351,14 +438,30 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
     // Upstream queues hold what consumers have not taken yet; the downstream buffers a copy.
     upstream: siteOf(
       'upstream',
-      queueSpecs.map((q) => ({ vhost: q.vhost, name: q.name, exchange: q.exchange, visible: q.messages, buffered: [], stream: seedStamps(q.messages, startedAt - downstreamLagMs), copied: 0 })),
+      queueSpecs.map((q) => ({
+        vhost: q.vhost,
+        name: q.name,
+        exchange: q.exchange,
+        visible: q.messages,
+        buffered: [],
+        stream: seedStamps(q.messages, startedAt - downstreamLagMs),
+        copied: 0,
+      })),
       [],
       clusters.upstream.lagSeconds ?? DEFAULT_LAG_SECONDS,
       undefined,
     ),
     downstream: siteOf(
       'downstream',
-      queueSpecs.map((q) => ({ vhost: q.vhost, name: q.name, exchange: q.exchange, visible: 0, buffered: seedStamps(q.messages, startedAt - downstreamLagMs), stream: [], copied: q.messages })),
+      queueSpecs.map((q) => ({
+        vhost: q.vhost,
+        name: q.name,
+        exchange: q.exchange,
+        visible: 0,
+        buffered: seedStamps(q.messages, startedAt - downstreamLagMs),
+        stream: [],
+        copied: q.messages,
+      })),
       clusters.downstream.vhostsAvailable ?? engine.vhosts,
       clusters.downstream.lagSeconds,
       clusters.downstream.streamLinkPod,
@@ -367,18 +470,33 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
   const peerOf = (site: Site): Site => sites[otherSide(site.side)];
 
   const access: Record<Side, VhostAccess> = {
-    upstream: createVhostAccess({ vhosts: engine.vhosts, pods: sites.upstream.pods.map((p) => p.name), connectionsPerVhost: clusters.upstream.clientConnections }),
-    downstream: createVhostAccess({ vhosts: engine.vhosts, pods: sites.downstream.pods.map((p) => p.name), connectionsPerVhost: clusters.downstream.clientConnections }),
+    upstream: createVhostAccess({
+      vhosts: engine.vhosts,
+      pods: sites.upstream.pods.map((p) => p.name),
+      connectionsPerVhost: clusters.upstream.clientConnections,
+    }),
+    downstream: createVhostAccess({
+      vhosts: engine.vhosts,
+      pods: sites.downstream.pods.map((p) => p.name),
+      connectionsPerVhost: clusters.downstream.clientConnections,
+    }),
   };
 
   for (const site of Object.values(sites)) {
-    const conditions = Object.entries(clusterConditions(site)).map(([type, c]) => ({ type, status: c.status, reason: c.reason, lastTransitionTime: now() }));
+    const conditions = Object.entries(clusterConditions(site)).map(([type, c]) => ({
+      type,
+      status: c.status,
+      reason: c.reason,
+      lastTransitionTime: now(),
+    }));
     seedSiteObjects(stores[site.side], site, site.pods, conditions, engine.vhosts);
   }
 
   const store = (site: Site): ResourceStore => stores[site.side];
-  const objectOf = (site: Site, type: ResourceType, name: string): JsonObject | undefined => store(site).find(keyOf(type, site.namespace, name));
-  const exists = (site: Site, type: ResourceType, name: string): boolean => objectOf(site, type, name) !== undefined;
+  const objectOf = (site: Site, type: ResourceType, name: string): JsonObject | undefined =>
+    store(site).find(keyOf(type, site.namespace, name));
+  const exists = (site: Site, type: ResourceType, name: string): boolean =>
+    objectOf(site, type, name) !== undefined;
   const nodeOf = (site: Site, pod: string): string => `rabbit@${pod}.${site.cluster}-nodes.${site.namespace}`;
   const runningPods = (site: Site): PodRuntime[] => site.pods.filter((p) => !p.restarting && !p.appDown);
 
@@ -400,13 +518,19 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
     return { mode, state: syncing ? 'syncing' : 'recover', endpoint: endpoints, username: REPLICATOR_USER };
   };
   for (const pod of sites.upstream.pods) pod.schema = schemaRuntimeFor(sites.upstream, 'upstream');
-  for (const pod of sites.downstream.pods) pod.schema = { ...schemaRuntimeFor(sites.downstream, clusters.downstream.schemaReplication.mode), state: clusters.downstream.schemaReplication.state };
+  for (const pod of sites.downstream.pods)
+    pod.schema = {
+      ...schemaRuntimeFor(sites.downstream, clusters.downstream.schemaReplication.mode),
+      state: clusters.downstream.schemaReplication.state,
+    };
 
   /** Its upstream-mode nodes put client writes into the replication streams. */
-  const collecting = (site: Site): boolean => runningPods(site).length > 0 && runningPods(site).every((p) => p.standbyMode === 'upstream');
+  const collecting = (site: Site): boolean =>
+    runningPods(site).length > 0 && runningPods(site).every((p) => p.standbyMode === 'upstream');
   /** It serves clients: an upstream, or a promoted standby. */
   const serving = (site: Site): boolean => site.promoted || collecting(site);
-  const clientsOn = (site: Site, vhost: string): number => access[site.side].snapshot().connections.filter((c) => c.vhost === vhost && c.user === 'app').length;
+  const clientsOn = (site: Site, vhost: string): number =>
+    access[site.side].snapshot().connections.filter((c) => c.vhost === vhost && c.user === 'app').length;
 
   const configuredAsDownstream = (site: Site): boolean => {
     const replication = objectOf(site, STANDBY_REPLICATION, site.standbyReplication);
@@ -415,7 +539,9 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
   /** The link node runs in downstream mode with a downstream-mode StandbyReplication: it opens the stream connection. */
   const linkCanOpen = (site: Site): boolean => {
     const pod = site.pods.find((p) => p.name === site.link.pod);
-    return pod !== undefined && !pod.restarting && pod.standbyMode === 'downstream' && configuredAsDownstream(site);
+    return (
+      pod !== undefined && !pod.restarting && pod.standbyMode === 'downstream' && configuredAsDownstream(site)
+    );
   };
   /** A standby replicates while its link is held, it is configured at the other site's stream endpoint, and that site collects. */
   const linkUp = (site: Site): boolean => {
@@ -431,7 +557,9 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
       pod.standbyMode === 'downstream' &&
       replication !== undefined &&
       configuredAsDownstream(site) &&
-      endpointList(String(pathOf(replication, ['spec', 'downstreamModeConfiguration', 'endpoints']) ?? '')).includes(`${peer.address}:${STREAM_PORT}`) &&
+      endpointList(
+        String(pathOf(replication, ['spec', 'downstreamModeConfiguration', 'endpoints']) ?? ''),
+      ).includes(`${peer.address}:${STREAM_PORT}`) &&
       peer.reachable &&
       collecting(peer)
     );
@@ -443,7 +571,8 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
       if (running && !site.replication.running) {
         site.replication = { running: true, stoppedAt: undefined, ever: true };
         // A link set up after the start syncs the vhosts its upstream replicates.
-        if (site.reconfigured) site.vhostsAvailable = [...new Set([...site.vhostsAvailable, ...peerOf(site).policyVhosts])];
+        if (site.reconfigured)
+          site.vhostsAvailable = [...new Set([...site.vhostsAvailable, ...peerOf(site).policyVhosts])];
       } else if (!running && site.replication.running) {
         site.replication = { ...site.replication, running: false, stoppedAt: Date.now() };
       }
@@ -498,17 +627,29 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
   const touch = (): void => {
     const at = Date.now();
     for (const site of Object.values(sites)) {
-      for (const vhost of engine.vhosts) if (site.reachable && serving(site) && clientsOn(site, vhost) > 0) publish(site, vhost, lastTouch, at);
+      for (const vhost of engine.vhosts)
+        if (site.reachable && serving(site) && clientsOn(site, vhost) > 0)
+          publish(site, vhost, lastTouch, at);
     }
     lastTouch = at;
     for (const site of Object.values(sites)) {
       copyReplicated(site);
       for (const vhost of engine.vhosts) {
-        if (site.reachable && serving(site) && access[site.side].allowsConnections(vhost) && clientsOn(site, vhost) === 0) {
+        if (
+          site.reachable &&
+          serving(site) &&
+          access[site.side].allowsConnections(vhost) &&
+          clientsOn(site, vhost) === 0
+        ) {
           for (let i = 0; i < site.clientConnections; i++) {
             const pod = site.pods[i % site.pods.length]?.name ?? 'unknown';
             reconnections += 1;
-            access[site.side].connect({ vhost, pod, user: 'app', name: `10.0.${i + 1}.17:${45000 + reconnections} -> ${site.address}:5672` });
+            access[site.side].connect({
+              vhost,
+              pod,
+              user: 'app',
+              name: `10.0.${i + 1}.17:${45000 + reconnections} -> ${site.address}:5672`,
+            });
           }
         }
         if (site.reachable && clientsOn(site, vhost) > 0) {
@@ -544,7 +685,9 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
       status.conditions = CONDITION_TYPES.map((type) => {
         const value = computed[type];
         const before = previous.find((c) => c.type === type);
-        return before !== undefined && before.status === value.status ? before : { type, status: value.status, reason: value.reason, lastTransitionTime: now() };
+        return before !== undefined && before.status === value.status
+          ? before
+          : { type, status: value.status, reason: value.reason, lastTransitionTime: now() };
       });
       if (finishedRollout) status.observedGeneration = metadataOf(obj).generation ?? 1;
       obj.status = status;
@@ -609,7 +752,11 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
 
   const promote = (site: Site, parsed: ParsedCommand, pod: PodRuntime): ExecOutput => {
     if (pod.standbyMode !== 'downstream') {
-      return { stdout: '', stderr: `Error:\nstandby replication on node ${nodeOf(site, pod.name)} is not in downstream mode; only a downstream cluster can be promoted\n`, exitCode: 70 };
+      return {
+        stdout: '',
+        stderr: `Error:\nstandby replication on node ${nodeOf(site, pod.name)} is not in downstream mode; only a downstream cluster can be promoted\n`,
+        exitCode: 70,
+      };
     }
     const excluded = new Set(parsed.lists.get('--exclude-virtual-hosts') ?? []);
     const fromScratch = parsed.flags.has('--start-from-scratch');
@@ -625,7 +772,11 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
         q.visible += recovered.length;
         stamps.push(...recovered);
       }
-      if (site.lastRecoveryPoint !== undefined && stamps.some((t) => t <= (site.lastRecoveryPoint ?? -Infinity))) redelivered = true;
+      if (
+        site.lastRecoveryPoint !== undefined &&
+        stamps.some((t) => t <= (site.lastRecoveryPoint ?? -Infinity))
+      )
+        redelivered = true;
       const at = point ?? Date.now();
       rows.push({
         firstTimestamp: formatTimestamp(stamps.length > 0 ? Math.min(...stamps) : at),
@@ -647,7 +798,9 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
     if (point !== undefined) site.lastRecoveryPoint = Math.max(point, site.lastRecoveryPoint ?? -Infinity);
     site.promoted = true;
     syncReplication();
-    return ok(render(parsed, 'Will promote cluster to upstream...', rows.map(promotionLine), PROMOTION_HEADER));
+    return ok(
+      render(parsed, 'Will promote cluster to upstream...', rows.map(promotionLine), PROMOTION_HEADER),
+    );
   };
 
   const run = (site: Site, parsed: ParsedCommand, pod: PodRuntime): ExecOutput => {
@@ -666,28 +819,52 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
           ]),
         );
       case 'list_vhosts_available_for_standby_replication_recovery':
-        return ok(render(parsed, `Listing virtual hosts available for multi-DC replication recovery on node ${node}`, site.vhostsAvailable));
+        return ok(
+          render(
+            parsed,
+            `Listing virtual hosts available for multi-DC replication recovery on node ${node}`,
+            site.vhostsAvailable,
+          ),
+        );
       case 'inspect_standby_downstream_metrics': {
         const at = replicatedPoint(site);
-        const replicated = at === undefined ? [] : site.queues.filter((q) => site.vhostsAvailable.includes(q.vhost));
-        return ok(render(parsed, 'Inspecting standby downstream metrics related to recovery...', replicated.map((q) => `${q.name}\t${at}\t${q.vhost}`), METRICS_HEADER));
+        const replicated =
+          at === undefined ? [] : site.queues.filter((q) => site.vhostsAvailable.includes(q.vhost));
+        return ok(
+          render(
+            parsed,
+            'Inspecting standby downstream metrics related to recovery...',
+            replicated.map((q) => `${q.name}\t${at}\t${q.vhost}`),
+            METRICS_HEADER,
+          ),
+        );
       }
       case 'inspect_standby_upstream_metrics': {
         // Each node reports the queues whose leader it hosts (the seed's q1.quorum leader is on
         // server-2), with the time the latest write went into the replication stream.
-        const led = pod.standbyMode === 'upstream' ? site.queues.filter((_, i) => site.pods.length - 1 - (i % site.pods.length) === pod.ordinal) : [];
+        const led =
+          pod.standbyMode === 'upstream'
+            ? site.queues.filter((_, i) => site.pods.length - 1 - (i % site.pods.length) === pod.ordinal)
+            : [];
         const rows = led.flatMap((q) => {
           const at = site.lastCollectedAt.get(q.vhost);
           return at === undefined ? [] : [`${q.name}\t${at}\t${q.vhost}`];
         });
-        return ok(render(parsed, 'Inspecting standby upstream metrics related to recovery...', rows, METRICS_HEADER));
+        return ok(
+          render(parsed, 'Inspecting standby upstream metrics related to recovery...', rows, METRICS_HEADER),
+        );
       }
       case 'inspect_local_data_available_for_standby_replication_recovery':
         return ok(
           render(
             parsed,
             'Inspecting local data replicated for multi-DC recovery',
-            buffered.flatMap((q) => Array.from({ length: q.buffered.length }, (_, i) => `${q.exchange}\t1\ttest${q.buffered.length - i}\t${q.vhost}`)),
+            buffered.flatMap((q) =>
+              Array.from(
+                { length: q.buffered.length },
+                (_, i) => `${q.exchange}\t1\ttest${q.buffered.length - i}\t${q.vhost}`,
+              ),
+            ),
             ['exchange', 'messages', 'routing_key', 'vhost'],
           ),
         );
@@ -703,7 +880,14 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
       case 'promote_standby_replication_downstream_cluster':
         return promote(site, parsed, pod);
       case 'display_standby_promotion_summary':
-        return ok(render(parsed, 'Displaying standby promotion summary...', (site.promotions.at(-1)?.rows ?? []).map(promotionLine), PROMOTION_HEADER));
+        return ok(
+          render(
+            parsed,
+            'Displaying standby promotion summary...',
+            (site.promotions.at(-1)?.rows ?? []).map(promotionLine),
+            PROMOTION_HEADER,
+          ),
+        );
       case 'disconnect_standby_replication_downstream': {
         // The seed prints `Error:` then `true` after a successful disconnect; `false` when this node held no link.
         const held = site.link.pod === pod.name && site.link.held;
@@ -711,12 +895,25 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
           site.link.held = false;
           syncReplication();
         }
-        return ok(render(parsed, `Will disconnect standby message replication on node ${node} from its upstream`, ['Error:', String(held)]));
+        return ok(
+          render(parsed, `Will disconnect standby message replication on node ${node} from its upstream`, [
+            'Error:',
+            String(held),
+          ]),
+        );
       }
       case 'set_schema_replication_mode': {
         const mode = parsed.positionals[0];
         if (mode !== 'upstream' && mode !== 'downstream') {
-          return { stdout: '', stderr: argumentError(`operating mode must be one of: upstream, downstream`, parsed.given, parsed.usage), exitCode: 64 };
+          return {
+            stdout: '',
+            stderr: argumentError(
+              `operating mode must be one of: upstream, downstream`,
+              parsed.given,
+              parsed.usage,
+            ),
+            exitCode: 64,
+          };
         }
         pod.schema = schemaRuntimeFor(site, mode);
         return ok(render(parsed, `Will set schema replication mode on node ${node} to ${mode}`, ['Done']));
@@ -725,7 +922,12 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
         const deleted = site.vhostsAvailable.map((v) => `${node}\t${v}`);
         for (const q of site.queues) q.buffered = [];
         site.vhostsAvailable = [];
-        return ok(render(parsed, 'Will delete all data on the standby message replication cluster', deleted, ['node', 'vhost']));
+        return ok(
+          render(parsed, 'Will delete all data on the standby message replication cluster', deleted, [
+            'node',
+            'vhost',
+          ]),
+        );
       }
       default:
         throw new Error(`command table and dispatch disagree on ${parsed.command}`);
@@ -734,7 +936,13 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
 
   const siteSnapshot = (site: Site): RabbitmqSiteSnapshot => {
     const clusterObj = objectOf(site, RABBITMQ_CLUSTER, site.cluster);
-    const pods = store(site).list(POD.group, POD.version, POD.plural, site.namespace, `app.kubernetes.io/name=${site.cluster}`).items;
+    const pods = store(site).list(
+      POD.group,
+      POD.version,
+      POD.plural,
+      site.namespace,
+      `app.kubernetes.io/name=${site.cluster}`,
+    ).items;
     return {
       reachable: site.reachable,
       rabbitmqCluster:
@@ -745,14 +953,25 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
               generation: Number(metadataOf(clusterObj).generation ?? 0),
               observedGeneration: Number(pathOf(clusterObj, ['status', 'observedGeneration']) ?? 0),
               conditions: Object.fromEntries(
-                (pathOf(clusterObj, ['status', 'conditions']) as JsonObject[] | undefined)?.map((c) => [String(c.type), String(c.status)]) ?? [],
+                (pathOf(clusterObj, ['status', 'conditions']) as JsonObject[] | undefined)?.map((c) => [
+                  String(c.type),
+                  String(c.status),
+                ]) ?? [],
               ),
             },
       pods: pods.flatMap((obj) => {
         const runtime = site.pods.find((p) => p.name === metadataOf(obj).name);
         return runtime === undefined
           ? []
-          : [{ name: runtime.name, phase: String(pathOf(obj, ['status', 'phase'])), ready: isReady(obj), schemaMode: runtime.schema.mode, standbyMode: runtime.standbyMode }];
+          : [
+              {
+                name: runtime.name,
+                phase: String(pathOf(obj, ['status', 'phase'])),
+                ready: isReady(obj),
+                schemaMode: runtime.schema.mode,
+                standbyMode: runtime.standbyMode,
+              },
+            ];
       }),
       standbyReplicationExists: exists(site, STANDBY_REPLICATION, site.standbyReplication),
       schemaReplicationExists: exists(site, SCHEMA_REPLICATION, site.schemaReplication),
@@ -798,38 +1017,57 @@ const create = ({ plan, clusters, latency, stores }: ModelContext<RabbitmqStandb
     },
 
     // The CLI's message when an operation outlives its timeout, the common way a long command fails.
-    failureMessage: (side, pod, command) => `Error: operation ${command} on node ${nodeOf(sites[side], pod)} timed out. Timeout value used: 60000\n`,
+    failureMessage: (side, pod, command) =>
+      `Error: operation ${command} on node ${nodeOf(sites[side], pod)} timed out. Timeout value used: 60000\n`,
 
     afterWrite(side: Side, event: WriteEvent) {
       touch();
       const site = sites[side];
       const { key } = event;
       if (key.namespace !== site.namespace) return;
-      if (key.group === STANDBY_REPLICATION.group && key.plural === STANDBY_REPLICATION.plural && key.name === site.standbyReplication) {
+      if (
+        key.group === STANDBY_REPLICATION.group &&
+        key.plural === STANDBY_REPLICATION.plural &&
+        key.name === site.standbyReplication
+      ) {
         // The operator applies a changed StandbyReplication at once: the link reconnects to what it names.
         site.reconfigured = true;
         if (event.after !== undefined) site.link.held = linkCanOpen(site);
         syncReplication();
         return;
       }
-      if (key.group === SCHEMA_REPLICATION.group && key.plural === SCHEMA_REPLICATION.plural && key.name === site.schemaReplication) {
-        for (const pod of site.pods) if (pod.schema.mode === 'downstream') pod.schema = schemaRuntimeFor(site, 'downstream');
+      if (
+        key.group === SCHEMA_REPLICATION.group &&
+        key.plural === SCHEMA_REPLICATION.plural &&
+        key.name === site.schemaReplication
+      ) {
+        for (const pod of site.pods)
+          if (pod.schema.mode === 'downstream') pod.schema = schemaRuntimeFor(site, 'downstream');
         return;
       }
-      if (key.group !== RABBITMQ_CLUSTER.group || key.plural !== RABBITMQ_CLUSTER.plural || key.name !== site.cluster) return;
+      if (
+        key.group !== RABBITMQ_CLUSTER.group ||
+        key.plural !== RABBITMQ_CLUSTER.plural ||
+        key.name !== site.cluster
+      )
+        return;
       if (event.after === undefined) {
         // Owner references: the pods go with their RabbitmqCluster.
         clearTimeout(site.rollout);
         for (const pod of site.pods) removePod(site, pod);
         return;
       }
-      if (event.before === undefined || restartingConfig(event.before) !== restartingConfig(event.after)) restartPods(site);
+      if (event.before === undefined || restartingConfig(event.before) !== restartingConfig(event.after))
+        restartPods(site);
       else if (site.rollout === undefined) refreshCluster(site, true);
     },
 
     snapshot: () => {
       touch();
-      const repeated = (site: Site) => site.promotions.filter((p, i) => site.promotions.slice(0, i).some((q) => q.standbyTerm === p.standbyTerm)).length;
+      const repeated = (site: Site) =>
+        site.promotions.filter((p, i) =>
+          site.promotions.slice(0, i).some((q) => q.standbyTerm === p.standbyTerm),
+        ).length;
       return {
         engine: 'rabbitmq-standby',
         upstream: siteSnapshot(sites.upstream),
@@ -879,13 +1117,22 @@ const podName = (cluster: string, ordinal: number): string => `${cluster}-server
 
 const ok = (stdout: string): ExecOutput => ({ stdout, stderr: '', exitCode: 0 });
 
-const promotionLine = (row: PromotionRow): string => `${row.firstTimestamp}\t${row.lastTimestamp}\t${row.messageCount}\t${row.virtualHost}`;
+const promotionLine = (row: PromotionRow): string =>
+  `${row.firstTimestamp}\t${row.lastTimestamp}\t${row.messageCount}\t${row.virtualHost}`;
 
-const clusterConditions = (site: Pick<Site, 'pods' | 'forcedConditions'>): Record<ConditionType, { status: string; reason: string }> => {
+const clusterConditions = (
+  site: Pick<Site, 'pods' | 'forcedConditions'>,
+): Record<ConditionType, { status: string; reason: string }> => {
   const ready = site.pods.filter((p) => !p.restarting && !p.appDown).length;
   const computed: Record<ConditionType, { status: string; reason: string }> = {
-    AllReplicasReady: ready === site.pods.length ? { status: 'True', reason: 'AllPodsAreReady' } : { status: 'False', reason: 'NotAllPodsReady' },
-    ClusterAvailable: ready > 0 ? { status: 'True', reason: 'AtLeastOneEndpointAvailable' } : { status: 'False', reason: 'NoEndpointsAvailable' },
+    AllReplicasReady:
+      ready === site.pods.length
+        ? { status: 'True', reason: 'AllPodsAreReady' }
+        : { status: 'False', reason: 'NotAllPodsReady' },
+    ClusterAvailable:
+      ready > 0
+        ? { status: 'True', reason: 'AtLeastOneEndpointAvailable' }
+        : { status: 'False', reason: 'NoEndpointsAvailable' },
     NoWarnings: { status: 'True', reason: 'NoWarnings' },
     ReconcileSuccess: { status: 'True', reason: 'Success' },
   };

@@ -28,22 +28,38 @@ const nodeNameOf = (binding: RealNode): string => (typeof binding === 'string' ?
 export const runOnRealNode = (binding: RealNode, argv: readonly string[]): Promise<ExecOutput> => {
   const [tool, ...args] = argv;
   if (tool === undefined || !TOOLS.has(tool)) {
-    return Promise.resolve({ stdout: '', stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${tool ?? ''}": executable file not found in $PATH: unknown\n`, exitCode: 127 });
-  }
-  const env = typeof binding === 'string' || binding.enabledPluginsFile === undefined ? process.env : { ...process.env, RABBITMQ_ENABLED_PLUGINS_FILE: binding.enabledPluginsFile };
-  return new Promise((resolve) => {
-    execFile(tool, ['-n', nodeNameOf(binding), ...args], { env, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error === null) {
-        resolve({ stdout, stderr, exitCode: 0 });
-        return;
-      }
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        resolve({ stdout: '', stderr: `${tool} is not installed on this machine (apt-get install rabbitmq-server): ${error.message}\n`, exitCode: 127 });
-        return;
-      }
-      // A timed-out tool is killed: report it like a command that failed with the signal's code.
-      resolve({ stdout, stderr: stderr || error.message, exitCode: typeof code === 'number' ? code : 124 });
+    return Promise.resolve({
+      stdout: '',
+      stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${tool ?? ''}": executable file not found in $PATH: unknown\n`,
+      exitCode: 127,
     });
+  }
+  const env =
+    typeof binding === 'string' || binding.enabledPluginsFile === undefined
+      ? process.env
+      : { ...process.env, RABBITMQ_ENABLED_PLUGINS_FILE: binding.enabledPluginsFile };
+  return new Promise((resolve) => {
+    execFile(
+      tool,
+      ['-n', nodeNameOf(binding), ...args],
+      { env, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve({ stdout, stderr, exitCode: 0 });
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          resolve({
+            stdout: '',
+            stderr: `${tool} is not installed on this machine (apt-get install rabbitmq-server): ${error.message}\n`,
+            exitCode: 127,
+          });
+          return;
+        }
+        // A timed-out tool is killed: report it like a command that failed with the signal's code.
+        resolve({ stdout, stderr: stderr || error.message, exitCode: typeof code === 'number' ? code : 124 });
+      },
+    );
   });
 };

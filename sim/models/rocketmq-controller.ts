@@ -15,7 +15,15 @@ import type { Plan, Side } from '../../lambdas/plan/schema.js';
 import type { JsonObject } from '../json-patch.js';
 import { metadataOf, type ResourceStore } from '../resource-store.js';
 import { keyOf, now, POD } from './rabbitmq-standby-objects.js';
-import type { EngineModel, ExecOutput, ExecRequest, ModelContext, PlanProblem, SimModel, WriteEvent } from './sim-model.js';
+import type {
+  EngineModel,
+  ExecOutput,
+  ExecRequest,
+  ModelContext,
+  PlanProblem,
+  SimModel,
+  WriteEvent,
+} from './sim-model.js';
 import type { SafetyView } from './safety-view.js';
 
 export const rocketmqClustersSchema = z.strictObject({
@@ -52,7 +60,15 @@ export type RocketmqClusters = z.infer<typeof rocketmqClustersSchema>;
 export interface RocketmqSnapshot {
   engine: 'rocketmq-controller';
   sites: Record<string, { up: boolean; nodes: string[] }>;
-  controller: { pod: string; node?: string; site?: string; ready: boolean; terminating: boolean; restarts: number; failsToPromote: boolean };
+  controller: {
+    pod: string;
+    node?: string;
+    site?: string;
+    ready: boolean;
+    terminating: boolean;
+    restarts: number;
+    failsToPromote: boolean;
+  };
   groups: Array<{
     brokerName: string;
     masterPod?: string;
@@ -62,12 +78,28 @@ export interface RocketmqSnapshot {
     /** Messages clients had acknowledged by a master of this group that no master holds any more. */
     lostMessages: number;
     /** `messages`: the length of its commit log, in messages. */
-    members: Array<{ pod: string; site: string; brokerId: number; alive: boolean; readOnly: boolean; messages: number; ip?: string }>;
+    members: Array<{
+      pod: string;
+      site: string;
+      brokerId: number;
+      alive: boolean;
+      readOnly: boolean;
+      messages: number;
+      ip?: string;
+    }>;
   }>;
   /** electMaster calls the controller answered with a new master. */
   elections: { automatic: number; electMaster: number };
   /** Every election in order: who lost the master role to whom, and what that lost. */
-  electionLog: Array<{ brokerName: string; masterEpoch: number; from?: string; to: string; by: 'controller' | 'electMaster'; oldMasterAlive: boolean; lostMessages: number }>;
+  electionLog: Array<{
+    brokerName: string;
+    masterEpoch: number;
+    from?: string;
+    to: string;
+    by: 'controller' | 'electMaster';
+    oldMasterAlive: boolean;
+    lostMessages: number;
+  }>;
   pods: Array<{ name: string; node?: string; ready: boolean; terminating: boolean }>;
 }
 
@@ -121,36 +153,62 @@ const INITIAL_MESSAGES = 120_000;
 const BROKER_PORT_DEFAULT = 10911;
 
 const rocketPlanOf = (plan: Plan): RocketmqControllerPlan => {
-  if (plan.engine.type !== 'rocketmq-controller') throw new BadInputError(`the rocketmq-controller model cannot serve a ${plan.engine.type} plan`);
+  if (plan.engine.type !== 'rocketmq-controller')
+    throw new BadInputError(`the rocketmq-controller model cannot serve a ${plan.engine.type} plan`);
   return plan.engine;
 };
 
-const sitesOf = (engine: RocketmqControllerPlan): string[] => [...new Set([engine.targetSite, ...engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site))])].sort();
+const sitesOf = (engine: RocketmqControllerPlan): string[] =>
+  [
+    ...new Set([engine.targetSite, ...engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site))]),
+  ].sort();
 
 const planProblems = (plan: Plan, clusters: RocketmqClusters): PlanProblem[] => {
   const engine = rocketPlanOf(plan);
   const sites = sitesOf(engine);
   const members = engine.brokerGroups.flatMap((g) => g.members.map((m) => m.pod));
   const site = (value: string | undefined, path: PlanProblem['path']): PlanProblem[] =>
-    value === undefined || sites.includes(value) ? [] : [{ path, message: `"${value}" is not a site of the plan; expected one of: ${sites.join(', ')}` }];
+    value === undefined || sites.includes(value)
+      ? []
+      : [{ path, message: `"${value}" is not a site of the plan; expected one of: ${sites.join(', ')}` }];
   return [
     ...site(clusters.lostSite, ['lostSite']),
     ...site(clusters.controller.site, ['controller', 'site']),
     ...Object.entries(clusters.masters).flatMap(([group, s]) => [
-      ...(engine.brokerGroups.some((g) => g.brokerName === group) ? [] : [{ path: ['masters', group], message: `"${group}" is not a broker group of the plan` }]),
+      ...(engine.brokerGroups.some((g) => g.brokerName === group)
+        ? []
+        : [{ path: ['masters', group], message: `"${group}" is not a broker group of the plan` }]),
       ...site(s, ['masters', group]),
     ]),
-    ...clusters.notInSync.flatMap((pod, i) => (members.includes(pod) ? [] : [{ path: ['notInSync', i], message: `"${pod}" is not a broker pod of the plan; expected one of: ${members.join(', ')}` }])),
+    ...clusters.notInSync.flatMap((pod, i) =>
+      members.includes(pod)
+        ? []
+        : [
+            {
+              path: ['notInSync', i],
+              message: `"${pod}" is not a broker pod of the plan; expected one of: ${members.join(', ')}`,
+            },
+          ],
+    ),
   ];
 };
 
 /** `app=rocketmq-namesrv,tier=x` -> labels, so the name server pods match the plan's selector. */
 const labelsOf = (selector: string): Record<string, string> =>
-  Object.fromEntries(selector.split(',').map((r) => /^\s*([^=!\s]+)\s*==?\s*(\S+)\s*$/.exec(r)).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1]!, m[2]!]));
+  Object.fromEntries(
+    selector
+      .split(',')
+      .map((r) => /^\s*([^=!\s]+)\s*==?\s*(\S+)\s*$/.exec(r))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!]),
+  );
 
 const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): SimModel<RocketmqSnapshot> => {
   const problems = planProblems(plan, clusters);
-  if (problems.length > 0) throw new BadInputError(problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'));
+  if (problems.length > 0)
+    throw new BadInputError(
+      problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'),
+    );
   const engine = rocketPlanOf(plan);
   const port = engine.brokerPort ?? BROKER_PORT_DEFAULT;
   const store: ResourceStore = stores.downstream;
@@ -161,13 +219,20 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   const siteUp = new Map(siteNames.map((s) => [s, s !== clusters.lostSite]));
   let nodeCount = 0;
   const nodes: NodeInfo[] = siteNames.flatMap((site, si) =>
-    Array.from({ length: clusters.nodesPerSite }, (_, i) => ({ name: `k8s-node-${String(++nodeCount).padStart(2, '0')}`, site, ip: `10.${si + 1}.0.${10 + i}` })),
+    Array.from({ length: clusters.nodesPerSite }, (_, i) => ({
+      name: `k8s-node-${String(++nodeCount).padStart(2, '0')}`,
+      site,
+      ip: `10.${si + 1}.0.${10 + i}`,
+    })),
   );
-  const nodeAlive = (node: string | undefined): boolean => node !== undefined && siteUp.get(nodes.find((n) => n.name === node)?.site ?? '') === true;
-  const siteOfNode = (node: string | undefined): string | undefined => nodes.find((n) => n.name === node)?.site;
+  const nodeAlive = (node: string | undefined): boolean =>
+    node !== undefined && siteUp.get(nodes.find((n) => n.name === node)?.site ?? '') === true;
+  const siteOfNode = (node: string | undefined): string | undefined =>
+    nodes.find((n) => n.name === node)?.site;
   let ipSerial = 10;
   /** Pod IPs come from the node's site range: a rescheduled pod gets a new one. */
-  const podIp = (node: string): string => `10.${siteNames.indexOf(siteOfNode(node) ?? '') + 1}.1.${(ipSerial += 1)}`;
+  const podIp = (node: string): string =>
+    `10.${siteNames.indexOf(siteOfNode(node) ?? '') + 1}.1.${(ipSerial += 1)}`;
   const placement = new Map<string, number>();
   const nodeIn = (site: string): string => {
     const inSite = nodes.filter((n) => n.site === site);
@@ -177,22 +242,59 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   };
 
   const pods = new Map<string, PodRuntime>();
-  const addPod = (name: string, labels: Record<string, string>, container: string, site: string): PodRuntime => {
+  const addPod = (
+    name: string,
+    labels: Record<string, string>,
+    container: string,
+    site: string,
+  ): PodRuntime => {
     const node = nodeIn(site);
-    const pod: PodRuntime = { name, labels, container, node, ip: podIp(node), pending: false, terminating: false };
+    const pod: PodRuntime = {
+      name,
+      labels,
+      container,
+      node,
+      ip: podIp(node),
+      pending: false,
+      terminating: false,
+    };
     pods.set(name, pod);
     return pod;
   };
   // Name servers: one per site, labelled as the plan's mqadmin selector expects.
   const namesrvLabels = labelsOf(engine.mqadmin.podSelector);
-  siteNames.forEach((site, i) => addPod(`rocketmq-namesrv-${i}`, { ...namesrvLabels, 'topology.site': site }, engine.mqadmin.container ?? 'name-service', site));
-  addPod(engine.controller.pod, { app: 'rocketmq-controller' }, 'controller', clusters.controller.site ?? engine.targetSite);
+  siteNames.forEach((site, i) =>
+    addPod(
+      `rocketmq-namesrv-${i}`,
+      { ...namesrvLabels, 'topology.site': site },
+      engine.mqadmin.container ?? 'name-service',
+      site,
+    ),
+  );
+  addPod(
+    engine.controller.pod,
+    { app: 'rocketmq-controller' },
+    'controller',
+    clusters.controller.site ?? engine.targetSite,
+  );
   /** A slave whose replication is stalled: it never fetches, so it never rejoins the SyncStateSet. */
   const stalled = (m: MemberRuntime): boolean => clusters.notInSync.includes(m.pod);
   const groups: GroupRuntime[] = engine.brokerGroups.map((g) => {
     const members: MemberRuntime[] = g.members.map((m, i) => {
-      addPod(m.pod, { app: 'rocketmq-broker', broker_cr: engine.brokerCluster, brokerName: g.brokerName }, 'broker', m.site);
-      return { pod: m.pod, site: m.site, brokerId: i + 1, readOnly: false, messages: INITIAL_MESSAGES, fetchingFrom: INITIAL_MESSAGES };
+      addPod(
+        m.pod,
+        { app: 'rocketmq-broker', broker_cr: engine.brokerCluster, brokerName: g.brokerName },
+        'broker',
+        m.site,
+      );
+      return {
+        pod: m.pod,
+        site: m.site,
+        brokerId: i + 1,
+        readOnly: false,
+        messages: INITIAL_MESSAGES,
+        fetchingFrom: INITIAL_MESSAGES,
+      };
     });
     const masterSite = clusters.masters[g.brokerName] ?? g.members[0]!.site;
     const master = members.find((m) => m.site === masterSite) ?? members[0]!;
@@ -204,7 +306,9 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       brokerName: g.brokerName,
       members,
       master: master.brokerId,
-      syncStateSet: new Set(members.filter((m) => !stalled(m) || m.brokerId === master.brokerId).map((m) => m.brokerId)),
+      syncStateSet: new Set(
+        members.filter((m) => !stalled(m) || m.brokerId === master.brokerId).map((m) => m.brokerId),
+      ),
       masterEpoch: 1,
       syncStateSetEpoch: 1,
       deadSince: undefined,
@@ -213,7 +317,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     };
   });
 
-  const podAlive = (pod: PodRuntime | undefined): boolean => pod !== undefined && !pod.pending && !pod.terminating && nodeAlive(pod.node);
+  const podAlive = (pod: PodRuntime | undefined): boolean =>
+    pod !== undefined && !pod.pending && !pod.terminating && nodeAlive(pod.node);
   const memberAlive = (m: MemberRuntime): boolean => podAlive(pods.get(m.pod));
   const addressOf = (m: MemberRuntime): string => `${pods.get(m.pod)?.ip ?? '0.0.0.0'}:${port}`;
   const controllerPod = (): PodRuntime | undefined => pods.get(engine.controller.pod);
@@ -225,8 +330,20 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     const key = keyOf(POD, engine.namespace, pod.name);
     const alive = podAlive(pod);
     const body: JsonObject = {
-      metadata: { name: pod.name, labels: pod.labels, ...(pod.terminating ? { deletionTimestamp: now(), deletionGracePeriodSeconds: 30 } : {}) },
-      spec: { containers: [{ name: pod.container, image: `ghcr.io/ksmartdata/rocketmq-${pod.container === 'broker' ? 'broker' : pod.container === 'controller' ? 'controller' : 'nameserver'}:v5.1.4` }], ...(pod.node ? { nodeName: pod.node } : {}) },
+      metadata: {
+        name: pod.name,
+        labels: pod.labels,
+        ...(pod.terminating ? { deletionTimestamp: now(), deletionGracePeriodSeconds: 30 } : {}),
+      },
+      spec: {
+        containers: [
+          {
+            name: pod.container,
+            image: `ghcr.io/ksmartdata/rocketmq-${pod.container === 'broker' ? 'broker' : pod.container === 'controller' ? 'controller' : 'nameserver'}:v5.1.4`,
+          },
+        ],
+        ...(pod.node ? { nodeName: pod.node } : {}),
+      },
     };
     const status: JsonObject = {
       phase: pod.node === undefined ? 'Pending' : 'Running',
@@ -236,7 +353,16 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
         { type: 'Ready', status: alive ? 'True' : 'False' },
       ],
       // A lost node's kubelet stops reporting: the last status (running) stays.
-      containerStatuses: [{ name: pod.container, ready: alive, restartCount: 0, state: pod.pending ? { waiting: { reason: 'ContainerCreating' } } : { running: { startedAt: now() } } }],
+      containerStatuses: [
+        {
+          name: pod.container,
+          ready: alive,
+          restartCount: 0,
+          state: pod.pending
+            ? { waiting: { reason: 'ContainerCreating' } }
+            : { running: { startedAt: now() } },
+        },
+      ],
     };
     if (store.find(key) === undefined) store.create(key, body);
     store.update(key, (obj) => {
@@ -296,7 +422,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     for (const group of groups) {
       const master = group.members.find((m) => m.brokerId === group.master);
       if (master === undefined || !memberAlive(master)) continue;
-      for (const m of group.members) if (m !== master && memberAlive(m) && !stalled(m)) m.messages = master.messages;
+      for (const m of group.members)
+        if (m !== master && memberAlive(m) && !stalled(m)) m.messages = master.messages;
       if (master.readOnly) continue;
       group.pending += (clusters.publishRatePerSecond * elapsedMs) / 1000;
       const published = Math.floor(group.pending);
@@ -325,8 +452,11 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
         continue;
       }
       group.deadSince ??= at;
-      if (controllerState.failsToPromote || at - group.deadSince < clusters.electionDelaySeconds * 1000) continue;
-      const next = group.members.find((m) => m.brokerId !== group.master && group.syncStateSet.has(m.brokerId) && memberAlive(m));
+      if (controllerState.failsToPromote || at - group.deadSince < clusters.electionDelaySeconds * 1000)
+        continue;
+      const next = group.members.find(
+        (m) => m.brokerId !== group.master && group.syncStateSet.has(m.brokerId) && memberAlive(m),
+      );
       if (next !== undefined) {
         elect(group, next, 'controller');
         elections.automatic += 1;
@@ -382,19 +512,31 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     // MQAdminStartup catches the exception, prints it and returns: the JVM exits 0.
     exitCode: 0,
   });
-  const connectFailed = (command: string, address: string) => trace(command, `org.apache.rocketmq.remoting.exception.RemotingConnectException: connect to ${address} failed`);
+  const connectFailed = (command: string, address: string) =>
+    trace(
+      command,
+      `org.apache.rocketmq.remoting.exception.RemotingConnectException: connect to ${address} failed`,
+    );
   const brokerFailure = (command: string, code: number, desc: string) =>
-    trace(command, `org.apache.rocketmq.client.exception.MQBrokerException: CODE: ${code}  DESC: ${desc}\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/`);
+    trace(
+      command,
+      `org.apache.rocketmq.client.exception.MQBrokerException: CODE: ${code}  DESC: ${desc}\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/`,
+    );
 
   const nameServerAnswers = (address: string): boolean => {
     // A per-site address (`rocketmq-namesrv-<i>...`) needs that pod; a Service needs any.
-    const named = [...pods.values()].filter((p) => p.name.startsWith('rocketmq-namesrv-') && address.startsWith(p.name));
-    const candidates = named.length > 0 ? named : [...pods.values()].filter((p) => p.name.startsWith('rocketmq-namesrv-'));
+    const named = [...pods.values()].filter(
+      (p) => p.name.startsWith('rocketmq-namesrv-') && address.startsWith(p.name),
+    );
+    const candidates =
+      named.length > 0 ? named : [...pods.values()].filter((p) => p.name.startsWith('rocketmq-namesrv-'));
     return candidates.some(podAlive);
   };
-  const controllerAnswers = (address: string): boolean => address === engine.controller.address && controllerAlive();
+  const controllerAnswers = (address: string): boolean =>
+    address === engine.controller.address && controllerAlive();
 
-  const pad = (value: string, width: number, left = true) => (left ? value.padEnd(width) : value.padStart(width));
+  const pad = (value: string, width: number, left = true) =>
+    left ? value.padEnd(width) : value.padStart(width);
   const clusterListRow = (cells: string[]): string =>
     `${pad(cells[0]!, 22)}  ${pad(cells[1]!, 22)}  ${pad(cells[2]!, 4)}  ${pad(cells[3]!, 22)} ${pad(cells[4]!, 16)}  ${pad(cells[5]!, 16, false)}  ${pad(cells[6]!, 16, false)}  ${pad(cells[7]!, 22)}  ${pad(cells[8]!, 11, false)}  ${pad(cells[9]!, 12)}  ${pad(cells[10]!, 8)}  ${pad(cells[11]!, 10, false)}`;
 
@@ -408,9 +550,37 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
           .filter(memberAlive)
           .map((m) => ({ m, bid: m.brokerId === g.master ? 0 : m.brokerId }))
           .sort((a, b) => a.bid - b.bid)
-          .map(({ m, bid }) => clusterListRow([engine.brokerCluster, g.brokerName, String(bid), addressOf(m), 'V5_1_4', '     0.00(0,0ms)', '     0.00(0,0ms)', '0-0(0.0w, 0.0, 0.0)', '0', '3.21', '0.1100', String(bid === 0)])),
+          .map(({ m, bid }) =>
+            clusterListRow([
+              engine.brokerCluster,
+              g.brokerName,
+              String(bid),
+              addressOf(m),
+              'V5_1_4',
+              '     0.00(0,0ms)',
+              '     0.00(0,0ms)',
+              '0-0(0.0w, 0.0, 0.0)',
+              '0',
+              '3.21',
+              '0.1100',
+              String(bid === 0),
+            ]),
+          ),
       );
-    const header = clusterListRow(['#Cluster Name', '#Broker Name', '#BID', '#Addr', '#Version', '#InTPS(LOAD)', '#OutTPS(LOAD)', '#Timer(Progress)', '#PCWait(ms)', '#Hour', '#SPACE', '#ACTIVATED']);
+    const header = clusterListRow([
+      '#Cluster Name',
+      '#Broker Name',
+      '#BID',
+      '#Addr',
+      '#Version',
+      '#InTPS(LOAD)',
+      '#OutTPS(LOAD)',
+      '#Timer(Progress)',
+      '#PCWait(ms)',
+      '#Hour',
+      '#SPACE',
+      '#ACTIVATED',
+    ]);
     return { stdout: `${[header, ...rows].join('\n')}\n`, stderr: '', exitCode: 0 };
   };
 
@@ -440,22 +610,32 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     const controller = options.get('-a') ?? '';
     if (!controllerAnswers(controller)) return connectFailed('GetControllerMetaDataSubCommand', controller);
     const ip = controllerPod()?.ip ?? '';
-    return { stdout: `\n#ControllerGroup\tDefaultControllerGroup\n#ControllerLeaderId\tn0\n#ControllerLeaderAddress\t${ip}:9878\n#Peer:\tn0-${ip}:9878`, stderr: '', exitCode: 0 };
+    return {
+      stdout: `\n#ControllerGroup\tDefaultControllerGroup\n#ControllerLeaderId\tn0\n#ControllerLeaderAddress\t${ip}:9878\n#Peer:\tn0-${ip}:9878`,
+      stderr: '',
+      exitCode: 0,
+    };
   };
 
   const electMaster = (options: Map<string, string>): ExecOutput => {
     const controller = options.get('-a') ?? '';
     if (!controllerAnswers(controller)) return connectFailed('ReElectMasterSubCommand', controller);
     const group = groups.find((g) => g.brokerName === options.get('-bn'));
-    if (group === undefined) return brokerFailure('ReElectMasterSubCommand', 2010, "Broker hasn't been registered");
+    if (group === undefined)
+      return brokerFailure('ReElectMasterSubCommand', 2010, "Broker hasn't been registered");
     const current = group.members.find((m) => m.brokerId === group.master);
     const wanted = group.members.find((m) => String(m.brokerId) === options.get('-b'));
     // Only an alive SyncStateSet member is electable (enableElectUncleanMaster is false).
-    const electable = (m: MemberRuntime | undefined): m is MemberRuntime => m !== undefined && memberAlive(m) && group.syncStateSet.has(m.brokerId);
+    const electable = (m: MemberRuntime | undefined): m is MemberRuntime =>
+      m !== undefined && memberAlive(m) && group.syncStateSet.has(m.brokerId);
     // The admin's request is forceElect: the designated broker is elected even while the old master
     // lives (DefaultElectPolicy), unless it is that master.
     if (current !== undefined && wanted === current && electable(current)) {
-      return brokerFailure('ReElectMasterSubCommand', 2011, `The old master ${current.brokerId} is still alive, not need to elect new master for broker ${group.brokerName}`);
+      return brokerFailure(
+        'ReElectMasterSubCommand',
+        2011,
+        `The old master ${current.brokerId} is still alive, not need to elect new master for broker ${group.brokerName}`,
+      );
     }
     if (controllerState.failsToPromote || !electable(wanted)) {
       return brokerFailure('ReElectMasterSubCommand', 2012, 'Failed to elect a new master');
@@ -471,14 +651,16 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   };
 
   const brokerAt = (address: string): { group: GroupRuntime; member: MemberRuntime } | undefined => {
-    for (const group of groups) for (const member of group.members) if (addressOf(member) === address) return { group, member };
+    for (const group of groups)
+      for (const member of group.members) if (addressOf(member) === address) return { group, member };
     return undefined;
   };
 
   const updateBrokerConfig = (options: Map<string, string>): ExecOutput => {
     const address = options.get('-b') ?? '';
     const broker = brokerAt(address);
-    if (broker === undefined || !memberAlive(broker.member)) return connectFailed('UpdateBrokerConfigSubCommand', address);
+    if (broker === undefined || !memberAlive(broker.member))
+      return connectFailed('UpdateBrokerConfigSubCommand', address);
     if (options.get('-k') === 'brokerPermission') broker.member.readOnly = options.get('-v') === '4';
     return { stdout: `update broker config success, ${address}\n`, stderr: '', exitCode: 0 };
   };
@@ -486,7 +668,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   const getBrokerConfig = (options: Map<string, string>): ExecOutput => {
     const address = options.get('-b') ?? '';
     const broker = brokerAt(address);
-    if (broker === undefined || !memberAlive(broker.member)) return connectFailed('GetBrokerConfigCommand', address);
+    if (broker === undefined || !memberAlive(broker.member))
+      return connectFailed('GetBrokerConfigCommand', address);
     const lines = [
       ['brokerClusterName', engine.brokerCluster],
       ['brokerName', broker.group.brokerName],
@@ -499,17 +682,25 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   };
 
   /** `yyyy-MM-dd HH:mm:ss,SSS`, as UtilAll.timeMillisToHumanString2 prints (the JVM's zone: UTC here). */
-  const humanTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+  const humanTime = (ms: number) =>
+    new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
 
   /** HAStatusSubCommand -b: a master's HA connections (its slaves, by their socket address), or a slave's client. */
   const haStatus = (options: Map<string, string>): ExecOutput => {
     const address = options.get('-b');
-    if (address === undefined) return { stdout: 'usage: mqadmin haStatus [-b <arg>] [-c <arg>] [-h] [-i <arg>] [-n <arg>]\n', stderr: '', exitCode: 0 };
+    if (address === undefined)
+      return {
+        stdout: 'usage: mqadmin haStatus [-b <arg>] [-c <arg>] [-h] [-i <arg>] [-n <arg>]\n',
+        stderr: '',
+        exitCode: 0,
+      };
     const broker = brokerAt(address);
-    if (broker === undefined || !memberAlive(broker.member)) return connectFailed('HAStatusSubCommand', address);
+    if (broker === undefined || !memberAlive(broker.member))
+      return connectFailed('HAStatusSubCommand', address);
     const { group, member } = broker;
     const master = group.members.find((m) => m.brokerId === group.master);
-    const speed = (m: MemberRuntime) => (master && !master.readOnly && !stalled(m) ? (clusters.publishRatePerSecond * MESSAGE_BYTES) / 1024 : 0);
+    const speed = (m: MemberRuntime) =>
+      master && !master.readOnly && !stalled(m) ? (clusters.publishRatePerSecond * MESSAGE_BYTES) / 1024 : 0;
     if (master === undefined || member !== master) {
       const now = Date.now();
       return {
@@ -519,9 +710,20 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       };
     }
     const slaves = group.members.filter((m) => m !== master && memberAlive(m));
-    const row = (cells: string[]) => `${cells[0]!.padEnd(32)}  ${cells[1]!.padEnd(16)} ${cells.slice(2).map((c) => c.padStart(16)).join(' ')}`;
+    const row = (cells: string[]) =>
+      `${cells[0]!.padEnd(32)}  ${cells[1]!.padEnd(16)} ${cells
+        .slice(2)
+        .map((c) => c.padStart(16))
+        .join(' ')}`;
     const lines = [
-      row(['#SlaveAddr', '#SlaveAckOffset', '#Diff', '#TransferSpeed(KB/s)', '#Status', '#TransferFromWhere']),
+      row([
+        '#SlaveAddr',
+        '#SlaveAckOffset',
+        '#Diff',
+        '#TransferSpeed(KB/s)',
+        '#Status',
+        '#TransferFromWhere',
+      ]),
       // The HA connection's remote socket address: the slave's IP and an ephemeral port, with Java's leading slash.
       ...slaves.map((m) =>
         row([
@@ -541,7 +743,10 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     };
   };
 
-  const SUBCOMMANDS: Record<string, { run: (options: Map<string, string>) => ExecOutput; required: string[] }> = {
+  const SUBCOMMANDS: Record<
+    string,
+    { run: (options: Map<string, string>) => ExecOutput; required: string[] }
+  > = {
     haStatus: { run: haStatus, required: [] },
     clusterList: { run: clusterList, required: [] },
     getSyncStateSet: { run: getSyncStateSet, required: ['-a'] },
@@ -554,7 +759,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   const mqadmin = (args: string[]): ExecOutput => {
     const [name, ...rest] = args;
     const sub = Object.entries(SUBCOMMANDS).find(([n]) => n.toUpperCase() === (name ?? '').toUpperCase());
-    if (sub === undefined) return { stdout: `The sub command ${name ?? ''} not exist.\n`, stderr: '', exitCode: 0 };
+    if (sub === undefined)
+      return { stdout: `The sub command ${name ?? ''} not exist.\n`, stderr: '', exitCode: 0 };
     const options = new Map<string, string>();
     for (let i = 0; i < rest.length; i += 1) {
       const arg = rest[i]!;
@@ -562,7 +768,12 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     }
     const missing = sub[1].required.filter((o) => !options.has(o));
     // commons-cli reports a missing required option, prints the usage and exits 1.
-    if (missing.length > 0) return { stdout: `usage: mqadmin ${sub[0]} ${sub[1].required.map((o) => `${o} <arg>`).join(' ')}\n`, stderr: `Missing required option: ${missing.map((o) => o.slice(1)).join(', ')}\n`, exitCode: 1 };
+    if (missing.length > 0)
+      return {
+        stdout: `usage: mqadmin ${sub[0]} ${sub[1].required.map((o) => `${o} <arg>`).join(' ')}\n`,
+        stderr: `Missing required option: ${missing.map((o) => o.slice(1)).join(', ')}\n`,
+        exitCode: 1,
+      };
     return sub[1].run(options);
   };
 
@@ -571,17 +782,28 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     isReachable: () => true,
     /** Loses (or restores) the sites on that side: the target site is downstream, the others upstream. */
     setReachable(side, reachable) {
-      for (const site of siteNames.filter((s) => (s === engine.targetSite) === (side === 'downstream'))) siteUp.set(site, reachable);
+      for (const site of siteNames.filter((s) => (s === engine.targetSite) === (side === 'downstream')))
+        siteUp.set(site, reachable);
       for (const pod of pods.values()) writePod(pod);
     },
     exec(_side: Side, request: ExecRequest): ExecOutput {
       const pod = pods.get(request.pod);
-      if (pod === undefined) throw new Error(`${request.pod} is served by the API server but unknown to the model`);
+      if (pod === undefined)
+        throw new Error(`${request.pod} is served by the API server but unknown to the model`);
       // The API server cannot reach the kubelet of a lost node; the upgrade never completes.
-      if (!nodeAlive(pod.node)) return { stdout: '', stderr: `error: unable to upgrade connection: error dialing backend: dial tcp ${nodes.find((n) => n.name === pod.node)?.ip ?? '?'}:10250: i/o timeout\n`, exitCode: 1 };
+      if (!nodeAlive(pod.node))
+        return {
+          stdout: '',
+          stderr: `error: unable to upgrade connection: error dialing backend: dial tcp ${nodes.find((n) => n.name === pod.node)?.ip ?? '?'}:10250: i/o timeout\n`,
+          exitCode: 1,
+        };
       const [tool, ...args] = request.argv;
       if (tool !== engine.mqadmin.command) {
-        return { stdout: '', stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${tool ?? ''}": executable file not found in $PATH: unknown\n`, exitCode: 127 };
+        return {
+          stdout: '',
+          stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${tool ?? ''}": executable file not found in $PATH: unknown\n`,
+          exitCode: 127,
+        };
       }
       return mqadmin(args);
     },
@@ -602,7 +824,12 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       const controller = controllerPod();
       return {
         engine: 'rocketmq-controller',
-        sites: Object.fromEntries(siteNames.map((s) => [s, { up: siteUp.get(s) === true, nodes: nodes.filter((n) => n.site === s).map((n) => n.name) }])),
+        sites: Object.fromEntries(
+          siteNames.map((s) => [
+            s,
+            { up: siteUp.get(s) === true, nodes: nodes.filter((n) => n.site === s).map((n) => n.name) },
+          ]),
+        ),
         controller: {
           pod: engine.controller.pod,
           ...(controller?.node ? { node: controller.node, site: siteOfNode(controller.node) } : {}),
@@ -619,12 +846,25 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
             masterEpoch: g.masterEpoch,
             syncStateSet: g.members.filter((m) => g.syncStateSet.has(m.brokerId)).map((m) => m.pod),
             lostMessages: g.lostMessages,
-            members: g.members.map((m) => ({ pod: m.pod, site: m.site, brokerId: m.brokerId, alive: memberAlive(m), readOnly: m.readOnly, messages: m.messages, ...(pods.get(m.pod)?.ip ? { ip: pods.get(m.pod)!.ip } : {}) })),
+            members: g.members.map((m) => ({
+              pod: m.pod,
+              site: m.site,
+              brokerId: m.brokerId,
+              alive: memberAlive(m),
+              readOnly: m.readOnly,
+              messages: m.messages,
+              ...(pods.get(m.pod)?.ip ? { ip: pods.get(m.pod)!.ip } : {}),
+            })),
           };
         }),
         elections: { ...elections },
         electionLog: electionLog.map((e) => ({ ...e })),
-        pods: [...pods.values()].map((p) => ({ name: p.name, ...(p.node ? { node: p.node } : {}), ready: podAlive(p), terminating: p.terminating })),
+        pods: [...pods.values()].map((p) => ({
+          name: p.name,
+          ...(p.node ? { node: p.node } : {}),
+          ready: podAlive(p),
+          terminating: p.terminating,
+        })),
       };
     },
     stop() {
@@ -642,9 +882,19 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
  */
 export const rocketmqSafety = (plan: Plan, snapshot: RocketmqSnapshot): SafetyView => {
   const { targetSite } = rocketPlanOf(plan);
-  const masters = snapshot.groups.map((g) => ({ group: g.brokerName, epoch: g.masterEpoch, master: g.members.find((m) => m.pod === g.masterPod) }));
-  const writableOld = masters.filter(({ master }) => master !== undefined && master.site !== targetSite && master.alive && !master.readOnly).map(({ group, master }) => `${group} (${master!.pod})`);
-  const notServed = masters.filter(({ master }) => master === undefined || master.site !== targetSite || !master.alive).map(({ group }) => group);
+  const masters = snapshot.groups.map((g) => ({
+    group: g.brokerName,
+    epoch: g.masterEpoch,
+    master: g.members.find((m) => m.pod === g.masterPod),
+  }));
+  const writableOld = masters
+    .filter(
+      ({ master }) => master !== undefined && master.site !== targetSite && master.alive && !master.readOnly,
+    )
+    .map(({ group, master }) => `${group} (${master!.pod})`);
+  const notServed = masters
+    .filter(({ master }) => master === undefined || master.site !== targetSite || !master.alive)
+    .map(({ group }) => group);
   return {
     upstreamWritable: writableOld.length > 0,
     downstreamPrimary: notServed.length === 0,

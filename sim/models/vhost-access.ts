@@ -5,12 +5,36 @@ import type { ExecOutput } from './sim-model.js';
 import { render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
 
 export const VHOST_ACCESS_COMMANDS: Record<string, CommandSpec> = {
-  list_vhost_limits: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost'], usage: '[-p <vhost>] [--global]' },
-  set_vhost_limits: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost'], positionals: ['definition'], usage: '[-p <vhost>] <definition>' },
+  list_vhost_limits: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost'],
+    usage: '[-p <vhost>] [--global]',
+  },
+  set_vhost_limits: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost'],
+    positionals: ['definition'],
+    usage: '[-p <vhost>] <definition>',
+  },
   clear_vhost_limits: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost'], usage: '[-p <vhost>]' },
-  close_all_connections: { tool: 'rabbitmqctl', valueOptions: ['-p', '--vhost', '--limit', '--per-connection-delay'], flags: ['--global'], positionals: ['explanation'], usage: '[-p <vhost> --limit <limit>] [-n <node> --global] [--per-connection-delay <delay>] <explanation>' },
-  list_connections: { tool: 'rabbitmqctl', valueOptions: ['--formatter'], variadic: true, usage: '[--formatter <format>] [<column> ...]' },
-  close_connection: { tool: 'rabbitmqctl', positionals: ['connection pid', 'explanation'], usage: '<connection pid> <explanation>' },
+  close_all_connections: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost', '--limit', '--per-connection-delay'],
+    flags: ['--global'],
+    positionals: ['explanation'],
+    usage: '[-p <vhost> --limit <limit>] [-n <node> --global] [--per-connection-delay <delay>] <explanation>',
+  },
+  list_connections: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['--formatter'],
+    variadic: true,
+    usage: '[--formatter <format>] [<column> ...]',
+  },
+  close_connection: {
+    tool: 'rabbitmqctl',
+    positionals: ['connection pid', 'explanation'],
+    usage: '<connection pid> <explanation>',
+  },
 };
 
 export interface ClientConnection {
@@ -32,20 +56,37 @@ export interface VhostAccessSnapshot {
 /** Erlang pids as the table formatter prints them. */
 const pidOf = (pod: string, serial: number): string => `<rabbit@${pod}.1795296100.${2300 + serial}.0>`;
 
-export const createVhostAccess = (options: { vhosts: string[]; pods: string[]; connectionsPerVhost: number }) => {
+export const createVhostAccess = (options: {
+  vhosts: string[];
+  pods: string[];
+  connectionsPerVhost: number;
+}) => {
   const limits = new Map<string, Record<string, number>>();
   let connections: ClientConnection[] = options.vhosts.flatMap((vhost) =>
     Array.from({ length: options.connectionsPerVhost }, (_, i) => {
       const pod = options.pods[i % options.pods.length] ?? 'unknown';
-      return { vhost, pod, user: 'app', pid: pidOf(pod, i), name: `10.0.${i + 1}.17:${40000 + i} -> 10.0.0.${(i % options.pods.length) + 10}:5672` };
+      return {
+        vhost,
+        pod,
+        user: 'app',
+        pid: pidOf(pod, i),
+        name: `10.0.${i + 1}.17:${40000 + i} -> 10.0.0.${(i % options.pods.length) + 10}:5672`,
+      };
     }),
   );
   const ok = (stdout: string): ExecOutput => ({ stdout, stderr: '', exitCode: 0 });
-  const noVhost = (vhost: string): ExecOutput => ({ stdout: '', stderr: `Virtual host '${vhost}' does not exist`, exitCode: 65 });
+  const noVhost = (vhost: string): ExecOutput => ({
+    stdout: '',
+    stderr: `Virtual host '${vhost}' does not exist`,
+    exitCode: 65,
+  });
   const known = (vhost: string) => options.vhosts.includes(vhost);
 
   return {
-    snapshot: (): VhostAccessSnapshot => ({ limits: Object.fromEntries(limits), connections: connections.map((c) => ({ ...c })) }),
+    snapshot: (): VhostAccessSnapshot => ({
+      limits: Object.fromEntries(limits),
+      connections: connections.map((c) => ({ ...c })),
+    }),
     /** Clients reconnect to a vhost that allows it: a new connection when not fenced. */
     allowsConnections: (vhost: string) => limits.get(vhost)?.['max-connections'] !== 0,
     /** A connection another model opens (a shovel's); false when the vhost refuses it. */
@@ -62,9 +103,16 @@ export const createVhostAccess = (options: { vhosts: string[]; pods: string[]; c
       const vhost = parsed.values.get('-p') ?? parsed.values.get('--vhost') ?? '/';
       switch (parsed.command) {
         case 'list_vhost_limits': {
-          if (!known(vhost)) return { ...noVhost(vhost), stdout: `Listing limits for vhost "${vhost}" ...\n` };
+          if (!known(vhost))
+            return { ...noVhost(vhost), stdout: `Listing limits for vhost "${vhost}" ...\n` };
           const current = limits.get(vhost);
-          return ok(render(parsed, `Listing limits for vhost "${vhost}" ...`, current && Object.keys(current).length ? [JSON.stringify(current)] : ['']));
+          return ok(
+            render(
+              parsed,
+              `Listing limits for vhost "${vhost}" ...`,
+              current && Object.keys(current).length ? [JSON.stringify(current)] : [''],
+            ),
+          );
         }
         case 'set_vhost_limits': {
           if (!known(vhost)) return noVhost(vhost);
@@ -73,7 +121,11 @@ export const createVhostAccess = (options: { vhosts: string[]; pods: string[]; c
           try {
             parsedLimits = JSON.parse(definition) as Record<string, number>;
           } catch {
-            return { stdout: '', stderr: `Error:\n{:error, {:invalid_json, ${JSON.stringify(definition)}}}`, exitCode: 65 };
+            return {
+              stdout: '',
+              stderr: `Error:\n{:error, {:invalid_json, ${JSON.stringify(definition)}}}`,
+              exitCode: 65,
+            };
           }
           limits.set(vhost, parsedLimits);
           return ok(render(parsed, `Setting vhost limits to "${definition}" for vhost "${vhost}" ...`, []));
@@ -86,24 +138,50 @@ export const createVhostAccess = (options: { vhosts: string[]; pods: string[]; c
           const global = parsed.flags.has('--global');
           const closing = connections.filter((c) => c.vhost === vhost && (global || c.pod === pod));
           connections = connections.filter((c) => !closing.includes(c));
-          return ok(render(parsed, `Closing all connections in vhost ${vhost}, reason: ${parsed.positionals[0] ?? ''}...`, [`Closed ${closing.length} connections`]));
+          return ok(
+            render(
+              parsed,
+              `Closing all connections in vhost ${vhost}, reason: ${parsed.positionals[0] ?? ''}...`,
+              [`Closed ${closing.length} connections`],
+            ),
+          );
         }
         case 'list_connections': {
-          const columns = parsed.positionals.length ? parsed.positionals : ['user', 'peer_host', 'peer_port', 'state'];
+          const columns = parsed.positionals.length
+            ? parsed.positionals
+            : ['user', 'peer_host', 'peer_port', 'state'];
           // Every node lists the whole cluster's connections (checked on a real 3-node 3.10 cluster).
           const mine = connections;
-          const cell = (c: ClientConnection, col: string) => (col === 'vhost' ? c.vhost : col === 'name' ? c.name : col === 'user' ? c.user : col === 'pid' ? c.pid : '');
+          const cell = (c: ClientConnection, col: string) =>
+            col === 'vhost'
+              ? c.vhost
+              : col === 'name'
+                ? c.name
+                : col === 'user'
+                  ? c.user
+                  : col === 'pid'
+                    ? c.pid
+                    : '';
           if (parsed.values.get('--formatter') === 'json') {
             const rows = mine.map((c) => Object.fromEntries(columns.map((col) => [col, cell(c, col)])));
             return ok(`[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`);
           }
-          return ok(render(parsed, 'Listing connections ...', mine.map((c) => columns.map((col) => cell(c, col)).join('\t')), columns));
+          return ok(
+            render(
+              parsed,
+              'Listing connections ...',
+              mine.map((c) => columns.map((col) => cell(c, col)).join('\t')),
+              columns,
+            ),
+          );
         }
         case 'close_connection': {
           // Any node closes any connection by pid; a pid already gone is not an error.
           const pid = parsed.positionals[0] ?? '';
           connections = connections.filter((c) => c.pid !== pid);
-          return ok(render(parsed, `Closing connection ${pid}, reason: ${parsed.positionals[1] ?? ''}...`, []));
+          return ok(
+            render(parsed, `Closing connection ${pid}, reason: ${parsed.positionals[1] ?? ''}...`, []),
+          );
         }
         default:
           throw new Error(`not a vhost access command: ${parsed.command}`);

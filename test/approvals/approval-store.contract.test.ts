@@ -39,7 +39,15 @@ const approval = (over: Partial<Approval> = {}): Approval => ({
   intendedChanges: ['promote downstream'],
   ...over,
 });
-const decision = (approver: string, decision: ApprovalDecision['decision'] = 'approved'): ApprovalDecision => ({ decision, approver, reason: `${approver} says so`, decidedAt: during.toISOString() });
+const decision = (
+  approver: string,
+  decision: ApprovalDecision['decision'] = 'approved',
+): ApprovalDecision => ({
+  decision,
+  approver,
+  reason: `${approver} says so`,
+  decidedAt: during.toISOString(),
+});
 
 describe.each(stores)('the %s approval store', (_name, create) => {
   it('stores a request once: a retried gate leaves the first (and any decision on it) alone; nothing it returns carries the token', async () => {
@@ -49,7 +57,11 @@ describe.each(stores)('the %s approval store', (_name, create) => {
     await store.decide(first.id, decision('user:alice'), during);
     await store.create({ ...first, intendedChanges: ['something else'] }, 'token-2');
     const stored = await store.get(first.id);
-    expect(stored).toMatchObject({ intendedChanges: ['promote downstream'], decision: { approver: 'user:alice' }, delivery: { state: 'sending' } });
+    expect(stored).toMatchObject({
+      intendedChanges: ['promote downstream'],
+      decision: { approver: 'user:alice' },
+      delivery: { state: 'sending' },
+    });
     expect(JSON.stringify([stored, await store.list(100)])).not.toContain('token-');
     expect(await store.get('20260301-100000-ffffffff')).toBeUndefined();
   });
@@ -68,21 +80,32 @@ describe.each(stores)('the %s approval store', (_name, create) => {
     const store = create();
     const a = approval();
     await store.create(a, 'token-x');
-    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => store.decide(a.id, decision(`user:u${i}`), during)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.decide(a.id, decision(`user:u${i}`), during)),
+    );
     const won = outcomes.filter((o) => o.outcome === 'decided');
     expect(won).toHaveLength(1);
-    expect(won[0]).toMatchObject({ taskToken: 'token-x', approval: { delivery: { state: 'sending', at: during.toISOString() } } });
+    expect(won[0]).toMatchObject({
+      taskToken: 'token-x',
+      approval: { delivery: { state: 'sending', at: during.toISOString() } },
+    });
     const winner = (won[0] as { approval: Approval }).approval.decision!.approver;
-    for (const o of outcomes.filter((x) => x.outcome !== 'decided')) expect(o).toMatchObject({ outcome: 'already-decided', approval: { decision: { approver: winner } } });
+    for (const o of outcomes.filter((x) => x.outcome !== 'decided'))
+      expect(o).toMatchObject({ outcome: 'already-decided', approval: { decision: { approver: winner } } });
   });
 
   it('refuses a decision at or after the deadline (expired) and for an unknown id (not found)', async () => {
     const store = create();
     const a = approval();
     await store.create(a, 't');
-    expect(await store.decide(a.id, decision('user:late'), decideBy)).toMatchObject({ outcome: 'expired', approval: { id: a.id } });
+    expect(await store.decide(a.id, decision('user:late'), decideBy)).toMatchObject({
+      outcome: 'expired',
+      approval: { id: a.id },
+    });
     expect((await store.get(a.id))!.decision).toBeUndefined();
-    expect(await store.decide('20260301-100000-eeeeeeee', decision('user:x'), during)).toEqual({ outcome: 'not-found' });
+    expect(await store.decide('20260301-100000-eeeeeeee', decision('user:x'), during)).toEqual({
+      outcome: 'not-found',
+    });
   });
 
   it('settles only the decision being sent, once', async () => {

@@ -29,9 +29,17 @@ import { startSignedApiGateway, type SignedApiGateway, type Signer } from './sig
 import { cli } from './paused-drill.js';
 import { stepFunctionsGate } from './step-functions-gate.js';
 
-const signer = (name: string, arn: string): Signer => ({ accessKeyId: `ASIA${name.toUpperCase()}`, secretAccessKey: `secret-of-${name}`, sessionToken: `session-of-${name}`, arn });
+const signer = (name: string, arn: string): Signer => ({
+  accessKeyId: `ASIA${name.toUpperCase()}`,
+  secretAccessKey: `secret-of-${name}`,
+  sessionToken: `session-of-${name}`,
+  arn,
+});
 /** The plan names this role as an approver; its sessions hold the stack's ApproverCliPolicy. */
-const approver = signer('dana', 'arn:aws:sts::111122223333:assumed-role/orders-failover-approver/dana@example.com');
+const approver = signer(
+  'dana',
+  'arn:aws:sts::111122223333:assumed-role/orders-failover-approver/dana@example.com',
+);
 /** Holds the ApproverCliPolicy, but the plan does not name the role. */
 const developer = signer('eve', 'arn:aws:sts::111122223333:assumed-role/developer/eve');
 /** Holds the OperatorCliPolicy only. */
@@ -41,7 +49,9 @@ const outsider = signer('mallory', 'arn:aws:sts::111122223333:assumed-role/guest
 
 /** The two managed policies as IAM would evaluate them for execute-api:Invoke. */
 const mayInvoke = (arn: string, method: string, path: string) =>
-  ([approver.arn, developer.arn].includes(arn) && /^\/iam\/approvals(\/[\w-]+(\/decision)?)?$/.test(path) && (method === 'GET' || path.endsWith('/decision'))) ||
+  ([approver.arn, developer.arn].includes(arn) &&
+    /^\/iam\/approvals(\/[\w-]+(\/decision)?)?$/.test(path) &&
+    (method === 'GET' || path.endsWith('/decision'))) ||
   (arn === operator.arn && method === 'POST' && /^\/iam\/plans\/[^/]+\/ack$/.test(path));
 
 let db: LocalDynamoDb;
@@ -65,13 +75,23 @@ beforeAll(async () => {
         gateJournal: gateJournal(journal),
       }),
       callerOf: callerFromAuthorizer,
-      assets: loadConsoleAssets(consoleDir, { type: 'cognito', domain: 'https://x.auth.eu-west-1.amazoncognito.com', clientId: 'c', redirectUri: 'https://x/' }),
+      assets: loadConsoleAssets(consoleDir, {
+        type: 'cognito',
+        domain: 'https://x.auth.eu-west-1.amazoncognito.com',
+        clientId: 'c',
+        redirectUri: 'https://x/',
+      }),
       planState: createDynamoDbPlanState({ tableName: db.tableName, client: db.client }),
       clock: systemClock,
     },
     new Logger({ serviceName: 'failover-orchestrator', logLevel: 'SILENT' }),
   );
-  gateway = await startSignedApiGateway({ handler, region: 'eu-west-1', signers: [approver, developer, operator, outsider], mayInvoke });
+  gateway = await startSignedApiGateway({
+    handler,
+    region: 'eu-west-1',
+    signers: [approver, developer, operator, outsider],
+    mayInvoke,
+  });
 });
 afterAll(async () => {
   await gateway.close();
@@ -82,14 +102,34 @@ beforeEach(() => sfn.reset());
 let executions = 0;
 const pendingApproval = async () => {
   executions += 1;
-  const execution = { id: `arn:aws:states:eu-west-1:111122223333:execution:failover:cli-${executions}`, startedAt: new Date().toISOString() };
+  const execution = {
+    id: `arn:aws:states:eu-west-1:111122223333:execution:failover:cli-${executions}`,
+    startedAt: new Date().toISOString(),
+  };
   const deps = {
-    journal: createDynamoDbJournal({ tableName: db.tableName, client: db.client }), clock: systemClock, progress: () => undefined,
-    approvals: createApprovalGate({ store: createDynamoDbApprovalStore({ tableName: db.tableName, client: db.client }), notifier: { notify: async () => undefined }, where: { consoleUrl: gateway.url, cli: { command: 'failover', target: `--api ${gateway.url}` } } }),
+    journal: createDynamoDbJournal({ tableName: db.tableName, client: db.client }),
+    clock: systemClock,
+    progress: () => undefined,
+    approvals: createApprovalGate({
+      store: createDynamoDbApprovalStore({ tableName: db.tableName, client: db.client }),
+      notifier: { notify: async () => undefined },
+      where: { consoleUrl: gateway.url, cli: { command: 'failover', target: `--api ${gateway.url}` } },
+    }),
   } as unknown as AwsDeps;
   // The gate shows the evidence of the execution's readiness step, which it reads from the journal.
-  const checks = [{ name: 'pods-ready', passed: true, summary: '3/3 server pods Ready', evidence: { ready: 3 } }];
-  await deps.journal.appendStep(execution.id, { step: 'readiness', attempt: 1, startedAt: execution.startedAt, endedAt: execution.startedAt, outcome: 'succeeded', summary: '1/1 checks passed', detail: { checks }, sideEffects: [] });
+  const checks = [
+    { name: 'pods-ready', passed: true, summary: '3/3 server pods Ready', evidence: { ready: 3 } },
+  ];
+  await deps.journal.appendStep(execution.id, {
+    step: 'readiness',
+    attempt: 1,
+    startedAt: execution.startedAt,
+    endedAt: execution.startedAt,
+    outcome: 'succeeded',
+    summary: '1/1 checks passed',
+    detail: { checks },
+    sideEffects: [],
+  });
   sfn.waitAtGate(execution.id, execution.startedAt, `token-${executions}`);
   const output = await requestApproval(deps, execution, plan, `token-${executions}`, 1800);
   return { id: output.approvalId, token: `token-${executions}` };
@@ -97,7 +137,10 @@ const pendingApproval = async () => {
 
 /** `failover ...` as an operator with the given AWS credentials runs it. */
 const failover = async (credentials: Signer, ...argv: string[]) => {
-  const commands = consoleCommands({ endpoint: endpointClient, deployed: (options) => deployedClient({ ...options, credentials }) });
+  const commands = consoleCommands({
+    endpoint: endpointClient,
+    deployed: (options) => deployedClient({ ...options, credentials }),
+  });
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCommandLine(commands, argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
@@ -110,47 +153,154 @@ describe('the CLI against a deployed stack (--api)', () => {
     const list = await failover(approver, 'approvals', 'list', '--api', gateway.url, '--region', 'eu-west-1');
     expect(list.out.find((l) => l.includes(id))).toMatch(/orders-rabbitmq {2}requested .*, decide by /);
 
-    const approved = await failover(approver, 'approve', id, '--reason', 'upstream region is down', '--api', gateway.url, '--region', 'eu-west-1');
-    expect(approved).toMatchObject({ code: 0, out: [`approved ${id} (plan orders-rabbitmq) as ${approver.arn}: upstream region is down`, 'The failover goes on.'] });
-    expect(sfn.sent.map((s) => [s.taskToken, JSON.parse(s.output!).approver])).toEqual([[token, approver.arn]]);
-    expect(gateway.invoked.at(-1)).toEqual({ method: 'POST', path: `/iam/approvals/${id}/decision`, arn: approver.arn });
+    const approved = await failover(
+      approver,
+      'approve',
+      id,
+      '--reason',
+      'upstream region is down',
+      '--api',
+      gateway.url,
+      '--region',
+      'eu-west-1',
+    );
+    expect(approved).toMatchObject({
+      code: 0,
+      out: [
+        `approved ${id} (plan orders-rabbitmq) as ${approver.arn}: upstream region is down`,
+        'The failover goes on.',
+      ],
+    });
+    expect(sfn.sent.map((s) => [s.taskToken, JSON.parse(s.output!).approver])).toEqual([
+      [token, approver.arn],
+    ]);
+    expect(gateway.invoked.at(-1)).toEqual({
+      method: 'POST',
+      path: `/iam/approvals/${id}/decision`,
+      arn: approver.arn,
+    });
   });
 
   it('a role the plan does not name is refused by the server (403, exit 1), and nothing reaches the workflow', async () => {
     const { id } = await pendingApproval();
-    const refused = await failover(developer, 'approve', id, '--reason', 'I think it is fine', '--api', gateway.url, '--region', 'eu-west-1');
+    const refused = await failover(
+      developer,
+      'approve',
+      id,
+      '--reason',
+      'I think it is fine',
+      '--api',
+      gateway.url,
+      '--region',
+      'eu-west-1',
+    );
     expect(refused.code).toBe(1);
-    expect(refused.err).toEqual([`refused (403): ${developer.arn} is not an approver of plan orders-rabbitmq; its approvers are: group:orders-oncall, arn:aws:iam::111122223333:role/orders-failover-approver`]);
+    expect(refused.err).toEqual([
+      `refused (403): ${developer.arn} is not an approver of plan orders-rabbitmq; its approvers are: group:orders-oncall, arn:aws:iam::111122223333:role/orders-failover-approver`,
+    ]);
     expect(sfn.sent).toHaveLength(0);
   });
 
   it('credentials without the ApproverCliPolicy, or a signature made with the wrong secret, never reach the handler', async () => {
     const { id } = await pendingApproval();
     const before = gateway.invoked.length;
-    const outside = await failover(outsider, 'approve', id, '--reason', 'x', '--api', gateway.url, '--region', 'eu-west-1');
-    expect(outside.err).toEqual([expect.stringMatching(/^refused \(403\): API Gateway refused the request \(User: .*guest\/mallory is not authorized to perform: execute-api:Invoke.*\): your AWS identity needs the stack's ApproverCliPolicy$/)]);
-    const forged = await failover({ ...approver, secretAccessKey: 'guessed' }, 'approve', id, '--reason', 'x', '--api', gateway.url, '--region', 'eu-west-1');
-    expect(forged.err).toEqual([expect.stringContaining('The request signature we calculated does not match')]);
+    const outside = await failover(
+      outsider,
+      'approve',
+      id,
+      '--reason',
+      'x',
+      '--api',
+      gateway.url,
+      '--region',
+      'eu-west-1',
+    );
+    expect(outside.err).toEqual([
+      expect.stringMatching(
+        /^refused \(403\): API Gateway refused the request \(User: .*guest\/mallory is not authorized to perform: execute-api:Invoke.*\): your AWS identity needs the stack's ApproverCliPolicy$/,
+      ),
+    ]);
+    const forged = await failover(
+      { ...approver, secretAccessKey: 'guessed' },
+      'approve',
+      id,
+      '--reason',
+      'x',
+      '--api',
+      gateway.url,
+      '--region',
+      'eu-west-1',
+    );
+    expect(forged.err).toEqual([
+      expect.stringContaining('The request signature we calculated does not match'),
+    ]);
     expect(gateway.invoked.length).toBe(before);
     expect(sfn.sent).toHaveLength(0);
   });
 
   it('`failover ack` re-arms a plan through the server, which records who did it; a role without the OperatorCliPolicy cannot', async () => {
     const planState = createDynamoDbPlanState({ tableName: db.tableName, client: db.client });
-    await planState.putPlanState('acked', { activeSide: 'downstream', protection: 'unprotected', cooldownUntil: '2999-01-01T00:00:00.000Z', needsOperator: 'teardown failed', lastExecutionId: 'exec-9' });
+    await planState.putPlanState('acked', {
+      activeSide: 'downstream',
+      protection: 'unprotected',
+      cooldownUntil: '2999-01-01T00:00:00.000Z',
+      needsOperator: 'teardown failed',
+      lastExecutionId: 'exec-9',
+    });
 
-    const denied = await failover(approver, 'ack', 'acked', '--reason', 'looked at it', '--api', gateway.url, '--region', 'eu-west-1');
+    const denied = await failover(
+      approver,
+      'ack',
+      'acked',
+      '--reason',
+      'looked at it',
+      '--api',
+      gateway.url,
+      '--region',
+      'eu-west-1',
+    );
     expect(denied.code).toBe(1);
     expect((await planState.getPlanState('acked')).needsOperator).toBe('teardown failed');
 
-    const acked = await failover(operator, 'ack', 'acked', '--reason', 'teardown finished by hand, INC-7', '--api', gateway.url, '--region', 'eu-west-1');
+    const acked = await failover(
+      operator,
+      'ack',
+      'acked',
+      '--reason',
+      'teardown finished by hand, INC-7',
+      '--api',
+      gateway.url,
+      '--region',
+      'eu-west-1',
+    );
     expect(acked.code).toBe(0);
-    expect(acked.out[0]).toBe('acked: was active side downstream; cooldown until 2999-01-01T00:00:00.000Z; waiting for an operator: teardown failed');
+    expect(acked.out[0]).toBe(
+      'acked: was active side downstream; cooldown until 2999-01-01T00:00:00.000Z; waiting for an operator: teardown failed',
+    );
     expect(await planState.getPlanState('acked')).toEqual({
-      activeSide: 'downstream', protection: 'unprotected', lastExecutionId: 'exec-9', updatedAt: expect.any(String),
+      activeSide: 'downstream',
+      protection: 'unprotected',
+      lastExecutionId: 'exec-9',
+      updatedAt: expect.any(String),
       acknowledged: { by: operator.arn, reason: 'teardown finished by hand, INC-7', at: expect.any(String) },
     });
-    expect((await failover(operator, 'ack', 'acked', '--active', 'upstream', '--reason', 'failed back by hand', '--api', gateway.url, '--region', 'eu-west-1')).code).toBe(0);
+    expect(
+      (
+        await failover(
+          operator,
+          'ack',
+          'acked',
+          '--active',
+          'upstream',
+          '--reason',
+          'failed back by hand',
+          '--api',
+          gateway.url,
+          '--region',
+          'eu-west-1',
+        )
+      ).code,
+    ).toBe(0);
     const failedBack = await planState.getPlanState('acked');
     expect([failedBack.activeSide, 'protection' in failedBack]).toEqual(['upstream', false]);
   });
@@ -158,17 +308,41 @@ describe('the CLI against a deployed stack (--api)', () => {
   it('says what is missing or wrong before sending anything (exit 2)', async () => {
     const where = await failover(approver, 'approvals', 'list');
     expect([where.code, where.err]).toEqual([2, [expect.stringContaining('pass --endpoint or --api')]]);
-    expect((await failover(approver, 'approvals', 'list', '--api', gateway.url, '--endpoint', 'http://127.0.0.1:1')).code).toBe(2);
+    expect(
+      (
+        await failover(
+          approver,
+          'approvals',
+          'list',
+          '--api',
+          gateway.url,
+          '--endpoint',
+          'http://127.0.0.1:1',
+        )
+      ).code,
+    ).toBe(2);
     const region = await failover(approver, 'approvals', 'list', '--api', gateway.url);
-    expect([region.code, region.err]).toEqual([2, [expect.stringContaining('is not an execute-api address, so its Region is unknown: pass --region')]]);
-    expect((await failover(approver, 'approvals', 'list', '--api', 'not a url')).err).toEqual(['--api not a url: expected an http:// or https:// URL']);
-    expect((await failover(operator, 'ack', 'acked', '--api', gateway.url)).err).toEqual([expect.stringContaining('--reason TEXT is required')]);
+    expect([region.code, region.err]).toEqual([
+      2,
+      [expect.stringContaining('is not an execute-api address, so its Region is unknown: pass --region')],
+    ]);
+    expect((await failover(approver, 'approvals', 'list', '--api', 'not a url')).err).toEqual([
+      '--api not a url: expected an http:// or https:// URL',
+    ]);
+    expect((await failover(operator, 'ack', 'acked', '--api', gateway.url)).err).toEqual([
+      expect.stringContaining('--reason TEXT is required'),
+    ]);
     // Flag values are checked by the command line before any command runs.
     const sideways = await cli('ack', 'acked', '--reason', 'x', '--active', 'sideways', '--api', gateway.url);
-    expect([sideways.code, sideways.err]).toEqual([2, [expect.stringMatching(/^--active sideways: expected (one of )?upstream(,| or) downstream/)]]);
+    expect([sideways.code, sideways.err]).toEqual([
+      2,
+      [expect.stringMatching(/^--active sideways: expected (one of )?upstream(,| or) downstream/)],
+    ]);
   });
 
   it("reads the Region from an execute-api address (the stack's ConsoleUrl)", () => {
-    expect(() => deployedClient({ api: 'https://abc123.execute-api.eu-west-1.amazonaws.com/', credentials: approver })).not.toThrow();
+    expect(() =>
+      deployedClient({ api: 'https://abc123.execute-api.eu-west-1.amazonaws.com/', credentials: approver }),
+    ).not.toThrow();
   });
 });

@@ -7,12 +7,17 @@ import type { Io } from '../../local/io.js';
 import type { Simulation } from '../../sim/simulation.js';
 
 /** Resolves when `found` finds something in the lines, or fails after `ms`: every wait has a limit. */
-export const waitFor = async <T>(lines: string[], found: (lines: string[]) => T | undefined, ms = 30_000): Promise<T> => {
+export const waitFor = async <T>(
+  lines: string[],
+  found: (lines: string[]) => T | undefined,
+  ms = 30_000,
+): Promise<T> => {
   const until = Date.now() + ms;
   for (;;) {
     const value = found(lines);
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`not printed within ${ms} ms; output so far:\n${lines.join('\n')}`);
+    if (Date.now() > until)
+      throw new Error(`not printed within ${ms} ms; output so far:\n${lines.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };
@@ -49,7 +54,10 @@ export const startPausedDrill = async (planFile: string, scenarioFile: string): 
   const err: string[] = [];
   const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
   let simulation: Simulation | undefined;
-  const result = drill({ planFile, scenarioFile, keepSimulation: true, onSimulation: (s) => (simulation = s) }, io).then((r) => ({ ...r, simulation: simulation! }));
+  const result = drill(
+    { planFile, scenarioFile, keepSimulation: true, onSimulation: (s) => (simulation = s) },
+    io,
+  ).then((r) => ({ ...r, simulation: simulation! }));
   const { endpoint, id } = await waitFor(out, gateLine);
   const drillAtGate = { endpoint, id, out, err, result };
   paused.push(drillAtGate);

@@ -22,17 +22,35 @@ interface Execution {
   waitingOn?: string;
 }
 
-const serviceUnavailable = () => Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
-const timedOut = () => Object.assign(new Error("Task Timed Out: 'Provided task does not exist anymore'"), { name: 'TaskTimedOut', $metadata: { httpStatusCode: 400 } });
+const serviceUnavailable = () =>
+  Object.assign(new Error('Service Unavailable'), {
+    name: 'ServiceUnavailable',
+    $metadata: { httpStatusCode: 503 },
+  });
+const timedOut = () =>
+  Object.assign(new Error("Task Timed Out: 'Provided task does not exist anymore'"), {
+    name: 'TaskTimedOut',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 export const stepFunctionsGate = (client: SFNClient) => {
   const mock = mockClient(client);
   const executions = new Map<string, Execution>();
   const faults: Fault[] = [];
-  const sent: Array<{ command: 'SendTaskSuccess' | 'SendTaskFailure'; taskToken: string; output?: string; error?: string; cause?: string }> = [];
+  const sent: Array<{
+    command: 'SendTaskSuccess' | 'SendTaskFailure';
+    taskToken: string;
+    output?: string;
+    error?: string;
+    cause?: string;
+  }> = [];
 
   const add = (execution: Execution, event: Omit<HistoryEvent, 'id' | 'timestamp'>) =>
-    execution.events.push({ ...event, id: execution.events.length + 1, timestamp: new Date() } as HistoryEvent);
+    execution.events.push({
+      ...event,
+      id: execution.events.length + 1,
+      timestamp: new Date(),
+    } as HistoryEvent);
   const holding = (token: string) => [...executions.values()].find((e) => e.waitingOn === token);
   const takeFault = (fault: Fault) => {
     const i = faults.indexOf(fault);
@@ -58,23 +76,54 @@ export const stepFunctionsGate = (client: SFNClient) => {
     sent.length = 0;
     mock.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {
       sent.push({ command: 'SendTaskSuccess', taskToken: input.taskToken, output: input.output });
-      return complete(input.taskToken, (e) => add(e, { type: 'TaskSucceeded', taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', output: input.output } }));
+      return complete(input.taskToken, (e) =>
+        add(e, {
+          type: 'TaskSucceeded',
+          taskSucceededEventDetails: {
+            resourceType: 'lambda',
+            resource: 'invoke.waitForTaskToken',
+            output: input.output,
+          },
+        }),
+      );
     });
-    mock.on(SendTaskFailureCommand).callsFake((input: { taskToken: string; error: string; cause: string }) => {
-      sent.push({ command: 'SendTaskFailure', taskToken: input.taskToken, error: input.error, cause: input.cause });
-      return complete(input.taskToken, (e) => {
-        add(e, { type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', error: input.error, cause: input.cause } });
-        // The ASL's Catch routes ApprovalRejected to Halt, which ends the execution.
-        e.status = 'FAILED';
+    mock
+      .on(SendTaskFailureCommand)
+      .callsFake((input: { taskToken: string; error: string; cause: string }) => {
+        sent.push({
+          command: 'SendTaskFailure',
+          taskToken: input.taskToken,
+          error: input.error,
+          cause: input.cause,
+        });
+        return complete(input.taskToken, (e) => {
+          add(e, {
+            type: 'TaskFailed',
+            taskFailedEventDetails: {
+              resourceType: 'lambda',
+              resource: 'invoke.waitForTaskToken',
+              error: input.error,
+              cause: input.cause,
+            },
+          });
+          // The ASL's Catch routes ApprovalRejected to Halt, which ends the execution.
+          e.status = 'FAILED';
+        });
       });
-    });
     mock.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
       if (takeFault('history-unavailable')) throw serviceUnavailable();
       const execution = executions.get(input.executionArn);
-      if (!execution) throw Object.assign(new Error(`Execution Does Not Exist: '${input.executionArn}'`), { name: 'ExecutionDoesNotExist' });
+      if (!execution)
+        throw Object.assign(new Error(`Execution Does Not Exist: '${input.executionArn}'`), {
+          name: 'ExecutionDoesNotExist',
+        });
       return { executionArn: input.executionArn, status: execution.status };
     });
-    mock.on(GetExecutionHistoryCommand).callsFake((input: { executionArn: string }) => ({ events: executions.get(input.executionArn)?.events ?? [] }));
+    mock
+      .on(GetExecutionHistoryCommand)
+      .callsFake((input: { executionArn: string }) => ({
+        events: executions.get(input.executionArn)?.events ?? [],
+      }));
   };
   reset();
 
@@ -94,19 +143,37 @@ export const stepFunctionsGate = (client: SFNClient) => {
       add(execution, {
         type: 'TaskScheduled',
         taskScheduledEventDetails: {
-          resourceType: 'lambda', resource: 'invoke.waitForTaskToken', region: 'eu-west-1',
-          parameters: JSON.stringify({ FunctionName: 'arn:aws:lambda:eu-west-1:111122223333:function:aws-worker', Payload: { step: 'approval', execution: { id: executionArn, startedAt }, taskToken } }),
+          resourceType: 'lambda',
+          resource: 'invoke.waitForTaskToken',
+          region: 'eu-west-1',
+          parameters: JSON.stringify({
+            FunctionName: 'arn:aws:lambda:eu-west-1:111122223333:function:aws-worker',
+            Payload: { step: 'approval', execution: { id: executionArn, startedAt }, taskToken },
+          }),
         },
       });
-      add(execution, { type: 'TaskStarted', taskStartedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' } });
-      add(execution, { type: 'TaskSubmitted', taskSubmittedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' } });
+      add(execution, {
+        type: 'TaskStarted',
+        taskStartedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' },
+      });
+      add(execution, {
+        type: 'TaskSubmitted',
+        taskSubmittedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' },
+      });
       execution.waitingOn = taskToken;
     },
     /** AwaitApproval's timeout: the token is no longer waited on, and the execution ends. */
     timeOut(executionArn: string) {
       const execution = executions.get(executionArn)!;
       execution.waitingOn = undefined;
-      add(execution, { type: 'TaskTimedOut', taskTimedOutEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', error: 'States.Timeout' } });
+      add(execution, {
+        type: 'TaskTimedOut',
+        taskTimedOutEventDetails: {
+          resourceType: 'lambda',
+          resource: 'invoke.waitForTaskToken',
+          error: 'States.Timeout',
+        },
+      });
       execution.status = 'FAILED';
     },
   };

@@ -27,15 +27,18 @@ export const MAX_LINE_CHARS = 300;
 
 /** Why the answer is not a clean refusal, or undefined when it is. */
 export const uncleanBecause = (input: BadInput, answer: Answer): string | undefined => {
-  if (!input.outcomes.includes(answer.outcome)) return `answered ${answer.outcome}, expected ${input.outcomes.join(' or ')}`;
+  if (!input.outcomes.includes(answer.outcome))
+    return `answered ${answer.outcome}, expected ${input.outcomes.join(' or ')}`;
   const problems = input.problems ?? 1;
-  if (answer.lines.length !== problems) return `${answer.lines.length} line(s) for ${problems} problem(s): ${JSON.stringify(answer.lines.slice(0, 3).map((l) => l.slice(0, 120)))}`;
+  if (answer.lines.length !== problems)
+    return `${answer.lines.length} line(s) for ${problems} problem(s): ${JSON.stringify(answer.lines.slice(0, 3).map((l) => l.slice(0, 120)))}`;
   const long = answer.lines.find((l) => l.length > MAX_LINE_CHARS);
   if (long) return `a line of ${long.length} characters: ${long.slice(0, 120)}…`;
   const trace = answer.lines.find((l) => /^\s*at \S/.test(l) || /Error: /.test(l));
   if (trace) return `a stack trace: ${trace.slice(0, 120)}`;
   const missing = input.names.filter((n) => !answer.lines.some((l) => l.includes(n)));
-  if (missing.length > 0) return `does not name ${missing.map((n) => JSON.stringify(n)).join(', ')}: ${JSON.stringify(answer.lines.map((l) => l.slice(0, 200)))}`;
+  if (missing.length > 0)
+    return `does not name ${missing.map((n) => JSON.stringify(n)).join(', ')}: ${JSON.stringify(answer.lines.map((l) => l.slice(0, 200)))}`;
   return undefined;
 };
 

@@ -9,7 +9,13 @@ import { planCases } from './plans.js';
 import { scenarioCases } from './scenarios.js';
 import { triggerCases } from './triggers.js';
 
-const corpus: BadInput[] = [...planCases, ...scenarioCases, ...cliCases, ...triggerCases, ...approvalApiCases];
+const corpus: BadInput[] = [
+  ...planCases,
+  ...scenarioCases,
+  ...cliCases,
+  ...triggerCases,
+  ...approvalApiCases,
+];
 
 afterAll(() => rmSync(corpusDir, { recursive: true, force: true }));
 

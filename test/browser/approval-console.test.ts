@@ -20,7 +20,15 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -38,11 +46,14 @@ const evidenceRows = (page: Page) =>
       name: row.querySelector('th')!.textContent,
       result: row.querySelectorAll('td')[0]!.textContent,
       summary: row.querySelectorAll('td')[1]!.textContent,
-      values: Object.fromEntries([...row.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent])),
+      values: Object.fromEntries(
+        [...row.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]),
+      ),
     })),
   );
 
-const shown = (value: unknown) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+const shown = (value: unknown) =>
+  typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 
 describe('the approval console during a paused drill', () => {
   it('shows the evidence for each check, refuses a decision without a reason, and approves with the keyboard: the drill succeeds with the approver and reason in its report', async () => {
@@ -57,21 +68,33 @@ describe('the approval console during a paused drill', () => {
     await page.getByRole('link', { name: `Review orders-rabbitmq (${paused.id})` }).click();
     await page.getByRole('heading', { level: 1, name: 'Failover of orders-rabbitmq' }).waitFor();
     expect(page.url()).toBe(`${paused.endpoint}/#/approvals/${paused.id}`);
-    await expect(page.locator('.state').textContent()).resolves.toMatch(/^Waiting for a decision until .* \(about 30 min left; then the failover is aborted\)$/);
+    await expect(page.locator('.state').textContent()).resolves.toMatch(
+      /^Waiting for a decision until .* \(about 30 min left; then the failover is aborted\)$/,
+    );
 
     const evidence = await evidenceRows(page);
     const changes = await page.locator('ol.changes li').allTextContents();
-    const timeline = await page.locator('section[aria-labelledby="timeline-heading"] tbody tr td:first-child').allTextContents();
+    const timeline = await page
+      .locator('section[aria-labelledby="timeline-heading"] tbody tr td:first-child')
+      .allTextContents();
     expect(changes).toHaveLength(4);
-    expect(changes[0]).toBe('ungraceful failover upstream -> downstream: from vmware-rabbitmq/upstream-cluster to tanzu-rabbitmq/downstream-cluster');
+    expect(changes[0]).toBe(
+      'ungraceful failover upstream -> downstream: from vmware-rabbitmq/upstream-cluster to tanzu-rabbitmq/downstream-cluster',
+    );
     expect(changes[1]).toBe('promote tanzu-rabbitmq/downstream-cluster (standby) to upstream');
     expect(timeline).toEqual(expect.arrayContaining(['confirm-alarm', 'readiness']));
 
     // Without a reason nothing is sent: the error is announced and focus goes to the field.
     await page.getByRole('button', { name: 'Approve failover' }).click();
-    await expect(page.locator('#reason-error').textContent()).resolves.toBe('Enter a reason to approve: it is recorded with your name and in the report.');
-    await expect(page.evaluate("[document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')]")).resolves.toEqual(['reason', 'true']);
-    await expect(page.getByLabel('Reason (required)').getAttribute('aria-describedby')).resolves.toBe('reason-error reason-hint');
+    await expect(page.locator('#reason-error').textContent()).resolves.toBe(
+      'Enter a reason to approve: it is recorded with your name and in the report.',
+    );
+    await expect(
+      page.evaluate("[document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')]"),
+    ).resolves.toEqual(['reason', 'true']);
+    await expect(page.getByLabel('Reason (required)').getAttribute('aria-describedby')).resolves.toBe(
+      'reason-error reason-hint',
+    );
 
     // Only the keyboard from here: type the reason, Tab past the checkbox to Approve, press Enter.
     await page.keyboard.type('Drill: site A simulated down, every check passed.');
@@ -82,7 +105,11 @@ describe('the approval console during a paused drill', () => {
     await page.keyboard.press('Enter');
 
     await page.getByText('Approved: the failover continues.').waitFor();
-    await expect(page.locator('.state').textContent()).resolves.toMatch(new RegExp(`^Approved by ${drillOperator().replace(/[()]/g, '\\$&')} at .*: Drill: site A simulated down, every check passed\\.$`));
+    await expect(page.locator('.state').textContent()).resolves.toMatch(
+      new RegExp(
+        `^Approved by ${drillOperator().replace(/[()]/g, '\\$&')} at .*: Drill: site A simulated down, every check passed\\.$`,
+      ),
+    );
     await expect(page.evaluate('document.activeElement?.tagName')).resolves.toBe('H1');
 
     const run = await paused.result;
@@ -94,10 +121,17 @@ describe('the approval console during a paused drill', () => {
     });
 
     // What the page showed is what the orchestrator saw: every check, its result, summary and values.
-    const checks = (run.report!.steps.find((s) => s.name === 'readiness')!.detail as { checks: CheckResult[] }).checks;
+    const checks = (
+      run.report!.steps.find((s) => s.name === 'readiness')!.detail as { checks: CheckResult[] }
+    ).checks;
     expect(checks.length).toBeGreaterThan(0);
     expect(evidence).toEqual(
-      checks.map((c) => ({ name: c.name, result: c.passed ? 'passed' : 'FAILED', summary: c.summary, values: Object.fromEntries(Object.entries(c.evidence).map(([k, v]) => [k, shown(v)])) })),
+      checks.map((c) => ({
+        name: c.name,
+        result: c.passed ? 'passed' : 'FAILED',
+        summary: c.summary,
+        values: Object.fromEntries(Object.entries(c.evidence).map(([k, v]) => [k, shown(v)])),
+      })),
     );
     expect(problems).toEqual([]);
     await page.close();

@@ -22,7 +22,10 @@ export const engineContext = (plan: Plan, simulation: Simulation): RecordingCont
     journal: createMemoryJournal(),
     clock: systemClock,
     progress: () => undefined,
-    kubeFor: async (_plan: Plan, side: 'upstream' | 'downstream') => createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, { execTimeoutMs: 90_000 }),
+    kubeFor: async (_plan: Plan, side: 'upstream' | 'downstream') =>
+      createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, {
+        execTimeoutMs: 90_000,
+      }),
   };
   const ctx = stepContext(
     deps,

@@ -16,7 +16,13 @@ import { engineContext } from './engine-context.js';
 
 const planFile = 'examples/plans/rocketmq-controller.yaml';
 /** How the reprotect and failback legs see the plan: from the plan's downstream (az1). */
-const backLeg: Leg = { action: 'reprotect', mode: 'graceful', trigger: 'operator', from: 'downstream', to: 'upstream' };
+const backLeg: Leg = {
+  action: 'reprotect',
+  mode: 'graceful',
+  trigger: 'operator',
+  from: 'downstream',
+  to: 'upstream',
+};
 
 let plan: Plan;
 beforeAll(async () => {
@@ -28,8 +34,18 @@ const rocket = (p: Plan) => {
   return p.engine;
 };
 
-const withSimulation = async (clusters: Record<string, unknown>, run: (simulation: Simulation) => Promise<void>) => {
-  const simulation = await startSimulation(plan, parseScenario({ latency: { apiMs: 0, execMs: 0 }, clusters: { controller: { site: 'az1' }, ...clusters } }, 'round-trip', plan));
+const withSimulation = async (
+  clusters: Record<string, unknown>,
+  run: (simulation: Simulation) => Promise<void>,
+) => {
+  const simulation = await startSimulation(
+    plan,
+    parseScenario(
+      { latency: { apiMs: 0, execMs: 0 }, clusters: { controller: { site: 'az1' }, ...clusters } },
+      'round-trip',
+      plan,
+    ),
+  );
   try {
     await run(simulation);
   } finally {
@@ -46,14 +62,31 @@ describe('reverse', () => {
     const reversed = engine.reverse(block);
     expect(reversed).toEqual({ ...block, targetSite: 'az2' });
     expect(engine.reverse(reversed)).toEqual(block);
-    expect(engine.sides(orientPlan(plan, backLeg))).toEqual({ upstream: 'mcamel-name-work6/DefaultCluster in az1', downstream: 'mcamel-name-work6/DefaultCluster in az2' });
+    expect(engine.sides(orientPlan(plan, backLeg))).toEqual({
+      upstream: 'mcamel-name-work6/DefaultCluster in az1',
+      downstream: 'mcamel-name-work6/DefaultCluster in az2',
+    });
   });
 
   it('refuses a plan whose brokers name three sites, saying why', () => {
     const block = rocket(plan);
-    const threeSites = { ...block, brokerGroups: [...block.brokerGroups, { brokerName: 'broker-3', members: [{ pod: 'broker-3-0-0', site: 'az3' }, { pod: 'broker-3-1-0', site: 'az1' }] }] };
+    const threeSites = {
+      ...block,
+      brokerGroups: [
+        ...block.brokerGroups,
+        {
+          brokerName: 'broker-3',
+          members: [
+            { pod: 'broker-3-0-0', site: 'az3' },
+            { pod: 'broker-3-1-0', site: 'az1' },
+          ],
+        },
+      ],
+    };
     expect(() => engine.reverse(threeSites)).toThrow(BadInputError);
-    expect(() => engine.reverse(threeSites)).toThrow(/needs brokers in exactly two sites.*this plan names 3 \(az1, az2, az3\)/);
+    expect(() => engine.reverse(threeSites)).toThrow(
+      /needs brokers in exactly two sites.*this plan names 3 \(az1, az2, az3\)/,
+    );
   });
 });
 
@@ -79,22 +112,55 @@ describe('parseHaStatus', () => {
       slaveNum: 2,
       inSyncSlaveNum: 1,
       connections: [
-        { address: '/10.1.1.15:40207', ip: '10.1.1.15', ackOffset: 122880000, diff: 0, transferKbPerSecond: 50, status: 'OK', fromOffset: 122880000 },
-        { address: '/10.1.1.16:40304', ip: '10.1.1.16', ackOffset: 119808000, diff: 3072000, transferKbPerSecond: 0, status: 'Fall Behind', fromOffset: 119808000 },
+        {
+          address: '/10.1.1.15:40207',
+          ip: '10.1.1.15',
+          ackOffset: 122880000,
+          diff: 0,
+          transferKbPerSecond: 50,
+          status: 'OK',
+          fromOffset: 122880000,
+        },
+        {
+          address: '/10.1.1.16:40304',
+          ip: '10.1.1.16',
+          ackOffset: 119808000,
+          diff: 3072000,
+          transferKbPerSecond: 0,
+          status: 'Fall Behind',
+          fromOffset: 119808000,
+        },
       ],
     });
   });
 
   it('reads a slave as a slave, and a failed command as nothing', () => {
-    expect(parseHaStatus('\n#MasterAddr\t10.2.1.14:10911\n#CommitLogMaxOffset\t1024\n#TransferSpeed(KB/s)\t0.00\n#LastReadTime\t2026-03-01 10:00:00,000\n')).toEqual({ role: 'slave', masterAddress: '10.2.1.14:10911', commitLogMaxOffset: 1024 });
-    expect(parseHaStatus('org.apache.rocketmq.tools.command.SubCommandException: HAStatusSubCommand command failed\n')).toBeUndefined();
+    expect(
+      parseHaStatus(
+        '\n#MasterAddr\t10.2.1.14:10911\n#CommitLogMaxOffset\t1024\n#TransferSpeed(KB/s)\t0.00\n#LastReadTime\t2026-03-01 10:00:00,000\n',
+      ),
+    ).toEqual({ role: 'slave', masterAddress: '10.2.1.14:10911', commitLogMaxOffset: 1024 });
+    expect(
+      parseHaStatus(
+        'org.apache.rocketmq.tools.command.SubCommandException: HAStatusSubCommand command failed\n',
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('catchUp on what mqadmin prints', () => {
   // One group, its master read-only in az2 and its az1 slave in the SyncStateSet: only the HA table decides.
-  const onePlan = (): Plan => ({ ...plan, engine: { ...rocket(plan), brokerGroups: [rocket(plan).brokerGroups[0]!] } });
-  const pod = (name: string, ip: string, labels: Record<string, string> = {}) => ({ name, phase: 'Running', ready: true, labels, ip });
+  const onePlan = (): Plan => ({
+    ...plan,
+    engine: { ...rocket(plan), brokerGroups: [rocket(plan).brokerGroups[0]!] },
+  });
+  const pod = (name: string, ip: string, labels: Record<string, string> = {}) => ({
+    name,
+    phase: 'Running',
+    ready: true,
+    labels,
+    ip,
+  });
   const answers = (diff: number): Record<string, string> => ({
     clusterList: [
       '#Cluster Name           #Broker Name            #BID  #Addr                  #Version                #InTPS(LOAD)     #OutTPS(LOAD)  #Timer(Progress)        #PCWait(ms)  #Hour         #SPACE    #ACTIVATED',
@@ -132,20 +198,46 @@ describe('catchUp on what mqadmin prints', () => {
     const kube = {
       describe: 'canned',
       listPods: async (_namespace: string, selector: string) =>
-        selector === 'app=rocketmq-namesrv' ? [pod('rocketmq-namesrv-0', '10.1.1.10', { app: 'rocketmq-namesrv' })] : [pod('rocketmq-namesrv-0', '10.1.1.10'), pod('broker-0-0-0', '10.2.1.14'), pod('broker-0-1-0', '10.1.1.15')],
-      exec: async (_namespace: string, _pod: string, command: string[]) => ({ exitCode: 0, stdout: answers(diff)[command[1]!] ?? '', stderr: '' }),
+        selector === 'app=rocketmq-namesrv'
+          ? [pod('rocketmq-namesrv-0', '10.1.1.10', { app: 'rocketmq-namesrv' })]
+          : [
+              pod('rocketmq-namesrv-0', '10.1.1.10'),
+              pod('broker-0-0-0', '10.2.1.14'),
+              pod('broker-0-1-0', '10.1.1.15'),
+            ],
+      exec: async (_namespace: string, _pod: string, command: string[]) => ({
+        exitCode: 0,
+        stdout: answers(diff)[command[1]!] ?? '',
+        stderr: '',
+      }),
     };
-    return { plan: onePlan(), kube: () => kube, clock: { now: () => new Date(), sleep: async () => undefined }, act: async () => { throw new Error('catchUp must not change anything'); }, earlierEffects: async () => [], progress: () => undefined } as never;
+    return {
+      plan: onePlan(),
+      kube: () => kube,
+      clock: { now: () => new Date(), sleep: async () => undefined },
+      act: async () => {
+        throw new Error('catchUp must not change anything');
+      },
+      earlierEffects: async () => [],
+      progress: () => undefined,
+    } as never;
   };
 
   it('a slave in the SyncStateSet that has not acknowledged the last 3072 bytes has not caught up', async () => {
     const result = await engine.catchUp(cannedContext(3072), new Date());
-    expect(result).toMatchObject({ caughtUp: false, summary: 'broker-0: broker-0-1-0 in the SyncStateSet, 3072 bytes behind 122880000 (OK)' });
+    expect(result).toMatchObject({
+      caughtUp: false,
+      summary: 'broker-0: broker-0-1-0 in the SyncStateSet, 3072 bytes behind 122880000 (OK)',
+    });
   });
 
   it('Diff 0 with the whole commit log acknowledged has', async () => {
     const result = await engine.catchUp(cannedContext(0), new Date());
-    expect(result).toMatchObject({ caughtUp: true, summary: 'every az1 broker holds its fenced master\'s whole commit log: broker-0: broker-0-1-0 acknowledged 122880000 of 122880000 bytes (Diff 0, in the SyncStateSet)' });
+    expect(result).toMatchObject({
+      caughtUp: true,
+      summary:
+        "every az1 broker holds its fenced master's whole commit log: broker-0: broker-0-1-0 acknowledged 122880000 of 122880000 bytes (Diff 0, in the SyncStateSet)",
+    });
   });
 });
 
@@ -155,7 +247,9 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       const ctx = engineContext(plan, simulation);
       const before = await engine.catchUp(ctx, new Date());
       expect(before.caughtUp).toBe(false);
-      expect(before.summary).toBe('broker-0: its master broker-0-0-0 is not read-only (brokerPermission 6): its commit log may still grow; broker-1: its master broker-1-0-0 is not read-only (brokerPermission 6): its commit log may still grow');
+      expect(before.summary).toBe(
+        'broker-0: its master broker-0-0-0 is not read-only (brokerPermission 6): its commit log may still grow; broker-1: its master broker-1-0-0 is not read-only (brokerPermission 6): its commit log may still grow',
+      );
       expect(ctx.changes).toEqual([]);
 
       const fenced = await engine.fence(ctx);
@@ -163,12 +257,25 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       await sleep(250);
       const after = await engine.catchUp(ctx, new Date());
       expect(after.caughtUp).toBe(true);
-      const groups = (after.evidence as { groups: Array<{ brokerName: string; commitLogMaxOffset?: number; targets?: Array<{ pod: string; ackOffset?: number; diff?: number }> }> }).groups;
+      const groups = (
+        after.evidence as {
+          groups: Array<{
+            brokerName: string;
+            commitLogMaxOffset?: number;
+            targets?: Array<{ pod: string; ackOffset?: number; diff?: number }>;
+          }>;
+        }
+      ).groups;
       const broker0 = groups.find((g) => g.brokerName === 'broker-0')!;
-      expect(broker0.targets).toEqual([expect.objectContaining({ pod: 'broker-0-1-0', ackOffset: broker0.commitLogMaxOffset, diff: 0 })]);
+      expect(broker0.targets).toEqual([
+        expect.objectContaining({ pod: 'broker-0-1-0', ackOffset: broker0.commitLogMaxOffset, diff: 0 }),
+      ]);
       // What it read matches the world: the az1 broker holds every message its read-only master has.
       const world = stateOf(simulation).groups.find((g) => g.brokerName === 'broker-0')!;
-      expect(world.members.map((m) => m.messages)).toEqual([broker0.commitLogMaxOffset! / 1024, broker0.commitLogMaxOffset! / 1024]);
+      expect(world.members.map((m) => m.messages)).toEqual([
+        broker0.commitLogMaxOffset! / 1024,
+        broker0.commitLogMaxOffset! / 1024,
+      ]);
     });
   });
 
@@ -179,7 +286,9 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       await sleep(250);
       const result = await engine.catchUp(ctx, new Date());
       expect(result.caughtUp).toBe(false);
-      expect(result.summary).toMatch(/^broker-1: broker-1-1-0 NotInSyncReplica, 3\d{6} bytes behind \d+ \(Fall Behind\)$/);
+      expect(result.summary).toMatch(
+        /^broker-1: broker-1-1-0 NotInSyncReplica, 3\d{6} bytes behind \d+ \(Fall Behind\)$/,
+      );
     });
   });
 
@@ -187,18 +296,23 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
     await withSimulation({}, async (simulation) => {
       const ctx = engineContext(plan, simulation);
       await engine.fence(ctx);
-      const readOnly = () => stateOf(simulation).groups.flatMap((g) => g.members.filter((m) => m.readOnly).map((m) => m.pod));
+      const readOnly = () =>
+        stateOf(simulation).groups.flatMap((g) => g.members.filter((m) => m.readOnly).map((m) => m.pod));
       expect(readOnly()).toEqual(['broker-0-0-0', 'broker-1-0-0']);
       ctx.changes.length = 0;
 
       const first = await engine.liftFence(ctx);
-      expect(first.summary).toBe('fence lifted: broker-0 broker-0-0-0 takes writes (brokerPermission 6); broker-1 broker-1-0-0 takes writes (brokerPermission 6); broker-2 broker-2-0-0 (master in az1, never fenced)');
+      expect(first.summary).toBe(
+        'fence lifted: broker-0 broker-0-0-0 takes writes (brokerPermission 6); broker-1 broker-1-0-0 takes writes (brokerPermission 6); broker-2 broker-2-0-0 (master in az1, never fenced)',
+      );
       expect(ctx.changes).toHaveLength(2);
       expect(readOnly()).toEqual([]);
 
       ctx.changes.length = 0;
       const second = await engine.liftFence(ctx);
-      expect(second.summary).toMatch(/^nothing to lift: broker-0 broker-0-0-0 takes writes \(brokerPermission 6, already\)/);
+      expect(second.summary).toMatch(
+        /^nothing to lift: broker-0 broker-0-0-0 takes writes \(brokerPermission 6, already\)/,
+      );
       expect(ctx.changes).toEqual([]);
     });
   });
@@ -213,12 +327,23 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       const back = engineContext(orientPlan(plan, backLeg), simulation);
       const first = await engine.reprotect(back);
       expect(back.changes).toEqual([
-        expect.stringMatching(/^mcamel-name-work6\/broker-0-0-0: made slave broker-0-0-0 of broker-0 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/),
-        expect.stringMatching(/^mcamel-name-work6\/broker-1-0-0: made slave broker-1-0-0 of broker-1 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/),
+        expect.stringMatching(
+          /^mcamel-name-work6\/broker-0-0-0: made slave broker-0-0-0 of broker-0 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/,
+        ),
+        expect.stringMatching(
+          /^mcamel-name-work6\/broker-1-0-0: made slave broker-1-0-0 of broker-1 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/,
+        ),
       ]);
-      expect(first.detail).toMatchObject({ restored: ['broker-0 broker-0-0-0', 'broker-1 broker-1-0-0'], alreadyProtected: false });
+      expect(first.detail).toMatchObject({
+        restored: ['broker-0 broker-0-0-0', 'broker-1 broker-1-0-0'],
+        alreadyProtected: false,
+      });
       const world = stateOf(simulation);
-      expect(world.groups.map((g) => g.syncStateSet)).toEqual([['broker-0-0-0', 'broker-0-1-0'], ['broker-1-0-0', 'broker-1-1-0'], ['broker-2-0-0', 'broker-2-1-0']]);
+      expect(world.groups.map((g) => g.syncStateSet)).toEqual([
+        ['broker-0-0-0', 'broker-0-1-0'],
+        ['broker-1-0-0', 'broker-1-1-0'],
+        ['broker-2-0-0', 'broker-2-1-0'],
+      ]);
       expect(world.groups.flatMap((g) => g.members.filter((m) => m.readOnly).map((m) => m.pod))).toEqual([]);
 
       back.changes.length = 0;
@@ -234,18 +359,38 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       // Before any failover, protecting az1 from az2: broker-2 is mastered in az1.
       const ctx = engineContext(plan, simulation);
       await expect(engine.reprotect(ctx)).rejects.toThrow(VerificationFailedError);
-      await expect(engine.reprotect(ctx)).rejects.toThrow(/^broker-2 is mastered by broker-2-0-0 in az1: that is the site to protect/);
+      await expect(engine.reprotect(ctx)).rejects.toThrow(
+        /^broker-2 is mastered by broker-2-0-0 in az1: that is the site to protect/,
+      );
       expect(ctx.changes).toEqual([]);
     });
   });
 
   it('reprotect waits, bounded, for a broker that never rejoins its SyncStateSet, and says which', async () => {
     const shortPlan: Plan = { ...plan, engine: { ...rocket(plan), reprotect: { syncTimeoutSeconds: 1 } } };
-    const simulation = await startSimulation(shortPlan, parseScenario({ latency: { apiMs: 0, execMs: 0 }, clusters: { controller: { site: 'az1' }, masters: { 'broker-2': 'az2' }, notInSync: ['broker-1-1-0'] } }, 'round-trip', shortPlan));
+    const simulation = await startSimulation(
+      shortPlan,
+      parseScenario(
+        {
+          latency: { apiMs: 0, execMs: 0 },
+          clusters: {
+            controller: { site: 'az1' },
+            masters: { 'broker-2': 'az2' },
+            notInSync: ['broker-1-1-0'],
+          },
+        },
+        'round-trip',
+        shortPlan,
+      ),
+    );
     try {
       const ctx = engineContext(shortPlan, simulation);
-      await expect(engine.reprotect(ctx)).rejects.toThrow(/^az1 is not protecting yet after 1 s: broker-1-1-0 is not in the SyncStateSet yet \(still catching up\)$/);
-      expect(ctx.messages).toEqual(['waiting for az1 to replicate: broker-1-1-0 is not in the SyncStateSet yet (still catching up)']);
+      await expect(engine.reprotect(ctx)).rejects.toThrow(
+        /^az1 is not protecting yet after 1 s: broker-1-1-0 is not in the SyncStateSet yet \(still catching up\)$/,
+      );
+      expect(ctx.messages).toEqual([
+        'waiting for az1 to replicate: broker-1-1-0 is not in the SyncStateSet yet (still catching up)',
+      ]);
     } finally {
       await simulation.stop();
     }
@@ -260,12 +405,22 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       ctx.changes.length = 0;
       const result = await engine.promote(ctx);
       expect(ctx.changes.filter((c) => c.includes('writable'))).toEqual([
-        expect.stringMatching(/^mcamel-name-work6\/broker-2-0-0: made the new master broker-2-0-0 of broker-2 at 10\.1\.\d+\.\d+:10911 writable \(brokerPermission 6, was 4 from an earlier fence\)$/),
+        expect.stringMatching(
+          /^mcamel-name-work6\/broker-2-0-0: made the new master broker-2-0-0 of broker-2 at 10\.1\.\d+\.\d+:10911 writable \(brokerPermission 6, was 4 from an earlier fence\)$/,
+        ),
       ]);
       expect(result.summary).toMatch(/; brokerPermission 6 restored on broker-2 broker-2-0-0$/);
       const world = stateOf(simulation);
-      expect(world.groups.map((g) => [g.masterPod, g.members.find((m) => m.pod === g.masterPod)?.readOnly])).toEqual([['broker-0-1-0', false], ['broker-1-1-0', false], ['broker-2-0-0', false]]);
-      await expect(engine.verifyPromotion(ctx)).resolves.toMatchObject({ summary: expect.stringMatching(/^BID 0 in az1 for every group/) });
+      expect(
+        world.groups.map((g) => [g.masterPod, g.members.find((m) => m.pod === g.masterPod)?.readOnly]),
+      ).toEqual([
+        ['broker-0-1-0', false],
+        ['broker-1-1-0', false],
+        ['broker-2-0-0', false],
+      ]);
+      await expect(engine.verifyPromotion(ctx)).resolves.toMatchObject({
+        summary: expect.stringMatching(/^BID 0 in az1 for every group/),
+      });
     });
   });
 
@@ -274,7 +429,9 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       const ctx = engineContext(plan, simulation);
       const failure = await engine.promote(ctx).catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(PromotionFailedError);
-      expect((failure as Error).message).toMatch(/broker-0 \(its master broker-0-0-0 in az2 is alive and writable \(brokerPermission 6\): electing another master would leave it taking writes until it learns of the new epoch; fence it first/);
+      expect((failure as Error).message).toMatch(
+        /broker-0 \(its master broker-0-0-0 in az2 is alive and writable \(brokerPermission 6\): electing another master would leave it taking writes until it learns of the new epoch; fence it first/,
+      );
       expect(stateOf(simulation).elections).toEqual({ automatic: 0, electMaster: 0 });
     });
   });

@@ -19,7 +19,13 @@ import { startSimulation, type Simulation } from '../../sim/simulation.js';
 
 const planFile = 'examples/plans/rabbitmq-shovel.yaml';
 const engine = rabbitmqShovelEngine;
-const back = { action: 'reprotect', mode: 'graceful', trigger: 'operator', from: 'downstream', to: 'upstream' } as const;
+const back = {
+  action: 'reprotect',
+  mode: 'graceful',
+  trigger: 'operator',
+  from: 'downstream',
+  to: 'upstream',
+} as const;
 
 interface Recording extends StepContext {
   changes: string[];
@@ -28,29 +34,49 @@ interface Recording extends StepContext {
 /** A step's context for the plan as a leg sees it: each side's API is the simulated site whose cluster the oriented plan names there. */
 const contextFor = (plan: Plan, oriented: Plan, simulation: Simulation): Recording => {
   const changes: string[] = [];
-  const siteOf = (side: 'upstream' | 'downstream') => (isDeepStrictEqual(oriented.clusters[side], plan.clusters.upstream) ? 'upstream' : 'downstream');
+  const siteOf = (side: 'upstream' | 'downstream') =>
+    isDeepStrictEqual(oriented.clusters[side], plan.clusters.upstream) ? 'upstream' : 'downstream';
   const ctx = stepContext(
     {
       journal: createMemoryJournal(),
       clock: systemClock,
       progress: () => undefined,
-      kubeFor: async (_plan, side) => createClientNodeKube(simulation.kubeConfigFor(siteOf(side)), `${siteOf(side)} cluster (simulated)`),
+      kubeFor: async (_plan, side) =>
+        createClientNodeKube(simulation.kubeConfigFor(siteOf(side)), `${siteOf(side)} cluster (simulated)`),
     },
     oriented,
-    standaloneTools({ clock: systemClock, progress: () => undefined, deadline: new Date(Date.now() + 600_000), onChange: (d, target) => changes.push(`${target}: ${d}`) }),
+    standaloneTools({
+      clock: systemClock,
+      progress: () => undefined,
+      deadline: new Date(Date.now() + 600_000),
+      onChange: (d, target) => changes.push(`${target}: ${d}`),
+    }),
   );
   return { ...ctx, changes };
 };
 
-const simulate = async (plan: Plan, clusters: unknown = {}) => startSimulation(plan, parseScenario({ latency: { apiMs: 0, execMs: 0 }, clusters }, 'test scenario', plan));
+const simulate = async (plan: Plan, clusters: unknown = {}) =>
+  startSimulation(plan, parseScenario({ latency: { apiMs: 0, execMs: 0 }, clusters }, 'test scenario', plan));
 
 const writes = (simulation: Simulation, since: number) =>
   simulation
     .state('rabbitmq-shovel')
     .log.slice(since)
-    .flatMap((e) => (e.kind === 'exec' && /^(set_parameter|clear_parameter|add_user|change_password|set_permissions|set_vhost_limits|clear_vhost_limits|close_connection)$/.test(e.argv[1] ?? '') ? [e.argv.slice(0, 2).join(' ')] : []));
+    .flatMap((e) =>
+      e.kind === 'exec' &&
+      /^(set_parameter|clear_parameter|add_user|change_password|set_permissions|set_vhost_limits|clear_vhost_limits|close_connection)$/.test(
+        e.argv[1] ?? '',
+      )
+        ? [e.argv.slice(0, 2).join(' ')]
+        : [],
+    );
 
-const until = async <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> => {
+const until = async <T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 30_000,
+): Promise<T> => {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await read();
@@ -72,21 +98,46 @@ describe('reverse', () => {
       { name: 'payments-orders', vhost: 'payments', declaredBy: 'parameter', queue: 'payments-orders' },
       { name: 'payments-audit', vhost: 'payments', declaredBy: 'parameter', queue: 'payments-audit' },
     ]);
-    expect(engine.reverse(reversed)).toEqual({ ...forward, reverse: { shovelUser: 'shovel-prod', shovels: reversed.shovels } });
+    expect(engine.reverse(reversed)).toEqual({
+      ...forward,
+      reverse: { shovelUser: 'shovel-prod', shovels: reversed.shovels },
+    });
     // The reversed block is a valid plan block: a leg from the downstream carries it.
     expect(planSchema.safeParse({ ...plan, engine: reversed }).success).toBe(true);
   });
 
   it('takes the reverse block the plan gives', async () => {
     const plan = await loadPlan(planFile);
-    const forward = { ...(plan.engine as RabbitmqShovelPlan), reverse: { shovelUser: 'shovel-prod', shovels: [{ name: 'back-orders', vhost: 'payments', declaredBy: 'parameter' as const, queue: 'payments-orders' }] } };
+    const forward = {
+      ...(plan.engine as RabbitmqShovelPlan),
+      reverse: {
+        shovelUser: 'shovel-prod',
+        shovels: [
+          {
+            name: 'back-orders',
+            vhost: 'payments',
+            declaredBy: 'parameter' as const,
+            queue: 'payments-orders',
+          },
+        ],
+      },
+    };
     const reversed = reverseShovelPlan(forward);
-    expect([reversed.shovelUser, reversed.shovels.map((s) => s.name), reversed.reverse?.shovelUser]).toEqual(['shovel-prod', ['back-orders'], 'shovel-dr']);
+    expect([reversed.shovelUser, reversed.shovels.map((s) => s.name), reversed.reverse?.shovelUser]).toEqual([
+      'shovel-prod',
+      ['back-orders'],
+      'shovel-dr',
+    ]);
   });
 
   it('refuses a reverse shovel listed twice, and an AMQP URI with credentials', async () => {
     const doc = JSON.parse(JSON.stringify(await loadPlan(planFile)));
-    doc.engine.reverse = { shovels: [{ name: 'a', vhost: 'v' }, { name: 'a', vhost: 'v' }] };
+    doc.engine.reverse = {
+      shovels: [
+        { name: 'a', vhost: 'v' },
+        { name: 'a', vhost: 'v' },
+      ],
+    };
     doc.engine.upstream.amqpUri = 'amqp://user:pw@prod:5672';
     expect(planSchema.safeParse(doc).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
       'engine.upstream.amqpUri: expected amqp://HOST:PORT or amqps://HOST:PORT, without credentials or vhost',
@@ -103,15 +154,25 @@ describe('catchUp', () => {
       const ctx = contextFor(plan, plan, simulation);
       const before = await engine.catchUp(ctx, new Date());
       expect(before.caughtUp).toBe(false);
-      expect(before.summary).toMatch(/^\d+ messages still on the fenced upstream \(payments\/payments-orders: \d+, payments\/payments-audit: \d+\)$/);
+      expect(before.summary).toMatch(
+        /^\d+ messages still on the fenced upstream \(payments\/payments-orders: \d+, payments\/payments-audit: \d+\)$/,
+      );
       await engine.fence(ctx);
       const fencedAt = new Date();
       const since = simulation.state('rabbitmq-shovel').log.length;
-      const after = await until('caught up', () => engine.catchUp(ctx, fencedAt), (r) => r.caughtUp);
+      const after = await until(
+        'caught up',
+        () => engine.catchUp(ctx, fencedAt),
+        (r) => r.caughtUp,
+      );
       expect(after.summary).toMatch(
         /^every shovelled queue on the fenced rabbitmq-prod\/payments read empty 2 times in a row \(payments\/payments-orders: 0, payments\/payments-audit: 0\) and payments-orders, payments-audit run on-confirm: rabbitmq-dr\/payments-dr holds everything it took/,
       );
-      expect(after.evidence).toMatchObject({ fencedAt: fencedAt.toISOString(), backlog: { measured: true, total: 0 }, shovels: [{ state: 'running' }, { state: 'running' }] });
+      expect(after.evidence).toMatchObject({
+        fencedAt: fencedAt.toISOString(),
+        backlog: { measured: true, total: 0 },
+        shovels: [{ state: 'running' }, { state: 'running' }],
+      });
       expect(writes(simulation, since)).toEqual([]);
       const state = simulation.state('rabbitmq-shovel');
       expect([state.messages.stillUpstream, state.messages.lost]).toEqual([0, 0]);
@@ -122,7 +183,13 @@ describe('catchUp', () => {
 
   it('an empty source queue is not enough while a shovel is not running', async () => {
     const plan = await loadPlan(planFile);
-    const simulation = await simulate(plan, { upstream: { clientConnections: 0 }, shovels: { 'payments-audit': { state: 'terminated', terminationReason: 'shutdown', backlog: 0 }, 'payments-orders': { backlog: 0 } } });
+    const simulation = await simulate(plan, {
+      upstream: { clientConnections: 0 },
+      shovels: {
+        'payments-audit': { state: 'terminated', terminationReason: 'shutdown', backlog: 0 },
+        'payments-orders': { backlog: 0 },
+      },
+    });
     try {
       const result = await engine.catchUp(contextFor(plan, plan, simulation), new Date());
       expect(result).toMatchObject({ caughtUp: false, summary: 'payments-audit terminated (shutdown)' });
@@ -151,23 +218,40 @@ describe('reprotect and liftFence', () => {
         'rabbitmq-prod/payments: defined shovel payments-orders in vhost payments (rabbitmqctl set_parameter shovel: queue payments-orders from amqp://payments-dr.dr-b.payments.example.com:5672 as shovel-prod, ack-mode on-confirm)',
         'rabbitmq-prod/payments: defined shovel payments-audit in vhost payments (rabbitmqctl set_parameter shovel: queue payments-audit from amqp://payments-dr.dr-b.payments.example.com:5672 as shovel-prod, ack-mode on-confirm)',
       ]);
-      expect(result.summary).toMatch(/^payments-orders, payments-audit running on rabbitmq-prod\/payments from rabbitmq-dr\/payments-dr \(amqp:\/\/payments-dr\.dr-b\.payments\.example\.com:5672 as shovel-prod\), on-confirm; created user shovel-prod/);
+      expect(result.summary).toMatch(
+        /^payments-orders, payments-audit running on rabbitmq-prod\/payments from rabbitmq-dr\/payments-dr \(amqp:\/\/payments-dr\.dr-b\.payments\.example\.com:5672 as shovel-prod\), on-confirm; created user shovel-prod/,
+      );
       // The password it generated is in no change, summary or detail.
-      const defined = simulation.state('rabbitmq-shovel').log.flatMap((e) => (e.kind === 'exec' && e.argv[1] === 'set_parameter' ? [e.argv.join(' ')] : []));
+      const defined = simulation
+        .state('rabbitmq-shovel')
+        .log.flatMap((e) => (e.kind === 'exec' && e.argv[1] === 'set_parameter' ? [e.argv.join(' ')] : []));
       const password = /shovel-prod:([^@]+)@/.exec(defined[0] ?? '')?.[1];
       expect(password).toMatch(/^[0-9a-f]{48}$/);
       expect(JSON.stringify([first.changes, result])).not.toContain(password);
       let state = simulation.state('rabbitmq-shovel');
-      expect(state.upstream.shovels.map((s) => [s.name, s.state])).toEqual([['payments-orders', 'running'], ['payments-audit', 'running']]);
+      expect(state.upstream.shovels.map((s) => [s.name, s.state])).toEqual([
+        ['payments-orders', 'running'],
+        ['payments-audit', 'running'],
+      ]);
       expect(state.upstream.access.limits).toEqual({});
-      expect(state.downstream.users['shovel-prod']).toEqual({ vhosts: { payments: { configure: '^(payments-orders|payments-audit)$', write: '^$', read: '^(payments-orders|payments-audit)$' } } });
+      expect(state.downstream.users['shovel-prod']).toEqual({
+        vhosts: {
+          payments: {
+            configure: '^(payments-orders|payments-audit)$',
+            write: '^$',
+            read: '^(payments-orders|payments-audit)$',
+          },
+        },
+      });
 
       const since = state.log.length;
       const second = contextFor(plan, oriented, simulation);
       const again = await engine.reprotect(second);
       expect(second.changes).toEqual([]);
       expect(writes(simulation, since)).toEqual([]);
-      expect(again.summary).toMatch(/^already replicating: payments-orders, payments-audit running on rabbitmq-prod\/payments .*; nothing changed$/);
+      expect(again.summary).toMatch(
+        /^already replicating: payments-orders, payments-audit running on rabbitmq-prod\/payments .*; nothing changed$/,
+      );
       state = simulation.state('rabbitmq-shovel');
       expect(state.messages).toMatchObject({ serving: 'downstream', lost: 0 });
     } finally {
@@ -195,10 +279,21 @@ describe('reprotect and liftFence', () => {
     try {
       const ctx = contextFor(plan, plan, simulation);
       await engine.fence(ctx);
-      expect(simulation.state('rabbitmq-shovel').upstream.access.connections.filter((c) => c.user === 'app')).toEqual([]);
+      expect(
+        simulation.state('rabbitmq-shovel').upstream.access.connections.filter((c) => c.user === 'app'),
+      ).toEqual([]);
       const lifted = await engine.liftFence(ctx);
-      expect(lifted.summary).toBe('fence of rabbitmq-prod/payments lifted: vhost payments accepts connections again; verified no vhost of payments refuses connections');
-      const clients = await until('clients back', async () => simulation.state('rabbitmq-shovel').upstream.access.connections.filter((c) => c.user === 'app').length, (n) => n === 2, 5_000);
+      expect(lifted.summary).toBe(
+        'fence of rabbitmq-prod/payments lifted: vhost payments accepts connections again; verified no vhost of payments refuses connections',
+      );
+      const clients = await until(
+        'clients back',
+        async () =>
+          simulation.state('rabbitmq-shovel').upstream.access.connections.filter((c) => c.user === 'app')
+            .length,
+        (n) => n === 2,
+        5_000,
+      );
       expect(clients).toBe(2);
       const since = simulation.state('rabbitmq-shovel').log.length;
       expect((await engine.liftFence(ctx)).summary).toMatch(/was not fenced/);

@@ -66,8 +66,15 @@ const lagCheck = async (plan: Plan, sites: Sites): Promise<{ check: CheckResult;
   });
   const kubes = { upstream: kube('upstream'), downstream: kube('downstream') };
   // Readiness only reads: it is given nothing to change the world with.
-  const ctx: Pick<StepContext, 'plan' | 'kube' | 'clock' | 'progress'> = { plan, kube: (side) => kubes[side], clock, progress: () => undefined };
-  const check = (await rabbitmqStandbyEngine.readiness(ctx as StepContext)).find((c) => c.name === 'replication-lag')!;
+  const ctx: Pick<StepContext, 'plan' | 'kube' | 'clock' | 'progress'> = {
+    plan,
+    kube: (side) => kubes[side],
+    clock,
+    progress: () => undefined,
+  };
+  const check = (await rabbitmqStandbyEngine.readiness(ctx as StepContext)).find(
+    (c) => c.name === 'replication-lag',
+  )!;
   return { check, execs };
 };
 
@@ -80,38 +87,71 @@ describe('rabbitmq-standby replication-lag check', () => {
 
   it('against the upstream: a lag of exactly the bound passes, 1 ms more fails', async () => {
     const upstreamPoint = start + 30_000;
-    const atBound = await lagCheck(plan, { upstream: () => upstreamPoint, downstream: () => upstreamPoint - 60_000 });
-    expect(atBound.check).toMatchObject({ passed: true, evidence: { lagSeconds: 60, maxReplicationLagSeconds: 60 } });
-    expect(atBound.check.summary).toBe('lag 60 s (test-vhost-1/q1.quorum, measured against upstream) <= RPO bound 60 s');
+    const atBound = await lagCheck(plan, {
+      upstream: () => upstreamPoint,
+      downstream: () => upstreamPoint - 60_000,
+    });
+    expect(atBound.check).toMatchObject({
+      passed: true,
+      evidence: { lagSeconds: 60, maxReplicationLagSeconds: 60 },
+    });
+    expect(atBound.check.summary).toBe(
+      'lag 60 s (test-vhost-1/q1.quorum, measured against upstream) <= RPO bound 60 s',
+    );
 
-    const over = await lagCheck(plan, { upstream: () => upstreamPoint, downstream: () => upstreamPoint - 60_001 });
+    const over = await lagCheck(plan, {
+      upstream: () => upstreamPoint,
+      downstream: () => upstreamPoint - 60_001,
+    });
     expect(over.check).toMatchObject({ passed: false, evidence: { lagSeconds: 60.001 } });
-    expect(over.check.summary).toBe('lag 60.001 s (test-vhost-1/q1.quorum, measured against upstream) > RPO bound 60 s');
+    expect(over.check.summary).toBe(
+      'lag 60.001 s (test-vhost-1/q1.quorum, measured against upstream) > RPO bound 60 s',
+    );
   });
 
   it('shows the lag to 0.1 s, and to the millisecond only where 0.1 s would blur which side of the bound it is on', async () => {
     const upstreamPoint = start + 30_000;
-    const far = await lagCheck(plan, { upstream: () => upstreamPoint, downstream: () => upstreamPoint - 600_015 });
-    expect(far.check.summary).toBe('lag 600 s (test-vhost-1/q1.quorum, measured against upstream) > RPO bound 60 s');
+    const far = await lagCheck(plan, {
+      upstream: () => upstreamPoint,
+      downstream: () => upstreamPoint - 600_015,
+    });
+    expect(far.check.summary).toBe(
+      'lag 600 s (test-vhost-1/q1.quorum, measured against upstream) > RPO bound 60 s',
+    );
     expect(far.check.evidence['lagSeconds']).toBe(600.015);
-    const justUnder = await lagCheck(plan, { upstream: () => upstreamPoint, downstream: () => upstreamPoint - 59_960 });
-    expect(justUnder.check).toMatchObject({ passed: true, summary: 'lag 60 s (test-vhost-1/q1.quorum, measured against upstream) <= RPO bound 60 s' });
+    const justUnder = await lagCheck(plan, {
+      upstream: () => upstreamPoint,
+      downstream: () => upstreamPoint - 59_960,
+    });
+    expect(justUnder.check).toMatchObject({
+      passed: true,
+      summary: 'lag 60 s (test-vhost-1/q1.quorum, measured against upstream) <= RPO bound 60 s',
+    });
   });
 
   it('against now (upstream unreachable): a lag of exactly the bound passes, 1 ms more fails', async () => {
     const atBound = await lagCheck(plan, { downstream: () => start - 60_000 });
-    expect(atBound.check).toMatchObject({ passed: true, evidence: { lagSeconds: 60, queues: [expect.objectContaining({ basis: 'now' })] } });
+    expect(atBound.check).toMatchObject({
+      passed: true,
+      evidence: { lagSeconds: 60, queues: [expect.objectContaining({ basis: 'now' })] },
+    });
     expect(atBound.check.evidence['upstream']).toMatch(/^upstream unreachable \(connect ECONNREFUSED\)/);
 
     const over = await lagCheck(plan, { downstream: () => start - 60_001 });
     expect(over.check).toMatchObject({ passed: false, evidence: { lagSeconds: 60.001 } });
-    expect(over.check.summary).toBe('lag 60.001 s (test-vhost-1/q1.quorum, measured against now) > RPO bound 60 s');
+    expect(over.check.summary).toBe(
+      'lag 60.001 s (test-vhost-1/q1.quorum, measured against now) > RPO bound 60 s',
+    );
   });
 
   it('reads the downstream before the upstream, so an upstream that moves on between the reads never hides lag', async () => {
     // The upstream takes messages all the time (its last point is the moment of the read); the
     // downstream trails it by 60.5 s, beyond the bound; each read takes 1 s.
-    const { check, execs } = await lagCheck(plan, { upstream: (now) => now, downstream: (now) => now - 60_500, readMs: 1_000 });
+    const { check, execs } = await lagCheck(plan, {
+      upstream: (now) => now,
+      downstream: (now) => now - 60_500,
+      readMs: 1_000,
+    });
     const metricsReads = execs.filter((e) => e.includes('inspect_standby_'));
     expect(metricsReads).toEqual([
       'downstream: rabbitmq-diagnostics inspect_standby_downstream_metrics',

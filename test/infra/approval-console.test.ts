@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { APPROVAL_EXECUTION_ACTIONS, APPROVAL_STATES_ACTIONS, APPROVAL_TABLE_ACTIONS, ApprovalConsole } from '../../infra/approval-console.js';
+import {
+  APPROVAL_EXECUTION_ACTIONS,
+  APPROVAL_STATES_ACTIONS,
+  APPROVAL_TABLE_ACTIONS,
+  ApprovalConsole,
+} from '../../infra/approval-console.js';
 import { sdkActionsCalledBy } from './sdk-actions.js';
 import { FailoverOrchestratorStack } from '../../infra/failover-stack.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
@@ -31,7 +36,8 @@ describe('the approval console in the stack', () => {
   let template: Template;
   let resources: Record<string, Json>;
 
-  const logicalId = (construct: IConstruct) => stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+  const logicalId = (construct: IConstruct) =>
+    stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
   /** The console's address as the template writes it. */
   const consoleUrl = (): Json => JSON.parse(JSON.stringify(stack.resolve(approvalConsole.url)));
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -58,7 +64,9 @@ describe('the approval console in the stack', () => {
       const fn = resources[logicalId(approvalConsole.function)]!.Properties;
       const bundle = join(outdir, `asset.${fn.Code.S3Key.replace(/\.zip$/, '')}`);
       for (const file of ['index.html', 'app.js', 'styles.css']) {
-        expect(readFileSync(join(bundle, 'console', file), 'utf8')).toBe(readFileSync(repoPath(`console/${file}`), 'utf8'));
+        expect(readFileSync(join(bundle, 'console', file), 'utf8')).toBe(
+          readFileSync(repoPath(`console/${file}`), 'utf8'),
+        );
       }
       expect(readFileSync(join(bundle, 'index.mjs'), 'utf8')).toMatch(/^import \{ createRequire \}/);
       expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
@@ -69,13 +77,26 @@ describe('the approval console in the stack', () => {
       const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
       const byKey = Object.fromEntries(routes.map((r) => [r.RouteKey, r]));
       expect(Object.keys(byKey).sort()).toEqual([
-        'GET /', 'GET /approvals', 'GET /approvals/{id}', 'GET /iam/approvals', 'GET /iam/approvals/{id}', 'GET /{asset}', 'POST /approvals/{id}/decision', 'POST /iam/approvals/{id}/decision', 'POST /iam/plans/{name}/ack',
+        'GET /',
+        'GET /approvals',
+        'GET /approvals/{id}',
+        'GET /iam/approvals',
+        'GET /iam/approvals/{id}',
+        'GET /{asset}',
+        'POST /approvals/{id}/decision',
+        'POST /iam/approvals/{id}/decision',
+        'POST /iam/plans/{name}/ack',
       ]);
       expect(byKey['GET /'].AuthorizationType ?? 'NONE').toBe('NONE');
       expect(byKey['GET /{asset}'].AuthorizationType ?? 'NONE').toBe('NONE');
       const [[integrationId, integration]] = ofType('AWS::ApiGatewayV2::Integration') as [[string, Json]];
-      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': [logicalId(approvalConsole.function), 'Arn'] } });
-      for (const route of routes) expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [logicalId(approvalConsole.function), 'Arn'] },
+      });
+      for (const route of routes)
+        expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
     });
 
     it('one $default stage, throttled, with access logs', () => {
@@ -84,7 +105,10 @@ describe('the approval console in the stack', () => {
         StageName: '$default',
         AutoDeploy: true,
         DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
-        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"route":"\\$context.routeKey"') },
+        AccessLogSettings: {
+          DestinationArn: Match.anyValue(),
+          Format: Match.stringLikeRegexp('"route":"\\$context.routeKey"'),
+        },
       });
     });
   });
@@ -98,16 +122,26 @@ describe('the approval console in the stack', () => {
         IdentitySource: ['$request.header.Authorization'],
         JwtConfiguration: {
           Audience: [{ Ref: logicalId(approvalConsole.userPoolClient) }],
-          Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: poolId }]] },
+          Issuer: {
+            'Fn::Join': [
+              '',
+              ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: poolId }],
+            ],
+          },
         },
       });
-      const apiRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties).filter((r) => / \/approvals/.test(r.RouteKey));
+      const apiRoutes = ofType('AWS::ApiGatewayV2::Route')
+        .map(([, r]) => r.Properties)
+        .filter((r) => / \/approvals/.test(r.RouteKey));
       expect(apiRoutes).toHaveLength(3);
-      for (const route of apiRoutes) expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      for (const route of apiRoutes)
+        expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
     });
 
     it('every /iam route (the CLI) needs a SigV4 signature, which API Gateway verifies and names to the function', () => {
-      const cliRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties).filter((r) => / \/iam\//.test(r.RouteKey));
+      const cliRoutes = ofType('AWS::ApiGatewayV2::Route')
+        .map(([, r]) => r.Properties)
+        .filter((r) => / \/iam\//.test(r.RouteKey));
       expect(cliRoutes).toHaveLength(4);
       for (const route of cliRoutes) expect(route.AuthorizationType).toBe('AWS_IAM');
     });
@@ -124,15 +158,25 @@ describe('the approval console in the stack', () => {
 
     it('the console signs in through the hosted login with the code flow, as a public client, back to the console', () => {
       const client = resources[logicalId(approvalConsole.userPoolClient)]!.Properties;
-      expect(client).toMatchObject({ AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'], PreventUserExistenceErrors: 'ENABLED' });
+      expect(client).toMatchObject({
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        SupportedIdentityProviders: ['COGNITO'],
+        PreventUserExistenceErrors: 'ENABLED',
+      });
       expect(client.GenerateSecret ?? false).toBe(false);
       expect(client.CallbackURLs).toEqual([consoleUrl()]);
-      expect(consoleUrl()).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(approvalConsole.api), 'ApiEndpoint'] }, '/']] });
+      expect(consoleUrl()).toEqual({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(approvalConsole.api), 'ApiEndpoint'] }, '/']],
+      });
       template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
     });
 
     it("creates the Cognito groups the plans' approvers name", () => {
-      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'orders-oncall', UserPoolId: { Ref: logicalId(approvalConsole.userPool) } });
+      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', {
+        GroupName: 'orders-oncall',
+        UserPoolId: { Ref: logicalId(approvalConsole.userPool) },
+      });
       template.resourceCountIs('AWS::Cognito::UserPoolGroup', 1);
     });
 
@@ -156,11 +200,19 @@ describe('the approval console in the stack', () => {
     // but the role lacks would fail only when an approver decides during a real failover.
     it("the function is granted exactly the AWS actions its adapters call, on the journal table and this workflow's tasks", () => {
       const statements = statementsOfRole(fnRoleId()).filter((s) => s.Effect === 'Allow');
-      const granted = statements.flatMap((s) => asList(s.Action as string | string[])).filter((a) => !a.startsWith('logs:'));
-      expect([...new Set(granted)].sort()).toEqual(sdkActionsCalledBy(repoPath('lambdas/functions/approval-api.ts')).sort());
-      expect([...new Set(granted)].sort()).toEqual([...APPROVAL_TABLE_ACTIONS, ...APPROVAL_STATES_ACTIONS, ...APPROVAL_EXECUTION_ACTIONS].sort());
+      const granted = statements
+        .flatMap((s) => asList(s.Action as string | string[]))
+        .filter((a) => !a.startsWith('logs:'));
+      expect([...new Set(granted)].sort()).toEqual(
+        sdkActionsCalledBy(repoPath('lambdas/functions/approval-api.ts')).sort(),
+      );
+      expect([...new Set(granted)].sort()).toEqual(
+        [...APPROVAL_TABLE_ACTIONS, ...APPROVAL_STATES_ACTIONS, ...APPROVAL_EXECUTION_ACTIONS].sort(),
+      );
       const table = statements.find((s) => asList(s.Action).includes('dynamodb:UpdateItem'))!;
-      expect(asList(table.Resource)).toEqual([{ 'Fn::GetAtt': [logicalId(stack.orchestrator.journalTable), 'Arn'] }]);
+      expect(asList(table.Resource)).toEqual([
+        { 'Fn::GetAtt': [logicalId(stack.orchestrator.journalTable), 'Arn'] },
+      ]);
       const states = statements.find((s) => asList(s.Action).includes('states:SendTaskSuccess'))!;
       expect(asList(states.Resource)).toEqual([{ Ref: logicalId(stack.orchestrator.stateMachine) }]);
       // This workflow's executions only: `execution:NAME:*`.
@@ -170,11 +222,19 @@ describe('the approval console in the stack', () => {
     });
 
     it('writes logs only to its own log group, and no statement of the console uses a wildcard action', () => {
-      const logs = statementsOfRole(fnRoleId()).filter((s) => asList(s.Action).some((a: string) => a.startsWith('logs:')));
-      const logGroupId = resources[logicalId(approvalConsole.function)]!.Properties.LoggingConfig.LogGroup.Ref;
+      const logs = statementsOfRole(fnRoleId()).filter((s) =>
+        asList(s.Action).some((a: string) => a.startsWith('logs:')),
+      );
+      const logGroupId =
+        resources[logicalId(approvalConsole.function)]!.Properties.LoggingConfig.LogGroup.Ref;
       expect(logs.flatMap((s) => asList(s.Resource))).toEqual([{ 'Fn::GetAtt': [logGroupId, 'Arn'] }]);
-      const consolePolicies = [...statementsOfRole(fnRoleId()), ...resources[logicalId(approvalConsole.approverCliPolicy)]!.Properties.PolicyDocument.Statement];
-      expect(consolePolicies.flatMap((s) => asList(s.Action as string | string[])).filter((a) => a.includes('*'))).toEqual([]);
+      const consolePolicies = [
+        ...statementsOfRole(fnRoleId()),
+        ...resources[logicalId(approvalConsole.approverCliPolicy)]!.Properties.PolicyDocument.Statement,
+      ];
+      expect(
+        consolePolicies.flatMap((s) => asList(s.Action as string | string[])).filter((a) => a.includes('*')),
+      ).toEqual([]);
     });
 
     /** The route ARNs a managed policy allows to invoke, as `METHOD /path`. */
@@ -184,35 +244,69 @@ describe('the approval console in the stack', () => {
         .flatMap((st) => asList(st.Resource))
         .map((arn: Json) => {
           const parts = arn['Fn::Join'][1] as unknown[];
-          return String(parts.at(-1)).replace(/^\/\$default\//, '').replace('/', ' /');
+          return String(parts.at(-1))
+            .replace(/^\/\$default\//, '')
+            .replace('/', ' /');
         })
         .sort();
 
-    it('the approver CLI policy allows calling the CLI\'s approval routes and nothing else: no table, no task token, no Step Functions call', () => {
-      const policy = resources[logicalId(approvalConsole.approverCliPolicy)]!.Properties.PolicyDocument.Statement as Json[];
+    it("the approver CLI policy allows calling the CLI's approval routes and nothing else: no table, no task token, no Step Functions call", () => {
+      const policy = resources[logicalId(approvalConsole.approverCliPolicy)]!.Properties.PolicyDocument
+        .Statement as Json[];
       expect(policy.flatMap((st) => asList(st.Action))).toEqual(['execute-api:Invoke']);
-      expect(invokedRoutes(approvalConsole.approverCliPolicy)).toEqual(['GET /iam/approvals', 'GET /iam/approvals/*', 'POST /iam/approvals/*/decision']);
+      expect(invokedRoutes(approvalConsole.approverCliPolicy)).toEqual([
+        'GET /iam/approvals',
+        'GET /iam/approvals/*',
+        'POST /iam/approvals/*/decision',
+      ]);
     });
 
     it('the operator CLI policy allows `failover ack` through the API and starting this workflow, nothing else', () => {
-      const policy = resources[logicalId(approvalConsole.operatorCliPolicy)]!.Properties.PolicyDocument.Statement as Json[];
+      const policy = resources[logicalId(approvalConsole.operatorCliPolicy)]!.Properties.PolicyDocument
+        .Statement as Json[];
       expect(invokedRoutes(approvalConsole.operatorCliPolicy)).toEqual(['POST /iam/plans/*/ack']);
-      expect(policy.find((st) => asList(st.Action).includes('states:StartExecution'))).toMatchObject({ Resource: { Ref: logicalId(stack.orchestrator.stateMachine) } });
-      expect(policy.flatMap((st) => asList(st.Action)).sort()).toEqual(['execute-api:Invoke', 'states:StartExecution']);
+      expect(policy.find((st) => asList(st.Action).includes('states:StartExecution'))).toMatchObject({
+        Resource: { Ref: logicalId(stack.orchestrator.stateMachine) },
+      });
+      expect(policy.flatMap((st) => asList(st.Action)).sort()).toEqual([
+        'execute-api:Invoke',
+        'states:StartExecution',
+      ]);
     });
 
-    it('no principal but the stack\'s own functions may touch the journal table (task tokens, approvals, locks, plan state) or complete a task', () => {
+    it("no principal but the stack's own functions may touch the journal table (task tokens, approvals, locks, plan state) or complete a task", () => {
       const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.orchestrator.journalTable), 'Arn'] });
-      const reachesJournal = (st: Json) => asList(st.Action).some((a: string) => a.startsWith('dynamodb:')) && JSON.stringify(st.Resource).includes(tableArn.slice(1, -1));
-      const completesTasks = (st: Json) => asList(st.Action).some((a: string) => /^states:(SendTask|\*)/.test(a));
+      const reachesJournal = (st: Json) =>
+        asList(st.Action).some((a: string) => a.startsWith('dynamodb:')) &&
+        JSON.stringify(st.Resource).includes(tableArn.slice(1, -1));
+      const completesTasks = (st: Json) =>
+        asList(st.Action).some((a: string) => /^states:(SendTask|\*)/.test(a));
       // Managed policies are what a person's role gets.
       for (const [, policy] of ofType('AWS::IAM::ManagedPolicy')) {
-        expect((policy.Properties.PolicyDocument.Statement as Json[]).filter((st) => reachesJournal(st) || completesTasks(st))).toEqual([]);
+        expect(
+          (policy.Properties.PolicyDocument.Statement as Json[]).filter(
+            (st) => reachesJournal(st) || completesTasks(st),
+          ),
+        ).toEqual([]);
       }
-      const lambdaRoles = new Set(ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com')).map(([id]) => id));
+      const lambdaRoles = new Set(
+        ofType('AWS::IAM::Role')
+          .filter(([, r]) =>
+            JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+          )
+          .map(([id]) => id),
+      );
       for (const [id, policy] of ofType('AWS::IAM::Policy')) {
-        if (!(policy.Properties.PolicyDocument.Statement as Json[]).some((st) => reachesJournal(st) || completesTasks(st))) continue;
-        expect([id, (policy.Properties.Roles as Json[]).map((ref) => lambdaRoles.has(ref.Ref))]).toEqual([id, (policy.Properties.Roles as Json[]).map(() => true)]);
+        if (
+          !(policy.Properties.PolicyDocument.Statement as Json[]).some(
+            (st) => reachesJournal(st) || completesTasks(st),
+          )
+        )
+          continue;
+        expect([id, (policy.Properties.Roles as Json[]).map((ref) => lambdaRoles.has(ref.Ref))]).toEqual([
+          id,
+          (policy.Properties.Roles as Json[]).map(() => true),
+        ]);
         expect(policy.Properties.Users ?? policy.Properties.Groups).toBeUndefined();
       }
     });
@@ -221,12 +315,19 @@ describe('the approval console in the stack', () => {
 
 describe('ApprovalConsole refuses a gated plan nobody may approve', () => {
   // No bundling: these only build the constructs.
-  const build = (plans: Plan[]) => () => new FailoverOrchestratorStack(new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } }), 'Stack', { plans });
+  const build = (plans: Plan[]) => () =>
+    new FailoverOrchestratorStack(
+      new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } }),
+      'Stack',
+      { plans },
+    );
 
   it('names the plan and what to do; a plan without a gate needs no approver', async () => {
     const plan = await loadPlan(repoPath('examples/plans/rabbitmq-standby.yaml'));
     const nobody = { ...plan, gate: { ...plan.gate, approvers: [] } };
-    expect(build([nobody])).toThrow('ApprovalConsole: plan orders-rabbitmq: gate.approval is always but gate.approvers is empty, so nobody could approve');
+    expect(build([nobody])).toThrow(
+      'ApprovalConsole: plan orders-rabbitmq: gate.approval is always but gate.approvers is empty, so nobody could approve',
+    );
     expect(build([{ ...nobody, gate: { ...nobody.gate, approval: 'never' } }])).not.toThrow();
   });
 });

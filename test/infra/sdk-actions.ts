@@ -21,7 +21,8 @@ const reachable = (entry: string): string[] => {
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.\.?\/[^']+)\.js'/g)) visit(resolve(dirname(file), `${m[1]}.ts`));
+    for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.\.?\/[^']+)\.js'/g))
+      visit(resolve(dirname(file), `${m[1]}.ts`));
   };
   visit(entry);
   return [...seen];
@@ -31,9 +32,14 @@ const reachable = (entry: string): string[] => {
 export const sdkActionsCalledBy = (entry: string): string[] => [
   ...new Set(
     reachable(entry).flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g)].flatMap(([, names = '', client = '']) => {
+      [
+        ...readFileSync(file, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g),
+      ].flatMap(([, names = '', client = '']) => {
         const prefix = IAM_PREFIX_OF_CLIENT[client];
-        if (!prefix) throw new Error(`${file} uses @aws-sdk/client-${client}: add its IAM prefix to IAM_PREFIX_OF_CLIENT`);
+        if (!prefix)
+          throw new Error(
+            `${file} uses @aws-sdk/client-${client}: add its IAM prefix to IAM_PREFIX_OF_CLIENT`,
+          );
         return names
           .split(',')
           .map((name) => name.trim())

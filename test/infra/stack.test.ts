@@ -42,7 +42,15 @@ const render = (value: unknown): string => {
   if (typeof value === 'string') return value;
   const v = value as Json;
   if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(render).join(v['Fn::Join'][0]);
-  if (v.Ref) return ({ 'AWS::Partition': 'aws', 'AWS::AccountId': ACCOUNT, 'AWS::Region': REGION } as Record<string, string>)[v.Ref] ?? `ref:${v.Ref}`;
+  if (v.Ref)
+    return (
+      (
+        { 'AWS::Partition': 'aws', 'AWS::AccountId': ACCOUNT, 'AWS::Region': REGION } as Record<
+          string,
+          string
+        >
+      )[v.Ref] ?? `ref:${v.Ref}`
+    );
   if (v['Fn::GetAtt']) return `getatt:${v['Fn::GetAtt'].join('.')}`;
   throw new Error(`cannot render ${JSON.stringify(value)}`);
 };
@@ -52,21 +60,41 @@ const renderConditions = (condition: Json | undefined) =>
   Object.fromEntries(
     Object.entries(condition).map(([operator, keys]) => [
       operator,
-      Object.fromEntries(Object.entries(keys as Json).map(([key, value]) => [key, Array.isArray(value) ? value.map(render) : render(value)])),
+      Object.fromEntries(
+        Object.entries(keys as Json).map(([key, value]) => [
+          key,
+          Array.isArray(value) ? value.map(render) : render(value),
+        ]),
+      ),
     ]),
   );
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
 /** What EventBridge does with an input template: each `<name>` becomes the value at its path. */
 const transform = (template: string, values: Record<string, unknown>, quoted: boolean) =>
-  template.replace(/<([\w.-]+)>/g, (whole, name: string) => (name in values ? (quoted ? String(values[name]) : JSON.stringify(values[name])) : whole));
+  template.replace(/<([\w.-]+)>/g, (whole, name: string) =>
+    name in values ? (quoted ? String(values[name]) : JSON.stringify(values[name])) : whole,
+  );
 
 // Actions IAM offers on "*" only; any other action must name its resources.
 const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
-  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
-  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-  'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
 ]);
 
 interface Statement {
@@ -86,9 +114,24 @@ const alarmEvent = {
   resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:orders-rabbitmq-upstream-unhealthy`],
   detail: {
     alarmName: 'orders-rabbitmq-upstream-unhealthy',
-    state: { value: 'ALARM', reason: 'Threshold Crossed: 3 out of the last 3 datapoints were less than the threshold (1.0).', timestamp: '2026-03-01T10:00:00.000+0000' },
+    state: {
+      value: 'ALARM',
+      reason: 'Threshold Crossed: 3 out of the last 3 datapoints were less than the threshold (1.0).',
+      timestamp: '2026-03-01T10:00:00.000+0000',
+    },
     previousState: { value: 'OK', reason: 'Threshold Crossed', timestamp: '2026-03-01T09:00:00.000+0000' },
-    configuration: { metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'RabbitMQ', name: 'HealthyNodes' }, period: 60, stat: 'Minimum' } }] },
+    configuration: {
+      metrics: [
+        {
+          id: 'm1',
+          metricStat: {
+            metric: { namespace: 'RabbitMQ', name: 'HealthyNodes' },
+            period: 60,
+            stat: 'Minimum',
+          },
+        },
+      ],
+    },
   },
 };
 
@@ -109,15 +152,28 @@ const compositePlan = (example: Plan): Plan =>
   parsePlan({
     ...example,
     name: 'payments-rabbitmq',
-    clusters: { upstream: { eks: { name: 'pay-a', region: 'eu-west-1' } }, downstream: { eks: { name: 'pay-b', region: 'eu-north-1' } } },
-    dns: { ...example.dns, hostedZoneId: 'Z9876543210ZYXWVUTSRQ', records: [{ ...example.dns.records[0]!, name: 'amqp.payments.example.com' }] },
+    clusters: {
+      upstream: { eks: { name: 'pay-a', region: 'eu-west-1' } },
+      downstream: { eks: { name: 'pay-b', region: 'eu-north-1' } },
+    },
+    dns: {
+      ...example.dns,
+      hostedZoneId: 'Z9876543210ZYXWVUTSRQ',
+      records: [{ ...example.dns.records[0]!, name: 'amqp.payments.example.com' }],
+    },
     triggers: {
       alarms: [
         { name: 'payments-upstream-health-check' },
         {
           name: 'payments-upstream-queue-stalled',
           define: {
-            metric: { namespace: 'ContainerInsights/Prometheus', name: 'rabbitmq_queue_messages_ready', dimensions: { Namespace: 'payments' }, statistic: 'Maximum', periodSeconds: 60 },
+            metric: {
+              namespace: 'ContainerInsights/Prometheus',
+              name: 'rabbitmq_queue_messages_ready',
+              dimensions: { Namespace: 'payments' },
+              statistic: 'Maximum',
+              periodSeconds: 60,
+            },
             comparison: 'GreaterThanThreshold',
             threshold: 10000,
             evaluationPeriods: 5,
@@ -141,7 +197,8 @@ describe('FailoverOrchestratorStack', () => {
   let template: Template;
   let resources: Record<string, Json>;
 
-  const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+  const logicalId = (construct: IConstruct) =>
+    Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
   const orchestrator = () => stack.orchestrator;
   const asset = (name: string) => join(outdir, `asset.${name}`);
   const templateOf = (s: Stack) => assembly.getStackArtifact(s.artifactId).template as Json;
@@ -153,8 +210,13 @@ describe('FailoverOrchestratorStack', () => {
       .filter((policy) => (policy.Properties.Roles as Json[]).some((ref) => ref.Ref === logicalId(role)))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Json[])
       .filter((statement) => statement.Effect === 'Allow')
-      .map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource).map(render), condition: statement.Condition }));
-  const grantedTo = (role: IConstruct, action: string) => statementsOf(role).filter((statement) => statement.actions.includes(action));
+      .map((statement) => ({
+        actions: asList(statement.Action),
+        resources: asList(statement.Resource).map(render),
+        condition: statement.Condition,
+      }));
+  const grantedTo = (role: IConstruct, action: string) =>
+    statementsOf(role).filter((statement) => statement.actions.includes(action));
 
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'failover-infra-'));
@@ -186,13 +248,22 @@ describe('FailoverOrchestratorStack', () => {
 
     it('sends every Task to the function whose handler runs that step', () => {
       const states = JSON.parse(readFileSync(workflowDefinitionFile, 'utf8')).States as Record<string, Json>;
-      const stepsOf: Record<string, readonly string[]> = { '${AwsWorkerArn}': awsWorkerSteps, '${KubeWorkerArn}': kubeWorkerSteps };
-      const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task' && stepsOf[state.Parameters?.FunctionName ?? state.Resource]);
+      const stepsOf: Record<string, readonly string[]> = {
+        '${AwsWorkerArn}': awsWorkerSteps,
+        '${KubeWorkerArn}': kubeWorkerSteps,
+      };
+      const tasks = Object.entries(states).filter(
+        ([, state]) => state.Type === 'Task' && stepsOf[state.Parameters?.FunctionName ?? state.Resource],
+      );
       expect(tasks.length).toBeGreaterThan(0);
       for (const [name, state] of tasks) {
         const fn = state.Parameters?.FunctionName ?? state.Resource;
         const step = state.Parameters?.Payload?.step ?? state.Parameters?.step;
-        expect({ state: name, step, handled: stepsOf[fn]?.includes(step) ?? false }).toEqual({ state: name, step, handled: true });
+        expect({ state: name, step, handled: stepsOf[fn]?.includes(step) ?? false }).toEqual({
+          state: name,
+          step,
+          handled: true,
+        });
       }
     });
 
@@ -203,9 +274,12 @@ describe('FailoverOrchestratorStack', () => {
         LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
       });
       const machine = resources[logicalId(orchestrator().stateMachine)]!.Properties;
-      const logGroupId = machine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+      const logGroupId =
+        machine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
       expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(90);
-      expect(render(resources[logGroupId]!.Properties.LogGroupName['Fn::Join'][1][0])).toMatch(/^\/aws\/vendedlogs\/states\//);
+      expect(render(resources[logGroupId]!.Properties.LogGroupName['Fn::Join'][1][0])).toMatch(
+        /^\/aws\/vendedlogs\/states\//,
+      );
     });
 
     it('one state machine serves every plan', () => {
@@ -215,8 +289,12 @@ describe('FailoverOrchestratorStack', () => {
     it('may invoke the two workers, unqualified, and nothing else', () => {
       const role = orchestrator().stateMachine.role;
       const invokes = grantedTo(role, 'lambda:InvokeFunction');
-      const workers = [orchestrator().awsWorker, orchestrator().kubeWorker].map((fn) => `getatt:${logicalId(fn)}.Arn`);
-      expect(unique(invokes.flatMap((s) => s.resources)).sort()).toEqual(expect.arrayContaining(workers.sort()));
+      const workers = [orchestrator().awsWorker, orchestrator().kubeWorker].map(
+        (fn) => `getatt:${logicalId(fn)}.Arn`,
+      );
+      expect(unique(invokes.flatMap((s) => s.resources)).sort()).toEqual(
+        expect.arrayContaining(workers.sort()),
+      );
       expect(invokes.flatMap((s) => s.resources).filter((arn) => arn.endsWith(':*'))).toEqual([]);
     });
   });
@@ -225,36 +303,50 @@ describe('FailoverOrchestratorStack', () => {
     it.each<['kubeWorker' | 'awsWorker', number, number]>([
       ['kubeWorker', 900, 1769],
       ['awsWorker', 600, 1024],
-    ])('%s: Node.js 22+ on arm64, an ESM bundle, %i s timeout, %i MB, Powertools settings, its own logs', (name, timeout, memory) => {
-      const fn = resources[logicalId(orchestrator()[name])]!.Properties;
-      expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
-      expect(fn.Architectures).toEqual(['arm64']);
-      expect(fn.Timeout).toBe(timeout);
-      expect(fn.MemorySize).toBe(memory);
-      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
-      expect(fn.Environment.Variables).toMatchObject({
-        JOURNAL_TABLE: { Ref: logicalId(orchestrator().journalTable) },
-        POWERTOOLS_SERVICE_NAME: 'failover-orchestrator',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-      });
-      expect(fn.Handler).toBe('index.handler');
-      const bundle = asset(fn.Code.S3Key.replace(/\.zip$/, ''));
-      expect(readFileSync(join(bundle, 'index.mjs'), 'utf8')).toMatch(/^import \{ createRequire \} from 'module'; const require = createRequire\(import\.meta\.url\);/);
-      expect(JSON.parse(readFileSync(join(bundle, 'index.mjs.map'), 'utf8')).mappings.length).toBeGreaterThan(0);
-      const logGroupId = fn.LoggingConfig.LogGroup.Ref;
-      expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(90);
-      // Its role writes to its own log group only (no AWSLambdaBasicExecutionRole).
-      const role = orchestrator()[name].role!;
-      expect(resources[logicalId(role)]!.Properties.ManagedPolicyArns).toBeUndefined();
-      expect(grantedTo(role, 'logs:PutLogEvents').flatMap((s) => s.resources)).toEqual([`getatt:${logGroupId}.Arn`]);
-    });
+    ])(
+      '%s: Node.js 22+ on arm64, an ESM bundle, %i s timeout, %i MB, Powertools settings, its own logs',
+      (name, timeout, memory) => {
+        const fn = resources[logicalId(orchestrator()[name])]!.Properties;
+        expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
+        expect(fn.Architectures).toEqual(['arm64']);
+        expect(fn.Timeout).toBe(timeout);
+        expect(fn.MemorySize).toBe(memory);
+        expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+        expect(fn.Environment.Variables).toMatchObject({
+          JOURNAL_TABLE: { Ref: logicalId(orchestrator().journalTable) },
+          POWERTOOLS_SERVICE_NAME: 'failover-orchestrator',
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        });
+        expect(fn.Handler).toBe('index.handler');
+        const bundle = asset(fn.Code.S3Key.replace(/\.zip$/, ''));
+        expect(readFileSync(join(bundle, 'index.mjs'), 'utf8')).toMatch(
+          /^import \{ createRequire \} from 'module'; const require = createRequire\(import\.meta\.url\);/,
+        );
+        expect(
+          JSON.parse(readFileSync(join(bundle, 'index.mjs.map'), 'utf8')).mappings.length,
+        ).toBeGreaterThan(0);
+        const logGroupId = fn.LoggingConfig.LogGroup.Ref;
+        expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(90);
+        // Its role writes to its own log group only (no AWSLambdaBasicExecutionRole).
+        const role = orchestrator()[name].role!;
+        expect(resources[logicalId(role)]!.Properties.ManagedPolicyArns).toBeUndefined();
+        expect(grantedTo(role, 'logs:PutLogEvents').flatMap((s) => s.resources)).toEqual([
+          `getatt:${logGroupId}.Arn`,
+        ]);
+      },
+    );
 
     it('only the AWS worker knows the topic; neither is in a VPC unless asked', () => {
-      expect(resources[logicalId(orchestrator().awsWorker)]!.Properties.Environment.Variables.TOPIC_ARN).toEqual({ Ref: logicalId(orchestrator().topic) });
-      expect(resources[logicalId(orchestrator().kubeWorker)]!.Properties.Environment.Variables.TOPIC_ARN).toBeUndefined();
-      for (const fn of [orchestrator().awsWorker, orchestrator().kubeWorker]) expect(resources[logicalId(fn)]!.Properties.VpcConfig).toBeUndefined();
+      expect(
+        resources[logicalId(orchestrator().awsWorker)]!.Properties.Environment.Variables.TOPIC_ARN,
+      ).toEqual({ Ref: logicalId(orchestrator().topic) });
+      expect(
+        resources[logicalId(orchestrator().kubeWorker)]!.Properties.Environment.Variables.TOPIC_ARN,
+      ).toBeUndefined();
+      for (const fn of [orchestrator().awsWorker, orchestrator().kubeWorker])
+        expect(resources[logicalId(fn)]!.Properties.VpcConfig).toBeUndefined();
     });
   });
 
@@ -263,11 +355,17 @@ describe('FailoverOrchestratorStack', () => {
     const alarmArn = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
 
     it('match only the ALARM state of exactly each plan’s triggering alarms, by ARN', () => {
-      const pattern = (name: string) => ({ ...ruleOf(name).EventPattern, resources: ruleOf(name).EventPattern.resources.map(render) });
+      const pattern = (name: string) => ({
+        ...ruleOf(name).EventPattern,
+        resources: ruleOf(name).EventPattern.resources.map(render),
+      });
       expect(pattern(plan.name)).toEqual({
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        resources: [alarmArn('orders-rabbitmq-upstream-unhealthy'), alarmArn('orders-rabbitmq-upstream-nodes-missing')],
+        resources: [
+          alarmArn('orders-rabbitmq-upstream-unhealthy'),
+          alarmArn('orders-rabbitmq-upstream-nodes-missing'),
+        ],
         detail: { state: { value: ['ALARM'] } },
       });
       // With a composite, its members alone start nothing.
@@ -301,7 +399,9 @@ describe('FailoverOrchestratorStack', () => {
         DatapointsToAlarm: 3,
         TreatMissingData: 'notBreaching',
       });
-      expect(Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName)).not.toContain('orders-rabbitmq-upstream-unhealthy');
+      expect(
+        Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName),
+      ).not.toContain('orders-rabbitmq-upstream-unhealthy');
     });
 
     it('a composite needs every member in ALARM', () => {
@@ -309,11 +409,15 @@ describe('FailoverOrchestratorStack', () => {
       expect(others).toEqual([]);
       expect(composite!.Properties.AlarmName).toBe('payments-upstream-down');
       const rule = render(composite!.Properties.AlarmRule);
-      expect(rule).toBe(`(ALARM("${alarmArn('payments-upstream-health-check')}") AND ALARM("getatt:${logicalId(orchestrator().triggers.get(payments.name)!.definedAlarms[0]!)}.Arn"))`);
+      expect(rule).toBe(
+        `(ALARM("${alarmArn('payments-upstream-health-check')}") AND ALARM("getatt:${logicalId(orchestrator().triggers.get(payments.name)!.definedAlarms[0]!)}.Arn"))`,
+      );
     });
 
     it('start the workflow with the validated plan and the whole alarm event', () => {
-      const target = (ruleOf(plan.name).Targets as Json[]).find((t) => t.Arn.Ref === logicalId(orchestrator().stateMachine))!;
+      const target = (ruleOf(plan.name).Targets as Json[]).find(
+        (t) => t.Arn.Ref === logicalId(orchestrator().stateMachine),
+      )!;
       const { InputTemplate, InputPathsMap } = target.InputTransformer;
       expect(InputPathsMap).toBeUndefined();
       expect(InputTemplate.length).toBeLessThanOrEqual(MAX_INPUT_TEMPLATE_CHARS);
@@ -322,9 +426,19 @@ describe('FailoverOrchestratorStack', () => {
       const input = JSON.parse(InputTemplate.replace('<aws.events.event.json>', JSON.stringify(alarmEvent)));
       expect(input).toEqual({ plan: JSON.parse(JSON.stringify(plan)), trigger: alarmEvent });
       // ...and what the first step receives from it passes the worker's own parsers.
-      const event = parseStepEvent({ step: 'admit', execution: { id: 'exec-1', startedAt: alarmEvent.time }, plan: input.plan, trigger: input.trigger }, awsWorkerSteps);
+      const event = parseStepEvent(
+        {
+          step: 'admit',
+          execution: { id: 'exec-1', startedAt: alarmEvent.time },
+          plan: input.plan,
+          trigger: input.trigger,
+        },
+        awsWorkerSteps,
+      );
       expect(event.plan).toEqual(plan);
-      expect(alarmEventSchema.parse(event.trigger).detail.alarmName).toBe('orders-rabbitmq-upstream-unhealthy');
+      expect(alarmEventSchema.parse(event.trigger).detail.alarmName).toBe(
+        'orders-rabbitmq-upstream-unhealthy',
+      );
     });
 
     it('tell people at once that a failover was triggered, in words', () => {
@@ -332,7 +446,12 @@ describe('FailoverOrchestratorStack', () => {
       expect(targets).toHaveLength(2);
       const sns = targets.find((t) => t.Arn.Ref === logicalId(orchestrator().topic))!;
       const { InputTemplate, InputPathsMap } = sns.InputTransformer;
-      const values = Object.fromEntries(Object.entries(InputPathsMap as Record<string, string>).map(([k, path]) => [k, path === '$.time' ? alarmEvent.time : alarmEvent.detail.alarmName]));
+      const values = Object.fromEntries(
+        Object.entries(InputPathsMap as Record<string, string>).map(([k, path]) => [
+          k,
+          path === '$.time' ? alarmEvent.time : alarmEvent.detail.alarmName,
+        ]),
+      );
       const message = JSON.parse(transform(render(InputTemplate), values, true));
       expect(message).toBe(
         `Failover of orders-rabbitmq triggered: alarm orders-rabbitmq-upstream-unhealthy entered ALARM at 2026-03-01T10:00:00Z. ` +
@@ -342,12 +461,20 @@ describe('FailoverOrchestratorStack', () => {
     });
 
     it('may only start this workflow', () => {
-      const target = (ruleOf(plan.name).Targets as Json[]).find((t) => t.Arn.Ref === logicalId(orchestrator().stateMachine))!;
+      const target = (ruleOf(plan.name).Targets as Json[]).find(
+        (t) => t.Arn.Ref === logicalId(orchestrator().stateMachine),
+      )!;
       const roleId = target.RoleArn['Fn::GetAtt'][0];
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((policy) => (policy.Properties.Roles as Json[]).some((ref) => ref.Ref === roleId))
         .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Json[]);
-      expect(statements).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: logicalId(orchestrator().stateMachine) } }]);
+      expect(statements).toEqual([
+        {
+          Action: 'states:StartExecution',
+          Effect: 'Allow',
+          Resource: { Ref: logicalId(orchestrator().stateMachine) },
+        },
+      ]);
     });
   });
 
@@ -355,28 +482,36 @@ describe('FailoverOrchestratorStack', () => {
     it.each([
       ['orders-rabbitmq', 30],
       ['payments-rabbitmq', 15],
-    ])('%s: a schedule every %i min runs the evaluate step of the Kubernetes worker with the plan', (name, minutes) => {
-      const evaluation = orchestrator().evaluations.get(name)!;
-      const rule = resources[logicalId(evaluation.schedule)]!.Properties;
-      expect(rule.ScheduleExpression).toBe(`rate(${minutes} minutes)`);
-      const [target, ...others] = rule.Targets as Json[];
-      expect(others).toEqual([]);
-      expect(target!.Arn).toEqual({ 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] });
-      expect(target!.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
-      const { InputTemplate, InputPathsMap } = target!.InputTransformer;
-      expect(InputPathsMap).toEqual({ id: '$.id', time: '$.time' });
-      const input = JSON.parse(transform(InputTemplate, { id: scheduledEvent.id, time: scheduledEvent.time }, true));
-      const event = parseStepEvent(input, kubeWorkerSteps);
-      expect(event).toMatchObject({ step: 'evaluate', execution: { id: `evaluation-${scheduledEvent.id}`, startedAt: scheduledEvent.time } });
-      expect(event.plan.name).toBe(name);
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunction',
-        Principal: 'events.amazonaws.com',
-        FunctionName: { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] },
-        SourceArn: { 'Fn::GetAtt': [logicalId(evaluation.schedule), 'Arn'] },
-        SourceAccount: { Ref: 'AWS::AccountId' },
-      });
-    });
+    ])(
+      '%s: a schedule every %i min runs the evaluate step of the Kubernetes worker with the plan',
+      (name, minutes) => {
+        const evaluation = orchestrator().evaluations.get(name)!;
+        const rule = resources[logicalId(evaluation.schedule)]!.Properties;
+        expect(rule.ScheduleExpression).toBe(`rate(${minutes} minutes)`);
+        const [target, ...others] = rule.Targets as Json[];
+        expect(others).toEqual([]);
+        expect(target!.Arn).toEqual({ 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] });
+        expect(target!.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+        const { InputTemplate, InputPathsMap } = target!.InputTransformer;
+        expect(InputPathsMap).toEqual({ id: '$.id', time: '$.time' });
+        const input = JSON.parse(
+          transform(InputTemplate, { id: scheduledEvent.id, time: scheduledEvent.time }, true),
+        );
+        const event = parseStepEvent(input, kubeWorkerSteps);
+        expect(event).toMatchObject({
+          step: 'evaluate',
+          execution: { id: `evaluation-${scheduledEvent.id}`, startedAt: scheduledEvent.time },
+        });
+        expect(event.plan.name).toBe(name);
+        template.hasResourceProperties('AWS::Lambda::Permission', {
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          FunctionName: { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] },
+          SourceArn: { 'Fn::GetAtt': [logicalId(evaluation.schedule), 'Arn'] },
+          SourceAccount: { Ref: 'AWS::AccountId' },
+        });
+      },
+    );
 
     it('an alarm per plan raises when an evaluation within two intervals was not ready, or none ran, and tells the topic', () => {
       const alarm = resources[logicalId(orchestrator().evaluations.get(plan.name)!.alarm)]!.Properties;
@@ -407,7 +542,10 @@ describe('FailoverOrchestratorStack', () => {
         EventPattern: {
           source: ['aws.states'],
           'detail-type': ['Step Functions Execution Status Change'],
-          detail: { stateMachineArn: [{ Ref: logicalId(orchestrator().stateMachine) }], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+          detail: {
+            stateMachineArn: [{ Ref: logicalId(orchestrator().stateMachine) }],
+            status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          },
         },
         Targets: [
           Match.objectLike({
@@ -430,15 +568,35 @@ describe('FailoverOrchestratorStack', () => {
 
     it('the event, as Step Functions sends it, is the worker’s execution-ended step for the plan in the execution input', () => {
       const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Workflow:abc`;
-      const input = JSON.parse(new FailoverTriggerInput(plan).inputTemplate.replace('<aws.events.event.json>', JSON.stringify(alarmEvent)));
+      const input = JSON.parse(
+        new FailoverTriggerInput(plan).inputTemplate.replace(
+          '<aws.events.event.json>',
+          JSON.stringify(alarmEvent),
+        ),
+      );
       const event = {
-        version: '0', id: '6d1e2c2a-1b4e-4e0f-9f3e-0c6f4a7f1e11', 'detail-type': 'Step Functions Execution Status Change', source: 'aws.states',
-        account: ACCOUNT, time: '2026-03-01T10:05:00Z', region: REGION, resources: [executionArn],
+        version: '0',
+        id: '6d1e2c2a-1b4e-4e0f-9f3e-0c6f4a7f1e11',
+        'detail-type': 'Step Functions Execution Status Change',
+        source: 'aws.states',
+        account: ACCOUNT,
+        time: '2026-03-01T10:05:00Z',
+        region: REGION,
+        resources: [executionArn],
         detail: {
-          executionArn, stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Workflow`, name: 'abc', status: 'FAILED',
-          startDate: Date.parse('2026-03-01T10:00:00.120Z'), stopDate: Date.parse('2026-03-01T10:05:00Z'),
-          input: JSON.stringify(input), inputDetails: { included: true }, output: null, outputDetails: null,
-          error: 'States.DataLimitExceeded', cause: 'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+          executionArn,
+          stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Workflow`,
+          name: 'abc',
+          status: 'FAILED',
+          startDate: Date.parse('2026-03-01T10:00:00.120Z'),
+          stopDate: Date.parse('2026-03-01T10:05:00Z'),
+          input: JSON.stringify(input),
+          inputDetails: { included: true },
+          output: null,
+          outputDetails: null,
+          error: 'States.DataLimitExceeded',
+          cause:
+            'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
         },
       };
       expect(parseStepEvent(event, awsWorkerSteps)).toMatchObject({
@@ -451,19 +609,30 @@ describe('FailoverOrchestratorStack', () => {
 
     it('the dead-letter queue is encrypted, refuses plain HTTP, keeps messages 14 days, takes only this rule’s events in this account, and also receives the worker’s failed invocations', () => {
       const queue = resources[logicalId(ended().deadLetterQueue)]!;
-      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
       expect(queue.DeletionPolicy).toBe('Retain');
-      const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((p) => (p.Properties.Queues as Json[]).some((q) => q.Ref === logicalId(ended().deadLetterQueue)))!;
+      const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((p) =>
+        (p.Properties.Queues as Json[]).some((q) => q.Ref === logicalId(ended().deadLetterQueue)),
+      )!;
       expect(policy.Properties.PolicyDocument.Statement).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
           {
             Sid: expect.any(String),
             Effect: 'Allow',
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: queueArn(),
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(ended().rule), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(ended().rule), 'Arn'] } },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
           },
         ]),
       );
@@ -480,7 +649,9 @@ describe('FailoverOrchestratorStack', () => {
       expect(alarm).toMatchObject({
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(ended().deadLetterQueue), 'QueueName'] } }],
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(ended().deadLetterQueue), 'QueueName'] } },
+        ],
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
         TreatMissingData: 'notBreaching',
@@ -491,21 +662,43 @@ describe('FailoverOrchestratorStack', () => {
     it('the AWS worker may only send to that queue, and needs nothing new to record what Halt could not', () => {
       const role = orchestrator().awsWorker.role!;
       expect(statementsOf(role).filter((s) => s.actions.some((a) => a.startsWith('sqs:')))).toEqual([
-        { actions: ['sqs:SendMessage'], resources: [`getatt:${logicalId(ended().deadLetterQueue)}.Arn`], condition: undefined },
+        {
+          actions: ['sqs:SendMessage'],
+          resources: [`getatt:${logicalId(ended().deadLetterQueue)}.Arn`],
+          condition: undefined,
+        },
       ]);
-      expect(statementsOf(orchestrator().kubeWorker.role!).flatMap((s) => s.actions).filter((a) => a.startsWith('sqs:'))).toEqual([]);
+      expect(
+        statementsOf(orchestrator().kubeWorker.role!)
+          .flatMap((s) => s.actions)
+          .filter((a) => a.startsWith('sqs:')),
+      ).toEqual([]);
     });
   });
 
   describe('operations', () => {
     it('an alarm on executions that failed, halted, timed out or were aborted notifies the topic', () => {
       const alarm = resources[logicalId(orchestrator().operations.failureAlarm)]!.Properties;
-      expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+      expect(alarm).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
       expect(alarm.AlarmActions).toEqual([{ Ref: logicalId(orchestrator().topic) }]);
       const metrics = alarm.Metrics as Json[];
       expect(metrics.find((m) => m.Expression)!.Expression).toBe('failed + timedOut + aborted');
       const machine = { Name: 'StateMachineArn', Value: { Ref: logicalId(orchestrator().stateMachine) } };
-      expect(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat.Metric.MetricName, m.MetricStat.Metric.Dimensions, m.MetricStat.Stat])).toEqual([
+      expect(
+        metrics
+          .filter((m) => m.MetricStat)
+          .map((m) => [
+            m.Id,
+            m.MetricStat.Metric.MetricName,
+            m.MetricStat.Metric.Dimensions,
+            m.MetricStat.Stat,
+          ]),
+      ).toEqual([
         ['failed', 'ExecutionsFailed', [machine], 'Sum'],
         ['timedOut', 'ExecutionsTimedOut', [machine], 'Sum'],
         ['aborted', 'ExecutionsAborted', [machine], 'Sum'],
@@ -513,15 +706,24 @@ describe('FailoverOrchestratorStack', () => {
     });
 
     it('the dashboard shows executions by outcome, recovery time and time per step, and readiness, per plan', () => {
-      const body = render(resources[logicalId(orchestrator().operations.dashboard)]!.Properties.DashboardBody);
+      const body = render(
+        resources[logicalId(orchestrator().operations.dashboard)]!.Properties.DashboardBody,
+      );
       const widgets = JSON.parse(body).widgets as Json[];
       const titles = widgets.map((w) => w.properties.title).filter(Boolean);
       expect(titles).toEqual([
         'Executions by outcome (all plans)',
         'Alarms',
-        ...[plan.name, payments.name].flatMap((name) => [`${name}: executions by outcome`, `${name}: recovery time and time per step (ms)`, `${name}: standby readiness (1 ready, 0 not)`]),
+        ...[plan.name, payments.name].flatMap((name) => [
+          `${name}: executions by outcome`,
+          `${name}: recovery time and time per step (ms)`,
+          `${name}: standby readiness (1 ready, 0 not)`,
+        ]),
       ]);
-      const expressions = widgets.flatMap((w) => (w.properties.metrics ?? []) as unknown[][]).map((m) => (m[0] as Json)?.expression).filter(Boolean);
+      const expressions = widgets
+        .flatMap((w) => (w.properties.metrics ?? []) as unknown[][])
+        .map((m) => (m[0] as Json)?.expression)
+        .filter(Boolean);
       expect(expressions).toEqual(
         expect.arrayContaining([
           `SEARCH('{${METRICS_NAMESPACE},outcome,plan} MetricName="FailoverExecutions" plan="orders-rabbitmq"', 'Sum', 3600)`,
@@ -534,12 +736,19 @@ describe('FailoverOrchestratorStack', () => {
   });
 
   describe('Kubernetes access', () => {
-    const kubeRoleName = () => resources[logicalId(orchestrator().kubeWorker.role!)]!.Properties.RoleName as string;
+    const kubeRoleName = () =>
+      resources[logicalId(orchestrator().kubeWorker.role!)]!.Properties.RoleName as string;
 
     it('an EKS access entry per plan cluster maps the Kubernetes worker role to the group, in the cluster’s region', () => {
       const byRegion = [...orchestrator().eksAccessStacks].map(([region, s]) => {
-        const entries = Object.values(Template.fromJSON(templateOf(s)).findResources('AWS::EKS::AccessEntry')).map((e) => e.Properties);
-        return { region, stackRegion: s.region, entries: entries.map((e) => ({ ...e, PrincipalArn: render(e.PrincipalArn) })) };
+        const entries = Object.values(
+          Template.fromJSON(templateOf(s)).findResources('AWS::EKS::AccessEntry'),
+        ).map((e) => e.Properties);
+        return {
+          region,
+          stackRegion: s.region,
+          entries: entries.map((e) => ({ ...e, PrincipalArn: render(e.PrincipalArn) })),
+        };
       });
       const entry = (cluster: string) => ({
         ClusterName: cluster,
@@ -555,7 +764,8 @@ describe('FailoverOrchestratorStack', () => {
     });
 
     it('the access stacks deploy after the role exists', () => {
-      for (const accessStack of orchestrator().eksAccessStacks.values()) expect(accessStack.dependencies).toContain(stack);
+      for (const accessStack of orchestrator().eksAccessStacks.values())
+        expect(accessStack.dependencies).toContain(stack);
       expect(kubeRoleName()).toMatch(/^[\w+=,.@-]{1,64}$/);
     });
   });
@@ -583,8 +793,18 @@ describe('FailoverOrchestratorStack', () => {
     const serviceGrantsIn = (document: Json) =>
       (document.Statement as Json[])
         .filter((s) => s.Principal?.Service)
-        .map((s) => ({ Sid: s.Sid, Effect: s.Effect, Service: s.Principal.Service, Action: s.Action, Resource: s.Resource === '*' ? '*' : render(s.Resource), Condition: renderConditions(s.Condition) }));
-    const fromAlarmsOfThisAccount = { ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } };
+        .map((s) => ({
+          Sid: s.Sid,
+          Effect: s.Effect,
+          Service: s.Principal.Service,
+          Action: s.Action,
+          Resource: s.Resource === '*' ? '*' : render(s.Resource),
+          Condition: renderConditions(s.Condition),
+        }));
+    const fromAlarmsOfThisAccount = {
+      ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` },
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+    };
 
     it('the topic is encrypted with a rotated key that alarms and rules may use for this account’s topics only, and refuses publishing without TLS', () => {
       const topic = resources[logicalId(orchestrator().topic)]!.Properties;
@@ -592,13 +812,26 @@ describe('FailoverOrchestratorStack', () => {
       const key = resources[logicalId(orchestrator().topicKey)]!.Properties;
       expect(key.EnableKeyRotation).toBe(true);
       // No aws:SourceArn for EventBridge in a key policy (AWS does not support it there): the encryption context names the topics.
-      const forTopicsOfThisAccount = { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${ACCOUNT}:*` } };
+      const forTopicsOfThisAccount = {
+        StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${ACCOUNT}:*` },
+      };
       expect(serviceGrantsIn(key.KeyPolicy)).toEqual([
         {
-          Sid: 'AlarmActionsPublishToTheTopic', Effect: 'Allow', Service: 'cloudwatch.amazonaws.com', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*',
+          Sid: 'AlarmActionsPublishToTheTopic',
+          Effect: 'Allow',
+          Service: 'cloudwatch.amazonaws.com',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
           Condition: { ...fromAlarmsOfThisAccount, ...forTopicsOfThisAccount },
         },
-        { Sid: 'TriggerRulesPublishToTheTopic', Effect: 'Allow', Service: 'events.amazonaws.com', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: forTopicsOfThisAccount },
+        {
+          Sid: 'TriggerRulesPublishToTheTopic',
+          Effect: 'Allow',
+          Service: 'events.amazonaws.com',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: forTopicsOfThisAccount,
+        },
       ]);
     });
 
@@ -607,18 +840,31 @@ describe('FailoverOrchestratorStack', () => {
       expect(others).toEqual([]);
       const document = policy!.Properties.PolicyDocument;
       expect((document.Statement as Json[]).filter((s) => s.Effect === 'Deny')).toEqual([
-        expect.objectContaining({ Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Action: 'sns:Publish',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
       ]);
       const topicRef = `ref:${logicalId(orchestrator().topic)}`;
       expect(serviceGrantsIn(document)).toEqual([
-        { Sid: 'AlarmActionsOfThisAccount', Effect: 'Allow', Service: 'cloudwatch.amazonaws.com', Action: 'sns:Publish', Resource: topicRef, Condition: fromAlarmsOfThisAccount },
+        {
+          Sid: 'AlarmActionsOfThisAccount',
+          Effect: 'Allow',
+          Service: 'cloudwatch.amazonaws.com',
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: fromAlarmsOfThisAccount,
+        },
         ...[plan.name, payments.name].map((name) => ({
           Sid: expect.any(String),
           Effect: 'Allow',
           Service: 'events.amazonaws.com',
           Action: 'sns:Publish',
           Resource: topicRef,
-          Condition: { ArnEquals: { 'aws:SourceArn': `getatt:${logicalId(orchestrator().rules.get(name)!)}.Arn` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+          Condition: {
+            ArnEquals: { 'aws:SourceArn': `getatt:${logicalId(orchestrator().rules.get(name)!)}.Arn` },
+            StringEquals: { 'aws:SourceAccount': ACCOUNT },
+          },
         })),
       ]);
     });
@@ -631,7 +877,9 @@ describe('FailoverOrchestratorStack', () => {
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
       expect(logGroups.length).toBeGreaterThanOrEqual(3);
       expect(logGroups.filter((group) => group.Properties.KmsKeyId !== undefined)).toEqual([]);
-      expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual([logicalId(orchestrator().topicKey)]);
+      expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual([
+        logicalId(orchestrator().topicKey),
+      ]);
     });
   });
 
@@ -654,31 +902,57 @@ describe('FailoverOrchestratorStack', () => {
         Object.entries(t.Resources as Record<string, Json>).flatMap(([id, r]) => {
           if (r.Type === 'AWS::Lambda::Permission') {
             return r.Properties.Principal === 'events.amazonaws.com'
-              ? [{ grant: id, keys: [...(r.Properties.SourceArn ? ['aws:SourceArn'] : []), ...(r.Properties.SourceAccount ? ['aws:SourceAccount'] : [])] }]
+              ? [
+                  {
+                    grant: id,
+                    keys: [
+                      ...(r.Properties.SourceArn ? ['aws:SourceArn'] : []),
+                      ...(r.Properties.SourceAccount ? ['aws:SourceAccount'] : []),
+                    ],
+                  },
+                ]
               : [];
           }
-          const document = r.Type === 'AWS::KMS::Key' ? r.Properties.KeyPolicy : ['AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy'].includes(r.Type) ? r.Properties.PolicyDocument : undefined;
+          const document =
+            r.Type === 'AWS::KMS::Key'
+              ? r.Properties.KeyPolicy
+              : ['AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy'].includes(r.Type)
+                ? r.Properties.PolicyDocument
+                : undefined;
           return ((document?.Statement ?? []) as Json[])
             .filter((s) => s.Effect === 'Allow' && s.Principal?.Service)
-            .map((s) => ({ grant: `${id} ${s.Sid}`, keys: Object.values((s.Condition ?? {}) as Json).flatMap((keys) => Object.keys(keys)) }));
+            .map((s) => ({
+              grant: `${id} ${s.Sid}`,
+              keys: Object.values((s.Condition ?? {}) as Json).flatMap((keys) => Object.keys(keys)),
+            }));
         }),
       );
       // Invoke permissions (two schedules, the execution-ended rule), the queue's, the topic's (alarms, two trigger rules), the topic key's two.
       expect(grants.length).toBe(3 + 1 + 3 + 2);
-      const namesItsSource = (keys: string[]) => (keys.includes('aws:SourceArn') && keys.includes('aws:SourceAccount')) || keys.includes('kms:EncryptionContext:aws:sns:topicArn');
+      const namesItsSource = (keys: string[]) =>
+        (keys.includes('aws:SourceArn') && keys.includes('aws:SourceAccount')) ||
+        keys.includes('kms:EncryptionContext:aws:sns:topicArn');
       expect(grants.filter((g) => !namesItsSource(g.keys))).toEqual([]);
     });
 
     it('no IAM statement allows a wildcard action', () => {
       const statements = allStatements();
       expect(statements.length).toBeGreaterThan(0);
-      expect(statements.flatMap((s) => asList(s.Action ?? s.NotAction) as string[]).filter((action) => action.includes('*'))).toEqual([]);
+      expect(
+        statements
+          .flatMap((s) => asList(s.Action ?? s.NotAction) as string[])
+          .filter((action) => action.includes('*')),
+      ).toEqual([]);
     });
 
     it('Resource "*" only for actions that have no resource-level permissions', () => {
       const starred = allStatements().filter((s) => asList(s.Resource).includes('*'));
       expect(starred.length).toBeGreaterThan(0);
-      expect(starred.flatMap((s) => asList(s.Action) as string[]).filter((action) => !ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.has(action))).toEqual([]);
+      expect(
+        starred
+          .flatMap((s) => asList(s.Action) as string[])
+          .filter((action) => !ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.has(action)),
+      ).toEqual([]);
     });
 
     // An AWS call the code makes but the role lacks fails only in a real failover: derive what each
@@ -689,8 +963,11 @@ describe('FailoverOrchestratorStack', () => {
     ])('%s is granted exactly the AWS actions its adapters call', (name, entry) => {
       // Besides the SDK calls: tracing, its own logs, the key of the topic it publishes to, and
       // where Lambda puts the events of its failed asynchronous invocations.
-      const platform = /^(xray:|logs:(CreateLogStream|PutLogEvents)$|kms:(GenerateDataKey|Decrypt)$|sqs:SendMessage$)/;
-      const granted = unique(statementsOf(orchestrator()[name].role!).flatMap((s) => s.actions)).filter((action) => !platform.test(action));
+      const platform =
+        /^(xray:|logs:(CreateLogStream|PutLogEvents)$|kms:(GenerateDataKey|Decrypt)$|sqs:SendMessage$)/;
+      const granted = unique(statementsOf(orchestrator()[name].role!).flatMap((s) => s.actions)).filter(
+        (action) => !platform.test(action),
+      );
       expect(granted.sort()).toEqual(sdkActionsCalledBy(repoPath(entry)).sort());
     });
 
@@ -708,16 +985,34 @@ describe('FailoverOrchestratorStack', () => {
 
     it('the AWS worker may read only the plan alarms, publish only to the topic, use only the journal and describe only this workflow’s executions', () => {
       const role = orchestrator().awsWorker.role!;
-      expect(grantedTo(role, 'cloudwatch:DescribeAlarms').flatMap((s) => s.resources).sort()).toEqual(
-        ['orders-rabbitmq-upstream-unhealthy', 'orders-rabbitmq-upstream-nodes-missing', 'payments-upstream-health-check', 'payments-upstream-queue-stalled', 'payments-upstream-down']
+      expect(
+        grantedTo(role, 'cloudwatch:DescribeAlarms')
+          .flatMap((s) => s.resources)
+          .sort(),
+      ).toEqual(
+        [
+          'orders-rabbitmq-upstream-unhealthy',
+          'orders-rabbitmq-upstream-nodes-missing',
+          'payments-upstream-health-check',
+          'payments-upstream-queue-stalled',
+          'payments-upstream-down',
+        ]
           .map((name) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`)
           .sort(),
       );
-      expect(grantedTo(role, 'sns:Publish').flatMap((s) => s.resources)).toEqual([`ref:${logicalId(orchestrator().topic)}`]);
-      expect(grantedTo(role, 'kms:GenerateDataKey').flatMap((s) => s.resources)).toEqual([`getatt:${logicalId(orchestrator().topicKey)}.Arn`]);
+      expect(grantedTo(role, 'sns:Publish').flatMap((s) => s.resources)).toEqual([
+        `ref:${logicalId(orchestrator().topic)}`,
+      ]);
+      expect(grantedTo(role, 'kms:GenerateDataKey').flatMap((s) => s.resources)).toEqual([
+        `getatt:${logicalId(orchestrator().topicKey)}.Arn`,
+      ]);
       for (const worker of [orchestrator().awsWorker, orchestrator().kubeWorker]) {
-        const journal = statementsOf(worker.role!).filter((s) => s.actions.some((action) => action.startsWith('dynamodb:')));
-        expect(journal.flatMap((s) => s.resources)).toEqual([`getatt:${logicalId(orchestrator().journalTable)}.Arn`]);
+        const journal = statementsOf(worker.role!).filter((s) =>
+          s.actions.some((action) => action.startsWith('dynamodb:')),
+        );
+        expect(journal.flatMap((s) => s.resources)).toEqual([
+          `getatt:${logicalId(orchestrator().journalTable)}.Arn`,
+        ]);
       }
       expect(grantedTo(role, 'states:DescribeExecution').flatMap((s) => s.resources)).toEqual([
         `arn:aws:states:${REGION}:${ACCOUNT}:execution:getatt:${logicalId(orchestrator().stateMachine)}.Name:*`,
@@ -742,27 +1037,42 @@ describe('FailoverOrchestratorStack', () => {
         upsert('Z0123456789ABCDEFGHIJ', 'amqp.orders.example.com'),
         upsert('Z9876543210ZYXWVUTSRQ', 'amqp.payments.example.com'),
       ]);
-      expect(grantedTo(role, 'route53:ListResourceRecordSets').flatMap((s) => s.resources)).toEqual([zone('Z0123456789ABCDEFGHIJ'), zone('Z9876543210ZYXWVUTSRQ')]);
-      expect(grantedTo(role, 'route53:GetChange').flatMap((s) => s.resources)).toEqual(['arn:aws:route53:::change/*']);
+      expect(grantedTo(role, 'route53:ListResourceRecordSets').flatMap((s) => s.resources)).toEqual([
+        zone('Z0123456789ABCDEFGHIJ'),
+        zone('Z9876543210ZYXWVUTSRQ'),
+      ]);
+      expect(grantedTo(role, 'route53:GetChange').flatMap((s) => s.resources)).toEqual([
+        'arn:aws:route53:::change/*',
+      ]);
     });
   });
 
   describe('cdk-nag (AwsSolutions)', () => {
     it('finds nothing unacknowledged in any stack of the app', () => {
       const report = new AwsSolutionsChecks().validateScope(app);
-      expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+      expect(
+        report.violations.map(
+          (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+        ),
+      ).toEqual([]);
     });
 
     it('every acknowledgement names one finding on one resource, with its reason', () => {
       const acknowledged = app.node
         .findAll()
-        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, rules: m.data as Record<string, string> })));
+        .flatMap((c) =>
+          c.node.metadata
+            .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+            .map((m) => ({ path: c.node.path, rules: m.data as Record<string, string> })),
+        );
       expect(acknowledged.length).toBeGreaterThan(0);
       for (const { path, rules } of acknowledged) {
         expect(path).not.toBe(stack.node.path);
         for (const [id, reason] of Object.entries(rules)) {
           // A wildcard finding is acknowledged for the one wildcard it names, never for the whole rule.
-          expect(id).toMatch(/^(annotation::)?AwsSolutions-(IAM5\[Resource::.+\]|(?!IAM5)[A-Z]+\d+(\[.+\])?)$/i);
+          expect(id).toMatch(
+            /^(annotation::)?AwsSolutions-(IAM5\[Resource::.+\]|(?!IAM5)[A-Z]+\d+(\[.+\])?)$/i,
+          );
           expect(reason.length).toBeGreaterThan(60);
         }
       }
@@ -782,16 +1092,33 @@ describe('FailoverOrchestrator in a VPC, for private EKS endpoints', () => {
       privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
       privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
     });
-    const orchestrator = new FailoverOrchestrator(stack, 'Orchestrator', { plans: [plan], vpc, kubernetesGroup: 'dr-automation' });
+    const orchestrator = new FailoverOrchestrator(stack, 'Orchestrator', {
+      plans: [plan],
+      vpc,
+      kubernetesGroup: 'dr-automation',
+    });
     const template = Template.fromStack(stack);
-    const fn = (construct: IConstruct) => template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)].Properties;
-    expect(fn(orchestrator.kubeWorker).VpcConfig.SubnetIds).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1']);
+    const fn = (construct: IConstruct) =>
+      template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)].Properties;
+    expect(fn(orchestrator.kubeWorker).VpcConfig.SubnetIds).toEqual([
+      'subnet-0123456789abcdef0',
+      'subnet-0123456789abcdef1',
+    ]);
     expect(fn(orchestrator.kubeWorker).VpcConfig.SecurityGroupIds).toHaveLength(1);
     expect(fn(orchestrator.awsWorker).VpcConfig).toBeUndefined();
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces']), Resource: '*' })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces']),
+            Resource: '*',
+          }),
+        ]),
+      },
     });
-    const entries = [...orchestrator.eksAccessStacks.values()].flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::EKS::AccessEntry')));
+    const entries = [...orchestrator.eksAccessStacks.values()].flatMap((s) =>
+      Object.values(Template.fromStack(s).findResources('AWS::EKS::AccessEntry')),
+    );
     expect(entries.map((e) => e.Properties.KubernetesGroups)).toEqual([['dr-automation'], ['dr-automation']]);
     expect(new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName)).toEqual([]);
   });
@@ -803,11 +1130,16 @@ describe('FailoverOrchestrator rejects what cannot work, before synth', () => {
     plan = await loadPlan(repoPath('examples/plans/rabbitmq-standby.yaml'));
   });
   // Each check runs before any function is bundled, so these cost no esbuild run.
-  const build = (plans: Plan[], extra: Record<string, unknown> = {}) => () => new FailoverOrchestrator(new Stack(new App(), 'Stack'), 'Orchestrator', { plans, ...extra });
+  const build =
+    (plans: Plan[], extra: Record<string, unknown> = {}) =>
+    () =>
+      new FailoverOrchestrator(new Stack(new App(), 'Stack'), 'Orchestrator', { plans, ...extra });
 
   it('a plan whose EventBridge input would exceed 8192 characters', () => {
     const oversized = { ...plan, description: 'x'.repeat(MAX_INPUT_TEMPLATE_CHARS) };
-    expect(build([oversized])).toThrow(/plan orders-rabbitmq: its EventBridge input template would be \d+ characters, over EventBridge's limit of 8192/);
+    expect(build([oversized])).toThrow(
+      /plan orders-rabbitmq: its EventBridge input template would be \d+ characters, over EventBridge's limit of 8192/,
+    );
   });
 
   it('a plan that reaches a cluster only through a kubeconfig context', () => {
@@ -821,13 +1153,21 @@ describe('FailoverOrchestrator rejects what cannot work, before synth', () => {
   });
 
   it('subnets or security groups without a VPC, and a system: group', () => {
-    expect(build([plan], { vpcSubnets: { subnetType: 'PRIVATE_WITH_EGRESS' } })).toThrow('vpcSubnets and securityGroups need a vpc');
-    expect(build([plan], { kubernetesGroup: 'system:masters' })).toThrow('kubernetesGroup: "system:masters" cannot be the orchestrator\'s Kubernetes group');
+    expect(build([plan], { vpcSubnets: { subnetType: 'PRIVATE_WITH_EGRESS' } })).toThrow(
+      'vpcSubnets and securityGroups need a vpc',
+    );
+    expect(build([plan], { kubernetesGroup: 'system:masters' })).toThrow(
+      'kubernetesGroup: "system:masters" cannot be the orchestrator\'s Kubernetes group',
+    );
   });
 
   it('an ASL placeholder without a substitution, or a substitution the ASL does not use', () => {
-    const definition = JSON.stringify({ States: { A: { Resource: '${AwsWorkerArn}' }, B: { Resource: '${ApprovalApiArn}' } } });
-    expect(() => checkDefinitionPlaceholders(definition, 'statemachines/x.asl.json', ['AwsWorkerArn', 'KubeWorkerArn'])).toThrow(
+    const definition = JSON.stringify({
+      States: { A: { Resource: '${AwsWorkerArn}' }, B: { Resource: '${ApprovalApiArn}' } },
+    });
+    expect(() =>
+      checkDefinitionPlaceholders(definition, 'statemachines/x.asl.json', ['AwsWorkerArn', 'KubeWorkerArn']),
+    ).toThrow(
       'statemachines/x.asl.json: the workflow definition and the stack disagree: ${ApprovalApiArn} has no substitution; the substitution KubeWorkerArn is not used',
     );
   });
@@ -838,14 +1178,24 @@ describe('the CDK app', () => {
     const plansDir = mkdtempSync(join(tmpdir(), 'failover-plans-'));
     try {
       const valid = readFileSync(repoPath('examples/plans/rabbitmq-standby.yaml'), 'utf8');
-      writeFileSync(join(plansDir, 'bad.yaml'), valid.replace('hostedZoneId: Z0123456789ABCDEFGHIJ', 'hostedZoneId: nope'));
+      writeFileSync(
+        join(plansDir, 'bad.yaml'),
+        valid.replace('hostedZoneId: Z0123456789ABCDEFGHIJ', 'hostedZoneId: nope'),
+      );
       const run = promisify(execFile)(process.execPath, ['--import', 'tsx', repoPath('infra/app.ts')], {
         cwd: repoPath(''),
-        env: { ...process.env, NODE_OPTIONS: '', CDK_CONTEXT_JSON: JSON.stringify({ plansDir }), CDK_OUTDIR: join(plansDir, 'cdk.out') },
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          CDK_CONTEXT_JSON: JSON.stringify({ plansDir }),
+          CDK_OUTDIR: join(plansDir, 'cdk.out'),
+        },
       });
       await expect(run).rejects.toMatchObject({
         code: 1,
-        stderr: expect.stringContaining(`${join(plansDir, 'bad.yaml')}: dns.hostedZoneId: expected a Route 53 hosted zone id`),
+        stderr: expect.stringContaining(
+          `${join(plansDir, 'bad.yaml')}: dns.hostedZoneId: expected a Route 53 hosted zone id`,
+        ),
       });
     } finally {
       rmSync(plansDir, { recursive: true, force: true });

@@ -14,7 +14,13 @@ const placeholders = [...new Set([...definitionText.matchAll(/\$\{([^}]*)\}/g)].
 
 /** What Step Functions receives: each `${Name}` replaced by a function ARN, as the stack's substitutions do. */
 const substituted = (): Json =>
-  JSON.parse(placeholders.reduce((text, name) => text.replaceAll(`\${${name}}`, `arn:aws:lambda:eu-west-1:111122223333:function:${name}`), definitionText));
+  JSON.parse(
+    placeholders.reduce(
+      (text, name) =>
+        text.replaceAll(`\${${name}}`, `arn:aws:lambda:eu-west-1:111122223333:function:${name}`),
+      definitionText,
+    ),
+  );
 
 /** Every Task that invokes one of the workers, with the step it asks for. */
 const taskSteps = (states: Record<string, Json>): Array<{ state: string; worker: string; step: string }> =>
@@ -30,7 +36,8 @@ const taskSteps = (states: Record<string, Json>): Array<{ state: string; worker:
 // Steps a worker runs for something other than the workflow, and who invokes them.
 const INVOKED_OUTSIDE_THE_WORKFLOW: Record<string, string> = {
   evaluate: 'the readiness schedule of each plan (infra/readiness-evaluation.ts)',
-  'execution-ended': "the rule on the workflow's FAILED, TIMED_OUT and ABORTED status changes (infra/execution-ended.ts)",
+  'execution-ended':
+    "the rule on the workflow's FAILED, TIMED_OUT and ABORTED status changes (infra/execution-ended.ts)",
 };
 
 describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statemachines\//, 'statemachines/')})`, () => {
@@ -47,7 +54,9 @@ describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statema
     delete broken.States[first!].End;
     expect(validator(broken, { checkPaths: true, checkArn: true }).isValid).toBe(false);
     const badPath = substituted();
-    const task = Object.values(badPath.States as Record<string, Json>).find((s) => s.Type === 'Task' && s.ResultPath)!;
+    const task = Object.values(badPath.States as Record<string, Json>).find(
+      (s) => s.Type === 'Task' && s.ResultPath,
+    )!;
     task.ResultPath = 'not a path';
     expect(validator(badPath, { checkPaths: true, checkArn: true }).isValid).toBe(false);
   });
@@ -61,11 +70,20 @@ describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statema
   it.each([
     ['AwsWorkerArn', awsWorkerSteps],
     ['KubeWorkerArn', kubeWorkerSteps],
-  ] as const)('every step of the %s worker is run by some Task, or invoked by something named', (placeholder, steps) => {
-    const states = JSON.parse(definitionText).States as Record<string, Json>;
-    const referenced = new Set(taskSteps(states).filter((t) => t.worker === `\${${placeholder}}`).map((t) => t.step));
-    expect(steps.filter((step) => !referenced.has(step) && !(step in INVOKED_OUTSIDE_THE_WORKFLOW))).toEqual([]);
-  });
+  ] as const)(
+    'every step of the %s worker is run by some Task, or invoked by something named',
+    (placeholder, steps) => {
+      const states = JSON.parse(definitionText).States as Record<string, Json>;
+      const referenced = new Set(
+        taskSteps(states)
+          .filter((t) => t.worker === `\${${placeholder}}`)
+          .map((t) => t.step),
+      );
+      expect(
+        steps.filter((step) => !referenced.has(step) && !(step in INVOKED_OUTSIDE_THE_WORKFLOW)),
+      ).toEqual([]);
+    },
+  );
 
   it("gives every worker Task a TimeoutSeconds that holds its step's time budget and a margin, and the standard retries", () => {
     const states = JSON.parse(definitionText).States as Record<string, Json>;
@@ -74,9 +92,20 @@ describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statema
     for (const { state, step } of tasks) {
       const timeout = states[state]!.TimeoutSeconds as number;
       // A state timeout does not stop the Lambda: the step must stop itself first.
-      expect({ state, fits: timeout - (stepBudgetSeconds[step] ?? Infinity) >= stateTimeoutMarginSeconds }).toEqual({ state, fits: true });
+      expect({
+        state,
+        fits: timeout - (stepBudgetSeconds[step] ?? Infinity) >= stateTimeoutMarginSeconds,
+      }).toEqual({ state, fits: true });
       const retried = (states[state]!.Retry as Json[]).flatMap((r) => r.ErrorEquals as string[]);
-      expect({ state, retried }).toEqual({ state, retried: expect.arrayContaining(['Transient', 'Lambda.ServiceException', 'Lambda.ClientExecutionTimeoutException', 'Sandbox.Timedout']) });
+      expect({ state, retried }).toEqual({
+        state,
+        retried: expect.arrayContaining([
+          'Transient',
+          'Lambda.ServiceException',
+          'Lambda.ClientExecutionTimeoutException',
+          'Sandbox.Timedout',
+        ]),
+      });
     }
   });
 });

@@ -10,20 +10,25 @@ import { examplePlanFile, startSim, type SimFixture } from '../sim/start-sim.js'
 
 const kubeconfig = (fixture: SimFixture, dir: string) => {
   const file = join(dir, 'kubeconfig');
-  const cluster = (name: string, server: string) => `  - name: ${name}\n    cluster:\n      server: ${server}\n      insecure-skip-tls-verify: true\n`;
-  const context = (name: string, clusterName: string) => `  - name: ${name}\n    context:\n      cluster: ${clusterName}\n      user: operator\n`;
+  const cluster = (name: string, server: string) =>
+    `  - name: ${name}\n    cluster:\n      server: ${server}\n      insecure-skip-tls-verify: true\n`;
+  const context = (name: string, clusterName: string) =>
+    `  - name: ${name}\n    context:\n      cluster: ${clusterName}\n      user: operator\n`;
   writeFileSync(
     file,
     [
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
-      cluster('upstream', fixture.sim.urlOf('upstream')) + cluster('downstream', fixture.sim.urlOf('downstream')),
+      cluster('upstream', fixture.sim.urlOf('upstream')) +
+        cluster('downstream', fixture.sim.urlOf('downstream')),
       'users:',
       '  - name: operator\n    user:\n      token: simulated\n',
       'contexts:',
       // The plan's own context names, and one more for --context.
-      context('site-a', 'upstream') + context('site-b', 'downstream') + context('standby-via-vpn', 'downstream'),
+      context('site-a', 'upstream') +
+        context('site-b', 'downstream') +
+        context('standby-via-vpn', 'downstream'),
       'current-context: site-b',
       '',
     ].join('\n'),
@@ -68,11 +73,21 @@ describe('failover check', () => {
 
   it('exits 3 when the standby would not be ready, naming what failed', async () => {
     fixture = await startSim({ clusters: { downstream: { notReadyPods: ['downstream-cluster-server-1'] } } });
-    const { code, out } = await check(examplePlanFile, '--kubeconfig', kubeconfig(fixture, dir), '--context', 'standby-via-vpn');
+    const { code, out } = await check(
+      examplePlanFile,
+      '--kubeconfig',
+      kubeconfig(fixture, dir),
+      '--context',
+      'standby-via-vpn',
+    );
     expect(code).toBe(3);
-    expect(out).toContain('downstream tanzu-rabbitmq/downstream-cluster via kubeconfig context standby-via-vpn');
+    expect(out).toContain(
+      'downstream tanzu-rabbitmq/downstream-cluster via kubeconfig context standby-via-vpn',
+    );
     expect(out).toMatch(/FAIL {2}pods-ready +not Ready: downstream-cluster-server-1/);
-    expect(out.split('\n').at(-1)).toMatch(/^NOT READY: .*pods-ready: not Ready: downstream-cluster-server-1/);
+    expect(out.split('\n').at(-1)).toMatch(
+      /^NOT READY: .*pods-ready: not Ready: downstream-cluster-server-1/,
+    );
     expect(fixture.sim.state().log.filter((e) => e.kind === 'api')).toEqual([]);
   });
 
@@ -92,10 +107,19 @@ describe('failover check', () => {
       code: 2,
       err: expect.stringContaining('kubeconfig context "nope" does not exist'),
     });
-    expect(await check(examplePlanFile, '--kubeconfig', join(dir, 'missing'))).toMatchObject({ code: 2, err: expect.stringContaining('cannot load') });
+    expect(await check(examplePlanFile, '--kubeconfig', join(dir, 'missing'))).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('cannot load'),
+    });
     const noContext = join(dir, 'plan.yaml');
     writeFileSync(noContext, readFileSync(examplePlanFile, 'utf8').replace('    context: site-b\n', ''));
-    expect(await check(noContext, '--kubeconfig', file)).toMatchObject({ code: 2, err: `${noContext}: clusters.downstream names no kubeconfig context; pass --context C` });
-    expect(await check()).toMatchObject({ code: 2, err: expect.stringContaining('usage: failover check PLAN') });
+    expect(await check(noContext, '--kubeconfig', file)).toMatchObject({
+      code: 2,
+      err: `${noContext}: clusters.downstream names no kubeconfig context; pass --context C`,
+    });
+    expect(await check()).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('usage: failover check PLAN'),
+    });
   });
 });

@@ -17,21 +17,45 @@ describe('engine plans', () => {
   it('the examples are valid, and each engine says what it will change and what it needs from Kubernetes', async () => {
     const shovel = await loadPlan('examples/plans/rabbitmq-shovel.yaml');
     expect(engineFor(shovel).plannedChanges(shovel)).toEqual({
-      promote: 'wait up to 240 s for the shovels to move the fenced upstream\'s backlog to rabbitmq-dr/payments-dr, then remove payments-orders (delete its Shovel resource), payments-audit (clear_parameter shovel)',
-      teardown: 'check that the shovels stay removed from rabbitmq-dr/payments-dr (remove any that came back)',
+      promote:
+        "wait up to 240 s for the shovels to move the fenced upstream's backlog to rabbitmq-dr/payments-dr, then remove payments-orders (delete its Shovel resource), payments-audit (clear_parameter shovel)",
+      teardown:
+        'check that the shovels stay removed from rabbitmq-dr/payments-dr (remove any that came back)',
     });
-    expect(engineFor(shovel).kubernetesAccess(shovel).find((n) => n.side === 'downstream')?.rules).toContainEqual({ apiGroups: ['rabbitmq.com'], resources: ['shovels'], verbs: ['get', 'delete'], resourceNames: ['payments-orders'] });
+    expect(
+      engineFor(shovel)
+        .kubernetesAccess(shovel)
+        .find((n) => n.side === 'downstream')?.rules,
+    ).toContainEqual({
+      apiGroups: ['rabbitmq.com'],
+      resources: ['shovels'],
+      verbs: ['get', 'delete'],
+      resourceNames: ['payments-orders'],
+    });
 
     const rocket = await loadPlan('examples/plans/rocketmq-controller.yaml');
-    expect(engineFor(rocket).sides(rocket)).toEqual({ upstream: 'mcamel-name-work6/DefaultCluster in az2', downstream: 'mcamel-name-work6/DefaultCluster in az1' });
+    expect(engineFor(rocket).sides(rocket)).toEqual({
+      upstream: 'mcamel-name-work6/DefaultCluster in az2',
+      downstream: 'mcamel-name-work6/DefaultCluster in az1',
+    });
     // Only the controller's pod may be deleted.
-    expect(engineFor(rocket).kubernetesAccess(rocket)[0]?.rules).toContainEqual({ apiGroups: [''], resources: ['pods'], verbs: ['delete'], resourceNames: ['controller-0'] });
+    expect(engineFor(rocket).kubernetesAccess(rocket)[0]?.rules).toContainEqual({
+      apiGroups: [''],
+      resources: ['pods'],
+      verbs: ['delete'],
+      resourceNames: ['controller-0'],
+    });
   });
 
   it('a broker group with no member in the target site cannot fail over there', async () => {
     const plan = JSON.parse(JSON.stringify(await loadPlan('examples/plans/rocketmq-controller.yaml')));
-    plan.engine.brokerGroups[1].members = [{ pod: 'broker-1-0-0', site: 'az2' }, { pod: 'broker-1-1-0', site: 'az3' }];
-    expect(problemsOf(plan)).toEqual(['p.yaml: engine.brokerGroups[1].members: broker group broker-1 has no member in the target site az1: it cannot fail over there']);
+    plan.engine.brokerGroups[1].members = [
+      { pod: 'broker-1-0-0', site: 'az2' },
+      { pod: 'broker-1-1-0', site: 'az3' },
+    ];
+    expect(problemsOf(plan)).toEqual([
+      'p.yaml: engine.brokerGroups[1].members: broker group broker-1 has no member in the target site az1: it cannot fail over there',
+    ]);
   });
 
   it('a shovel listed twice, and an operator-declared shovel without a Kubernetes name for its resource, are refused', async () => {

@@ -30,7 +30,11 @@ describe('plan', () => {
     expect(plan.engine).toMatchObject({
       type: 'rabbitmq-standby',
       upstream: { namespace: 'vmware-rabbitmq', rabbitmqCluster: 'upstream-cluster' },
-      downstream: { namespace: 'tanzu-rabbitmq', rabbitmqCluster: 'downstream-cluster', container: 'rabbitmq' },
+      downstream: {
+        namespace: 'tanzu-rabbitmq',
+        rabbitmqCluster: 'downstream-cluster',
+        container: 'rabbitmq',
+      },
       vhosts: ['test-vhost-1'],
     });
     expect(plan.dns.syncTimeoutSeconds).toBe(300);
@@ -54,7 +58,9 @@ describe('plan', () => {
   });
 
   it('rejects an unknown engine and values that would make the flip a no-op', () => {
-    expect(problemsOf('name: a\nengine: {type: mysql}\n')).toContain('p.yaml: engine.type: unknown engine type; expected one of: rabbitmq-standby, rabbitmq-shovel, rocketmq-controller');
+    expect(problemsOf('name: a\nengine: {type: mysql}\n')).toContain(
+      'p.yaml: engine.type: unknown engine type; expected one of: rabbitmq-standby, rabbitmq-shovel, rocketmq-controller',
+    );
     const text = `name: a
 engine: {type: rabbitmq-standby, upstream: {namespace: a, rabbitmqCluster: b}, downstream: {namespace: c, rabbitmqCluster: d, standbyReplication: e, schemaReplication: f}, vhosts: [v]}
 clusters: {upstream: {}, downstream: {context: x}}
@@ -83,7 +89,12 @@ describe('failover validate', () => {
   it('exits 2 and lists every problem as file: path: message', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plan-'));
     const file = join(dir, 'bad.yaml');
-    await writeFile(file, (await readFile(examplePlan, 'utf8')).replace('settleSeconds: 60', 'settleSeconds: -5').replace('way: rolling-restart', 'way: reboot'));
+    await writeFile(
+      file,
+      (await readFile(examplePlan, 'utf8'))
+        .replace('settleSeconds: 60', 'settleSeconds: -5')
+        .replace('way: rolling-restart', 'way: reboot'),
+    );
     const { io, err } = capture();
     expect(await main(['validate', file], io)).toBe(2);
     expect(err).toEqual([

@@ -21,19 +21,24 @@ const properties = (schema: unknown, path = ''): Array<[string, Schema]> => {
     [`${path}${name}`, property as Schema],
     ...properties(property, `${path}${name}.`),
   ]);
-  const nested = [s.items, s.additionalProperties, ...(s.oneOf ?? []), ...(s.anyOf ?? [])].flatMap((child) => properties(child, path));
+  const nested = [s.items, s.additionalProperties, ...(s.oneOf ?? []), ...(s.anyOf ?? [])].flatMap((child) =>
+    properties(child, path),
+  );
   return [...own, ...nested];
 };
 
 const validator = () => new Ajv({ allErrors: true }).compile(planJsonSchema());
-const said = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+const said = (errors: ErrorObject[] | null | undefined) =>
+  (errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
 
-const examplePlan = async (file: string): Promise<Record<string, unknown>> => parse(await readFile(`${examplesDir}/${file}`, 'utf8'));
+const examplePlan = async (file: string): Promise<Record<string, unknown>> =>
+  parse(await readFile(`${examplesDir}/${file}`, 'utf8'));
 
 describe('the plan schema', () => {
   it(`is committed as ${planJsonSchemaFile} as the script generates it`, async () => {
     const committed = await readFile(planJsonSchemaFile, 'utf8');
-    if (committed !== planJsonSchemaText()) throw new Error(`${planJsonSchemaFile} differs from the zod schema: ${regenerate}`);
+    if (committed !== planJsonSchemaText())
+      throw new Error(`${planJsonSchemaFile} differs from the zod schema: ${regenerate}`);
   });
 
   it("docs/plan.md's plan reference is the one rendered from it", async () => {
@@ -55,7 +60,10 @@ describe('the plan schema', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const text = await readFile(`${examplesDir}/${file}`, 'utf8');
-      expect([file, text.split('\n')[0]]).toEqual([file, '# yaml-language-server: $schema=../../schema/plan.schema.json']);
+      expect([file, text.split('\n')[0]]).toEqual([
+        file,
+        '# yaml-language-server: $schema=../../schema/plan.schema.json',
+      ]);
       validate(parse(text));
       expect([file, said(validate.errors)]).toEqual([file, []]);
     }
@@ -66,11 +74,21 @@ describe('the plan schema', () => {
     const plan = await examplePlan('rabbitmq-standby.yaml');
     const refused = (bad: unknown) => (validate(bad) ? [] : said(validate.errors));
 
-    expect(refused({ ...plan, owner: 'team-orders' })).toContainEqual(expect.stringContaining('must NOT have additional properties {"additionalProperty":"owner"}'));
-    expect(refused({ ...plan, gate: { approval: 'sometimes' } })).toContainEqual(expect.stringMatching(/^\/gate\/approval must be equal to one of the allowed values/));
-    expect(refused({ ...plan, engine: { ...(plan.engine as object), type: 'kafka-mirror' } })).toContainEqual(expect.stringMatching(/^\/engine\/type must be equal to constant/));
+    expect(refused({ ...plan, owner: 'team-orders' })).toContainEqual(
+      expect.stringContaining('must NOT have additional properties {"additionalProperty":"owner"}'),
+    );
+    expect(refused({ ...plan, gate: { approval: 'sometimes' } })).toContainEqual(
+      expect.stringMatching(/^\/gate\/approval must be equal to one of the allowed values/),
+    );
+    expect(refused({ ...plan, engine: { ...(plan.engine as object), type: 'kafka-mirror' } })).toContainEqual(
+      expect.stringMatching(/^\/engine\/type must be equal to constant/),
+    );
     const { thresholds: _, ...withoutThresholds } = plan;
-    expect(refused(withoutThresholds)).toContainEqual(expect.stringContaining('must have required property \'thresholds\''));
-    expect(refused({ ...plan, evaluation: { everyMinutes: 0 } })).toContainEqual(expect.stringMatching(/^\/evaluation\/everyMinutes must be >= 1/));
+    expect(refused(withoutThresholds)).toContainEqual(
+      expect.stringContaining("must have required property 'thresholds'"),
+    );
+    expect(refused({ ...plan, evaluation: { everyMinutes: 0 } })).toContainEqual(
+      expect.stringMatching(/^\/evaluation\/everyMinutes must be >= 1/),
+    );
   });
 });

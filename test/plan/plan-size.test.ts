@@ -19,11 +19,16 @@ const evaluationInputTemplate = (plan: ReturnType<typeof parsePlan>): string => 
   const stack = new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
   new ReadinessEvaluation(stack, 'Evaluation', {
     plan,
-    worker: LambdaFunction.fromFunctionArn(stack, 'Worker', 'arn:aws:lambda:eu-west-1:111122223333:function:kube-worker'),
+    worker: LambdaFunction.fromFunctionArn(
+      stack,
+      'Worker',
+      'arn:aws:lambda:eu-west-1:111122223333:function:kube-worker',
+    ),
     topic: Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:eu-west-1:111122223333:failover'),
   });
   const [rule] = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
-  return (rule!.Properties.Targets as Array<{ InputTransformer: { InputTemplate: string } }>)[0]!.InputTransformer.InputTemplate;
+  return (rule!.Properties.Targets as Array<{ InputTransformer: { InputTemplate: string } }>)[0]!
+    .InputTransformer.InputTemplate;
 };
 
 describe('the largest valid plan', () => {

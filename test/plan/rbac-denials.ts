@@ -10,12 +10,25 @@ export interface GrantedRole {
 }
 
 export const deniedBy = (roles: readonly GrantedRole[], log: readonly SimLogEntry[]): SimLogEntry[] => {
-  const allowed = (site: string, namespace: string | undefined, group: string, resource: string, verb: string, name?: string) =>
+  const allowed = (
+    site: string,
+    namespace: string | undefined,
+    group: string,
+    resource: string,
+    verb: string,
+    name?: string,
+  ) =>
     roles.some(
       (role) =>
         role.side === site &&
         (namespace === undefined || role.namespace === namespace) &&
-        role.rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name)))),
+        role.rules.some(
+          (r) =>
+            r.apiGroups.includes(group) &&
+            r.resources.includes(resource) &&
+            r.verbs.includes(verb) &&
+            (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name))),
+        ),
     );
   return log.filter((e) => {
     if (e.kind === 'exec') return !allowed(e.site, undefined, '', 'pods/exec', 'create');

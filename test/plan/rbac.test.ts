@@ -31,11 +31,19 @@ const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'del
 
 /** Role rules by `side/namespace`, read from the side label the generator sets. */
 const rulesBySide = (docs: Json[]) =>
-  Object.fromEntries(docs.filter((d) => d.kind === 'Role').map((d) => [`${d.metadata.labels['failover-orchestrator/side']}/${d.metadata.namespace}`, d.rules as PolicyRule[]]));
+  Object.fromEntries(
+    docs
+      .filter((d) => d.kind === 'Role')
+      .map((d) => [
+        `${d.metadata.labels['failover-orchestrator/side']}/${d.metadata.namespace}`,
+        d.rules as PolicyRule[],
+      ]),
+  );
 
 const declaredBySide = (plan: Plan) => {
   const declared: Record<string, PolicyRule[]> = {};
-  for (const need of engineFor(plan).kubernetesAccess(plan)) (declared[`${need.side}/${need.namespace}`] ??= []).push(...need.rules);
+  for (const need of engineFor(plan).kubernetesAccess(plan))
+    (declared[`${need.side}/${need.namespace}`] ??= []).push(...need.rules);
   return declared;
 };
 
@@ -66,21 +74,37 @@ describe('failover rbac', () => {
     for (const role of docs.filter((d) => d.kind === 'Role')) {
       expect(Object.keys(role).sort()).toEqual(['apiVersion', 'kind', 'metadata', 'rules']);
       for (const rule of role.rules as Json[]) {
-        expect(Object.keys(rule).every((k) => ['apiGroups', 'resources', 'verbs', 'resourceNames'].includes(k))).toBe(true);
+        expect(
+          Object.keys(rule).every((k) => ['apiGroups', 'resources', 'verbs', 'resourceNames'].includes(k)),
+        ).toBe(true);
         expect(rule.verbs.every((v: string) => VERBS.has(v))).toBe(true);
-        expect([...rule.apiGroups, ...rule.resources, ...rule.verbs, ...(rule.resourceNames ?? [])].some((v: string) => v.includes('*'))).toBe(false);
+        expect(
+          [...rule.apiGroups, ...rule.resources, ...rule.verbs, ...(rule.resourceNames ?? [])].some(
+            (v: string) => v.includes('*'),
+          ),
+        ).toBe(false);
       }
     }
     for (const binding of docs.filter((d) => d.kind === 'RoleBinding')) {
-      const role = docs.find((d) => d.kind === 'Role' && d.metadata.namespace === binding.metadata.namespace)!;
-      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
-      expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'failover-orchestrator' }]);
+      const role = docs.find(
+        (d) => d.kind === 'Role' && d.metadata.namespace === binding.metadata.namespace,
+      )!;
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: role.metadata.name,
+      });
+      expect(binding.subjects).toEqual([
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'failover-orchestrator' },
+      ]);
     }
   });
 
   it('says above each side which cluster it belongs to, and prints one side on request', async () => {
     const all = (await run(examplePlan)).out;
-    expect(all).toContain('# plan orders-rabbitmq: downstream cluster, EKS site-b (eu-central-1), kubeconfig context site-b; namespace tanzu-rabbitmq');
+    expect(all).toContain(
+      '# plan orders-rabbitmq: downstream cluster, EKS site-b (eu-central-1), kubeconfig context site-b; namespace tanzu-rabbitmq',
+    );
     const { code, out } = await run(examplePlan, '--side', 'upstream', '--group', 'dr-automation');
     expect(code).toBe(0);
     const docs = documents(out);
@@ -89,9 +113,18 @@ describe('failover rbac', () => {
   });
 
   it('exits 2 on bad input, naming it', async () => {
-    expect(await run('no-such-plan.yaml')).toMatchObject({ code: 2, err: expect.stringContaining('no-such-plan.yaml: cannot read the plan file') });
-    expect(await run(examplePlan, '--side', 'sideways')).toMatchObject({ code: 2, err: '--side sideways: expected upstream or downstream' });
-    expect(await run(examplePlan, '--group', 'system:masters')).toMatchObject({ code: 2, err: expect.stringContaining('cannot be the orchestrator') });
+    expect(await run('no-such-plan.yaml')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('no-such-plan.yaml: cannot read the plan file'),
+    });
+    expect(await run(examplePlan, '--side', 'sideways')).toMatchObject({
+      code: 2,
+      err: '--side sideways: expected upstream or downstream',
+    });
+    expect(await run(examplePlan, '--group', 'system:masters')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('cannot be the orchestrator'),
+    });
     expect(await run()).toMatchObject({ code: 2, err: expect.stringContaining('usage: failover rbac PLAN') });
   });
 
@@ -103,7 +136,11 @@ describe('failover rbac', () => {
     const docs = documents((await run(examplePlan)).out);
     const roles = docs.filter((d) => d.kind === 'Role');
     const denied = deniedBy(
-      roles.map((r) => ({ side: r.metadata.labels['failover-orchestrator/side'], namespace: r.metadata.namespace, rules: r.rules as PolicyRule[] })),
+      roles.map((r) => ({
+        side: r.metadata.labels['failover-orchestrator/side'],
+        namespace: r.metadata.namespace,
+        rules: r.rules as PolicyRule[],
+      })),
       drill.state.log,
     );
     expect(drill.state.log.some((e) => e.kind === 'api')).toBe(true);

@@ -26,7 +26,13 @@ const problemsOf = (yaml: string): string[] => {
 };
 
 const defined = {
-  metric: { namespace: 'AWS/Route53', name: 'HealthCheckStatus', dimensions: { HealthCheckId: 'abc' }, statistic: 'Minimum', periodSeconds: 60 },
+  metric: {
+    namespace: 'AWS/Route53',
+    name: 'HealthCheckStatus',
+    dimensions: { HealthCheckId: 'abc' },
+    statistic: 'Minimum',
+    periodSeconds: 60,
+  },
   comparison: 'LessThanThreshold',
   threshold: 1,
 };
@@ -40,28 +46,65 @@ describe('plan triggers', () => {
     ]);
     expect(plan.evaluation).toEqual({ everyMinutes: 30 });
     const plain = parsePlanYaml(withTriggers({ alarms: [{ name: 'a', define: defined }] }), 'p.yaml');
-    expect(plain.triggers.alarms[0]!.define).toMatchObject({ evaluationPeriods: 1, treatMissingData: 'breaching' });
-    expect(parsePlanYaml(stringify({ ...example, evaluation: undefined }), 'p.yaml').evaluation).toEqual({ everyMinutes: 30 });
+    expect(plain.triggers.alarms[0]!.define).toMatchObject({
+      evaluationPeriods: 1,
+      treatMissingData: 'breaching',
+    });
+    expect(parsePlanYaml(stringify({ ...example, evaluation: undefined }), 'p.yaml').evaluation).toEqual({
+      everyMinutes: 30,
+    });
   });
 
   it('without a composite, any alarm starts the failover; with one, only the composite does', () => {
-    const plain = parsePlanYaml(withTriggers({ alarms: [{ name: 'a' }, { name: 'b', define: defined }] }), 'p.yaml');
+    const plain = parsePlanYaml(
+      withTriggers({ alarms: [{ name: 'a' }, { name: 'b', define: defined }] }),
+      'p.yaml',
+    );
     expect(triggerAlarmNames(plain)).toEqual(['a', 'b']);
-    const agreeing = parsePlanYaml(withTriggers({ alarms: [{ name: 'a' }, { name: 'b', define: defined }], composite: { name: 'both' } }), 'p.yaml');
+    const agreeing = parsePlanYaml(
+      withTriggers({ alarms: [{ name: 'a' }, { name: 'b', define: defined }], composite: { name: 'both' } }),
+      'p.yaml',
+    );
     expect(triggerAlarmNames(agreeing)).toEqual(['both']);
     expect(planAlarmNames(agreeing)).toEqual(['a', 'b', 'both']);
   });
 
   it('the workflow accepts an event of the composite, and refuses one of an alarm the plan does not name', () => {
-    const plan: Plan = parsePlanYaml(withTriggers({ alarms: [{ name: 'a' }, { name: 'b' }], composite: { name: 'both', atLeast: 2 } }), 'p.yaml');
-    const event = (alarmName: string) => ({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', time: '2026-03-01T10:00:00Z', detail: { alarmName, state: { value: 'ALARM' } } });
-    expect(parseTrigger(event('both'), plan)).toMatchObject({ kind: 'alarm', event: { detail: { alarmName: 'both' } } });
-    expect(() => parseTrigger(event('c'), plan)).toThrow("alarm c is not one of plan orders-rabbitmq's triggers (a, b, both)");
+    const plan: Plan = parsePlanYaml(
+      withTriggers({ alarms: [{ name: 'a' }, { name: 'b' }], composite: { name: 'both', atLeast: 2 } }),
+      'p.yaml',
+    );
+    const event = (alarmName: string) => ({
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      time: '2026-03-01T10:00:00Z',
+      detail: { alarmName, state: { value: 'ALARM' } },
+    });
+    expect(parseTrigger(event('both'), plan)).toMatchObject({
+      kind: 'alarm',
+      event: { detail: { alarmName: 'both' } },
+    });
+    expect(() => parseTrigger(event('c'), plan)).toThrow(
+      "alarm c is not one of plan orders-rabbitmq's triggers (a, b, both)",
+    );
   });
 
   it('names each problem with its field and what is expected', () => {
     expect(
-      problemsOf(withTriggers({ alarms: [{ name: 'a', define: { ...defined, metric: { ...defined.metric, periodSeconds: 90, statistic: 'Median' }, comparison: 'Below' } }] })),
+      problemsOf(
+        withTriggers({
+          alarms: [
+            {
+              name: 'a',
+              define: {
+                ...defined,
+                metric: { ...defined.metric, periodSeconds: 90, statistic: 'Median' },
+                comparison: 'Below',
+              },
+            },
+          ],
+        }),
+      ),
     ).toEqual([
       'p.yaml: triggers.alarms[0].define.metric.statistic: expected Average, Minimum, Maximum, Sum, SampleCount or a percentile such as p99',
       'p.yaml: triggers.alarms[0].define.metric.periodSeconds: expected 10, 30 or a multiple of 60 seconds',
@@ -69,7 +112,15 @@ describe('plan triggers', () => {
     ]);
     // Fields that depend on each other are checked once each is well-formed.
     expect(
-      problemsOf(withTriggers({ alarms: [{ name: 'a', define: { ...defined, evaluationPeriods: 2, datapointsToAlarm: 3 } }, { name: 'a' }], composite: { name: 'a', atLeast: 3 } })),
+      problemsOf(
+        withTriggers({
+          alarms: [
+            { name: 'a', define: { ...defined, evaluationPeriods: 2, datapointsToAlarm: 3 } },
+            { name: 'a' },
+          ],
+          composite: { name: 'a', atLeast: 3 },
+        }),
+      ),
     ).toEqual([
       'p.yaml: triggers.alarms[0].define.datapointsToAlarm: expected at most evaluationPeriods',
       'p.yaml: triggers.alarms[1].name: alarm a is listed twice',
@@ -79,9 +130,13 @@ describe('plan triggers', () => {
     expect(problemsOf(withTriggers({ alarms: [{ name: 'a' }], composite: { name: 'c' } }))).toEqual([
       'p.yaml: triggers.composite: a composite alarm combines several signals: list at least two alarms',
     ]);
-    expect(problemsOf(withTriggers({ alarms: [{ name: 'a', define: { ...defined, evaluationPeriods: 1441 } }] }))).toEqual([
+    expect(
+      problemsOf(withTriggers({ alarms: [{ name: 'a', define: { ...defined, evaluationPeriods: 1441 } }] })),
+    ).toEqual([
       'p.yaml: triggers.alarms[0].define.evaluationPeriods: evaluationPeriods x metric.periodSeconds exceeds one day, the longest CloudWatch evaluates',
     ]);
-    expect(problemsOf(stringify({ ...example, evaluation: { everyMinutes: 0 } }))).toEqual([expect.stringMatching(/^p\.yaml: evaluation\.everyMinutes: /)]);
+    expect(problemsOf(stringify({ ...example, evaluation: { everyMinutes: 0 } }))).toEqual([
+      expect.stringMatching(/^p\.yaml: evaluation\.everyMinutes: /),
+    ]);
   });
 });

@@ -11,7 +11,16 @@ import type { Plan } from '../../lambdas/plan/schema.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
 import { engineContext } from '../engines/engine-context.js';
-import { cli, ctl, freePorts, joinCluster, requireRabbitmqServer, startNode, stopNode, type RabbitNode } from './rabbit-nodes.js';
+import {
+  cli,
+  ctl,
+  freePorts,
+  joinCluster,
+  requireRabbitmqServer,
+  startNode,
+  stopNode,
+  type RabbitNode,
+} from './rabbit-nodes.js';
 
 const planFile = 'examples/plans/rabbitmq-shovel.yaml';
 const vhost = 'payments';
@@ -29,8 +38,25 @@ const shovelPlan = () => {
 /** A simulation whose `side` cluster has three server pods, each bound to one real node. */
 const simulate = async (side: 'upstream' | 'downstream') => {
   const cluster = shovelPlan()[side].rabbitmqCluster;
-  const realNodes = Object.fromEntries(nodes.map((n, i) => [`${cluster}-server-${i}`, { node: n.node, enabledPluginsFile: n.enabledPluginsFile }]));
-  const simulation = await startSimulation(plan, parseScenario({ latency: { apiMs: 0, execMs: 0 }, clusters: { [side]: { replicas: 3, realNodes, ...(side === 'upstream' ? { clientConnections: 0 } : {}) } } }, 'real nodes', plan));
+  const realNodes = Object.fromEntries(
+    nodes.map((n, i) => [
+      `${cluster}-server-${i}`,
+      { node: n.node, enabledPluginsFile: n.enabledPluginsFile },
+    ]),
+  );
+  const simulation = await startSimulation(
+    plan,
+    parseScenario(
+      {
+        latency: { apiMs: 0, execMs: 0 },
+        clusters: {
+          [side]: { replicas: 3, realNodes, ...(side === 'upstream' ? { clientConnections: 0 } : {}) },
+        },
+      },
+      'real nodes',
+      plan,
+    ),
+  );
   simulations.push(simulation);
   return { simulation, ctx: engineContext(plan, simulation) };
 };
@@ -39,7 +65,14 @@ const clusterHealth = async () => {
   const { ctx } = await simulate('downstream');
   const check = (await rabbitmqShovelEngine.readiness(ctx)).find((c) => c.name === 'cluster-health');
   if (check === undefined) throw new Error('no cluster-health check');
-  return check as typeof check & { evidence: { notRunning: string[]; alarms: unknown[]; quorumCritical: Array<{ pod: string; queues: string[] }>; silentPods: Array<{ pod: string; problem: string }> } };
+  return check as typeof check & {
+    evidence: {
+      notRunning: string[];
+      alarms: unknown[];
+      quorumCritical: Array<{ pod: string; queues: string[] }>;
+      silentPods: Array<{ pod: string; problem: string }>;
+    };
+  };
 };
 
 const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
@@ -55,7 +88,13 @@ beforeAll(async () => {
   plan = await loadPlan(planFile);
   const [amqpPorts, distPorts] = await Promise.all([freePorts(5691, 5729, 3), freePorts(25691, 25729, 3)]);
   const started = await Promise.allSettled(
-    ['a', 'b', 'c'].map((suffix, i) => startNode({ name: `fo-health-${process.pid}-${suffix}`, amqpPort: amqpPorts[i]!, distPort: distPorts[i]! })),
+    ['a', 'b', 'c'].map((suffix, i) =>
+      startNode({
+        name: `fo-health-${process.pid}-${suffix}`,
+        amqpPort: amqpPorts[i]!,
+        distPort: distPorts[i]!,
+      }),
+    ),
   );
   for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -63,13 +102,24 @@ beforeAll(async () => {
   await joinCluster(node(1), node(0));
   await joinCluster(node(2), node(0));
   await ctl(node(0), 'add_vhost', vhost);
-  for (const [user, password] of [['app', 'app'], ['shovel-dr', 's3cret']] as const) {
+  for (const [user, password] of [
+    ['app', 'app'],
+    ['shovel-dr', 's3cret'],
+  ] as const) {
     await ctl(node(0), 'add_user', user, password);
     await ctl(node(0), 'set_permissions', '-p', vhost, user, '.*', '.*', '.*');
   }
   await ctl(node(0), 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
   // Classic mirrors are synchronised by hand (ha-sync-mode manual), as seed 003 warns.
-  await ctl(node(0), 'set_policy', '-p', vhost, 'ha-all', '^ha\\.', '{"ha-mode":"all","ha-sync-mode":"manual"}');
+  await ctl(
+    node(0),
+    'set_policy',
+    '-p',
+    vhost,
+    'ha-all',
+    '^ha\\.',
+    '{"ha-mode":"all","ha-sync-mode":"manual"}',
+  );
   const connection = await amqp.connect(node(0).url(vhost));
   const channel = await connection.createConfirmChannel();
   await channel.assertQueue('orders.qq', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
@@ -87,7 +137,9 @@ afterAll(async () => {
 describe('RabbitMQ cluster health on a real 3-node cluster', () => {
   it('a healthy cluster passes, with every member running and the mirrored queue synchronised', async () => {
     const check = await clusterHealth();
-    expect(check.summary).toBe('3/3 nodes running, no partitions, no alarms, no quorum-critical node, 1 mirrored queue synchronised');
+    expect(check.summary).toBe(
+      '3/3 nodes running, no partitions, no alarms, no quorum-critical node, 1 mirrored queue synchronised',
+    );
     expect(check.passed).toBe(true);
   }, 120_000);
 
@@ -95,7 +147,9 @@ describe('RabbitMQ cluster health on a real 3-node cluster', () => {
     await ctl(node(2), 'stop_app');
     await ctl(node(1), 'set_vm_memory_high_watermark', '0.0000001');
     try {
-      await until('the memory alarm', async () => (await ctl(node(0), 'cluster_status', '--formatter', 'json')).includes('"resource":"memory"'));
+      await until('the memory alarm', async () =>
+        (await ctl(node(0), 'cluster_status', '--formatter', 'json')).includes('"resource":"memory"'),
+      );
       const check = await clusterHealth();
       expect(check.passed).toBe(false);
       expect(check.evidence.notRunning).toEqual([node(2).node]);
@@ -103,7 +157,14 @@ describe('RabbitMQ cluster health on a real 3-node cluster', () => {
       expect(check.summary).toContain(`${node(2).node} not running`);
       expect(check.summary).toContain(`memory alarm on ${node(1).node}`);
       // The pod bound to the stopped node cannot answer for itself.
-      expect(check.evidence.silentPods).toEqual([{ pod: 'payments-dr-server-2', problem: expect.stringMatching(/^cluster_status exited 64: Error: this command requires the 'rabbit' app to be running/) }]);
+      expect(check.evidence.silentPods).toEqual([
+        {
+          pod: 'payments-dr-server-2',
+          problem: expect.stringMatching(
+            /^cluster_status exited 64: Error: this command requires the 'rabbit' app to be running/,
+          ),
+        },
+      ]);
       // With one of three down, losing either of the others would cost orders.qq its quorum.
       expect(check.evidence.quorumCritical).toEqual([
         { pod: 'payments-dr-server-0', queues: ["queue 'orders.qq' in vhost 'payments'"] },
@@ -119,7 +180,9 @@ describe('RabbitMQ cluster health on a real 3-node cluster', () => {
     const { ctx } = await simulate('downstream');
     const access = clusterAccess(ctx.kube('downstream'), shovelPlan(), 'downstream');
     await ctl(node(2), 'stop_app');
-    const restart = new Promise((resolve) => setTimeout(resolve, 3_000)).then(() => ctl(node(2), 'start_app'));
+    const restart = new Promise((resolve) => setTimeout(resolve, 3_000)).then(() =>
+      ctl(node(2), 'start_app'),
+    );
     const rejoined = await waitForRejoin(ctx, access, { timeoutSeconds: 60, pollMs: 1_000 });
     await restart;
     expect(rejoined.rejoined).toBe(true);
@@ -141,7 +204,11 @@ describe('RabbitMQ cluster health on a real 3-node cluster', () => {
     // A restarted mirror comes back empty and, with manual sync, stays unsynchronised (seed 003).
     await ctl(node(2), 'stop_app');
     await ctl(node(2), 'start_app');
-    await until('the mirror on the restarted node', async () => (await ctl(node(0), 'list_queues', '-p', vhost, 'name', 'slave_pids', '-q')).includes(`<${node(2).node}.`));
+    await until('the mirror on the restarted node', async () =>
+      (await ctl(node(0), 'list_queues', '-p', vhost, 'name', 'slave_pids', '-q')).includes(
+        `<${node(2).node}.`,
+      ),
+    );
     const before = await clusterHealth();
     expect(before.passed).toBe(false);
     expect(before.summary).toBe(`${vhost}/ha.orders has unsynchronised mirrors on ${node(2).node}`);
@@ -167,13 +234,19 @@ describe('the RabbitMQ fence on a real cluster', () => {
     try {
       const result = await rabbitmqShovelEngine.fence(ctx);
       expect(result.state).toBe('fenced');
-      expect(result.summary).toBe('rabbitmq-prod/payments fenced: payments max-connections 0, 2 connections closed; verified no client connection remains (connections of shovel-dr kept open to drain)');
-      expect(await appClosed).toMatch(/CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/);
+      expect(result.summary).toBe(
+        'rabbitmq-prod/payments fenced: payments max-connections 0, 2 connections closed; verified no client connection remains (connections of shovel-dr kept open to drain)',
+      );
+      expect(await appClosed).toMatch(
+        /CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/,
+      );
       expect(await appOnBClosed).toMatch(/CONNECTION_FORCED/);
       // The shovel's connection still works.
       await (await shovel.createChannel()).checkQueue('orders.qq');
       // The broker answers the connection's open with a close (530 NOT_ALLOWED: connection limit 0).
-      await expect(amqp.connect(node(0).url(vhost, 'app', 'app'))).rejects.toThrow(/Expected ConnectionOpenOk; got <ConnectionClose/);
+      await expect(amqp.connect(node(0).url(vhost, 'app', 'app'))).rejects.toThrow(
+        /Expected ConnectionOpenOk; got <ConnectionClose/,
+      );
 
       expect(result.lift).toEqual(['in any payments pod: rabbitmqctl clear_vhost_limits -p payments']);
       await ctl(node(0), 'clear_vhost_limits', '-p', vhost);

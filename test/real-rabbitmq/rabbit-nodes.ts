@@ -29,18 +29,37 @@ const STARTUP_TIMEOUT_MS = 90_000;
 const CLI_TIMEOUT_MS = 60_000;
 
 /** Runs a RabbitMQ CLI tool against a node, as the pods' exec binding does. */
-export const cli = (node: RabbitNode, tool: 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues', ...args: string[]): Promise<CliResult> =>
+export const cli = (
+  node: RabbitNode,
+  tool: 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues',
+  ...args: string[]
+): Promise<CliResult> =>
   new Promise((resolve) => {
-    execFile(tool, ['-n', node.node, ...args], { timeout: CLI_TIMEOUT_MS, env: { ...process.env, RABBITMQ_ENABLED_PLUGINS_FILE: node.enabledPluginsFile } }, (error, stdout, stderr) => {
-      const code = (error as NodeJS.ErrnoException | null)?.code;
-      resolve({ stdout, stderr: stderr || (error?.message ?? ''), exitCode: error === null ? 0 : typeof code === 'number' ? code : 1 });
-    });
+    execFile(
+      tool,
+      ['-n', node.node, ...args],
+      {
+        timeout: CLI_TIMEOUT_MS,
+        env: { ...process.env, RABBITMQ_ENABLED_PLUGINS_FILE: node.enabledPluginsFile },
+      },
+      (error, stdout, stderr) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        resolve({
+          stdout,
+          stderr: stderr || (error?.message ?? ''),
+          exitCode: error === null ? 0 : typeof code === 'number' ? code : 1,
+        });
+      },
+    );
   });
 
 /** Fails with the tool's own words when a setup command does not succeed. */
 export const ctl = async (node: RabbitNode, ...args: string[]): Promise<string> => {
   const result = await cli(node, 'rabbitmqctl', ...args);
-  if (result.exitCode !== 0) throw new Error(`rabbitmqctl -n ${node.node} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr || result.stdout}`);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `rabbitmqctl -n ${node.node} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr || result.stdout}`,
+    );
   return result.stdout;
 };
 
@@ -48,7 +67,11 @@ const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   new Promise((resolve) => {
     execFile(command, args, { timeout: CLI_TIMEOUT_MS, env }, (error, stdout, stderr) => {
       const code = (error as NodeJS.ErrnoException | null)?.code;
-      resolve({ stdout, stderr: stderr || (error?.message ?? ''), exitCode: error === null ? 0 : typeof code === 'number' ? code : code === 'ENOENT' ? 127 : 1 });
+      resolve({
+        stdout,
+        stderr: stderr || (error?.message ?? ''),
+        exitCode: error === null ? 0 : typeof code === 'number' ? code : code === 'ENOENT' ? 127 : 1,
+      });
     });
   });
 
@@ -56,7 +79,9 @@ const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 export const requireRabbitmqServer = async (): Promise<void> => {
   const found = await run('sh', ['-c', 'command -v rabbitmq-server && command -v rabbitmqctl']);
   if (found.exitCode !== 0) {
-    throw new Error('rabbitmq-server is not installed: these tests run real RabbitMQ nodes (apt-get install -y rabbitmq-server; .ci/run installs it)');
+    throw new Error(
+      'rabbitmq-server is not installed: these tests run real RabbitMQ nodes (apt-get install -y rabbitmq-server; .ci/run installs it)',
+    );
   }
 };
 
@@ -73,21 +98,34 @@ const portFree = (port: number): Promise<boolean> =>
  */
 export const freePorts = async (from: number, to: number, count: number): Promise<number[]> => {
   const ports: number[] = [];
-  for (let port = from; port <= to && ports.length < count; port++) if (await portFree(port)) ports.push(port);
+  for (let port = from; port <= to && ports.length < count; port++)
+    if (await portFree(port)) ports.push(port);
   if (ports.length < count) throw new Error(`fewer than ${count} free ports in ${from}-${to}`);
   return ports;
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const startNode = async (options: { name: string; amqpPort: number; distPort: number; plugins?: string[] }): Promise<RabbitNode> => {
+export const startNode = async (options: {
+  name: string;
+  amqpPort: number;
+  distPort: number;
+  plugins?: string[];
+}): Promise<RabbitNode> => {
   const dir = await mkdtemp(join(tmpdir(), `failover-${options.name}-`));
   const node = `${options.name}@localhost`;
   const enabledPluginsFile = join(dir, 'enabled_plugins');
-  await writeFile(join(dir, 'rabbitmq.conf'), [`listeners.tcp.1 = 127.0.0.1:${options.amqpPort}`, 'loopback_users = none', ''].join('\n'));
+  await writeFile(
+    join(dir, 'rabbitmq.conf'),
+    [`listeners.tcp.1 = 127.0.0.1:${options.amqpPort}`, 'loopback_users = none', ''].join('\n'),
+  );
   await writeFile(enabledPluginsFile, `[${(options.plugins ?? []).join(',')}].\n`);
-  const prepared = await run('sh', ['-c', `mkdir -p "${dir}/mnesia" "${dir}/log" && chown -R rabbitmq:rabbitmq "${dir}"`]);
-  if (prepared.exitCode !== 0) throw new Error(`cannot give ${dir} to the rabbitmq user (run as root): ${prepared.stderr}`);
+  const prepared = await run('sh', [
+    '-c',
+    `mkdir -p "${dir}/mnesia" "${dir}/log" && chown -R rabbitmq:rabbitmq "${dir}"`,
+  ]);
+  if (prepared.exitCode !== 0)
+    throw new Error(`cannot give ${dir} to the rabbitmq user (run as root): ${prepared.stderr}`);
   const env = {
     ...process.env,
     RABBITMQ_NODENAME: node,
@@ -99,14 +137,16 @@ export const startNode = async (options: { name: string; amqpPort: number; distP
     RABBITMQ_PID_FILE: join(dir, 'pid'),
   };
   const started = await run('rabbitmq-server', ['-detached'], env);
-  if (started.exitCode !== 0) throw new Error(`rabbitmq-server -detached for ${node} exited ${started.exitCode}: ${started.stderr}`);
+  if (started.exitCode !== 0)
+    throw new Error(`rabbitmq-server -detached for ${node} exited ${started.exitCode}: ${started.stderr}`);
   const handle: RabbitNode = {
     node,
     amqpPort: options.amqpPort,
     distPort: options.distPort,
     dir,
     enabledPluginsFile,
-    url: (vhost = '/', user = 'guest', password = 'guest') => `amqp://${user}:${password}@127.0.0.1:${options.amqpPort}/${encodeURIComponent(vhost)}`,
+    url: (vhost = '/', user = 'guest', password = 'guest') =>
+      `amqp://${user}:${password}@127.0.0.1:${options.amqpPort}/${encodeURIComponent(vhost)}`,
   };
   // -detached returns before the node is up.
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
@@ -115,7 +155,9 @@ export const startNode = async (options: { name: string; amqpPort: number; distP
     if (result.exitCode === 0) return handle;
     if (Date.now() > deadline) {
       await stopNode(handle);
-      throw new Error(`${node} did not start within ${STARTUP_TIMEOUT_MS / 1000} s: ${result.stderr.split('\n').slice(0, 3).join(' ')} (logs in ${dir}/log)`);
+      throw new Error(
+        `${node} did not start within ${STARTUP_TIMEOUT_MS / 1000} s: ${result.stderr.split('\n').slice(0, 3).join(' ')} (logs in ${dir}/log)`,
+      );
     }
     await sleep(1000);
   }

@@ -21,7 +21,14 @@ import type { Io } from '../../local/io.js';
 import { runWorkflow } from '../../local/run-workflow.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
-import { ctl, freePorts, requireRabbitmqServer, startNode, stopNode, type RabbitNode } from './rabbit-nodes.js';
+import {
+  ctl,
+  freePorts,
+  requireRabbitmqServer,
+  startNode,
+  stopNode,
+  type RabbitNode,
+} from './rabbit-nodes.js';
 
 const vhost = 'payments';
 const queue = 'payments-orders';
@@ -62,9 +69,14 @@ const startPublisher = (url: string, target = queue) => {
           // Faster than the shovel moves them (prefetch 1): a backlog builds up for the drain.
           for (let burst = 0; burst < 4; burst++) {
             const id = ++sent;
-            channel.sendToQueue(target, Buffer.from(`payment ${id}`), { persistent: true, messageId: String(id) }, (err) => {
-              if (err === null || err === undefined) confirmed.add(id);
-            });
+            channel.sendToQueue(
+              target,
+              Buffer.from(`payment ${id}`),
+              { persistent: true, messageId: String(id) },
+              (err) => {
+                if (err === null || err === undefined) confirmed.add(id);
+              },
+            );
           }
           await new Promise((resolve) => setTimeout(resolve, 2));
         }
@@ -111,7 +123,9 @@ const tally = (label: string, confirmed: Set<number>, delivered: number[]) => {
   const unique = new Set(delivered);
   const lost = [...confirmed].filter((id) => !unique.has(id));
   const duplicates = delivered.length - unique.size;
-  console.log(`${label}: messages: ${confirmed.size} confirmed, ${unique.size} delivered, ${lost.length} lost, ${duplicates} duplicates`);
+  console.log(
+    `${label}: messages: ${confirmed.size} confirmed, ${unique.size} delivered, ${lost.length} lost, ${duplicates} duplicates`,
+  );
   return { lost, duplicates };
 };
 
@@ -121,8 +135,18 @@ beforeAll(async () => {
   const [amqpPorts, distPorts] = await Promise.all([freePorts(5730, 5769, 2), freePorts(25730, 25769, 2)]);
   const started = await Promise.allSettled([
     // The shovel plugin on production too: the round trip's reverse shovels run there.
-    startNode({ name: `fo-prod-${process.pid}`, amqpPort: amqpPorts[0]!, distPort: distPorts[0]!, plugins: ['rabbitmq_shovel'] }),
-    startNode({ name: `fo-dr-${process.pid}`, amqpPort: amqpPorts[1]!, distPort: distPorts[1]!, plugins: ['rabbitmq_shovel'] }),
+    startNode({
+      name: `fo-prod-${process.pid}`,
+      amqpPort: amqpPorts[0]!,
+      distPort: distPorts[0]!,
+      plugins: ['rabbitmq_shovel'],
+    }),
+    startNode({
+      name: `fo-dr-${process.pid}`,
+      amqpPort: amqpPorts[1]!,
+      distPort: distPorts[1]!,
+      plugins: ['rabbitmq_shovel'],
+    }),
   ]);
   for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -132,7 +156,10 @@ beforeAll(async () => {
     await ctl(node, 'add_vhost', vhost);
     await ctl(node, 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
   }
-  for (const [user, password] of [['app', 'app'], ['shovel-dr', 's3cret']] as const) {
+  for (const [user, password] of [
+    ['app', 'app'],
+    ['shovel-dr', 's3cret'],
+  ] as const) {
     await ctl(upstream(), 'add_user', user, password);
     await ctl(upstream(), 'set_permissions', '-p', vhost, user, '.*', '.*', '.*');
   }
@@ -173,12 +200,16 @@ afterAll(async () => {
 
 it('fails over while a publisher publishes with confirms: every confirmed message reaches DR, none is lost', async () => {
   // The example plan, with the one shovel this test set up, on one real node per side.
-  const plan = parse(await readFile('examples/plans/rabbitmq-shovel.yaml', 'utf8')) as { engine: Record<string, unknown> };
+  const plan = parse(await readFile('examples/plans/rabbitmq-shovel.yaml', 'utf8')) as {
+    engine: Record<string, unknown>;
+  };
   plan.engine['shovels'] = [{ name: queue, vhost, declaredBy: 'parameter' }];
   plan.engine['drain'] = { timeoutSeconds: 60 };
   const planFile = join(dir, 'plan.yaml');
   await writeFile(planFile, stringify(plan));
-  const bind = (pod: string, node: RabbitNode) => ({ [pod]: { node: node.node, enabledPluginsFile: node.enabledPluginsFile } });
+  const bind = (pod: string, node: RabbitNode) => ({
+    [pod]: { node: node.node, enabledPluginsFile: node.enabledPluginsFile },
+  });
   const scenarioFile = join(dir, 'scenario.yaml');
   await writeFile(
     scenarioFile,
@@ -199,27 +230,43 @@ it('fails over while a publisher publishes with confirms: every confirmed messag
   const out: string[] = [];
   const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l) };
   let simulation: Simulation | undefined;
-  const result = await drill({ planFile, scenarioFile, gate: 'approve', keepSimulation: true, onSimulation: (s) => (simulation = s) }, io).finally(async () => {
+  const result = await drill(
+    { planFile, scenarioFile, gate: 'approve', keepSimulation: true, onSimulation: (s) => (simulation = s) },
+    io,
+  ).finally(async () => {
     await publisher.stop();
   });
   await simulation?.stop();
 
   const { lost } = tally('failover', publisher.confirmed, await drainDownstream());
 
-  expect({ exitCode: result.exitCode, outcome: out.find((l) => l.startsWith('Outcome:')) }).toEqual({ exitCode: 0, outcome: 'Outcome: SUCCEEDED' });
+  expect({ exitCode: result.exitCode, outcome: out.find((l) => l.startsWith('Outcome:')) }).toEqual({
+    exitCode: 0,
+    outcome: 'Outcome: SUCCEEDED',
+  });
   expect(lost).toEqual([]);
   // Published while the failover ran, until the fence closed the publisher's connection...
   expect(publisher.confirmed.size).toBeGreaterThan(confirmedBefore);
-  expect(publisher.closedBy).toMatch(/CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/);
+  expect(publisher.closedBy).toMatch(
+    /CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/,
+  );
   // ...after which production refused it.
   expect(publisher.refused).toBeGreaterThan(0);
   const steps = result.report!.steps;
-  expect(steps.find((s) => s.name === 'fence')?.summary).toContain('(connections of shovel-dr kept open to drain)');
+  expect(steps.find((s) => s.name === 'fence')?.summary).toContain(
+    '(connections of shovel-dr kept open to drain)',
+  );
   // There was a backlog to drain when the fence closed production: cutting the shovel then would have lost it.
-  expect(out.some((l) => /^ {4}\.\.\. [1-9]\d* messages to drain \(payments\/payments-orders: \d+\)$/.test(l))).toBe(true);
-  expect(steps.find((s) => s.name === 'promote')?.summary).toMatch(/^backlog drained in [\d.]+ s \(payments\/payments-orders: 0\); removed payments-orders \(parameter cleared\)$/);
+  expect(
+    out.some((l) => /^ {4}\.\.\. [1-9]\d* messages to drain \(payments\/payments-orders: \d+\)$/.test(l)),
+  ).toBe(true);
+  expect(steps.find((s) => s.name === 'promote')?.summary).toMatch(
+    /^backlog drained in [\d.]+ s \(payments\/payments-orders: 0\); removed payments-orders \(parameter cleared\)$/,
+  );
   // Nothing is left behind upstream, and DR stands alone.
-  expect(await ctl(upstream(), 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json')).toContain(`{"name":"${queue}","messages":0}`);
+  expect(
+    await ctl(upstream(), 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'),
+  ).toContain(`{"name":"${queue}","messages":0}`);
   expect(JSON.parse(await ctl(downstream(), 'shovel_status', '--formatter', 'json'))).toEqual([]);
 }, 180_000);
 
@@ -238,11 +285,29 @@ it('round trip: failover, reprotect, graceful failback; each leg with a publishe
     await (await connection.createChannel()).assertQueue(rtQueue, { durable: true });
     await connection.close();
   }
-  await ctl(downstream(), 'set_parameter', '-p', rt, 'shovel', rtQueue, JSON.stringify({
-    'src-protocol': 'amqp091', 'src-uri': `amqp://shovel-dr:s3cret@127.0.0.1:${upstream().amqpPort}/${rt}`, 'src-queue': rtQueue,
-    'dest-protocol': 'amqp091', 'dest-uri': `amqp:///${rt}`, 'dest-queue': rtQueue, 'ack-mode': 'on-confirm',
-  }));
-  const depth = async (node: RabbitNode) => Number(/"messages":(\d+)/.exec(await ctl(node, 'list_queues', '-p', rt, 'name', 'messages', '--formatter', 'json'))?.[1] ?? -1);
+  await ctl(
+    downstream(),
+    'set_parameter',
+    '-p',
+    rt,
+    'shovel',
+    rtQueue,
+    JSON.stringify({
+      'src-protocol': 'amqp091',
+      'src-uri': `amqp://shovel-dr:s3cret@127.0.0.1:${upstream().amqpPort}/${rt}`,
+      'src-queue': rtQueue,
+      'dest-protocol': 'amqp091',
+      'dest-uri': `amqp:///${rt}`,
+      'dest-queue': rtQueue,
+      'ack-mode': 'on-confirm',
+    }),
+  );
+  const depth = async (node: RabbitNode) =>
+    Number(
+      /"messages":(\d+)/.exec(
+        await ctl(node, 'list_queues', '-p', rt, 'name', 'messages', '--formatter', 'json'),
+      )?.[1] ?? -1,
+    );
   const until = async (what: string, check: () => Promise<boolean>) => {
     const deadline = Date.now() + 30_000;
     while (!(await check())) {
@@ -250,27 +315,39 @@ it('round trip: failover, reprotect, graceful failback; each leg with a publishe
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   };
-  await until('the forward shovel running', async () => (await ctl(downstream(), 'shovel_status', '--formatter', 'json')).includes('"state":"running"'));
+  await until('the forward shovel running', async () =>
+    (await ctl(downstream(), 'shovel_status', '--formatter', 'json')).includes('"state":"running"'),
+  );
 
   // The example plan on these nodes: each side's AMQP endpoint, the one shovel of this vhost, the reverse user of the example.
-  const doc = parse(await readFile('examples/plans/rabbitmq-shovel.yaml', 'utf8')) as { engine: Record<string, Record<string, unknown>>; switchover?: unknown };
+  const doc = parse(await readFile('examples/plans/rabbitmq-shovel.yaml', 'utf8')) as {
+    engine: Record<string, Record<string, unknown>>;
+    switchover?: unknown;
+  };
   doc.engine['upstream']!['amqpUri'] = `amqp://127.0.0.1:${upstream().amqpPort}`;
   doc.engine['downstream']!['amqpUri'] = `amqp://127.0.0.1:${downstream().amqpPort}`;
-  (doc.engine as Record<string, unknown>)['shovels'] = [{ name: rtQueue, vhost: rt, declaredBy: 'parameter' }];
+  (doc.engine as Record<string, unknown>)['shovels'] = [
+    { name: rtQueue, vhost: rt, declaredBy: 'parameter' },
+  ];
   (doc.engine as Record<string, unknown>)['drain'] = { timeoutSeconds: 60 };
   doc.switchover = { catchUpTimeoutSeconds: 60 };
   const planFile = join(dir, 'round-trip-plan.yaml');
   await writeFile(planFile, stringify(doc));
-  const bind = (pod: string, node: RabbitNode) => ({ [pod]: { node: node.node, enabledPluginsFile: node.enabledPluginsFile } });
+  const bind = (pod: string, node: RabbitNode) => ({
+    [pod]: { node: node.node, enabledPluginsFile: node.enabledPluginsFile },
+  });
   const scenarioFile = join(dir, 'round-trip-scenario.yaml');
-  await writeFile(scenarioFile, stringify({
-    description: 'Real production and DR nodes, both with the shovel plugin.',
-    latency: { apiMs: 0, execMs: 0 },
-    clusters: {
-      upstream: { replicas: 1, clientConnections: 0, realNodes: bind('payments-server-0', upstream()) },
-      downstream: { replicas: 1, realNodes: bind('payments-dr-server-0', downstream()) },
-    },
-  }));
+  await writeFile(
+    scenarioFile,
+    stringify({
+      description: 'Real production and DR nodes, both with the shovel plugin.',
+      latency: { apiMs: 0, execMs: 0 },
+      clusters: {
+        upstream: { replicas: 1, clientConnections: 0, realNodes: bind('payments-server-0', upstream()) },
+        downstream: { replicas: 1, realNodes: bind('payments-dr-server-0', downstream()) },
+      },
+    }),
+  );
 
   // The drill's workflow (ASL file, local runner, real handlers), one leg at a time, so each leg gets its own publisher.
   const plan = await loadPlan(planFile);
@@ -278,9 +355,23 @@ it('round trip: failover, reprotect, graceful failback; each leg with a publishe
   const simulation = await startSimulation(plan, scenario);
   const out: string[] = [];
   const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l) };
-  const env = drillEnvironment({ plan, scenario, simulation, approvals: autoApprovals('approve'), progress: printProgress(io), coordination: await seededCoordination(plan, scenario) });
+  const env = drillEnvironment({
+    plan,
+    scenario,
+    simulation,
+    approvals: autoApprovals('approve'),
+    progress: printProgress(io),
+    coordination: await seededCoordination(plan, scenario),
+  });
   const leg = async (trigger: unknown) => {
-    const run = await runWorkflow({ plan, trigger, workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 200 });
+    const run = await runWorkflow({
+      plan,
+      trigger,
+      workers: env.workers,
+      journal: env.journal,
+      settleMs: 0,
+      retryIntervalMs: 200,
+    });
     printSummary(io, run.report);
     return run.report;
   };
@@ -290,7 +381,9 @@ it('round trip: failover, reprotect, graceful failback; each leg with a publishe
     // Leg 1: clients on production; the alarm's failover drains it into DR.
     const a = startPublisher(upstream().url(rt, 'app', 'app'), rtQueue);
     await pause(1_500);
-    const failover = await leg(drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date())).finally(() => a.stop());
+    const failover = await leg(drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date())).finally(() =>
+      a.stop(),
+    );
     expect([failover.status, failover.reason]).toEqual(['SUCCEEDED', undefined]);
     expect(a.closedBy).toMatch(/CONNECTION_FORCED/);
     expect(tally('leg 1 (failover)', a.confirmed, await takeAll(downstream(), rt, rtQueue)).lost).toEqual([]);
@@ -306,24 +399,44 @@ it('round trip: failover, reprotect, graceful failback; each leg with a publishe
       `lifted the fence of vhost ${rt}: \`rabbitmqctl clear_vhost_limits -p ${rt}\``,
       `defined shovel ${rtQueue} in vhost ${rt} (rabbitmqctl set_parameter shovel: queue ${rtQueue} from amqp://127.0.0.1:${downstream().amqpPort} as shovel-prod, ack-mode on-confirm)`,
     ]);
-    expect(JSON.parse(await ctl(upstream(), 'shovel_status', '--formatter', 'json'))).toEqual([expect.objectContaining({ name: rtQueue, vhost: rt, state: 'running', source: `amqp://127.0.0.1:${downstream().amqpPort}/${rt}` })]);
-    await until('the reverse shovel moving what DR took to production', async () => (await depth(downstream())) === 0);
+    expect(JSON.parse(await ctl(upstream(), 'shovel_status', '--formatter', 'json'))).toEqual([
+      expect.objectContaining({
+        name: rtQueue,
+        vhost: rt,
+        state: 'running',
+        source: `amqp://127.0.0.1:${downstream().amqpPort}/${rt}`,
+      }),
+    ]);
+    await until(
+      'the reverse shovel moving what DR took to production',
+      async () => (await depth(downstream())) === 0,
+    );
     expect(b.confirmed.size).toBeGreaterThan(0);
     expect(tally('leg 2 (reprotect)', b.confirmed, await takeAll(upstream(), rt, rtQueue)).lost).toEqual([]);
 
     // Leg 3: clients on DR again; the graceful failback fences DR, waits until production holds everything, promotes it.
     const c = startPublisher(downstream().url(rt, 'app', 'app'), rtQueue);
     await pause(1_500);
-    const failback = await leg(operatorRequest('switchover', { ...person, mode: 'graceful' })).finally(() => c.stop());
+    const failback = await leg(operatorRequest('switchover', { ...person, mode: 'graceful' })).finally(() =>
+      c.stop(),
+    );
     expect([failback.status, failback.reason, failback.rpo?.seconds]).toEqual(['SUCCEEDED', undefined, 0]);
-    expect(failback.rpo?.evidence).toMatch(new RegExp(`every shovelled queue on the fenced rabbitmq-dr/payments-dr read empty 2 times in a row \\(${rt}/${rtQueue}: 0\\)`));
+    expect(failback.rpo?.evidence).toMatch(
+      new RegExp(
+        `every shovelled queue on the fenced rabbitmq-dr/payments-dr read empty 2 times in a row \\(${rt}/${rtQueue}: 0\\)`,
+      ),
+    );
     expect(c.closedBy).toMatch(/CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/);
     expect(await depth(downstream())).toBe(0);
-    expect(tally('leg 3 (graceful failback)', c.confirmed, await takeAll(upstream(), rt, rtQueue)).lost).toEqual([]);
+    expect(
+      tally('leg 3 (graceful failback)', c.confirmed, await takeAll(upstream(), rt, rtQueue)).lost,
+    ).toEqual([]);
     // Production stands alone again; DR refuses clients.
     expect(JSON.parse(await ctl(upstream(), 'shovel_status', '--formatter', 'json'))).toEqual([]);
     expect(await ctl(downstream(), 'list_vhost_limits', '-p', rt)).toContain('"max-connections":0');
-    expect(simulation.dns.records().get('Z0123456789ABCDEFGHIJ/amqp.payments.example.com/CNAME')?.values).toEqual(['payments.prod-a.payments.example.com']);
+    expect(
+      simulation.dns.records().get('Z0123456789ABCDEFGHIJ/amqp.payments.example.com/CNAME')?.values,
+    ).toEqual(['payments.prod-a.payments.example.com']);
   } catch (err) {
     console.log(out.join('\n'));
     throw err;

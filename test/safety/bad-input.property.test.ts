@@ -20,7 +20,10 @@ const problemLine = /^p\.yaml: \S.*: \S/;
 /** Every path to a value inside a document, e.g. ['dns', 'records', 0, 'ttl']. */
 const pathsOf = (value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> =>
   value !== null && typeof value === 'object'
-    ? Object.entries(value).flatMap(([k, v]) => [[...prefix, Array.isArray(value) ? Number(k) : k], ...pathsOf(v, [...prefix, Array.isArray(value) ? Number(k) : k])])
+    ? Object.entries(value).flatMap(([k, v]) => [
+        [...prefix, Array.isArray(value) ? Number(k) : k],
+        ...pathsOf(v, [...prefix, Array.isArray(value) ? Number(k) : k]),
+      ])
     : [];
 
 const setAt = (doc: unknown, path: Array<string | number>, value: unknown): unknown => {
@@ -61,7 +64,10 @@ describe('plan schema', () => {
         for (const line of problems) expect(line).toMatch(problemLine);
         // The problem is reported at the changed field or at one of its enclosing fields.
         const top = String(path[0]);
-        if (problems.length > 0) expect(problems.some((l) => l.startsWith(`p.yaml: ${top}`) || l.startsWith('p.yaml: (top level)'))).toBe(true);
+        if (problems.length > 0)
+          expect(
+            problems.some((l) => l.startsWith(`p.yaml: ${top}`) || l.startsWith('p.yaml: (top level)')),
+          ).toBe(true);
       }),
       { numRuns: 300 },
     );
@@ -69,7 +75,7 @@ describe('plan schema', () => {
 });
 
 describe('trigger events', () => {
-  it('any JSON as a trigger is either this plan\'s CloudWatch alarm event or BadInput', () => {
+  it("any JSON as a trigger is either this plan's CloudWatch alarm event or BadInput", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (event) => {
         try {
@@ -85,11 +91,26 @@ describe('trigger events', () => {
   it('well-formed alarm events are admitted exactly when the alarm belongs to the plan', () => {
     const names = plan.triggers.alarms.map((a) => a.name);
     fc.assert(
-      fc.property(fc.oneof(fc.constantFrom(...names), fc.string({ minLength: 1 })), fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA'), fc.uuid(), (alarmName, state, id) => {
-        const event = { id, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', time: new Date().toISOString(), detail: { alarmName, state: { value: state } } };
-        if (names.includes(alarmName)) expect(parseTrigger(event, plan)).toMatchObject({ kind: 'alarm', event: { detail: { alarmName } } });
-        else expect(() => parseTrigger(event, plan)).toThrow(BadInputError);
-      }),
+      fc.property(
+        fc.oneof(fc.constantFrom(...names), fc.string({ minLength: 1 })),
+        fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA'),
+        fc.uuid(),
+        (alarmName, state, id) => {
+          const event = {
+            id,
+            source: 'aws.cloudwatch',
+            'detail-type': 'CloudWatch Alarm State Change',
+            time: new Date().toISOString(),
+            detail: { alarmName, state: { value: state } },
+          };
+          if (names.includes(alarmName))
+            expect(parseTrigger(event, plan)).toMatchObject({
+              kind: 'alarm',
+              event: { detail: { alarmName } },
+            });
+          else expect(() => parseTrigger(event, plan)).toThrow(BadInputError);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -98,7 +119,12 @@ describe('trigger events', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (source, type) => {
         fc.pre(source !== 'aws.cloudwatch' || type !== 'CloudWatch Alarm State Change');
-        const event = { source, 'detail-type': type, time: 'now', detail: { alarmName: plan.triggers.alarms[0]!.name, state: { value: 'ALARM' } } };
+        const event = {
+          source,
+          'detail-type': type,
+          time: 'now',
+          detail: { alarmName: plan.triggers.alarms[0]!.name, state: { value: 'ALARM' } },
+        };
         expect(() => parseTrigger(event, plan)).toThrow(BadInputError);
       }),
     );

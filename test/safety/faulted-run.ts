@@ -25,7 +25,9 @@ export interface FaultedRunOptions {
   budgets?: Partial<Record<string, number>>;
   approvals?: (simulation: Simulation) => ApprovalPort;
   alarms?: AlarmPort;
-  coordination?: (base: ReturnType<typeof createMemoryCoordination>) => ReturnType<typeof createMemoryCoordination>;
+  coordination?: (
+    base: ReturnType<typeof createMemoryCoordination>,
+  ) => ReturnType<typeof createMemoryCoordination>;
 }
 
 export const runFaulted = async (options: FaultedRunOptions) => {
@@ -38,7 +40,10 @@ export const runFaulted = async (options: FaultedRunOptions) => {
     const coordination = options.coordination ? options.coordination(seeded) : seeded;
     const taskFaults = options.taskFaults ? createTaskFaults(options.taskFaults) : undefined;
     const env = drillEnvironment({
-      plan, scenario, simulation, coordination,
+      plan,
+      scenario,
+      simulation,
+      coordination,
       approvals: options.approvals ? options.approvals(simulation) : autoApprovals('approve'),
       progress: () => undefined,
       kubeTimeouts: { requestTimeoutMs: 1_000, execTimeoutMs: 3_000 },
@@ -48,10 +53,20 @@ export const runFaulted = async (options: FaultedRunOptions) => {
     });
     const workflowPlan = structuredClone(plan);
     options.editWorkflowPlan?.(workflowPlan);
-    const run = await runWorkflow({ plan: workflowPlan, trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 50 });
+    const run = await runWorkflow({
+      plan: workflowPlan,
+      trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()),
+      workers: env.workers,
+      journal: env.journal,
+      settleMs: 0,
+      retryIntervalMs: 50,
+    });
     await taskFaults?.settled();
     return {
-      plan, run, report: run.report, notifications: env.notifications,
+      plan,
+      run,
+      report: run.report,
+      notifications: env.notifications,
       effects: await env.journal.listEffects(run.executionId),
       planState: await coordination.getPlanState(plan.name),
       lock: coordination.lockOf(plan.name),

@@ -14,11 +14,33 @@ it('a downstream cluster name the cluster does not have halts at readiness, nami
   const simulation = await startSimulation(real, scenario);
   try {
     // The same clusters, but the plan names a RabbitmqCluster that is not there.
-    const wrong = parsePlan({ ...real, engine: { ...real.engine, downstream: { ...real.engine.downstream, rabbitmqCluster: 'downstream-clustr' } } });
-    const env = drillEnvironment({ plan: wrong, scenario, simulation, coordination: await seededCoordination(wrong, scenario), approvals: autoApprovals('approve'), progress: () => undefined });
-    const run = await runWorkflow({ plan: wrong, trigger: drillAlarmEvent(wrong.triggers.alarms[0]!.name, new Date()), workers: env.workers, journal: env.journal, settleMs: 0, retryIntervalMs: 10 });
+    const wrong = parsePlan({
+      ...real,
+      engine: {
+        ...real.engine,
+        downstream: { ...real.engine.downstream, rabbitmqCluster: 'downstream-clustr' },
+      },
+    });
+    const env = drillEnvironment({
+      plan: wrong,
+      scenario,
+      simulation,
+      coordination: await seededCoordination(wrong, scenario),
+      approvals: autoApprovals('approve'),
+      progress: () => undefined,
+    });
+    const run = await runWorkflow({
+      plan: wrong,
+      trigger: drillAlarmEvent(wrong.triggers.alarms[0]!.name, new Date()),
+      workers: env.workers,
+      journal: env.journal,
+      settleMs: 0,
+      retryIntervalMs: 10,
+    });
     expect(run.report.status).toBe('HALTED');
-    expect(run.report.reason).toMatch(/^Misconfigured: downstream: .* RabbitmqCluster tanzu-rabbitmq\/downstream-clustr .* does not exist there/);
+    expect(run.report.reason).toMatch(
+      /^Misconfigured: downstream: .* RabbitmqCluster tanzu-rabbitmq\/downstream-clustr .* does not exist there/,
+    );
     expect(run.report.sideEffects).toEqual([]);
     expect(simulation.state().log).toEqual([]);
   } finally {

@@ -22,7 +22,10 @@ describe.each([
     const plan = await loadPlan(planFile);
     const files = (await readdir(`examples/scenarios/${engine}`)).filter((f) => f.endsWith('.yaml'));
     expect(files).toContain('healthy.yaml');
-    for (const file of files) await expect(loadScenario(`examples/scenarios/${engine}/${file}`, plan)).resolves.toMatchObject({ alarm: { state: 'ALARM' } });
+    for (const file of files)
+      await expect(loadScenario(`examples/scenarios/${engine}/${file}`, plan)).resolves.toMatchObject({
+        alarm: { state: 'ALARM' },
+      });
   });
 });
 
@@ -39,7 +42,12 @@ it('rabbitmq-shovel: a pod, shovel or real node the plan does not have is named'
 });
 
 it('rocketmq-controller: a site or broker pod the plan does not have is named', async () => {
-  expect(await problemsOf('examples/plans/rocketmq-controller.yaml', 'clusters:\n  lostSite: az3\n  notInSync: [broker-9-0-0]\n')).toEqual([
+  expect(
+    await problemsOf(
+      'examples/plans/rocketmq-controller.yaml',
+      'clusters:\n  lostSite: az3\n  notInSync: [broker-9-0-0]\n',
+    ),
+  ).toEqual([
     's.yaml: clusters.lostSite: "az3" is not a site of the plan; expected one of: az1, az2',
     's.yaml: clusters.notInSync[0]: "broker-9-0-0" is not a broker pod of the plan; expected one of: broker-0-0-0, broker-0-1-0, broker-1-0-0, broker-1-1-0, broker-2-0-0, broker-2-1-0',
   ]);

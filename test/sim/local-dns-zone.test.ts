@@ -11,12 +11,21 @@ import { parseScenario } from '../../sim/scenario.js';
 const ref: DnsRecordRef = { hostedZoneId: 'Z1', name: 'amqp.orders.example.com', type: 'CNAME' };
 const upstream = { values: ['upstream.site-a.example.com'], ttl: 60 };
 
-const v4 = { hostedZoneId: 'Z1', name: 'amqp-v4.orders.example.com', type: 'A', values: ['192.0.2.10'], ttl: 60 } as const;
+const v4 = {
+  hostedZoneId: 'Z1',
+  name: 'amqp-v4.orders.example.com',
+  type: 'A',
+  values: ['192.0.2.10'],
+  ttl: 60,
+} as const;
 
 const zoneWith = (faults: unknown[] = []) =>
   createLocalDnsZone({
     hostedZoneId: 'Z1',
-    initial: [{ ...ref, ...upstream }, { ...v4, values: [...v4.values] }],
+    initial: [
+      { ...ref, ...upstream },
+      { ...v4, values: [...v4.values] },
+    ],
     syncMs: 20,
     faults: new FaultInjector(parseScenario({ faults }, 'local zone test').faults),
   });
@@ -26,9 +35,12 @@ it('answers the access check like Route 53 and changes nothing', async () => {
 
   await expect(zone.checkChangeAccess(ref, upstream)).resolves.toEqual({
     allowed: true,
-    answer: "InvalidChangeBatch: [Tried to delete resource record set [name='amqp.orders.example.com.', type='CNAME'] but the values provided do not match the current values]",
+    answer:
+      "InvalidChangeBatch: [Tried to delete resource record set [name='amqp.orders.example.com.', type='CNAME'] but the values provided do not match the current values]",
   });
-  await expect(zone.checkChangeAccess({ ...ref, name: 'other.orders.example.com' }, undefined)).resolves.toMatchObject({ allowed: true, answer: expect.stringMatching(/but it was not found/) });
+  await expect(
+    zone.checkChangeAccess({ ...ref, name: 'other.orders.example.com' }, undefined),
+  ).resolves.toMatchObject({ allowed: true, answer: expect.stringMatching(/but it was not found/) });
   expect(zone.records().get('Z1/amqp.orders.example.com/CNAME')).toEqual(upstream);
 });
 
@@ -38,7 +50,12 @@ it('refuses under 403 faults: the access check counts as an upsert, a read throw
     { target: 'dns', operation: 'get', status: 403 },
   ]);
 
-  await expect(zone.checkChangeAccess(ref, upstream)).resolves.toEqual({ allowed: false, answer: expect.stringMatching(/^AccessDenied: .*not authorized to perform: route53:ChangeResourceRecordSets/) });
+  await expect(zone.checkChangeAccess(ref, upstream)).resolves.toEqual({
+    allowed: false,
+    answer: expect.stringMatching(
+      /^AccessDenied: .*not authorized to perform: route53:ChangeResourceRecordSets/,
+    ),
+  });
   const read = zone.getRecord(ref);
   await expect(read).rejects.toThrow(DnsAccessDeniedError);
   await expect(read).rejects.toMatchObject({ name: 'DnsAccessDenied' });
@@ -52,24 +69,42 @@ it('never-insync: the change is made, and waiting for it throws after its whole 
   // The access check makes no change to keep PENDING: it leaves the fault for the change.
   await expect(zone.checkChangeAccess(ref, upstream)).resolves.toMatchObject({ allowed: true });
 
-  const changeId = await zone.upsertRecords('Z1', [{ name: ref.name, type: ref.type, values: ['downstream.site-b.example.com'], ttl: 60 }], 'failover');
+  const changeId = await zone.upsertRecords(
+    'Z1',
+    [{ name: ref.name, type: ref.type, values: ['downstream.site-b.example.com'], ttl: 60 }],
+    'failover',
+  );
   expect(await zone.getRecord(ref)).toEqual({ values: ['downstream.site-b.example.com'], ttl: 60 });
 
   const startedAt = Date.now();
   const wait = zone.waitForChange(changeId, 300);
   await expect(wait).rejects.toThrow(TransientError);
-  await expect(wait).rejects.toThrow(`Route 53 change ${changeId} is not INSYNC after 300 ms (status PENDING)`);
+  await expect(wait).rejects.toThrow(
+    `Route 53 change ${changeId} is not INSYNC after 300 ms (status PENDING)`,
+  );
   expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
 
   // The fault is spent: the next change is INSYNC after the zone's sync time.
-  await expect(zone.waitForChange(await zone.upsertRecords('Z1', [{ name: ref.name, type: ref.type, ...upstream }], 'failback'), 300)).resolves.toBeUndefined();
+  await expect(
+    zone.waitForChange(
+      await zone.upsertRecords('Z1', [{ name: ref.name, type: ref.type, ...upstream }], 'failback'),
+      300,
+    ),
+  ).resolves.toBeUndefined();
 });
 
 it('refuses never-insync for anything but an upsert, and a 403 that would act', () => {
-  expect(() => parseScenario({ faults: [{ target: 'dns', operation: 'wait', status: 'never-insync' }] }, 's.yaml')).toThrow(
+  expect(() =>
+    parseScenario({ faults: [{ target: 'dns', operation: 'wait', status: 'never-insync' }] }, 's.yaml'),
+  ).toThrow(
     's.yaml: faults[0].status: never-insync applies to operation upsert only (the change is made, then never reported INSYNC)',
   );
-  expect(() => parseScenario({ faults: [{ target: 'dns', operation: 'upsert', status: 403, afterEffect: true }] }, 's.yaml')).toThrow(
+  expect(() =>
+    parseScenario(
+      { faults: [{ target: 'dns', operation: 'upsert', status: 403, afterEffect: true }] },
+      's.yaml',
+    ),
+  ).toThrow(
     's.yaml: faults[0].afterEffect: a refused call (403) changes nothing; expected afterEffect false',
   );
 });
@@ -95,10 +130,14 @@ describe('a change batch, as Route 53 applies it: every record or none', () => {
     ]);
   });
 
-  it('leaves every record as it was when one record of the batch is invalid, with Route 53\'s message', async () => {
+  it("leaves every record as it was when one record of the batch is invalid, with Route 53's message", async () => {
     const zone = zoneWith();
 
-    const rejected = zone.upsertRecords('Z1', [flip[0]!, { ...flip[1]!, values: ['downstream.site-b.example.com'] }], 'failover');
+    const rejected = zone.upsertRecords(
+      'Z1',
+      [flip[0]!, { ...flip[1]!, values: ['downstream.site-b.example.com'] }],
+      'failover',
+    );
 
     await expect(rejected).rejects.toThrow(DnsChangeFailedError);
     await expect(rejected).rejects.toThrow(
@@ -114,7 +153,12 @@ describe('a change batch, as Route 53 applies it: every record or none', () => {
       'Route 53 ChangeResourceRecordSets amqp.orders.example.com CNAME, amqp-v4.orders.example.com A: InvalidChangeBatch: [the change batch was rejected]',
     );
     expect([...zone.records()]).toEqual(before());
-    expect(() => parseScenario({ faults: [{ target: 'dns', operation: 'upsert', status: 400, afterEffect: true }] }, 's.yaml')).toThrow(
+    expect(() =>
+      parseScenario(
+        { faults: [{ target: 'dns', operation: 'upsert', status: 400, afterEffect: true }] },
+        's.yaml',
+      ),
+    ).toThrow(
       's.yaml: faults[0].afterEffect: a rejected change batch (400) changes nothing; expected afterEffect false',
     );
   });
@@ -123,6 +167,8 @@ describe('a change batch, as Route 53 applies it: every record or none', () => {
     const zone = zoneWith([{ target: 'dns', operation: 'wait', status: 400 }]);
     const changeId = await zone.upsertRecords('Z1', flip, 'failover');
 
-    await expect(zone.waitForChange(changeId, 300)).rejects.toThrow(`Route 53 GetChange ${changeId}: InvalidInput: the request was rejected`);
+    await expect(zone.waitForChange(changeId, 300)).rejects.toThrow(
+      `Route 53 GetChange ${changeId}: InvalidInput: the request was rejected`,
+    );
   });
 });

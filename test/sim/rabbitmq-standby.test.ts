@@ -1,7 +1,14 @@
 // The Warm Standby model, driven through the real client-node adapter the way the
 // orchestrator drives a real cluster; outputs compared with seed 000.
 import type { KubePort } from '../../lambdas/ports/kube.js';
-import { downstreamCluster, eventually, schemaReplication, standbyReplication, startSim, type SimFixture } from './start-sim.js';
+import {
+  downstreamCluster,
+  eventually,
+  schemaReplication,
+  standbyReplication,
+  startSim,
+  type SimFixture,
+} from './start-sim.js';
 
 const DS = 'tanzu-rabbitmq';
 const US = 'vmware-rabbitmq';
@@ -45,7 +52,10 @@ describe('rabbitmq-standby model', () => {
     );
 
     const metrics = await run(down, DS, ds(0), diag('inspect_standby_downstream_metrics'));
-    const [, stamp] = /^Inspecting standby downstream metrics related to recovery\.\.\.\nqueue\ttimestamp\tvhost\nq1\.quorum\t(\d{13})\ttest-vhost-1\n$/.exec(metrics) ?? [];
+    const [, stamp] =
+      /^Inspecting standby downstream metrics related to recovery\.\.\.\nqueue\ttimestamp\tvhost\nq1\.quorum\t(\d{13})\ttest-vhost-1\n$/.exec(
+        metrics,
+      ) ?? [];
     expect(Date.now() - Number(stamp)).toBeGreaterThanOrEqual(5000);
     expect(Date.now() - Number(stamp)).toBeLessThan(6500);
 
@@ -55,7 +65,9 @@ describe('rabbitmq-standby model', () => {
     expect(await run(up, US, 'upstream-cluster-server-0', diag('inspect_standby_upstream_metrics'))).toBe(
       'Inspecting standby upstream metrics related to recovery...\nqueue\ttimestamp\tvhost\n',
     );
-    expect(await run(down, DS, ds(0), diag('inspect_local_data_available_for_standby_replication_recovery'))).toBe(
+    expect(
+      await run(down, DS, ds(0), diag('inspect_local_data_available_for_standby_replication_recovery')),
+    ).toBe(
       'Inspecting local data replicated for multi-DC recovery\nexchange\tmessages\trouting_key\tvhost\n' +
         'test1.fanout\t1\ttest3\ttest-vhost-1\ntest1.fanout\t1\ttest2\ttest-vhost-1\ntest1.fanout\t1\ttest1\ttest-vhost-1\n',
     );
@@ -68,9 +80,13 @@ describe('rabbitmq-standby model', () => {
   it('promotes: buffered messages become visible; running it again recovers only newer messages unless from scratch', async () => {
     fx = await startSim();
     const down = fx.kube('downstream');
-    expect(fx.sim.state().downstream.queues).toEqual([{ vhost: 'test-vhost-1', name: 'q1.quorum', messages: 0 }]);
+    expect(fx.sim.state().downstream.queues).toEqual([
+      { vhost: 'test-vhost-1', name: 'q1.quorum', messages: 0 },
+    ]);
 
-    const lines = (await run(down, DS, ds(0), ctl('promote_standby_replication_downstream_cluster'))).split('\n');
+    const lines = (await run(down, DS, ds(0), ctl('promote_standby_replication_downstream_cluster'))).split(
+      '\n',
+    );
     expect(lines[0]).toBe('Will promote cluster to upstream...');
     expect(lines[1]).toBe('first_timestamp\tlast_timestamp\tmessage_count\tvirtual_host');
     const [, first, last] = promotedRow.exec(lines[2] ?? '') ?? [];
@@ -81,10 +97,16 @@ describe('rabbitmq-standby model', () => {
       `Displaying standby promotion summary...\nfirst_timestamp\tlast_timestamp\tmessage_count\tvirtual_host\n${lines[2]}\n`,
     );
     let state = fx.sim.state();
-    expect(state.downstream).toMatchObject({ promoted: true, queues: [{ name: 'q1.quorum', messages: 3 }], promotionSummary: [{ messageCount: 3, virtualHost: 'test-vhost-1' }] });
+    expect(state.downstream).toMatchObject({
+      promoted: true,
+      queues: [{ name: 'q1.quorum', messages: 3 }],
+      promotionSummary: [{ messageCount: 3, virtualHost: 'test-vhost-1' }],
+    });
     expect(state.duplicatePromotions).toBe(0);
 
-    const again = (await run(down, DS, ds(2), ctl('-q', 'promote_standby_replication_downstream_cluster'))).split('\n');
+    const again = (
+      await run(down, DS, ds(2), ctl('-q', 'promote_standby_replication_downstream_cluster'))
+    ).split('\n');
     expect(again[1]).toMatch(/^\S+ \S+\t\S+ \S+\t0\ttest-vhost-1$/);
     state = fx.sim.state();
     expect(state.duplicatePromotions).toBe(1);
@@ -100,13 +122,26 @@ describe('rabbitmq-standby model', () => {
 
   it('leaves out excluded vhosts and refuses to promote an upstream', async () => {
     fx = await startSim();
-    const excluded = await run(fx.kube('downstream'), DS, ds(0), ctl('promote_standby_replication_downstream_cluster', '--exclude-virtual-hosts', 'test-vhost-1'));
-    expect(excluded).toBe('Will promote cluster to upstream...\nfirst_timestamp\tlast_timestamp\tmessage_count\tvirtual_host\n');
-    const onUpstream = await fx.kube('upstream').exec(US, 'upstream-cluster-server-0', ctl('promote_standby_replication_downstream_cluster'));
+    const excluded = await run(
+      fx.kube('downstream'),
+      DS,
+      ds(0),
+      ctl('promote_standby_replication_downstream_cluster', '--exclude-virtual-hosts', 'test-vhost-1'),
+    );
+    expect(excluded).toBe(
+      'Will promote cluster to upstream...\nfirst_timestamp\tlast_timestamp\tmessage_count\tvirtual_host\n',
+    );
+    const onUpstream = await fx
+      .kube('upstream')
+      .exec(US, 'upstream-cluster-server-0', ctl('promote_standby_replication_downstream_cluster'));
     expect(onUpstream.exitCode).toBe(70);
-    const badFlag = await fx.kube('downstream').exec(DS, ds(0), ctl('promote_standby_replication_downstream_cluster', '--everything'));
+    const badFlag = await fx
+      .kube('downstream')
+      .exec(DS, ds(0), ctl('promote_standby_replication_downstream_cluster', '--everything'));
     expect(badFlag).toMatchObject({ exitCode: 64 });
-    expect(badFlag.stderr).toContain('Error (argument validation): Invalid options for this command:\n--everything : ');
+    expect(badFlag.stderr).toContain(
+      'Error (argument validation): Invalid options for this command:\n--everything : ',
+    );
   });
 
   it('switches without a restart (seed way 2): disconnect on the link node, mode per pod, delete data', async () => {
@@ -126,7 +161,9 @@ describe('rabbitmq-standby model', () => {
     expect(fx.sim.state().downstream.streamLinkConnected).toBe(false);
 
     for (const i of [0, 1, 2]) {
-      expect(await run(down, DS, ds(i), ctl('set_schema_replication_mode', 'upstream'))).toBe(`Will set schema replication mode on node ${node(i)} to upstream\nDone\n`);
+      expect(await run(down, DS, ds(i), ctl('set_schema_replication_mode', 'upstream'))).toBe(
+        `Will set schema replication mode on node ${node(i)} to upstream\nDone\n`,
+      );
     }
     expect(await run(down, DS, ds(0), ctl('schema_replication_status'))).toBe(
       `Schema replication status on node ${node(0)}\nOperating mode: upstream\nState: recover\nUpstream endpoint(s):\nUpstream username: default_user_reCbFdqSCIKNlG4vKSv\n`,
@@ -134,10 +171,17 @@ describe('rabbitmq-standby model', () => {
     expect(await run(down, DS, ds(0), ctl('delete_all_data_on_standby_replication_cluster'))).toBe(
       `Will delete all data on the standby message replication cluster\nnode\tvhost\n${node(0)}\ttest-vhost-1\n`,
     );
-    expect(await run(down, DS, ds(0), ctl('-q', 'list_vhosts_available_for_standby_replication_recovery'))).toBe('');
+    expect(
+      await run(down, DS, ds(0), ctl('-q', 'list_vhosts_available_for_standby_replication_recovery')),
+    ).toBe('');
 
     const state = fx.sim.state().downstream;
-    expect(state).toMatchObject({ standbyReplicationExists: false, schemaReplicationExists: false, bufferedMessages: 0, vhostsAvailable: [] });
+    expect(state).toMatchObject({
+      standbyReplicationExists: false,
+      schemaReplicationExists: false,
+      bufferedMessages: 0,
+      vhostsAvailable: [],
+    });
     expect(state.pods.map((p) => p.schemaMode)).toEqual(['upstream', 'upstream', 'upstream']);
     expect((await down.exec(DS, ds(0), ctl('set_schema_replication_mode', 'sideways'))).exitCode).toBe(64);
   });
@@ -145,9 +189,12 @@ describe('rabbitmq-standby model', () => {
   it('restarts the pods one by one after an additionalConfig change (seed way 1); modes follow the config', async () => {
     fx = await startSim({ latency: { restartSecondsPerPod: 0.15 } });
     const down = fx.kube('downstream');
-    const promotedConfig = 'schema_definition_sync.operating_mode = upstream\nstandby.replication.operating_mode = upstream\n';
+    const promotedConfig =
+      'schema_definition_sync.operating_mode = upstream\nstandby.replication.operating_mode = upstream\n';
 
-    const patched = await down.mergePatchCustomObject(downstreamCluster, { spec: { rabbitmq: { additionalConfig: promotedConfig } } });
+    const patched = await down.mergePatchCustomObject(downstreamCluster, {
+      spec: { rabbitmq: { additionalConfig: promotedConfig } },
+    });
     expect(patched).toMatchObject({ metadata: { generation: 2 } });
     const during = await down.listPods(DS, 'app.kubernetes.io/name=downstream-cluster');
     expect(during.map((p) => [p.name, p.phase, p.ready])).toEqual([
@@ -155,34 +202,73 @@ describe('rabbitmq-standby model', () => {
       [ds(1), 'Running', true],
       [ds(2), 'Pending', false],
     ]);
-    expect(fx.sim.state().downstream.rabbitmqCluster).toMatchObject({ generation: 2, observedGeneration: 1, conditions: { AllReplicasReady: 'False', ClusterAvailable: 'True' } });
+    expect(fx.sim.state().downstream.rabbitmqCluster).toMatchObject({
+      generation: 2,
+      observedGeneration: 1,
+      conditions: { AllReplicasReady: 'False', ClusterAvailable: 'True' },
+    });
 
-    await eventually(() => fx?.sim.state().downstream.rabbitmqCluster?.observedGeneration === 2, 3000, 'the rollout to finish');
+    await eventually(
+      () => fx?.sim.state().downstream.rabbitmqCluster?.observedGeneration === 2,
+      3000,
+      'the rollout to finish',
+    );
     const after = fx.sim.state().downstream;
-    expect(after.rabbitmqCluster).toMatchObject({ additionalConfig: promotedConfig, conditions: { AllReplicasReady: 'True' } });
-    expect(after.pods.map((p) => [p.name, p.ready, p.schemaMode, p.standbyMode])).toEqual([0, 1, 2].map((i) => [ds(i), true, 'upstream', 'upstream']));
+    expect(after.rabbitmqCluster).toMatchObject({
+      additionalConfig: promotedConfig,
+      conditions: { AllReplicasReady: 'True' },
+    });
+    expect(after.pods.map((p) => [p.name, p.ready, p.schemaMode, p.standbyMode])).toEqual(
+      [0, 1, 2].map((i) => [ds(i), true, 'upstream', 'upstream']),
+    );
     expect(after.streamLinkConnected).toBe(false);
-    expect((await down.listPods(DS, 'app.kubernetes.io/name=downstream-cluster')).every((p) => p.ready)).toBe(true);
+    expect((await down.listPods(DS, 'app.kubernetes.io/name=downstream-cluster')).every((p) => p.ready)).toBe(
+      true,
+    );
   });
 
   it('loses a runtime set_schema_replication_mode when the pod restarts, as the seed warns', async () => {
     fx = await startSim({ latency: { restartSecondsPerPod: 0.02 } });
     const down = fx.kube('downstream');
     await run(down, DS, ds(0), ctl('set_schema_replication_mode', 'upstream'));
-    const cluster = (await down.getCustomObject(downstreamCluster)) as { spec: { rabbitmq: { additionalConfig: string } } };
+    const cluster = (await down.getCustomObject(downstreamCluster)) as {
+      spec: { rabbitmq: { additionalConfig: string } };
+    };
     const config = cluster.spec.rabbitmq.additionalConfig;
-    await down.mergePatchCustomObject(downstreamCluster, { spec: { rabbitmq: { additionalConfig: `${config}# restart\n` } } });
-    await eventually(() => fx?.sim.state().downstream.rabbitmqCluster?.observedGeneration === 2, 3000, 'the rollout to finish');
-    expect(await run(down, DS, ds(0), ctl('-q', 'schema_replication_status'))).toMatch(/^Operating mode: downstream\nState: syncing\n/);
+    await down.mergePatchCustomObject(downstreamCluster, {
+      spec: { rabbitmq: { additionalConfig: `${config}# restart\n` } },
+    });
+    await eventually(
+      () => fx?.sim.state().downstream.rabbitmqCluster?.observedGeneration === 2,
+      3000,
+      'the rollout to finish',
+    );
+    expect(await run(down, DS, ds(0), ctl('-q', 'schema_replication_status'))).toMatch(
+      /^Operating mode: downstream\nState: syncing\n/,
+    );
     expect(fx.sim.state().downstream.streamLinkConnected).toBe(true);
   });
 
   it('stalls the rollout at a pod that does not come back Ready', async () => {
-    fx = await startSim({ latency: { restartSecondsPerPod: 0.02 }, clusters: { downstream: { notReadyPods: [ds(1)], conditions: { NoWarnings: 'False' } } } });
+    fx = await startSim({
+      latency: { restartSecondsPerPod: 0.02 },
+      clusters: { downstream: { notReadyPods: [ds(1)], conditions: { NoWarnings: 'False' } } },
+    });
     const down = fx.kube('downstream');
-    expect(fx.sim.state().downstream.rabbitmqCluster?.conditions).toEqual({ AllReplicasReady: 'False', ClusterAvailable: 'True', NoWarnings: 'False', ReconcileSuccess: 'True' });
-    await down.mergePatchCustomObject(downstreamCluster, { spec: { rabbitmq: { additionalConfig: 'standby.replication.operating_mode = upstream\n' } } });
-    await eventually(() => fx?.sim.state().downstream.pods.find((p) => p.name === ds(1))?.phase === 'Running', 3000, 'server-1 to come back');
+    expect(fx.sim.state().downstream.rabbitmqCluster?.conditions).toEqual({
+      AllReplicasReady: 'False',
+      ClusterAvailable: 'True',
+      NoWarnings: 'False',
+      ReconcileSuccess: 'True',
+    });
+    await down.mergePatchCustomObject(downstreamCluster, {
+      spec: { rabbitmq: { additionalConfig: 'standby.replication.operating_mode = upstream\n' } },
+    });
+    await eventually(
+      () => fx?.sim.state().downstream.pods.find((p) => p.name === ds(1))?.phase === 'Running',
+      3000,
+      'server-1 to come back',
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const state = fx.sim.state().downstream;
     expect(state.rabbitmqCluster?.observedGeneration).toBe(1);
@@ -200,16 +286,30 @@ describe('rabbitmq-standby model', () => {
   });
 
   it('fails a promote after it took effect when the fault says afterEffect; a retry promotes twice but recovers nothing more', async () => {
-    fx = await startSim({ faults: [{ target: 'exec', site: 'downstream', command: 'promote_standby_replication_downstream_cluster', exitCode: 70, afterEffect: true }] });
+    fx = await startSim({
+      faults: [
+        {
+          target: 'exec',
+          site: 'downstream',
+          command: 'promote_standby_replication_downstream_cluster',
+          exitCode: 70,
+          afterEffect: true,
+        },
+      ],
+    });
     const down = fx.kube('downstream');
     const crashed = await down.exec(DS, ds(0), ctl('promote_standby_replication_downstream_cluster'));
     expect(crashed.exitCode).toBe(70);
-    expect(crashed.stderr).toBe(`Error: operation promote_standby_replication_downstream_cluster on node ${node(0)} timed out. Timeout value used: 60000\n`);
+    expect(crashed.stderr).toBe(
+      `Error: operation promote_standby_replication_downstream_cluster on node ${node(0)} timed out. Timeout value used: 60000\n`,
+    );
     expect(fx.sim.state().downstream.promoted).toBe(true);
     await run(down, DS, ds(0), ctl('promote_standby_replication_downstream_cluster'));
     expect(fx.sim.state().duplicatePromotions).toBe(1);
     expect(fx.sim.state().downstream.queues[0]?.messages).toBe(3);
-    const execs = fx.sim.state().log.flatMap((e) => (e.kind === 'exec' ? [[e.argv.at(-1), e.exitCode, e.fault]] : []));
+    const execs = fx.sim
+      .state()
+      .log.flatMap((e) => (e.kind === 'exec' ? [[e.argv.at(-1), e.exitCode, e.fault]] : []));
     expect(execs).toEqual([
       ['promote_standby_replication_downstream_cluster', 70, true],
       ['promote_standby_replication_downstream_cluster', 0, false],

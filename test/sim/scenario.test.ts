@@ -30,7 +30,15 @@ describe('scenario', () => {
       coordination: { activeSide: 'upstream', cooldownMinutesLeft: 0 },
       clusters: {
         upstream: { reachable: true, replicas: 3, notReadyPods: [], clientConnections: 2, conditions: {} },
-        downstream: { reachable: true, replicas: 3, notReadyPods: [], clientConnections: 2, conditions: {}, schemaReplication: { mode: 'downstream', state: 'syncing' }, lagSeconds: 1 },
+        downstream: {
+          reachable: true,
+          replicas: 3,
+          notReadyPods: [],
+          clientConnections: 2,
+          conditions: {},
+          schemaReplication: { mode: 'downstream', state: 'syncing' },
+          lagSeconds: 1,
+        },
       },
     });
   });
@@ -38,9 +46,12 @@ describe('scenario', () => {
   it('loads the example scenarios', async () => {
     const healthy = await loadScenario('examples/scenarios/healthy.yaml', plan);
     expect(healthy.alarm.state).toBe('ALARM');
-    const standby = async (file: string) => (await loadScenario(file, plan)).clusters as RabbitmqStandbyClusters;
+    const standby = async (file: string) =>
+      (await loadScenario(file, plan)).clusters as RabbitmqStandbyClusters;
     expect((await standby('examples/scenarios/lagging.yaml')).downstream.lagSeconds).toBe(600);
-    expect((await standby('examples/scenarios/pod-not-ready.yaml')).downstream.notReadyPods).toEqual(['downstream-cluster-server-1']);
+    expect((await standby('examples/scenarios/pod-not-ready.yaml')).downstream.notReadyPods).toEqual([
+      'downstream-cluster-server-1',
+    ]);
     expect((await loadScenario('examples/scenarios/promote-fails-once.yaml', plan)).faults).toEqual([
       {
         target: 'exec',
@@ -80,7 +91,12 @@ describe('scenario', () => {
   });
 
   it('checks pod names against the plan', () => {
-    expect(problemsOf('clusters: { downstream: { replicas: 2, notReadyPods: [downstream-cluster-server-2], streamLinkPod: server-0 } }', plan)).toEqual([
+    expect(
+      problemsOf(
+        'clusters: { downstream: { replicas: 2, notReadyPods: [downstream-cluster-server-2], streamLinkPod: server-0 } }',
+        plan,
+      ),
+    ).toEqual([
       's.yaml: clusters.downstream.notReadyPods[0]: "downstream-cluster-server-2" is not a pod of this cluster; expected one of: downstream-cluster-server-0, downstream-cluster-server-1',
       's.yaml: clusters.downstream.streamLinkPod: "server-0" is not a pod of this cluster; expected one of: downstream-cluster-server-0, downstream-cluster-server-1',
     ]);
@@ -90,7 +106,9 @@ describe('scenario', () => {
 
   it('reports YAML syntax errors and unreadable files', async () => {
     expect(problemsOf('faults: [')[0]).toMatch(/^s\.yaml:\d+:\d+: not valid YAML: /);
-    await expect(loadScenario('examples/scenarios/no-such.yaml')).rejects.toThrow('examples/scenarios/no-such.yaml: cannot read the scenario file (ENOENT)');
+    await expect(loadScenario('examples/scenarios/no-such.yaml')).rejects.toThrow(
+      'examples/scenarios/no-such.yaml: cannot read the scenario file (ENOENT)',
+    );
   });
 
   it('applies the API latency to every request', async () => {

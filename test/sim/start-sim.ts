@@ -18,16 +18,32 @@ export interface SimFixture {
 /** Fast by default: no added latency, quick restarts. The scenario may override any of it. */
 export const startSim = async (scenario: Record<string, unknown> = {}): Promise<SimFixture> => {
   const plan = await loadPlan(examplePlanFile);
-  const latency = { apiMs: 0, execMs: 0, restartSecondsPerPod: 0.05, ...(scenario.latency as object | undefined) };
+  const latency = {
+    apiMs: 0,
+    execMs: 0,
+    restartSecondsPerPod: 0.05,
+    ...(scenario.latency as object | undefined),
+  };
   const sim = await startSimulation(plan, parseScenario({ ...scenario, latency }, 'test-scenario', plan));
   return {
     plan,
     sim,
-    kube: (side, options) => createClientNodeKube(sim.kubeConfigFor(side), `${side} cluster (simulated)`, { requestTimeoutMs: 2000, execTimeoutMs: 2000, ...options }),
+    kube: (side, options) =>
+      createClientNodeKube(sim.kubeConfigFor(side), `${side} cluster (simulated)`, {
+        requestTimeoutMs: 2000,
+        execTimeoutMs: 2000,
+        ...options,
+      }),
   };
 };
 
-export const downstreamCluster = { group: 'rabbitmq.com', version: 'v1beta1', plural: 'rabbitmqclusters', namespace: 'tanzu-rabbitmq', name: 'downstream-cluster' };
+export const downstreamCluster = {
+  group: 'rabbitmq.com',
+  version: 'v1beta1',
+  plural: 'rabbitmqclusters',
+  namespace: 'tanzu-rabbitmq',
+  name: 'downstream-cluster',
+};
 export const standbyReplication = {
   group: 'rabbitmq.tanzu.vmware.com',
   version: 'v1beta1',
@@ -44,7 +60,11 @@ export const schemaReplication = {
 };
 
 /** Polls until `check` passes or the deadline; every wait in a test has a limit. */
-export const eventually = async (check: () => Promise<boolean> | boolean, timeoutMs = 5000, what = 'condition'): Promise<void> => {
+export const eventually = async (
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -13,8 +13,15 @@ import { readOnlyKube, type ReadinessEvaluation } from '../../lambdas/steps/eval
 import { downstreamCluster, startSim, type SimFixture } from '../sim/start-sim.js';
 
 const logger = new Logger({ logLevel: 'SILENT' });
-const context = { functionName: 'kube-worker', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-const execution = { id: 'evaluation-89d1a02d-5ec7-412e-82f5-13505f849b41', startedAt: '2026-03-01T10:30:00Z' };
+const context = {
+  functionName: 'kube-worker',
+  awsRequestId: 'r',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+const execution = {
+  id: 'evaluation-89d1a02d-5ec7-412e-82f5-13505f849b41',
+  startedAt: '2026-03-01T10:30:00Z',
+};
 
 type Emf = Record<string, any>;
 
@@ -43,11 +50,15 @@ const evaluateOn = async (fixture: SimFixture) => {
       clock: { now: () => systemClock.now(), sleep: async () => undefined },
       progress: () => undefined,
       metrics: createEmfMetrics({ namespace: METRICS_NAMESPACE, write: (line) => lines.push(line) }),
-      kubeFor: async (_plan, side) => createClientNodeKube(fixture.sim.kubeConfigFor(side), `${side} cluster (simulated)`),
+      kubeFor: async (_plan, side) =>
+        createClientNodeKube(fixture.sim.kubeConfigFor(side), `${side} cluster (simulated)`),
     },
     logger,
   );
-  const result = (await worker({ step: 'evaluate', execution, plan: fixture.plan }, context)) as ReadinessEvaluation;
+  const result = (await worker(
+    { step: 'evaluate', execution, plan: fixture.plan },
+    context,
+  )) as ReadinessEvaluation;
   return { result, metrics: metricsIn(lines) };
 };
 
@@ -63,12 +74,24 @@ describe('the evaluate step', () => {
     const { result, metrics } = await evaluateOn(fixture);
     expect(result.ready).toBe(true);
     // One per check the engine ran, whichever they are.
-    expect(result.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['pods-ready', 'replication-lag']));
+    expect(result.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['pods-ready', 'replication-lag']),
+    );
     expect(metrics).toEqual([
       ...result.checks.map((c) => ({
-        namespace: 'FailoverOrchestrator', dimensions: { plan: 'orders-rabbitmq', check: c.name }, name: 'ReadinessCheckPassed', unit: 'Count', value: 1,
+        namespace: 'FailoverOrchestrator',
+        dimensions: { plan: 'orders-rabbitmq', check: c.name },
+        name: 'ReadinessCheckPassed',
+        unit: 'Count',
+        value: 1,
       })),
-      { namespace: 'FailoverOrchestrator', dimensions: { plan: 'orders-rabbitmq' }, name: 'StandbyReady', unit: 'Count', value: 1 },
+      {
+        namespace: 'FailoverOrchestrator',
+        dimensions: { plan: 'orders-rabbitmq' },
+        name: 'StandbyReady',
+        unit: 'Count',
+        value: 1,
+      },
     ]);
   });
 
@@ -76,8 +99,14 @@ describe('the evaluate step', () => {
     fixture = await startSim({ clusters: { downstream: { lagSeconds: 600 } } });
     const { result, metrics } = await evaluateOn(fixture);
     expect(result.ready).toBe(false);
-    expect(result.checks.find((c) => c.name === 'replication-lag')).toMatchObject({ passed: false, summary: expect.stringMatching(/> RPO bound 60 s/) });
-    expect(metrics.filter((m) => m.value === 0).map((m) => m.dimensions)).toEqual([{ plan: 'orders-rabbitmq', check: 'replication-lag' }, { plan: 'orders-rabbitmq' }]);
+    expect(result.checks.find((c) => c.name === 'replication-lag')).toMatchObject({
+      passed: false,
+      summary: expect.stringMatching(/> RPO bound 60 s/),
+    });
+    expect(metrics.filter((m) => m.value === 0).map((m) => m.dimensions)).toEqual([
+      { plan: 'orders-rabbitmq', check: 'replication-lag' },
+      { plan: 'orders-rabbitmq' },
+    ]);
     expect(fixture.sim.state().log.filter((e) => e.kind === 'api')).toEqual([]);
   });
 
@@ -85,8 +114,20 @@ describe('the evaluate step', () => {
     fixture = await startSim();
     fixture.sim.setReachable('downstream', false);
     const { result, metrics } = await evaluateOn(fixture);
-    expect(result).toMatchObject({ ready: false, checks: [], error: expect.stringContaining('readiness could not be evaluated') });
-    expect(metrics).toEqual([{ namespace: 'FailoverOrchestrator', dimensions: { plan: 'orders-rabbitmq' }, name: 'StandbyReady', unit: 'Count', value: 0 }]);
+    expect(result).toMatchObject({
+      ready: false,
+      checks: [],
+      error: expect.stringContaining('readiness could not be evaluated'),
+    });
+    expect(metrics).toEqual([
+      {
+        namespace: 'FailoverOrchestrator',
+        dimensions: { plan: 'orders-rabbitmq' },
+        name: 'StandbyReady',
+        unit: 'Count',
+        value: 0,
+      },
+    ]);
   });
 });
 
@@ -95,11 +136,21 @@ describe('readOnlyKube', () => {
     const fixture = await startSim();
     try {
       const kube = readOnlyKube(fixture.kube('downstream'));
-      expect(await kube.getCustomObject(downstreamCluster)).toMatchObject({ metadata: { name: 'downstream-cluster' } });
-      await expect(kube.mergePatchCustomObject(downstreamCluster, { spec: { replicas: 1 } })).rejects.toThrow('readiness evaluation changes nothing: refused to patch rabbitmqclusters tanzu-rabbitmq/downstream-cluster');
-      await expect(kube.deleteCustomObject(downstreamCluster)).rejects.toThrow('refused to delete rabbitmqclusters');
-      await expect(kube.deletePod('tanzu-rabbitmq', 'downstream-cluster-server-0')).rejects.toThrow('refused to delete pod tanzu-rabbitmq/downstream-cluster-server-0');
-      expect((await kube.listPods('tanzu-rabbitmq', 'app.kubernetes.io/name=downstream-cluster')).length).toBeGreaterThan(0);
+      expect(await kube.getCustomObject(downstreamCluster)).toMatchObject({
+        metadata: { name: 'downstream-cluster' },
+      });
+      await expect(kube.mergePatchCustomObject(downstreamCluster, { spec: { replicas: 1 } })).rejects.toThrow(
+        'readiness evaluation changes nothing: refused to patch rabbitmqclusters tanzu-rabbitmq/downstream-cluster',
+      );
+      await expect(kube.deleteCustomObject(downstreamCluster)).rejects.toThrow(
+        'refused to delete rabbitmqclusters',
+      );
+      await expect(kube.deletePod('tanzu-rabbitmq', 'downstream-cluster-server-0')).rejects.toThrow(
+        'refused to delete pod tanzu-rabbitmq/downstream-cluster-server-0',
+      );
+      expect(
+        (await kube.listPods('tanzu-rabbitmq', 'app.kubernetes.io/name=downstream-cluster')).length,
+      ).toBeGreaterThan(0);
       expect(fixture.sim.state().log.filter((e) => e.kind === 'api')).toEqual([]);
     } finally {
       await fixture.sim.stop();

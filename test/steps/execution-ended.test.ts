@@ -13,7 +13,11 @@ import type { FailoverReport, JournalPort, StepRecord } from '../../lambdas/port
 import type { Notification } from '../../lambdas/ports/notifier.js';
 
 const logger = new Logger({ logLevel: 'SILENT' });
-const context = { functionName: 'aws-worker', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = {
+  functionName: 'aws-worker',
+  awsRequestId: 'r',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 const executionArn = 'arn:aws:states:eu-west-1:111122223333:execution:Workflow:run-1';
 const startedAt = '2026-03-01T10:00:00.000Z';
 const clock: ClockPort = { now: () => new Date('2026-03-01T10:20:00.000Z'), sleep: async () => undefined };
@@ -27,7 +31,12 @@ beforeAll(async () => {
 });
 
 /** Step Functions' event for the end of `run-1`, as EventBridge delivers it. */
-const statusChange = (status: string, error?: string, cause?: string, detail: Record<string, unknown> = {}) => ({
+const statusChange = (
+  status: string,
+  error?: string,
+  cause?: string,
+  detail: Record<string, unknown> = {},
+) => ({
   version: '0',
   id: 'a9c6b0a4-2f0e-4a53-9e43-7d1c1c3b5e01',
   'detail-type': 'Step Functions Execution Status Change',
@@ -53,14 +62,40 @@ const statusChange = (status: string, error?: string, cause?: string, detail: Re
   },
 });
 
-const record = (step: string, minute: number, outcome: StepRecord['outcome'] = 'succeeded', summary = `${step} done`): StepRecord => ({
-  step, attempt: 1, startedAt: `2026-03-01T10:${String(minute).padStart(2, '0')}:00.000Z`, endedAt: `2026-03-01T10:${String(minute).padStart(2, '0')}:30.000Z`, outcome, summary, detail: {}, sideEffects: [],
+const record = (
+  step: string,
+  minute: number,
+  outcome: StepRecord['outcome'] = 'succeeded',
+  summary = `${step} done`,
+): StepRecord => ({
+  step,
+  attempt: 1,
+  startedAt: `2026-03-01T10:${String(minute).padStart(2, '0')}:00.000Z`,
+  endedAt: `2026-03-01T10:${String(minute).padStart(2, '0')}:30.000Z`,
+  outcome,
+  summary,
+  detail: {},
+  sideEffects: [],
 });
 
 /** What Halt stores for run-1. */
 const haltReport = (steps: StepRecord[]): FailoverReport => ({
-  executionId: executionArn, planName: 'orders-rabbitmq', status: 'HALTED', reason: 'NotReady: lag', startedAt, endedAt: clock.now().toISOString(),
-  steps: steps.map((r) => ({ name: r.step, attempt: r.attempt, startedAt: r.startedAt, endedAt: r.endedAt, durationMs: 30_000, outcome: r.outcome, summary: r.summary, detail: r.detail })),
+  executionId: executionArn,
+  planName: 'orders-rabbitmq',
+  status: 'HALTED',
+  reason: 'NotReady: lag',
+  startedAt,
+  endedAt: clock.now().toISOString(),
+  steps: steps.map((r) => ({
+    name: r.step,
+    attempt: r.attempt,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    durationMs: 30_000,
+    outcome: r.outcome,
+    summary: r.summary,
+    detail: r.detail,
+  })),
   sideEffects: [],
 });
 
@@ -72,7 +107,9 @@ const setup = (options: { notify?: (n: Notification) => Promise<void> } = {}) =>
   const notifications: Notification[] = [];
   const worker = createAwsWorker(
     {
-      journal, clock, progress: () => undefined,
+      journal,
+      clock,
+      progress: () => undefined,
       coordination: {
         ...coordination,
         putPlanState: async (name, state) => {
@@ -85,15 +122,32 @@ const setup = (options: { notify?: (n: Notification) => Promise<void> } = {}) =>
         },
       },
       executions: { isRunning: unused },
-      dns: { getRecord: unused, upsertRecords: unused, waitForChange: unused, checkChangeAccess: unused } as never,
+      dns: {
+        getRecord: unused,
+        upsertRecords: unused,
+        waitForChange: unused,
+        checkChangeAccess: unused,
+      } as never,
       alarms: { getStates: unused },
       notifier: { notify: options.notify ?? (async (n) => void notifications.push(n)) },
       approvals: { request: unused },
     },
     logger,
   );
-  const takeLock = (owner = executionArn) => coordination.acquireLock(plan.name, { owner, acquiredAt: startedAt, expiresAt: '2026-03-01T12:00:00.000Z' });
-  return { journal, coordination, calls, notifications, takeLock, deliver: (event: unknown) => worker(event, context) };
+  const takeLock = (owner = executionArn) =>
+    coordination.acquireLock(plan.name, {
+      owner,
+      acquiredAt: startedAt,
+      expiresAt: '2026-03-01T12:00:00.000Z',
+    });
+  return {
+    journal,
+    coordination,
+    calls,
+    notifications,
+    takeLock,
+    deliver: (event: unknown) => worker(event, context),
+  };
 };
 
 describe('execution-ended', () => {
@@ -104,13 +158,19 @@ describe('execution-ended', () => {
     await journal.putReport(halted);
     const putReport = jest.spyOn(journal, 'putReport');
 
-    expect(await deliver(statusChange('FAILED', 'HALTED', 'NotReady: lag'))).toEqual({ outcome: 'already-reported', status: 'HALTED', lockReleased: true });
+    expect(await deliver(statusChange('FAILED', 'HALTED', 'NotReady: lag'))).toEqual({
+      outcome: 'already-reported',
+      status: 'HALTED',
+      lockReleased: true,
+    });
     expect(calls).toEqual([`releaseLock ${executionArn}`]);
     expect(coordination.lockOf(plan.name)).toBeUndefined();
 
     // Delivered again (at least once), with the lock now another execution's: it is left alone.
     await takeLock('arn:aws:states:eu-west-1:111122223333:execution:Workflow:run-2');
-    expect(await deliver(statusChange('FAILED', 'HALTED', 'NotReady: lag'))).toMatchObject({ lockReleased: false });
+    expect(await deliver(statusChange('FAILED', 'HALTED', 'NotReady: lag'))).toMatchObject({
+      lockReleased: false,
+    });
     expect(coordination.lockOf(plan.name)?.owner).toMatch(/run-2$/);
     expect(putReport).not.toHaveBeenCalled();
     expect(notifications).toEqual([]);
@@ -120,12 +180,24 @@ describe('execution-ended', () => {
   it('States.DataLimitExceeded with nothing changed: a HALTED report naming the error, a notification, the lock freed, no operator needed', async () => {
     const { journal, coordination, calls, notifications, takeLock, deliver } = setup();
     await takeLock();
-    for (const r of [record('admit', 0), record('confirm-alarm', 1)]) await journal.appendStep(executionArn, r);
+    for (const r of [record('admit', 0), record('confirm-alarm', 1)])
+      await journal.appendStep(executionArn, r);
 
-    const out = await deliver(statusChange('FAILED', 'States.DataLimitExceeded', 'The state/task returned a result with a size exceeding the maximum number of bytes service limit.'));
+    const out = await deliver(
+      statusChange(
+        'FAILED',
+        'States.DataLimitExceeded',
+        'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+      ),
+    );
     expect(out).toMatchObject({ outcome: 'recorded', status: 'HALTED', needsOperator: false });
     const report = (await journal.getReport(executionArn))!;
-    expect(report).toMatchObject({ executionId: executionArn, planName: plan.name, startedAt, status: 'HALTED' });
+    expect(report).toMatchObject({
+      executionId: executionArn,
+      planName: plan.name,
+      startedAt,
+      status: 'HALTED',
+    });
     expect(report.reason).toBe(
       "States.DataLimitExceeded: the execution ended FAILED outside the workflow's own Catch, so Halt did not record it (The state/task returned a result with a size exceeding the maximum number of bytes service limit.)",
     );
@@ -135,26 +207,38 @@ describe('execution-ended', () => {
     expect(notifications.map((n) => n.subject)).toEqual(['[failover] orders-rabbitmq: HALTED']);
   });
 
-  it.each(['TIMED_OUT', 'ABORTED'])('%s after steps ran under the lock: the plan waits for an operator, marked before the lock is freed', async (status) => {
-    const { journal, coordination, calls, notifications, takeLock, deliver } = setup();
-    await takeLock();
-    for (const r of [record('admit', 0), record('confirm-alarm', 1), record('readiness', 2)]) await journal.appendStep(executionArn, r);
+  it.each(['TIMED_OUT', 'ABORTED'])(
+    '%s after steps ran under the lock: the plan waits for an operator, marked before the lock is freed',
+    async (status) => {
+      const { journal, coordination, calls, notifications, takeLock, deliver } = setup();
+      await takeLock();
+      for (const r of [record('admit', 0), record('confirm-alarm', 1), record('readiness', 2)])
+        await journal.appendStep(executionArn, r);
 
-    expect(await deliver(statusChange(status))).toMatchObject({ outcome: 'recorded', needsOperator: true });
-    expect(calls).toEqual(['putPlanState needsOperator', `releaseLock ${executionArn}`]);
-    expect((await coordination.getPlanState(plan.name)).needsOperator).toBe(
-      `failover ${executionArn} ended ${status} after confirm-alarm, readiness had run; what a step still running did is unknown`,
-    );
-    const report = (await journal.getReport(executionArn))!;
-    expect(report.reason).toMatch(new RegExp(`^${status}: the execution ended ${status} outside the workflow's own Catch, so Halt did not record it \\(no cause given\\); readiness or a later step may still have been running, so the plan waits for an operator$`));
-    expect(notifications).toHaveLength(1);
-  });
+      expect(await deliver(statusChange(status))).toMatchObject({ outcome: 'recorded', needsOperator: true });
+      expect(calls).toEqual(['putPlanState needsOperator', `releaseLock ${executionArn}`]);
+      expect((await coordination.getPlanState(plan.name)).needsOperator).toBe(
+        `failover ${executionArn} ended ${status} after confirm-alarm, readiness had run; what a step still running did is unknown`,
+      );
+      const report = (await journal.getReport(executionArn))!;
+      expect(report.reason).toMatch(
+        new RegExp(
+          `^${status}: the execution ended ${status} outside the workflow's own Catch, so Halt did not record it \\(no cause given\\); readiness or a later step may still have been running, so the plan waits for an operator$`,
+        ),
+      );
+      expect(notifications).toHaveLength(1);
+    },
+  );
 
   it('ABORTED before any step ran under the lock (during the settle wait): no operator needed', async () => {
     const { journal, coordination, takeLock, deliver } = setup();
     await takeLock();
     await journal.appendStep(executionArn, record('admit', 0));
-    expect(await deliver(statusChange('ABORTED'))).toMatchObject({ outcome: 'recorded', status: 'HALTED', needsOperator: false });
+    expect(await deliver(statusChange('ABORTED'))).toMatchObject({
+      outcome: 'recorded',
+      status: 'HALTED',
+      needsOperator: false,
+    });
     expect(coordination.lockOf(plan.name)).toBeUndefined();
   });
 
@@ -168,19 +252,44 @@ describe('execution-ended', () => {
       },
     });
     await takeLock();
-    for (const r of [record('admit', 0), record('confirm-alarm', 1), record('readiness', 2, 'failed', 'NotReady: downstream not ready: lag 600 s > RPO bound 60 s')]) await journal.appendStep(executionArn, r);
+    for (const r of [
+      record('admit', 0),
+      record('confirm-alarm', 1),
+      record('readiness', 2, 'failed', 'NotReady: downstream not ready: lag 600 s > RPO bound 60 s'),
+    ])
+      await journal.appendStep(executionArn, r);
     // What Halt did before the notifier failed; the workflow then ended in HaltNotRecorded.
     await journal.putReport(haltReport(await journal.listSteps(executionArn)));
     await expect(
-      deliver(statusChange('FAILED', 'HaltNotRecorded', 'The workflow stopped and its report could not be written or sent: read this execution\'s history and the worker logs.')),
+      deliver(
+        statusChange(
+          'FAILED',
+          'HaltNotRecorded',
+          "The workflow stopped and its report could not be written or sent: read this execution's history and the worker logs.",
+        ),
+      ),
     ).rejects.toThrow('SNS Publish: 503');
     // Lambda retries the asynchronous invocation.
-    expect(await deliver(statusChange('FAILED', 'HaltNotRecorded', 'The workflow stopped and its report could not be written or sent.'))).toMatchObject({ outcome: 'recorded', needsOperator: true });
+    expect(
+      await deliver(
+        statusChange(
+          'FAILED',
+          'HaltNotRecorded',
+          'The workflow stopped and its report could not be written or sent.',
+        ),
+      ),
+    ).toMatchObject({ outcome: 'recorded', needsOperator: true });
     expect(notifications.map((n) => n.subject)).toEqual(['[failover] orders-rabbitmq: HALTED']);
     const report = (await journal.getReport(executionArn))!;
-    expect(report.reason).toContain('HaltNotRecorded: the execution ended FAILED outside the workflow\'s own Catch');
-    expect(report.reason).toContain('the last failed step was readiness: NotReady: downstream not ready: lag 600 s > RPO bound 60 s');
-    expect((await coordination.getPlanState(plan.name)).needsOperator).toMatch(/ended HaltNotRecorded after confirm-alarm, readiness had run/);
+    expect(report.reason).toContain(
+      "HaltNotRecorded: the execution ended FAILED outside the workflow's own Catch",
+    );
+    expect(report.reason).toContain(
+      'the last failed step was readiness: NotReady: downstream not ready: lag 600 s > RPO bound 60 s',
+    );
+    expect((await coordination.getPlanState(plan.name)).needsOperator).toMatch(
+      /ended HaltNotRecorded after confirm-alarm, readiness had run/,
+    );
     expect(coordination.lockOf(plan.name)).toBeUndefined();
   });
 
@@ -188,7 +297,17 @@ describe('execution-ended', () => {
     const { journal, takeLock, deliver } = setup();
     await takeLock();
     await journal.appendStep(executionArn, record('admit', 0));
-    await deliver(statusChange('FAILED', 'States.Runtime', JSON.stringify({ errorType: 'Error', errorMessage: "An error occurred while executing the state 'Halted'", trace: [] })));
+    await deliver(
+      statusChange(
+        'FAILED',
+        'States.Runtime',
+        JSON.stringify({
+          errorType: 'Error',
+          errorMessage: "An error occurred while executing the state 'Halted'",
+          trace: [],
+        }),
+      ),
+    );
     expect((await journal.getReport(executionArn))!.reason).toBe(
       "States.Runtime: the execution ended FAILED outside the workflow's own Catch, so Halt did not record it (An error occurred while executing the state 'Halted')",
     );
@@ -198,9 +317,17 @@ describe('execution-ended', () => {
 describe('the status-change event as the worker receives it', () => {
   it('without the execution input (EventBridge leaves out large ones), the plan is unknown: BadInput that says so, nothing touched', async () => {
     const { journal, calls, deliver } = setup();
-    await expect(deliver(statusChange('TIMED_OUT', undefined, undefined, { input: null, inputDetails: { included: false } }))).rejects.toMatchObject({
+    await expect(
+      deliver(
+        statusChange('TIMED_OUT', undefined, undefined, { input: null, inputDetails: { included: false } }),
+      ),
+    ).rejects.toMatchObject({
       name: 'BadInput',
-      message: expect.stringMatching(new RegExp(`^execution ${executionArn} ended TIMED_OUT, but its status-change event does not carry the execution input \\(inputDetails.included: false\\), so its plan is unknown`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `^execution ${executionArn} ended TIMED_OUT, but its status-change event does not carry the execution input \\(inputDetails.included: false\\), so its plan is unknown`,
+        ),
+      ),
     });
     expect(calls).toEqual([]);
     expect(await journal.getReport(executionArn)).toBeUndefined();
@@ -208,12 +335,21 @@ describe('the status-change event as the worker receives it', () => {
 
   it('a status it is not meant for (the rule sends FAILED, TIMED_OUT, ABORTED only) is BadInput', async () => {
     const { deliver } = setup();
-    await expect(deliver(statusChange('SUCCEEDED'))).rejects.toMatchObject({ name: 'BadInput', message: expect.stringContaining('malformed Step Functions status-change event: detail.status') });
+    await expect(deliver(statusChange('SUCCEEDED'))).rejects.toMatchObject({
+      name: 'BadInput',
+      message: expect.stringContaining('malformed Step Functions status-change event: detail.status'),
+    });
   });
 
   it('the Kubernetes worker does not run it', async () => {
     const { createKubeWorker } = await import('../../lambdas/handlers/kube-worker.js');
-    const kube = createKubeWorker({ journal: createMemoryJournal(), clock, progress: () => undefined, kubeFor: unused }, logger);
-    await expect(kube(statusChange('FAILED', 'States.Runtime'), context)).rejects.toMatchObject({ name: 'BadInput', message: expect.stringMatching(/^this function runs steps .*; got "execution-ended"$/) });
+    const kube = createKubeWorker(
+      { journal: createMemoryJournal(), clock, progress: () => undefined, kubeFor: unused },
+      logger,
+    );
+    await expect(kube(statusChange('FAILED', 'States.Runtime'), context)).rejects.toMatchObject({
+      name: 'BadInput',
+      message: expect.stringMatching(/^this function runs steps .*; got "execution-ended"$/),
+    });
   });
 });

@@ -13,22 +13,59 @@ const report: FailoverReport = {
   endedAt: '2026-03-01T10:03:00.000Z',
   recoveryTimeMs: 150_000,
   steps: [
-    { name: 'readiness', attempt: 1, startedAt: '2026-03-01T10:01:00.000Z', endedAt: '2026-03-01T10:01:02.000Z', durationMs: 2000, outcome: 'succeeded', summary: '5/5', detail: {} },
-    { name: 'promote', attempt: 1, startedAt: '2026-03-01T10:01:02.000Z', endedAt: '2026-03-01T10:01:03.000Z', durationMs: 1000, outcome: 'failed', summary: 'PromotionFailed', detail: {} },
-    { name: 'promote', attempt: 2, startedAt: '2026-03-01T10:01:08.000Z', endedAt: '2026-03-01T10:01:10.500Z', durationMs: 2500, outcome: 'succeeded', summary: 'promoted', detail: {} },
+    {
+      name: 'readiness',
+      attempt: 1,
+      startedAt: '2026-03-01T10:01:00.000Z',
+      endedAt: '2026-03-01T10:01:02.000Z',
+      durationMs: 2000,
+      outcome: 'succeeded',
+      summary: '5/5',
+      detail: {},
+    },
+    {
+      name: 'promote',
+      attempt: 1,
+      startedAt: '2026-03-01T10:01:02.000Z',
+      endedAt: '2026-03-01T10:01:03.000Z',
+      durationMs: 1000,
+      outcome: 'failed',
+      summary: 'PromotionFailed',
+      detail: {},
+    },
+    {
+      name: 'promote',
+      attempt: 2,
+      startedAt: '2026-03-01T10:01:08.000Z',
+      endedAt: '2026-03-01T10:01:10.500Z',
+      durationMs: 2500,
+      outcome: 'succeeded',
+      summary: 'promoted',
+      detail: {},
+    },
   ],
   sideEffects: [],
 };
 
 const emf = () => {
   const lines: string[] = [];
-  return { lines, metrics: createEmfMetrics({ namespace: 'FailoverOrchestrator', write: (l) => lines.push(l) }) };
+  return {
+    lines,
+    metrics: createEmfMetrics({ namespace: 'FailoverOrchestrator', write: (l) => lines.push(l) }),
+  };
 };
 
 const summary = (line: string) => {
   const doc = JSON.parse(line);
   const { Namespace, Dimensions, Metrics } = doc._aws.CloudWatchMetrics[0];
-  return { Namespace, Dimensions, name: Metrics[0].Name, unit: Metrics[0].Unit, value: doc[Metrics[0].Name], dims: Object.fromEntries(Dimensions[0].map((d: string) => [d, doc[d]])) };
+  return {
+    Namespace,
+    Dimensions,
+    name: Metrics[0].Name,
+    unit: Metrics[0].Unit,
+    value: doc[Metrics[0].Name],
+    dims: Object.fromEntries(Dimensions[0].map((d: string) => [d, doc[d]])),
+  };
 };
 
 describe('report metrics', () => {
@@ -36,11 +73,46 @@ describe('report metrics', () => {
     const { lines, metrics } = emf();
     await withReportMetrics(createMemoryJournal(), metrics).putReport(report);
     expect(lines.map(summary)).toEqual([
-      { Namespace: 'FailoverOrchestrator', Dimensions: [['plan', 'outcome']], name: 'FailoverExecutions', unit: 'Count', value: 1, dims: { plan: 'orders-rabbitmq', outcome: 'SUCCEEDED' } },
-      { Namespace: 'FailoverOrchestrator', Dimensions: [['plan']], name: 'RecoveryTime', unit: 'Milliseconds', value: 150_000, dims: { plan: 'orders-rabbitmq' } },
-      { Namespace: 'FailoverOrchestrator', Dimensions: [['plan', 'step']], name: 'StepDuration', unit: 'Milliseconds', value: 2000, dims: { plan: 'orders-rabbitmq', step: 'readiness' } },
-      { Namespace: 'FailoverOrchestrator', Dimensions: [['plan', 'step']], name: 'StepDuration', unit: 'Milliseconds', value: 1000, dims: { plan: 'orders-rabbitmq', step: 'promote' } },
-      { Namespace: 'FailoverOrchestrator', Dimensions: [['plan', 'step']], name: 'StepDuration', unit: 'Milliseconds', value: 2500, dims: { plan: 'orders-rabbitmq', step: 'promote' } },
+      {
+        Namespace: 'FailoverOrchestrator',
+        Dimensions: [['plan', 'outcome']],
+        name: 'FailoverExecutions',
+        unit: 'Count',
+        value: 1,
+        dims: { plan: 'orders-rabbitmq', outcome: 'SUCCEEDED' },
+      },
+      {
+        Namespace: 'FailoverOrchestrator',
+        Dimensions: [['plan']],
+        name: 'RecoveryTime',
+        unit: 'Milliseconds',
+        value: 150_000,
+        dims: { plan: 'orders-rabbitmq' },
+      },
+      {
+        Namespace: 'FailoverOrchestrator',
+        Dimensions: [['plan', 'step']],
+        name: 'StepDuration',
+        unit: 'Milliseconds',
+        value: 2000,
+        dims: { plan: 'orders-rabbitmq', step: 'readiness' },
+      },
+      {
+        Namespace: 'FailoverOrchestrator',
+        Dimensions: [['plan', 'step']],
+        name: 'StepDuration',
+        unit: 'Milliseconds',
+        value: 1000,
+        dims: { plan: 'orders-rabbitmq', step: 'promote' },
+      },
+      {
+        Namespace: 'FailoverOrchestrator',
+        Dimensions: [['plan', 'step']],
+        name: 'StepDuration',
+        unit: 'Milliseconds',
+        value: 2500,
+        dims: { plan: 'orders-rabbitmq', step: 'promote' },
+      },
     ]);
     expect(JSON.parse(lines[0]!)._aws.Timestamp).toEqual(expect.any(Number));
   });
@@ -58,7 +130,13 @@ describe('report metrics', () => {
   it('a halted run has no recovery time', async () => {
     const { lines, metrics } = emf();
     const { recoveryTimeMs: _, ...halted } = report;
-    await withReportMetrics(createMemoryJournal(), metrics).putReport({ ...halted, status: 'HALTED', steps: [] });
-    expect(lines.map(summary).map((m) => [m.name, m.dims])).toEqual([['FailoverExecutions', { plan: 'orders-rabbitmq', outcome: 'HALTED' }]]);
+    await withReportMetrics(createMemoryJournal(), metrics).putReport({
+      ...halted,
+      status: 'HALTED',
+      steps: [],
+    });
+    expect(lines.map(summary).map((m) => [m.name, m.dims])).toEqual([
+      ['FailoverExecutions', { plan: 'orders-rabbitmq', outcome: 'HALTED' }],
+    ]);
   });
 });

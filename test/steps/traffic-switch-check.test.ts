@@ -16,8 +16,15 @@ import { createLocalDnsZone, type LocalDnsZone } from '../../sim/local-dns-zone.
 import { parseScenario } from '../../sim/scenario.js';
 
 const logger = new Logger({ logLevel: 'SILENT' });
-const context = { functionName: 'aws-worker', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-const execution = { id: 'arn:aws:states:eu-west-1:1:execution:failover:check-dns', startedAt: '2026-03-01T10:00:00.000Z' };
+const context = {
+  functionName: 'aws-worker',
+  awsRequestId: 'r',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+const execution = {
+  id: 'arn:aws:states:eu-west-1:1:execution:failover:check-dns',
+  startedAt: '2026-03-01T10:00:00.000Z',
+};
 const unused = () => {
   throw new Error('must not be reached');
 };
@@ -30,7 +37,13 @@ beforeAll(async () => {
 const zoneWith = (faults: unknown[]): LocalDnsZone =>
   createLocalDnsZone({
     hostedZoneId: plan.dns.hostedZoneId,
-    initial: plan.dns.records.map((r) => ({ hostedZoneId: plan.dns.hostedZoneId, name: r.name, type: r.type, values: [r.upstream], ttl: r.ttl })),
+    initial: plan.dns.records.map((r) => ({
+      hostedZoneId: plan.dns.hostedZoneId,
+      name: r.name,
+      type: r.type,
+      values: [r.upstream],
+      ttl: r.ttl,
+    })),
     syncMs: 10,
     faults: new FaultInjector(parseScenario({ faults }, 'check-dns test', plan).faults),
   });
@@ -38,12 +51,22 @@ const zoneWith = (faults: unknown[]): LocalDnsZone =>
 /** The step as the workflow runs it: after Admit, so this execution holds the plan's lock. */
 const checkDns = async (dns: LocalDnsZone, journal: JournalPort) => {
   const coordination = createMemoryCoordination();
-  await coordination.acquireLock(plan.name, { owner: execution.id, acquiredAt: execution.startedAt, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+  await coordination.acquireLock(plan.name, {
+    owner: execution.id,
+    acquiredAt: execution.startedAt,
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+  });
   return createAwsWorker(
     {
-      journal, clock: systemClock, progress: () => undefined,
-      coordination, executions: { isRunning: unused }, dns,
-      alarms: { getStates: unused }, notifier: { notify: unused }, approvals: { request: unused },
+      journal,
+      clock: systemClock,
+      progress: () => undefined,
+      coordination,
+      executions: { isRunning: unused },
+      dns,
+      alarms: { getStates: unused },
+      notifier: { notify: unused },
+      approvals: { request: unused },
     },
     logger,
   )({ step: 'check-dns', execution, plan }, context);
@@ -57,15 +80,32 @@ it('passes with a read and a change check per record, changing nothing', async (
 
   const output = (await checkDns(dns, journal)) as { checks: CheckResult[] };
 
-  expect(output.checks.map((c) => [c.name, c.passed])).toEqual([[`dns-read:${record}`, true], [`dns-change:${record}`, true]]);
+  expect(output.checks.map((c) => [c.name, c.passed])).toEqual([
+    [`dns-read:${record}`, true],
+    [`dns-change:${record}`, true],
+  ]);
   expect([...dns.records().values()].map((r) => r.values)).toEqual([[plan.dns.records[0]!.upstream]]);
-  expect((await journal.listSteps(execution.id)).map((s) => [s.step, s.outcome, s.sideEffects])).toEqual([['check-dns', 'succeeded', []]]);
+  expect((await journal.listSteps(execution.id)).map((s) => [s.step, s.outcome, s.sideEffects])).toEqual([
+    ['check-dns', 'succeeded', []],
+  ]);
 });
 
 it.each([
-  ['read', { operation: 'get', status: 403 }, `dns-read:${record}: CNAME ${record} cannot be read: Route 53 ListResourceRecordSets ${record}: AccessDenied`],
-  ['change', { operation: 'upsert', status: 403 }, `dns-change:${record}: CNAME ${record} may not be changed by these credentials: AccessDenied`],
-  ['answer', { operation: 'upsert', status: 503 }, `dns-change:${record}: CNAME ${record}: could not ask whether it may be changed: Route 53 ChangeResourceRecordSets ${record}: 503 InternalFailure`],
+  [
+    'read',
+    { operation: 'get', status: 403 },
+    `dns-read:${record}: CNAME ${record} cannot be read: Route 53 ListResourceRecordSets ${record}: AccessDenied`,
+  ],
+  [
+    'change',
+    { operation: 'upsert', status: 403 },
+    `dns-change:${record}: CNAME ${record} may not be changed by these credentials: AccessDenied`,
+  ],
+  [
+    'answer',
+    { operation: 'upsert', status: 503 },
+    `dns-change:${record}: CNAME ${record}: could not ask whether it may be changed: Route 53 ChangeResourceRecordSets ${record}: 503 InternalFailure`,
+  ],
 ])('halts with NotReady and every check when Route 53 will not let it %s', async (_what, fault, reason) => {
   const dns = zoneWith([{ target: 'dns', ...fault }]);
   const journal = createMemoryJournal();
@@ -73,7 +113,11 @@ it.each([
   await expect(checkDns(dns, journal)).rejects.toMatchObject({
     name: 'NotReady',
     message: expect.stringContaining(`the traffic switch could not be made: ${reason}`),
-    detail: { checks: expect.arrayContaining([expect.objectContaining({ name: `dns-change:${record}`, passed: false })]) },
+    detail: {
+      checks: expect.arrayContaining([
+        expect.objectContaining({ name: `dns-change:${record}`, passed: false }),
+      ]),
+    },
   });
   const [attempt] = await journal.listSteps(execution.id);
   expect(attempt).toMatchObject({ step: 'check-dns', outcome: 'failed', sideEffects: [] });

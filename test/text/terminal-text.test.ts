@@ -17,16 +17,36 @@ it('shows every C0 and C1 control character, DEL and newlines as \\xHH, and leav
 
 it('prints an approval whose evidence value holds an ESC sequence escaped', async () => {
   const approval: ApprovalView = {
-    id: 'a-1', planName: 'orders', executionId: 'e-1', requestedAt: '2025-01-01T00:00:00.000Z', decideBy: '2025-01-01T00:15:00.000Z', state: 'pending',
-    atRisk: [], isApprover: true, mayDecide: true, caller: 'dana',
-    gate: { approval: 'always', approvers: ['dana'], timeoutMinutes: 15, onTimeout: 'abort' } as ApprovalView['gate'],
-    evidence: [{ name: 'replication-lag', passed: true, summary: `queue q1${esc}`, evidence: { queue: `q1${esc}` } }],
-    intendedChanges: [], timeline: [],
+    id: 'a-1',
+    planName: 'orders',
+    executionId: 'e-1',
+    requestedAt: '2025-01-01T00:00:00.000Z',
+    decideBy: '2025-01-01T00:15:00.000Z',
+    state: 'pending',
+    atRisk: [],
+    isApprover: true,
+    mayDecide: true,
+    caller: 'dana',
+    gate: {
+      approval: 'always',
+      approvers: ['dana'],
+      timeoutMinutes: 15,
+      onTimeout: 'abort',
+    } as ApprovalView['gate'],
+    evidence: [
+      { name: 'replication-lag', passed: true, summary: `queue q1${esc}`, evidence: { queue: `q1${esc}` } },
+    ],
+    intendedChanges: [],
+    timeline: [],
   };
   const client = { get: async () => approval } as unknown as ConsoleClient;
   const printed: string[] = [];
 
-  await consoleCommands({ endpoint: () => client, deployed: () => client }).approvals.run({ endpoint: 'http://127.0.0.1:1' }, ['show', 'a-1'], { out: (l) => printed.push(l), err: (l) => printed.push(l) });
+  await consoleCommands({ endpoint: () => client, deployed: () => client }).approvals.run(
+    { endpoint: 'http://127.0.0.1:1' },
+    ['show', 'a-1'],
+    { out: (l) => printed.push(l), err: (l) => printed.push(l) },
+  );
 
   expect(printed).toContain('        queue: q1\\x1b[2J\\x1b[1A\\x0dpass');
   expect(printed).toContain(`  pass  ${'replication-lag'.padEnd(20)} queue q1\\x1b[2J\\x1b[1A\\x0dpass`);
@@ -35,7 +55,15 @@ it('prints an approval whose evidence value holds an ESC sequence escaped', asyn
 
 it('prints a drill step whose summary holds a newline and an ESC sequence on one escaped line', () => {
   const printed: string[] = [];
-  printProgress({ out: (l) => printed.push(l), err: () => undefined })({ kind: 'step-finished', step: 'readiness', attempt: 1, outcome: 'succeeded', summary: `ok\n${esc}`, detail: {}, durationMs: 3 });
+  printProgress({ out: (l) => printed.push(l), err: () => undefined })({
+    kind: 'step-finished',
+    step: 'readiness',
+    attempt: 1,
+    outcome: 'succeeded',
+    summary: `ok\n${esc}`,
+    detail: {},
+    durationMs: 3,
+  });
 
   expect(printed).toEqual(['  ok   readiness (3 ms): ok\\x0a\\x1b[2J\\x1b[1A\\x0dpass']);
 });

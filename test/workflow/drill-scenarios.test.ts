@@ -4,7 +4,15 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downstreamTarget, dnsRecord as record, examplePlan as plan, mutating, runDrill, scenario, upstreamTarget } from './run-drill.js';
+import {
+  downstreamTarget,
+  dnsRecord as record,
+  examplePlan as plan,
+  mutating,
+  runDrill,
+  scenario,
+  upstreamTarget,
+} from './run-drill.js';
 
 describe('failover workflow (ASL file, local runner, simulated clusters)', () => {
   it('healthy: promotes once, flips DNS, tears down the links with a rolling restart, and reports the recovery time', async () => {
@@ -13,20 +21,37 @@ describe('failover workflow (ASL file, local runner, simulated clusters)', () =>
     expect(run.report?.status).toBe('SUCCEEDED');
     expect(run.state.downstream.promoted).toBe(true);
     expect(run.state.duplicatePromotions).toBe(0);
-    expect(run.state.downstream.queues).toEqual([expect.objectContaining({ vhost: 'test-vhost-1', name: 'q1.quorum', messages: 3 })]);
+    expect(run.state.downstream.queues).toEqual([
+      expect.objectContaining({ vhost: 'test-vhost-1', name: 'q1.quorum', messages: 3 }),
+    ]);
     expect(run.dns?.get(record)?.values).toEqual([downstreamTarget]);
     expect(run.state.downstream.standbyReplicationExists).toBe(false);
     expect(run.state.downstream.schemaReplicationExists).toBe(false);
-    expect(run.state.downstream.rabbitmqCluster!.additionalConfig).toMatch(/schema_definition_sync\.operating_mode = upstream/);
-    expect(run.state.downstream.rabbitmqCluster!.additionalConfig).toMatch(/standby\.replication\.operating_mode = upstream/);
+    expect(run.state.downstream.rabbitmqCluster!.additionalConfig).toMatch(
+      /schema_definition_sync\.operating_mode = upstream/,
+    );
+    expect(run.state.downstream.rabbitmqCluster!.additionalConfig).toMatch(
+      /standby\.replication\.operating_mode = upstream/,
+    );
     expect(run.state.downstream.pods.every((p) => p.ready && p.schemaMode === 'upstream')).toBe(true);
     expect(run.state.upstream.promoted).toBe(false);
 
     const steps = run.report!.steps.map((s) => `${s.name}:${s.outcome}`);
     // After the gate the alarm and readiness are read again (a decision may come long after them).
     expect(steps).toEqual([
-      'admit:succeeded', 'confirm-alarm:succeeded', 'check-dns:succeeded', 'readiness:succeeded', 'approval:succeeded', 'confirm-alarm:succeeded', 'readiness:succeeded',
-      'fence:succeeded', 'promote:succeeded', 'verify-promotion:succeeded', 'flip-dns:succeeded', 'verify-dns:succeeded', 'teardown:succeeded',
+      'admit:succeeded',
+      'confirm-alarm:succeeded',
+      'check-dns:succeeded',
+      'readiness:succeeded',
+      'approval:succeeded',
+      'confirm-alarm:succeeded',
+      'readiness:succeeded',
+      'fence:succeeded',
+      'promote:succeeded',
+      'verify-promotion:succeeded',
+      'flip-dns:succeeded',
+      'verify-dns:succeeded',
+      'teardown:succeeded',
     ]);
     const verifyDnsEnd = Date.parse(run.report!.steps.find((s) => s.name === 'verify-dns')!.endedAt);
     expect(run.report!.recoveryTimeMs).toBe(verifyDnsEnd - Date.parse(run.report!.startedAt));
@@ -47,7 +72,12 @@ describe('failover workflow (ASL file, local runner, simulated clusters)', () =>
     expect(lag.passed).toBe(false);
     expect(lag.evidence.lagSeconds).toBeGreaterThanOrEqual(600);
     expect(lag.evidence.maxReplicationLagSeconds).toBe(60);
-    expect(report.steps.map((s: { name: string }) => s.name)).toEqual(['admit', 'confirm-alarm', 'check-dns', 'readiness']);
+    expect(report.steps.map((s: { name: string }) => s.name)).toEqual([
+      'admit',
+      'confirm-alarm',
+      'check-dns',
+      'readiness',
+    ]);
 
     expect(run.state.downstream.promoted).toBe(false);
     expect(run.dns?.get(record)?.values).toEqual([upstreamTarget]);
@@ -70,7 +100,10 @@ describe('failover workflow (ASL file, local runner, simulated clusters)', () =>
     const run = await runDrill({ scenarioFile: scenario('promote-fails-once') });
     expect(run.exitCode).toBe(0);
     const promotes = run.report!.steps.filter((s) => s.name === 'promote');
-    expect(promotes.map((s) => [s.attempt, s.outcome])).toEqual([[1, 'failed'], [2, 'succeeded']]);
+    expect(promotes.map((s) => [s.attempt, s.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
     expect(promotes[0]!.summary).toMatch(/PromotionFailed: .*exited 70/);
     expect(run.state.promotions).toBe(1);
     expect(run.state.duplicatePromotions).toBe(0);
@@ -102,7 +135,10 @@ describe('crash after acting and the live-switch teardown', () => {
 
   it('a promote that took effect but reported failure is not repeated on retry', async () => {
     const file = join(dir, 'crash.yaml');
-    await writeFile(file, 'faults:\n  - { target: exec, site: downstream, command: promote_standby_replication_downstream_cluster, exitCode: 137, afterEffect: true }\n');
+    await writeFile(
+      file,
+      'faults:\n  - { target: exec, site: downstream, command: promote_standby_replication_downstream_cluster, exitCode: 137, afterEffect: true }\n',
+    );
     const run = await runDrill({ scenarioFile: file });
     expect(run.exitCode).toBe(0);
     expect(run.state.promotions).toBe(1);
@@ -113,7 +149,10 @@ describe('crash after acting and the live-switch teardown', () => {
 
   it('live-switch: deletes the resources, disconnects the stream link, sets schema mode upstream on every pod, no restart', async () => {
     const planFile = join(dir, 'live.yaml');
-    await writeFile(planFile, (await readFile(plan, 'utf8')).replace('way: rolling-restart', 'way: live-switch'));
+    await writeFile(
+      planFile,
+      (await readFile(plan, 'utf8')).replace('way: rolling-restart', 'way: live-switch'),
+    );
     const run = await runDrill({ planFile, scenarioFile: scenario('healthy') });
     expect(run.exitCode).toBe(0);
     expect(run.state.downstream.standbyReplicationExists).toBe(false);
@@ -121,9 +160,15 @@ describe('crash after acting and the live-switch teardown', () => {
     expect(run.state.downstream.streamLinkConnected).toBe(false);
     expect(run.state.downstream.pods.map((p) => p.schemaMode)).toEqual(['upstream', 'upstream', 'upstream']);
     // No restart: the configuration still says downstream, which is why the report asks for way 1 later.
-    expect(run.state.downstream.rabbitmqCluster!.generation).toBe(run.state.downstream.rabbitmqCluster!.observedGeneration);
-    expect(run.state.downstream.rabbitmqCluster!.additionalConfig).toMatch(/schema_definition_sync\.operating_mode = downstream/);
-    expect(run.report!.steps.find((s) => s.name === 'teardown')!.summary).toMatch(/temporary until a restart/);
+    expect(run.state.downstream.rabbitmqCluster!.generation).toBe(
+      run.state.downstream.rabbitmqCluster!.observedGeneration,
+    );
+    expect(run.state.downstream.rabbitmqCluster!.additionalConfig).toMatch(
+      /schema_definition_sync\.operating_mode = downstream/,
+    );
+    expect(run.report!.steps.find((s) => s.name === 'teardown')!.summary).toMatch(
+      /temporary until a restart/,
+    );
   });
 
   it.each<[string, number, string]>([
@@ -131,26 +176,39 @@ describe('crash after acting and the live-switch teardown', () => {
     ['never', 3, 'HALTED'],
   ])('lagging under gate %s: exit %i, %s', async (gate, exitCode, status) => {
     const planFile = join(dir, `gate-${gate}.yaml`);
-    await writeFile(planFile, (await readFile(plan, 'utf8')).replace('approval: always', `approval: ${gate}`));
+    await writeFile(
+      planFile,
+      (await readFile(plan, 'utf8')).replace('approval: always', `approval: ${gate}`),
+    );
     const run = await runDrill({ planFile, scenarioFile: scenario('lagging') });
     expect([run.exitCode, run.report?.status]).toEqual([exitCode, status]);
     expect(run.state.downstream.promoted).toBe(gate === 'on-risk');
     if (gate === 'on-risk') {
       const approval = run.report!.steps.find((s) => s.name === 'approval')!;
-      expect(approval.detail).toMatchObject({ decision: 'approved', acceptedRisk: [expect.stringMatching(/^replication-lag: lag 60\d(\.\d)? s .* > RPO bound 60 s$/)] });
+      expect(approval.detail).toMatchObject({
+        decision: 'approved',
+        acceptedRisk: [expect.stringMatching(/^replication-lag: lag 60\d(\.\d)? s .* > RPO bound 60 s$/)],
+      });
     }
   });
 
   it('a teardown API failure after the flip ends FAILED (exit 1) with every change listed', async () => {
     const file = join(dir, 'teardown-500.yaml');
-    await writeFile(file, 'faults:\n  - { target: api, site: downstream, method: PATCH, resource: rabbitmqclusters, status: 403, times: 5 }\n');
+    await writeFile(
+      file,
+      'faults:\n  - { target: api, site: downstream, method: PATCH, resource: rabbitmqclusters, status: 403, times: 5 }\n',
+    );
     const run = await runDrill({ scenarioFile: file });
     expect(run.exitCode).toBe(1);
     expect(run.report?.status).toBe('FAILED');
     expect(run.report?.reason).toMatch(/403/);
     expect(run.dns?.get(record)?.values).toEqual([downstreamTarget]);
     expect(run.report!.sideEffects.map((e) => e.action)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^promoted to upstream/), expect.stringMatching(/^pointed CNAME/), expect.stringMatching(/^deleted standbyreplications/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^promoted to upstream/),
+        expect.stringMatching(/^pointed CNAME/),
+        expect.stringMatching(/^deleted standbyreplications/),
+      ]),
     );
   });
 });

@@ -10,16 +10,28 @@ it('every cell of every engine converges or halts safely, and its fault fires', 
   const cells = await runFaultMatrix({ concurrency: 4 });
   expect(cells.map(nameOf)).toEqual(matrixCells().map(nameOf));
   expect(cells.length).toBeGreaterThanOrEqual(117);
-  expect(cells.filter((c) => !c.safe).map((c) => `${nameOf(c)}: ${c.status}: ${c.problems.join('; ')}`)).toEqual([]);
+  expect(
+    cells.filter((c) => !c.safe).map((c) => `${nameOf(c)}: ${c.status}: ${c.problems.join('; ')}`),
+  ).toEqual([]);
   // A teardown that has nothing to remove makes no change for a killed Lambda to die after.
-  expect(cells.filter((c) => !c.fired).map(nameOf)).toEqual(['rabbitmq-shovel: teardown x lambda-killed', 'rocketmq-controller: teardown x lambda-killed']);
+  expect(cells.filter((c) => !c.fired).map(nameOf)).toEqual([
+    'rabbitmq-shovel: teardown x lambda-killed',
+    'rocketmq-controller: teardown x lambda-killed',
+  ]);
 
-  const cell = (engine: string, step: string, fault: string) => cells.find((c) => c.engine === engine && c.step === step && c.fault === fault);
+  const cell = (engine: string, step: string, fault: string) =>
+    cells.find((c) => c.engine === engine && c.step === step && c.fault === fault);
   for (const engine of ['rabbitmq-standby', 'rabbitmq-shovel', 'rocketmq-controller']) {
     // A rejected DNS change after promotion is not retried: the operator is told exactly that.
-    expect(cell(engine, 'flip-dns', 'exec-nonzero')).toMatchObject({ status: 'FAILED', note: expect.stringContaining('InvalidChangeBatch') });
+    expect(cell(engine, 'flip-dns', 'exec-nonzero')).toMatchObject({
+      status: 'FAILED',
+      note: expect.stringContaining('InvalidChangeBatch'),
+    });
     expect(cell(engine, 'admit', 'transient')).toMatchObject({ status: 'SUCCEEDED', fired: true });
-    expect(cell(engine, 'readiness', 'wrong-namespace')).toMatchObject({ status: 'HALTED', note: expect.stringContaining('Misconfigured') });
+    expect(cell(engine, 'readiness', 'wrong-namespace')).toMatchObject({
+      status: 'HALTED',
+      note: expect.stringContaining('Misconfigured'),
+    });
   }
 }, 400_000);
 
@@ -36,7 +48,13 @@ const blindToPromotionSummary: Sabotage = {
       const result = await port.exec(namespace, pod, command, options);
       if (step() !== 'promote' || !command.includes('display_standby_promotion_summary')) return result;
       // The table's rows start with the first message's timestamp; banner and header stay.
-      return { ...result, stdout: result.stdout.split('\n').filter((line) => !/^\d{4}-\d\d-\d\d /.test(line)).join('\n') };
+      return {
+        ...result,
+        stdout: result.stdout
+          .split('\n')
+          .filter((line) => !/^\d{4}-\d\d-\d\d /.test(line))
+          .join('\n'),
+      };
     },
   }),
 };
@@ -48,6 +66,14 @@ it('turns the cell of a promote that ignores the promotion summary unsafe', asyn
     only: (c) => c.step === 'promote' && c.fault === 'crash-after-acting',
     sabotage: blindToPromotionSummary,
   });
-  expect(broken).toMatchObject({ engine: 'rabbitmq-standby', step: 'promote', fault: 'crash-after-acting', fired: true, safe: false });
-  expect(broken!.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^promoted twice: 1 promotion\(s\) beyond the first/)]));
+  expect(broken).toMatchObject({
+    engine: 'rabbitmq-standby',
+    step: 'promote',
+    fault: 'crash-after-acting',
+    fired: true,
+    safe: false,
+  });
+  expect(broken!.problems).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^promoted twice: 1 promotion\(s\) beyond the first/)]),
+  );
 }, 60_000);

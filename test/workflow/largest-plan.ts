@@ -22,8 +22,10 @@ export const filled = (length: number, prefix = '', fill = 'x'): string => {
 /** Texts at their bound (`filled`), or short: the distinct prefix alone. */
 type Texts = 'longest' | 'short';
 
-const makeText = (texts: Texts) => (length: number, prefix = '', fill = 'x'): string =>
-  texts === 'longest' ? filled(length, prefix, fill) : prefix.replace(/[-_: /]+$/, '');
+const makeText =
+  (texts: Texts) =>
+  (length: number, prefix = '', fill = 'x'): string =>
+    texts === 'longest' ? filled(length, prefix, fill) : prefix.replace(/[-_: /]+$/, '');
 
 /** A fully qualified DNS name of exactly 253 characters (labels of at most 63), or a short one; distinct by `tag`. */
 const hostname = (texts: Texts, tag: string): string => {
@@ -32,7 +34,8 @@ const hostname = (texts: Texts, tag: string): string => {
   return `${labels.join('.')}.${filled(253 - 3 * 64, '', 'z')}`;
 };
 
-const regionOf = (texts: Texts) => (texts === 'longest' ? filled(planBounds.regionChars - 2, 'eu-', 'a') + '-1' : 'eu-west-1');
+const regionOf = (texts: Texts) =>
+  texts === 'longest' ? filled(planBounds.regionChars - 2, 'eu-', 'a') + '-1' : 'eu-west-1';
 const ACCOUNT = '111122223333';
 
 /** An IAM role ARN of exactly the approver bound (with a path), or a short one; distinct by `i`. */
@@ -52,7 +55,12 @@ const triggers = (texts: Texts): PlanInput['triggers'] => {
         metric: {
           namespace: text(255, 'ContainerInsights/Prometheus/'),
           name: text(255, `metric_${i}_`),
-          dimensions: Object.fromEntries(Array.from({ length: planBounds.dimensions }, (_, d) => [text(255, `Dimension${d}`), text(1024, `value-${d}-`)])),
+          dimensions: Object.fromEntries(
+            Array.from({ length: planBounds.dimensions }, (_, d) => [
+              text(255, `Dimension${d}`),
+              text(1024, `value-${d}-`),
+            ]),
+          ),
           statistic: 'SampleCount',
           periodSeconds: 60,
         },
@@ -63,7 +71,11 @@ const triggers = (texts: Texts): PlanInput['triggers'] => {
         treatMissingData: 'notBreaching',
       },
     })),
-    composite: { name: text(255, 'largest-composite-'), description: text(1024, 'composite: '), atLeast: planBounds.alarms },
+    composite: {
+      name: text(255, 'largest-composite-'),
+      description: text(1024, 'composite: '),
+      atLeast: planBounds.alarms,
+    },
   };
 };
 
@@ -75,8 +87,14 @@ const common = (texts: Texts, engine: PlanInput['engine'], approval: 'always' | 
     description: text(planBounds.descriptionChars, 'The largest plan: '),
     engine,
     clusters: {
-      upstream: { eks: { name: text(planBounds.eksClusterNameChars, 'up-'), region }, context: text(planBounds.contextChars, 'up-') },
-      downstream: { eks: { name: text(planBounds.eksClusterNameChars, 'down-'), region }, context: text(planBounds.contextChars, 'down-') },
+      upstream: {
+        eks: { name: text(planBounds.eksClusterNameChars, 'up-'), region },
+        context: text(planBounds.contextChars, 'up-'),
+      },
+      downstream: {
+        eks: { name: text(planBounds.eksClusterNameChars, 'down-'), region },
+        context: text(planBounds.contextChars, 'down-'),
+      },
     },
     dns: {
       hostedZoneId: filled(32, 'Z', 'A'),
@@ -93,14 +111,20 @@ const common = (texts: Texts, engine: PlanInput['engine'], approval: 'always' | 
     evaluation: { everyMinutes: 720 },
     thresholds: { maxReplicationLagSeconds: 60, settleSeconds: 60, cooldownMinutes: 60 },
     fencing: { whenUnreachable: 'proceed' },
-    gate: { approval, timeoutMinutes: 30, onTimeout: 'abort', approvers: Array.from({ length: planBounds.approvers }, (_, i) => approver(texts, i)) },
+    gate: {
+      approval,
+      timeoutMinutes: 30,
+      onTimeout: 'abort',
+      approvers: Array.from({ length: planBounds.approvers }, (_, i) => approver(texts, i)),
+    },
   };
 };
 
 const standby = (texts: Texts): PlanInput['engine'] => {
   const b = rabbitmqStandbyBounds;
   const text = makeText(texts);
-  const vhosts = (prefix: string) => Array.from({ length: b.vhosts }, (_, i) => text(b.vhostChars, `${prefix}-${i}-`));
+  const vhosts = (prefix: string) =>
+    Array.from({ length: b.vhosts }, (_, i) => text(b.vhostChars, `${prefix}-${i}-`));
   return {
     type: 'rabbitmq-standby',
     upstream: { namespace: text(b.labelChars, 'up-'), rabbitmqCluster: text(b.nameChars, 'up-') },
@@ -113,7 +137,11 @@ const standby = (texts: Texts): PlanInput['engine'] => {
     },
     vhosts: vhosts('vhost'),
     promotion: { startFromScratch: false, allAvailable: false, excludeVirtualHosts: vhosts('excluded') },
-    teardown: { way: 'rolling-restart', deleteReplicatedData: false, restartTimeoutSeconds: longestWaitSeconds('teardown', 'reprotect') },
+    teardown: {
+      way: 'rolling-restart',
+      deleteReplicatedData: false,
+      restartTimeoutSeconds: longestWaitSeconds('teardown', 'reprotect'),
+    },
   };
 };
 
@@ -129,11 +157,20 @@ const shovel = (texts: Texts): PlanInput['engine'] => {
       queue: text(b.amqpNameChars, `queue-${i}-`),
     }));
   // `amqps://` + host + `:65535`, exactly the bound.
-  const amqpUri = (prefix: string) => `amqps://${text(b.amqpUriChars - 'amqps://'.length - ':65535'.length, prefix)}:65535`;
+  const amqpUri = (prefix: string) =>
+    `amqps://${text(b.amqpUriChars - 'amqps://'.length - ':65535'.length, prefix)}:65535`;
   return {
     type: 'rabbitmq-shovel',
-    upstream: { namespace: text(b.labelChars, 'up-'), rabbitmqCluster: text(b.nameChars, 'up-'), amqpUri: amqpUri('up-') },
-    downstream: { namespace: text(b.labelChars, 'down-'), rabbitmqCluster: text(b.nameChars, 'down-'), amqpUri: amqpUri('down-') },
+    upstream: {
+      namespace: text(b.labelChars, 'up-'),
+      rabbitmqCluster: text(b.nameChars, 'up-'),
+      amqpUri: amqpUri('up-'),
+    },
+    downstream: {
+      namespace: text(b.labelChars, 'down-'),
+      rabbitmqCluster: text(b.nameChars, 'down-'),
+      amqpUri: amqpUri('down-'),
+    },
     container: text(b.labelChars, 'rabbitmq-'),
     shovelUser: text(b.amqpNameChars, 'shovel-user-'),
     shovels: shovels(''),
@@ -144,7 +181,10 @@ const shovel = (texts: Texts): PlanInput['engine'] => {
 };
 
 /** The sites of the rocketmq-controller plans: the one that takes over and the one lost. */
-export const sitesOf = (texts: Texts) => ({ target: makeText(texts)(rocketmqControllerBounds.labelChars, 'site-a-'), lost: makeText(texts)(rocketmqControllerBounds.labelChars, 'site-b-') });
+export const sitesOf = (texts: Texts) => ({
+  target: makeText(texts)(rocketmqControllerBounds.labelChars, 'site-a-'),
+  lost: makeText(texts)(rocketmqControllerBounds.labelChars, 'site-b-'),
+});
 
 /** `key=value` requirements joined by commas (label values of at most 63), exactly `length` characters. */
 const labelSelector = (length: number): string => {
@@ -172,49 +212,82 @@ const rocketmq = (texts: Texts): PlanInput['engine'] => {
     namespace: text(b.labelChars, 'rocketmq-'),
     brokerCluster: text(b.textChars, 'Cluster-'),
     nameServers: Array.from({ length: b.nameServers }, (_, i) => hostPort(`namesrv-${i}-`)),
-    mqadmin: { podSelector: texts === 'longest' ? labelSelector(b.textChars) : 'app=rocketmq-namesrv', container: text(b.labelChars, 'name-service-'), command: text(b.textChars, '/opt/rocketmq/bin/mqadmin-') },
+    mqadmin: {
+      podSelector: texts === 'longest' ? labelSelector(b.textChars) : 'app=rocketmq-namesrv',
+      container: text(b.labelChars, 'name-service-'),
+      command: text(b.textChars, '/opt/rocketmq/bin/mqadmin-'),
+    },
     controller: { address: hostPort('controller-'), pod: text(b.nameChars, 'controller-') },
     targetSite: sites.target,
     brokerPort: 10911,
     brokerGroups: Array.from({ length: b.brokerGroups }, (_, g) => ({
       brokerName: text(b.textChars, `broker-${g}-`),
-      members: Array.from({ length: b.groupMembers }, (_, m) => ({ pod: text(b.nameChars, `broker-${g}-${m}-`), site: m % 2 === 0 ? sites.lost : sites.target })),
+      members: Array.from({ length: b.groupMembers }, (_, m) => ({
+        pod: text(b.nameChars, `broker-${g}-${m}-`),
+        site: m % 2 === 0 ? sites.lost : sites.target,
+      })),
     })),
-    promotion: { electionWaitSeconds: promoteWait, controllerReadySeconds: promoteWait, restartControllerOnFailure: true },
+    promotion: {
+      electionWaitSeconds: promoteWait,
+      controllerReadySeconds: promoteWait,
+      restartControllerOnFailure: true,
+    },
   };
 };
 
-const engines: Record<EngineType, (texts: Texts) => PlanInput['engine']> = { 'rabbitmq-standby': standby, 'rabbitmq-shovel': shovel, 'rocketmq-controller': rocketmq };
+const engines: Record<EngineType, (texts: Texts) => PlanInput['engine']> = {
+  'rabbitmq-standby': standby,
+  'rabbitmq-shovel': shovel,
+  'rocketmq-controller': rocketmq,
+};
 
 /** Every field at its own bound: valid field by field, refused as a whole. */
-export const widestPlan = (engine: EngineType, approval: 'always' | 'on-risk' = 'always'): PlanInput => common('longest', engines[engine]('longest'), approval);
+export const widestPlan = (engine: EngineType, approval: 'always' | 'on-risk' = 'always'): PlanInput =>
+  common('longest', engines[engine]('longest'), approval);
 
 /** The plan's JSON as the stack inlines it: validated, defaults written out. */
 export const planJsonChars = (doc: PlanInput): number => JSON.stringify(planFieldsSchema.parse(doc)).length;
 
 /** The engine block's lists that may lose an element: one left, a broker group's members untouched. */
 const trimmableLists = (engine: Record<string, unknown>): unknown[][] =>
-  [engine['vhosts'], (engine['promotion'] as { excludeVirtualHosts?: unknown[] } | undefined)?.excludeVirtualHosts, engine['shovels'], (engine['reverse'] as { shovels?: unknown[] } | undefined)?.shovels, engine['brokerGroups'], engine['nameServers']]
-    .filter((list): list is unknown[] => Array.isArray(list) && list.length > 1);
+  [
+    engine['vhosts'],
+    (engine['promotion'] as { excludeVirtualHosts?: unknown[] } | undefined)?.excludeVirtualHosts,
+    engine['shovels'],
+    (engine['reverse'] as { shovels?: unknown[] } | undefined)?.shovels,
+    engine['brokerGroups'],
+    engine['nameServers'],
+  ].filter((list): list is unknown[] => Array.isArray(list) && list.length > 1);
 
 /**
  * The largest plan that is valid as a whole: short texts, the engine's lists trimmed (the largest
  * first) until the plan fits, then its descriptions grown until it is exactly maxPlanJsonChars.
  */
-export const largestValidPlan = (engine: EngineType, approval: 'always' | 'on-risk' = 'always'): PlanInput => {
+export const largestValidPlan = (
+  engine: EngineType,
+  approval: 'always' | 'on-risk' = 'always',
+): PlanInput => {
   const doc = common('short', engines[engine]('short'), approval);
   while (planJsonChars(doc) > maxPlanJsonChars) {
-    const [largest] = trimmableLists(doc.engine as Record<string, unknown>).sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length);
-    if (!largest) throw new Error(`the ${engine} plan with short texts does not fit ${maxPlanJsonChars} characters`);
+    const [largest] = trimmableLists(doc.engine as Record<string, unknown>).sort(
+      (a, b) => JSON.stringify(b).length - JSON.stringify(a).length,
+    );
+    if (!largest)
+      throw new Error(`the ${engine} plan with short texts does not fit ${maxPlanJsonChars} characters`);
     largest.pop();
   }
-  const descriptions: Array<{ description?: string }> = [doc, ...doc.triggers.alarms, doc.triggers.composite!];
+  const descriptions: Array<{ description?: string }> = [
+    doc,
+    ...doc.triggers.alarms,
+    doc.triggers.composite!,
+  ];
   for (const holder of descriptions) {
     const room = maxPlanJsonChars - planJsonChars(doc);
     const current = holder.description ?? '';
     holder.description = current + 'x'.repeat(Math.min(room, planBounds.descriptionChars - current.length));
   }
-  if (planJsonChars(doc) !== maxPlanJsonChars) throw new Error(`the ${engine} plan's descriptions cannot grow it to ${maxPlanJsonChars} characters`);
+  if (planJsonChars(doc) !== maxPlanJsonChars)
+    throw new Error(`the ${engine} plan's descriptions cannot grow it to ${maxPlanJsonChars} characters`);
   return doc;
 };
 
@@ -225,7 +298,12 @@ export const largestValidPlan = (engine: EngineType, approval: 'always' | 'on-ri
 export const largestAlarmEvent = (plan: PlanInput, at: Date): AlarmEvent => {
   const composite = plan.triggers.composite!;
   const arn = (name: string) => `arn:aws:cloudwatch:${regionOf('longest')}:${ACCOUNT}:alarm:${name}`;
-  const state = (value: 'OK' | 'ALARM') => ({ value, reason: filled(1023, `${value}: `), reasonData: filled(4000, '{"triggeringAlarms":"'), timestamp: at.toISOString() });
+  const state = (value: 'OK' | 'ALARM') => ({
+    value,
+    reason: filled(1023, `${value}: `),
+    reasonData: filled(4000, '{"triggeringAlarms":"'),
+    timestamp: at.toISOString(),
+  });
   return {
     id: `largest-${at.getTime()}`,
     source: 'aws.cloudwatch',
@@ -236,7 +314,10 @@ export const largestAlarmEvent = (plan: PlanInput, at: Date): AlarmEvent => {
       alarmName: composite.name,
       state: state('ALARM'),
       previousState: state('OK'),
-      configuration: { alarmRule: plan.triggers.alarms.map((a) => `ALARM("${arn(a.name)}")`).join(' AND '), description: composite.description },
+      configuration: {
+        alarmRule: plan.triggers.alarms.map((a) => `ALARM("${arn(a.name)}")`).join(' AND '),
+        description: composite.description,
+      },
     } as AlarmEvent['detail'],
   };
 };

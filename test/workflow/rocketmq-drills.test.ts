@@ -8,16 +8,21 @@ import { runEngineDrill, stepsOf, summaryOf } from './run-engine-drill.js';
 const planFile = 'examples/plans/rocketmq-controller.yaml';
 const scenario = (name: string) => `examples/scenarios/rocketmq-controller/${name}.yaml`;
 const record = 'Z0123456789ABCDEFGHIJ/namesrv.trades.example.com/CNAME';
-const drillOf = (scenarioFile?: string, plan = planFile) => runEngineDrill('rocketmq-controller', { planFile: plan, ...(scenarioFile ? { scenarioFile } : {}) });
+const drillOf = (scenarioFile?: string, plan = planFile) =>
+  runEngineDrill('rocketmq-controller', { planFile: plan, ...(scenarioFile ? { scenarioFile } : {}) });
 
 /** The example plan with a 2 s election wait instead of 10: the cases that wait run faster. */
 const shortWaitPlan = async () => {
   const file = join(await mkdtemp(join(tmpdir(), 'rocketmq-')), 'plan.yaml');
-  await writeFile(file, (await readFile(planFile, 'utf8')).replace('electionWaitSeconds: 10', 'electionWaitSeconds: 2'));
+  await writeFile(
+    file,
+    (await readFile(planFile, 'utf8')).replace('electionWaitSeconds: 10', 'electionWaitSeconds: 2'),
+  );
   return file;
 };
 
-const mastersOf = (groups: Array<{ brokerName: string; masterPod?: string; masterSite?: string }>) => groups.map((g) => [g.brokerName, g.masterPod, g.masterSite]);
+const mastersOf = (groups: Array<{ brokerName: string; masterPod?: string; masterSite?: string }>) =>
+  groups.map((g) => [g.brokerName, g.masterPod, g.masterSite]);
 const az1Masters = [
   ['broker-0', 'broker-0-1-0', 'az1'],
   ['broker-1', 'broker-1-1-0', 'az1'],
@@ -29,24 +34,55 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
     const run = await drillOf(scenario('lost-site'));
     expect(run.exitCode).toBe(0);
     expect(stepsOf(run)).toEqual([
-      'admit:succeeded', 'confirm-alarm:succeeded', 'check-dns:succeeded', 'readiness:succeeded', 'approval:succeeded', 'confirm-alarm:succeeded', 'readiness:succeeded', 'fence:succeeded',
-      'promote:succeeded', 'verify-promotion:succeeded', 'flip-dns:succeeded', 'verify-dns:succeeded', 'teardown:succeeded',
+      'admit:succeeded',
+      'confirm-alarm:succeeded',
+      'check-dns:succeeded',
+      'readiness:succeeded',
+      'approval:succeeded',
+      'confirm-alarm:succeeded',
+      'readiness:succeeded',
+      'fence:succeeded',
+      'promote:succeeded',
+      'verify-promotion:succeeded',
+      'flip-dns:succeeded',
+      'verify-dns:succeeded',
+      'teardown:succeeded',
     ]);
     // Readiness said why a person had to decide: the controller is stuck, so the SyncStateSet cannot be read.
-    const approval = run.report!.steps.find((s) => s.name === 'approval')!.detail as { acceptedRisk: string[] };
+    const approval = run.report!.steps.find((s) => s.name === 'approval')!.detail as {
+      acceptedRisk: string[];
+    };
     expect(approval.acceptedRisk).toEqual([
-      expect.stringMatching(/^controller: controller-0 \(not Ready on k8s-node-0[4-6]\): no controller can promote a slave until it is rescheduled/),
-      expect.stringMatching(/^sync-state-set: cannot read the SyncStateSet from the controller at rocketmq-controller\.mcamel-name-work6\.svc:9878: .*RemotingConnectException: connect to .* failed$/),
+      expect.stringMatching(
+        /^controller: controller-0 \(not Ready on k8s-node-0[4-6]\): no controller can promote a slave until it is rescheduled/,
+      ),
+      expect.stringMatching(
+        /^sync-state-set: cannot read the SyncStateSet from the controller at rocketmq-controller\.mcamel-name-work6\.svc:9878: .*RemotingConnectException: connect to .* failed$/,
+      ),
     ]);
-    expect(summaryOf(run, 'fence')).toMatch(/^UNGRACEFUL: the lost site's brokers cannot be reached to fence them: broker-0-0-0 \(broker-0\): broker-0-0-0 \(not Ready on k8s-node-0\d\), not registered with the name server/);
+    expect(summaryOf(run, 'fence')).toMatch(
+      /^UNGRACEFUL: the lost site's brokers cannot be reached to fence them: broker-0-0-0 \(broker-0\): broker-0-0-0 \(not Ready on k8s-node-0\d\), not registered with the name server/,
+    );
 
-    expect(run.state.controller).toMatchObject({ pod: 'controller-0', site: 'az1', ready: true, terminating: false, restarts: 1 });
+    expect(run.state.controller).toMatchObject({
+      pod: 'controller-0',
+      site: 'az1',
+      ready: true,
+      terminating: false,
+      restarts: 1,
+    });
     expect(mastersOf(run.state.groups)).toEqual(az1Masters);
     expect(run.state.elections).toEqual({ automatic: 2, electMaster: 0 });
-    expect(summaryOf(run, 'verify-promotion')).toMatch(/^BID 0 in az1 for every group: .*; NotInSyncReplica: broker-0 id 1 10\.2\.\d+\.\d+:10911 \(offline\), broker-1 id 1 .* \(offline\), broker-2 id 2 .* \(offline\)$/);
+    expect(summaryOf(run, 'verify-promotion')).toMatch(
+      /^BID 0 in az1 for every group: .*; NotInSyncReplica: broker-0 id 1 10\.2\.\d+\.\d+:10911 \(offline\), broker-1 id 1 .* \(offline\), broker-2 id 2 .* \(offline\)$/,
+    );
     expect(run.report!.sideEffects.map((e) => e.action)).toEqual([
-      expect.stringMatching(/^force-deleted the controller pod controller-0 \(not Ready on k8s-node-0\d\) so that its StatefulSet reschedules it on a live node$/),
-      expect.stringMatching(/^pointed CNAME namesrv\.trades\.example\.com at namesrv-az1\.trades\.example\.com \(was namesrv-az2\.trades\.example\.com\) in change \/change\/LOCAL\d+$/),
+      expect.stringMatching(
+        /^force-deleted the controller pod controller-0 \(not Ready on k8s-node-0\d\) so that its StatefulSet reschedules it on a live node$/,
+      ),
+      expect.stringMatching(
+        /^pointed CNAME namesrv\.trades\.example\.com at namesrv-az1\.trades\.example\.com \(was namesrv-az2\.trades\.example\.com\) in change \/change\/LOCAL\d+$/,
+      ),
     ]);
     expect(run.dns?.get(record)?.values).toEqual(['namesrv-az1.trades.example.com']);
   });
@@ -54,25 +90,39 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
   it('az2-lost: the controller in az1 promotes by itself; promotion changes nothing but verifies', async () => {
     const run = await drillOf(scenario('az2-lost'));
     expect(run.exitCode).toBe(0);
-    const checks = run.report!.steps.find((s) => s.name === 'readiness')!.detail as { checks: Array<{ name: string; passed: boolean }> };
+    const checks = run.report!.steps.find((s) => s.name === 'readiness')!.detail as {
+      checks: Array<{ name: string; passed: boolean }>;
+    };
     expect(checks.checks.map((c) => [c.name, c.passed])).toEqual([
-      ['downstream-present', true], ['upstream-present', true], ['name-servers', true], ['controller', true], ['target-brokers', true], ['lost-site-masters', true], ['sync-state-set', true],
+      ['downstream-present', true],
+      ['upstream-present', true],
+      ['name-servers', true],
+      ['controller', true],
+      ['target-brokers', true],
+      ['lost-site-masters', true],
+      ['sync-state-set', true],
     ]);
     expect(stepsOf(run)).not.toContain('approval:succeeded');
     expect(mastersOf(run.state.groups)).toEqual(az1Masters);
     expect(run.state.controller.restarts).toBe(0);
     expect(run.state.elections.electMaster).toBe(0);
-    expect(run.report!.sideEffects.map((e) => e.action)).toEqual([expect.stringMatching(/^pointed CNAME namesrv\.trades\.example\.com/)]);
+    expect(run.report!.sideEffects.map((e) => e.action)).toEqual([
+      expect.stringMatching(/^pointed CNAME namesrv\.trades\.example\.com/),
+    ]);
   });
 
-  it('slow-election: after the plan\'s wait, electMaster promotes the in-sync az1 broker of each group', async () => {
+  it("slow-election: after the plan's wait, electMaster promotes the in-sync az1 broker of each group", async () => {
     const run = await drillOf(scenario('slow-election'), await shortWaitPlan());
     expect(run.exitCode).toBe(0);
     expect(mastersOf(run.state.groups)).toEqual(az1Masters);
     expect(run.state.elections).toEqual({ automatic: 0, electMaster: 2 });
     expect(run.report!.sideEffects.map((e) => e.action).filter((a) => a.includes('electMaster'))).toEqual([
-      expect.stringMatching(/^elected broker-0-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-0 \(mqadmin electMaster\)$/),
-      expect.stringMatching(/^elected broker-1-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-1 \(mqadmin electMaster\)$/),
+      expect.stringMatching(
+        /^elected broker-0-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-0 \(mqadmin electMaster\)$/,
+      ),
+      expect.stringMatching(
+        /^elected broker-1-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-1 \(mqadmin electMaster\)$/,
+      ),
     ]);
     // The SyncStateSet shrank to the new master: the az2 broker is reported, not hidden.
     expect(run.state.groups.find((g) => g.brokerName === 'broker-0')?.syncStateSet).toEqual(['broker-0-1-0']);
@@ -87,14 +137,20 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
     expect(run.state.controller).toMatchObject({ restarts: 1, failsToPromote: false, ready: true });
     expect(mastersOf(run.state.groups)).toEqual(az1Masters);
     expect(summaryOf(run, 'promote')).toMatch(/the controller was restarted once$/);
-    expect(run.report!.sideEffects.filter((e) => e.action.startsWith('restarted the controller pod'))).toHaveLength(1);
+    expect(
+      run.report!.sideEffects.filter((e) => e.action.startsWith('restarted the controller pod')),
+    ).toHaveLength(1);
   });
 
   it('healthy (the default scenario): az2 is up; its live masters are fenced read-only, then handed to az1 with electMaster and made slaves by the controller', async () => {
     const run = await drillOf();
     expect(run.exitCode).toBe(0);
-    expect(run.out[0]).toBe(`Failover drill: plan trades-rocketmq (${planFile}), scenario ${scenario('healthy')}`);
-    const readiness = run.report!.steps.find((s) => s.name === 'readiness')!.detail as { checks: Array<{ name: string; passed: boolean; summary: string }> };
+    expect(run.out[0]).toBe(
+      `Failover drill: plan trades-rocketmq (${planFile}), scenario ${scenario('healthy')}`,
+    );
+    const readiness = run.report!.steps.find((s) => s.name === 'readiness')!.detail as {
+      checks: Array<{ name: string; passed: boolean; summary: string }>;
+    };
     expect(readiness.checks.every((c) => c.passed)).toBe(true);
     expect(readiness.checks.find((c) => c.name === 'lost-site-masters')?.summary).toBe(
       "broker-0's master broker-0-0-0 in az2 is live (brokerPermission 6), broker-1's master broker-1-0-0 in az2 is live (brokerPermission 6): the fence makes them read-only, then electMaster hands each group to az1 and the controller makes them slaves",
@@ -108,14 +164,32 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
       ['broker-1', 'broker-1-0-0', 'broker-1-1-0', true],
     ]);
     // The old masters serve on as read-only slaves (reprotect restores their permission).
-    const az2 = run.state.groups.flatMap((g) => g.members.filter((m) => m.site === 'az2').map((m) => [m.pod, m.alive, m.readOnly, g.masterPod !== m.pod]));
-    expect(az2).toEqual([['broker-0-0-0', true, true, true], ['broker-1-0-0', true, true, true], ['broker-2-1-0', true, false, true]]);
+    const az2 = run.state.groups.flatMap((g) =>
+      g.members
+        .filter((m) => m.site === 'az2')
+        .map((m) => [m.pod, m.alive, m.readOnly, g.masterPod !== m.pod]),
+    );
+    expect(az2).toEqual([
+      ['broker-0-0-0', true, true, true],
+      ['broker-1-0-0', true, true, true],
+      ['broker-2-1-0', true, false, true],
+    ]);
     expect(run.report!.sideEffects.map((e) => e.action)).toEqual([
-      expect.stringMatching(/^made master broker-0 at 10\.2\.\d+\.\d+:10911 read-only \(brokerPermission 4, was 6\)$/),
-      expect.stringMatching(/^made master broker-1 at 10\.2\.\d+\.\d+:10911 read-only \(brokerPermission 4, was 6\)$/),
-      expect.stringMatching(/^elected broker-0-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-0 \(mqadmin electMaster\); the controller makes the read-only master broker-0-0-0 its slave$/),
-      expect.stringMatching(/^elected broker-1-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-1 \(mqadmin electMaster\); the controller makes the read-only master broker-1-0-0 its slave$/),
-      expect.stringMatching(/^pointed CNAME namesrv\.trades\.example\.com at namesrv-az1\.trades\.example\.com/),
+      expect.stringMatching(
+        /^made master broker-0 at 10\.2\.\d+\.\d+:10911 read-only \(brokerPermission 4, was 6\)$/,
+      ),
+      expect.stringMatching(
+        /^made master broker-1 at 10\.2\.\d+\.\d+:10911 read-only \(brokerPermission 4, was 6\)$/,
+      ),
+      expect.stringMatching(
+        /^elected broker-0-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-0 \(mqadmin electMaster\); the controller makes the read-only master broker-0-0-0 its slave$/,
+      ),
+      expect.stringMatching(
+        /^elected broker-1-1-0 \(broker id 2, 10\.1\.\d+\.\d+:10911\) master of broker-1 \(mqadmin electMaster\); the controller makes the read-only master broker-1-0-0 its slave$/,
+      ),
+      expect.stringMatching(
+        /^pointed CNAME namesrv\.trades\.example\.com at namesrv-az1\.trades\.example\.com/,
+      ),
     ]);
     expect(run.dns?.get(record)?.values).toEqual(['namesrv-az1.trades.example.com']);
   });

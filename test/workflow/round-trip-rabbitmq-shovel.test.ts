@@ -26,7 +26,8 @@ interface Legs extends DrillResult {
   end: ShovelState;
 }
 
-const clients = (site: ShovelState['upstream']) => site.access.connections.filter((c) => c.user === 'app').length;
+const clients = (site: ShovelState['upstream']) =>
+  site.access.connections.filter((c) => c.user === 'app').length;
 const shovelStates = (site: ShovelState['upstream']) => site.shovels.map((s) => [s.name, s.state]);
 
 const reconnected = async (simulation: Simulation): Promise<ShovelState> => {
@@ -50,7 +51,10 @@ const runDrill = async (options: Partial<DrillOptions>): Promise<Legs> => {
     },
     err: (line) => out.push(line),
   };
-  const result = await drill({ planFile, gate: 'approve', ...options, keepSimulation: true, onSimulation: (s) => (simulation = s) }, io);
+  const result = await drill(
+    { planFile, gate: 'approve', ...options, keepSimulation: true, onSimulation: (s) => (simulation = s) },
+    io,
+  );
   if (!simulation) throw new Error(`the drill did not start a simulation: ${out.join('\n')}`);
   try {
     return { ...result, out, afterLeg, end: await reconnected(simulation) };
@@ -72,21 +76,30 @@ describe('rabbitmq-shovel round trip (ASL file, simulated clusters)', () => {
     const [failedOver, reprotected, failedBack] = run.afterLeg as [ShovelState, ShovelState, ShovelState];
 
     // Every leg: what publishers had confirmed is on the serving side or on a standby its shovels feed.
-    for (const state of run.afterLeg) expect(state.messages).toMatchObject({ lost: 0, delivered: state.messages.confirmed });
+    for (const state of run.afterLeg)
+      expect(state.messages).toMatchObject({ lost: 0, delivered: state.messages.confirmed });
     expect(failedOver.messages.confirmed).toBeLessThan(reprotected.messages.confirmed);
     expect(reprotected.messages.confirmed).toBeLessThan(failedBack.messages.confirmed);
 
     // Leg 1: DR serves, production is fenced and holds nothing.
     expect(failedOver.messages).toMatchObject({ serving: 'downstream', stillUpstream: 0 });
     expect(failedOver.upstream.access.limits).toEqual({ payments: { 'max-connections': 0 } });
-    expect(shovelStates(failedOver.downstream)).toEqual([['payments-orders', 'absent'], ['payments-audit', 'absent']]);
+    expect(shovelStates(failedOver.downstream)).toEqual([
+      ['payments-orders', 'absent'],
+      ['payments-audit', 'absent'],
+    ]);
 
     // Leg 2: the reverse shovels run on production and pull DR; production takes their connections again.
     expect(reprotected.messages.serving).toBe('downstream');
-    expect(shovelStates(reprotected.upstream)).toEqual([['payments-orders', 'running'], ['payments-audit', 'running']]);
+    expect(shovelStates(reprotected.upstream)).toEqual([
+      ['payments-orders', 'running'],
+      ['payments-audit', 'running'],
+    ]);
     expect(reprotected.upstream.access.limits).toEqual({});
     expect(clients(reprotected.upstream)).toBe(0);
-    expect(reprotected.downstream.access.connections.filter((c) => c.user === 'shovel-prod').map((c) => c.vhost)).toEqual(['payments', 'payments']);
+    expect(
+      reprotected.downstream.access.connections.filter((c) => c.user === 'shovel-prod').map((c) => c.vhost),
+    ).toEqual(['payments', 'payments']);
     expect(run.reports![1]!.sideEffects.map((e) => e.action)).toEqual([
       'created user shovel-prod on rabbitmq-dr/payments-dr',
       'set the permissions of shovel-prod in vhost payments on rabbitmq-dr/payments-dr: configure ^(payments-orders|payments-audit)$, write ^$, read ^(payments-orders|payments-audit)$',
@@ -102,23 +115,41 @@ describe('rabbitmq-shovel round trip (ASL file, simulated clusters)', () => {
       /every shovelled queue on the fenced rabbitmq-dr\/payments-dr read empty 2 times in a row \(payments\/payments-orders: 0, payments\/payments-audit: 0\) and payments-orders, payments-audit run on-confirm: rabbitmq-prod\/payments holds everything it took/,
     );
     expect(failback.steps.map((s) => s.name).filter((n, i, all) => all.indexOf(n) === i)).toEqual([
-      'admit', 'confirm-alarm', 'check-dns', 'readiness', 'approval', 'fence', 'catch-up', 'promote', 'verify-promotion', 'flip-dns', 'verify-dns', 'teardown',
+      'admit',
+      'confirm-alarm',
+      'check-dns',
+      'readiness',
+      'approval',
+      'fence',
+      'catch-up',
+      'promote',
+      'verify-promotion',
+      'flip-dns',
+      'verify-dns',
+      'teardown',
     ]);
     expect(failedBack.messages).toMatchObject({ serving: 'upstream', onDownstream: 0 });
     expect(failedBack.downstream.access.limits).toEqual({ payments: { 'max-connections': 0 } });
     expect(clients(failedBack.downstream)).toBe(0);
-    expect(shovelStates(failedBack.upstream)).toEqual([['payments-orders', 'absent'], ['payments-audit', 'absent']]);
+    expect(shovelStates(failedBack.upstream)).toEqual([
+      ['payments-orders', 'absent'],
+      ['payments-audit', 'absent'],
+    ]);
     expect(run.dns?.get(record)?.values).toEqual([production]);
     // The clients are back on production, publishing.
     expect(clients(run.end.upstream)).toBe(2);
     expect(run.end.messages.lost).toBe(0);
-    expect(run.out.at(-1)).toMatch(/^ {2}3\. graceful failback: SUCCEEDED; recovery [\d.]+ m?s; RPO 0 s \(.*every shovelled queue on the fenced rabbitmq-dr\/payments-dr read empty/);
+    expect(run.out.at(-1)).toMatch(
+      /^ {2}3\. graceful failback: SUCCEEDED; recovery [\d.]+ m?s; RPO 0 s \(.*every shovelled queue on the fenced rabbitmq-dr\/payments-dr read empty/,
+    );
   }, 120_000);
 
   it('a graceful switchover (--mode graceful): fence, catch up, promote; RPO 0 and nothing lost', async () => {
     const run = await runDrill({ mode: 'graceful' });
     expect([run.exitCode, run.report?.status, run.report?.rpo?.seconds]).toEqual([0, 'SUCCEEDED', 0]);
-    expect(run.report?.rpo?.evidence).toMatch(/every shovelled queue on the fenced rabbitmq-prod\/payments read empty 2 times in a row .* rabbitmq-dr\/payments-dr holds everything it took/);
+    expect(run.report?.rpo?.evidence).toMatch(
+      /every shovelled queue on the fenced rabbitmq-prod\/payments read empty 2 times in a row .* rabbitmq-dr\/payments-dr holds everything it took/,
+    );
     const [state] = run.afterLeg as [ShovelState];
     expect(state.messages).toMatchObject({ serving: 'downstream', stillUpstream: 0, lost: 0 });
     expect(state.upstream.access.limits).toEqual({ payments: { 'max-connections': 0 } });
@@ -131,9 +162,15 @@ describe('rabbitmq-shovel round trip (ASL file, simulated clusters)', () => {
     plan['switchover'] = { catchUpTimeoutSeconds: 3 };
     const shortBound = join(dir, 'plan.yaml');
     await writeFile(shortBound, stringify(plan));
-    const run = await runDrill({ planFile: shortBound, scenarioFile: 'examples/scenarios/rabbitmq-shovel/cannot-catch-up.yaml', mode: 'graceful' });
+    const run = await runDrill({
+      planFile: shortBound,
+      scenarioFile: 'examples/scenarios/rabbitmq-shovel/cannot-catch-up.yaml',
+      mode: 'graceful',
+    });
     expect([run.exitCode, run.report?.status]).toEqual([3, 'HALTED']);
-    expect(run.report?.reason).toMatch(/^CatchUpTimedOut: the standby did not catch up within 3 s of the fence \(\d+ messages still on the fenced upstream \(payments\/payments-orders: \d+, payments\/payments-audit: \d+\)\)/);
+    expect(run.report?.reason).toMatch(
+      /^CatchUpTimedOut: the standby did not catch up within 3 s of the fence \(\d+ messages still on the fenced upstream \(payments\/payments-orders: \d+, payments\/payments-audit: \d+\)\)/,
+    );
     const steps = run.report!.steps.map((s) => `${s.name}:${s.outcome}`);
     expect(steps.at(-2)).toBe('catch-up:failed');
     expect(steps.at(-1)).toBe('lift-fence:succeeded');
@@ -146,7 +183,10 @@ describe('rabbitmq-shovel round trip (ASL file, simulated clusters)', () => {
     // Production serves again (clients reconnected), DR is still its standby, DNS never moved.
     expect(run.end.upstream.access.limits).toEqual({});
     expect(clients(run.end.upstream)).toBe(2);
-    expect(shovelStates(run.end.downstream)).toEqual([['payments-orders', 'running'], ['payments-audit', 'running']]);
+    expect(shovelStates(run.end.downstream)).toEqual([
+      ['payments-orders', 'running'],
+      ['payments-audit', 'running'],
+    ]);
     expect(run.end.messages).toMatchObject({ serving: 'upstream', lost: 0 });
     expect(run.end.messages.stillUpstream).toBeGreaterThan(0);
     expect(run.dns?.get(record)?.values).toEqual([production]);

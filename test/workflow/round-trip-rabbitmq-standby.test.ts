@@ -8,10 +8,20 @@ import { join } from 'node:path';
 import { engineFor } from '../../lambdas/engines/registry.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import { rabbitmqStandbySafety, type RabbitmqSiteSnapshot } from '../../sim/models/rabbitmq-standby.js';
-import { dnsRecord, downstreamTarget, examplePlan, mutating, runDrill, scenario, upstreamTarget, type Run } from './run-drill.js';
+import {
+  dnsRecord,
+  downstreamTarget,
+  examplePlan,
+  mutating,
+  runDrill,
+  scenario,
+  upstreamTarget,
+  type Run,
+} from './run-drill.js';
 
 const vhost = 'test-vhost-1';
-const appConnections = (site: RabbitmqSiteSnapshot) => site.access.connections.filter((c) => c.vhost === vhost && c.user === 'app').length;
+const appConnections = (site: RabbitmqSiteSnapshot) =>
+  site.access.connections.filter((c) => c.vhost === vhost && c.user === 'app').length;
 const refusesClients = (site: RabbitmqSiteSnapshot) => site.access.limits[vhost]?.['max-connections'] === 0;
 
 describe('rabbitmq-standby round trip (ASL file, local runner, simulated clusters)', () => {
@@ -29,8 +39,15 @@ describe('rabbitmq-standby round trip (ASL file, local runner, simulated cluster
     ]);
     const failback = run.reports![2]!;
     expect(failback.rpo?.seconds).toBe(0);
-    expect(failback.rpo?.evidence).toMatch(/every queue replicated past the fence .*test-vhost-1\/q1\.quorum at \S+, \d+ ms past the fence/);
-    const caughtUp = failback.steps.findLast((s) => s.name === 'catch-up' && s.outcome === 'succeeded')!.detail as { caughtUp: boolean; fencedAtMs: number; queues: Array<{ replicatedAtMs: number; pastFenceMs: number }> };
+    expect(failback.rpo?.evidence).toMatch(
+      /every queue replicated past the fence .*test-vhost-1\/q1\.quorum at \S+, \d+ ms past the fence/,
+    );
+    const caughtUp = failback.steps.findLast((s) => s.name === 'catch-up' && s.outcome === 'succeeded')!
+      .detail as {
+      caughtUp: boolean;
+      fencedAtMs: number;
+      queues: Array<{ replicatedAtMs: number; pastFenceMs: number }>;
+    };
     expect(caughtUp.caughtUp).toBe(true);
     expect(caughtUp.queues).toHaveLength(1);
     for (const q of caughtUp.queues) expect(q.replicatedAtMs - caughtUp.fencedAtMs).toBe(q.pastFenceMs);
@@ -42,14 +59,21 @@ describe('rabbitmq-standby round trip (ASL file, local runner, simulated cluster
     const { upstream, downstream } = run.state;
     expect(run.dns?.get(dnsRecord)?.values).toEqual([upstreamTarget]);
     expect(upstream.promoted).toBe(true);
-    expect(upstream.pods.every((p) => p.ready && p.standbyMode === 'upstream' && p.schemaMode === 'upstream')).toBe(true);
+    expect(
+      upstream.pods.every((p) => p.ready && p.standbyMode === 'upstream' && p.schemaMode === 'upstream'),
+    ).toBe(true);
     expect(upstream.standbyReplicationExists).toBe(false);
     expect(refusesClients(upstream)).toBe(false);
     expect(appConnections(upstream)).toBeGreaterThan(0);
     expect(refusesClients(downstream)).toBe(true);
     expect(appConnections(downstream)).toBe(0);
     const safety = rabbitmqStandbySafety(plan, run.state);
-    expect(safety).toMatchObject({ upstreamWritable: true, downstreamPrimary: false, promotions: 2, duplicatePromotions: 0 });
+    expect(safety).toMatchObject({
+      upstreamWritable: true,
+      downstreamPrimary: false,
+      promotions: 2,
+      duplicatePromotions: 0,
+    });
   });
 
   it('loses writes only in the ungraceful leg: the failback recovers everything the fenced downstream collected', () => {
@@ -63,7 +87,9 @@ describe('rabbitmq-standby round trip (ASL file, local runner, simulated cluster
     expect(leg3!.lossWindowMs).toBe(0);
     // The old upstream, as the standby, buffered what the downstream collected, and its promotion put all of it into its queue.
     expect(downstream.collectedMessages).toBeGreaterThan(0);
-    expect(leg3!.rows).toEqual([expect.objectContaining({ virtualHost: vhost, messageCount: downstream.collectedMessages })]);
+    expect(leg3!.rows).toEqual([
+      expect.objectContaining({ virtualHost: vhost, messageCount: downstream.collectedMessages }),
+    ]);
     expect(upstream.bufferedMessages).toBe(downstream.collectedMessages);
     // Seed messages, what its own clients published, and what the failback recovered: no consumer in the model.
     expect(upstream.queues[0]?.messages).toBe(3 + upstream.publishedMessages + downstream.collectedMessages);
@@ -73,7 +99,9 @@ describe('rabbitmq-standby round trip (ASL file, local runner, simulated cluster
     const plan = await loadPlan(examplePlan);
     const needs = engineFor(plan).kubernetesAccess(plan);
     const denied = deniedBy(needs, run.state.log);
-    expect(run.state.log.some((e) => e.kind === 'api' && e.site === 'upstream' && e.method === 'PATCH')).toBe(true);
+    expect(run.state.log.some((e) => e.kind === 'api' && e.site === 'upstream' && e.method === 'PATCH')).toBe(
+      true,
+    );
     expect(denied).toEqual([]);
   });
 });
@@ -84,7 +112,9 @@ describe('rabbitmq-standby graceful switchover', () => {
     expect(run.exitCode).toBe(0);
     expect(run.report?.rpo?.seconds).toBe(0);
     expect(run.dns?.get(dnsRecord)?.values).toEqual([downstreamTarget]);
-    expect(run.state.downstream.promotionHistory).toEqual([expect.objectContaining({ lossWindowMs: 0, rows: [expect.objectContaining({ messageCount: 3 })] })]);
+    expect(run.state.downstream.promotionHistory).toEqual([
+      expect.objectContaining({ lossWindowMs: 0, rows: [expect.objectContaining({ messageCount: 3 })] }),
+    ]);
     expect(refusesClients(run.state.upstream)).toBe(true);
     expect(appConnections(run.state.upstream)).toBe(0);
     expect(run.state.duplicatePromotions).toBe(0);
@@ -99,8 +129,13 @@ describe('rabbitmq-standby graceful switchover', () => {
     const run = await runDrill({ planFile, scenarioFile: scenario('cannot-catch-up'), mode: 'graceful' });
     expect(run.exitCode).toBe(3);
     expect(run.report?.status).toBe('HALTED');
-    expect(run.report?.reason).toMatch(/CatchUpTimedOut: the standby did not catch up within 3 s of the fence \(test-vhost-1\/q1\.quorum at \S+, \d+ ms short of the fence/);
-    expect(run.report!.steps.map((s) => `${s.name}:${s.outcome}`).slice(-2)).toEqual(['catch-up:failed', 'lift-fence:succeeded']);
+    expect(run.report?.reason).toMatch(
+      /CatchUpTimedOut: the standby did not catch up within 3 s of the fence \(test-vhost-1\/q1\.quorum at \S+, \d+ ms short of the fence/,
+    );
+    expect(run.report!.steps.map((s) => `${s.name}:${s.outcome}`).slice(-2)).toEqual([
+      'catch-up:failed',
+      'lift-fence:succeeded',
+    ]);
     expect(run.state.promotions).toBe(0);
     expect(run.state.downstream.promoted).toBe(false);
     expect(run.dns?.get(dnsRecord)?.values ?? [upstreamTarget]).toEqual([upstreamTarget]);
@@ -110,6 +145,8 @@ describe('rabbitmq-standby graceful switchover', () => {
     expect(run.state.upstream.queues[0]?.messages).toBe(3);
     expect(run.state.downstream.queues[0]?.messages).toBe(0);
     expect(run.state.downstream.bufferedMessages).toBe(3);
-    expect(mutating(run.state).filter((e) => e.kind === 'exec' && /promote_/.test(e.argv.join(' ')))).toEqual([]);
+    expect(mutating(run.state).filter((e) => e.kind === 'exec' && /promote_/.test(e.argv.join(' ')))).toEqual(
+      [],
+    );
   }, 60_000);
 });

@@ -18,13 +18,17 @@ const record = 'Z0123456789ABCDEFGHIJ/namesrv.trades.example.com/CNAME';
 type Groups = Awaited<ReturnType<typeof runEngineDrill<'rocketmq-controller'>>>['state']['groups'];
 const mastersOf = (groups: Groups) => groups.map((g) => [g.brokerName, g.masterPod, g.masterSite]);
 /** Members that take client writes: the master of their group, alive and not read-only. */
-const writable = (groups: Groups) => groups.flatMap((g) => g.members.filter((m) => m.pod === g.masterPod && m.alive && !m.readOnly).map((m) => m.pod));
+const writable = (groups: Groups) =>
+  groups.flatMap((g) =>
+    g.members.filter((m) => m.pod === g.masterPod && m.alive && !m.readOnly).map((m) => m.pod),
+  );
 
 /** The example plan with a 3 s catch-up bound instead of 30: the case that waits it out runs faster. */
 const shortCatchUpPlan = async () => {
   const file = join(await mkdtemp(join(tmpdir(), 'rocketmq-rt-')), 'plan.yaml');
   const text = await readFile(planFile, 'utf8');
-  if (!text.includes('catchUpTimeoutSeconds: 30')) throw new Error('the example plan no longer sets catchUpTimeoutSeconds: 30');
+  if (!text.includes('catchUpTimeoutSeconds: 30'))
+    throw new Error('the example plan no longer sets catchUpTimeoutSeconds: 30');
   await writeFile(file, text.replace('catchUpTimeoutSeconds: 30', 'catchUpTimeoutSeconds: 3'));
   return file;
 };
@@ -42,14 +46,26 @@ describe('rocketmq-controller round trip (ASL file, simulated clusters)', () => 
 
     // Leg 2 restored the permission the leg 1 fence left on the two old masters, nothing else.
     expect(reprotect!.sideEffects.map((e) => e.action)).toEqual([
-      expect.stringMatching(/^made slave broker-0-0-0 of broker-0 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/),
-      expect.stringMatching(/^made slave broker-1-0-0 of broker-1 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/),
+      expect.stringMatching(
+        /^made slave broker-0-0-0 of broker-0 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/,
+      ),
+      expect.stringMatching(
+        /^made slave broker-1-0-0 of broker-1 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/,
+      ),
     ]);
-    expect(reprotect!.steps.find((s) => s.name === 'reprotect')?.summary).toMatch(/^az2 protects az1: broker-0-0-0 \(broker-0, id 1\) slave of broker-0-1-0; broker-1-0-0 \(broker-1, id 1\) slave of broker-1-1-0; broker-2-1-0 \(broker-2, id 2\) slave of broker-2-0-0, each in its SyncStateSet/);
+    expect(reprotect!.steps.find((s) => s.name === 'reprotect')?.summary).toMatch(
+      /^az2 protects az1: broker-0-0-0 \(broker-0, id 1\) slave of broker-0-1-0; broker-1-0-0 \(broker-1, id 1\) slave of broker-1-1-0; broker-2-1-0 \(broker-2, id 2\) slave of broker-2-0-0, each in its SyncStateSet/,
+    );
 
     // Leg 3: fenced az1, proved every az2 broker held its master's whole commit log, then promoted.
     expect(failback!.steps.map((s) => `${s.name}:${s.outcome}`)).toEqual(
-      expect.arrayContaining(['fence:succeeded', 'catch-up:succeeded', 'promote:succeeded', 'verify-promotion:succeeded', 'flip-dns:succeeded']),
+      expect.arrayContaining([
+        'fence:succeeded',
+        'catch-up:succeeded',
+        'promote:succeeded',
+        'verify-promotion:succeeded',
+        'flip-dns:succeeded',
+      ]),
     );
     expect(failback!.rpo?.seconds).toBe(0);
     expect(failback!.rpo?.evidence).toMatch(
@@ -66,8 +82,16 @@ describe('rocketmq-controller round trip (ASL file, simulated clusters)', () => 
     ]);
     expect(writable(run.state.groups)).toEqual(['broker-0-0-0', 'broker-1-0-0', 'broker-2-1-0']);
     // az1's brokers are slaves (no client writes), still read-only from the failback's fence.
-    const az1 = run.state.groups.flatMap((g) => g.members.filter((m) => m.site === 'az1').map((m) => [m.pod, m.alive, m.pod === g.masterPod, m.readOnly]));
-    expect(az1).toEqual([['broker-0-1-0', true, false, true], ['broker-1-1-0', true, false, true], ['broker-2-0-0', true, false, true]]);
+    const az1 = run.state.groups.flatMap((g) =>
+      g.members
+        .filter((m) => m.site === 'az1')
+        .map((m) => [m.pod, m.alive, m.pod === g.masterPod, m.readOnly]),
+    );
+    expect(az1).toEqual([
+      ['broker-0-1-0', true, false, true],
+      ['broker-1-1-0', true, false, true],
+      ['broker-2-0-0', true, false, true],
+    ]);
     expect(run.dns?.get(record)?.values).toEqual(['namesrv-az2.trades.example.com']);
     expect(run.lock).toBeUndefined();
 
@@ -87,7 +111,12 @@ describe('rocketmq-controller round trip (ASL file, simulated clusters)', () => 
     const run = await runEngineDrill('rocketmq-controller', { planFile, mode: 'graceful' });
     expect(run.exitCode).toBe(0);
     expect(run.report?.status).toBe('SUCCEEDED');
-    expect(run.report?.rpo).toEqual({ seconds: 0, evidence: expect.stringMatching(/^every az1 broker holds its fenced master's whole commit log: .*broker-2: already mastered in az1 by broker-2-0-0$/) });
+    expect(run.report?.rpo).toEqual({
+      seconds: 0,
+      evidence: expect.stringMatching(
+        /^every az1 broker holds its fenced master's whole commit log: .*broker-2: already mastered in az1 by broker-2-0-0$/,
+      ),
+    });
     const steps = stepsOf(run);
     expect(steps.indexOf('catch-up:succeeded')).toBeGreaterThan(steps.indexOf('fence:succeeded'));
     expect(steps.indexOf('promote:succeeded')).toBeGreaterThan(steps.lastIndexOf('catch-up:succeeded'));
@@ -97,7 +126,10 @@ describe('rocketmq-controller round trip (ASL file, simulated clusters)', () => 
       ['broker-2', 'broker-2-0-0', 'az1'],
     ]);
     expect(writable(run.state.groups)).toEqual(['broker-0-1-0', 'broker-1-1-0', 'broker-2-0-0']);
-    expect(run.state.electionLog.map((e) => [e.brokerName, e.lostMessages])).toEqual([['broker-0', 0], ['broker-1', 0]]);
+    expect(run.state.electionLog.map((e) => [e.brokerName, e.lostMessages])).toEqual([
+      ['broker-0', 0],
+      ['broker-1', 0],
+    ]);
     expect(run.state.groups.map((g) => g.lostMessages)).toEqual([0, 0, 0]);
     expect(run.dns?.get(record)?.values).toEqual(['namesrv-az1.trades.example.com']);
   });
@@ -106,17 +138,35 @@ describe('rocketmq-controller round trip (ASL file, simulated clusters)', () => 
     const out: string[] = [];
     const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l) };
     let simulation: Simulation | undefined;
-    const options: DrillOptions = { planFile: await shortCatchUpPlan(), scenarioFile: cannotCatchUp, mode: 'graceful', gate: 'approve', keepSimulation: true, onSimulation: (s) => (simulation = s) };
+    const options: DrillOptions = {
+      planFile: await shortCatchUpPlan(),
+      scenarioFile: cannotCatchUp,
+      mode: 'graceful',
+      gate: 'approve',
+      keepSimulation: true,
+      onSimulation: (s) => (simulation = s),
+    };
     const run = await drill(options, io);
     try {
       expect(run.exitCode).toBe(3);
       expect(run.report?.status).toBe('HALTED');
-      expect(run.report?.reason).toMatch(/^CatchUpTimedOut: the standby did not catch up within 3 s of the fence \(broker-0: broker-0-1-0 NotInSyncReplica, \d+ bytes behind \d+ \(Fall Behind\)\).*; the fence was lifted: nothing else was changed and nothing was lost$/);
+      expect(run.report?.reason).toMatch(
+        /^CatchUpTimedOut: the standby did not catch up within 3 s of the fence \(broker-0: broker-0-1-0 NotInSyncReplica, \d+ bytes behind \d+ \(Fall Behind\)\).*; the fence was lifted: nothing else was changed and nothing was lost$/,
+      );
       expect(stepsOf(run).filter((s) => !s.startsWith('catch-up'))).toEqual([
-        'admit:succeeded', 'confirm-alarm:succeeded', 'check-dns:succeeded', 'readiness:succeeded', 'approval:succeeded', 'confirm-alarm:succeeded', 'readiness:succeeded',
-        'fence:succeeded', 'lift-fence:succeeded',
+        'admit:succeeded',
+        'confirm-alarm:succeeded',
+        'check-dns:succeeded',
+        'readiness:succeeded',
+        'approval:succeeded',
+        'confirm-alarm:succeeded',
+        'readiness:succeeded',
+        'fence:succeeded',
+        'lift-fence:succeeded',
       ]);
-      expect(summaryOf(run, 'lift-fence')).toMatch(/^fence lifted: broker-0 broker-0-0-0 takes writes \(brokerPermission 6\); broker-1 broker-1-0-0 takes writes \(brokerPermission 6\); broker-2 broker-2-0-0 \(master in az1, never fenced\)$/);
+      expect(summaryOf(run, 'lift-fence')).toMatch(
+        /^fence lifted: broker-0 broker-0-0-0 takes writes \(brokerPermission 6\); broker-1 broker-1-0-0 takes writes \(brokerPermission 6\); broker-2 broker-2-0-0 \(master in az1, never fenced\)$/,
+      );
       expect(run.report!.sideEffects.map((e) => e.action)).toEqual([
         expect.stringMatching(/^made master broker-0 at .* read-only \(brokerPermission 4, was 6\)$/),
         expect.stringMatching(/^made master broker-1 at .* read-only \(brokerPermission 4, was 6\)$/),
@@ -136,7 +186,9 @@ describe('rocketmq-controller round trip (ASL file, simulated clusters)', () => 
       expect(writable(state.groups)).toEqual(['broker-0-0-0', 'broker-1-0-0', 'broker-2-0-0']);
       expect(run.dns?.get(record)?.values).toEqual(['namesrv-az2.trades.example.com']);
       // The lifted masters take client messages again: their commit logs grow.
-      const logOf = (s: typeof state) => s.groups.find((g) => g.brokerName === 'broker-0')!.members.find((m) => m.pod === 'broker-0-0-0')!.messages;
+      const logOf = (s: typeof state) =>
+        s.groups.find((g) => g.brokerName === 'broker-0')!.members.find((m) => m.pod === 'broker-0-0-0')!
+          .messages;
       const before = logOf(state);
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(logOf(simulation!.state('rocketmq-controller'))).toBeGreaterThan(before);

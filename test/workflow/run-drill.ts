@@ -21,7 +21,16 @@ export const runDrill = async (options: Partial<DrillOptions> & { scenarioFile: 
   const err: string[] = [];
   const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
   let simulation: Simulation | undefined;
-  const result = await drill({ planFile: examplePlan, gate: 'approve', ...options, keepSimulation: true, onSimulation: (s) => (simulation = s) }, io);
+  const result = await drill(
+    {
+      planFile: examplePlan,
+      gate: 'approve',
+      ...options,
+      keepSimulation: true,
+      onSimulation: (s) => (simulation = s),
+    },
+    io,
+  );
   if (!simulation) return { ...result, state: undefined as never, out, err };
   const state = simulation.state();
   await simulation.stop();
@@ -30,4 +39,10 @@ export const runDrill = async (options: Partial<DrillOptions> & { scenarioFile: 
 
 /** The simulator logs every API write and every exec; these are the ones that change something. */
 export const mutating = (state: SimState) =>
-  state.log.filter((e) => (e.kind === 'exec' ? /promote_|disconnect|set_schema|delete_all|set_vhost_limits|close_all_connections/.test(e.argv.join(' ')) : true));
+  state.log.filter((e) =>
+    e.kind === 'exec'
+      ? /promote_|disconnect|set_schema|delete_all|set_vhost_limits|close_all_connections/.test(
+          e.argv.join(' '),
+        )
+      : true,
+  );

@@ -10,11 +10,17 @@ export interface EngineRun<E extends EngineType> extends DrillResult {
   out: string[];
 }
 
-export const runEngineDrill = async <E extends EngineType>(engine: E, options: Partial<DrillOptions> & { planFile: string }): Promise<EngineRun<E>> => {
+export const runEngineDrill = async <E extends EngineType>(
+  engine: E,
+  options: Partial<DrillOptions> & { planFile: string },
+): Promise<EngineRun<E>> => {
   const out: string[] = [];
   const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l) };
   let simulation: Simulation | undefined;
-  const result = await drill({ gate: 'approve', ...options, keepSimulation: true, onSimulation: (s) => (simulation = s) }, io);
+  const result = await drill(
+    { gate: 'approve', ...options, keepSimulation: true, onSimulation: (s) => (simulation = s) },
+    io,
+  );
   if (!simulation) throw new Error(`the drill did not start a simulation: ${out.join('\n')}`);
   try {
     return { ...result, state: simulation.state(engine), out };
@@ -23,5 +29,7 @@ export const runEngineDrill = async <E extends EngineType>(engine: E, options: P
   }
 };
 
-export const stepsOf = (run: DrillResult): string[] => run.report?.steps.map((s) => `${s.name}:${s.outcome}`) ?? [];
-export const summaryOf = (run: DrillResult, step: string): string | undefined => run.report?.steps.filter((s) => s.name === step).at(-1)?.summary;
+export const stepsOf = (run: DrillResult): string[] =>
+  run.report?.steps.map((s) => `${s.name}:${s.outcome}`) ?? [];
+export const summaryOf = (run: DrillResult, step: string): string | undefined =>
+  run.report?.steps.filter((s) => s.name === step).at(-1)?.summary;

@@ -2,13 +2,23 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downstreamTarget, dnsRecord, examplePlan, mutating, runDrill, scenario, upstreamTarget } from './run-drill.js';
+import {
+  downstreamTarget,
+  dnsRecord,
+  examplePlan,
+  mutating,
+  runDrill,
+  scenario,
+  upstreamTarget,
+} from './run-drill.js';
 
 describe('single flight and anti-flap', () => {
   it('cooldown: an alarm soon after a failover is blocked, recorded and notified; nothing changes', async () => {
     const run = await runDrill({ scenarioFile: scenario('cooldown') });
     expect([run.exitCode, run.report?.status]).toEqual([3, 'BLOCKED']);
-    expect(run.report?.reason).toMatch(/^Blocked: blocked by cooldown: .* `failover ack orders-rabbitmq` re-arms early$/);
+    expect(run.report?.reason).toMatch(
+      /^Blocked: blocked by cooldown: .* `failover ack orders-rabbitmq` re-arms early$/,
+    );
     expect(run.out).toContain('  notification sent: [failover] orders-rabbitmq: BLOCKED');
     expect(run.state.log).toEqual([]);
     expect(run.dns?.get(dnsRecord)?.values).toEqual([upstreamTarget]);
@@ -32,7 +42,9 @@ describe('single flight and anti-flap', () => {
   it('a lock left by an execution that no longer runs is taken over, and released at the end', async () => {
     const run = await runDrill({ scenarioFile: scenario('stale-lock') });
     expect(run.report?.status).toBe('SUCCEEDED');
-    expect(run.report!.steps[0]!.summary).toMatch(/^ungraceful failover upstream -> downstream; took over the lock of orders-rabbitmq from .*crashed-run/);
+    expect(run.report!.steps[0]!.summary).toMatch(
+      /^ungraceful failover upstream -> downstream; took over the lock of orders-rabbitmq from .*crashed-run/,
+    );
     expect(run.lock).toBeUndefined();
   });
 
@@ -51,7 +63,9 @@ describe('fencing the old upstream', () => {
     expect(run.state.upstream.access.connections).toEqual([]);
     const fence = run.report!.steps.find((s) => s.name === 'fence')!;
     expect(fence.summary).toContain('5 connections closed');
-    expect(fence.detail).toMatchObject({ lift: ['in any upstream-cluster pod: rabbitmqctl clear_vhost_limits -p test-vhost-1'] });
+    expect(fence.detail).toMatchObject({
+      lift: ['in any upstream-cluster pod: rabbitmqctl clear_vhost_limits -p test-vhost-1'],
+    });
     // The fence comes before the promotion: never two writable primaries.
     const names = run.report!.steps.map((s) => s.name);
     expect(names.indexOf('fence')).toBeLessThan(names.indexOf('promote'));
@@ -68,10 +82,15 @@ describe('fencing the old upstream', () => {
   it('unreachable with whenUnreachable proceed: fails over and the report marks it ungraceful', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fence-'));
     const planFile = join(dir, 'plan.yaml');
-    await writeFile(planFile, `${await readFile(examplePlan, 'utf8')}\nfencing:\n  whenUnreachable: proceed\n`);
+    await writeFile(
+      planFile,
+      `${await readFile(examplePlan, 'utf8')}\nfencing:\n  whenUnreachable: proceed\n`,
+    );
     const run = await runDrill({ planFile, scenarioFile: scenario('upstream-unreachable') });
     expect(run.report?.status).toBe('SUCCEEDED');
-    expect(run.report!.steps.find((s) => s.name === 'fence')!.summary).toMatch(/^UNGRACEFUL: .* proceeding as allowed by the plan/);
+    expect(run.report!.steps.find((s) => s.name === 'fence')!.summary).toMatch(
+      /^UNGRACEFUL: .* proceeding as allowed by the plan/,
+    );
     expect(run.dns?.get(dnsRecord)?.values).toEqual([downstreamTarget]);
   });
 });

@@ -20,7 +20,14 @@ import {
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
 import { TransientError, UnreachableError } from '../../errors.js';
-import { KubeApiError, type CustomObjectRef, type ExecOptions, type ExecResult, type KubePort, type PodSummary } from '../../ports/kube.js';
+import {
+  KubeApiError,
+  type CustomObjectRef,
+  type ExecOptions,
+  type ExecResult,
+  type KubePort,
+  type PodSummary,
+} from '../../ports/kube.js';
 import { shellCommand } from '../../text/shell-quote.js';
 
 export interface ClientNodeKubeOptions {
@@ -50,14 +57,20 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-export const createClientNodeKube = (kc: KubeConfig, describe: string, options: ClientNodeKubeOptions = {}): KubePort => {
+export const createClientNodeKube = (
+  kc: KubeConfig,
+  describe: string,
+  options: ClientNodeKubeOptions = {},
+): KubePort => {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const execTimeoutMs = options.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   const customObjects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
 
   // A fresh signal per request: the middleware runs once per call, so the clock starts when the request does.
-  const bounded = (opts?: ConfigurationOptions<ObservableMiddleware>): ConfigurationOptions<ObservableMiddleware> => ({
+  const bounded = (
+    opts?: ConfigurationOptions<ObservableMiddleware>,
+  ): ConfigurationOptions<ObservableMiddleware> => ({
     ...opts,
     middleware: [...(opts?.middleware ?? []), timeoutMiddleware(requestTimeoutMs)],
     middlewareMergeStrategy: 'append',
@@ -71,14 +84,17 @@ export const createClientNodeKube = (kc: KubeConfig, describe: string, options: 
     }
   };
 
-  const objectLabel = (ref: CustomObjectRef): string => `${ref.plural}.${ref.group} ${ref.namespace}/${ref.name}`;
+  const objectLabel = (ref: CustomObjectRef): string =>
+    `${ref.plural}.${ref.group} ${ref.namespace}/${ref.name}`;
 
   return {
     describe,
 
     async getCustomObject(ref) {
       try {
-        return (await call(`get ${objectLabel(ref)}`, () => customObjects.getNamespacedCustomObject({ ...ref }, bounded()))) as Record<string, unknown>;
+        return (await call(`get ${objectLabel(ref)}`, () =>
+          customObjects.getNamespacedCustomObject({ ...ref }, bounded()),
+        )) as Record<string, unknown>;
       } catch (err) {
         if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
         throw err;
@@ -87,13 +103,18 @@ export const createClientNodeKube = (kc: KubeConfig, describe: string, options: 
 
     async mergePatchCustomObject(ref, patch) {
       return (await call(`merge-patch ${objectLabel(ref)}`, () =>
-        customObjects.patchNamespacedCustomObject({ ...ref, body: patch }, bounded(setHeaderOptions('Content-Type', PatchStrategy.MergePatch))),
+        customObjects.patchNamespacedCustomObject(
+          { ...ref, body: patch },
+          bounded(setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+        ),
       )) as Record<string, unknown>;
     },
 
     async deleteCustomObject(ref) {
       try {
-        await call(`delete ${objectLabel(ref)}`, () => customObjects.deleteNamespacedCustomObject({ ...ref }, bounded()));
+        await call(`delete ${objectLabel(ref)}`, () =>
+          customObjects.deleteNamespacedCustomObject({ ...ref }, bounded()),
+        );
         return 'deleted';
       } catch (err) {
         if (err instanceof KubeApiError && err.statusCode === 404) return 'absent';
@@ -102,14 +123,25 @@ export const createClientNodeKube = (kc: KubeConfig, describe: string, options: 
     },
 
     async listPods(namespace, labelSelector) {
-      const list = await call(`list pods in ${namespace} (${labelSelector})`, () => core.listNamespacedPod({ namespace, labelSelector }, bounded()));
+      const list = await call(`list pods in ${namespace} (${labelSelector})`, () =>
+        core.listNamespacedPod({ namespace, labelSelector }, bounded()),
+      );
       return list.items.map(podSummary);
     },
 
     async deletePod(namespace, name, deleteOptions) {
       try {
         await call(`delete pod ${namespace}/${name}`, () =>
-          core.deleteNamespacedPod({ namespace, name, ...(deleteOptions?.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }) }, bounded()),
+          core.deleteNamespacedPod(
+            {
+              namespace,
+              name,
+              ...(deleteOptions?.gracePeriodSeconds === undefined
+                ? {}
+                : { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }),
+            },
+            bounded(),
+          ),
         );
         return 'deleted';
       } catch (err) {
@@ -163,7 +195,9 @@ const toPortError = (describe: string, what: string, err: unknown, timeoutMs: nu
     return new UnreachableError(`${describe}: ${what}: connection failed (${code})`);
   }
   const message = (err as { message?: unknown } | undefined)?.message;
-  return new Error(`${describe}: ${what}: ${typeof message === 'string' ? message : String(err)}`, { cause: err });
+  return new Error(`${describe}: ${what}: ${typeof message === 'string' ? message : String(err)}`, {
+    cause: err,
+  });
 };
 
 /** The `message` of a Kubernetes `Status` body, which client-node hands over as a JSON string. */
@@ -220,21 +254,41 @@ const runExec = (
     };
     const timer = setTimeout(() => {
       socket?.terminate();
-      settle(() => reject(new TransientError(`${describe}: ${what}: no exit status within ${timeoutMs} ms; the connection was closed`)));
+      settle(() =>
+        reject(
+          new TransientError(
+            `${describe}: ${what}: no exit status within ${timeoutMs} ms; the connection was closed`,
+          ),
+        ),
+      );
     }, timeoutMs);
 
     let status: V1Status | undefined;
     // The API server picks the pod's default container when none is named.
     exec
-      .exec(namespace, pod, options?.container ?? '', command, stdout.stream, stderr.stream, null, false, (s) => {
-        status = s;
-      })
+      .exec(
+        namespace,
+        pod,
+        options?.container ?? '',
+        command,
+        stdout.stream,
+        stderr.stream,
+        null,
+        false,
+        (s) => {
+          status = s;
+        },
+      )
       .then(
         (ws) => {
           ws.on('close', () =>
             settle(() => {
               if (status === undefined) {
-                reject(new TransientError(`${describe}: ${what}: the connection closed before the command reported an exit status`));
+                reject(
+                  new TransientError(
+                    `${describe}: ${what}: the connection closed before the command reported an exit status`,
+                  ),
+                );
                 return;
               }
               const exitCode = exitCodeOf(status);
@@ -273,7 +327,9 @@ const exitCodeOf = (status: V1Status): number | undefined => {
 /** A Failure status without an exit code: the command never ran (e.g. the runtime could not start it). */
 const execFailure = (describe: string, what: string, status: V1Status): Error => {
   const message = `${describe}: ${what}: ${status.reason ?? 'Failure'}: ${status.message ?? 'the exec failed without an exit code'}`;
-  return status.code !== undefined && !isTransientStatus(status.code) ? new KubeApiError(message, status.code) : new TransientError(message);
+  return status.code !== undefined && !isTransientStatus(status.code)
+    ? new KubeApiError(message, status.code)
+    : new TransientError(message);
 };
 
 /** ws reports a refused upgrade only as `Unexpected server response: <status>`. */

@@ -18,7 +18,14 @@ export interface ServerAccess {
 export const kubeConfigForServer = (access: ServerAccess): KubeConfig => {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: access.name, server: access.server, caData: access.caData, skipTLSVerify: access.skipTLSVerify ?? false }],
+    clusters: [
+      {
+        name: access.name,
+        server: access.server,
+        caData: access.caData,
+        skipTLSVerify: access.skipTLSVerify ?? false,
+      },
+    ],
     users: [{ name: access.name, token: access.token }],
     contexts: [{ name: access.name, cluster: access.name, user: access.name }],
     currentContext: access.name,

@@ -6,7 +6,8 @@ import type { KubernetesAccessNeed } from '../engine.js';
 import type { RabbitmqShovelPlan, ShovelSpec } from './plan.js';
 import { reverseDirection, shovelResourceName } from './plan.js';
 
-const declaredResources = (shovels: ShovelSpec[]): string[] => shovels.filter((s) => s.declaredBy === 'topology-operator').map(shovelResourceName);
+const declaredResources = (shovels: ShovelSpec[]): string[] =>
+  shovels.filter((s) => s.declaredBy === 'topology-operator').map(shovelResourceName);
 
 export const shovelKubernetesAccess = (engine: RabbitmqShovelPlan): KubernetesAccessNeed[] => {
   const declared = declaredResources(engine.shovels);
@@ -20,7 +21,16 @@ export const shovelKubernetesAccess = (engine: RabbitmqShovelPlan): KubernetesAc
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
         // Operator-declared shovels are removed by deleting their Shovel resource.
-        ...(declared.length > 0 ? [{ apiGroups: ['rabbitmq.com'], resources: ['shovels'], verbs: ['get', 'delete'], resourceNames: declared }] : []),
+        ...(declared.length > 0
+          ? [
+              {
+                apiGroups: ['rabbitmq.com'],
+                resources: ['shovels'],
+                verbs: ['get', 'delete'],
+                resourceNames: declared,
+              },
+            ]
+          : []),
       ],
     },
     {
@@ -31,7 +41,16 @@ export const shovelKubernetesAccess = (engine: RabbitmqShovelPlan): KubernetesAc
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
         // Reverse shovels the operator declares are read there, and deleted at a failback's promotion.
-        ...(declaredBack.length > 0 ? [{ apiGroups: ['rabbitmq.com'], resources: ['shovels'], verbs: ['get', 'delete'], resourceNames: declaredBack }] : []),
+        ...(declaredBack.length > 0
+          ? [
+              {
+                apiGroups: ['rabbitmq.com'],
+                resources: ['shovels'],
+                verbs: ['get', 'delete'],
+                resourceNames: declaredBack,
+              },
+            ]
+          : []),
       ],
     },
   ];

@@ -11,12 +11,22 @@ import { clusterAccess } from './resources.js';
 
 const linkProblems = (links: Link[]): string[] =>
   links.flatMap((l) => {
-    if (l.status?.state !== 'running') return [`${l.spec.name} ${l.status?.state ?? 'not running'}${l.status?.terminationReason ? ` (${l.status.terminationReason})` : ''}`];
-    if (l.definition && l.definition.ackMode !== 'on-confirm') return [`${l.spec.name} acknowledges with ${l.definition.ackMode}: an empty source queue does not prove the downstream confirmed`];
+    if (l.status?.state !== 'running')
+      return [
+        `${l.spec.name} ${l.status?.state ?? 'not running'}${l.status?.terminationReason ? ` (${l.status.terminationReason})` : ''}`,
+      ];
+    if (l.definition && l.definition.ackMode !== 'on-confirm')
+      return [
+        `${l.spec.name} acknowledges with ${l.definition.ackMode}: an empty source queue does not prove the downstream confirmed`,
+      ];
     return [];
   });
 
-export const shovelCatchUp = async (ctx: StepContext, engine: RabbitmqShovelPlan, fencedAt: Date): Promise<CatchUpResult> => {
+export const shovelCatchUp = async (
+  ctx: StepContext,
+  engine: RabbitmqShovelPlan,
+  fencedAt: Date,
+): Promise<CatchUpResult> => {
   const downstream = clusterAccess(ctx.kube('downstream'), engine, 'downstream');
   const upstream = clusterAccess(ctx.kube('upstream'), engine, 'upstream');
   const links = await readLinks(downstream, engine);
@@ -25,14 +35,29 @@ export const shovelCatchUp = async (ctx: StepContext, engine: RabbitmqShovelPlan
   const held = await destinationDepths(downstream, links);
   const problems = [
     ...(!reading.measured ? [`the fenced upstream's backlog cannot be read (${reading.error})`] : []),
-    ...(reading.measured && !reading.drained ? [`${reading.total} messages still on the fenced upstream (${describeBacklog(reading)})`] : []),
-    ...(reading.unmeasurable.length > 0 ? [`backlog not measurable for ${reading.unmeasurable.join(', ')}`] : []),
+    ...(reading.measured && !reading.drained
+      ? [`${reading.total} messages still on the fenced upstream (${describeBacklog(reading)})`]
+      : []),
+    ...(reading.unmeasurable.length > 0
+      ? [`backlog not measurable for ${reading.unmeasurable.join(', ')}`]
+      : []),
     ...linkProblems(links),
   ];
   const evidence = {
     fencedAt: fencedAt.toISOString(),
-    backlog: { measured: reading.measured, total: reading.total, queues: reading.queues, emptyReads: reading.drained ? reading.reads : 0, ...(reading.error ? { error: reading.error } : {}) },
-    shovels: links.map((l) => ({ name: l.spec.name, vhost: l.spec.vhost, state: l.status?.state ?? 'absent', ackMode: l.definition?.ackMode })),
+    backlog: {
+      measured: reading.measured,
+      total: reading.total,
+      queues: reading.queues,
+      emptyReads: reading.drained ? reading.reads : 0,
+      ...(reading.error ? { error: reading.error } : {}),
+    },
+    shovels: links.map((l) => ({
+      name: l.spec.name,
+      vhost: l.spec.vhost,
+      state: l.status?.state ?? 'absent',
+      ackMode: l.definition?.ackMode,
+    })),
     downstreamQueues: held,
   };
   if (problems.length > 0) return { caughtUp: false, summary: problems.join('; '), evidence };

@@ -7,17 +7,53 @@ import type { ShovelSpec } from './plan.js';
 export const shovelCommands = {
   shovelStatus: ['rabbitmqctl', 'shovel_status', '--formatter', 'json'],
   parameters: (vhost: string) => ['rabbitmqctl', 'list_parameters', '-p', vhost, '--formatter', 'json'],
-  clearParameter: (shovel: ShovelSpec) => ['rabbitmqctl', 'clear_parameter', '-p', shovel.vhost, 'shovel', shovel.name],
+  clearParameter: (shovel: ShovelSpec) => [
+    'rabbitmqctl',
+    'clear_parameter',
+    '-p',
+    shovel.vhost,
+    'shovel',
+    shovel.name,
+  ],
   /** Prints the whole value back, credentials included: its output is never kept. */
-  setParameter: (shovel: ShovelSpec, value: string) => ['rabbitmqctl', 'set_parameter', '-p', shovel.vhost, 'shovel', shovel.name, value],
-  queueDepths: (vhost: string) => ['rabbitmqctl', 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'],
+  setParameter: (shovel: ShovelSpec, value: string) => [
+    'rabbitmqctl',
+    'set_parameter',
+    '-p',
+    shovel.vhost,
+    'shovel',
+    shovel.name,
+    value,
+  ],
+  queueDepths: (vhost: string) => [
+    'rabbitmqctl',
+    'list_queues',
+    '-p',
+    vhost,
+    'name',
+    'messages',
+    '--formatter',
+    'json',
+  ],
   users: ['rabbitmqctl', 'list_users', '--formatter', 'json'],
   /** Exit 70 `User "X" already exists`. */
   addUser: (user: string, password: string) => ['rabbitmqctl', 'add_user', user, password],
   /** Exit 67 `User "X" does not exist`. */
   changePassword: (user: string, password: string) => ['rabbitmqctl', 'change_password', user, password],
-  setPermissions: (vhost: string, user: string, permissions: { configure: string; write: string; read: string }) =>
-    ['rabbitmqctl', 'set_permissions', '-p', vhost, user, permissions.configure, permissions.write, permissions.read],
+  setPermissions: (
+    vhost: string,
+    user: string,
+    permissions: { configure: string; write: string; read: string },
+  ) => [
+    'rabbitmqctl',
+    'set_permissions',
+    '-p',
+    vhost,
+    user,
+    permissions.configure,
+    permissions.write,
+    permissions.read,
+  ],
 } as const;
 
 export interface ShovelState {
@@ -96,8 +132,14 @@ export const parseShovelParameters = (vhost: string, output: string): ShovelDefi
     });
 
 /** `list_users --formatter json`: the user names. */
-export const parseUsers = (output: string): string[] => jsonArray(shovelCommands.users, output).map((row) => String(row['user'] ?? ''));
+export const parseUsers = (output: string): string[] =>
+  jsonArray(shovelCommands.users, output).map((row) => String(row['user'] ?? ''));
 
 /** Messages (ready plus unacknowledged) per queue of a vhost. */
 export const parseQueueDepths = (vhost: string, output: string): Map<string, number> =>
-  new Map(jsonArray(shovelCommands.queueDepths(vhost), output).map((row) => [String(row['name'] ?? ''), Number(row['messages'] ?? 0)]));
+  new Map(
+    jsonArray(shovelCommands.queueDepths(vhost), output).map((row) => [
+      String(row['name'] ?? ''),
+      Number(row['messages'] ?? 0),
+    ]),
+  );

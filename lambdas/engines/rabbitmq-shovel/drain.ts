@@ -23,7 +23,12 @@ export interface DrainReading extends Backlog {
  * times in a row, or a read finds messages after `timeoutMs` (0: answers at the first read that
  * finds any). An upstream that does not answer ends it at once, not drained.
  */
-export const pollDrain = async (ctx: StepContext, upstream: RabbitAccess, links: Link[], timeoutMs: number): Promise<DrainReading> => {
+export const pollDrain = async (
+  ctx: StepContext,
+  upstream: RabbitAccess,
+  links: Link[],
+  timeoutMs: number,
+): Promise<DrainReading> => {
   const started = ctx.clock.now().getTime();
   let emptyReads = 0;
   let last = '';

@@ -15,7 +15,8 @@ import { clusterAccess } from './resources.js';
 import { shovelTeardown } from './teardown.js';
 
 const shovelPlan = (plan: Plan): RabbitmqShovelPlan => {
-  if (plan.engine.type !== 'rabbitmq-shovel') throw new Error(`plan ${plan.name} is not a rabbitmq-shovel plan`);
+  if (plan.engine.type !== 'rabbitmq-shovel')
+    throw new Error(`plan ${plan.name} is not a rabbitmq-shovel plan`);
   return plan.engine;
 };
 
@@ -28,7 +29,9 @@ export const rabbitmqShovelEngine: Engine = {
   // The shovels' own connections stay open so the backlog drains; every client's is closed.
   fence: (ctx) => {
     const e = engineOf(ctx);
-    return fenceRabbitVhosts(ctx, clusterAccess(ctx.kube('upstream'), e, 'upstream'), shovelledVhosts(e), { spareUsers: [e.shovelUser] });
+    return fenceRabbitVhosts(ctx, clusterAccess(ctx.kube('upstream'), e, 'upstream'), shovelledVhosts(e), {
+      spareUsers: [e.shovelUser],
+    });
   },
   promote: (ctx) => shovelPromote(ctx, engineOf(ctx)),
   verifyPromotion: (ctx) => shovelVerifyPromotion(ctx, engineOf(ctx)),
@@ -41,17 +44,22 @@ export const rabbitmqShovelEngine: Engine = {
   },
   reprotect: (ctx) => shovelReprotect(ctx, engineOf(ctx)),
   reverse: (engine) => {
-    if (engine.type !== 'rabbitmq-shovel') throw new Error(`not a rabbitmq-shovel engine block: ${engine.type}`);
+    if (engine.type !== 'rabbitmq-shovel')
+      throw new Error(`not a rabbitmq-shovel engine block: ${engine.type}`);
     return reverseShovelPlan(engine);
   },
   sides: (plan) => {
     const e = shovelPlan(plan);
-    return { upstream: `${e.upstream.namespace}/${e.upstream.rabbitmqCluster}`, downstream: `${e.downstream.namespace}/${e.downstream.rabbitmqCluster}` };
+    return {
+      upstream: `${e.upstream.namespace}/${e.upstream.rabbitmqCluster}`,
+      downstream: `${e.downstream.namespace}/${e.downstream.rabbitmqCluster}`,
+    };
   },
   kubernetesAccess: (plan) => shovelKubernetesAccess(shovelPlan(plan)),
   plannedChanges: (plan) => {
     const e = shovelPlan(plan);
-    const how = (s: RabbitmqShovelPlan['shovels'][number]) => `${s.name} (${s.declaredBy === 'topology-operator' ? 'delete its Shovel resource' : 'clear_parameter shovel'})`;
+    const how = (s: RabbitmqShovelPlan['shovels'][number]) =>
+      `${s.name} (${s.declaredBy === 'topology-operator' ? 'delete its Shovel resource' : 'clear_parameter shovel'})`;
     return {
       promote: `wait up to ${e.drain.timeoutSeconds} s for the shovels to move the fenced upstream's backlog to ${e.downstream.namespace}/${e.downstream.rabbitmqCluster}, then remove ${e.shovels.map(how).join(', ')}`,
       teardown: `check that the shovels stay removed from ${e.downstream.namespace}/${e.downstream.rabbitmqCluster} (remove any that came back)`,

@@ -36,7 +36,9 @@ const portInRange = (uri: string): boolean => {
 };
 
 const shovelSchema = z.strictObject({
-  name: amqpName('a shovel name').describe("The shovel's name in RabbitMQ (`shovel_status`, `clear_parameter shovel NAME`)."),
+  name: amqpName('a shovel name').describe(
+    "The shovel's name in RabbitMQ (`shovel_status`, `clear_parameter shovel NAME`).",
+  ),
   vhost: amqpName('a vhost name').describe('Its vhost; a name and vhost are listed once.'),
   declaredBy: z
     .enum(['topology-operator', 'parameter'])
@@ -44,18 +46,29 @@ const shovelSchema = z.strictObject({
     .describe(
       '`parameter`: a dynamic shovel set with `rabbitmqctl set_parameter shovel`. `topology-operator`: a `Shovel` resource (`rabbitmq.com/v1beta1`, Messaging Topology Operator) in the downstream namespace declares it, and only deleting that resource removes it for good (the operator puts back what it still declares).',
     ),
-  resource: k8sName.optional().describe("The `Shovel` resource's name, when it is not the shovel's name (required when that is no Kubernetes name)."),
+  resource: k8sName
+    .optional()
+    .describe(
+      "The `Shovel` resource's name, when it is not the shovel's name (required when that is no Kubernetes name).",
+    ),
   queue: amqpName('a queue name')
     .optional()
-    .describe("The queue it moves, named the same on both clusters; default: the shovel's name. Reprotect defines the shovels with it (the definitions it would copy are gone by then)."),
+    .describe(
+      "The queue it moves, named the same on both clusters; default: the shovel's name. Reprotect defines the shovels with it (the definitions it would copy are gone by then).",
+    ),
 });
 
 const siteSchema = z.strictObject({
   namespace: namespace.describe("The RabbitmqCluster's namespace."),
-  rabbitmqCluster: k8sName.describe('The RabbitmqCluster (Cluster Operator: its pods are labelled `app.kubernetes.io/name=<cluster>`).'),
+  rabbitmqCluster: k8sName.describe(
+    'The RabbitmqCluster (Cluster Operator: its pods are labelled `app.kubernetes.io/name=<cluster>`).',
+  ),
   amqpUri: z
     .string()
-    .max(rabbitmqShovelBounds.amqpUriChars, `expected at most ${rabbitmqShovelBounds.amqpUriChars} characters (an AMQP URI)`)
+    .max(
+      rabbitmqShovelBounds.amqpUriChars,
+      `expected at most ${rabbitmqShovelBounds.amqpUriChars} characters (an AMQP URI)`,
+    )
     .regex(AMQP_URI, 'expected amqp://HOST:PORT or amqps://HOST:PORT, without credentials or vhost')
     .refine(portInRange, 'expected a port of 1-65535')
     .optional()
@@ -67,7 +80,10 @@ const siteSchema = z.strictObject({
 const shovelListSchema = z
   .array(shovelSchema)
   .min(1, 'expected at least one shovel to fail over')
-  .max(rabbitmqShovelBounds.shovels, `expected at most ${rabbitmqShovelBounds.shovels} shovels; split the service into several plans`);
+  .max(
+    rabbitmqShovelBounds.shovels,
+    `expected at most ${rabbitmqShovelBounds.shovels} shovels; split the service into several plans`,
+  );
 
 /** As long as the promote step leaves for draining. */
 const defaultDrainSeconds = longestWaitSeconds('promote');
@@ -75,15 +91,21 @@ const defaultDrainSeconds = longestWaitSeconds('promote');
 export const rabbitmqShovelPlanSchema = z
   .strictObject({
     type: z.literal('rabbitmq-shovel').describe('Open-source RabbitMQ replicated with dynamic shovels.'),
-    upstream: siteSchema.describe('The production cluster, which serves before the failover; the shovels pull from it.'),
-    downstream: siteSchema.describe('The DR cluster: where the shovels run and where clients go after the failover.'),
+    upstream: siteSchema.describe(
+      'The production cluster, which serves before the failover; the shovels pull from it.',
+    ),
+    downstream: siteSchema.describe(
+      'The DR cluster: where the shovels run and where clients go after the failover.',
+    ),
     container: kubernetesLabel('a container name')
       .default('rabbitmq')
       .describe('The container that runs rabbitmqctl in the server pods of both clusters.'),
     shovelUser: amqpName('a user name').describe(
       "The user the shovels connect to the upstream as. The fence closes every other connection and refuses new ones, but leaves the shovels' own open so the backlog can drain.",
     ),
-    shovels: shovelListSchema.describe('The shovels that copy the upstream\'s queues to the downstream, running on the downstream.'),
+    shovels: shovelListSchema.describe(
+      "The shovels that copy the upstream's queues to the downstream, running on the downstream.",
+    ),
     reverse: z
       .strictObject({
         shovelUser: amqpName('a user name')
@@ -93,22 +115,31 @@ export const rabbitmqShovelPlanSchema = z
           ),
         shovels: shovelListSchema
           .optional()
-          .describe('The shovels of this direction; default: one per shovel above, with its name, vhost and queue, declared by `parameter`.'),
+          .describe(
+            'The shovels of this direction; default: one per shovel above, with its name, vhost and queue, declared by `parameter`.',
+          ),
       })
       .optional()
-      .describe('The other direction, downstream -> upstream: the shovels reprotect defines on the upstream once the downstream serves, and that a failback drains and removes.'),
+      .describe(
+        'The other direction, downstream -> upstream: the shovels reprotect defines on the upstream once the downstream serves, and that a failback drains and removes.',
+      ),
     maxBacklogMessages: z
       .number()
       .int()
       .min(0)
-      .max(rabbitmqShovelBounds.maxBacklogMessages, `expected at most ${rabbitmqShovelBounds.maxBacklogMessages} messages`)
+      .max(
+        rabbitmqShovelBounds.maxBacklogMessages,
+        `expected at most ${rabbitmqShovelBounds.maxBacklogMessages} messages`,
+      )
       .default(100_000)
       .describe("Messages still in the upstream's shovelled queues beyond this fail readiness."),
     drain: z
       .strictObject({
         timeoutSeconds: waitSeconds('promote')
           .default(defaultDrainSeconds)
-          .describe('After the fence, how long the shovels get to move the backlog before promotion gives up, per attempt: within the promote step.'),
+          .describe(
+            'After the fence, how long the shovels get to move the backlog before promotion gives up, per attempt: within the promote step.',
+          ),
       })
       .default({ timeoutSeconds: defaultDrainSeconds })
       .describe('Draining the backlog at promotion.'),
@@ -116,25 +147,49 @@ export const rabbitmqShovelPlanSchema = z
   .superRefine((engine, ctx) => {
     const check = (shovels: Array<z.infer<typeof shovelSchema>>, path: Array<string | number>) => {
       shovels.forEach((shovel, i) => {
-        if (shovel.declaredBy === 'topology-operator' && shovel.resource === undefined && !k8sName.safeParse(shovel.name).success) {
-          ctx.addIssue({ code: 'custom', path: [...path, i, 'resource'], message: `${quoted(shovel.name)} is not a Kubernetes name: give the Shovel resource's name` });
+        if (
+          shovel.declaredBy === 'topology-operator' &&
+          shovel.resource === undefined &&
+          !k8sName.safeParse(shovel.name).success
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, i, 'resource'],
+            message: `${quoted(shovel.name)} is not a Kubernetes name: give the Shovel resource's name`,
+          });
         }
       });
       const seen = new Set<string>();
       shovels.forEach((shovel, i) => {
         const key = `${shovel.vhost}/${shovel.name}`;
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `shovel ${excerpt(shovel.name)} in vhost ${excerpt(shovel.vhost)} is listed twice` });
+        if (seen.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, i, 'name'],
+            message: `shovel ${excerpt(shovel.name)} in vhost ${excerpt(shovel.vhost)} is listed twice`,
+          });
         seen.add(key);
       });
     };
     check(engine.shovels, ['shovels']);
     if (engine.reverse?.shovels) check(engine.reverse.shovels, ['reverse', 'shovels']);
     const { upstream, downstream } = engine;
-    if (upstream.amqpUri && downstream.amqpUri && upstream.amqpUri.toLowerCase() === downstream.amqpUri.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['downstream', 'amqpUri'], message: "is the upstream's AMQP URI (compared ignoring case): the shovels would copy a cluster onto itself" });
+    if (
+      upstream.amqpUri &&
+      downstream.amqpUri &&
+      upstream.amqpUri.toLowerCase() === downstream.amqpUri.toLowerCase()
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['downstream', 'amqpUri'],
+        message:
+          "is the upstream's AMQP URI (compared ignoring case): the shovels would copy a cluster onto itself",
+      });
     }
   })
-  .describe('Dynamic shovels on the DR cluster pull the production cluster\'s queues; promotion drains them, then removes them (see "Engine `rabbitmq-shovel`").');
+  .describe(
+    'Dynamic shovels on the DR cluster pull the production cluster\'s queues; promotion drains them, then removes them (see "Engine `rabbitmq-shovel`").',
+  );
 
 export type RabbitmqShovelPlan = z.infer<typeof rabbitmqShovelPlanSchema>;
 export type ShovelSpec = RabbitmqShovelPlan['shovels'][number];
@@ -143,14 +198,25 @@ export type ShovelSpec = RabbitmqShovelPlan['shovels'][number];
 export const shovelResourceName = (shovel: ShovelSpec): string => shovel.resource ?? shovel.name;
 
 /** Vhosts the shovels read from: what the fence closes on the upstream. */
-export const shovelledVhosts = (engine: RabbitmqShovelPlan): string[] => [...new Set(engine.shovels.map((s) => s.vhost))];
+export const shovelledVhosts = (engine: RabbitmqShovelPlan): string[] => [
+  ...new Set(engine.shovels.map((s) => s.vhost)),
+];
 
 export const shovelQueue = (shovel: ShovelSpec): string => shovel.queue ?? shovel.name;
 
 /** The other direction with its defaults filled in: what `reverse` leaves out is derived from the shovels above. */
-export const reverseDirection = (engine: RabbitmqShovelPlan): { shovelUser: string; shovels: ShovelSpec[] } => ({
+export const reverseDirection = (
+  engine: RabbitmqShovelPlan,
+): { shovelUser: string; shovels: ShovelSpec[] } => ({
   shovelUser: engine.reverse?.shovelUser ?? engine.shovelUser,
-  shovels: engine.reverse?.shovels ?? engine.shovels.map((s) => ({ name: s.name, vhost: s.vhost, declaredBy: 'parameter' as const, queue: shovelQueue(s) })),
+  shovels:
+    engine.reverse?.shovels ??
+    engine.shovels.map((s) => ({
+      name: s.name,
+      vhost: s.vhost,
+      declaredBy: 'parameter' as const,
+      queue: shovelQueue(s),
+    })),
 });
 
 /**
@@ -175,7 +241,10 @@ export const amqpUriOf = (plan: Plan, engine: RabbitmqShovelPlan, side: Side): s
   const given = engine[side].amqpUri;
   if (given !== undefined) return given;
   const value = plan.dns.records[0]?.[side];
-  if (value === undefined) throw new Error(`plan ${plan.name} has no DNS record to derive the ${side}'s AMQP address from: set engine.${side}.amqpUri`);
+  if (value === undefined)
+    throw new Error(
+      `plan ${plan.name} has no DNS record to derive the ${side}'s AMQP address from: set engine.${side}.amqpUri`,
+    );
   const host = value.replace(/\.$/, '');
   return `amqp://${host.includes(':') ? `[${host}]` : host}:5672`;
 };

@@ -35,7 +35,10 @@ const drainThenRemove = async (ctx: StepContext, engine: RabbitmqShovelPlan): Pr
   const links = await readLinks(downstream, engine);
   const present = links.filter(isPresent);
   if (present.length === 0) {
-    return { summary: `already promoted: no shovel of the plan is left on ${engine.downstream.rabbitmqCluster}`, detail: { alreadyPromoted: true } };
+    return {
+      summary: `already promoted: no shovel of the plan is left on ${engine.downstream.rabbitmqCluster}`,
+      detail: { alreadyPromoted: true },
+    };
   }
   const drained = await drain(ctx, upstream, links, engine.drain.timeoutSeconds);
   const removed = await removeLinks(ctx, downstream, present);
@@ -47,14 +50,23 @@ const drainThenRemove = async (ctx: StepContext, engine: RabbitmqShovelPlan): Pr
 };
 
 /** Waits until the upstream's source queues all read empty twice; bounded by the plan's drain timeout. */
-const drain = async (ctx: StepContext, upstream: RabbitAccess, links: Link[], timeoutSeconds: number): Promise<Backlog & { waitedMs?: number }> => {
+const drain = async (
+  ctx: StepContext,
+  upstream: RabbitAccess,
+  links: Link[],
+  timeoutSeconds: number,
+): Promise<Backlog & { waitedMs?: number }> => {
   const reading = await pollDrain(ctx, upstream, links, timeoutSeconds * 1000);
   const { drained: _drained, reads: _reads, ...backlog } = reading;
   // A lost upstream cannot be drained: what it holds is lost, which the fence step already reported.
-  if (!reading.measured && reading.unreachable) return { ...backlog, error: `the upstream did not answer (${reading.error}): its backlog is unknown` };
+  if (!reading.measured && reading.unreachable)
+    return { ...backlog, error: `the upstream did not answer (${reading.error}): its backlog is unknown` };
   // One that answered with an error still holds its backlog: removing the shovels now would
   // strand it. Nothing is removed; the workflow asks again.
-  if (!reading.measured) throw new TransientError(`cannot read the upstream's backlog before removing the shovels (${reading.error}); nothing was removed`);
+  if (!reading.measured)
+    throw new TransientError(
+      `cannot read the upstream's backlog before removing the shovels (${reading.error}); nothing was removed`,
+    );
   if (reading.drained) return backlog;
   const states = links.map((l) => `${l.spec.name} ${l.status?.state ?? 'absent'}`).join(', ');
   throw new PromotionFailedError(
@@ -76,18 +88,27 @@ const removeLinks = async (ctx: StepContext, access: RabbitAccess, links: Link[]
     if (spec.declaredBy === 'topology-operator') {
       if (link.resource === undefined) {
         // Deleted by an earlier attempt: the operator is removing the shovel (waitUntilGone checks).
-        removals.push({ shovel: spec.name, how: link.definition ? 'Shovel resource already deleted' : 'already gone' });
+        removals.push({
+          shovel: spec.name,
+          how: link.definition ? 'Shovel resource already deleted' : 'already gone',
+        });
         continue;
       }
       // Deleting the resource is the only lasting removal: the operator restores a parameter it still declares.
       const ref = shovelRef(access.namespace, spec);
-      await ctx.act(`delete shovels.rabbitmq.com ${ref.name}`, `${ref.namespace}/${ref.name}`, () => access.kube.deleteCustomObject(ref), (outcome) =>
-        outcome === 'deleted' ? `deleted shovels.rabbitmq.com ${ref.name}` : undefined,
+      await ctx.act(
+        `delete shovels.rabbitmq.com ${ref.name}`,
+        `${ref.namespace}/${ref.name}`,
+        () => access.kube.deleteCustomObject(ref),
+        (outcome) => (outcome === 'deleted' ? `deleted shovels.rabbitmq.com ${ref.name}` : undefined),
       );
       // With deletionPolicy retain the operator leaves the shovel running in RabbitMQ.
       const retained = link.definition !== undefined && deletionPolicyOf(link.resource) === 'retain';
       if (retained) await clearParameter(ctx, access, pod, spec, '');
-      removals.push({ shovel: spec.name, how: `Shovel resource ${ref.name} deleted${retained ? ', parameter cleared (deletionPolicy retain)' : ''}` });
+      removals.push({
+        shovel: spec.name,
+        how: `Shovel resource ${ref.name} deleted${retained ? ', parameter cleared (deletionPolicy retain)' : ''}`,
+      });
     } else if (link.definition !== undefined) {
       const outcome = await clearParameter(ctx, access, pod, spec, '');
       removals.push({ shovel: spec.name, how: outcome === 'cleared' ? 'parameter cleared' : 'already gone' });
@@ -99,15 +120,23 @@ const removeLinks = async (ctx: StepContext, access: RabbitAccess, links: Link[]
 };
 
 /** `clear_parameter` exits 69 "Parameter does not exist" for one already gone: that is done, not failed. */
-const clearParameter = async (ctx: StepContext, access: RabbitAccess, pod: string, spec: Link['spec'], why: string): Promise<'cleared' | 'absent'> => {
+const clearParameter = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+  pod: string,
+  spec: Link['spec'],
+  why: string,
+): Promise<'cleared' | 'absent'> => {
   const what = `shovel parameter ${spec.name} in vhost ${spec.vhost} (rabbitmqctl clear_parameter${why})`;
   return ctx.act(
     `clear ${what}`,
     `${access.namespace}/${access.cluster}`,
     async () => {
       const result = await execIn(access, pod, shovelCommands.clearParameter(spec));
-      if (result.exitCode !== 0 && /Parameter does not exist/.test(`${result.stderr}${result.stdout}`)) return 'absent' as const;
-      if (result.exitCode !== 0) throw new RabbitCommandError(pod, shovelCommands.clearParameter(spec), result);
+      if (result.exitCode !== 0 && /Parameter does not exist/.test(`${result.stderr}${result.stdout}`))
+        return 'absent' as const;
+      if (result.exitCode !== 0)
+        throw new RabbitCommandError(pod, shovelCommands.clearParameter(spec), result);
       return 'cleared' as const;
     },
     (outcome) => (outcome === 'cleared' ? `cleared ${what}` : undefined),
@@ -115,7 +144,12 @@ const clearParameter = async (ctx: StepContext, access: RabbitAccess, pod: strin
 };
 
 /** The operator removes a deleted resource's shovel asynchronously; clears it ourselves if it lags. */
-const waitUntilGone = async (ctx: StepContext, access: RabbitAccess, engine: RabbitmqShovelPlan, removals: Removal[]) => {
+const waitUntilGone = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+  engine: RabbitmqShovelPlan,
+  removals: Removal[],
+) => {
   const started = ctx.clock.now().getTime();
   let cleared = false;
   for (;;) {
@@ -126,30 +160,59 @@ const waitUntilGone = async (ctx: StepContext, access: RabbitAccess, engine: Rab
       // The resources are gone, so nothing puts these back: clearing them is safe.
       const pod = await firstReadyPod(access);
       for (const link of left.filter((l) => l.definition !== undefined && l.resource === undefined)) {
-        if ((await clearParameter(ctx, access, pod, link.spec, `: the operator had not removed it after ${operatorSeconds} s`)) === 'absent') continue;
+        if (
+          (await clearParameter(
+            ctx,
+            access,
+            pod,
+            link.spec,
+            `: the operator had not removed it after ${operatorSeconds} s`,
+          )) === 'absent'
+        )
+          continue;
         const removal = removals.find((r) => r.shovel === link.spec.name);
         if (removal) removal.how += `; parameter cleared after ${operatorSeconds} s`;
       }
       cleared = true;
     } else if (waited > 2 * operatorSeconds * 1000) {
-      throw new PromotionFailedError(`still present after removal: ${left.map((l) => `${l.spec.name} (${l.status?.state ?? 'defined'}${l.resource ? ', Shovel resource still there' : ''})`).join(', ')}`);
+      throw new PromotionFailedError(
+        `still present after removal: ${left.map((l) => `${l.spec.name} (${l.status?.state ?? 'defined'}${l.resource ? ', Shovel resource still there' : ''})`).join(', ')}`,
+      );
     }
     await ctx.clock.sleep(gonePollMs);
   }
 };
 
-export const shovelVerifyPromotion = async (ctx: StepContext, engine: RabbitmqShovelPlan): Promise<ActionResult> => {
+export const shovelVerifyPromotion = async (
+  ctx: StepContext,
+  engine: RabbitmqShovelPlan,
+): Promise<ActionResult> => {
   const downstream = clusterAccess(ctx.kube('downstream'), engine, 'downstream');
   const links = await readLinks(downstream, engine);
   const left = links.filter(isPresent);
   const pod = await firstReadyPod(downstream);
-  const limits = await Promise.all(shovelledVhosts(engine).map(async (vhost) => ({ vhost, limits: parseVhostLimits(vhost, await runIn(downstream, pod, vhostAccessCommands.limits(vhost))) })));
+  const limits = await Promise.all(
+    shovelledVhosts(engine).map(async (vhost) => ({
+      vhost,
+      limits: parseVhostLimits(vhost, await runIn(downstream, pod, vhostAccessCommands.limits(vhost))),
+    })),
+  );
   const refusing = limits.filter((l) => l.limits['max-connections'] === 0);
   const problems = [
-    ...left.map((l) => `${l.spec.name} still present (${l.status ? `state ${l.status.state}` : l.resource ? 'Shovel resource' : 'parameter'})`),
-    ...refusing.map((l) => `vhost ${l.vhost} on the downstream refuses connections (max-connections 0): clients could not connect`),
+    ...left.map(
+      (l) =>
+        `${l.spec.name} still present (${l.status ? `state ${l.status.state}` : l.resource ? 'Shovel resource' : 'parameter'})`,
+    ),
+    ...refusing.map(
+      (l) =>
+        `vhost ${l.vhost} on the downstream refuses connections (max-connections 0): clients could not connect`,
+    ),
   ];
-  if (problems.length > 0) throw new VerificationFailedError(`the downstream is not standing alone: ${problems.join('; ')}`, { links, limits });
+  if (problems.length > 0)
+    throw new VerificationFailedError(`the downstream is not standing alone: ${problems.join('; ')}`, {
+      links,
+      limits,
+    });
   return {
     summary: `shovel_status lists none of ${links.map((l) => l.spec.name).join(', ')}; ${limits.map((l) => l.vhost).join(', ')} accept connections on ${engine.downstream.rabbitmqCluster}`,
     detail: { shovels: links.map((l) => l.spec.name), limits },

@@ -16,19 +16,36 @@ export const shovelTeardown = async (ctx: StepContext, engine: RabbitmqShovelPla
   for (const link of back) {
     if (link.resource !== undefined) {
       const ref = shovelRef(downstream.namespace, link.spec);
-      await ctx.act(`delete shovels.rabbitmq.com ${ref.name} again: it was re-created after promotion`, `${ref.namespace}/${ref.name}`, () => downstream.kube.deleteCustomObject(ref), (outcome) =>
-        outcome === 'deleted' ? `deleted shovels.rabbitmq.com ${ref.name} again: it was re-created after promotion` : undefined,
+      await ctx.act(
+        `delete shovels.rabbitmq.com ${ref.name} again: it was re-created after promotion`,
+        `${ref.namespace}/${ref.name}`,
+        () => downstream.kube.deleteCustomObject(ref),
+        (outcome) =>
+          outcome === 'deleted'
+            ? `deleted shovels.rabbitmq.com ${ref.name} again: it was re-created after promotion`
+            : undefined,
       );
     } else if (link.definition !== undefined) {
       const pod = await firstReadyPod(downstream);
-      await ctx.act(`clear shovel parameter ${link.spec.name} in vhost ${link.spec.vhost} again: it was set after promotion`, target, () => runIn(downstream, pod, shovelCommands.clearParameter(link.spec)), () =>
-        `cleared shovel parameter ${link.spec.name} in vhost ${link.spec.vhost} again: it was set after promotion`,
+      await ctx.act(
+        `clear shovel parameter ${link.spec.name} in vhost ${link.spec.vhost} again: it was set after promotion`,
+        target,
+        () => runIn(downstream, pod, shovelCommands.clearParameter(link.spec)),
+        () =>
+          `cleared shovel parameter ${link.spec.name} in vhost ${link.spec.vhost} again: it was set after promotion`,
       );
     }
   }
-  const stillThere = back.length === 0 ? [] : (await readLinks(downstream, engine)).filter((l) => l.definition !== undefined || l.resource !== undefined);
+  const stillThere =
+    back.length === 0
+      ? []
+      : (await readLinks(downstream, engine)).filter(
+          (l) => l.definition !== undefined || l.resource !== undefined,
+        );
   if (stillThere.length > 0) {
-    throw new TeardownFailedError(`shovels keep coming back on ${target}: ${stillThere.map((l) => l.spec.name).join(', ')}; remove them where they are declared (e.g. the GitOps repository)`);
+    throw new TeardownFailedError(
+      `shovels keep coming back on ${target}: ${stillThere.map((l) => l.spec.name).join(', ')}; remove them where they are declared (e.g. the GitOps repository)`,
+    );
   }
   return {
     summary:

@@ -17,12 +17,30 @@ const sideAccess = (engine: RabbitmqStandbyPlan, side: Side): KubernetesAccessNe
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
       // Readiness reads the conditions; teardown and reprotect patch additionalConfig (rolling restart).
-      { apiGroups: ['rabbitmq.com'], resources: ['rabbitmqclusters'], verbs: ['get', 'patch'], resourceNames: [names.rabbitmqCluster] },
+      {
+        apiGroups: ['rabbitmq.com'],
+        resources: ['rabbitmqclusters'],
+        verbs: ['get', 'patch'],
+        resourceNames: [names.rabbitmqCluster],
+      },
       // Teardown deletes the replication resources of the promoted side; reprotect configures the standby's.
-      { apiGroups: ['rabbitmq.com'], resources: ['schemareplications'], verbs: ['get', 'patch', 'delete'], resourceNames: [names.schemaReplication] },
-      { apiGroups: ['rabbitmq.tanzu.vmware.com'], resources: ['standbyreplications'], verbs: ['get', 'patch', 'delete'], resourceNames: [names.standbyReplication] },
+      {
+        apiGroups: ['rabbitmq.com'],
+        resources: ['schemareplications'],
+        verbs: ['get', 'patch', 'delete'],
+        resourceNames: [names.schemaReplication],
+      },
+      {
+        apiGroups: ['rabbitmq.tanzu.vmware.com'],
+        resources: ['standbyreplications'],
+        verbs: ['get', 'patch', 'delete'],
+        resourceNames: [names.standbyReplication],
+      },
     ],
   };
 };
 
-export const standbyKubernetesAccess = (engine: RabbitmqStandbyPlan): KubernetesAccessNeed[] => [sideAccess(engine, 'downstream'), sideAccess(engine, 'upstream')];
+export const standbyKubernetesAccess = (engine: RabbitmqStandbyPlan): KubernetesAccessNeed[] => [
+  sideAccess(engine, 'downstream'),
+  sideAccess(engine, 'upstream'),
+];

@@ -69,7 +69,10 @@ export interface QueueReplicationPoint {
   timestamp: number;
 }
 
-export const parseReplicationMetrics = (command: readonly string[], output: string): QueueReplicationPoint[] =>
+export const parseReplicationMetrics = (
+  command: readonly string[],
+  output: string,
+): QueueReplicationPoint[] =>
   table(command, output, ['queue', 'timestamp', 'vhost']).map((row) => {
     const timestamp = Number(row['timestamp']);
     if (!Number.isFinite(timestamp)) throw new UnexpectedOutputError(command, output);

@@ -15,7 +15,12 @@ export const downstreamAccess = (kube: KubePort, engine: RabbitmqStandbyPlan): D
 });
 
 /** rabbitmqctl and friends take up to a minute on a busy node; promotion passes its own bound. */
-export const run = (access: DownstreamAccess, pod: string, command: readonly string[], timeoutMs = 60_000): Promise<string> => runIn(access, pod, command, timeoutMs);
+export const run = (
+  access: DownstreamAccess,
+  pod: string,
+  command: readonly string[],
+  timeoutMs = 60_000,
+): Promise<string> => runIn(access, pod, command, timeoutMs);
 
 /** The first Ready server pod: where cluster-wide commands run. */
 export const readyPod = async (access: DownstreamAccess): Promise<PodSummary> => {

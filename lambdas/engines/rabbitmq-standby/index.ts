@@ -14,7 +14,8 @@ import { reverseStandbyPlan, sideNames } from './reverse.js';
 import { standbyTeardown } from './teardown.js';
 
 const standbyPlan = (plan: Plan): RabbitmqStandbyPlan => {
-  if (plan.engine.type !== 'rabbitmq-standby') throw new Error(`plan ${plan.name} is not a rabbitmq-standby plan`);
+  if (plan.engine.type !== 'rabbitmq-standby')
+    throw new Error(`plan ${plan.name} is not a rabbitmq-standby plan`);
   return plan.engine;
 };
 
@@ -22,7 +23,12 @@ const engineOf = (ctx: StepContext): RabbitmqStandbyPlan => standbyPlan(ctx.plan
 
 const sideAccess = (ctx: StepContext, e: RabbitmqStandbyPlan, side: Side): RabbitAccess => {
   const names = sideNames(e, side);
-  return { kube: ctx.kube(side), namespace: names.namespace, cluster: names.rabbitmqCluster, container: names.container };
+  return {
+    kube: ctx.kube(side),
+    namespace: names.namespace,
+    cluster: names.rabbitmqCluster,
+    container: names.container,
+  };
 };
 
 export const rabbitmqStandbyEngine: Engine = {
@@ -43,12 +49,16 @@ export const rabbitmqStandbyEngine: Engine = {
   },
   reprotect: (ctx) => standbyReprotect(ctx, engineOf(ctx)),
   reverse: (engine) => {
-    if (engine.type !== 'rabbitmq-standby') throw new Error(`not a rabbitmq-standby engine block: ${engine.type}`);
+    if (engine.type !== 'rabbitmq-standby')
+      throw new Error(`not a rabbitmq-standby engine block: ${engine.type}`);
     return reverseStandbyPlan(engine);
   },
   sides: (plan) => {
     const e = standbyPlan(plan);
-    return { upstream: `${e.upstream.namespace}/${e.upstream.rabbitmqCluster}`, downstream: `${e.downstream.namespace}/${e.downstream.rabbitmqCluster}` };
+    return {
+      upstream: `${e.upstream.namespace}/${e.upstream.rabbitmqCluster}`,
+      downstream: `${e.downstream.namespace}/${e.downstream.rabbitmqCluster}`,
+    };
   },
   kubernetesAccess: (plan) => standbyKubernetesAccess(standbyPlan(plan)),
   plannedChanges: (plan) => {
@@ -56,7 +66,9 @@ export const rabbitmqStandbyEngine: Engine = {
     return {
       promote: `promote ${e.downstream.namespace}/${e.downstream.rabbitmqCluster} (standby) to upstream${e.promotion.startFromScratch ? ' from scratch' : ''}`,
       teardown: `remove the replication links to ${e.upstream.namespace}/${e.upstream.rabbitmqCluster}: delete StandbyReplication ${e.downstream.standbyReplication} and SchemaReplication ${e.downstream.schemaReplication}, then ${
-        e.teardown.way === 'rolling-restart' ? 'set both operating modes to upstream (rolling restart)' : 'disconnect the stream link and set schema mode upstream on every pod (no restart)'
+        e.teardown.way === 'rolling-restart'
+          ? 'set both operating modes to upstream (rolling restart)'
+          : 'disconnect the stream link and set schema mode upstream on every pod (no restart)'
       }${e.teardown.deleteReplicatedData ? ', and delete the replicated data' : ''}`,
     };
   },

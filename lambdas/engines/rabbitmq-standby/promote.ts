@@ -3,7 +3,12 @@
 // that already shows one is not promoted again (a retry after a crash, a re-run by an operator).
 // A promoted cluster serves clients: a fence an earlier leg left on it (it was the fenced
 // primary, then the standby, of a round trip) is lifted once it is promoted.
-import { PromotionFailedError, PromotionUncertainError, TransientError, VerificationFailedError } from '../../errors.js';
+import {
+  PromotionFailedError,
+  PromotionUncertainError,
+  TransientError,
+  VerificationFailedError,
+} from '../../errors.js';
 import type { EffectEvent } from '../../ports/journal.js';
 import { shellCommand } from '../../text/shell-quote.js';
 import type { ActionResult, StepContext } from '../engine.js';
@@ -19,12 +24,18 @@ const summaryPollMs = 2_000;
 const PROMOTE_INTENT = 'promote to upstream with';
 
 const readSummary = async (access: DownstreamAccess, pod: string): Promise<PromotedVhost[]> =>
-  parsePromotionSummary(standbyCommands.promotionSummary, await run(access, pod, standbyCommands.promotionSummary));
+  parsePromotionSummary(
+    standbyCommands.promotionSummary,
+    await run(access, pod, standbyCommands.promotionSummary),
+  );
 
-const expectedVhosts = (engine: RabbitmqStandbyPlan) => engine.vhosts.filter((v) => !engine.promotion.excludeVirtualHosts.includes(v));
+const expectedVhosts = (engine: RabbitmqStandbyPlan) =>
+  engine.vhosts.filter((v) => !engine.promotion.excludeVirtualHosts.includes(v));
 
 const describeSummary = (summary: PromotedVhost[]) =>
-  summary.map((v) => `${v.virtualHost}: ${v.messageCount} messages (${v.firstTimestamp} .. ${v.lastTimestamp})`).join('; ') || 'no messages recovered';
+  summary
+    .map((v) => `${v.virtualHost}: ${v.messageCount} messages (${v.firstTimestamp} .. ${v.lastTimestamp})`)
+    .join('; ') || 'no messages recovered';
 
 /**
  * An earlier attempt's promotion that never said how it ended (the exec timed out, the connection
@@ -40,17 +51,27 @@ const unfinishedPromotion = (earlier: EffectEvent[]): EffectEvent | undefined =>
 };
 
 /** Waits for an earlier, unfinished promotion to show in the summary, until that command's own time is up. */
-const awaitEarlierPromotion = async (ctx: StepContext, access: DownstreamAccess, pod: string, intent: EffectEvent): Promise<PromotedVhost[]> => {
+const awaitEarlierPromotion = async (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  pod: string,
+  intent: EffectEvent,
+): Promise<PromotedVhost[]> => {
   const until = Date.parse(intent.at) + promoteTimeoutMs;
   for (;;) {
     const summary = await readSummary(access, pod);
     if (summary.length > 0 || ctx.clock.now().getTime() >= until) return summary;
-    ctx.progress(`an earlier promotion attempt (${intent.at}) has not reported back; waiting for its promotion summary until ${new Date(until).toISOString()}`);
+    ctx.progress(
+      `an earlier promotion attempt (${intent.at}) has not reported back; waiting for its promotion summary until ${new Date(until).toISOString()}`,
+    );
     await ctx.clock.sleep(Math.min(summaryPollMs, Math.max(1, until - ctx.clock.now().getTime())));
   }
 };
 
-export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<ActionResult> => {
+export const standbyPromote = async (
+  ctx: StepContext,
+  engine: RabbitmqStandbyPlan,
+): Promise<ActionResult> => {
   const access = downstreamAccess(ctx.kube('downstream'), engine);
   const target = `${access.namespace}/${access.cluster}`;
   const pod = (await readyPod(access)).name;
@@ -59,7 +80,9 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
   try {
     before = await readSummary(access, pod);
   } catch (err) {
-    throw new PromotionFailedError(`cannot read the promotion summary of ${target}, so cannot tell whether it is already promoted; not promoting blind: ${(err as Error).message}`);
+    throw new PromotionFailedError(
+      `cannot read the promotion summary of ${target}, so cannot tell whether it is already promoted; not promoting blind: ${(err as Error).message}`,
+    );
   }
   const unfinished = before.length > 0 ? undefined : unfinishedPromotion(await ctx.earlierEffects());
   if (unfinished) before = await awaitEarlierPromotion(ctx, access, pod, unfinished);
@@ -91,7 +114,8 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
         if (result.exitCode !== 0) throw new RabbitCommandError(pod, command, result);
         return result.stdout;
       },
-      (out) => `promoted to upstream with \`${shellCommand(command)}\`: ${describeSummary(parsePromotionSummary(command, out))}`,
+      (out) =>
+        `promoted to upstream with \`${shellCommand(command)}\`: ${describeSummary(parsePromotionSummary(command, out))}`,
     );
   } catch (err) {
     if (err instanceof RabbitCommandError) {
@@ -103,17 +127,26 @@ export const standbyPromote = async (ctx: StepContext, engine: RabbitmqStandbyPl
   }
   const vhosts = parsePromotionSummary(command, output);
   const clients = await letClientsIn(ctx, access, engine);
-  return { summary: `promoted ${target}: ${describeSummary(vhosts)}${clients.note}`, detail: { pod, command, vhosts, clients: clients.detail } };
+  return {
+    summary: `promoted ${target}: ${describeSummary(vhosts)}${clients.note}`,
+    detail: { pod, command, vhosts, clients: clients.detail },
+  };
 };
 
 /** Lifts a fence left on the promoted cluster; reads first, so a cluster that was never fenced is not touched. */
 const letClientsIn = async (ctx: StepContext, access: DownstreamAccess, engine: RabbitmqStandbyPlan) => {
   const lifted = await liftRabbitFence(ctx, access, engine.vhosts, 'downstream');
   const changed = (lifted.detail['vhosts'] as Array<{ lifted: boolean }>).some((v) => v.lifted);
-  return { note: changed ? `; the fence an earlier leg left on it is lifted: ${lifted.summary}` : '', detail: lifted.detail };
+  return {
+    note: changed ? `; the fence an earlier leg left on it is lifted: ${lifted.summary}` : '',
+    detail: lifted.detail,
+  };
 };
 
-export const standbyVerifyPromotion = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<ActionResult> => {
+export const standbyVerifyPromotion = async (
+  ctx: StepContext,
+  engine: RabbitmqStandbyPlan,
+): Promise<ActionResult> => {
   const access = downstreamAccess(ctx.kube('downstream'), engine);
   const pod = (await readyPod(access)).name;
   const summary = await readSummary(access, pod);

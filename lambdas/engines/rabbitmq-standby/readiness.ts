@@ -19,7 +19,10 @@ import { sideNames } from './reverse.js';
 const requiredConditions = ['AllReplicasReady', 'ClusterAvailable', 'ReconcileSuccess'];
 const upstreamMetricsTimeoutMs = 5_000;
 
-export const standbyReadiness = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<CheckResult[]> => {
+export const standbyReadiness = async (
+  ctx: StepContext,
+  engine: RabbitmqStandbyPlan,
+): Promise<CheckResult[]> => {
   const access = downstreamAccess(ctx.kube('downstream'), engine);
   const pods = serverPods(access.kube, access.namespace, access.cluster);
   // Commands run in the first Ready pod; when none is Ready the pod check says why.
@@ -36,15 +39,24 @@ export const standbyReadiness = async (ctx: StepContext, engine: RabbitmqStandby
   return runChecks(checks);
 };
 
-const withPod = async (pod: Promise<string | undefined>, check: (pod: string) => Promise<Omit<CheckResult, 'name'>>) => {
+const withPod = async (
+  pod: Promise<string | undefined>,
+  check: (pod: string) => Promise<Omit<CheckResult, 'name'>>,
+) => {
   const name = await pod;
-  if (name === undefined) return { passed: false, summary: 'no Ready server pod to run rabbitmqctl in', evidence: {} };
+  if (name === undefined)
+    return { passed: false, summary: 'no Ready server pod to run rabbitmqctl in', evidence: {} };
   return check(name);
 };
 
 const clusterConditions = async (access: DownstreamAccess) => {
   const cluster = await access.kube.getCustomObject(rabbitmqClusterRef(access.namespace, access.cluster));
-  if (!cluster) return { passed: false, summary: `RabbitmqCluster ${access.namespace}/${access.cluster} not found`, evidence: {} };
+  if (!cluster)
+    return {
+      passed: false,
+      summary: `RabbitmqCluster ${access.namespace}/${access.cluster} not found`,
+      evidence: {},
+    };
   const conditions = conditionsOf(cluster);
   const status = Object.fromEntries(conditions.map((c) => [c.type, c.status]));
   const failing = requiredConditions.filter((type) => status[type] !== 'True');
@@ -64,12 +76,16 @@ const reasonOf = (conditions: ReturnType<typeof conditionsOf>, type: string) => 
 };
 
 const podsReady = async (access: DownstreamAccess, podsPromise: ReturnType<typeof serverPods>) => {
-  const [pods, cluster] = await Promise.all([podsPromise, access.kube.getCustomObject(rabbitmqClusterRef(access.namespace, access.cluster))]);
+  const [pods, cluster] = await Promise.all([
+    podsPromise,
+    access.kube.getCustomObject(rabbitmqClusterRef(access.namespace, access.cluster)),
+  ]);
   const expected = (cluster && replicasOf(cluster)) ?? pods.length;
   const notReady = pods.filter((p) => !p.ready).map((p) => p.name);
   const missing = Math.max(0, expected - pods.length);
   const evidence = { expected, pods: pods.map((p) => ({ name: p.name, phase: p.phase, ready: p.ready })) };
-  if (notReady.length === 0 && missing === 0 && pods.length > 0) return { passed: true, summary: `${pods.length}/${expected} server pods Ready`, evidence };
+  if (notReady.length === 0 && missing === 0 && pods.length > 0)
+    return { passed: true, summary: `${pods.length}/${expected} server pods Ready`, evidence };
   const problems = [
     ...(notReady.length ? [`not Ready: ${notReady.join(', ')}`] : []),
     ...(missing ? [`${missing} of ${expected} pods missing`] : []),
@@ -78,7 +94,9 @@ const podsReady = async (access: DownstreamAccess, podsPromise: ReturnType<typeo
 };
 
 const schemaReplication = async (access: DownstreamAccess, pod: string) => {
-  const status = parseSchemaReplicationStatus(await run(access, pod, standbyCommands.schemaReplicationStatus));
+  const status = parseSchemaReplicationStatus(
+    await run(access, pod, standbyCommands.schemaReplicationStatus),
+  );
   const passed = status.mode === 'downstream' && status.state === 'syncing';
   return {
     passed,
@@ -92,7 +110,10 @@ const vhostsRecoverable = async (access: DownstreamAccess, pod: string, vhosts: 
   const missing = vhosts.filter((v) => !available.includes(v));
   return {
     passed: missing.length === 0,
-    summary: missing.length === 0 ? `all ${vhosts.length} plan vhosts recoverable` : `not recoverable: ${missing.join(', ')}`,
+    summary:
+      missing.length === 0
+        ? `all ${vhosts.length} plan vhosts recoverable`
+        : `not recoverable: ${missing.join(', ')}`,
     evidence: { pod, expected: vhosts, available },
   };
 };
@@ -109,8 +130,16 @@ const vhostsRecoverable = async (access: DownstreamAccess, pod: string, vhosts: 
  * hidden — an RPO breach passing the check. So the downstream is read first, and "now" is the
  * moment it answered: time spent trying an unreachable upstream is not lag.
  */
-const replicationLag = async (ctx: StepContext, access: DownstreamAccess, pod: string, engine: RabbitmqStandbyPlan) => {
-  const downstream = parseReplicationMetrics(standbyCommands.downstreamMetrics, await run(access, pod, standbyCommands.downstreamMetrics));
+const replicationLag = async (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  pod: string,
+  engine: RabbitmqStandbyPlan,
+) => {
+  const downstream = parseReplicationMetrics(
+    standbyCommands.downstreamMetrics,
+    await run(access, pod, standbyCommands.downstreamMetrics),
+  );
   const now = ctx.clock.now().getTime();
   const { points: upstream, note } = await upstreamPoints(ctx, engine);
   const boundSeconds = ctx.plan.thresholds.maxReplicationLagSeconds;
@@ -120,10 +149,19 @@ const replicationLag = async (ctx: StepContext, access: DownstreamAccess, pod: s
     .filter((p) => engine.vhosts.includes(p.vhost))
     .map((p) => {
       const ref = reference.get(key(p));
-      return { vhost: p.vhost, queue: p.queue, lastReplicated: new Date(p.timestamp).toISOString(), basis: ref === undefined ? 'now' : 'upstream', lagMs: Math.max(0, (ref ?? now) - p.timestamp) };
+      return {
+        vhost: p.vhost,
+        queue: p.queue,
+        lastReplicated: new Date(p.timestamp).toISOString(),
+        basis: ref === undefined ? 'now' : 'upstream',
+        lagMs: Math.max(0, (ref ?? now) - p.timestamp),
+      };
     });
   const unmeasured = engine.vhosts.filter((v) => !queues.some((q) => q.vhost === v));
-  const worst = queues.reduce<(typeof queues)[number] | undefined>((w, q) => (!w || q.lagMs > w.lagMs ? q : w), undefined);
+  const worst = queues.reduce<(typeof queues)[number] | undefined>(
+    (w, q) => (!w || q.lagMs > w.lagMs ? q : w),
+    undefined,
+  );
   // Whole milliseconds against the bound: rounding first would let a lag just over it pass.
   const boundMs = boundSeconds * 1000;
   const passed = unmeasured.length === 0 && worst !== undefined && worst.lagMs <= boundMs;
@@ -134,24 +172,41 @@ const replicationLag = async (ctx: StepContext, access: DownstreamAccess, pod: s
   return {
     passed,
     summary,
-    evidence: { lagSeconds: worst && worst.lagMs / 1000, maxReplicationLagSeconds: boundSeconds, queues: queues.map(({ lagMs, ...q }) => ({ ...q, lagSeconds: lagMs / 1000 })), upstream: note },
+    evidence: {
+      lagSeconds: worst && worst.lagMs / 1000,
+      maxReplicationLagSeconds: boundSeconds,
+      queues: queues.map(({ lagMs, ...q }) => ({ ...q, lagSeconds: lagMs / 1000 })),
+      upstream: note,
+    },
   };
 };
 
 /** To 0.1 s for people, unless that would put the lag on the other side of the bound than the decision. */
 const shownSeconds = (lagMs: number, boundMs: number): number => {
   const tenthsMs = Math.round(lagMs / 100) * 100;
-  return (tenthsMs <= boundMs) === (lagMs <= boundMs) ? tenthsMs / 1000 : lagMs / 1000;
+  return tenthsMs <= boundMs === lagMs <= boundMs ? tenthsMs / 1000 : lagMs / 1000;
 };
 
-const upstreamPoints = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<{ points: QueueReplicationPoint[]; note: string }> => {
+const upstreamPoints = async (
+  ctx: StepContext,
+  engine: RabbitmqStandbyPlan,
+): Promise<{ points: QueueReplicationPoint[]; note: string }> => {
   const names = sideNames(engine, 'upstream');
-  const access = { kube: ctx.kube('upstream'), namespace: names.namespace, cluster: names.rabbitmqCluster, container: names.container };
+  const access = {
+    kube: ctx.kube('upstream'),
+    namespace: names.namespace,
+    cluster: names.rabbitmqCluster,
+    container: names.container,
+  };
   try {
     const pods = (await serverPods(access.kube, access.namespace, access.cluster)).filter((p) => p.ready);
     // Each upstream node reports only the queues it leads: ask every one.
     const perPod = await Promise.all(
-      pods.map((p) => run(access, p.name, standbyCommands.upstreamMetrics, upstreamMetricsTimeoutMs).then((out) => parseReplicationMetrics(standbyCommands.upstreamMetrics, out))),
+      pods.map((p) =>
+        run(access, p.name, standbyCommands.upstreamMetrics, upstreamMetricsTimeoutMs).then((out) =>
+          parseReplicationMetrics(standbyCommands.upstreamMetrics, out),
+        ),
+      ),
     );
     return { points: perPod.flat(), note: `read from ${pods.length} upstream pods` };
   } catch (err) {

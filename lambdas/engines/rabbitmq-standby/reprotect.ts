@@ -9,8 +9,19 @@
 import { MisconfiguredError, TransientError, VerificationFailedError, errorMessage } from '../../errors.js';
 import type { CustomObjectRef, KubePort } from '../../ports/kube.js';
 import type { ActionResult, StepContext } from '../engine.js';
-import { fenceRabbitVhosts, parseConnections, parseVhostLimits, vhostAccessCommands } from '../rabbitmq/fence.js';
-import { parsePromotionSummary, parseReplicationMetrics, parseSchemaReplicationStatus, parseVhostsAvailable, standbyCommands } from './commands.js';
+import {
+  fenceRabbitVhosts,
+  parseConnections,
+  parseVhostLimits,
+  vhostAccessCommands,
+} from '../rabbitmq/fence.js';
+import {
+  parsePromotionSummary,
+  parseReplicationMetrics,
+  parseSchemaReplicationStatus,
+  parseVhostsAvailable,
+  standbyCommands,
+} from './commands.js';
 import { run, type DownstreamAccess } from './exec.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import {
@@ -29,13 +40,22 @@ import { waitForNodesToRejoin, waitForRollingRestart } from './teardown.js';
 const verifyTimeoutMs = 120_000;
 const verifyPollMs = 2_000;
 
-const accessOf = (kube: KubePort, names: SideNames): DownstreamAccess => ({ kube, namespace: names.namespace, cluster: names.rabbitmqCluster, container: names.container });
+const accessOf = (kube: KubePort, names: SideNames): DownstreamAccess => ({
+  kube,
+  namespace: names.namespace,
+  cluster: names.rabbitmqCluster,
+  container: names.container,
+});
 const describe = (access: DownstreamAccess) => `${access.namespace}/${access.cluster}`;
-const specOf = (obj: Record<string, unknown>): Record<string, unknown> => (obj['spec'] as Record<string, unknown> | undefined) ?? {};
-const resourceVersionOf = (obj: Record<string, unknown>) => (obj['metadata'] as { resourceVersion?: string } | undefined)?.resourceVersion;
+const specOf = (obj: Record<string, unknown>): Record<string, unknown> =>
+  (obj['spec'] as Record<string, unknown> | undefined) ?? {};
+const resourceVersionOf = (obj: Record<string, unknown>) =>
+  (obj['metadata'] as { resourceVersion?: string } | undefined)?.resourceVersion;
 /** Only the fields reprotect sets are compared: the operator may add its own. */
 const differs = (current: Record<string, unknown>, wanted: Record<string, unknown>): boolean =>
-  Object.entries(wanted).some(([k, v]) => (v === null ? current[k] !== undefined : JSON.stringify(current[k]) !== JSON.stringify(v)));
+  Object.entries(wanted).some(([k, v]) =>
+    v === null ? current[k] !== undefined : JSON.stringify(current[k]) !== JSON.stringify(v),
+  );
 
 interface Desired {
   ref: CustomObjectRef;
@@ -67,7 +87,10 @@ const desiredResources = (down: SideNames, endpoints: { schema: string; stream: 
   ];
 };
 
-export const standbyReprotect = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<ActionResult> => {
+export const standbyReprotect = async (
+  ctx: StepContext,
+  engine: RabbitmqStandbyPlan,
+): Promise<ActionResult> => {
   const up = sideNames(engine, 'upstream');
   const down = sideNames(engine, 'downstream');
   const upstream = accessOf(ctx.kube('upstream'), up);
@@ -84,8 +107,10 @@ export const standbyReprotect = async (ctx: StepContext, engine: RabbitmqStandby
     upstream.kube.getCustomObject(rabbitmqClusterRef(upstream.namespace, upstream.cluster)),
     standby.kube.getCustomObject(rabbitmqClusterRef(standby.namespace, standby.cluster)),
   ]);
-  if (!upCluster) throw new MisconfiguredError(`RabbitmqCluster ${describe(upstream)} not found; nothing was changed`);
-  if (!downCluster) throw new MisconfiguredError(`RabbitmqCluster ${describe(standby)} not found; nothing was changed`);
+  if (!upCluster)
+    throw new MisconfiguredError(`RabbitmqCluster ${describe(upstream)} not found; nothing was changed`);
+  if (!downCluster)
+    throw new MisconfiguredError(`RabbitmqCluster ${describe(standby)} not found; nothing was changed`);
   const desired = desiredResources(down, endpoints);
   const current = await Promise.all(desired.map((d) => standby.kube.getCustomObject(d.ref)));
   const missing = desired.filter((_, i) => current[i] === undefined);
@@ -103,7 +128,13 @@ export const standbyReprotect = async (ctx: StepContext, engine: RabbitmqStandby
   const upConfig = additionalConfigOf(upCluster);
   const upRestarting = changeNotObserved(upCluster);
   if (configuredModes(upConfig).standby !== 'upstream' || configuredModes(upConfig).schema !== 'upstream') {
-    await patchConfig(ctx, upstream, upCluster, upstreamModeConfig(upConfig), 'set schema_definition_sync and standby.replication operating modes to upstream in additionalConfig (rolling restart)');
+    await patchConfig(
+      ctx,
+      upstream,
+      upCluster,
+      upstreamModeConfig(upConfig),
+      'set schema_definition_sync and standby.replication operating modes to upstream in additionalConfig (rolling restart)',
+    );
     changes.push(`${describe(upstream)} restarted in upstream mode`);
     await waitForRestart(ctx, upstream, engine);
   } else if (upRestarting) {
@@ -113,7 +144,10 @@ export const standbyReprotect = async (ctx: StepContext, engine: RabbitmqStandby
 
   if (!(await alreadyFenced(standby, engine.vhosts))) {
     const fence = await fenceRabbitVhosts(ctx, standby, engine.vhosts);
-    if (fence.state !== 'fenced') throw new TransientError(`${describe(standby)} could not be fenced before it becomes the standby: ${fence.summary}`);
+    if (fence.state !== 'fenced')
+      throw new TransientError(
+        `${describe(standby)} could not be fenced before it becomes the standby: ${fence.summary}`,
+      );
     changes.push(`${describe(standby)} fenced (a standby takes no client writes)`);
   }
 
@@ -123,9 +157,14 @@ export const standbyReprotect = async (ctx: StepContext, engine: RabbitmqStandby
     const target = `${d.ref.namespace}/${d.ref.name}`;
     // resourceVersion makes this a compare-and-swap: a concurrent edit gets 409 and a retry re-reads.
     await ctx.act(`configure ${d.kind} ${d.ref.name} as a downstream of ${describe(upstream)}`, target, () =>
-      standby.kube.mergePatchCustomObject(d.ref, { metadata: { resourceVersion: resourceVersionOf(obj) }, spec: d.spec }),
+      standby.kube.mergePatchCustomObject(d.ref, {
+        metadata: { resourceVersion: resourceVersionOf(obj) },
+        spec: d.spec,
+      }),
     );
-    changes.push(`${d.kind} ${d.ref.name} points at ${d.kind === 'SchemaReplication' ? endpoints.schema : endpoints.stream}`);
+    changes.push(
+      `${d.kind} ${d.ref.name} points at ${d.kind === 'SchemaReplication' ? endpoints.schema : endpoints.stream}`,
+    );
   }
 
   const downConfig = additionalConfigOf(downCluster);
@@ -133,8 +172,15 @@ export const standbyReprotect = async (ctx: StepContext, engine: RabbitmqStandby
   if (wantedDown !== downConfig) {
     // Re-read: status updates since the first read have moved its resourceVersion on.
     const fresh = await standby.kube.getCustomObject(rabbitmqClusterRef(standby.namespace, standby.cluster));
-    if (!fresh) throw new MisconfiguredError(`RabbitmqCluster ${describe(standby)} disappeared during reprotect`);
-    await patchConfig(ctx, standby, fresh, wantedDown, 'set schema_definition_sync and standby.replication operating modes to downstream in additionalConfig (rolling restart)');
+    if (!fresh)
+      throw new MisconfiguredError(`RabbitmqCluster ${describe(standby)} disappeared during reprotect`);
+    await patchConfig(
+      ctx,
+      standby,
+      fresh,
+      wantedDown,
+      'set schema_definition_sync and standby.replication operating modes to downstream in additionalConfig (rolling restart)',
+    );
     changes.push(`${describe(standby)} restarted in downstream mode`);
   }
   // A retry after a cut-short attempt finds the config changed and the restart perhaps still running.
@@ -143,16 +189,29 @@ export const standbyReprotect = async (ctx: StepContext, engine: RabbitmqStandby
   const running = await waitUntilReplicating(ctx, standby, engine);
   return {
     summary: `${describe(standby)} is the standby of ${describe(upstream)}: ${changes.length > 0 ? changes.join('; ') : 'nothing needed changing'}; ${running.summary}`,
-    detail: { upstream: describe(upstream), standby: describe(standby), endpoints, changes, ...running.detail },
+    detail: {
+      upstream: describe(upstream),
+      standby: describe(standby),
+      endpoints,
+      changes,
+      ...running.detail,
+    },
   };
 };
 
 /** A side that is itself an unpromoted standby does not serve: making the other its standby would leave no primary. */
-const refuseAStandbyAsUpstream = async (upstream: DownstreamAccess, standby: DownstreamAccess, config: string) => {
+const refuseAStandbyAsUpstream = async (
+  upstream: DownstreamAccess,
+  standby: DownstreamAccess,
+  config: string,
+) => {
   if (configuredModes(config).standby === 'upstream') return;
   const pod = (await serverPods(upstream.kube, upstream.namespace, upstream.cluster)).find((p) => p.ready);
   if (!pod) throw new TransientError(`no Ready pod of ${describe(upstream)} to tell whether it was promoted`);
-  const summary = parsePromotionSummary(standbyCommands.promotionSummary, await run(upstream, pod.name, standbyCommands.promotionSummary));
+  const summary = parsePromotionSummary(
+    standbyCommands.promotionSummary,
+    await run(upstream, pod.name, standbyCommands.promotionSummary),
+  );
   if (summary.length === 0) {
     throw new MisconfiguredError(
       `${describe(upstream)} is configured as a standby and was never promoted: it does not serve, so it cannot be the upstream of ${describe(standby)}; nothing was changed`,
@@ -160,7 +219,13 @@ const refuseAStandbyAsUpstream = async (upstream: DownstreamAccess, standby: Dow
   }
 };
 
-const patchConfig = (ctx: StepContext, access: DownstreamAccess, cluster: Record<string, unknown>, wanted: string, intent: string) =>
+const patchConfig = (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  cluster: Record<string, unknown>,
+  wanted: string,
+  intent: string,
+) =>
   ctx.act(intent, describe(access), () =>
     access.kube.mergePatchCustomObject(rabbitmqClusterRef(access.namespace, access.cluster), {
       metadata: { resourceVersion: resourceVersionOf(cluster) },
@@ -170,7 +235,8 @@ const patchConfig = (ctx: StepContext, access: DownstreamAccess, cluster: Record
 
 /** The operator has not yet rolled out the latest spec change. */
 const changeNotObserved = (cluster: Record<string, unknown>): boolean =>
-  ((cluster['status'] as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0) < ((cluster['metadata'] as { generation?: number } | undefined)?.generation ?? 0);
+  ((cluster['status'] as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0) <
+  ((cluster['metadata'] as { generation?: number } | undefined)?.generation ?? 0);
 
 const waitForRestart = async (ctx: StepContext, access: DownstreamAccess, engine: RabbitmqStandbyPlan) => {
   const restart = await waitForRollingRestart(ctx, access, engine.teardown.restartTimeoutSeconds);
@@ -181,7 +247,9 @@ const waitForRestart = async (ctx: StepContext, access: DownstreamAccess, engine
 const alreadyFenced = async (access: DownstreamAccess, vhosts: string[]): Promise<boolean> => {
   const pod = (await serverPods(access.kube, access.namespace, access.cluster)).find((p) => p.ready);
   if (!pod) return false;
-  const limits = await Promise.all(vhosts.map(async (v) => parseVhostLimits(v, await run(access, pod.name, vhostAccessCommands.limits(v)))));
+  const limits = await Promise.all(
+    vhosts.map(async (v) => parseVhostLimits(v, await run(access, pod.name, vhostAccessCommands.limits(v)))),
+  );
   if (limits.some((l) => l['max-connections'] !== 0)) return false;
   const connections = parseConnections(await run(access, pod.name, vhostAccessCommands.connections));
   return !connections.some((c) => vhosts.includes(c.vhost));
@@ -194,25 +262,57 @@ const replicationState = async (ctx: StepContext, access: DownstreamAccess, engi
   const modes = await Promise.all(
     pods.map(async (p) => {
       if (!p.ready) return { pod: p.name, mode: 'unknown', state: 'pod not Ready' };
-      const status = parseSchemaReplicationStatus(await run(access, p.name, standbyCommands.schemaReplicationStatus));
+      const status = parseSchemaReplicationStatus(
+        await run(access, p.name, standbyCommands.schemaReplicationStatus),
+      );
       return { pod: p.name, mode: status.mode, state: status.state };
     }),
   );
-  problems.push(...modes.filter((m) => m.mode !== 'downstream' || m.state !== 'syncing').map((m) => `${m.pod}: schema replication ${m.mode}/${m.state}`));
+  problems.push(
+    ...modes
+      .filter((m) => m.mode !== 'downstream' || m.state !== 'syncing')
+      .map((m) => `${m.pod}: schema replication ${m.mode}/${m.state}`),
+  );
   const pod = pods.find((p) => p.ready)?.name;
   if (pod === undefined) return { problems: [...problems, 'no Ready pod'], modes, queues: [] };
   const available = parseVhostsAvailable(await run(access, pod, standbyCommands.vhostsAvailableForRecovery));
-  problems.push(...engine.vhosts.filter((v) => !available.includes(v)).map((v) => `vhost ${v} not available for recovery yet`));
-  const points = parseReplicationMetrics(standbyCommands.downstreamMetrics, await run(access, pod, standbyCommands.downstreamMetrics));
+  problems.push(
+    ...engine.vhosts
+      .filter((v) => !available.includes(v))
+      .map((v) => `vhost ${v} not available for recovery yet`),
+  );
+  const points = parseReplicationMetrics(
+    standbyCommands.downstreamMetrics,
+    await run(access, pod, standbyCommands.downstreamMetrics),
+  );
   const now = ctx.clock.now().getTime();
   const boundMs = ctx.plan.thresholds.maxReplicationLagSeconds * 1000;
-  const queues = points.filter((p) => engine.vhosts.includes(p.vhost)).map((p) => ({ vhost: p.vhost, queue: p.queue, lastReplicated: new Date(p.timestamp).toISOString(), behindMs: now - p.timestamp }));
-  problems.push(...engine.vhosts.filter((v) => !queues.some((q) => q.vhost === v)).map((v) => `no replicated queue of vhost ${v} yet`));
-  problems.push(...queues.filter((q) => q.behindMs > boundMs).map((q) => `${q.vhost}/${q.queue} ${q.behindMs} ms behind (RPO bound ${boundMs} ms)`));
+  const queues = points
+    .filter((p) => engine.vhosts.includes(p.vhost))
+    .map((p) => ({
+      vhost: p.vhost,
+      queue: p.queue,
+      lastReplicated: new Date(p.timestamp).toISOString(),
+      behindMs: now - p.timestamp,
+    }));
+  problems.push(
+    ...engine.vhosts
+      .filter((v) => !queues.some((q) => q.vhost === v))
+      .map((v) => `no replicated queue of vhost ${v} yet`),
+  );
+  problems.push(
+    ...queues
+      .filter((q) => q.behindMs > boundMs)
+      .map((q) => `${q.vhost}/${q.queue} ${q.behindMs} ms behind (RPO bound ${boundMs} ms)`),
+  );
   return { problems, modes, queues };
 };
 
-const waitUntilReplicating = async (ctx: StepContext, access: DownstreamAccess, engine: RabbitmqStandbyPlan) => {
+const waitUntilReplicating = async (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  engine: RabbitmqStandbyPlan,
+) => {
   const started = ctx.clock.now().getTime();
   let last = '';
   for (;;) {
@@ -233,7 +333,10 @@ const waitUntilReplicating = async (ctx: StepContext, access: DownstreamAccess, 
     if (line !== last) ctx.progress(`waiting for replication into ${describe(access)}: ${line}`);
     last = line;
     if (ctx.clock.now().getTime() - started >= verifyTimeoutMs) {
-      throw new VerificationFailedError(`${describe(access)} was configured as the standby, but replication did not run within ${verifyTimeoutMs / 1000} s: ${line}`, { modes: state.modes, queues: state.queues });
+      throw new VerificationFailedError(
+        `${describe(access)} was configured as the standby, but replication did not run within ${verifyTimeoutMs / 1000} s: ${line}`,
+        { modes: state.modes, queues: state.queues },
+      );
     }
     await ctx.clock.sleep(verifyPollMs);
   }

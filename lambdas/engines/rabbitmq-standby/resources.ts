@@ -2,17 +2,29 @@
 import type { CustomObjectRef } from '../../ports/kube.js';
 
 export const rabbitmqClusterRef = (namespace: string, name: string): CustomObjectRef => ({
-  group: 'rabbitmq.com', version: 'v1beta1', plural: 'rabbitmqclusters', namespace, name,
+  group: 'rabbitmq.com',
+  version: 'v1beta1',
+  plural: 'rabbitmqclusters',
+  namespace,
+  name,
 });
 
 export const schemaReplicationRef = (namespace: string, name: string): CustomObjectRef => ({
-  group: 'rabbitmq.com', version: 'v1beta1', plural: 'schemareplications', namespace, name,
+  group: 'rabbitmq.com',
+  version: 'v1beta1',
+  plural: 'schemareplications',
+  namespace,
+  name,
 });
 
 // The group is as the reference setup shows it, and not verified beyond that (README.md, "What
 // is real and what is simulated here").
 export const standbyReplicationRef = (namespace: string, name: string): CustomObjectRef => ({
-  group: 'rabbitmq.tanzu.vmware.com', version: 'v1beta1', plural: 'standbyreplications', namespace, name,
+  group: 'rabbitmq.tanzu.vmware.com',
+  version: 'v1beta1',
+  plural: 'standbyreplications',
+  namespace,
+  name,
 });
 
 /** Server pods of a RabbitmqCluster: shared by the RabbitMQ engines. */
@@ -31,7 +43,8 @@ export const conditionsOf = (cluster: Record<string, unknown>): ClusterCondition
 };
 
 export const additionalConfigOf = (cluster: Record<string, unknown>): string =>
-  ((cluster['spec'] as { rabbitmq?: { additionalConfig?: string } } | undefined)?.rabbitmq?.additionalConfig ?? '');
+  (cluster['spec'] as { rabbitmq?: { additionalConfig?: string } } | undefined)?.rabbitmq?.additionalConfig ??
+  '';
 
 export const replicasOf = (cluster: Record<string, unknown>): number | undefined =>
   (cluster['spec'] as { replicas?: number } | undefined)?.replicas;
@@ -44,7 +57,12 @@ export const upstreamModeConfig = (config: string): string =>
   config
     .split('\n')
     .filter((line) => !/^\s*schema_definition_sync\.downstream\.locals\./.test(line))
-    .map((line) => line.replace(/^(\s*(?:schema_definition_sync|standby\.replication)\.operating_mode\s*=\s*)downstream\s*$/, '$1upstream'))
+    .map((line) =>
+      line.replace(
+        /^(\s*(?:schema_definition_sync|standby\.replication)\.operating_mode\s*=\s*)downstream\s*$/,
+        '$1upstream',
+      ),
+    )
     .join('\n');
 
 /** What schema sync on a downstream keeps local: its own default user and the standby's own global parameters (seed 000). */
@@ -82,7 +100,9 @@ export const downstreamModeConfig = (config: string): string => {
 };
 
 /** The operating modes the RabbitmqCluster's configuration gives its pods (RabbitMQ's default: upstream). */
-export const configuredModes = (config: string): { schema: 'upstream' | 'downstream'; standby: 'upstream' | 'downstream' } => {
+export const configuredModes = (
+  config: string,
+): { schema: 'upstream' | 'downstream'; standby: 'upstream' | 'downstream' } => {
   const mode = (setting: string) => {
     const line = config
       .split('\n')
@@ -90,5 +110,8 @@ export const configuredModes = (config: string): { schema: 'upstream' | 'downstr
       .findLast((l) => !l.startsWith('#') && l.split('=')[0]?.trim() === setting);
     return line?.split('=')[1]?.trim() === 'downstream' ? 'downstream' : 'upstream';
   };
-  return { schema: mode('schema_definition_sync.operating_mode'), standby: mode('standby.replication.operating_mode') };
+  return {
+    schema: mode('schema_definition_sync.operating_mode'),
+    standby: mode('standby.replication.operating_mode'),
+  };
 };

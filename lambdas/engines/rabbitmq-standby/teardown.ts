@@ -28,7 +28,10 @@ const idempotentRetryPauseMs = 1_000;
 /** Even a restart that used its whole budget gets this long for the nodes to find each other. */
 const rejoinMinimumSeconds = 30;
 
-export const standbyTeardown = async (ctx: StepContext, engine: RabbitmqStandbyPlan): Promise<ActionResult> => {
+export const standbyTeardown = async (
+  ctx: StepContext,
+  engine: RabbitmqStandbyPlan,
+): Promise<ActionResult> => {
   const access = downstreamAccess(ctx.kube('downstream'), engine);
   const removed = await deleteReplicationResources(ctx, access, engine);
   const detail =
@@ -44,7 +47,11 @@ export const standbyTeardown = async (ctx: StepContext, engine: RabbitmqStandbyP
   };
 };
 
-const deleteReplicationResources = async (ctx: StepContext, access: DownstreamAccess, engine: RabbitmqStandbyPlan) => {
+const deleteReplicationResources = async (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  engine: RabbitmqStandbyPlan,
+) => {
   const refs = [
     standbyReplicationRef(access.namespace, engine.downstream.standbyReplication),
     schemaReplicationRef(access.namespace, engine.downstream.schemaReplication),
@@ -52,12 +59,18 @@ const deleteReplicationResources = async (ctx: StepContext, access: DownstreamAc
   return allSettled(
     refs.map(async (ref) => {
       const label = `${ref.plural}/${ref.name}`;
-      const outcome = await ctx.act(`delete ${ref.plural}.${ref.group} ${ref.name}`, `${ref.namespace}/${ref.name}`, () => access.kube.deleteCustomObject(ref), (o) =>
-        o === 'deleted' ? `deleted ${ref.plural}.${ref.group} ${ref.name}` : undefined,
+      const outcome = await ctx.act(
+        `delete ${ref.plural}.${ref.group} ${ref.name}`,
+        `${ref.namespace}/${ref.name}`,
+        () => access.kube.deleteCustomObject(ref),
+        (o) => (o === 'deleted' ? `deleted ${ref.plural}.${ref.group} ${ref.name}` : undefined),
       );
       const stillThere = await access.kube.getCustomObject(ref);
       // A finalizer may keep it briefly; a retry of the step finds it gone or deletes again.
-      if (stillThere && !(stillThere['metadata'] as { deletionTimestamp?: string } | undefined)?.deletionTimestamp) {
+      if (
+        stillThere &&
+        !(stillThere['metadata'] as { deletionTimestamp?: string } | undefined)?.deletionTimestamp
+      ) {
         throw new TeardownFailedError(`${label} in ${ref.namespace} still exists after delete`);
       }
       return outcome === 'deleted' ? label : `${label} (already absent)`;
@@ -66,9 +79,11 @@ const deleteReplicationResources = async (ctx: StepContext, access: DownstreamAc
 };
 
 const deleteReplicatedData = (ctx: StepContext, access: DownstreamAccess, pod: string) =>
-  ctx.act('delete all locally replicated standby data (delete_all_data_on_standby_replication_cluster)', `${access.namespace}/${access.cluster}`, () =>
-    runIdempotent(ctx, access, pod, standbyCommands.deleteReplicatedData), () =>
-    'deleted all locally replicated standby data (delete_all_data_on_standby_replication_cluster)',
+  ctx.act(
+    'delete all locally replicated standby data (delete_all_data_on_standby_replication_cluster)',
+    `${access.namespace}/${access.cluster}`,
+    () => runIdempotent(ctx, access, pod, standbyCommands.deleteReplicatedData),
+    () => 'deleted all locally replicated standby data (delete_all_data_on_standby_replication_cluster)',
   );
 
 /**
@@ -83,7 +98,12 @@ const allSettled = async <T>(work: Array<Promise<T>>): Promise<T[]> => {
 };
 
 /** An idempotent command, tried again after a non-zero exit (a busy node answers the next time). */
-const runIdempotent = async (ctx: StepContext, access: DownstreamAccess, pod: string, command: readonly string[]): Promise<string> => {
+const runIdempotent = async (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  pod: string,
+  command: readonly string[],
+): Promise<string> => {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(access, pod, command);
@@ -97,35 +117,54 @@ const runIdempotent = async (ctx: StepContext, access: DownstreamAccess, pod: st
 
 /** Way 1: switch both operating modes in the RabbitmqCluster and wait for the rolling restart. */
 const rollingRestartWay = async (ctx: StepContext, access: DownstreamAccess, engine: RabbitmqStandbyPlan) => {
-  if (engine.teardown.deleteReplicatedData) await deleteReplicatedData(ctx, access, (await readyPod(access)).name);
+  if (engine.teardown.deleteReplicatedData)
+    await deleteReplicatedData(ctx, access, (await readyPod(access)).name);
   const ref = rabbitmqClusterRef(access.namespace, access.cluster);
   const cluster = await access.kube.getCustomObject(ref);
-  if (!cluster) throw new TeardownFailedError(`RabbitmqCluster ${access.namespace}/${access.cluster} not found`);
+  if (!cluster)
+    throw new TeardownFailedError(`RabbitmqCluster ${access.namespace}/${access.cluster} not found`);
   const current = additionalConfigOf(cluster);
   const wanted = upstreamModeConfig(current);
   if (wanted !== current) {
     const resourceVersion = (cluster['metadata'] as { resourceVersion?: string }).resourceVersion;
     // resourceVersion makes this a compare-and-swap: a concurrent edit gets 409 and a retry re-reads.
-    const change = 'set schema_definition_sync and standby.replication operating modes to upstream in additionalConfig (rolling restart)';
+    const change =
+      'set schema_definition_sync and standby.replication operating modes to upstream in additionalConfig (rolling restart)';
     await ctx.act(change, `${access.namespace}/${access.cluster}`, () =>
-      access.kube.mergePatchCustomObject(ref, { metadata: { resourceVersion }, spec: { rabbitmq: { additionalConfig: wanted } } }),
+      access.kube.mergePatchCustomObject(ref, {
+        metadata: { resourceVersion },
+        spec: { rabbitmq: { additionalConfig: wanted } },
+      }),
     );
   }
   const restart = await waitForRollingRestart(ctx, access, engine.teardown.restartTimeoutSeconds);
-  const rejoin = await waitForNodesToRejoin(ctx, access, engine.teardown.restartTimeoutSeconds - restart.tookMs / 1000);
+  const rejoin = await waitForNodesToRejoin(
+    ctx,
+    access,
+    engine.teardown.restartTimeoutSeconds - restart.tookMs / 1000,
+  );
   const modes = await verifySchemaModeEverywhere(access);
   return { configChanged: wanted !== current, restart, rejoin, modes };
 };
 
-export const waitForRollingRestart = async (ctx: StepContext, access: DownstreamAccess, timeoutSeconds: number) => {
+export const waitForRollingRestart = async (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  timeoutSeconds: number,
+) => {
   const ref = rabbitmqClusterRef(access.namespace, access.cluster);
   const started = ctx.clock.now().getTime();
   let last = '';
   for (;;) {
-    const [cluster, pods] = await Promise.all([access.kube.getCustomObject(ref), serverPods(access.kube, access.namespace, access.cluster)]);
+    const [cluster, pods] = await Promise.all([
+      access.kube.getCustomObject(ref),
+      serverPods(access.kube, access.namespace, access.cluster),
+    ]);
     const generation = (cluster?.['metadata'] as { generation?: number } | undefined)?.generation ?? 0;
-    const observed = (cluster?.['status'] as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
-    const allReady = conditionsOf(cluster ?? {}).find((c) => c.type === 'AllReplicasReady')?.status === 'True';
+    const observed =
+      (cluster?.['status'] as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
+    const allReady =
+      conditionsOf(cluster ?? {}).find((c) => c.type === 'AllReplicasReady')?.status === 'True';
     const notReady = pods.filter((p) => !p.ready).map((p) => p.name);
     const state = `generation ${observed}/${generation} observed, ${pods.length - notReady.length}/${pods.length} pods Ready`;
     if (observed >= generation && allReady && notReady.length === 0 && pods.length > 0) {
@@ -143,7 +182,11 @@ export const waitForRollingRestart = async (ctx: StepContext, access: Downstream
 };
 
 /** Ready pods are not yet a cluster: each restarted node must find its peers again (seed 004). */
-export const waitForNodesToRejoin = async (ctx: StepContext, access: DownstreamAccess, budgetSeconds: number) => {
+export const waitForNodesToRejoin = async (
+  ctx: StepContext,
+  access: DownstreamAccess,
+  budgetSeconds: number,
+) => {
   const timeoutSeconds = Math.max(budgetSeconds, rejoinMinimumSeconds);
   const result = await waitForRejoin(ctx, access, { timeoutSeconds, pollMs: restartPollMs });
   if (!result.rejoined) {
@@ -158,10 +201,16 @@ export const waitForNodesToRejoin = async (ctx: StepContext, access: DownstreamA
 const verifySchemaModeEverywhere = async (access: DownstreamAccess) => {
   const pods = await serverPods(access.kube, access.namespace, access.cluster);
   const modes = await Promise.all(
-    pods.map(async (p) => ({ pod: p.name, ...parseSchemaReplicationStatus(await run(access, p.name, standbyCommands.schemaReplicationStatus)) })),
+    pods.map(async (p) => ({
+      pod: p.name,
+      ...parseSchemaReplicationStatus(await run(access, p.name, standbyCommands.schemaReplicationStatus)),
+    })),
   );
   const wrong = modes.filter((m) => m.mode !== 'upstream');
-  if (wrong.length > 0) throw new TeardownFailedError(`schema replication mode is not upstream on ${wrong.map((m) => `${m.pod} (${m.mode})`).join(', ')}`);
+  if (wrong.length > 0)
+    throw new TeardownFailedError(
+      `schema replication mode is not upstream on ${wrong.map((m) => `${m.pod} (${m.mode})`).join(', ')}`,
+    );
   return modes.map(({ pod, mode, state }) => ({ pod, mode, state }));
 };
 
@@ -171,27 +220,49 @@ const liveSwitchWay = async (ctx: StepContext, access: DownstreamAccess, engine:
   const target = `${access.namespace}/${access.cluster}`;
   const anyPod = (await readyPod(access)).name;
   // The node holding the stream connection is the one listed with replicated data.
-  const linkNodes = [...new Set(parseDiskSpaceUsed(await run(access, anyPod, standbyCommands.diskSpaceUsed)).map((row) => podOfNode(row.node)))];
+  const linkNodes = [
+    ...new Set(
+      parseDiskSpaceUsed(await run(access, anyPod, standbyCommands.diskSpaceUsed)).map((row) =>
+        podOfNode(row.node),
+      ),
+    ),
+  ];
   const disconnectOn = linkNodes.length > 0 ? linkNodes : pods.map((p) => p.name);
   const disconnected = await allSettled(
     disconnectOn.map(async (pod) => {
-      const printed = await ctx.act(`disconnect the standby replication stream link on ${pod}`, target, async () =>
-        (await runIdempotent(ctx, access, pod, standbyCommands.disconnectDownstream)).trim().split('\n').pop(),
+      const printed = await ctx.act(
+        `disconnect the standby replication stream link on ${pod}`,
+        target,
+        async () =>
+          (await runIdempotent(ctx, access, pod, standbyCommands.disconnectDownstream))
+            .trim()
+            .split('\n')
+            .pop(),
       );
       return { pod, printed };
     }),
   );
   const switched = await allSettled(
     pods.map(async (p) => {
-      const status = parseSchemaReplicationStatus(await run(access, p.name, standbyCommands.schemaReplicationStatus));
+      const status = parseSchemaReplicationStatus(
+        await run(access, p.name, standbyCommands.schemaReplicationStatus),
+      );
       if (status.mode === 'upstream') return { pod: p.name, changed: false };
-      await ctx.act(`set schema replication mode upstream on ${p.name} (until its next restart)`, target, () =>
-        runIdempotent(ctx, access, p.name, standbyCommands.setSchemaModeUpstream),
+      await ctx.act(
+        `set schema replication mode upstream on ${p.name} (until its next restart)`,
+        target,
+        () => runIdempotent(ctx, access, p.name, standbyCommands.setSchemaModeUpstream),
       );
       return { pod: p.name, changed: true };
     }),
   );
   const modes = await verifySchemaModeEverywhere(access);
   if (engine.teardown.deleteReplicatedData) await deleteReplicatedData(ctx, access, anyPod);
-  return { disconnected, switched, modes, followUp: 'a restart brings back downstream mode: set both operating modes to upstream in the RabbitmqCluster (the rolling-restart way) in a quiet hour' };
+  return {
+    disconnected,
+    switched,
+    modes,
+    followUp:
+      'a restart brings back downstream mode: set both operating modes to upstream in the RabbitmqCluster (the rolling-restart way) in a quiet hour',
+  };
 };

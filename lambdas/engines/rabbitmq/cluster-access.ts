@@ -17,9 +17,16 @@ export interface RabbitAccess {
 
 /** Server pods of a RabbitmqCluster, sorted by ordinal (`<cluster>-server-<i>`). */
 export const serverPods = async (kube: KubePort, namespace: string, cluster: string): Promise<PodSummary[]> =>
-  (await kube.listPods(namespace, `app.kubernetes.io/name=${cluster}`)).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  (await kube.listPods(namespace, `app.kubernetes.io/name=${cluster}`)).sort((a, b) =>
+    a.name.localeCompare(b.name, 'en', { numeric: true }),
+  );
 
-export const execIn = (access: RabbitAccess, pod: string, command: readonly string[], timeoutMs = 30_000): Promise<ExecResult> =>
+export const execIn = (
+  access: RabbitAccess,
+  pod: string,
+  command: readonly string[],
+  timeoutMs = 30_000,
+): Promise<ExecResult> =>
   access.kube.exec(access.namespace, pod, [...command], { container: access.container, timeoutMs });
 
 export class RabbitCommandError extends Error {
@@ -29,12 +36,15 @@ export class RabbitCommandError extends Error {
     readonly command: readonly string[],
     readonly result: ExecResult,
   ) {
-    super(`\`${shellCommand(command)}\` in pod ${pod} exited ${result.exitCode}: ${outputOf(result).slice(0, 400)}`);
+    super(
+      `\`${shellCommand(command)}\` in pod ${pod} exited ${result.exitCode}: ${outputOf(result).slice(0, 400)}`,
+    );
   }
 }
 
 /** What a failed command said: the CLI tools print their errors on stderr, some on stdout. */
-export const outputOf = (result: ExecResult): string => (result.stderr.trim() || result.stdout.trim()).split('\n').slice(0, 3).join(' ');
+export const outputOf = (result: ExecResult): string =>
+  (result.stderr.trim() || result.stdout.trim()).split('\n').slice(0, 3).join(' ');
 
 /** sysexits: 69 the node is unavailable (e.g. still starting), 75 try again later. */
 export const temporaryExitCodes = new Set([69, 75]);
@@ -43,9 +53,15 @@ export const temporaryExitCodes = new Set([69, 75]);
  * Runs the command and returns stdout. A non-zero exit throws RabbitCommandError, except the
  * exits that mean "not now", which throw TransientError so the workflow retries the step.
  */
-export const runIn = async (access: RabbitAccess, pod: string, command: readonly string[], timeoutMs?: number): Promise<string> => {
+export const runIn = async (
+  access: RabbitAccess,
+  pod: string,
+  command: readonly string[],
+  timeoutMs?: number,
+): Promise<string> => {
   const result = await execIn(access, pod, command, timeoutMs);
-  if (temporaryExitCodes.has(result.exitCode)) throw new TransientError(new RabbitCommandError(pod, command, result).message);
+  if (temporaryExitCodes.has(result.exitCode))
+    throw new TransientError(new RabbitCommandError(pod, command, result).message);
   if (result.exitCode !== 0) throw new RabbitCommandError(pod, command, result);
   return result.stdout;
 };
@@ -57,6 +73,9 @@ export const describeCluster = (access: RabbitAccess): string => `${access.names
  * no pod at all means no such cluster in that namespace.
  */
 export const rabbitClusterPresence = (side: Side, access: RabbitAccess): Promise<SitePresence> =>
-  probeSite(side, access.kube, `RabbitmqCluster ${describeCluster(access)} (pods labelled app.kubernetes.io/name=${access.cluster})`, async () =>
-    (await serverPods(access.kube, access.namespace, access.cluster)).length > 0,
+  probeSite(
+    side,
+    access.kube,
+    `RabbitmqCluster ${describeCluster(access)} (pods labelled app.kubernetes.io/name=${access.cluster})`,
+    async () => (await serverPods(access.kube, access.namespace, access.cluster)).length > 0,
   );

@@ -6,7 +6,15 @@ import { errorMessage } from '../../errors.js';
 import type { PodSummary } from '../../ports/kube.js';
 import type { CheckResult, StepContext } from '../engine.js';
 import { describeCluster, execIn, outputOf, serverPods, type RabbitAccess } from './cluster-access.js';
-import { healthCommands, parseClusterStatus, parseMirrors, parseQuorumCritical, type ClusterStatus, type MirroredQueue, type ResourceAlarm } from './health-commands.js';
+import {
+  healthCommands,
+  parseClusterStatus,
+  parseMirrors,
+  parseQuorumCritical,
+  type ClusterStatus,
+  type MirroredQueue,
+  type ResourceAlarm,
+} from './health-commands.js';
 
 interface PodView {
   pod: string;
@@ -34,7 +42,11 @@ export interface Membership {
 const viewOf = async (access: RabbitAccess, pod: PodSummary): Promise<PodView> => {
   if (!pod.ready) return { pod: pod.name, problem: 'pod not Ready' };
   const result = await execIn(access, pod.name, healthCommands.clusterStatus);
-  if (result.exitCode !== 0) return { pod: pod.name, problem: `cluster_status exited ${result.exitCode}: ${outputOf(result).slice(0, 200)}` };
+  if (result.exitCode !== 0)
+    return {
+      pod: pod.name,
+      problem: `cluster_status exited ${result.exitCode}: ${outputOf(result).slice(0, 200)}`,
+    };
   return { pod: pod.name, status: parseClusterStatus(result.stdout) };
 };
 
@@ -43,23 +55,49 @@ export const observeMembership = async (access: RabbitAccess): Promise<Membershi
   const views = await Promise.all(pods.map((p) => viewOf(access, p)));
   const answered = views.filter((v): v is PodView & { status: ClusterStatus } => v.status !== undefined);
   const members = [...new Set(answered.flatMap((v) => v.status.members))].sort();
-  const running = members.filter((n) => answered.every((v) => !v.status.members.includes(n) || v.status.running.includes(n)));
+  const running = members.filter((n) =>
+    answered.every((v) => !v.status.members.includes(n) || v.status.running.includes(n)),
+  );
   const notRunning = members.filter((n) => !running.includes(n));
-  const silent = views.filter((v) => v.status === undefined).map((v) => ({ pod: v.pod, problem: v.problem ?? 'no answer' }));
+  const silent = views
+    .filter((v) => v.status === undefined)
+    .map((v) => ({ pod: v.pod, problem: v.problem ?? 'no answer' }));
   const key = (nodes: string[]) => [...nodes].sort().join(',');
-  const apart = answered.filter((v) => key(v.status.members) !== key(members)).map((v) => ({ pod: v.pod, members: v.status.members }));
-  const partitions = Object.assign({}, ...answered.map((v) => v.status.partitions)) as Record<string, string[]>;
-  const alarms = [...new Map(answered.flatMap((v) => v.status.alarms).map((a) => [`${a.node}/${a.resource}`, a])).values()];
+  const apart = answered
+    .filter((v) => key(v.status.members) !== key(members))
+    .map((v) => ({ pod: v.pod, members: v.status.members }));
+  const partitions = Object.assign({}, ...answered.map((v) => v.status.partitions)) as Record<
+    string,
+    string[]
+  >;
+  const alarms = [
+    ...new Map(answered.flatMap((v) => v.status.alarms).map((a) => [`${a.node}/${a.resource}`, a])).values(),
+  ];
   const problems = [
     ...(pods.length === 0 ? [`no server pods of ${describeCluster(access)}`] : []),
     ...(answered.length === 0 && pods.length > 0 ? ['no node answered cluster_status'] : []),
     ...notRunning.map((n) => `${n} not running`),
     ...silent.map((s) => `${s.pod}: ${s.problem}`),
-    ...apart.map((a) => `${a.pod} sees a different cluster (${a.members.join(', ')}): reset and not rejoined? (forget_cluster_node, then join)`),
-    ...(answered.length > 0 && members.length < pods.length ? [`only ${members.length} of ${pods.length} pods' nodes are cluster members`] : []),
+    ...apart.map(
+      (a) =>
+        `${a.pod} sees a different cluster (${a.members.join(', ')}): reset and not rejoined? (forget_cluster_node, then join)`,
+    ),
+    ...(answered.length > 0 && members.length < pods.length
+      ? [`only ${members.length} of ${pods.length} pods' nodes are cluster members`]
+      : []),
     ...Object.entries(partitions).map(([node, lost]) => `${node} partitioned from ${lost.join(', ')}`),
   ];
-  return { pods: pods.map((p) => p.name), members, running, notRunning, silent, apart, partitions, alarms, problems };
+  return {
+    pods: pods.map((p) => p.name),
+    members,
+    running,
+    notRunning,
+    silent,
+    apart,
+    partitions,
+    alarms,
+    problems,
+  };
 };
 
 /** Running nodes whose shutdown would cost some quorum queue its quorum, by pod. */
@@ -72,16 +110,28 @@ const quorumCritical = async (access: RabbitAccess, pods: string[]) => {
   );
   return {
     critical: answers.flatMap((a) => (a.answer?.critical ? [{ pod: a.pod, queues: a.answer.queues }] : [])),
-    unanswered: answers.filter((a) => a.answer === undefined).map((a) => `${a.pod}: check_if_node_is_quorum_critical exited ${a.result.exitCode}: ${outputOf(a.result).slice(0, 160)}`),
+    unanswered: answers
+      .filter((a) => a.answer === undefined)
+      .map(
+        (a) =>
+          `${a.pod}: check_if_node_is_quorum_critical exited ${a.result.exitCode}: ${outputOf(a.result).slice(0, 160)}`,
+      ),
   };
 };
 
-const mirrorsOf = async (access: RabbitAccess, pod: string, vhosts: string[]): Promise<Array<MirroredQueue & { vhost: string }>> =>
+const mirrorsOf = async (
+  access: RabbitAccess,
+  pod: string,
+  vhosts: string[],
+): Promise<Array<MirroredQueue & { vhost: string }>> =>
   (
     await Promise.all(
       vhosts.map(async (vhost) => {
         const result = await execIn(access, pod, healthCommands.mirrors(vhost));
-        if (result.exitCode !== 0) throw new Error(`list_queues -p ${vhost} in ${pod} exited ${result.exitCode}: ${outputOf(result).slice(0, 160)}`);
+        if (result.exitCode !== 0)
+          throw new Error(
+            `list_queues -p ${vhost} in ${pod} exited ${result.exitCode}: ${outputOf(result).slice(0, 160)}`,
+          );
         return parseMirrors(vhost, result.stdout).map((q) => ({ ...q, vhost }));
       }),
     )
@@ -92,7 +142,10 @@ const mirrorsOf = async (access: RabbitAccess, pod: string, vhosts: string[]): P
  * `vhosts`: where to look for classic mirrored queues (quorum queues are covered by the
  * quorum-criticality of every node).
  */
-export const checkClusterHealth = async (access: RabbitAccess, vhosts: string[]): Promise<Omit<CheckResult, 'name'>> => {
+export const checkClusterHealth = async (
+  access: RabbitAccess,
+  vhosts: string[],
+): Promise<Omit<CheckResult, 'name'>> => {
   const membership = await observeMembership(access);
   const answering = membership.pods.filter((p) => !membership.silent.some((s) => s.pod === p));
   const [quorum, mirrors] = await Promise.all([
@@ -101,7 +154,10 @@ export const checkClusterHealth = async (access: RabbitAccess, vhosts: string[])
       ? Promise.resolve({ queues: [] as Array<MirroredQueue & { vhost: string }>, error: undefined })
       : mirrorsOf(access, answering[0], vhosts).then(
           (queues) => ({ queues, error: undefined }),
-          (err: unknown) => ({ queues: [] as Array<MirroredQueue & { vhost: string }>, error: errorMessage(err) }),
+          (err: unknown) => ({
+            queues: [] as Array<MirroredQueue & { vhost: string }>,
+            error: errorMessage(err),
+          }),
         ),
   ]);
   const unsynchronised = mirrors.queues.filter((q) => q.unsynchronised.length > 0);
@@ -110,7 +166,9 @@ export const checkClusterHealth = async (access: RabbitAccess, vhosts: string[])
     ...membership.alarms.map((a) => `${a.resource} alarm on ${a.node}`),
     ...quorum.critical.map((c) => `${c.pod} is quorum-critical (${c.queues.join(', ')})`),
     ...quorum.unanswered,
-    ...unsynchronised.map((q) => `${q.vhost}/${q.name} has unsynchronised mirrors on ${q.unsynchronised.join(', ')}`),
+    ...unsynchronised.map(
+      (q) => `${q.vhost}/${q.name} has unsynchronised mirrors on ${q.unsynchronised.join(', ')}`,
+    ),
     ...(mirrors.error ? [mirrors.error] : []),
   ];
   const evidence = {
@@ -146,7 +204,11 @@ export interface RejoinResult {
  * default, seed 004); a node that was reset must be forgotten before it can rejoin. Polls
  * every node's view until all are members and running, at most `timeoutSeconds`.
  */
-export const waitForRejoin = async (ctx: StepContext, access: RabbitAccess, options: { timeoutSeconds: number; pollMs: number }): Promise<RejoinResult> => {
+export const waitForRejoin = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+  options: { timeoutSeconds: number; pollMs: number },
+): Promise<RejoinResult> => {
   const started = ctx.clock.now().getTime();
   let attempts = 0;
   let last = '';
@@ -156,9 +218,11 @@ export const waitForRejoin = async (ctx: StepContext, access: RabbitAccess, opti
     const waitedMs = ctx.clock.now().getTime() - started;
     if (membership.problems.length === 0) return { rejoined: true, attempts, waitedMs, membership };
     const state = membership.problems.join('; ');
-    if (state !== last) ctx.progress(`waiting for every node of ${describeCluster(access)} to rejoin: ${state}`);
+    if (state !== last)
+      ctx.progress(`waiting for every node of ${describeCluster(access)} to rejoin: ${state}`);
     last = state;
-    if (waitedMs + options.pollMs > options.timeoutSeconds * 1000) return { rejoined: false, attempts, waitedMs, membership };
+    if (waitedMs + options.pollMs > options.timeoutSeconds * 1000)
+      return { rejoined: false, attempts, waitedMs, membership };
     await ctx.clock.sleep(options.pollMs);
   }
 };

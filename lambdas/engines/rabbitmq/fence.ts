@@ -20,8 +20,14 @@ const reachPauseMs = 1_000;
 // Every fence command (and every command lifting a fence) is safe to repeat (it reads before it
 // writes), so a failed one is retried by the workflow rather than halting it.
 export const runFenceCommand = async (access: RabbitAccess, pod: string, command: string[]) => {
-  const result = await access.kube.exec(access.namespace, pod, command, { container: access.container, timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new TransientError(`\`${shellCommand(command)}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+  const result = await access.kube.exec(access.namespace, pod, command, {
+    container: access.container,
+    timeoutMs: 30_000,
+  });
+  if (result.exitCode !== 0)
+    throw new TransientError(
+      `\`${shellCommand(command)}\` in ${pod} exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`,
+    );
   return result.stdout;
 };
 
@@ -29,7 +35,13 @@ export const runFenceCommand = async (access: RabbitAccess, pod: string, command
 export const vhostAccessCommands = {
   limits: (vhost: string) => ['rabbitmqctl', 'list_vhost_limits', '-p', vhost],
   /** `set_vhost_limits` replaces the vhost's whole limit map. */
-  setLimits: (vhost: string, limits: Record<string, number>) => ['rabbitmqctl', 'set_vhost_limits', '-p', vhost, JSON.stringify(limits)],
+  setLimits: (vhost: string, limits: Record<string, number>) => [
+    'rabbitmqctl',
+    'set_vhost_limits',
+    '-p',
+    vhost,
+    JSON.stringify(limits),
+  ],
   clearLimits: (vhost: string) => ['rabbitmqctl', 'clear_vhost_limits', '-p', vhost],
   /** Every node lists the whole cluster's connections. */
   connections: ['rabbitmqctl', 'list_connections', 'vhost', 'name', 'user', '--formatter', 'json'],
@@ -37,7 +49,10 @@ export const vhostAccessCommands = {
 };
 
 /** The upstream's Ready server pods, or undefined when its API cannot be reached at all. */
-const reachablePods = async (ctx: StepContext, access: RabbitAccess): Promise<{ pods?: string[]; error?: string }> => {
+const reachablePods = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+): Promise<{ pods?: string[]; error?: string }> => {
   let error = '';
   for (let attempt = 1; attempt <= reachAttempts; attempt++) {
     try {
@@ -61,9 +76,15 @@ const reachablePods = async (ctx: StepContext, access: RabbitAccess): Promise<{ 
  * The fence records the `max-connections` it replaced (`... (was N)` or `(was unlimited)`); the
  * vhost's other limits it leaves as they were.
  */
-const limitsBeforeFence = (vhost: string, now: Record<string, number>, earlier: EffectEvent[]): Record<string, number> => {
+const limitsBeforeFence = (
+  vhost: string,
+  now: Record<string, number>,
+  earlier: EffectEvent[],
+): Record<string, number> => {
   if (now['max-connections'] !== 0) return now;
-  const done = earlier.findLast((e) => e.phase === 'done' && e.action.startsWith(`fenced vhost ${vhost}: max-connections 0 (was `));
+  const done = earlier.findLast(
+    (e) => e.phase === 'done' && e.action.startsWith(`fenced vhost ${vhost}: max-connections 0 (was `),
+  );
   const was = done && /\(was ([^)]+)\)$/.exec(done.action)?.[1];
   if (was === undefined) return now;
   const { 'max-connections': _fenced, ...others } = now;
@@ -76,7 +97,10 @@ const limitsBeforeFence = (vhost: string, now: Record<string, number>, earlier: 
  * pass an open vhost for fenced, or let the fence replace limits the vhost has.
  */
 export const parseVhostLimits = (vhost: string, output: string): Record<string, number> => {
-  const lines = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const banner = lines.filter((l) => l.startsWith('Listing limits for vhost '));
   const body = lines.filter((l) => !banner.includes(l));
   if (body.length === 0 && banner.length === 1) return {};
@@ -86,7 +110,12 @@ export const parseVhostLimits = (vhost: string, output: string): Record<string, 
   } catch {
     limits = undefined;
   }
-  if (typeof limits !== 'object' || limits === null || Array.isArray(limits) || !Object.values(limits).every((v) => typeof v === 'number')) {
+  if (
+    typeof limits !== 'object' ||
+    limits === null ||
+    Array.isArray(limits) ||
+    !Object.values(limits).every((v) => typeof v === 'number')
+  ) {
     throw new UnexpectedOutputError(vhostAccessCommands.limits(vhost), output);
   }
   return limits as Record<string, number>;
@@ -96,7 +125,8 @@ export const parseVhostLimits = (vhost: string, output: string): Record<string, 
 export const parseConnections = (output: string): Array<{ vhost: string; name: string; user?: string }> =>
   jsonArray(vhostAccessCommands.connections, output).map((row) => {
     const { vhost, name, user } = row;
-    if (typeof vhost !== 'string' || typeof name !== 'string') throw new UnexpectedOutputError(vhostAccessCommands.connections, output);
+    if (typeof vhost !== 'string' || typeof name !== 'string')
+      throw new UnexpectedOutputError(vhostAccessCommands.connections, output);
     return { vhost, name, ...(typeof user === 'string' ? { user } : {}) };
   });
 
@@ -107,7 +137,8 @@ export const parseConnections = (output: string): Array<{ vhost: string; name: s
  */
 export const parseConnectionPids = (output: string): Array<{ pid: string; vhost: string; user: string }> => {
   const rows = parseTable(output, ['pid', 'vhost', 'user']);
-  if (rows === undefined || rows.some((r) => !r['pid'] || !r['vhost'] || !r['user'])) throw new UnexpectedOutputError(vhostAccessCommands.connectionPids, output);
+  if (rows === undefined || rows.some((r) => !r['pid'] || !r['vhost'] || !r['user']))
+    throw new UnexpectedOutputError(vhostAccessCommands.connectionPids, output);
   return rows.map((r) => ({ pid: r['pid']!, vhost: r['vhost']!, user: r['user']! }));
 };
 
@@ -120,7 +151,12 @@ export interface FenceOptions {
   spareUsers?: string[];
 }
 
-export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, vhosts: string[], options: FenceOptions = {}): Promise<FenceResult> => {
+export const fenceRabbitVhosts = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+  vhosts: string[],
+  options: FenceOptions = {},
+): Promise<FenceResult> => {
   const spare = options.spareUsers ?? [];
   const target = `${access.namespace}/${access.cluster}`;
   const { pods, error } = await reachablePods(ctx, access);
@@ -136,20 +172,31 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
   const perVhost = [];
   const earlier = await ctx.earlierEffects();
   for (const vhost of vhosts) {
-    const now = parseVhostLimits(vhost, await runFenceCommand(access, first, vhostAccessCommands.limits(vhost)));
+    const now = parseVhostLimits(
+      vhost,
+      await runFenceCommand(access, first, vhostAccessCommands.limits(vhost)),
+    );
     // A retry finds the vhost fenced by an earlier attempt: the limits to restore are the ones that attempt saw.
     const before = limitsBeforeFence(vhost, now, earlier);
     // set_vhost_limits replaces the vhost's whole limit map: keep the others as they were.
     if (before['max-connections'] !== 0) {
-      await ctx.act(`fence vhost ${vhost}: max-connections 0`, target, () =>
-        runFenceCommand(access, first, vhostAccessCommands.setLimits(vhost, { ...before, 'max-connections': 0 })), () =>
-        `fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`,
+      await ctx.act(
+        `fence vhost ${vhost}: max-connections 0`,
+        target,
+        () =>
+          runFenceCommand(
+            access,
+            first,
+            vhostAccessCommands.setLimits(vhost, { ...before, 'max-connections': 0 }),
+          ),
+        () => `fenced vhost ${vhost}: max-connections 0 (was ${before['max-connections'] ?? 'unlimited'})`,
       );
     }
     const closedCount = await ctx.act(
       `close the client connections of vhost ${vhost}`,
       target,
-      () => (spare.length > 0 ? closeAllBut(ctx, access, first, vhost, spare) : closeAll(ctx, access, pods, vhost)),
+      () =>
+        spare.length > 0 ? closeAllBut(ctx, access, first, vhost, spare) : closeAll(ctx, access, pods, vhost),
       (closed) => (closed > 0 ? `closed ${closed} client connections of vhost ${vhost}` : undefined),
     );
     const restore = { ...before };
@@ -158,11 +205,16 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
       vhost,
       limitsBefore: before,
       closedConnections: closedCount,
-      lift: shellCommand(Object.keys(restore).length === 0 && before['max-connections'] === undefined ? vhostAccessCommands.clearLimits(vhost) : vhostAccessCommands.setLimits(vhost, before)),
+      lift: shellCommand(
+        Object.keys(restore).length === 0 && before['max-connections'] === undefined
+          ? vhostAccessCommands.clearLimits(vhost)
+          : vhostAccessCommands.setLimits(vhost, before),
+      ),
     });
   }
   const remaining = await verifyFenced(ctx, access, pods, vhosts, spare);
-  if (remaining.length > 0) throw new TransientError(`fence of ${target} not verified: ${remaining.join('; ')}`);
+  if (remaining.length > 0)
+    throw new TransientError(`fence of ${target} not verified: ${remaining.join('; ')}`);
   return {
     state: 'fenced',
     summary: `${target} fenced: ${perVhost.map((v) => `${v.vhost} max-connections 0, ${v.closedConnections} connections closed`).join('; ')}; verified no client connection remains${spare.length > 0 ? ` (connections of ${spare.join(', ')} kept open to drain)` : ''}`,
@@ -174,30 +226,78 @@ export const fenceRabbitVhosts = async (ctx: StepContext, access: RabbitAccess, 
 const closeReason = (ctx: StepContext) => `failover ${ctx.plan.name}: this cluster is fenced`;
 
 // Without --global, close_all_connections acts on the node it runs on: run it on every node.
-const closeAll = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhost: string): Promise<number> => {
+const closeAll = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+  pods: string[],
+  vhost: string,
+): Promise<number> => {
   const closed = await Promise.all(
-    pods.map(async (pod) => Number(/Closed (\d+) connections/.exec(await runFenceCommand(access, pod, ['rabbitmqctl', 'close_all_connections', '-p', vhost, closeReason(ctx)]))?.[1] ?? 0)),
+    pods.map(async (pod) =>
+      Number(
+        /Closed (\d+) connections/.exec(
+          await runFenceCommand(access, pod, [
+            'rabbitmqctl',
+            'close_all_connections',
+            '-p',
+            vhost,
+            closeReason(ctx),
+          ]),
+        )?.[1] ?? 0,
+      ),
+    ),
   );
   return closed.reduce((a, b) => a + b, 0);
 };
 
 /** `list_connections` lists the whole cluster's; `close_connection` takes any node's pid and is a no-op on a closed one. */
-const closeAllBut = async (ctx: StepContext, access: RabbitAccess, pod: string, vhost: string, spare: string[]): Promise<number> => {
+const closeAllBut = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+  pod: string,
+  vhost: string,
+  spare: string[],
+): Promise<number> => {
   const rows = parseConnectionPids(await runFenceCommand(access, pod, vhostAccessCommands.connectionPids));
   const closing = rows.filter((r) => r.vhost === vhost && !spare.includes(r.user));
-  for (const row of closing) await runFenceCommand(access, pod, ['rabbitmqctl', 'close_connection', row.pid, closeReason(ctx)]);
+  for (const row of closing)
+    await runFenceCommand(access, pod, ['rabbitmqctl', 'close_connection', row.pid, closeReason(ctx)]);
   return closing.length;
 };
 
 /** What still lets clients write: a vhost without the limit, or a connection still open. */
-const verifyFenced = async (ctx: StepContext, access: RabbitAccess, pods: string[], vhosts: string[], spare: string[]): Promise<string[]> => {
+const verifyFenced = async (
+  ctx: StepContext,
+  access: RabbitAccess,
+  pods: string[],
+  vhosts: string[],
+  spare: string[],
+): Promise<string[]> => {
   let remaining: string[] = [];
   for (let attempt = 1; attempt <= verifyAttempts; attempt++) {
-    const limits = await Promise.all(vhosts.map(async (v) => [v, parseVhostLimits(v, await runFenceCommand(access, pods[0]!, vhostAccessCommands.limits(v)))] as const));
-    const connections = (await Promise.all(pods.map(async (p) => parseConnections(await runFenceCommand(access, p, vhostAccessCommands.connections))))).flat();
+    const limits = await Promise.all(
+      vhosts.map(
+        async (v) =>
+          [
+            v,
+            parseVhostLimits(v, await runFenceCommand(access, pods[0]!, vhostAccessCommands.limits(v))),
+          ] as const,
+      ),
+    );
+    const connections = (
+      await Promise.all(
+        pods.map(async (p) =>
+          parseConnections(await runFenceCommand(access, p, vhostAccessCommands.connections)),
+        ),
+      )
+    ).flat();
     remaining = [
-      ...limits.filter(([, l]) => l['max-connections'] !== 0).map(([v]) => `vhost ${v} still accepts connections`),
-      ...connections.filter((c) => vhosts.includes(c.vhost) && !spare.includes(c.user ?? '')).map((c) => `connection ${c.name} still open on ${c.vhost}`),
+      ...limits
+        .filter(([, l]) => l['max-connections'] !== 0)
+        .map(([v]) => `vhost ${v} still accepts connections`),
+      ...connections
+        .filter((c) => vhosts.includes(c.vhost) && !spare.includes(c.user ?? ''))
+        .map((c) => `connection ${c.name} still open on ${c.vhost}`),
     ];
     if (remaining.length === 0) return [];
     await ctx.clock.sleep(verifyPauseMs);

@@ -9,7 +9,16 @@ export const healthCommands = {
   clusterStatus: ['rabbitmqctl', 'cluster_status', '--formatter', 'json'],
   quorumCritical: ['rabbitmq-queues', 'check_if_node_is_quorum_critical', '--formatter', 'json'],
   // The JSON formatter prints mirror pids without their node (`#PID<12798.1935.0>`); the table names it.
-  mirrors: (vhost: string) => ['rabbitmqctl', 'list_queues', '-p', vhost, 'name', 'slave_pids', 'synchronised_slave_pids', '-q'],
+  mirrors: (vhost: string) => [
+    'rabbitmqctl',
+    'list_queues',
+    '-p',
+    vhost,
+    'name',
+    'slave_pids',
+    'synchronised_slave_pids',
+    '-q',
+  ],
 } as const;
 
 export interface ResourceAlarm {
@@ -37,7 +46,8 @@ const jsonIn = (text: string): unknown => {
   }
 };
 
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 export const parseClusterStatus = (output: string): ClusterStatus => {
   const status = jsonIn(output) as Record<string, unknown> | undefined;
@@ -47,13 +57,25 @@ export const parseClusterStatus = (output: string): ClusterStatus => {
   const rawPartitions = status['partitions'];
   const partitions: Record<string, string[]> =
     typeof rawPartitions === 'object' && rawPartitions !== null && !Array.isArray(rawPartitions)
-      ? Object.fromEntries(Object.entries(rawPartitions).flatMap(([node, lost]) => (strings(lost).length > 0 ? [[node, strings(lost)] as const] : [])))
+      ? Object.fromEntries(
+          Object.entries(rawPartitions).flatMap(([node, lost]) =>
+            strings(lost).length > 0 ? [[node, strings(lost)] as const] : [],
+          ),
+        )
       : {};
   const alarms = (Array.isArray(status['alarms']) ? status['alarms'] : []).map((a) => {
     const alarm = a as { node?: unknown; resource?: unknown; type?: unknown };
-    return { node: String(alarm.node ?? 'unknown node'), resource: String(alarm.resource ?? alarm.type ?? 'unknown') };
+    return {
+      node: String(alarm.node ?? 'unknown node'),
+      resource: String(alarm.resource ?? alarm.type ?? 'unknown'),
+    };
   });
-  return { members: [...new Set([...strings(status['disk_nodes']), ...strings(status['ram_nodes'])])], running: strings(status['running_nodes']), partitions, alarms };
+  return {
+    members: [...new Set([...strings(status['disk_nodes']), ...strings(status['ram_nodes'])])],
+    running: strings(status['running_nodes']),
+    partitions,
+    alarms,
+  };
 };
 
 export type QuorumCriticality = { critical: false } | { critical: true; queues: string[] };
@@ -65,7 +87,8 @@ export type QuorumCriticality = { critical: false } | { critical: true; queues: 
  * not an answer, so undefined.
  */
 export const parseQuorumCritical = (result: ExecResult): QuorumCriticality | undefined => {
-  const answer = (jsonIn(result.stdout) ?? jsonIn(result.stderr)) as { result?: unknown; queues?: Array<{ readable_name?: unknown; name?: unknown }> } | undefined;
+  const answer = (jsonIn(result.stdout) ?? jsonIn(result.stderr)) as
+    { result?: unknown; queues?: Array<{ readable_name?: unknown; name?: unknown }> } | undefined;
   if (answer?.result === 'ok' && result.exitCode === 0) return { critical: false };
   if (answer?.result === 'error' && Array.isArray(answer.queues)) {
     return { critical: true, queues: answer.queues.map((q) => String(q.readable_name ?? q.name)) };
@@ -82,7 +105,8 @@ export interface MirroredQueue {
 }
 
 /** `<rabbit@host.1795296100.1935.0>`: the node, then three numbers. Node names may hold dots. */
-const nodesOfPids = (cell: string): string[] => [...cell.matchAll(/<([^<>]+?)\.\d+\.\d+\.\d+>/g)].map((m) => m[1]!);
+const nodesOfPids = (cell: string): string[] =>
+  [...cell.matchAll(/<([^<>]+?)\.\d+\.\d+\.\d+>/g)].map((m) => m[1]!);
 
 /** Classic queues with mirrors; quorum queues and unmirrored queues have none and are left out. */
 export const parseMirrors = (vhost: string, output: string): MirroredQueue[] => {
@@ -97,7 +121,11 @@ export const parseMirrors = (vhost: string, output: string): MirroredQueue[] => 
     .map((row) => {
       const mirrors = nodesOfPids(row['slave_pids'] ?? '');
       const synchronised = new Set(nodesOfPids(row['synchronised_slave_pids'] ?? ''));
-      return { name: row['name'] ?? '', mirrors, unsynchronised: mirrors.filter((m) => !synchronised.has(m)) };
+      return {
+        name: row['name'] ?? '',
+        mirrors,
+        unsynchronised: mirrors.filter((m) => !synchronised.has(m)),
+      };
     })
     .filter((q) => q.mirrors.length > 0);
 };

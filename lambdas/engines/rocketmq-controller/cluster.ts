@@ -38,10 +38,13 @@ export const rocketAccess = (ctx: StepContext, engine: RocketmqControllerPlan): 
 export const namespacePods = async (access: RocketAccess): Promise<Map<string, PodSummary>> =>
   new Map((await access.kube.listPods(access.engine.namespace, '')).map((p) => [p.name, p]));
 
-const usable = (pod: PodSummary | undefined): pod is PodSummary => pod !== undefined && pod.ready && !pod.terminating;
+const usable = (pod: PodSummary | undefined): pod is PodSummary =>
+  pod !== undefined && pod.ready && !pod.terminating;
 
 export const describePod = (pod: PodSummary | undefined, name: string): string =>
-  pod === undefined ? `${name} (absent)` : `${name} (${pod.terminating ? 'Terminating' : pod.ready ? 'Ready' : 'not Ready'}${pod.node ? ` on ${pod.node}` : ''})`;
+  pod === undefined
+    ? `${name} (absent)`
+    : `${name} (${pod.terminating ? 'Terminating' : pod.ready ? 'Ready' : 'not Ready'}${pod.node ? ` on ${pod.node}` : ''})`;
 
 export interface Member {
   brokerName: string;
@@ -53,7 +56,11 @@ export interface Member {
   summary: PodSummary | undefined;
 }
 
-export const membersOf = (engine: RocketmqControllerPlan, pods: Map<string, PodSummary>, group: BrokerGroup): Member[] =>
+export const membersOf = (
+  engine: RocketmqControllerPlan,
+  pods: Map<string, PodSummary>,
+  group: BrokerGroup,
+): Member[] =>
   group.members.map((m) => {
     const summary = pods.get(m.pod);
     return {
@@ -68,13 +75,21 @@ export const membersOf = (engine: RocketmqControllerPlan, pods: Map<string, PodS
 
 /** A Ready pod to run mqadmin in (the seed runs it in a name server pod). */
 export const toolsPod = async (access: RocketAccess): Promise<string> => {
-  const pods = (await access.kube.listPods(access.engine.namespace, access.engine.mqadmin.podSelector)).filter(usable).sort((a, b) => a.name.localeCompare(b.name));
-  if (pods[0] === undefined) throw new Error(`no Ready pod matching ${access.engine.mqadmin.podSelector} in ${access.engine.namespace} to run mqadmin in`);
+  const pods = (await access.kube.listPods(access.engine.namespace, access.engine.mqadmin.podSelector))
+    .filter(usable)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (pods[0] === undefined)
+    throw new Error(
+      `no Ready pod matching ${access.engine.mqadmin.podSelector} in ${access.engine.namespace} to run mqadmin in`,
+    );
   return pods[0].name;
 };
 
 export const mqadmin = (access: RocketAccess, pod: string, argv: string[]): Promise<ExecResult> =>
-  access.kube.exec(access.engine.namespace, pod, argv, { ...(access.engine.mqadmin.container ? { container: access.engine.mqadmin.container } : {}), timeoutMs: mqadminTimeoutMs });
+  access.kube.exec(access.engine.namespace, pod, argv, {
+    ...(access.engine.mqadmin.container ? { container: access.engine.mqadmin.container } : {}),
+    timeoutMs: mqadminTimeoutMs,
+  });
 
 export interface NameServerView {
   /** The first name server that answered, and what it lists. */
@@ -89,20 +104,37 @@ export interface NameServerView {
  * not an answer, and never passes for "not there" or "not reachable": it throws
  * UnexpectedOutputError, which halts the step.
  */
-const answerOf = async <T>(access: RocketAccess, pod: string, argv: string[], parse: (stdout: string) => T | undefined): Promise<{ value?: T; error?: string }> => {
+const answerOf = async <T>(
+  access: RocketAccess,
+  pod: string,
+  argv: string[],
+  parse: (stdout: string) => T | undefined,
+): Promise<{ value?: T; error?: string }> => {
   const result = await mqadmin(access, pod, argv);
   const value = parse(result.stdout);
   if (value !== undefined) return { value };
-  const error = result.exitCode !== 0 ? `exited ${result.exitCode}: ${failureOf(result.stdout, result.stderr)}` : exceptionOf(result.stdout, result.stderr);
+  const error =
+    result.exitCode !== 0
+      ? `exited ${result.exitCode}: ${failureOf(result.stdout, result.stderr)}`
+      : exceptionOf(result.stdout, result.stderr);
   if (error === undefined) throw new UnexpectedOutputError(argv, `${result.stdout}${result.stderr}`);
   return { error };
 };
 
 /** Asks the plan's name servers in order; `all` asks every one (readiness reports each). */
-export const readClusterList = async (access: RocketAccess, pod: string, all = false): Promise<NameServerView> => {
+export const readClusterList = async (
+  access: RocketAccess,
+  pod: string,
+  all = false,
+): Promise<NameServerView> => {
   const view: NameServerView = { rows: [], answers: [] };
   for (const nameServer of access.engine.nameServers) {
-    const { value: rows, error } = await answerOf(access, pod, access.commands.clusterList(nameServer), parseClusterList);
+    const { value: rows, error } = await answerOf(
+      access,
+      pod,
+      access.commands.clusterList(nameServer),
+      parseClusterList,
+    );
     if (rows === undefined) {
       view.answers.push({ nameServer, reachable: false, error });
       continue;
@@ -118,33 +150,75 @@ export const readClusterList = async (access: RocketAccess, pod: string, all = f
   return view;
 };
 
-export const readControllerMetaData = async (access: RocketAccess, pod: string): Promise<{ metaData?: ControllerMetaData; error?: string }> => {
-  const { value, error } = await answerOf(access, pod, access.commands.getControllerMetaData(access.engine.controller.address), parseControllerMetaData);
+export const readControllerMetaData = async (
+  access: RocketAccess,
+  pod: string,
+): Promise<{ metaData?: ControllerMetaData; error?: string }> => {
+  const { value, error } = await answerOf(
+    access,
+    pod,
+    access.commands.getControllerMetaData(access.engine.controller.address),
+    parseControllerMetaData,
+  );
   return value ? { metaData: value } : { error };
 };
 
-export const readSyncStateSet = async (access: RocketAccess, pod: string, brokerName: string): Promise<{ set?: SyncStateSet; error?: string }> => {
-  const { value, error } = await answerOf(access, pod, access.commands.getSyncStateSet(access.engine.controller.address, brokerName), parseSyncStateSets);
+export const readSyncStateSet = async (
+  access: RocketAccess,
+  pod: string,
+  brokerName: string,
+): Promise<{ set?: SyncStateSet; error?: string }> => {
+  const { value, error } = await answerOf(
+    access,
+    pod,
+    access.commands.getSyncStateSet(access.engine.controller.address, brokerName),
+    parseSyncStateSets,
+  );
   if (value === undefined) return { error };
   const set = value.find((s) => s.brokerName === brokerName);
-  return set ? { set } : { error: `no SyncStateSet for ${brokerName} (the controller lists ${value.map((s) => s.brokerName).join(', ')})` };
+  return set
+    ? { set }
+    : {
+        error: `no SyncStateSet for ${brokerName} (the controller lists ${value.map((s) => s.brokerName).join(', ')})`,
+      };
 };
 
 /** The group's master per `clusterList` (BID 0), if the name server lists one. */
-export const masterOf = (rows: ClusterListRow[], brokerName: string): ClusterListRow | undefined => rows.find((r) => r.brokerName === brokerName && r.brokerId === 0);
+export const masterOf = (rows: ClusterListRow[], brokerName: string): ClusterListRow | undefined =>
+  rows.find((r) => r.brokerName === brokerName && r.brokerId === 0);
 
 /** The member a master row is, matched by address (pod IP and broker port). */
 export const memberAt = (members: Member[], address: string | undefined): Member | undefined =>
   address === undefined ? undefined : members.find((m) => m.address === address);
 
 /** `brokerPermission` as the broker reports it (`4` read-only, `6` read and write), or why it could not be read. */
-export const readBrokerPermission = async (access: RocketAccess, pod: string, nameServer: string, address: string): Promise<{ permission?: string; error?: string }> => {
-  const { value, error } = await answerOf(access, pod, access.commands.getBrokerConfig(nameServer, address), (stdout) => parseBrokerConfig(stdout)?.['brokerPermission']);
+export const readBrokerPermission = async (
+  access: RocketAccess,
+  pod: string,
+  nameServer: string,
+  address: string,
+): Promise<{ permission?: string; error?: string }> => {
+  const { value, error } = await answerOf(
+    access,
+    pod,
+    access.commands.getBrokerConfig(nameServer, address),
+    (stdout) => parseBrokerConfig(stdout)?.['brokerPermission'],
+  );
   return value !== undefined ? { permission: value } : { error };
 };
 
-export const readHaStatus = async (access: RocketAccess, pod: string, nameServer: string, address: string): Promise<{ status?: HaStatus; error?: string }> => {
-  const { value, error } = await answerOf(access, pod, access.commands.haStatus(nameServer, address), parseHaStatus);
+export const readHaStatus = async (
+  access: RocketAccess,
+  pod: string,
+  nameServer: string,
+  address: string,
+): Promise<{ status?: HaStatus; error?: string }> => {
+  const { value, error } = await answerOf(
+    access,
+    pod,
+    access.commands.haStatus(nameServer, address),
+    parseHaStatus,
+  );
   return value ? { status: value } : { error };
 };
 

@@ -7,12 +7,48 @@
 
 export const mqadminCommands = (tool: string) => ({
   clusterList: (nameServer: string) => [tool, 'clusterList', '-n', nameServer],
-  getSyncStateSet: (controller: string, brokerName: string) => [tool, 'getSyncStateSet', '-a', controller, '-b', brokerName],
+  getSyncStateSet: (controller: string, brokerName: string) => [
+    tool,
+    'getSyncStateSet',
+    '-a',
+    controller,
+    '-b',
+    brokerName,
+  ],
   getControllerMetaData: (controller: string) => [tool, 'getControllerMetaData', '-a', controller],
-  electMaster: (controller: string, cluster: string, brokerName: string, brokerId: number) => [tool, 'electMaster', '-a', controller, '-c', cluster, '-bn', brokerName, '-b', String(brokerId)],
+  electMaster: (controller: string, cluster: string, brokerName: string, brokerId: number) => [
+    tool,
+    'electMaster',
+    '-a',
+    controller,
+    '-c',
+    cluster,
+    '-bn',
+    brokerName,
+    '-b',
+    String(brokerId),
+  ],
   /** brokerPermission 4 = read only (PERM_READ), 6 = read and write. */
-  setBrokerPermission: (nameServer: string, broker: string, permission: 4 | 6) => [tool, 'updateBrokerConfig', '-n', nameServer, '-b', broker, '-k', 'brokerPermission', '-v', String(permission)],
-  getBrokerConfig: (nameServer: string, broker: string) => [tool, 'getBrokerConfig', '-n', nameServer, '-b', broker],
+  setBrokerPermission: (nameServer: string, broker: string, permission: 4 | 6) => [
+    tool,
+    'updateBrokerConfig',
+    '-n',
+    nameServer,
+    '-b',
+    broker,
+    '-k',
+    'brokerPermission',
+    '-v',
+    String(permission),
+  ],
+  getBrokerConfig: (nameServer: string, broker: string) => [
+    tool,
+    'getBrokerConfig',
+    '-n',
+    nameServer,
+    '-b',
+    broker,
+  ],
   /** Asked of a master: its commit log's end and how far each slave's HA connection has acknowledged. */
   haStatus: (nameServer: string, broker: string) => [tool, 'haStatus', '-n', nameServer, '-b', broker],
 });
@@ -30,7 +66,8 @@ export const exceptionOf = (stdout: string, stderr: string): string | undefined 
 
 /** Why a sub-command failed: its exception, or the first lines it printed. */
 export const failureOf = (stdout: string, stderr: string): string =>
-  exceptionOf(stdout, stderr) ?? ((stderr.trim() || stdout.trim()).split('\n').slice(0, 2).join(' ') || 'no output');
+  exceptionOf(stdout, stderr) ??
+  ((stderr.trim() || stdout.trim()).split('\n').slice(0, 2).join(' ') || 'no output');
 
 /** `CODE: 2011  DESC: The old master 1 is still alive, ...` in an MQBrokerException. */
 export const responseCodeOf = (text: string): { code: number; desc: string } | undefined => {
@@ -64,17 +101,19 @@ export const parseClusterList = (stdout: string): ClusterListRow[] | undefined =
   const headerAt = lines.findIndex((l) => l.trimStart().startsWith('#Cluster Name'));
   if (headerAt < 0) return undefined;
   const hasActivated = lines[headerAt]!.includes('#ACTIVATED');
-  const fields = lines.slice(headerAt + 1).filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/));
+  const fields = lines
+    .slice(headerAt + 1)
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.trim().split(/\s+/));
   if (!fields.every((f) => f.length >= 5 && /^\d+$/.test(f[2]!))) return undefined;
-  return fields
-    .map((f) => ({
-      cluster: f[0]!,
-      brokerName: f[1]!,
-      brokerId: Number(f[2]),
-      address: f[3]!,
-      version: f[4]!,
-      ...(hasActivated ? { activated: f.at(-1) === 'true' } : {}),
-    }));
+  return fields.map((f) => ({
+    cluster: f[0]!,
+    brokerName: f[1]!,
+    brokerId: Number(f[2]),
+    address: f[3]!,
+    version: f[4]!,
+    ...(hasActivated ? { activated: f.at(-1) === 'true' } : {}),
+  }));
 };
 
 export interface Replica {
@@ -94,12 +133,19 @@ export interface SyncStateSet {
   notInSync: Replica[];
 }
 
-const field = (block: string, name: string): string | undefined => new RegExp(`^#${name}\\t([^\\n]*)$`, 'm').exec(block)?.[1]?.trim();
-const orUndefined = (value: string | undefined): string | undefined => (value === undefined || value === 'null' || value === '' ? undefined : value);
+const field = (block: string, name: string): string | undefined =>
+  new RegExp(`^#${name}\\t([^\\n]*)$`, 'm').exec(block)?.[1]?.trim();
+const orUndefined = (value: string | undefined): string | undefined =>
+  value === undefined || value === 'null' || value === '' ? undefined : value;
 
 const replicaIn = (text: string): Replica | undefined => {
-  const m = /ReplicaIdentity\{brokerName='([^']*)', brokerId=(\d+), brokerAddress='([^']*)', alive=(true|false)\}/.exec(text);
-  return m ? { brokerName: m[1]!, brokerId: Number(m[2]), address: m[3]!, alive: m[4] === 'true' } : undefined;
+  const m =
+    /ReplicaIdentity\{brokerName='([^']*)', brokerId=(\d+), brokerAddress='([^']*)', alive=(true|false)\}/.exec(
+      text,
+    );
+  return m
+    ? { brokerName: m[1]!, brokerId: Number(m[2]), address: m[3]!, alive: m[4] === 'true' }
+    : undefined;
 };
 
 /**
@@ -146,7 +192,10 @@ export const parseElectMaster = (stdout: string): ElectResult | undefined => {
     brokerName: field(stdout, 'BrokerName') ?? '',
     ...(orUndefined(master) ? { masterAddress: master } : {}),
     masterEpoch: Number(field(stdout, 'MasterEpoch') ?? 0),
-    members: [...stdout.matchAll(/^\t#Broker\t(\d+)\t(\S+)$/gm)].map((m) => ({ brokerId: Number(m[1]), address: m[2]! })),
+    members: [...stdout.matchAll(/^\t#Broker\t(\d+)\t(\S+)$/gm)].map((m) => ({
+      brokerId: Number(m[1]),
+      address: m[2]!,
+    })),
   };
 };
 
@@ -180,7 +229,8 @@ export const parseBrokerConfig = (stdout: string): Record<string, string> | unde
   );
 };
 
-export const updatedBrokerConfig = (stdout: string, broker: string): boolean => stdout.includes(`update broker config success, ${broker}`);
+export const updatedBrokerConfig = (stdout: string, broker: string): boolean =>
+  stdout.includes(`update broker config success, ${broker}`);
 
 export interface HaConnection {
   /** The HA connection's remote socket address (`/10.1.1.12:40213`): the slave's IP, not its broker port. */
@@ -196,7 +246,14 @@ export interface HaConnection {
 }
 
 export type HaStatus =
-  | { role: 'master'; masterAddress: string; commitLogMaxOffset: number; slaveNum: number; inSyncSlaveNum: number; connections: HaConnection[] }
+  | {
+      role: 'master';
+      masterAddress: string;
+      commitLogMaxOffset: number;
+      slaveNum: number;
+      inSyncSlaveNum: number;
+      connections: HaConnection[];
+    }
   | { role: 'slave'; masterAddress: string; commitLogMaxOffset: number };
 
 /**
@@ -233,6 +290,7 @@ export const parseHaStatus = (stdout: string): HaStatus | undefined => {
     };
   }
   const slaveEnd = field(stdout, 'CommitLogMaxOffset');
-  if (masterAddress !== undefined && slaveEnd !== undefined) return { role: 'slave', masterAddress, commitLogMaxOffset: Number(slaveEnd) };
+  if (masterAddress !== undefined && slaveEnd !== undefined)
+    return { role: 'slave', masterAddress, commitLogMaxOffset: Number(slaveEnd) };
   return undefined;
 };

@@ -9,16 +9,33 @@ import { MisconfiguredError, TransientError } from '../../errors.js';
 import type { FenceResult, StepContext } from '../engine.js';
 import { shellCommand } from '../../text/shell-quote.js';
 import { failureOf, updatedBrokerConfig } from './commands.js';
-import { describePod, membersOf, mqadmin, namespacePods, readBrokerPermission, readClusterList, rocketAccess, toolsPod, type Member } from './cluster.js';
+import {
+  describePod,
+  membersOf,
+  mqadmin,
+  namespacePods,
+  readBrokerPermission,
+  readClusterList,
+  rocketAccess,
+  toolsPod,
+  type Member,
+} from './cluster.js';
 import { lostSites, type RocketmqControllerPlan } from './plan.js';
 
-export const rocketmqFence = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<FenceResult> => {
+export const rocketmqFence = async (
+  ctx: StepContext,
+  engine: RocketmqControllerPlan,
+): Promise<FenceResult> => {
   const access = rocketAccess(ctx, engine);
   const pods = await namespacePods(access);
   // A lost node's pods stay listed: none of the lost site's brokers listed is a wrong plan, not a lost site.
-  const lostPods = engine.brokerGroups.flatMap((g) => g.members.filter((m) => m.site !== engine.targetSite).map((m) => m.pod));
+  const lostPods = engine.brokerGroups.flatMap((g) =>
+    g.members.filter((m) => m.site !== engine.targetSite).map((m) => m.pod),
+  );
   if (!lostPods.some((p) => pods.has(p))) {
-    throw new MisconfiguredError(`none of the upstream brokers ${lostPods.join(', ')} is listed in namespace ${engine.namespace}: the plan names brokers that are not there (a wrong namespace or pod name?); nothing was fenced or promoted`);
+    throw new MisconfiguredError(
+      `none of the upstream brokers ${lostPods.join(', ')} is listed in namespace ${engine.namespace}: the plan names brokers that are not there (a wrong namespace or pod name?); nothing was fenced or promoted`,
+    );
   }
   const tools = await toolsPod(access);
   const view = await readClusterList(access, tools);
@@ -31,33 +48,66 @@ export const rocketmqFence = async (ctx: StepContext, engine: RocketmqController
     };
   }
   const nameServer = view.nameServer;
-  const lost = engine.brokerGroups.flatMap((g) => membersOf(engine, pods, g)).filter((m) => m.site !== engine.targetSite);
+  const lost = engine.brokerGroups
+    .flatMap((g) => membersOf(engine, pods, g))
+    .filter((m) => m.site !== engine.targetSite);
   const registeredAs = (m: Member) => view.rows.find((r) => r.address === m.address);
 
   const outcomes = [];
   for (const member of lost) {
     const row = registeredAs(member);
     if (row === undefined || !member.ready) {
-      outcomes.push({ member: member.pod, brokerName: member.brokerName, outcome: 'unreachable' as const, why: `${describePod(member.summary, member.pod)}, ${row ? 'still registered' : 'not registered with the name server'}` });
+      outcomes.push({
+        member: member.pod,
+        brokerName: member.brokerName,
+        outcome: 'unreachable' as const,
+        why: `${describePod(member.summary, member.pod)}, ${row ? 'still registered' : 'not registered with the name server'}`,
+      });
       continue;
     }
     if (row.brokerId !== 0) {
-      outcomes.push({ member: member.pod, brokerName: member.brokerName, outcome: 'slave' as const, why: `registered as slave (BID ${row.brokerId}): takes no writes` });
+      outcomes.push({
+        member: member.pod,
+        brokerName: member.brokerName,
+        outcome: 'slave' as const,
+        why: `registered as slave (BID ${row.brokerId}): takes no writes`,
+      });
       continue;
     }
     const address = row.address;
     const before = await readBrokerPermission(access, tools, nameServer, address);
     if (before.permission !== '4') {
       const change = `made master ${member.brokerName} at ${address} read-only (brokerPermission 4, was ${before.permission ?? 'unknown'})`;
-      await ctx.act(`make master ${member.brokerName} at ${address} read-only (brokerPermission 4)`, `${engine.namespace}/${member.pod}`, async () => {
-        const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, address, 4));
-        // Repeating the update is harmless: the workflow retries the fence.
-        if (!updatedBrokerConfig(result.stdout, address)) throw new TransientError(`could not make ${address} read-only: ${failureOf(result.stdout, result.stderr)}`);
-      }, () => change);
+      await ctx.act(
+        `make master ${member.brokerName} at ${address} read-only (brokerPermission 4)`,
+        `${engine.namespace}/${member.pod}`,
+        async () => {
+          const result = await mqadmin(
+            access,
+            tools,
+            access.commands.setBrokerPermission(nameServer, address, 4),
+          );
+          // Repeating the update is harmless: the workflow retries the fence.
+          if (!updatedBrokerConfig(result.stdout, address))
+            throw new TransientError(
+              `could not make ${address} read-only: ${failureOf(result.stdout, result.stderr)}`,
+            );
+        },
+        () => change,
+      );
     }
     const after = await readBrokerPermission(access, tools, nameServer, address);
-    if (after.permission !== '4') throw new TransientError(`${address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`);
-    outcomes.push({ member: member.pod, brokerName: member.brokerName, outcome: 'fenced' as const, why: `master at ${address} read-only (brokerPermission 4)`, address });
+    if (after.permission !== '4')
+      throw new TransientError(
+        `${address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`,
+      );
+    outcomes.push({
+      member: member.pod,
+      brokerName: member.brokerName,
+      outcome: 'fenced' as const,
+      why: `master at ${address} read-only (brokerPermission 4)`,
+      address,
+    });
   }
 
   const unreachable = outcomes.filter((o) => o.outcome === 'unreachable');
@@ -72,5 +122,10 @@ export const rocketmqFence = async (ctx: StepContext, engine: RocketmqController
       lift,
     };
   }
-  return { state: 'fenced', summary: `${lostSites(engine).join(', ')} fenced: ${describe}`, detail: { outcomes }, lift };
+  return {
+    state: 'fenced',
+    summary: `${lostSites(engine).join(', ')} fenced: ${describe}`,
+    detail: { outcomes },
+    lift,
+  };
 };

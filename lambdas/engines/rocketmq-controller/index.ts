@@ -14,7 +14,8 @@ import { rocketmqReprotect } from './reprotect.js';
 import { rocketmqTeardown } from './teardown.js';
 
 const rocketPlan = (plan: Plan): RocketmqControllerPlan => {
-  if (plan.engine.type !== 'rocketmq-controller') throw new Error(`plan ${plan.name} is not a rocketmq-controller plan`);
+  if (plan.engine.type !== 'rocketmq-controller')
+    throw new Error(`plan ${plan.name} is not a rocketmq-controller plan`);
   return plan.engine;
 };
 
@@ -26,12 +27,19 @@ export const rocketmqControllerEngine: Engine = {
   presence: (ctx, side) => {
     const e = engineOf(ctx);
     const sites = side === 'downstream' ? [e.targetSite] : lostSites(e);
-    const pods = e.brokerGroups.flatMap((g) => g.members.filter((m) => sites.includes(m.site)).map((m) => m.pod));
+    const pods = e.brokerGroups.flatMap((g) =>
+      g.members.filter((m) => sites.includes(m.site)).map((m) => m.pod),
+    );
     const kube = ctx.kube('downstream');
-    return probeSite(side, kube, `any of the ${sites.join(', ')} broker pods ${pods.join(', ')} in namespace ${e.namespace}`, async () => {
-      const listed = new Set((await kube.listPods(e.namespace, '')).map((p) => p.name));
-      return pods.some((p) => listed.has(p));
-    });
+    return probeSite(
+      side,
+      kube,
+      `any of the ${sites.join(', ')} broker pods ${pods.join(', ')} in namespace ${e.namespace}`,
+      async () => {
+        const listed = new Set((await kube.listPods(e.namespace, '')).map((p) => p.name));
+        return pods.some((p) => listed.has(p));
+      },
+    );
   },
   readiness: (ctx) => rocketmqReadiness(ctx, engineOf(ctx)),
   fence: (ctx) => rocketmqFence(ctx, engineOf(ctx)),
@@ -42,12 +50,16 @@ export const rocketmqControllerEngine: Engine = {
   liftFence: (ctx) => rocketmqLiftFence(ctx, engineOf(ctx)),
   reprotect: (ctx) => rocketmqReprotect(ctx, engineOf(ctx)),
   reverse: (engine) => {
-    if (engine.type !== 'rocketmq-controller') throw new Error(`the rocketmq-controller engine cannot reverse a ${engine.type} block`);
+    if (engine.type !== 'rocketmq-controller')
+      throw new Error(`the rocketmq-controller engine cannot reverse a ${engine.type} block`);
     return reverseRocketmqPlan(engine);
   },
   sides: (plan) => {
     const e = rocketPlan(plan);
-    return { upstream: `${e.namespace}/${e.brokerCluster} in ${lostSites(e).join(', ')}`, downstream: `${e.namespace}/${e.brokerCluster} in ${e.targetSite}` };
+    return {
+      upstream: `${e.namespace}/${e.brokerCluster} in ${lostSites(e).join(', ')}`,
+      downstream: `${e.namespace}/${e.brokerCluster} in ${e.targetSite}`,
+    };
   },
   kubernetesAccess: (plan) => rocketmqKubernetesAccess(rocketPlan(plan)),
   plannedChanges: (plan) => {

@@ -5,42 +5,88 @@
 // a fence cut short, leaves some already writable and others not.
 import { TransientError } from '../../errors.js';
 import type { ActionResult, StepContext } from '../engine.js';
-import { masterOf, memberAt, membersOf, mqadmin, namespacePods, readBrokerPermission, readClusterList, rocketAccess, toolsPod } from './cluster.js';
+import {
+  masterOf,
+  memberAt,
+  membersOf,
+  mqadmin,
+  namespacePods,
+  readBrokerPermission,
+  readClusterList,
+  rocketAccess,
+  toolsPod,
+} from './cluster.js';
 import { failureOf, updatedBrokerConfig } from './commands.js';
 import type { RocketmqControllerPlan } from './plan.js';
 
-export const rocketmqLiftFence = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
+export const rocketmqLiftFence = async (
+  ctx: StepContext,
+  engine: RocketmqControllerPlan,
+): Promise<ActionResult> => {
   const access = rocketAccess(ctx, engine);
   const tools = await toolsPod(access);
   const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
   const nameServer = view.nameServer;
-  if (nameServer === undefined) throw new TransientError(`no name server answered (${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')}): the fenced masters cannot be found`);
+  if (nameServer === undefined)
+    throw new TransientError(
+      `no name server answered (${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')}): the fenced masters cannot be found`,
+    );
 
   const outcomes = [];
   for (const group of engine.brokerGroups) {
     const row = masterOf(view.rows, group.brokerName);
     const master = memberAt(membersOf(engine, pods, group), row?.address);
     if (row === undefined || master === undefined) {
-      throw new TransientError(`${group.brokerName} has no master registered: the fenced master cannot be made writable again`);
+      throw new TransientError(
+        `${group.brokerName} has no master registered: the fenced master cannot be made writable again`,
+      );
     }
     if (master.site === engine.targetSite) {
       // Not the fenced side's master (mastered there before this switchover): the fence never touched it.
-      outcomes.push({ brokerName: group.brokerName, master: master.pod, address: row.address, outcome: 'not fenced' as const });
+      outcomes.push({
+        brokerName: group.brokerName,
+        master: master.pod,
+        address: row.address,
+        outcome: 'not fenced' as const,
+      });
       continue;
     }
     const before = await readBrokerPermission(access, tools, nameServer, row.address);
-    if (before.permission === undefined) throw new TransientError(`${group.brokerName}'s master ${master.pod} at ${row.address} does not report its permission: ${before.error}`);
+    if (before.permission === undefined)
+      throw new TransientError(
+        `${group.brokerName}'s master ${master.pod} at ${row.address} does not report its permission: ${before.error}`,
+      );
     if (before.permission !== '6') {
       const change = `made master ${group.brokerName} at ${row.address} writable again (brokerPermission 6, was ${before.permission})`;
-      await ctx.act(`make master ${group.brokerName} at ${row.address} writable again (brokerPermission 6)`, `${engine.namespace}/${master.pod}`, async () => {
-        const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, row.address, 6));
-        // Repeating the update is harmless: the workflow retries the lift.
-        if (!updatedBrokerConfig(result.stdout, row.address)) throw new TransientError(`could not make ${row.address} writable: ${failureOf(result.stdout, result.stderr)}`);
-      }, () => change);
+      await ctx.act(
+        `make master ${group.brokerName} at ${row.address} writable again (brokerPermission 6)`,
+        `${engine.namespace}/${master.pod}`,
+        async () => {
+          const result = await mqadmin(
+            access,
+            tools,
+            access.commands.setBrokerPermission(nameServer, row.address, 6),
+          );
+          // Repeating the update is harmless: the workflow retries the lift.
+          if (!updatedBrokerConfig(result.stdout, row.address))
+            throw new TransientError(
+              `could not make ${row.address} writable: ${failureOf(result.stdout, result.stderr)}`,
+            );
+        },
+        () => change,
+      );
     }
     const after = await readBrokerPermission(access, tools, nameServer, row.address);
-    if (after.permission !== '6') throw new TransientError(`${row.address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`);
-    outcomes.push({ brokerName: group.brokerName, master: master.pod, address: row.address, outcome: before.permission === '6' ? ('already writable' as const) : ('lifted' as const) });
+    if (after.permission !== '6')
+      throw new TransientError(
+        `${row.address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`,
+      );
+    outcomes.push({
+      brokerName: group.brokerName,
+      master: master.pod,
+      address: row.address,
+      outcome: before.permission === '6' ? ('already writable' as const) : ('lifted' as const),
+    });
   }
   const lifted = outcomes.filter((o) => o.outcome === 'lifted');
   return {

@@ -6,7 +6,15 @@
 import { z } from 'zod';
 import { BadInputError } from '../../errors.js';
 import { excerpt } from '../../plan/excerpt.js';
-import { argumentText, dnsKey, isHostPort, kubernetesLabel, kubernetesName, nameBounds, rocketmqName } from '../../plan/names.js';
+import {
+  argumentText,
+  dnsKey,
+  isHostPort,
+  kubernetesLabel,
+  kubernetesName,
+  nameBounds,
+  rocketmqName,
+} from '../../plan/names.js';
 import { budgetsSaid, longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
@@ -29,20 +37,38 @@ const k8sName = kubernetesName('a Kubernetes name');
 const name = (what: string) => rocketmqName(rocketmqControllerBounds.textChars, what);
 const hostPort = z
   .string()
-  .max(rocketmqControllerBounds.hostPortChars, `expected at most ${rocketmqControllerBounds.hostPortChars} characters (host:port)`)
+  .max(
+    rocketmqControllerBounds.hostPortChars,
+    `expected at most ${rocketmqControllerBounds.hostPortChars} characters (host:port)`,
+  )
   .refine(isHostPort, 'expected host:port (a port of 1-65535), e.g. rocketmq-namesrv:9876');
 /** A node label value (the site a broker is pinned to): letters, digits, "-", "_", "." inside. */
 const site = z
   .string()
-  .max(rocketmqControllerBounds.labelChars, `expected at most ${rocketmqControllerBounds.labelChars} characters (a site name)`)
-  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'expected a site name as a Kubernetes label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+  .max(
+    rocketmqControllerBounds.labelChars,
+    `expected at most ${rocketmqControllerBounds.labelChars} characters (a site name)`,
+  )
+  .regex(
+    /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    'expected a site name as a Kubernetes label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
+  );
 /** Equality-based requirements (`app=rocketmq-namesrv,tier!=canary`), as the Kubernetes API takes a label selector. */
 const podSelector = z
   .string()
-  .max(rocketmqControllerBounds.textChars, `expected at most ${rocketmqControllerBounds.textChars} characters (a label selector)`)
-  .regex(/^[A-Za-z0-9][-A-Za-z0-9_./]*(==?|!=)[-A-Za-z0-9_.]*(,[A-Za-z0-9][-A-Za-z0-9_./]*(==?|!=)[-A-Za-z0-9_.]*)*$/, 'expected a label selector such as app=rocketmq-namesrv (key=value requirements separated by commas)');
+  .max(
+    rocketmqControllerBounds.textChars,
+    `expected at most ${rocketmqControllerBounds.textChars} characters (a label selector)`,
+  )
+  .regex(
+    /^[A-Za-z0-9][-A-Za-z0-9_./]*(==?|!=)[-A-Za-z0-9_.]*(,[A-Za-z0-9][-A-Za-z0-9_./]*(==?|!=)[-A-Za-z0-9_.]*)*$/,
+    'expected a label selector such as app=rocketmq-namesrv (key=value requirements separated by commas)',
+  );
 /** What runs mqadmin in the container: a path, the first argument of the exec. */
-const toolPath = argumentText(rocketmqControllerBounds.textChars, 'a path').regex(/^[A-Za-z0-9_./+-]+$/, 'expected a path: letters, digits and "_", ".", "/", "+", "-"');
+const toolPath = argumentText(rocketmqControllerBounds.textChars, 'a path').regex(
+  /^[A-Za-z0-9_./+-]+$/,
+  'expected a path: letters, digits and "_", ".", "/", "+", "-"',
+);
 
 /** A controller pod that waits for being rescheduled and for its election, once more when it is restarted, within the promote step. */
 const promotionSteps = ['promote'];
@@ -51,30 +77,48 @@ export const rocketmqControllerPlanSchema = z
   .strictObject({
     type: z.literal('rocketmq-controller').describe('RocketMQ 5 in controller mode across two sites.'),
     namespace: kubernetesLabel('a namespace').describe('Where the RocketMQ pods are.'),
-    brokerCluster: name('a broker cluster name').describe('The broker cluster name (`mqadmin -c`), e.g. `DefaultCluster`.'),
+    brokerCluster: name('a broker cluster name').describe(
+      'The broker cluster name (`mqadmin -c`), e.g. `DefaultCluster`.',
+    ),
     nameServers: z
       .array(hostPort)
       .min(1, 'expected at least one name server address')
-      .max(rocketmqControllerBounds.nameServers, `expected at most ${rocketmqControllerBounds.nameServers} name server addresses; mqadmin needs one that answers`)
+      .max(
+        rocketmqControllerBounds.nameServers,
+        `expected at most ${rocketmqControllerBounds.nameServers} name server addresses; mqadmin needs one that answers`,
+      )
       .superRefine((servers, ctx) => {
         servers.forEach((server, i) => {
-          if (servers.findIndex((s) => dnsKey(s) === dnsKey(server)) < i) ctx.addIssue({ code: 'custom', path: [i], message: `name server ${excerpt(server)} is listed twice (compared ignoring case)` });
+          if (servers.findIndex((s) => dnsKey(s) === dnsKey(server)) < i)
+            ctx.addIssue({
+              code: 'custom',
+              path: [i],
+              message: `name server ${excerpt(server)} is listed twice (compared ignoring case)`,
+            });
         });
       })
-      .describe('Name server addresses (`mqadmin -n`), `host:port`, each listed once; at least one must answer.'),
+      .describe(
+        'Name server addresses (`mqadmin -n`), `host:port`, each listed once; at least one must answer.',
+      ),
     mqadmin: z
       .strictObject({
         podSelector: podSelector.describe(
-          'A label selector (`key=value` requirements separated by commas): mqadmin runs in a Ready pod matching it, e.g. a name server\'s.',
+          "A label selector (`key=value` requirements separated by commas): mqadmin runs in a Ready pod matching it, e.g. a name server's.",
         ),
-        container: kubernetesLabel('a container name').optional().describe("The container to run it in; default: the pod's default container."),
+        container: kubernetesLabel('a container name')
+          .optional()
+          .describe("The container to run it in; default: the pod's default container."),
         command: toolPath.default('mqadmin').describe("The tool's path in that container."),
       })
       .describe('Where mqadmin runs.'),
     controller: z
       .strictObject({
-        address: hostPort.describe('`mqadmin -a`: `host:port` of a Service, which survives the pod being rescheduled.'),
-        pod: k8sName.describe("The controller's pod: deleted when it is stuck on a lost node, restarted when it fails to promote."),
+        address: hostPort.describe(
+          '`mqadmin -a`: `host:port` of a Service, which survives the pod being rescheduled.',
+        ),
+        pod: k8sName.describe(
+          "The controller's pod: deleted when it is stuck on a lost node, restarted when it fails to promote.",
+        ),
       })
       .describe('The DLedger controller that switches slaves to masters.'),
     targetSite: site.describe("The site that takes over (e.g. the seed's `az1` when `az2` is lost)."),
@@ -88,7 +132,9 @@ export const rocketmqControllerPlanSchema = z
     brokerGroups: z
       .array(
         z.strictObject({
-          brokerName: name('a broker name').describe('The broker name (`#Broker Name`, `-bn`), e.g. `broker-0`; each listed once.'),
+          brokerName: name('a broker name').describe(
+            'The broker name (`#Broker Name`, `-bn`), e.g. `broker-0`; each listed once.',
+          ),
           members: z
             .array(
               z.strictObject({
@@ -97,12 +143,20 @@ export const rocketmqControllerPlanSchema = z
               }),
             )
             .min(2, 'expected a master and at least one slave')
-            .max(rocketmqControllerBounds.groupMembers, `expected at most ${rocketmqControllerBounds.groupMembers} brokers in a group (a master and its slaves)`)
-            .describe('The group\'s broker pods, a master and its slaves: at least one in the target site and one elsewhere.'),
+            .max(
+              rocketmqControllerBounds.groupMembers,
+              `expected at most ${rocketmqControllerBounds.groupMembers} brokers in a group (a master and its slaves)`,
+            )
+            .describe(
+              "The group's broker pods, a master and its slaves: at least one in the target site and one elsewhere.",
+            ),
         }),
       )
       .min(1, 'expected at least one broker group')
-      .max(rocketmqControllerBounds.brokerGroups, `expected at most ${rocketmqControllerBounds.brokerGroups} broker groups; split the cluster into several plans`)
+      .max(
+        rocketmqControllerBounds.brokerGroups,
+        `expected at most ${rocketmqControllerBounds.brokerGroups} broker groups; split the cluster into several plans`,
+      )
       .describe('The broker groups, each a master and its slaves split across the sites.'),
     promotion: z
       .strictObject({
@@ -111,7 +165,9 @@ export const rocketmqControllerPlanSchema = z
           .int()
           .positive()
           .default(30)
-          .describe('How long the controller gets to elect a target-site master by itself before `electMaster`.'),
+          .describe(
+            'How long the controller gets to elect a target-site master by itself before `electMaster`.',
+          ),
         controllerReadySeconds: z
           .number()
           .int()
@@ -121,7 +177,9 @@ export const rocketmqControllerPlanSchema = z
         restartControllerOnFailure: z
           .boolean()
           .default(true)
-          .describe('As in the seed: a controller that fails to promote is restarted once, then asked again.'),
+          .describe(
+            'As in the seed: a controller that fails to promote is restarted once, then asked again.',
+          ),
       })
       .superRefine((p, ctx) => {
         const rounds = p.restartControllerOnFailure ? 2 : 1;
@@ -143,7 +201,9 @@ export const rocketmqControllerPlanSchema = z
       .strictObject({
         syncTimeoutSeconds: waitSeconds('reprotect')
           .default(300)
-          .describe("How long reprotect waits for the standby site's brokers to serve as slaves of the active site's masters and join their SyncStateSets, within the reprotect step."),
+          .describe(
+            "How long reprotect waits for the standby site's brokers to serve as slaves of the active site's masters and join their SyncStateSets, within the reprotect step.",
+          ),
       })
       .default({ syncTimeoutSeconds: 300 })
       .describe('Making the lost site the standby again, after a failover.'),
@@ -157,30 +217,52 @@ export const rocketmqControllerPlanSchema = z
     engine.brokerGroups.forEach((group, i) => {
       const brokerName = excerpt(group.brokerName);
       if (sitesComparable && !group.members.some((m) => m.site === engine.targetSite)) {
-        ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members'], message: `broker group ${brokerName} has no member in the target site ${target}: it cannot fail over there` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['brokerGroups', i, 'members'],
+          message: `broker group ${brokerName} has no member in the target site ${target}: it cannot fail over there`,
+        });
       }
       if (sitesComparable && !group.members.some((m) => m.site !== engine.targetSite)) {
-        ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members'], message: `broker group ${brokerName} has members only in ${target}: nothing to fail over from` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['brokerGroups', i, 'members'],
+          message: `broker group ${brokerName} has members only in ${target}: nothing to fail over from`,
+        });
       }
-      if (names.has(group.brokerName)) ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'brokerName'], message: `broker group ${brokerName} is listed twice` });
+      if (names.has(group.brokerName))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['brokerGroups', i, 'brokerName'],
+          message: `broker group ${brokerName} is listed twice`,
+        });
       names.add(group.brokerName);
       // One pod is one broker: listed twice (or as the controller), a promotion would count it for two.
       group.members.forEach((member, m) => {
-        if (pods.has(member.pod)) ctx.addIssue({ code: 'custom', path: ['brokerGroups', i, 'members', m, 'pod'], message: `pod ${excerpt(member.pod)} is listed twice (as a broker or as the controller)` });
+        if (pods.has(member.pod))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['brokerGroups', i, 'members', m, 'pod'],
+            message: `pod ${excerpt(member.pod)} is listed twice (as a broker or as the controller)`,
+          });
         pods.add(member.pod);
       });
     });
   })
-  .describe('The controller switches each broker group\'s slave in the target site to master (see "Engine `rocketmq-controller`").');
+  .describe(
+    'The controller switches each broker group\'s slave in the target site to master (see "Engine `rocketmq-controller`").',
+  );
 
 export type RocketmqControllerPlan = z.infer<typeof rocketmqControllerPlanSchema>;
 export type BrokerGroup = RocketmqControllerPlan['brokerGroups'][number];
 
 /** Every site the plan's brokers are pinned to. */
-export const brokerSites = (engine: RocketmqControllerPlan): string[] => [...new Set(engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site)))].sort();
+export const brokerSites = (engine: RocketmqControllerPlan): string[] =>
+  [...new Set(engine.brokerGroups.flatMap((g) => g.members.map((m) => m.site)))].sort();
 
 /** The sites other than the target: the one being lost. */
-export const lostSites = (engine: RocketmqControllerPlan): string[] => brokerSites(engine).filter((s) => s !== engine.targetSite);
+export const lostSites = (engine: RocketmqControllerPlan): string[] =>
+  brokerSites(engine).filter((s) => s !== engine.targetSite);
 
 /**
  * The block a leg in the other direction sees: the other site takes over. One controller, one set

@@ -27,7 +27,13 @@ import {
   toolsPod,
   type RocketAccess,
 } from './cluster.js';
-import { CONTROLLER_MASTER_STILL_EXIST, failureOf, parseElectMaster, responseCodeOf, updatedBrokerConfig } from './commands.js';
+import {
+  CONTROLLER_MASTER_STILL_EXIST,
+  failureOf,
+  parseElectMaster,
+  responseCodeOf,
+  updatedBrokerConfig,
+} from './commands.js';
 import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
 
 const pollMs = 2_000;
@@ -42,7 +48,10 @@ interface GroupOutcome {
   from?: string;
 }
 
-export const rocketmqPromote = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
+export const rocketmqPromote = async (
+  ctx: StepContext,
+  engine: RocketmqControllerPlan,
+): Promise<ActionResult> => {
   const access = rocketAccess(ctx, engine);
   // Read first: a group mastered in the target site before anything was done is "already".
   const before = await targetMasters(access, await toolsPod(access));
@@ -51,11 +60,18 @@ export const rocketmqPromote = async (ctx: StepContext, engine: RocketmqControll
   let restarted = false;
   // Only a failure of the controller itself is what a restart fixes (seed 002), not a live old master.
   if (groups.failed.some((f) => f.kind === 'controller') && engine.promotion.restartControllerOnFailure) {
-    ctx.progress(`the controller did not promote ${groups.failed.map((f) => `${f.brokerName} (${f.why})`).join('; ')}: restarting it once (seed 002) and asking again`);
+    ctx.progress(
+      `the controller did not promote ${groups.failed.map((f) => `${f.brokerName} (${f.why})`).join('; ')}: restarting it once (seed 002) and asking again`,
+    );
     await ensureControllerServing(ctx, access, 'restart');
     restarted = true;
     const failed = new Set(groups.failed.map((f) => f.brokerName));
-    const again = await promoteGroups(ctx, access, before, engine.brokerGroups.filter((g) => failed.has(g.brokerName)));
+    const again = await promoteGroups(
+      ctx,
+      access,
+      before,
+      engine.brokerGroups.filter((g) => failed.has(g.brokerName)),
+    );
     groups = { done: [...groups.done, ...again.done], failed: again.failed };
   }
   if (groups.failed.length > 0) {
@@ -68,7 +84,13 @@ export const rocketmqPromote = async (ctx: StepContext, engine: RocketmqControll
   const promoted = groups.done.filter((g) => g.how !== 'already');
   return {
     summary: `${controller.summary}; ${groups.done.map((g) => `${g.brokerName}: ${g.master} master${howSaid(g)}`).join('; ')}${restarted ? '; the controller was restarted once' : ''}${writable.length > 0 ? `; brokerPermission 6 restored on ${writable.join(', ')}` : ''}`,
-    detail: { controller, groups: groups.done, restartedController: restarted, writableAgain: writable, alreadyPromoted: promoted.length === 0 && !controller.changed && writable.length === 0 },
+    detail: {
+      controller,
+      groups: groups.done,
+      restartedController: restarted,
+      writableAgain: writable,
+      alreadyPromoted: promoted.length === 0 && !controller.changed && writable.length === 0,
+    },
   };
 };
 
@@ -86,24 +108,49 @@ const makeMastersWritable = async (ctx: StepContext, access: RocketAccess): Prom
   for (const [brokerName, master] of masters) {
     if (master.site !== engine.targetSite) continue;
     const before = await readBrokerPermission(access, tools, nameServer, master.address);
-    if (before.permission === undefined) throw new TransientError(`${brokerName}'s new master ${master.pod} at ${master.address} does not report its permission: ${before.error}`);
+    if (before.permission === undefined)
+      throw new TransientError(
+        `${brokerName}'s new master ${master.pod} at ${master.address} does not report its permission: ${before.error}`,
+      );
     if (before.permission === '6') continue;
     const change = `made the new master ${master.pod} of ${brokerName} at ${master.address} writable (brokerPermission 6, was ${before.permission} from an earlier fence)`;
-    await ctx.act(`make the new master ${master.pod} of ${brokerName} at ${master.address} writable (brokerPermission 6)`, `${engine.namespace}/${master.pod}`, async () => {
-      const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, master.address, 6));
-      if (!updatedBrokerConfig(result.stdout, master.address)) throw new TransientError(`could not make ${master.address} writable: ${failureOf(result.stdout, result.stderr)}`);
-    }, () => change);
+    await ctx.act(
+      `make the new master ${master.pod} of ${brokerName} at ${master.address} writable (brokerPermission 6)`,
+      `${engine.namespace}/${master.pod}`,
+      async () => {
+        const result = await mqadmin(
+          access,
+          tools,
+          access.commands.setBrokerPermission(nameServer, master.address, 6),
+        );
+        if (!updatedBrokerConfig(result.stdout, master.address))
+          throw new TransientError(
+            `could not make ${master.address} writable: ${failureOf(result.stdout, result.stderr)}`,
+          );
+      },
+      () => change,
+    );
     const after = await readBrokerPermission(access, tools, nameServer, master.address);
-    if (after.permission !== '6') throw new TransientError(`${master.address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`);
+    if (after.permission !== '6')
+      throw new TransientError(
+        `${master.address} still reports brokerPermission ${after.permission ?? `unknown (${after.error})`} after the update`,
+      );
     restored.push(`${brokerName} ${master.pod}`);
   }
   return restored;
 };
 
 const howSaid = (g: GroupOutcome): string =>
-  g.how === 'already' ? ' (already)' : g.how === 'electMaster' ? ' (electMaster)' : g.how === 'switched' ? ` (electMaster; ${g.from} read-only, now its slave)` : ' (elected by the controller)';
+  g.how === 'already'
+    ? ' (already)'
+    : g.how === 'electMaster'
+      ? ' (electMaster)'
+      : g.how === 'switched'
+        ? ` (electMaster; ${g.from} read-only, now its slave)`
+        : ' (elected by the controller)';
 
-const podNamed = async (access: RocketAccess): Promise<PodSummary | undefined> => (await namespacePods(access)).get(access.engine.controller.pod);
+const podNamed = async (access: RocketAccess): Promise<PodSummary | undefined> =>
+  (await namespacePods(access)).get(access.engine.controller.pod);
 
 /**
  * `stuck`: deletes the controller's pod only if it cannot serve (not Ready, or Terminating on a
@@ -122,7 +169,9 @@ const ensureControllerServing = async (ctx: StepContext, access: RocketAccess, w
         ? `force-deleted the controller pod ${describePod(before, name)} so that its StatefulSet reschedules it on a live node`
         : `restarted the controller pod ${name} (deleted it) because it failed to promote`;
     const outcome = await ctx.act(
-      why === 'stuck' ? `force-delete the controller pod ${name} so that it is rescheduled on a live node` : `restart the controller pod ${name} (delete it)`,
+      why === 'stuck'
+        ? `force-delete the controller pod ${name} so that it is rescheduled on a live node`
+        : `restart the controller pod ${name} (delete it)`,
       `${engine.namespace}/${name}`,
       () => access.kube.deletePod(engine.namespace, name, why === 'stuck' ? { gracePeriodSeconds: 0 } : {}),
       (o) => (o === 'deleted' ? change : undefined),
@@ -138,7 +187,12 @@ const ensureControllerServing = async (ctx: StepContext, access: RocketAccess, w
     if (pod?.ready && !pod.terminating && fresh) {
       const { metaData, error } = await readControllerMetaData(access, await toolsPod(access));
       if (metaData) {
-        return { changed, pod: describePod(pod, name), leader: metaData.leaderAddress, summary: `${changed ? `controller ${why === 'stuck' ? 'rescheduled' : 'restarted'}: ` : 'controller '}${describePod(pod, name)} answers` };
+        return {
+          changed,
+          pod: describePod(pod, name),
+          leader: metaData.leaderAddress,
+          summary: `${changed ? `controller ${why === 'stuck' ? 'rescheduled' : 'restarted'}: ` : 'controller '}${describePod(pod, name)} answers`,
+        };
       }
       last = `controller pod Ready but ${engine.controller.address} does not answer: ${error}`;
     } else {
@@ -147,7 +201,9 @@ const ensureControllerServing = async (ctx: StepContext, access: RocketAccess, w
       last = state;
     }
     if (ctx.clock.now().getTime() - started > engine.promotion.controllerReadySeconds * 1000) {
-      throw new PromotionFailedError(`the controller is not serving after ${engine.promotion.controllerReadySeconds} s (${last}): no slave can be promoted`);
+      throw new PromotionFailedError(
+        `the controller is not serving after ${engine.promotion.controllerReadySeconds} s (${last}): no slave can be promoted`,
+      );
     }
     await ctx.clock.sleep(pollMs);
   }
@@ -160,7 +216,12 @@ interface GroupFailure {
   why: string;
 }
 
-const promoteGroups = async (ctx: StepContext, access: RocketAccess, before: Map<string, string>, groups: BrokerGroup[]): Promise<{ done: GroupOutcome[]; failed: GroupFailure[] }> => {
+const promoteGroups = async (
+  ctx: StepContext,
+  access: RocketAccess,
+  before: Map<string, string>,
+  groups: BrokerGroup[],
+): Promise<{ done: GroupOutcome[]; failed: GroupFailure[] }> => {
   const { engine } = access;
   const tools = await toolsPod(access);
   const done: GroupOutcome[] = [];
@@ -170,7 +231,12 @@ const promoteGroups = async (ctx: StepContext, access: RocketAccess, before: Map
   const handOver: Array<{ group: BrokerGroup; from: string }> = [];
   for (const group of groups) {
     const master = now.get(group.brokerName);
-    if (master?.site === engine.targetSite) done.push({ brokerName: group.brokerName, master: master.pod, how: before.get(group.brokerName) === master.pod ? 'already' : 'controller' });
+    if (master?.site === engine.targetSite)
+      done.push({
+        brokerName: group.brokerName,
+        master: master.pod,
+        how: before.get(group.brokerName) === master.pod ? 'already' : 'controller',
+      });
     else if (master) {
       // The controller never replaces a live master by itself; electMaster does, and the old master
       // learns it is a slave only when the controller reaches it: it must take no writes until then.
@@ -192,8 +258,14 @@ const promoteGroups = async (ctx: StepContext, access: RocketAccess, before: Map
   }
   // The controller elects by itself when it notices a dead master: give it the plan's time.
   const started = ctx.clock.now().getTime();
-  if (waiting.length > 0) ctx.progress(`waiting up to ${engine.promotion.electionWaitSeconds} s for the controller to elect masters in ${engine.targetSite} for ${waiting.map((g) => g.brokerName).join(', ')}`);
-  while (waiting.length > 0 && ctx.clock.now().getTime() - started < engine.promotion.electionWaitSeconds * 1000) {
+  if (waiting.length > 0)
+    ctx.progress(
+      `waiting up to ${engine.promotion.electionWaitSeconds} s for the controller to elect masters in ${engine.targetSite} for ${waiting.map((g) => g.brokerName).join(', ')}`,
+    );
+  while (
+    waiting.length > 0 &&
+    ctx.clock.now().getTime() - started < engine.promotion.electionWaitSeconds * 1000
+  ) {
     await ctx.clock.sleep(pollMs);
     const masters = await targetMasters(access, tools);
     for (const group of [...waiting]) {
@@ -213,29 +285,51 @@ const promoteGroups = async (ctx: StepContext, access: RocketAccess, before: Map
 };
 
 /** Each group's master (BID 0 in `clusterList`) as the plan's member it is: pod, site and address; and the name server that said so. */
-const currentMasters = async (access: RocketAccess, tools: string): Promise<{ masters: Map<string, { pod: string; site: string; address: string }>; nameServer: string }> => {
+const currentMasters = async (
+  access: RocketAccess,
+  tools: string,
+): Promise<{ masters: Map<string, { pod: string; site: string; address: string }>; nameServer: string }> => {
   const { engine } = access;
   const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
-  if (view.nameServer === undefined) throw new PromotionFailedError(`no name server answered: ${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')}`);
+  if (view.nameServer === undefined)
+    throw new PromotionFailedError(
+      `no name server answered: ${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')}`,
+    );
   const masters = new Map<string, { pod: string; site: string; address: string }>();
   for (const group of engine.brokerGroups) {
     const row = masterOf(view.rows, group.brokerName);
     const member = memberAt(membersOf(engine, pods, group), row?.address);
-    if (member && row) masters.set(group.brokerName, { pod: member.pod, site: member.site, address: row.address });
+    if (member && row)
+      masters.set(group.brokerName, { pod: member.pod, site: member.site, address: row.address });
   }
   return { masters, nameServer: view.nameServer };
 };
 
 /** Groups whose master is a member in the target site, with its pod. */
 const targetMasters = async (access: RocketAccess, tools: string): Promise<Map<string, string>> =>
-  new Map([...(await currentMasters(access, tools)).masters].flatMap(([group, m]) => (m.site === access.engine.targetSite ? [[group, m.pod] as const] : [])));
+  new Map(
+    [...(await currentMasters(access, tools)).masters].flatMap(([group, m]) =>
+      m.site === access.engine.targetSite ? [[group, m.pod] as const] : [],
+    ),
+  );
 
 /** `from`: the read-only live master this election takes the group from (a hand-over). */
-const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: string, group: BrokerGroup, from?: string): Promise<GroupOutcome | GroupFailure> => {
+const electInTarget = async (
+  ctx: StepContext,
+  access: RocketAccess,
+  tools: string,
+  group: BrokerGroup,
+  from?: string,
+): Promise<GroupOutcome | GroupFailure> => {
   const { engine } = access;
   const members = membersOf(engine, await namespacePods(access), group);
   const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
-  if (!set) return { brokerName: group.brokerName, kind: 'controller', why: `cannot read its SyncStateSet: ${error}` };
+  if (!set)
+    return {
+      brokerName: group.brokerName,
+      kind: 'controller',
+      why: `cannot read its SyncStateSet: ${error}`,
+    };
   const targets = members.filter((m) => m.site === engine.targetSite);
   const candidate = set.inSync.find((r) => r.alive && targets.some((t) => t.address === r.address));
   if (!candidate) {
@@ -250,30 +344,64 @@ const electInTarget = async (ctx: StepContext, access: RocketAccess, tools: stri
   const result = await ctx.act(
     `elect ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)${handOver}`,
     `${engine.namespace}/${engine.brokerCluster}/${group.brokerName}`,
-    () => mqadmin(access, tools, access.commands.electMaster(engine.controller.address, engine.brokerCluster, group.brokerName, candidate.brokerId)),
-    (r) => (parseElectMaster(r.stdout)?.masterAddress === candidate.address ? `elected ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)${handOver}` : undefined),
+    () =>
+      mqadmin(
+        access,
+        tools,
+        access.commands.electMaster(
+          engine.controller.address,
+          engine.brokerCluster,
+          group.brokerName,
+          candidate.brokerId,
+        ),
+      ),
+    (r) =>
+      parseElectMaster(r.stdout)?.masterAddress === candidate.address
+        ? `elected ${pod} (broker id ${candidate.brokerId}, ${candidate.address}) master of ${group.brokerName} (mqadmin electMaster)${handOver}`
+        : undefined,
   );
   const elected = parseElectMaster(result.stdout);
   if (!elected || elected.masterAddress !== candidate.address) {
     const code = responseCodeOf(`${result.stderr}\n${result.stdout}`);
     if (code?.code === CONTROLLER_MASTER_STILL_EXIST) {
       // Only when the designated broker is the master it has: another registration won the race.
-      return { brokerName: group.brokerName, kind: 'master-alive', why: `the controller keeps its master (${code.desc})` };
+      return {
+        brokerName: group.brokerName,
+        kind: 'master-alive',
+        why: `the controller keeps its master (${code.desc})`,
+      };
     }
-    return { brokerName: group.brokerName, kind: 'controller', why: `electMaster ${candidate.brokerId} (${pod}) failed: ${code ? `CODE ${code.code}: ${code.desc}` : failureOf(result.stdout, result.stderr)}` };
+    return {
+      brokerName: group.brokerName,
+      kind: 'controller',
+      why: `electMaster ${candidate.brokerId} (${pod}) failed: ${code ? `CODE ${code.code}: ${code.desc}` : failureOf(result.stdout, result.stderr)}`,
+    };
   }
   // The controller answered; the name servers learn of it at the new master's next registration.
   const started = ctx.clock.now().getTime();
   for (;;) {
-    if ((await targetMasters(access, tools)).get(group.brokerName) === pod) return { brokerName: group.brokerName, master: pod, how: from ? 'switched' : 'electMaster', ...(from ? { from } : {}) };
+    if ((await targetMasters(access, tools)).get(group.brokerName) === pod)
+      return {
+        brokerName: group.brokerName,
+        master: pod,
+        how: from ? 'switched' : 'electMaster',
+        ...(from ? { from } : {}),
+      };
     if (ctx.clock.now().getTime() - started > registerSeconds * 1000) {
-      return { brokerName: group.brokerName, kind: 'controller', why: `electMaster answered ${candidate.address}, but the name servers do not list it as master after ${registerSeconds} s` };
+      return {
+        brokerName: group.brokerName,
+        kind: 'controller',
+        why: `electMaster answered ${candidate.address}, but the name servers do not list it as master after ${registerSeconds} s`,
+      };
     }
     await ctx.clock.sleep(pollMs);
   }
 };
 
-export const rocketmqVerifyPromotion = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
+export const rocketmqVerifyPromotion = async (
+  ctx: StepContext,
+  engine: RocketmqControllerPlan,
+): Promise<ActionResult> => {
   const access = rocketAccess(ctx, engine);
   const tools = await toolsPod(access);
   const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
@@ -284,7 +412,10 @@ export const rocketmqVerifyPromotion = async (ctx: StepContext, engine: Rocketmq
       const master = memberAt(members, row?.address);
       const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
       // A master that an earlier fence left read-only would be promoted and still refuse every producer.
-      const permission = row && view.nameServer ? await readBrokerPermission(access, tools, view.nameServer, row.address) : undefined;
+      const permission =
+        row && view.nameServer
+          ? await readBrokerPermission(access, tools, view.nameServer, row.address)
+          : undefined;
       return {
         brokerName: group.brokerName,
         masterAddress: row?.address,
@@ -311,7 +442,9 @@ export const rocketmqVerifyPromotion = async (ctx: StepContext, engine: Rocketmq
       { groups, nameServers: view.answers },
     );
   }
-  const notInSync = groups.flatMap((g) => g.notInSync.map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`));
+  const notInSync = groups.flatMap((g) =>
+    g.notInSync.map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`),
+  );
   return {
     summary: `BID 0 in ${engine.targetSite} for every group: ${groups.map((g) => `${g.brokerName} ${g.masterPod} (${g.masterAddress})`).join(', ')}; ${notInSync.length ? `NotInSyncReplica: ${notInSync.join(', ')}` : 'every replica in sync'}`,
     detail: { groups, nameServer: view.nameServer },

@@ -22,7 +22,10 @@ import {
 } from './cluster.js';
 import { lostSites, type RocketmqControllerPlan } from './plan.js';
 
-export const rocketmqReadiness = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<CheckResult[]> => {
+export const rocketmqReadiness = async (
+  ctx: StepContext,
+  engine: RocketmqControllerPlan,
+): Promise<CheckResult[]> => {
   const access = rocketAccess(ctx, engine);
   const tools = toolsPod(access);
   const pods = namespacePods(access);
@@ -33,7 +36,10 @@ export const rocketmqReadiness = async (ctx: StepContext, engine: RocketmqContro
     ['name-servers', async () => nameServerCheck(await nameServers)],
     ['controller', async () => controllerCheck(access, await tools, await pods)],
     ['target-brokers', async () => targetBrokersCheck(engine, await pods, await nameServers)],
-    ['lost-site-masters', async () => lostSiteMastersCheck(access, await tools, await pods, await nameServers)],
+    [
+      'lost-site-masters',
+      async () => lostSiteMastersCheck(access, await tools, await pods, await nameServers),
+    ],
     ['sync-state-set', async () => syncStateCheck(access, await tools, await pods)],
   ]);
 };
@@ -42,7 +48,12 @@ const nameServerCheck = (view: Awaited<ReturnType<typeof readClusterList>>) => {
   const down = view.answers.filter((a) => !a.reachable);
   const up = view.answers.filter((a) => a.reachable);
   const evidence = { nameServers: view.answers, brokers: view.rows };
-  if (up.length === 0) return { passed: false, summary: `no name server answered: ${down.map((d) => `${d.nameServer} (${d.error})`).join('; ')}`, evidence };
+  if (up.length === 0)
+    return {
+      passed: false,
+      summary: `no name server answered: ${down.map((d) => `${d.nameServer} (${d.error})`).join('; ')}`,
+      evidence,
+    };
   return {
     passed: true,
     summary: `${up.map((u) => `${u.nameServer} lists ${u.brokers} brokers`).join('; ')}${down.length ? `; not answering: ${down.map((d) => d.nameServer).join(', ')}` : ''}`,
@@ -50,13 +61,26 @@ const nameServerCheck = (view: Awaited<ReturnType<typeof readClusterList>>) => {
   };
 };
 
-const controllerCheck = async (access: RocketAccess, tools: string, pods: Awaited<ReturnType<typeof namespacePods>>) => {
+const controllerCheck = async (
+  access: RocketAccess,
+  tools: string,
+  pods: Awaited<ReturnType<typeof namespacePods>>,
+) => {
   const name = access.engine.controller.pod;
   const pod = pods.get(name);
   const { metaData, error } = await readControllerMetaData(access, tools);
-  const evidence = { pod: describePod(pod, name), address: access.engine.controller.address, metaData, error };
+  const evidence = {
+    pod: describePod(pod, name),
+    address: access.engine.controller.address,
+    metaData,
+    error,
+  };
   if (pod?.ready && !pod.terminating && metaData) {
-    return { passed: true, summary: `${describePod(pod, name)} answers as leader ${metaData.leaderAddress}`, evidence };
+    return {
+      passed: true,
+      summary: `${describePod(pod, name)} answers as leader ${metaData.leaderAddress}`,
+      evidence,
+    };
   }
   const stuck = pod === undefined || !pod.ready || pod.terminating;
   return {
@@ -68,12 +92,24 @@ const controllerCheck = async (access: RocketAccess, tools: string, pods: Awaite
   };
 };
 
-const targetBrokersCheck = (engine: RocketmqControllerPlan, pods: Awaited<ReturnType<typeof namespacePods>>, view: Awaited<ReturnType<typeof readClusterList>>) => {
+const targetBrokersCheck = (
+  engine: RocketmqControllerPlan,
+  pods: Awaited<ReturnType<typeof namespacePods>>,
+  view: Awaited<ReturnType<typeof readClusterList>>,
+) => {
   const registered = new Set(view.rows.map((r) => r.address));
   const groups = engine.brokerGroups.map((group) => {
     const targets = membersOf(engine, pods, group).filter((m) => m.site === engine.targetSite);
     const live = targets.filter((m) => m.ready && m.address !== undefined && registered.has(m.address));
-    return { brokerName: group.brokerName, targets: targets.map((m) => ({ pod: describePod(m.summary, m.pod), address: m.address, registered: m.address !== undefined && registered.has(m.address) })), live: live.map((m) => m.pod) };
+    return {
+      brokerName: group.brokerName,
+      targets: targets.map((m) => ({
+        pod: describePod(m.summary, m.pod),
+        address: m.address,
+        registered: m.address !== undefined && registered.has(m.address),
+      })),
+      live: live.map((m) => m.pod),
+    };
   });
   const missing = groups.filter((g) => g.live.length === 0);
   if (missing.length > 0) {
@@ -83,7 +119,11 @@ const targetBrokersCheck = (engine: RocketmqControllerPlan, pods: Awaited<Return
       evidence: { groups },
     };
   }
-  return { passed: true, summary: `${groups.map((g) => `${g.brokerName}: ${g.live.join(', ')}`).join('; ')} live in ${engine.targetSite}`, evidence: { groups } };
+  return {
+    passed: true,
+    summary: `${groups.map((g) => `${g.brokerName}: ${g.live.join(', ')}`).join('; ')} live in ${engine.targetSite}`,
+    evidence: { groups },
+  };
 };
 
 /**
@@ -91,15 +131,29 @@ const targetBrokersCheck = (engine: RocketmqControllerPlan, pods: Awaited<Return
  * must reach its master to make it read-only: a master that does not answer could keep taking
  * writes until it learns of the new epoch.
  */
-const lostSiteMastersCheck = async (access: RocketAccess, tools: string, pods: Awaited<ReturnType<typeof namespacePods>>, view: NameServerView) => {
+const lostSiteMastersCheck = async (
+  access: RocketAccess,
+  tools: string,
+  pods: Awaited<ReturnType<typeof namespacePods>>,
+  view: NameServerView,
+) => {
   const { engine } = access;
   const live = engine.brokerGroups.flatMap((group) => {
     const row = masterOf(view.rows, group.brokerName);
     const master = memberAt(membersOf(engine, pods, group), row?.address);
-    return master && row && master.site !== engine.targetSite ? [{ brokerName: group.brokerName, pod: master.pod, site: master.site, address: row.address }] : [];
+    return master && row && master.site !== engine.targetSite
+      ? [{ brokerName: group.brokerName, pod: master.pod, site: master.site, address: row.address }]
+      : [];
   });
   const nameServer = view.nameServer;
-  const masters = await Promise.all(live.map(async (m) => ({ ...m, ...(nameServer ? await readBrokerPermission(access, tools, nameServer, m.address) : { error: 'no name server answered' }) })));
+  const masters = await Promise.all(
+    live.map(async (m) => ({
+      ...m,
+      ...(nameServer
+        ? await readBrokerPermission(access, tools, nameServer, m.address)
+        : { error: 'no name server answered' }),
+    })),
+  );
   const unreachable = masters.filter((m) => m.permission === undefined);
   const others = lostSites(engine).join(', ');
   if (unreachable.length > 0) {
@@ -109,7 +163,8 @@ const lostSiteMastersCheck = async (access: RocketAccess, tools: string, pods: A
       evidence: { masters },
     };
   }
-  if (masters.length === 0) return { passed: true, summary: `no group is mastered from ${others}`, evidence: { masters } };
+  if (masters.length === 0)
+    return { passed: true, summary: `no group is mastered from ${others}`, evidence: { masters } };
   return {
     passed: true,
     summary: `${masters.map((m) => `${m.brokerName}'s master ${m.pod} in ${m.site} is live (brokerPermission ${m.permission})`).join(', ')}: the fence makes ${masters.length === 1 ? 'it' : 'them'} read-only, then electMaster hands ${masters.length === 1 ? 'the group' : 'each group'} to ${engine.targetSite} and the controller makes ${masters.length === 1 ? 'it a slave' : 'them slaves'}`,
@@ -117,7 +172,11 @@ const lostSiteMastersCheck = async (access: RocketAccess, tools: string, pods: A
   };
 };
 
-const syncStateCheck = async (access: RocketAccess, tools: string, pods: Awaited<ReturnType<typeof namespacePods>>) => {
+const syncStateCheck = async (
+  access: RocketAccess,
+  tools: string,
+  pods: Awaited<ReturnType<typeof namespacePods>>,
+) => {
   const { engine } = access;
   const groups = await Promise.all(
     engine.brokerGroups.map(async (group) => {
@@ -128,16 +187,40 @@ const syncStateCheck = async (access: RocketAccess, tools: string, pods: Awaited
       return { brokerName: group.brokerName, error, set, candidates };
     }),
   );
-  const evidence = { groups: groups.map((g) => ({ brokerName: g.brokerName, inSync: g.set?.inSync, notInSync: g.set?.notInSync, masterAddress: g.set?.masterAddress, error: g.error })) };
+  const evidence = {
+    groups: groups.map((g) => ({
+      brokerName: g.brokerName,
+      inSync: g.set?.inSync,
+      notInSync: g.set?.notInSync,
+      masterAddress: g.set?.masterAddress,
+      error: g.error,
+    })),
+  };
   const unknown = groups.filter((g) => g.set === undefined);
   if (unknown.length > 0) {
-    return { passed: false, summary: `cannot read the SyncStateSet from the controller at ${engine.controller.address}: ${unknown[0]!.error}`, evidence };
+    return {
+      passed: false,
+      summary: `cannot read the SyncStateSet from the controller at ${engine.controller.address}: ${unknown[0]!.error}`,
+      evidence,
+    };
   }
   const without = groups.filter((g) => g.candidates.length === 0);
-  const notInSync = groups.flatMap((g) => (g.set?.notInSync ?? []).map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`));
+  const notInSync = groups.flatMap((g) =>
+    (g.set?.notInSync ?? []).map(
+      (r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`,
+    ),
+  );
   const note = notInSync.length ? `; NotInSyncReplica: ${notInSync.join(', ')}` : '';
   if (without.length > 0) {
-    return { passed: false, summary: `no in-sync live broker in ${engine.targetSite} for ${without.map((g) => g.brokerName).join(', ')}: electing one there would lose messages${note}`, evidence };
+    return {
+      passed: false,
+      summary: `no in-sync live broker in ${engine.targetSite} for ${without.map((g) => g.brokerName).join(', ')}: electing one there would lose messages${note}`,
+      evidence,
+    };
   }
-  return { passed: true, summary: `${groups.map((g) => `${g.brokerName}: id ${g.candidates[0]!.brokerId} (${g.candidates[0]!.address}) in sync`).join('; ')}${note}`, evidence };
+  return {
+    passed: true,
+    summary: `${groups.map((g) => `${g.brokerName}: id ${g.candidates[0]!.brokerId} (${g.candidates[0]!.address}) in sync`).join('; ')}${note}`,
+    evidence,
+  };
 };

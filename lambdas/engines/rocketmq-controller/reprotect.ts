@@ -10,7 +10,19 @@
 // acting as master. Idempotent: it reads first and changes only what is not yet so.
 import { TransientError, VerificationFailedError } from '../../errors.js';
 import type { ActionResult, StepContext } from '../engine.js';
-import { masterOf, memberAt, membersOf, mqadmin, namespacePods, readBrokerPermission, readClusterList, readSyncStateSet, rocketAccess, toolsPod, type RocketAccess } from './cluster.js';
+import {
+  masterOf,
+  memberAt,
+  membersOf,
+  mqadmin,
+  namespacePods,
+  readBrokerPermission,
+  readClusterList,
+  readSyncStateSet,
+  rocketAccess,
+  toolsPod,
+  type RocketAccess,
+} from './cluster.js';
 import { failureOf, updatedBrokerConfig } from './commands.js';
 import type { RocketmqControllerPlan } from './plan.js';
 
@@ -35,22 +47,35 @@ interface GroupProtection {
 }
 
 /** Each group's master and the protected site's brokers, as the name server, the brokers and the controller say. */
-const readProtection = async (access: RocketAccess, tools: string): Promise<{ groups: GroupProtection[]; nameServer: string }> => {
+const readProtection = async (
+  access: RocketAccess,
+  tools: string,
+): Promise<{ groups: GroupProtection[]; nameServer: string }> => {
   const { engine } = access;
   const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
   const nameServer = view.nameServer;
-  if (nameServer === undefined) throw new TransientError(`no name server answered (${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')})`);
+  if (nameServer === undefined)
+    throw new TransientError(
+      `no name server answered (${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')})`,
+    );
   const groups: GroupProtection[] = [];
   for (const group of engine.brokerGroups) {
     const members = membersOf(engine, pods, group);
     const row = masterOf(view.rows, group.brokerName);
     const master = memberAt(members, row?.address);
     const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
-    if (set === undefined) throw new TransientError(`cannot read ${group.brokerName}'s SyncStateSet from the controller: ${error}`);
+    if (set === undefined)
+      throw new TransientError(
+        `cannot read ${group.brokerName}'s SyncStateSet from the controller: ${error}`,
+      );
     const standbys: StandbyBroker[] = [];
     for (const m of members.filter((x) => x.site === engine.targetSite)) {
-      const registered = view.rows.find((r) => r.brokerName === group.brokerName && r.address === m.address && m.ready);
-      const permission = registered ? await readBrokerPermission(access, tools, nameServer, registered.address) : undefined;
+      const registered = view.rows.find(
+        (r) => r.brokerName === group.brokerName && r.address === m.address && m.ready,
+      );
+      const permission = registered
+        ? await readBrokerPermission(access, tools, nameServer, registered.address)
+        : undefined;
       standbys.push({
         brokerName: group.brokerName,
         pod: m.pod,
@@ -71,17 +96,23 @@ const readProtection = async (access: RocketAccess, tools: string): Promise<{ gr
 };
 
 /** A registered slave: not BID 0 by the name server, and not the controller's master either. */
-const isSlave = (g: GroupProtection, s: StandbyBroker) => s.brokerId !== undefined && s.brokerId !== 0 && s.address !== g.masterAddress;
+const isSlave = (g: GroupProtection, s: StandbyBroker) =>
+  s.brokerId !== undefined && s.brokerId !== 0 && s.address !== g.masterAddress;
 
 const missing = (g: GroupProtection, s: StandbyBroker): string | undefined => {
-  if (s.brokerId === undefined) return `${s.pod} is not registered (a returning broker registers with the controller and becomes a slave)`;
+  if (s.brokerId === undefined)
+    return `${s.pod} is not registered (a returning broker registers with the controller and becomes a slave)`;
   if (!isSlave(g, s)) return `${s.pod} is master`;
-  if (s.brokerPermission !== '6') return `${s.pod} reports brokerPermission ${s.brokerPermission ?? 'unknown'}`;
+  if (s.brokerPermission !== '6')
+    return `${s.pod} reports brokerPermission ${s.brokerPermission ?? 'unknown'}`;
   if (!s.inSyncStateSet) return `${s.pod} is not in the SyncStateSet yet (still catching up)`;
   return undefined;
 };
 
-export const rocketmqReprotect = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
+export const rocketmqReprotect = async (
+  ctx: StepContext,
+  engine: RocketmqControllerPlan,
+): Promise<ActionResult> => {
   const access = rocketAccess(ctx, engine);
   const tools = await toolsPod(access);
   const started = ctx.clock.now().getTime();
@@ -99,23 +130,50 @@ export const rocketmqReprotect = async (ctx: StepContext, engine: RocketmqContro
     }
     let acted = false;
     for (const g of groups) {
-      for (const s of g.standbys.filter((x) => isSlave(g, x) && x.brokerPermission !== undefined && x.brokerPermission !== '6' && x.address !== undefined)) {
+      for (const s of g.standbys.filter(
+        (x) =>
+          isSlave(g, x) &&
+          x.brokerPermission !== undefined &&
+          x.brokerPermission !== '6' &&
+          x.address !== undefined,
+      )) {
         const address = s.address!;
-        if (restored.includes(`${g.brokerName} ${s.pod}`)) throw new TransientError(`${address} still reports brokerPermission ${s.brokerPermission} after the update`);
+        if (restored.includes(`${g.brokerName} ${s.pod}`))
+          throw new TransientError(
+            `${address} still reports brokerPermission ${s.brokerPermission} after the update`,
+          );
         const change = `made slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6, was ${s.brokerPermission})`;
-        await ctx.act(`make slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6)`, `${engine.namespace}/${s.pod}`, async () => {
-          const result = await mqadmin(access, tools, access.commands.setBrokerPermission(nameServer, address, 6));
-          if (!updatedBrokerConfig(result.stdout, address)) throw new TransientError(`could not restore brokerPermission 6 on ${address}: ${failureOf(result.stdout, result.stderr)}`);
-        }, () => change);
+        await ctx.act(
+          `make slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6)`,
+          `${engine.namespace}/${s.pod}`,
+          async () => {
+            const result = await mqadmin(
+              access,
+              tools,
+              access.commands.setBrokerPermission(nameServer, address, 6),
+            );
+            if (!updatedBrokerConfig(result.stdout, address))
+              throw new TransientError(
+                `could not restore brokerPermission 6 on ${address}: ${failureOf(result.stdout, result.stderr)}`,
+              );
+          },
+          () => change,
+        );
         restored.push(`${g.brokerName} ${s.pod}`);
         acted = true;
       }
     }
     // A permission just restored is read back at once.
     if (acted) continue;
-    const pending = groups.flatMap((g) => (g.master === undefined ? [`${g.brokerName} has no master registered`] : g.standbys.flatMap((s) => missing(g, s) ?? [])));
+    const pending = groups.flatMap((g) =>
+      g.master === undefined
+        ? [`${g.brokerName} has no master registered`]
+        : g.standbys.flatMap((s) => missing(g, s) ?? []),
+    );
     if (pending.length === 0) {
-      const slaves = groups.flatMap((g) => g.standbys.map((s) => `${s.pod} (${g.brokerName}, id ${s.brokerId}) slave of ${g.master}`));
+      const slaves = groups.flatMap((g) =>
+        g.standbys.map((s) => `${s.pod} (${g.brokerName}, id ${s.brokerId}) slave of ${g.master}`),
+      );
       return {
         summary: `${engine.targetSite} protects ${[...new Set(groups.map((g) => g.masterSite))].join(', ')}: ${slaves.join('; ')}, each in its SyncStateSet and writable once elected${restored.length > 0 ? `; brokerPermission 6 restored on ${restored.join(', ')}` : ' (nothing needed changing)'}`,
         detail: { groups, restored, alreadyProtected: restored.length === 0 },
@@ -123,7 +181,10 @@ export const rocketmqReprotect = async (ctx: StepContext, engine: RocketmqContro
     }
     const waitedMs = ctx.clock.now().getTime() - started;
     if (waitedMs > engine.reprotect.syncTimeoutSeconds * 1000) {
-      throw new VerificationFailedError(`${engine.targetSite} is not protecting yet after ${engine.reprotect.syncTimeoutSeconds} s: ${pending.join('; ')}`, { groups, restored });
+      throw new VerificationFailedError(
+        `${engine.targetSite} is not protecting yet after ${engine.reprotect.syncTimeoutSeconds} s: ${pending.join('; ')}`,
+        { groups, restored },
+      );
     }
     const state = `waiting for ${engine.targetSite} to replicate: ${pending.join('; ')}`;
     if (state !== last) ctx.progress(state);

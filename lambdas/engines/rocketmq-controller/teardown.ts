@@ -7,7 +7,10 @@ import type { ActionResult, StepContext } from '../engine.js';
 import { readSyncStateSet, rocketAccess, toolsPod } from './cluster.js';
 import type { RocketmqControllerPlan } from './plan.js';
 
-export const rocketmqTeardown = async (ctx: StepContext, engine: RocketmqControllerPlan): Promise<ActionResult> => {
+export const rocketmqTeardown = async (
+  ctx: StepContext,
+  engine: RocketmqControllerPlan,
+): Promise<ActionResult> => {
   const access = rocketAccess(ctx, engine);
   const tools = await toolsPod(access);
   const groups = await Promise.all(
@@ -17,7 +20,9 @@ export const rocketmqTeardown = async (ctx: StepContext, engine: RocketmqControl
     }),
   );
   const alone = groups.filter((g) => g.inSync.length <= 1);
-  const pending = groups.flatMap((g) => g.notInSync.map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`));
+  const pending = groups.flatMap((g) =>
+    g.notInSync.map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`),
+  );
   return {
     summary: `no replication link to remove (controller mode); ${pending.length ? `NotInSyncReplica: ${pending.join(', ')} - they rejoin as slaves when their site returns` : 'every replica in sync'}${alone.length ? `; until then ${alone.map((g) => g.brokerName).join(', ')} run without an in-sync slave` : ''}`,
     detail: { groups },

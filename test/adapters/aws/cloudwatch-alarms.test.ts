@@ -22,9 +22,18 @@ describe('createCloudWatchAlarms', () => {
 
     const states = await alarms.getStates(['orders-broker-down', 'orders-region-impaired', 'no-such-alarm']);
 
-    expect(states).toEqual(new Map([['orders-broker-down', 'ALARM'], ['orders-region-impaired', 'INSUFFICIENT_DATA']]));
+    expect(states).toEqual(
+      new Map([
+        ['orders-broker-down', 'ALARM'],
+        ['orders-region-impaired', 'INSUFFICIENT_DATA'],
+      ]),
+    );
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input)).toEqual([
-      { AlarmNames: ['orders-broker-down', 'orders-region-impaired', 'no-such-alarm'], AlarmTypes: bothTypes, MaxRecords: 100 },
+      {
+        AlarmNames: ['orders-broker-down', 'orders-region-impaired', 'no-such-alarm'],
+        AlarmTypes: bothTypes,
+        MaxRecords: 100,
+      },
     ]);
   });
 
@@ -44,7 +53,13 @@ describe('createCloudWatchAlarms', () => {
       { AlarmNames: names.slice(0, 100), AlarmTypes: bothTypes, MaxRecords: 100, NextToken: 'page-2' },
       { AlarmNames: names.slice(100), AlarmTypes: bothTypes, MaxRecords: 100 },
     ]);
-    expect(states).toEqual(new Map([['alarm-000', 'OK'], ['alarm-099', 'ALARM'], ['alarm-149', 'OK']]));
+    expect(states).toEqual(
+      new Map([
+        ['alarm-000', 'OK'],
+        ['alarm-099', 'ALARM'],
+        ['alarm-149', 'OK'],
+      ]),
+    );
   });
 
   it('makes no request for no alarms', async () => {
@@ -56,12 +71,21 @@ describe('createCloudWatchAlarms', () => {
 
   it('reports a CloudWatch 5xx as a TransientError', async () => {
     const { alarms, cloudwatch } = mockedAlarms();
-    cloudwatch.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('Internal failure'), { name: 'InternalServiceFault', $metadata: { httpStatusCode: 500 } }));
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .rejects(
+        Object.assign(new Error('Internal failure'), {
+          name: 'InternalServiceFault',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      );
 
     await expect(alarms.getStates(['orders-broker-down'])).rejects.toThrow(TransientError);
   });
 
   it('refuses both a client and a client config', () => {
-    expect(() => createCloudWatchAlarms({ client: new CloudWatchClient({}), clientConfig: {} })).toThrow(/either client or clientConfig/);
+    expect(() => createCloudWatchAlarms({ client: new CloudWatchClient({}), clientConfig: {} })).toThrow(
+      /either client or clientConfig/,
+    );
   });
 });

@@ -50,7 +50,15 @@ describe('createDynamoDbJournal', () => {
     };
     const promoted: StepRecord = {
       ...step('promote', 2, '2025-03-04T05:02:10.000Z'),
-      sideEffects: [{ step: 'promote', action: 'promoted the standby', target: 'rabbitmq/orders-eu', at: '2025-03-04T05:02:11.000Z', status: 'done' }],
+      sideEffects: [
+        {
+          step: 'promote',
+          action: 'promoted the standby',
+          target: 'rabbitmq/orders-eu',
+          at: '2025-03-04T05:02:11.000Z',
+          status: 'done',
+        },
+      ],
     };
     // Written out of order, as parallel branches and retries do.
     await j.appendStep('exec-1', promoted);
@@ -61,7 +69,12 @@ describe('createDynamoDbJournal', () => {
 
     const steps = await j.listSteps('exec-1');
 
-    expect(steps.map((s) => `${s.step}#${s.attempt}`)).toEqual(['confirm#1', 'readiness#1', 'promote#1', 'promote#2']);
+    expect(steps.map((s) => `${s.step}#${s.attempt}`)).toEqual([
+      'confirm#1',
+      'readiness#1',
+      'promote#1',
+      'promote#2',
+    ]);
     expect(steps[1]).toEqual(step('readiness', 1, '2025-03-04T05:01:00.000Z', readinessDetail));
     expect(steps[2]).toEqual(promoteFailed);
     expect(steps[3]).toEqual(promoted);
@@ -72,21 +85,30 @@ describe('createDynamoDbJournal', () => {
   it('keys items as the table layout says, with a 90-day expiry', async () => {
     await journal().appendStep('exec-keys', step('flip', 3, '2025-03-04T07:08:09+02:00'));
 
-    const out = await client.send(new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: 'EXEC#exec-keys' } },
-    }));
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'EXEC#exec-keys' } },
+      }),
+    );
 
     const item = unmarshall(out.Items![0]!);
-    expect(item).toMatchObject({ pk: 'EXEC#exec-keys', sk: 'STEP#2025-03-04T05:08:09.000Z#flip#0003', detail: '{"ok":true}' });
+    expect(item).toMatchObject({
+      pk: 'EXEC#exec-keys',
+      sk: 'STEP#2025-03-04T05:08:09.000Z#flip#0003',
+      detail: '{"ok":true}',
+    });
     expect(item.expiresAt).toBe(now.getTime() / 1000 + 90 * 24 * 60 * 60);
   });
 
   it('overwrites rather than duplicates an attempt appended twice', async () => {
     const j = journal();
     await j.appendStep('exec-twice', step('flip', 1, '2025-03-04T05:03:00.000Z'));
-    await j.appendStep('exec-twice', { ...step('flip', 1, '2025-03-04T05:03:00.000Z'), summary: 'flip attempt 1, recorded again' });
+    await j.appendStep('exec-twice', {
+      ...step('flip', 1, '2025-03-04T05:03:00.000Z'),
+      summary: 'flip attempt 1, recorded again',
+    });
 
     await expect(j.listSteps('exec-twice')).resolves.toEqual([
       { ...step('flip', 1, '2025-03-04T05:03:00.000Z'), summary: 'flip attempt 1, recorded again' },
@@ -98,7 +120,8 @@ describe('createDynamoDbJournal', () => {
     const sendSpy = jest.spyOn(client, 'send');
     // Five items of ~250 KB exceed the 1 MB a Query page returns.
     const bulky = { output: 'q'.repeat(250 * 1024) };
-    for (let i = 0; i < 5; i++) await j.appendStep('exec-long', step(`check-${i}`, 1, `2025-03-04T05:0${i}:00.000Z`, bulky));
+    for (let i = 0; i < 5; i++)
+      await j.appendStep('exec-long', step(`check-${i}`, 1, `2025-03-04T05:0${i}:00.000Z`, bulky));
     sendSpy.mockClear();
 
     const steps = await j.listSteps('exec-long');
@@ -112,7 +135,10 @@ describe('createDynamoDbJournal', () => {
   it('cuts evidence too large for an item instead of failing the write', async () => {
     const j = journal();
 
-    await j.appendStep('exec-huge', step('readiness', 1, '2025-03-04T05:01:00.000Z', { output: 'z'.repeat(500 * 1024) }));
+    await j.appendStep(
+      'exec-huge',
+      step('readiness', 1, '2025-03-04T05:01:00.000Z', { output: 'z'.repeat(500 * 1024) }),
+    );
 
     const [stored] = await j.listSteps('exec-huge');
     expect(stored?.detail).toMatchObject({ truncated: true, bytes: 500 * 1024 + '{"output":""}'.length });
@@ -129,10 +155,36 @@ describe('createDynamoDbJournal', () => {
       endedAt: '2025-03-04T05:06:00.000Z',
       recoveryTimeMs: 252_000,
       steps: [
-        { name: 'confirm', attempt: 1, startedAt: '2025-03-04T05:00:00.000Z', endedAt: '2025-03-04T05:00:30.000Z', durationMs: 30_000, outcome: 'succeeded', summary: 'alarm still in ALARM', detail: { alarm: 'ALARM' } },
-        { name: 'flip', attempt: 1, startedAt: '2025-03-04T05:03:00.000Z', endedAt: '2025-03-04T05:04:12.000Z', durationMs: 72_000, outcome: 'succeeded', summary: 'DNS now points at orders-eu', detail: ['orders.example.com', { changeId: '/change/C1' }] },
+        {
+          name: 'confirm',
+          attempt: 1,
+          startedAt: '2025-03-04T05:00:00.000Z',
+          endedAt: '2025-03-04T05:00:30.000Z',
+          durationMs: 30_000,
+          outcome: 'succeeded',
+          summary: 'alarm still in ALARM',
+          detail: { alarm: 'ALARM' },
+        },
+        {
+          name: 'flip',
+          attempt: 1,
+          startedAt: '2025-03-04T05:03:00.000Z',
+          endedAt: '2025-03-04T05:04:12.000Z',
+          durationMs: 72_000,
+          outcome: 'succeeded',
+          summary: 'DNS now points at orders-eu',
+          detail: ['orders.example.com', { changeId: '/change/C1' }],
+        },
       ],
-      sideEffects: [{ step: 'flip', action: 'pointed DNS at the standby', target: 'orders.example.com', at: '2025-03-04T05:03:30.000Z', status: 'done' }],
+      sideEffects: [
+        {
+          step: 'flip',
+          action: 'pointed DNS at the standby',
+          target: 'orders.example.com',
+          at: '2025-03-04T05:03:30.000Z',
+          status: 'done',
+        },
+      ],
     };
     await j.appendStep('exec-report', step('confirm', 1, '2025-03-04T05:00:00.000Z'));
 
@@ -140,7 +192,12 @@ describe('createDynamoDbJournal', () => {
 
     await expect(j.getReport('exec-report')).resolves.toEqual(report);
     expect((await j.listSteps('exec-report')).map((s) => s.step)).toEqual(['confirm']);
-    const raw = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'EXEC#exec-report' }, sk: { S: 'REPORT' } } }));
+    const raw = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'EXEC#exec-report' }, sk: { S: 'REPORT' } },
+      }),
+    );
     expect(raw.Item?.expiresAt).toEqual({ N: String(now.getTime() / 1000 + 90 * 24 * 60 * 60) });
   });
 
@@ -164,6 +221,8 @@ describe('createDynamoDbJournal', () => {
   });
 
   it('refuses both a client and a client config', () => {
-    expect(() => createDynamoDbJournal({ tableName, client, clientConfig: {} })).toThrow(/either client or clientConfig/);
+    expect(() => createDynamoDbJournal({ tableName, client, clientConfig: {} })).toThrow(
+      /either client or clientConfig/,
+    );
   });
 });

@@ -12,13 +12,15 @@ const credentials = {
 };
 const signingDate = new Date('2025-03-04T05:06:07Z');
 
-const decode = (token: string) => new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
+const decode = (token: string) =>
+  new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
 
 // The SigV4 query-string signature, computed from the spec with node:crypto, independently of
 // @smithy/signature-v4, over the request the cluster's authenticator forwards to STS.
 function expectedSignature(url: URL, clusterName: string): string {
   const params = [...url.searchParams].filter(([key]) => key !== 'X-Amz-Signature');
-  const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encode = (s: string) =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const canonicalQuery = params
     .map(([k, v]) => [encode(k), encode(v)] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -33,7 +35,12 @@ function expectedSignature(url: URL, clusterName: string): string {
     createHash('sha256').update('').digest('hex'),
   ].join('\n');
   const amzDate = url.searchParams.get('X-Amz-Date')!;
-  const [, day, region, service] = url.searchParams.get('X-Amz-Credential')!.split('/') as [string, string, string, string];
+  const [, day, region, service] = url.searchParams.get('X-Amz-Credential')!.split('/') as [
+    string,
+    string,
+    string,
+    string,
+  ];
   const stringToSign = [
     'AWS4-HMAC-SHA256',
     amzDate,
@@ -41,13 +48,21 @@ function expectedSignature(url: URL, clusterName: string): string {
     createHash('sha256').update(canonicalRequest).digest('hex'),
   ].join('\n');
   const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service), 'aws4_request');
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service),
+    'aws4_request',
+  );
   return createHmac('sha256', signingKey).update(stringToSign).digest('hex');
 }
 
 describe('eksBearerToken', () => {
   it('is a base64url presigned STS GetCallerIdentity URL bound to the cluster', async () => {
-    const token = await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate });
+    const token = await eksBearerToken({
+      clusterName: 'orders-eu',
+      region: 'eu-west-1',
+      credentials,
+      signingDate,
+    });
 
     expect(token.startsWith('k8s-aws-v1.')).toBe(true);
     expect(token).not.toMatch(/[=+/]/);
@@ -68,8 +83,12 @@ describe('eksBearerToken', () => {
   });
 
   it('signs a different signature for another cluster with the same credentials and time', async () => {
-    const one = decode(await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate }));
-    const other = decode(await eksBearerToken({ clusterName: 'orders-us', region: 'eu-west-1', credentials, signingDate }));
+    const one = decode(
+      await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate }),
+    );
+    const other = decode(
+      await eksBearerToken({ clusterName: 'orders-us', region: 'eu-west-1', credentials, signingDate }),
+    );
 
     expect(other.searchParams.get('X-Amz-Signature')).not.toBe(one.searchParams.get('X-Amz-Signature'));
     expect(other.searchParams.get('X-Amz-Signature')).toBe(expectedSignature(other, 'orders-us'));
@@ -77,7 +96,12 @@ describe('eksBearerToken', () => {
 
   it('has no padding whatever the URL length', async () => {
     for (const clusterName of ['a', 'ab', 'abc']) {
-      const token = await eksBearerToken({ clusterName, region: 'us-east-1', credentials: async () => credentials, signingDate });
+      const token = await eksBearerToken({
+        clusterName,
+        region: 'us-east-1',
+        credentials: async () => credentials,
+        signingDate,
+      });
       expect(token).not.toContain('=');
     }
   });
@@ -110,9 +134,13 @@ describe('createEksKubeConfigProvider', () => {
 
     const kubeConfig = await kube.kubeConfigFor(cluster);
 
-    expect(eksMock.commandCalls(DescribeClusterCommand).map((call) => call.args[0].input)).toEqual([{ name: 'orders-eu' }]);
+    expect(eksMock.commandCalls(DescribeClusterCommand).map((call) => call.args[0].input)).toEqual([
+      { name: 'orders-eu' },
+    ]);
     // The request went to the cluster's own region.
-    await expect(eksMock.commandCalls(DescribeClusterCommand)[0]!.thisValue.config.region()).resolves.toBe('eu-west-1');
+    await expect(eksMock.commandCalls(DescribeClusterCommand)[0]!.thisValue.config.region()).resolves.toBe(
+      'eu-west-1',
+    );
     expect(kubeConfig.getCurrentCluster()).toMatchObject({
       name: 'orders-eu',
       server: 'https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com',
@@ -120,7 +148,9 @@ describe('createEksKubeConfigProvider', () => {
       skipTLSVerify: false,
     });
     const token = kubeConfig.getCurrentUser()?.token ?? '';
-    expect(token).toBe(await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate }));
+    expect(token).toBe(
+      await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate }),
+    );
     expect(kubeConfig.getContexts()).toHaveLength(1);
   });
 
@@ -137,7 +167,9 @@ describe('createEksKubeConfigProvider', () => {
     expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(1);
     expect(second.getCurrentUser()?.token).toBe(first.getCurrentUser()?.token);
     expect(third.getCurrentUser()?.token).not.toBe(first.getCurrentUser()?.token);
-    expect(decode(third.getCurrentUser()?.token ?? '').searchParams.get('X-Amz-Date')).toBe('20250304T051607Z');
+    expect(decode(third.getCurrentUser()?.token ?? '').searchParams.get('X-Amz-Date')).toBe(
+      '20250304T051607Z',
+    );
     expect(third.getCurrentCluster()?.server).toBe(described.cluster.endpoint);
   });
 
@@ -145,7 +177,11 @@ describe('createEksKubeConfigProvider', () => {
     eksMock.on(DescribeClusterCommand).resolves(described);
     const { kube } = provider();
 
-    await Promise.all([kube.kubeConfigFor(cluster), kube.kubeConfigFor(cluster), kube.kubeConfigFor(cluster)]);
+    await Promise.all([
+      kube.kubeConfigFor(cluster),
+      kube.kubeConfigFor(cluster),
+      kube.kubeConfigFor(cluster),
+    ]);
 
     expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(1);
   });
@@ -163,7 +199,14 @@ describe('createEksKubeConfigProvider', () => {
   });
 
   it('names a cluster that does not exist as bad input', async () => {
-    eksMock.on(DescribeClusterCommand).rejects(Object.assign(new Error('No cluster found for name: orders-eu.'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } }));
+    eksMock
+      .on(DescribeClusterCommand)
+      .rejects(
+        Object.assign(new Error('No cluster found for name: orders-eu.'), {
+          name: 'ResourceNotFoundException',
+          $metadata: { httpStatusCode: 404 },
+        }),
+      );
     const { kube } = provider();
 
     const result = kube.kubeConfigFor(cluster);
@@ -173,13 +216,20 @@ describe('createEksKubeConfigProvider', () => {
   });
 
   it('refuses a ready EKS client for another region than the cluster', async () => {
-    const kube = createEksKubeConfigProvider({ eksClient: new EKSClient({ region: 'us-east-1' }), credentials: async () => credentials });
+    const kube = createEksKubeConfigProvider({
+      eksClient: new EKSClient({ region: 'us-east-1' }),
+      credentials: async () => credentials,
+    });
 
-    await expect(kube.kubeConfigFor(cluster)).rejects.toThrow(/EKS client is for us-east-1, but the cluster is in eu-west-1/);
+    await expect(kube.kubeConfigFor(cluster)).rejects.toThrow(
+      /EKS client is for us-east-1, but the cluster is in eu-west-1/,
+    );
     expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(0);
   });
 
   it('refuses both an EKS client and a client config', () => {
-    expect(() => createEksKubeConfigProvider({ eksClient: new EKSClient({}), eksClientConfig: {} })).toThrow(/either eksClient or eksClientConfig/);
+    expect(() => createEksKubeConfigProvider({ eksClient: new EKSClient({}), eksClientConfig: {} })).toThrow(
+      /either eksClient or eksClientConfig/,
+    );
   });
 });

@@ -25,7 +25,9 @@ function mockedDns(options: { pollIntervalMs?: number } = {}) {
 
 describe('createRoute53Dns', () => {
   it('refuses both a client and a client config', () => {
-    expect(() => createRoute53Dns({ client: new Route53Client({}), clientConfig: {} })).toThrow(/either client or clientConfig/);
+    expect(() => createRoute53Dns({ client: new Route53Client({}), clientConfig: {} })).toThrow(
+      /either client or clientConfig/,
+    );
   });
 
   it('sends every record as one change batch with the comment and returns its change id', async () => {
@@ -61,7 +63,12 @@ describe('createRoute53Dns', () => {
             },
             {
               Action: 'UPSERT',
-              ResourceRecordSet: { Name: 'orders-v4.example.com', Type: 'A', TTL: 30, ResourceRecords: [{ Value: '198.51.100.7' }] },
+              ResourceRecordSet: {
+                Name: 'orders-v4.example.com',
+                Type: 'A',
+                TTL: 30,
+                ResourceRecords: [{ Value: '198.51.100.7' }],
+              },
             },
           ],
         },
@@ -72,7 +79,14 @@ describe('createRoute53Dns', () => {
   it('reads a record by listing from its name and type', async () => {
     const { dns, route53 } = mockedDns();
     route53.on(ListResourceRecordSetsCommand).resolves({
-      ResourceRecordSets: [{ Name: 'orders.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'orders.us-east-1.example.net' }] }],
+      ResourceRecordSets: [
+        {
+          Name: 'orders.example.com.',
+          Type: 'CNAME',
+          TTL: 300,
+          ResourceRecords: [{ Value: 'orders.us-east-1.example.net' }],
+        },
+      ],
       IsTruncated: true,
       MaxItems: 1,
     });
@@ -89,10 +103,19 @@ describe('createRoute53Dns', () => {
   it('matches names the way Route 53 returns them: trailing dot, lower case, octal escapes', async () => {
     const { dns, route53 } = mockedDns();
     route53.on(ListResourceRecordSetsCommand).resolves({
-      ResourceRecordSets: [{ Name: '\\052.orders.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }, { Value: '192.0.2.11' }] }],
+      ResourceRecordSets: [
+        {
+          Name: '\\052.orders.example.com.',
+          Type: 'A',
+          TTL: 60,
+          ResourceRecords: [{ Value: '192.0.2.10' }, { Value: '192.0.2.11' }],
+        },
+      ],
     });
 
-    await expect(dns.getRecord({ hostedZoneId: 'Z0123456789ABC', name: '*.Orders.Example.com.', type: 'A' })).resolves.toEqual({
+    await expect(
+      dns.getRecord({ hostedZoneId: 'Z0123456789ABC', name: '*.Orders.Example.com.', type: 'A' }),
+    ).resolves.toEqual({
       values: ['192.0.2.10', '192.0.2.11'],
       ttl: 60,
     });
@@ -102,8 +125,16 @@ describe('createRoute53Dns', () => {
     const { dns, route53 } = mockedDns();
     route53
       .on(ListResourceRecordSetsCommand)
-      .resolvesOnce({ ResourceRecordSets: [{ Name: 'payments.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'x' }] }] })
-      .resolvesOnce({ ResourceRecordSets: [{ Name: 'orders.example.com.', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"v"' }] }] })
+      .resolvesOnce({
+        ResourceRecordSets: [
+          { Name: 'payments.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'x' }] },
+        ],
+      })
+      .resolvesOnce({
+        ResourceRecordSets: [
+          { Name: 'orders.example.com.', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"v"' }] },
+        ],
+      })
       .resolvesOnce({ ResourceRecordSets: [] });
 
     await expect(dns.getRecord(ref)).resolves.toBeUndefined();
@@ -118,12 +149,19 @@ describe('createRoute53Dns', () => {
         {
           Name: 'orders.example.com.',
           Type: 'A',
-          AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'orders-1234.us-east-1.elb.amazonaws.com.', EvaluateTargetHealth: false },
+          AliasTarget: {
+            HostedZoneId: 'Z35SXDOTRQ7X7K',
+            DNSName: 'orders-1234.us-east-1.elb.amazonaws.com.',
+            EvaluateTargetHealth: false,
+          },
         },
       ],
     });
 
-    await expect(dns.getRecord({ ...ref, type: 'A' })).resolves.toEqual({ values: ['orders-1234.us-east-1.elb.amazonaws.com.'], ttl: 0 });
+    await expect(dns.getRecord({ ...ref, type: 'A' })).resolves.toEqual({
+      values: ['orders-1234.us-east-1.elb.amazonaws.com.'],
+      ttl: 0,
+    });
   });
 
   it('polls GetChange with growing waits until INSYNC', async () => {
@@ -146,7 +184,9 @@ describe('createRoute53Dns', () => {
 
   it('gives up with a TransientError naming the change when it is not INSYNC in time', async () => {
     const { dns, route53, sleeps } = mockedDns({ pollIntervalMs: 1_000 });
-    route53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C2', Status: 'PENDING', SubmittedAt: new Date() } });
+    route53
+      .on(GetChangeCommand)
+      .resolves({ ChangeInfo: { Id: '/change/C2', Status: 'PENDING', SubmittedAt: new Date() } });
 
     const wait = dns.waitForChange('/change/C2', 30_000);
 
@@ -161,20 +201,40 @@ describe('createRoute53Dns', () => {
 // Against the stand-in, which applies a change batch as Route 53 does: whole or not at all.
 describe('createRoute53Dns against a Route 53 stand-in', () => {
   const zoneId = 'Z0123456789ABC';
-  const cname = { name: 'orders.example.com', type: 'CNAME', values: ['orders.us-east-1.example.net'], ttl: 60 } as const;
+  const cname = {
+    name: 'orders.example.com',
+    type: 'CNAME',
+    values: ['orders.us-east-1.example.net'],
+    ttl: 60,
+  } as const;
   const address = { name: 'orders-v4.example.com', type: 'A', values: ['192.0.2.10'], ttl: 60 } as const;
   const standIn = () => {
     const client = new Route53Client({ region: 'us-east-1', credentials });
-    const zone = route53StandIn(client, { hostedZoneId: zoneId, initial: [{ ...cname, values: [...cname.values] }, { ...address, values: [...address.values] }] });
+    const zone = route53StandIn(client, {
+      hostedZoneId: zoneId,
+      initial: [
+        { ...cname, values: [...cname.values] },
+        { ...address, values: [...address.values] },
+      ],
+    });
     return { zone, dns: createRoute53Dns({ client, sleep: async () => undefined }) };
   };
   const read = (dns: ReturnType<typeof standIn>['dns']) =>
-    Promise.all([cname, address].map((r) => dns.getRecord({ hostedZoneId: zoneId, name: r.name, type: r.type })));
+    Promise.all(
+      [cname, address].map((r) => dns.getRecord({ hostedZoneId: zoneId, name: r.name, type: r.type })),
+    );
 
   it('flips every record of a batch under one change, INSYNC for all of them', async () => {
     const { dns } = standIn();
 
-    const changeId = await dns.upsertRecords(zoneId, [{ ...cname, values: ['orders.eu-west-1.example.net'] }, { ...address, values: ['198.51.100.10'] }], 'failover');
+    const changeId = await dns.upsertRecords(
+      zoneId,
+      [
+        { ...cname, values: ['orders.eu-west-1.example.net'] },
+        { ...address, values: ['198.51.100.10'] },
+      ],
+      'failover',
+    );
     await dns.waitForChange(changeId, 60_000);
 
     await expect(read(dns)).resolves.toEqual([
@@ -186,7 +246,14 @@ describe('createRoute53Dns against a Route 53 stand-in', () => {
   it('leaves every record as it was when Route 53 rejects one record of the batch', async () => {
     const { dns, zone } = standIn();
 
-    const flip = dns.upsertRecords(zoneId, [{ ...cname, values: ['orders.eu-west-1.example.net'] }, { ...address, values: ['orders.eu-west-1.example.net'] }], 'failover');
+    const flip = dns.upsertRecords(
+      zoneId,
+      [
+        { ...cname, values: ['orders.eu-west-1.example.net'] },
+        { ...address, values: ['orders.eu-west-1.example.net'] },
+      ],
+      'failover',
+    );
 
     await expect(flip).rejects.toThrow(DnsChangeFailedError);
     await expect(flip).rejects.toThrow(
@@ -202,9 +269,18 @@ describe('createRoute53Dns against a Route 53 stand-in', () => {
   it('rejects a batch that names a record twice, changing nothing', async () => {
     const { dns } = standIn();
 
-    const flip = dns.upsertRecords(zoneId, [{ ...cname, values: ['a.example.net'] }, { ...cname, name: 'ORDERS.example.com.', values: ['b.example.net'] }], 'failover');
+    const flip = dns.upsertRecords(
+      zoneId,
+      [
+        { ...cname, values: ['a.example.net'] },
+        { ...cname, name: 'ORDERS.example.com.', values: ['b.example.net'] },
+      ],
+      'failover',
+    );
 
-    await expect(flip).rejects.toThrow("InvalidChangeBatch: [The request contains an invalid set of changes for a resource record set 'CNAME orders.example.com.']");
+    await expect(flip).rejects.toThrow(
+      "InvalidChangeBatch: [The request contains an invalid set of changes for a resource record set 'CNAME orders.example.com.']",
+    );
     await expect(read(dns)).resolves.toEqual([
       { values: ['orders.us-east-1.example.net'], ttl: 60 },
       { values: ['192.0.2.10'], ttl: 60 },
@@ -232,7 +308,12 @@ describe('createRoute53Dns against the Route 53 wire protocol', () => {
 
   const dnsOnEndpoint = () =>
     createRoute53Dns({ clientConfig: { region: 'us-east-1', endpoint: endpoint.url, credentials } });
-  const upsert = () => dnsOnEndpoint().upsertRecords(ref.hostedZoneId, [{ name: ref.name, type: ref.type, values: ['orders.eu-west-1.example.net'], ttl: 60 }], 'failover');
+  const upsert = () =>
+    dnsOnEndpoint().upsertRecords(
+      ref.hostedZoneId,
+      [{ name: ref.name, type: ref.type, values: ['orders.eu-west-1.example.net'], ttl: 60 }],
+      'failover',
+    );
 
   beforeAll(async () => {
     endpoint = await startScriptedEndpoint();
@@ -267,7 +348,14 @@ describe('createRoute53Dns against the Route 53 wire protocol', () => {
   });
 
   it('lets the SDK retry throttling until Route 53 accepts the change', async () => {
-    endpoint.script([senderError('Throttling', 'Rate exceeded'), senderError('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'), changeAccepted]);
+    endpoint.script([
+      senderError('Throttling', 'Rate exceeded'),
+      senderError(
+        'PriorRequestNotComplete',
+        'The request was rejected because Route 53 was still processing a prior request.',
+      ),
+      changeAccepted,
+    ]);
 
     await expect(upsert()).resolves.toBe('/change/C3');
 
@@ -289,19 +377,26 @@ describe('createRoute53Dns against the Route 53 wire protocol', () => {
     endpoint.script([
       senderError(
         'InvalidChangeBatch',
-        "[RRSet of type CNAME with DNS name orders.example.com. is not permitted as it conflicts with other records with the same DNS name in zone example.com.]",
+        '[RRSet of type CNAME with DNS name orders.example.com. is not permitted as it conflicts with other records with the same DNS name in zone example.com.]',
       ),
     ]);
 
     const result = upsert();
 
     await expect(result).rejects.toThrow(DnsChangeFailedError);
-    await expect(result).rejects.toThrow(/InvalidChangeBatch: \[RRSet of type CNAME .* conflicts with other records/);
+    await expect(result).rejects.toThrow(
+      /InvalidChangeBatch: \[RRSet of type CNAME .* conflicts with other records/,
+    );
     expect(endpoint.received).toHaveLength(1);
   });
 
   it('turns NoSuchHostedZone into DnsChangeFailedError', async () => {
-    endpoint.script([{ status: 404, body: senderError('NoSuchHostedZone', 'No hosted zone found with ID: Z0123456789ABC').body }]);
+    endpoint.script([
+      {
+        status: 404,
+        body: senderError('NoSuchHostedZone', 'No hosted zone found with ID: Z0123456789ABC').body,
+      },
+    ]);
 
     const result = dnsOnEndpoint().getRecord(ref);
 

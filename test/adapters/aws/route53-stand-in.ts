@@ -18,21 +18,32 @@ import { createZoneRecords, fqdn } from '../../../sim/route53-zone-records.js';
 const $metadata = { httpStatusCode: 400, requestId: 'stand-in' };
 
 /** Route 53 lists a zone by name with its labels reversed (`com.example.orders`), then by type. */
-const order = (name: string, type: string) => `${fqdn(name).slice(0, -1).split('.').reverse().join('.')} ${type}`;
+const order = (name: string, type: string) =>
+  `${fqdn(name).slice(0, -1).split('.').reverse().join('.')} ${type}`;
 
-export const route53StandIn = (client: Route53Client, options: { hostedZoneId: string; initial: DnsRecordSet[]; pendingPolls?: number }) => {
+export const route53StandIn = (
+  client: Route53Client,
+  options: { hostedZoneId: string; initial: DnsRecordSet[]; pendingPolls?: number },
+) => {
   const zone = createZoneRecords(options.initial);
   const polls = new Map<string, number>();
   const route53 = mockClient(client);
   const checkZone = (id: string | undefined) => {
-    if (id !== options.hostedZoneId) throw new NoSuchHostedZone({ message: `No hosted zone found with ID: ${id}`, $metadata: { ...$metadata, httpStatusCode: 404 } });
+    if (id !== options.hostedZoneId)
+      throw new NoSuchHostedZone({
+        message: `No hosted zone found with ID: ${id}`,
+        $metadata: { ...$metadata, httpStatusCode: 404 },
+      });
   };
 
   route53.on(ChangeResourceRecordSetsCommand).callsFake((input: ChangeResourceRecordSetsCommand['input']) => {
     checkZone(input.HostedZoneId);
     const changes = input.ChangeBatch?.Changes ?? [];
     const modelled = changes.every((c) => c.Action === 'UPSERT');
-    if (!modelled) throw new Error(`the Route 53 stand-in models UPSERT batches only, got ${changes.map((c) => c.Action).join(', ')}`);
+    if (!modelled)
+      throw new Error(
+        `the Route 53 stand-in models UPSERT batches only, got ${changes.map((c) => c.Action).join(', ')}`,
+      );
     const rejected = zone.upsert(
       changes.map(({ ResourceRecordSet: r }) => ({
         name: r?.Name ?? '',
@@ -44,14 +55,26 @@ export const route53StandIn = (client: Route53Client, options: { hostedZoneId: s
     if (rejected.length > 0) throw new InvalidChangeBatch({ message: `[${rejected.join(', ')}]`, $metadata });
     const id = `/change/C${String(polls.size + 1).padStart(12, '0')}`;
     polls.set(id, 0);
-    return { ChangeInfo: { Id: id, Status: 'PENDING', SubmittedAt: new Date(), Comment: input.ChangeBatch?.Comment } };
+    return {
+      ChangeInfo: { Id: id, Status: 'PENDING', SubmittedAt: new Date(), Comment: input.ChangeBatch?.Comment },
+    };
   });
 
   route53.on(GetChangeCommand).callsFake((input: GetChangeCommand['input']) => {
     const seen = polls.get(input.Id ?? '');
-    if (seen === undefined) throw new NoSuchChange({ message: `A change with the specified change ID does not exist: ${input.Id}`, $metadata: { ...$metadata, httpStatusCode: 404 } });
+    if (seen === undefined)
+      throw new NoSuchChange({
+        message: `A change with the specified change ID does not exist: ${input.Id}`,
+        $metadata: { ...$metadata, httpStatusCode: 404 },
+      });
     polls.set(input.Id!, seen + 1);
-    return { ChangeInfo: { Id: input.Id, Status: seen >= (options.pendingPolls ?? 1) ? 'INSYNC' : 'PENDING', SubmittedAt: new Date() } };
+    return {
+      ChangeInfo: {
+        Id: input.Id,
+        Status: seen >= (options.pendingPolls ?? 1) ? 'INSYNC' : 'PENDING',
+        SubmittedAt: new Date(),
+      },
+    };
   });
 
   route53.on(ListResourceRecordSetsCommand).callsFake((input: ListResourceRecordSetsCommand['input']) => {
@@ -64,7 +87,14 @@ export const route53StandIn = (client: Route53Client, options: { hostedZoneId: s
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     const max = input.MaxItems ?? 300;
     return {
-      ResourceRecordSets: from.slice(0, max).map(({ r }) => ({ Name: fqdn(r.name), Type: r.type, TTL: r.ttl, ResourceRecords: r.values.map((Value) => ({ Value })) })),
+      ResourceRecordSets: from
+        .slice(0, max)
+        .map(({ r }) => ({
+          Name: fqdn(r.name),
+          Type: r.type,
+          TTL: r.ttl,
+          ResourceRecords: r.values.map((Value) => ({ Value })),
+        })),
       IsTruncated: from.length > max,
       MaxItems: max,
     };

@@ -30,13 +30,19 @@ export async function startScriptedEndpoint(): Promise<ScriptedEndpoint> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const response = responses.length > 1 ? responses.shift() : responses[0];
       if (!response) {
         res.writeHead(500).end('no scripted response');
         return;
       }
-      res.writeHead(response.status, { 'content-type': response.contentType ?? 'text/xml' }).end(response.body);
+      res
+        .writeHead(response.status, { 'content-type': response.contentType ?? 'text/xml' })
+        .end(response.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -48,6 +54,7 @@ export async function startScriptedEndpoint(): Promise<ScriptedEndpoint> {
       responses = [...next];
       received.length = 0;
     },
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }

@@ -55,7 +55,11 @@ describe('createSnsNotifier', () => {
   it('leaves out a subject with nothing printable, and attributes SNS would reject', async () => {
     const { notifier, sns } = mockedNotifier();
 
-    await notifier.notify({ subject: ' \n\t ', message: 'm', attributes: { plan: 'orders', reason: '', note: 'two\tcolumns' } });
+    await notifier.notify({
+      subject: ' \n\t ',
+      message: 'm',
+      attributes: { plan: 'orders', reason: '', note: 'two\tcolumns' },
+    });
 
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
       TopicArn: topicArn,
@@ -69,7 +73,11 @@ describe('createSnsNotifier', () => {
 
   it('reports throttling as a TransientError naming the topic', async () => {
     const { notifier, sns } = mockedNotifier();
-    sns.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    sns
+      .on(PublishCommand)
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
+      );
 
     const result = notifier.notify({ subject: 's', message: 'm', attributes: {} });
 
@@ -79,12 +87,23 @@ describe('createSnsNotifier', () => {
 
   it('passes an authorization failure through under its AWS name', async () => {
     const { notifier, sns } = mockedNotifier();
-    sns.on(PublishCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AuthorizationErrorException', $metadata: { httpStatusCode: 403 } }));
+    sns
+      .on(PublishCommand)
+      .rejects(
+        Object.assign(new Error('not authorized'), {
+          name: 'AuthorizationErrorException',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
 
-    await expect(notifier.notify({ subject: 's', message: 'm', attributes: {} })).rejects.toMatchObject({ name: 'AuthorizationErrorException' });
+    await expect(notifier.notify({ subject: 's', message: 'm', attributes: {} })).rejects.toMatchObject({
+      name: 'AuthorizationErrorException',
+    });
   });
 
   it('refuses both a client and a client config', () => {
-    expect(() => createSnsNotifier({ topicArn, client: new SNSClient({}), clientConfig: {} })).toThrow(/either client or clientConfig/);
+    expect(() => createSnsNotifier({ topicArn, client: new SNSClient({}), clientConfig: {} })).toThrow(
+      /either client or clientConfig/,
+    );
   });
 });

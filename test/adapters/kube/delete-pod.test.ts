@@ -12,11 +12,24 @@ let simulation: Simulation;
 
 beforeAll(async () => {
   const plan = await loadPlan('examples/plans/rocketmq-controller.yaml');
-  simulation = await startSimulation(plan, parseScenario({ latency: { apiMs: 0, execMs: 0 }, clusters: { lostSite: 'az2', controller: { site: 'az2' }, rescheduleSeconds: 0.2 } }, 'delete-pod', plan));
+  simulation = await startSimulation(
+    plan,
+    parseScenario(
+      {
+        latency: { apiMs: 0, execMs: 0 },
+        clusters: { lostSite: 'az2', controller: { site: 'az2' }, rescheduleSeconds: 0.2 },
+      },
+      'delete-pod',
+      plan,
+    ),
+  );
 });
 afterAll(async () => simulation.stop());
 
-const kube = () => createClientNodeKube(simulation.kubeConfigFor('downstream'), 'downstream cluster (simulated)', { requestTimeoutMs: 2000 });
+const kube = () =>
+  createClientNodeKube(simulation.kubeConfigFor('downstream'), 'downstream cluster (simulated)', {
+    requestTimeoutMs: 2000,
+  });
 const controller = async () => (await kube().listPods(namespace, 'app=rocketmq-controller'))[0];
 
 const eventually = async (check: () => Promise<boolean>, what: string) => {
@@ -28,7 +41,12 @@ const eventually = async (check: () => Promise<boolean>, what: string) => {
 };
 
 it('lists where a pod runs (node, IP) and whether it is Ready or Terminating', async () => {
-  expect(await controller()).toMatchObject({ name: 'controller-0', ready: false, node: expect.stringMatching(/^k8s-node-0[4-6]$/), ip: expect.stringMatching(/^10\.2\./) });
+  expect(await controller()).toMatchObject({
+    name: 'controller-0',
+    ready: false,
+    node: expect.stringMatching(/^k8s-node-0[4-6]$/),
+    ip: expect.stringMatching(/^10\.2\./),
+  });
 });
 
 it('a graceful delete of a pod on a lost node leaves it Terminating; a forced one lets it be rescheduled on a live node', async () => {
@@ -38,9 +56,17 @@ it('a graceful delete of a pod on a lost node leaves it Terminating; a forced on
   expect(await kube().deletePod(namespace, 'controller-0', { gracePeriodSeconds: 0 })).toBe('deleted');
   await eventually(async () => (await controller())?.ready === true, 'controller-0 to be Ready again');
   const rescheduled = await controller();
-  expect(rescheduled).toMatchObject({ ready: true, node: expect.stringMatching(/^k8s-node-0[1-3]$/), ip: expect.stringMatching(/^10\.1\./) });
+  expect(rescheduled).toMatchObject({
+    ready: true,
+    node: expect.stringMatching(/^k8s-node-0[1-3]$/),
+    ip: expect.stringMatching(/^10\.1\./),
+  });
   expect(rescheduled?.terminating).toBeUndefined();
-  expect(simulation.state('rocketmq-controller').controller).toMatchObject({ site: 'az1', ready: true, restarts: 1 });
+  expect(simulation.state('rocketmq-controller').controller).toMatchObject({
+    site: 'az1',
+    ready: true,
+    restarts: 1,
+  });
 });
 
 it('deleting a pod that does not exist is absent, not an error', async () => {

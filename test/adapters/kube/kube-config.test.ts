@@ -24,9 +24,18 @@ current-context: site-a
 
 describe('kube config', () => {
   it('builds a config for one server with a bearer token', () => {
-    const kc = kubeConfigForServer({ name: 'eks-site-b', server: 'https://b.example.com', caData: 'Q0E=', token: 'k8s-aws-v1.abc' });
+    const kc = kubeConfigForServer({
+      name: 'eks-site-b',
+      server: 'https://b.example.com',
+      caData: 'Q0E=',
+      token: 'k8s-aws-v1.abc',
+    });
     expect(kc.getCurrentContext()).toBe('eks-site-b');
-    expect(kc.getCurrentCluster()).toMatchObject({ server: 'https://b.example.com', caData: 'Q0E=', skipTLSVerify: false });
+    expect(kc.getCurrentCluster()).toMatchObject({
+      server: 'https://b.example.com',
+      caData: 'Q0E=',
+      skipTLSVerify: false,
+    });
     expect(kc.getCurrentUser()).toMatchObject({ token: 'k8s-aws-v1.abc' });
   });
 
@@ -42,7 +51,11 @@ describe('kube config', () => {
     const file = join(await mkdtemp(join(tmpdir(), 'kubeconfig-')), 'config');
     await writeFile(file, kubeconfig);
     expect(() => kubeConfigFromContext('site-c', file)).toThrow(BadInputError);
-    expect(() => kubeConfigFromContext('site-c', file)).toThrow(`kubeconfig context "site-c" does not exist in ${file}; available contexts: site-a, site-b`);
-    expect(() => kubeConfigFromContext('site-a', join(tmpdir(), 'no-such-kubeconfig'))).toThrow(/cannot load .*no-such-kubeconfig/);
+    expect(() => kubeConfigFromContext('site-c', file)).toThrow(
+      `kubeconfig context "site-c" does not exist in ${file}; available contexts: site-a, site-b`,
+    );
+    expect(() => kubeConfigFromContext('site-a', join(tmpdir(), 'no-such-kubeconfig'))).toThrow(
+      /cannot load .*no-such-kubeconfig/,
+    );
   });
 });
