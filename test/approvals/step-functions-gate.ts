@@ -119,11 +119,9 @@ export const stepFunctionsGate = (client: SFNClient) => {
         });
       return { executionArn: input.executionArn, status: execution.status };
     });
-    mock
-      .on(GetExecutionHistoryCommand)
-      .callsFake((input: { executionArn: string }) => ({
-        events: executions.get(input.executionArn)?.events ?? [],
-      }));
+    mock.on(GetExecutionHistoryCommand).callsFake((input: { executionArn: string }) => ({
+      events: executions.get(input.executionArn)?.events ?? [],
+    }));
   };
   reset();
 

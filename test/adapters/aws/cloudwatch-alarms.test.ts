@@ -71,14 +71,12 @@ describe('createCloudWatchAlarms', () => {
 
   it('reports a CloudWatch 5xx as a TransientError', async () => {
     const { alarms, cloudwatch } = mockedAlarms();
-    cloudwatch
-      .on(DescribeAlarmsCommand)
-      .rejects(
-        Object.assign(new Error('Internal failure'), {
-          name: 'InternalServiceFault',
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    cloudwatch.on(DescribeAlarmsCommand).rejects(
+      Object.assign(new Error('Internal failure'), {
+        name: 'InternalServiceFault',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
 
     await expect(alarms.getStates(['orders-broker-down'])).rejects.toThrow(TransientError);
   });

@@ -199,14 +199,12 @@ describe('createEksKubeConfigProvider', () => {
   });
 
   it('names a cluster that does not exist as bad input', async () => {
-    eksMock
-      .on(DescribeClusterCommand)
-      .rejects(
-        Object.assign(new Error('No cluster found for name: orders-eu.'), {
-          name: 'ResourceNotFoundException',
-          $metadata: { httpStatusCode: 404 },
-        }),
-      );
+    eksMock.on(DescribeClusterCommand).rejects(
+      Object.assign(new Error('No cluster found for name: orders-eu.'), {
+        name: 'ResourceNotFoundException',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
     const { kube } = provider();
 
     const result = kube.kubeConfigFor(cluster);

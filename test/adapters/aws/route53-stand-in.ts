@@ -87,14 +87,12 @@ export const route53StandIn = (
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     const max = input.MaxItems ?? 300;
     return {
-      ResourceRecordSets: from
-        .slice(0, max)
-        .map(({ r }) => ({
-          Name: fqdn(r.name),
-          Type: r.type,
-          TTL: r.ttl,
-          ResourceRecords: r.values.map((Value) => ({ Value })),
-        })),
+      ResourceRecordSets: from.slice(0, max).map(({ r }) => ({
+        Name: fqdn(r.name),
+        Type: r.type,
+        TTL: r.ttl,
+        ResourceRecords: r.values.map((Value) => ({ Value })),
+      })),
       IsTruncated: from.length > max,
       MaxItems: max,
     };

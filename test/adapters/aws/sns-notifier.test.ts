@@ -87,14 +87,12 @@ describe('createSnsNotifier', () => {
 
   it('passes an authorization failure through under its AWS name', async () => {
     const { notifier, sns } = mockedNotifier();
-    sns
-      .on(PublishCommand)
-      .rejects(
-        Object.assign(new Error('not authorized'), {
-          name: 'AuthorizationErrorException',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    sns.on(PublishCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AuthorizationErrorException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
 
     await expect(notifier.notify({ subject: 's', message: 'm', attributes: {} })).rejects.toMatchObject({
       name: 'AuthorizationErrorException',
