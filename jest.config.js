@@ -1,5 +1,9 @@
 // Native ESM: @kubernetes/client-node and middy ship only ES modules.
 // esbuild strips types fast (test/esbuild-transform.cjs); `npm run typecheck` is the type check.
+// Two tiers share this setup: `test/` (units, the simulated environment, the workflow) and, with
+// TIER=conformance, `conformance/` (the same contracts against real servers: RabbitMQ nodes, ...).
+const conformance = process.env.TIER === 'conformance';
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -7,11 +11,12 @@ export default {
     '^.+\\.ts$': '<rootDir>/test/esbuild-transform.cjs',
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testMatch: conformance ? ['<rootDir>/conformance/**/*.test.ts'] : ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup-polyfills.ts'],
-  testTimeout: 60000,
+  // Real servers start slowly on a small machine (a RabbitMQ cluster in ~40 s).
+  testTimeout: conformance ? 300_000 : 60_000,
   // Jest's default on a 2-core machine is one worker; the longest suites mostly wait (on real
-  // RabbitMQ nodes, on the workflow's timers), so two run side by side.
+  // servers, on the workflow's timers), so two run side by side.
   maxWorkers: 2,
   // Run together, the suites leave a handle open after the last one has passed (each suite alone
   // exits): without this the process waits for it after every test has reported.

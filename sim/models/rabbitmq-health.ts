@@ -1,7 +1,7 @@
 // A RabbitMQ cluster's health as the CLI reports it, for the RabbitMQ models: membership,
 // alarms and partitions (`cluster_status`), quorum criticality (`rabbitmq-queues`) and queue
 // listings with mirrors and message counts (`list_queues`). Formats as RabbitMQ 3.10 prints
-// them (checked against real nodes: test/real-rabbitmq/).
+// them (checked against real nodes: conformance/rabbitmq/).
 import type { ExecOutput } from './sim-model.js';
 import { render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
 

@@ -1,5 +1,5 @@
 // The shared RabbitMQ health parsers on outputs captured from real RabbitMQ 3.10.8 nodes (the
-// real-node tests in test/real-rabbitmq/ run the same parsers against live ones).
+// real-node tests in conformance/rabbitmq/ run the same parsers against live ones).
 import {
   parseClusterStatus,
   parseMirrors,

@@ -1,6 +1,6 @@
 // The commands that judge a RabbitMQ cluster's health and the parsers for what they print,
 // for RabbitMQ 3.10 (checked against real nodes of the Debian package; see
-// test/real-rabbitmq/). A release that changes an output gets its own parser here.
+// conformance/rabbitmq/). A release that changes an output gets its own parser here.
 import type { ExecResult } from '../../ports/kube.js';
 import { UnexpectedOutputError } from '../command-output.js';
 import { parseTable } from '../table-output.js';

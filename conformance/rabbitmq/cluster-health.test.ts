@@ -10,7 +10,7 @@ import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
-import { engineContext } from '../engines/engine-context.js';
+import { engineContext } from '../../test/engines/engine-context.js';
 import {
   cli,
   ctl,
