@@ -13,6 +13,7 @@ import { commandHelp, overview } from './help.js';
 import { exitCodes, jsonOutput, type Io } from './io.js';
 import { requestLeg } from './operator-requests.js';
 import { printRbac } from './rbac.js';
+import { simUp } from './sim-up.js';
 
 const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
 
@@ -239,6 +240,41 @@ export const commands: Record<string, AnyCommand> = {
         io,
       ),
   }),
+  'sim up': command({
+    summary:
+      'keep simulated clusters and Route 53 running, with a kubeconfig, to try check and run (break-glass) against',
+    positionals: [],
+    options: {
+      plan: { type: 'string', value: 'FILE', default: defaultPlan, description: 'the plan to simulate' },
+      scenario: {
+        type: 'string',
+        value: 'FILE',
+        description:
+          "the simulated clusters' state and faults (default: the healthy scenario of the plan's engine)",
+      },
+      dir: {
+        type: 'string',
+        value: 'DIR',
+        description:
+          'where the kubeconfig and the environment file go (default: failover-sim-PLANNAME in the temp folder)',
+      },
+      'route53-port': {
+        type: 'string',
+        value: 'N',
+        description: "the simulated Route 53's port on 127.0.0.1 (default: any free port)",
+      },
+    },
+    run: async (v, _p, io) =>
+      simUp(
+        {
+          planFile: v.plan,
+          ...(v.scenario ? { scenarioFile: v.scenario } : {}),
+          ...(v.dir ? { dir: v.dir } : {}),
+          ...(v['route53-port'] !== undefined ? { route53Port: Number(v['route53-port']) } : {}),
+        },
+        io,
+      ),
+  }),
   switchover: command({
     summary: 'ask a deployed stack for a switchover: its workflow runs with your request as the trigger',
     positionals: [plan],
@@ -298,17 +334,21 @@ export const runCommandLine = async (
   argv: string[],
   io: Io,
 ): Promise<number> => {
-  const [first, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
   if (first === undefined) {
     overview(table).forEach((line) => io.err(line));
     return exitCodes.badInput;
   }
   const asksHelp = helpWords.includes(first);
-  const name = asksHelp ? rest[0] : first;
-  if (asksHelp && name === undefined) {
+  const words = asksHelp ? afterFirst : argv;
+  if (asksHelp && words[0] === undefined) {
     overview(table).forEach((line) => io.out(line));
     return 0;
   }
+  // A command is one word (`drill`) or two (`sim up`): the longer name wins.
+  const twoWords = words.length > 1 ? `${words[0]} ${words[1]}` : undefined;
+  const name = twoWords !== undefined && Object.hasOwn(table, twoWords) ? twoWords : words[0];
+  const rest = words.slice(name!.split(' ').length);
   const found = Object.hasOwn(table, name!) ? table[name!] : undefined;
   if (!found) {
     io.err(

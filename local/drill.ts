@@ -6,19 +6,17 @@ import { engineFor } from '../lambdas/engines/registry.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { describeLeg } from '../lambdas/plan/leg.js';
 import { operatorRequest } from '../lambdas/plan/operator-request.js';
-import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
 import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
 import { changesHeading, describeChange } from '../lambdas/steps/report.js';
-import { engineModels } from '../sim/models/engine-models.js';
-import { loadScenario } from '../sim/scenario.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
 import { startDrillGate, type DrillGate } from './approvals-gate.js';
 import { autoApprovals, drillEnvironment, seededCoordination, type GateAnswer } from './drill-deps.js';
 import { exitCodes, jsonOutput, terminalIo, type Io } from './io.js';
 import { runWorkflow } from './run-workflow.js';
+import { loadSimulatedInputs } from './simulated-inputs.js';
 
 export interface DrillOptions {
   planFile: string;
@@ -63,18 +61,9 @@ export interface DrillResult {
 export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillResult> => {
   const json = options.json ? jsonOutput(stdout) : undefined;
   const io = json?.progress ?? stdout;
-  let plan, scenario, scenarioFile;
-  try {
-    plan = await loadPlan(options.planFile);
-    scenarioFile = options.scenarioFile ?? engineModels[plan.engine.type].healthyScenario;
-    scenario = await loadScenario(scenarioFile, plan);
-  } catch (err) {
-    if (err instanceof PlanError || (err as Error).name === 'ScenarioInvalid') {
-      io.err((err as Error).message);
-      return { exitCode: exitCodes.badInput };
-    }
-    throw err;
-  }
+  const inputs = await loadSimulatedInputs(options.planFile, options.scenarioFile, io.err);
+  if (!inputs) return { exitCode: exitCodes.badInput };
+  const { plan, scenario, scenarioFile } = inputs;
   // The console reads the timeline from the run's journal, which exists once the workflow's environment does.
   let journal: JournalPort | undefined;
   let gate: DrillGate | undefined;

@@ -80,6 +80,7 @@ const outputFile: Check = async (path, flag) => {
 const checks: Record<string, Check> = {
   report: outputFile,
   'console-port': port,
+  'route53-port': port,
   region: matching(AWS_REGION, 'an AWS region such as eu-west-1'),
   endpoint: httpUrl,
   api: httpUrl,
