@@ -2,11 +2,13 @@
 // help and flag checks are generated from it, and output goes through Io.
 import { quoted } from '../lambdas/plan/excerpt.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import { packageFileFromCwd } from '../lambdas/package-files.js';
 import { DEFAULT_KUBERNETES_GROUP } from '../lambdas/plan/rbac.js';
 import { consoleCommands } from './approvals.js';
 import { breakGlass } from './break-glass.js';
 import { check } from './check.js';
 import { command, jsonOption, type AnyCommand } from './command.js';
+import { discoverableEngineTypes, planDiscover } from './discover/plan-discover.js';
 import { drill } from './drill.js';
 import { modes, parseFlags, sides } from './flags.js';
 import { commandHelp, overview } from './help.js';
@@ -15,7 +17,8 @@ import { requestLeg } from './operator-requests.js';
 import { printRbac } from './rbac.js';
 import { simUp } from './sim-up.js';
 
-const defaultPlan = 'examples/plans/rabbitmq-standby.yaml';
+// The example plan the package ships, wherever the command runs from.
+const defaultPlan = packageFileFromCwd('examples/plans/rabbitmq-standby.yaml');
 
 const plan = { name: 'PLAN', description: 'the plan file (YAML)', count: 'one' } as const;
 
@@ -236,6 +239,49 @@ export const commands: Record<string, AnyCommand> = {
           ...(v.reason ? { reason: v.reason } : {}),
           ...(v.report ? { reportFile: v.report } : {}),
           ...(v.json ? { json: true } : {}),
+        },
+        io,
+      ),
+  }),
+  'plan discover': command({
+    summary:
+      'read both clusters and draft a plan: what they tell, and a placeholder marked "fill in" for what they cannot',
+    positionals: [],
+    options: {
+      'upstream-context': {
+        type: 'string',
+        value: 'C',
+        required: true,
+        description: "the upstream's kubeconfig context",
+      },
+      context: {
+        type: 'string',
+        value: 'C',
+        required: true,
+        description: "the downstream's kubeconfig context",
+      },
+      kubeconfig: contextOptions.kubeconfig,
+      engine: {
+        type: 'string',
+        choices: discoverableEngineTypes,
+        description: 'look only for this engine (default: each in turn)',
+      },
+      name: {
+        type: 'string',
+        value: 'NAME',
+        description: "the plan's name (default: after the cluster found)",
+      },
+      out: { type: 'string', value: 'FILE', description: 'write the plan here (default: stdout)' },
+    },
+    run: async (v, _p, io) =>
+      planDiscover(
+        {
+          upstreamContext: v['upstream-context'],
+          context: v.context,
+          ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+          ...(v.engine ? { engine: v.engine } : {}),
+          ...(v.name ? { name: v.name } : {}),
+          ...(v.out ? { outFile: v.out } : {}),
         },
         io,
       ),

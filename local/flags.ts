@@ -52,12 +52,12 @@ const text =
       : undefined;
   };
 
-/** Where a report goes: a file that can be written, in a directory that exists. */
+/** Where a report or a drafted plan goes: a file that can be written, in a directory that exists. */
 const outputFile: Check = async (path, flag) => {
   const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory())
-    return `${flag} ${excerpt(path)}: is a directory; expected a file to write the report to`;
+    return `${flag} ${excerpt(path)}: is a directory; expected a file to write to`;
   if (existing)
     return access(path, constants.W_OK).then(
       () => undefined,
@@ -79,6 +79,7 @@ const outputFile: Check = async (path, flag) => {
  */
 const checks: Record<string, Check> = {
   report: outputFile,
+  out: outputFile,
   'console-port': port,
   'route53-port': port,
   region: matching(AWS_REGION, 'an AWS region such as eu-west-1'),

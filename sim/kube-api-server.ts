@@ -65,7 +65,8 @@ const STATUS = 3;
 interface Route {
   group: string;
   version: string;
-  namespace: string;
+  /** Undefined: the list of every namespace (`/apis/G/V/PLURAL`), which only GET serves. */
+  namespace: string | undefined;
   plural: string;
   name: string | undefined;
   subresource: string | undefined;
@@ -195,6 +196,13 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     sendJson(res, status, statusBody(status, reason, message));
   };
 
+  const listBody = (route: Route, list: { items: JsonObject[]; resourceVersion: string }): JsonObject => ({
+    apiVersion: route.group === '' ? route.version : `${route.group}/${route.version}`,
+    kind: `${store.typeOf(route.group, route.version, route.plural)?.kind ?? ''}List`,
+    metadata: { resourceVersion: list.resourceVersion },
+    items: list.items,
+  });
+
   const perform = (
     method: string,
     route: Route,
@@ -202,6 +210,17 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     body: string,
     query: URLSearchParams,
   ): { status: number; body: JsonObject } => {
+    if (route.namespace === undefined) {
+      if (method !== 'GET') throw methodNotAllowed(method);
+      const list = store.list(
+        route.group,
+        route.version,
+        route.plural,
+        undefined,
+        query.get('labelSelector') ?? '',
+      );
+      return { status: 200, body: listBody(route, list) };
+    }
     const key: ObjectKey = {
       group: route.group,
       version: route.version,
@@ -209,7 +228,6 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
       namespace: route.namespace,
       name: route.name ?? '',
     };
-    const type = store.typeOf(route.group, route.version, route.plural);
     const labelSelector = query.get('labelSelector') ?? '';
     const written = (
       verb: WriteEvent['verb'],
@@ -228,15 +246,7 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     if (route.name === undefined) {
       if (method === 'GET') {
         const list = store.list(route.group, route.version, route.plural, route.namespace, labelSelector);
-        return {
-          status: 200,
-          body: {
-            apiVersion: route.group === '' ? route.version : `${route.group}/${route.version}`,
-            kind: `${type?.kind ?? ''}List`,
-            metadata: { resourceVersion: list.resourceVersion },
-            items: list.items,
-          },
-        };
+        return { status: 200, body: listBody(route, list) };
       }
       if (method === 'POST') {
         const created = store.create(key, parseJson(body));
@@ -380,6 +390,15 @@ const parseRoute = (pathname: string): Route | undefined => {
     version = segments[2] as string;
     rest = segments.slice(3);
   } else return undefined;
+  if (rest.length === 1)
+    return {
+      group,
+      version,
+      namespace: undefined,
+      plural: rest[0] as string,
+      name: undefined,
+      subresource: undefined,
+    };
   if (rest[0] !== 'namespaces' || rest.length < 3 || rest.length > 5) return undefined;
   return {
     group,

@@ -95,11 +95,12 @@ export class ResourceStore {
     group: string,
     version: string,
     plural: string,
-    namespace: string,
+    /** Undefined: every namespace. */
+    namespace: string | undefined,
     labelSelector = '',
   ): { items: JsonObject[]; resourceVersion: string } {
     const matches = parseLabelSelector(labelSelector);
-    const prefix = `${group}/${version}/${plural}/${namespace}/`;
+    const prefix = `${group}/${version}/${plural}/${namespace === undefined ? '' : `${namespace}/`}`;
     // Sorted by name, as etcd's key order makes the real API list them.
     const items = [...this.objects.entries()]
       .filter(([key, obj]) => key.startsWith(prefix) && matches(labelsOf(obj)))
