@@ -48,6 +48,7 @@ import { execInRabbitPod } from './rabbitmq-pod-exec.js';
 import { realNodesSchema } from './real-rabbitmq.js';
 import { sideNames } from '../../lambdas/engines/rabbitmq-standby/reverse.js';
 import type { RabbitmqStandbyPlan } from '../../lambdas/engines/rabbitmq-standby/plan.js';
+import { standbyReleases, type StandbyRelease } from '../../lambdas/engines/rabbitmq-standby/commands.js';
 import type {
   EngineModel,
   ExecOutput,
@@ -87,6 +88,8 @@ const siteFields = {
 };
 
 export const rabbitmqStandbyClustersSchema = z.strictObject({
+  /** The release both clusters run, whose command names they answer; default: the plan's `engine.release`. */
+  release: z.enum(Object.keys(standbyReleases) as [StandbyRelease, ...StandbyRelease[]]).optional(),
   upstream: z
     .strictObject({
       ...siteFields,
@@ -219,12 +222,6 @@ const COMMANDS: Record<string, CommandSpec> = {
   schema_replication_status: { tool: 'rabbitmqctl', usage: '' },
   list_vhosts_available_for_standby_replication_recovery: { tool: 'rabbitmqctl', usage: '' },
   display_disk_space_used_by_standby_replication_data: { tool: 'rabbitmqctl', usage: '' },
-  promote_standby_replication_downstream_cluster: {
-    tool: 'rabbitmqctl',
-    flags: ['--start-from-scratch', '--all-available'],
-    listOptions: ['--exclude-virtual-hosts'],
-    usage: '[--start-from-scratch] [--all-available] [--exclude-virtual-hosts <vhost> [<vhost> ...]]',
-  },
   display_standby_promotion_summary: { tool: 'rabbitmqctl', usage: '' },
   disconnect_standby_replication_downstream: { tool: 'rabbitmqctl', usage: '' },
   set_schema_replication_mode: { tool: 'rabbitmqctl', positionals: ['mode'], usage: '<upstream|downstream>' },
@@ -233,6 +230,19 @@ const COMMANDS: Record<string, CommandSpec> = {
   inspect_standby_upstream_metrics: { tool: 'rabbitmq-diagnostics', usage: '' },
   inspect_local_data_available_for_standby_replication_recovery: { tool: 'rabbitmq-diagnostics', usage: '' },
 };
+
+const PROMOTE_SPEC: CommandSpec = {
+  tool: 'rabbitmqctl',
+  flags: ['--start-from-scratch', '--all-available'],
+  listOptions: ['--exclude-virtual-hosts'],
+  usage: '[--start-from-scratch] [--all-available] [--exclude-virtual-hosts <vhost> [<vhost> ...]]',
+};
+
+/** A release's CLI knows its own promote command only: another release's name is not found. */
+const commandsOf = (release: StandbyRelease): Record<string, CommandSpec> => ({
+  ...COMMANDS,
+  [standbyReleases[release].promote]: PROMOTE_SPEC,
+});
 
 const PROMOTION_HEADER = ['first_timestamp', 'last_timestamp', 'message_count', 'virtual_host'];
 const METRICS_HEADER = ['queue', 'timestamp', 'vhost'];
@@ -367,6 +377,8 @@ const create = ({
       problems.map((p) => `scenario: clusters.${p.path.join('.')}: ${p.message}`).join('\n'),
     );
   const engine = standbyPlanOf(plan);
+  const release = clusters.release ?? engine.release;
+  const commands = commandsOf(release);
   const startedAt = Date.now();
   const queueSpecs =
     clusters.downstream.queues ??
@@ -808,6 +820,7 @@ const create = ({
     const buffered = site.queues.filter((q) => q.buffered.length > 0);
     if (parsed.command in VHOST_ACCESS_COMMANDS) return access[site.side].run(parsed, pod.name);
     if (parsed.command in HEALTH_COMMANDS) return runHealthCommand(parsed, node, healthOf(site));
+    if (parsed.command === standbyReleases[release].promote) return promote(site, parsed, pod);
     switch (parsed.command) {
       case 'schema_replication_status':
         return ok(
@@ -877,8 +890,6 @@ const create = ({
             ['node', 'size', 'unit', 'vhost'],
           ),
         );
-      case 'promote_standby_replication_downstream_cluster':
-        return promote(site, parsed, pod);
       case 'display_standby_promotion_summary':
         return ok(
           render(
@@ -1006,7 +1017,7 @@ const create = ({
         podName: request.pod,
         argv: request.argv,
         realNode: clusters[side].realNodes?.[request.pod],
-        commands: COMMANDS,
+        commands,
         nodeOf: (pod) => nodeOf(site, pod.name),
         run: (parsed, pod) => {
           const output = run(site, parsed, pod);

@@ -79,12 +79,12 @@ describe('rabbitmq-standby command outputs', () => {
     expect(podOfNode(node)).toBe('downstream-cluster-server-0');
   });
 
-  it('builds the promote command from the plan flags', () => {
-    expect(promoteCommand({ startFromScratch: false, allAvailable: false, excludeVirtualHosts: [] })).toEqual(
-      ['rabbitmqctl', 'promote_standby_replication_downstream_cluster'],
-    );
+  it('builds the promote command from the plan flags, named as the release names it', () => {
     expect(
-      promoteCommand({ startFromScratch: true, allAvailable: true, excludeVirtualHosts: ['a', 'b'] }),
+      promoteCommand('1.x', { startFromScratch: false, allAvailable: false, excludeVirtualHosts: [] }),
+    ).toEqual(['rabbitmqctl', 'promote_standby_replication_downstream_cluster']);
+    expect(
+      promoteCommand('1.x', { startFromScratch: true, allAvailable: true, excludeVirtualHosts: ['a', 'b'] }),
     ).toEqual([
       'rabbitmqctl',
       'promote_standby_replication_downstream_cluster',
@@ -94,6 +94,13 @@ describe('rabbitmq-standby command outputs', () => {
       'a',
       'b',
     ]);
+    expect(
+      promoteCommand('4.x-unverified', {
+        startFromScratch: false,
+        allAvailable: false,
+        excludeVirtualHosts: ['a'],
+      }),
+    ).toEqual(['rabbitmqctl', 'promote_warm_standby', '--exclude-virtual-hosts', 'a']);
   });
 
   it('switches both operating modes to upstream and drops the downstream-only exceptions', () => {

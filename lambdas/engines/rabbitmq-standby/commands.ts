@@ -22,9 +22,22 @@ export interface PromoteFlags {
   excludeVirtualHosts: string[];
 }
 
-export const promoteCommand = (flags: PromoteFlags): string[] => [
+/**
+ * The commands that differ between releases, selected by the plan's `engine.release`. `1.x`: VMware
+ * RabbitMQ for Kubernetes 1.x, as its documentation gives them. `4.x-unverified`: the name newer
+ * Tanzu RabbitMQ material gives promotion (`promote_warm_standby`), not checked against a release;
+ * its flags and output are assumed to be 1.x's. Every other command is assumed unchanged.
+ */
+export const standbyReleases = {
+  '1.x': { promote: 'promote_standby_replication_downstream_cluster' },
+  '4.x-unverified': { promote: 'promote_warm_standby' },
+} as const;
+export type StandbyRelease = keyof typeof standbyReleases;
+
+/** `--exclude-virtual-hosts` takes the vhosts as the arguments after it: `--exclude-virtual-hosts a b`. */
+export const promoteCommand = (release: StandbyRelease, flags: PromoteFlags): string[] => [
   'rabbitmqctl',
-  'promote_standby_replication_downstream_cluster',
+  standbyReleases[release].promote,
   ...(flags.startFromScratch ? ['--start-from-scratch'] : []),
   ...(flags.allAvailable ? ['--all-available'] : []),
   ...(flags.excludeVirtualHosts.length > 0 ? ['--exclude-virtual-hosts', ...flags.excludeVirtualHosts] : []),

@@ -4,6 +4,7 @@
 // Each side also says how a standby reaches it and what its own replication resources are
 // called, so that the round trip can make either side the standby of the other (reverse.ts).
 import { z } from 'zod';
+import { standbyReleases, type StandbyRelease } from './commands.js';
 import { excerpt } from '../../plan/excerpt.js';
 import { argumentText, isHostPort, kubernetesLabel, kubernetesName, nameBounds } from '../../plan/names.js';
 import { longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
@@ -135,6 +136,12 @@ export const rabbitmqStandbyPlanSchema = z
     vhosts: vhostList
       .min(1, 'expected at least one vhost to protect')
       .describe('Vhosts tagged `standby_replication` whose messages must be recoverable; each listed once.'),
+    release: z
+      .enum(Object.keys(standbyReleases) as [StandbyRelease, ...StandbyRelease[]])
+      .default('1.x')
+      .describe(
+        'Which command names the clusters take: `1.x` (VMware RabbitMQ for Kubernetes 1.x, as documented) or `4.x-unverified` (promotion as `promote_warm_standby`, named in newer Tanzu RabbitMQ material and not checked against a release; everything else as 1.x). See "Engine `rabbitmq-standby`".',
+      ),
     promotion: z
       .strictObject({
         startFromScratch: z
@@ -150,7 +157,9 @@ export const rabbitmqStandbyPlanSchema = z
           .describe('`--exclude-virtual-hosts`: vhosts not to recover.'),
       })
       .default({ startFromScratch: false, allAvailable: false, excludeVirtualHosts: [] })
-      .describe('The flags of `rabbitmqctl promote_standby_replication_downstream_cluster`.'),
+      .describe(
+        'The flags of the promote command (`rabbitmqctl promote_standby_replication_downstream_cluster` in 1.x).',
+      ),
     teardown: z
       .strictObject({
         way: z

@@ -95,13 +95,13 @@ export const standbyPromote = async (
   }
   if (unfinished) {
     throw new PromotionUncertainError(
-      `an earlier attempt started \`${shellCommand(promoteCommand(engine.promotion))}\` in ${target} at ${unfinished.at} and never reported how it ended; ` +
+      `an earlier attempt started \`${shellCommand(promoteCommand(engine.release, engine.promotion))}\` in ${target} at ${unfinished.at} and never reported how it ended; ` +
         `its promotion summary is still empty, so it may still be running: promoting again could promote twice. ` +
         `Check \`${shellCommand(standbyCommands.promotionSummary)}\` and the node logs, promote by hand if needed, then \`failover ack\``,
     );
   }
 
-  const command = promoteCommand(engine.promotion);
+  const command = promoteCommand(engine.release, engine.promotion);
   let output: string;
   try {
     output = await ctx.act(
