@@ -2,9 +2,7 @@
 // workflow input and the CLI, so this schema is the single definition of what a plan may say.
 import { z } from 'zod';
 import { approverSchema } from '../approvals/approvers.js';
-import { rabbitmqShovelPlanSchema } from '../engines/rabbitmq-shovel/plan.js';
-import { rabbitmqStandbyPlanSchema } from '../engines/rabbitmq-standby/plan.js';
-import { rocketmqControllerPlanSchema } from '../engines/rocketmq-controller/plan.js';
+import { engineCatalog } from '../engines/catalog.js';
 import { LEASE_MARGIN_MS, MAX_LEASE_MS } from '../steps/lease.js';
 import { quoted } from './excerpt.js';
 import { argumentText, AWS_REGION, dnsKey, hostname, isHostname, isIpv4, isIpv6 } from './names.js';
@@ -178,12 +176,13 @@ const checkRecordSet = (records: Array<{ name: string; type: RecordType }>, ctx:
   });
 };
 
-/** One `engine:` schema per engine (lambdas/engines/<type>/plan.ts); adding an engine adds it here. */
-const enginePlanSchemas = [
-  rabbitmqStandbyPlanSchema,
-  rabbitmqShovelPlanSchema,
-  rocketmqControllerPlanSchema,
-] as const;
+type PlanSchemasOf<C extends readonly { planSchema: unknown }[]> = {
+  -readonly [K in keyof C]: C[K]['planSchema'];
+};
+/** One `engine:` schema per engine of the catalog (lambdas/engines/catalog.ts), as a tuple for the union. */
+const enginePlanSchemas = engineCatalog.map((e) => e.planSchema) as unknown as PlanSchemasOf<
+  typeof engineCatalog
+>;
 
 const engineSchema = z
   .discriminatedUnion('type', enginePlanSchemas, {
@@ -423,7 +422,9 @@ export const planFieldsSchema = z.strictObject({
  * Engines whose two sides are one Kubernetes cluster whose nodes span the sites
  * (rocketmq-controller): there `clusters.upstream` and `clusters.downstream` may name it twice.
  */
-const oneClusterEngines: ReadonlySet<string> = new Set([rocketmqControllerPlanSchema.shape.type.value]);
+const oneClusterEngines: ReadonlySet<string> = new Set(
+  engineCatalog.flatMap((e) => ('sitesShareOneCluster' in e ? [e.planSchema.shape.type.value] : [])),
+);
 
 type Fields = z.output<typeof planFieldsSchema>;
 
