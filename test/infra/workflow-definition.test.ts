@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import validator from 'asl-validator';
 import { workflowDefinitionFile } from '../../infra/workflow-definition.js';
+import * as errors from '../../lambdas/errors.js';
 import { awsWorkerSteps } from '../../lambdas/handlers/aws-worker.js';
 import { kubeWorkerSteps } from '../../lambdas/handlers/kube-worker.js';
 import { stateTimeoutMarginSeconds, stepBudgetSeconds } from '../../lambdas/steps/step-budgets.js';
@@ -39,6 +40,28 @@ const INVOKED_OUTSIDE_THE_WORKFLOW: Record<string, string> = {
   'execution-ended':
     "the rule on the workflow's FAILED, TIMED_OUT and ABORTED status changes (infra/execution-ended.ts)",
 };
+
+/** The names the workers' errors reach Step Functions with: one per exported error class. */
+const workerErrorNames = new Set(
+  Object.values(errors)
+    .filter(
+      (value): value is new (message: string) => Error =>
+        typeof value === 'function' && value.prototype instanceof Error,
+    )
+    .map((ErrorClass) => new ErrorClass('probe').name),
+);
+
+/** Every `ErrorEquals` name of every Retry and Catch, in every branch. */
+const errorEqualsNames = (states: Record<string, Json>): string[] =>
+  Object.values(states).flatMap((s) => [
+    ...[...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r: Json) => r.ErrorEquals as string[]),
+    ...(s.Type === 'Parallel' ? (s.Branches as Json[]).flatMap((b) => errorEqualsNames(b.States)) : []),
+    ...(s.Type === 'Map' ? errorEqualsNames((s.ItemProcessor ?? s.Iterator).States) : []),
+  ]);
+
+/** A name no worker throws and Step Functions never raises: a Retry or Catch that can never match. */
+const unmatchable = (names: readonly string[]) =>
+  names.filter((name) => !workerErrorNames.has(name) && !/^(States|Lambda|Sandbox)\./.test(name));
 
 describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statemachines\//, 'statemachines/')})`, () => {
   it('is valid Amazon States Language once its placeholders are substituted, paths and ARNs included', () => {
@@ -84,6 +107,14 @@ describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statema
       ).toEqual([]);
     },
   );
+
+  it("routes only on errors that exist: each ErrorEquals is an exported error of lambdas/errors.ts or Step Functions' own", () => {
+    const names = errorEqualsNames(JSON.parse(definitionText).States as Record<string, Json>);
+    expect(names).toEqual(expect.arrayContaining(['Transient', 'PromotionFailed', 'States.ALL']));
+    expect(unmatchable(names)).toEqual([]);
+    // A misspelt name is caught: it would silently never match.
+    expect(unmatchable([...names, 'PromotionFaild'])).toEqual(['PromotionFaild']);
+  });
 
   it("gives every worker Task a TimeoutSeconds that holds its step's time budget and a margin, and the standard retries", () => {
     const states = JSON.parse(definitionText).States as Record<string, Json>;
