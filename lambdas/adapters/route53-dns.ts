@@ -15,7 +15,7 @@ import { awsCall, awsErrorDetail, clientFromOptions } from './aws-retry.js';
 export interface Route53DnsOptions {
   client?: Route53Client;
   clientConfig?: Route53ClientConfig;
-  /** First wait between GetChange polls; later waits double up to MAX_POLL_INTERVAL_MS. */
+  /** Wait between GetChange polls for the first STEADY_POLLING_MS; later waits double up to MAX_POLL_INTERVAL_MS. */
   pollIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -23,7 +23,13 @@ export interface Route53DnsOptions {
 // Route 53 allows five API requests per second per account, shared by every caller: several
 // failovers flipping at once get throttled, so the SDK gets more tries than its default 3.
 const MAX_ATTEMPTS = 5;
-const DEFAULT_POLL_INTERVAL_MS = 2_000;
+// A change is usually INSYNC within a minute: polling every second until then keeps what the
+// failover adds to Route 53's own propagation under a second (the recovery time counts it). One
+// GetChange a second per failover stays inside Route 53's five requests a second per account for a
+// few failovers at once, and the SDK retries a throttled poll; a change slower than that minute
+// is polled less and less often.
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
+const STEADY_POLLING_MS = 60_000;
 const MAX_POLL_INTERVAL_MS = 10_000;
 const MAX_COMMENT_LENGTH = 256;
 
@@ -119,7 +125,7 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
       // An injected sleep may return at once; counting the requested waits keeps the deadline
       // meaningful then, and wall time counts the GetChange round trips otherwise.
       const elapsed = () => Math.max(Date.now() - startedAt, slept);
-      for (let poll = 0; ; poll++) {
+      for (let backoff = 0; ;) {
         const out = await route53Call(`Route 53 GetChange ${changeId}`, () =>
           client.send(new GetChangeCommand({ Id: changeId })),
         );
@@ -131,7 +137,8 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
             `Route 53 change ${changeId} is not INSYNC after ${timeoutMs} ms (status ${status ?? 'unknown'})`,
           );
         }
-        const wait = Math.min(pollIntervalMs * 2 ** poll, MAX_POLL_INTERVAL_MS, remaining);
+        const interval = elapsed() < STEADY_POLLING_MS ? pollIntervalMs : pollIntervalMs * 2 ** ++backoff;
+        const wait = Math.min(interval, MAX_POLL_INTERVAL_MS, remaining);
         await sleep(wait);
         slept += wait;
       }
