@@ -265,8 +265,10 @@ export class FailoverOrchestrator extends Construct {
           encryptionKey,
         }),
         level: LogLevel.ALL,
-        // The plan, the alarm event and every step's input and output, searchable with Logs Insights.
-        includeExecutionData: true,
+        // Every state's entry and exit, without their input and output: the approval task's input
+        // carries its task token, which would let anyone who can read the logs approve. What each
+        // step did is in the journal and the report.
+        includeExecutionData: false,
       },
     });
     // The definition comes from a file, so CDK cannot see which functions it calls. Not

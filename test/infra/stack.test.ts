@@ -267,12 +267,14 @@ describe('FailoverOrchestratorStack', () => {
       }
     });
 
-    it('runs as a Standard state machine with X-Ray tracing and full logs under /aws/vendedlogs/', () => {
+    it('runs as a Standard state machine with X-Ray tracing, logging every state under /aws/vendedlogs/ without execution data: the task token never reaches the logs', () => {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineType: 'STANDARD',
         TracingConfiguration: { Enabled: true },
-        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
       });
+      // Why it matters: the approval task hands its token to the worker in its input.
+      expect(readFileSync(workflowDefinitionFile, 'utf8')).toContain('"$$.Task.Token"');
       const machine = resources[logicalId(orchestrator().stateMachine)]!.Properties;
       const logGroupId =
         machine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
