@@ -43,15 +43,13 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { functionBundling } from './function-bundling.js';
+import { Architecture, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { deployedFunction } from './function-code.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { wildcardFinding } from './nag-suppressions.js';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import type { Plan } from '../lambdas/plan/schema.js';
 
 export interface ApprovalConsoleProps {
@@ -79,8 +77,6 @@ export interface ApprovalConsoleProps {
    */
   readonly signInDomainPrefix?: string;
 }
-
-const repoFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
 /** What the API function calls on the journal table: reads, the conditional decision, the journal entry. */
 export const APPROVAL_TABLE_ACTIONS = [
@@ -110,7 +106,7 @@ export class ApprovalConsole extends Construct {
   readonly api: HttpApi;
   /** The page and the API, from the same origin. */
   readonly url: string;
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
   readonly signInDomain: UserPoolDomain;
@@ -239,13 +235,10 @@ export class ApprovalConsole extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: repoFile('lambdas/functions/approval-api.ts'),
-      projectRoot: repoFile(''),
-      depsLockFilePath: repoFile('package-lock.json'),
+    // As the workers: the SDK bundled, ESM, minified; plus the page, which the function serves.
+    this.function = deployedFunction(this, 'Function', 'approval-api', {
       description:
         'Failover approval console: lists approvals, shows their evidence, records decisions and resumes the workflow',
-      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       // A person is waiting on the page, not a failover on this function: small is enough.
       memorySize: 512,
@@ -259,18 +252,6 @@ export class ApprovalConsole extends Construct {
         COGNITO_DOMAIN: this.signInDomain.baseUrl(),
         COGNITO_CLIENT_ID: this.userPoolClient.userPoolClientId,
         CONSOLE_URL: this.url,
-      },
-      // As the workers: the SDK bundled, ESM, minified; plus the page, which the function serves.
-      bundling: {
-        ...functionBundling,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => [
-            `mkdir -p "${outputDir}/console"`,
-            `cp "${inputDir}/console/index.html" "${inputDir}/console/app.js" "${inputDir}/console/styles.css" "${outputDir}/console/"`,
-          ],
-        },
       },
     });
     props.journalTable.grant(this.function, ...APPROVAL_TABLE_ACTIONS);

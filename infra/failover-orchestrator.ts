@@ -3,7 +3,6 @@
 // per plan its trigger alarms, a readiness schedule and its alarm; one operations dashboard; and
 // per cluster region the EKS access entries of the Kubernetes worker.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -11,9 +10,8 @@ import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2'
 import type { Rule } from 'aws-cdk-lib/aws-events';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { functionBundling } from './function-bundling.js';
+import { Architecture, Tracing, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { deployedFunction, type DeployedFunctionProps } from './function-code.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -73,8 +71,6 @@ export interface FailoverOrchestratorProps {
   readonly encryptionKeyArn?: string;
 }
 
-const repoFile = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-
 const SERVICE_NAME = 'failover-orchestrator';
 
 // What SNS, DynamoDB and SQS ask KMS for with the caller's permissions: a data key to encrypt, and decrypting one.
@@ -90,9 +86,9 @@ const WORKER_PLACEHOLDERS = ['AwsWorkerArn', 'KubeWorkerArn'] as const;
 export class FailoverOrchestrator extends Construct {
   readonly stateMachine: StateMachine;
   /** Readiness, promotion, its verification, teardown and the scheduled evaluation: every step that talks to the clusters. */
-  readonly kubeWorker: NodejsFunction;
+  readonly kubeWorker: LambdaFunction;
   /** Alarm confirmation, approval request, DNS flip and its verification, report and halt. */
-  readonly awsWorker: NodejsFunction;
+  readonly awsWorker: LambdaFunction;
   /** The journal: step records, reports and pending approvals of every execution. */
   readonly journalTable: Table;
   /** Start, approval, halt, failure and success notifications, and the alarms' actions. */
@@ -177,16 +173,11 @@ export class FailoverOrchestrator extends Construct {
     // The EKS access entries name the Kubernetes worker's role from other regions' stacks: it gets
     // a name fixed at synth, unique per stack and construct path.
     const kubeRoleName = `${Names.uniqueResourceName(this, { maxLength: 52 })}-KubeWorker`;
-    const workerProps = (entry: string, role: Role, logGroup: LogGroup): NodejsFunctionProps => ({
-      entry: repoFile(entry),
-      projectRoot: repoFile(''),
-      depsLockFilePath: repoFile('package-lock.json'),
-      runtime: Runtime.NODEJS_24_X,
+    const workerProps = (role: Role, logGroup: LogGroup): DeployedFunctionProps => ({
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
-      bundling: functionBundling,
     });
     const environment = {
       JOURNAL_TABLE: this.journalTable.tableName,
@@ -198,12 +189,8 @@ export class FailoverOrchestrator extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
     };
 
-    this.kubeWorker = new NodejsFunction(this, 'KubeWorker', {
-      ...workerProps(
-        'lambdas/functions/kube-worker.ts',
-        workerRole(this, 'KubeWorkerRole', kubeLogs, kubeRoleName),
-        kubeLogs,
-      ),
+    this.kubeWorker = deployedFunction(this, 'KubeWorker', 'kube-worker', {
+      ...workerProps(workerRole(this, 'KubeWorkerRole', kubeLogs, kubeRoleName), kubeLogs),
       description:
         'Failover steps that talk to the Kubernetes clusters (readiness, promote, verify, teardown, scheduled evaluation)',
       // Teardown waits up to 15 minutes for a rolling restart of the old upstream.
@@ -217,8 +204,8 @@ export class FailoverOrchestrator extends Construct {
         : {}),
     });
 
-    this.awsWorker = new NodejsFunction(this, 'AwsWorker', {
-      ...workerProps('lambdas/functions/aws-worker.ts', workerRole(this, 'AwsWorkerRole', awsLogs), awsLogs),
+    this.awsWorker = deployedFunction(this, 'AwsWorker', 'aws-worker', {
+      ...workerProps(workerRole(this, 'AwsWorkerRole', awsLogs), awsLogs),
       description: 'Failover steps that talk to AWS (alarm, approval, Route 53 flip, report)',
       // The flip waits up to ~5 minutes for Route 53 INSYNC; the ASL's FlipDns allows 600 s.
       timeout: Duration.minutes(10),

@@ -1,5 +1,10 @@
-// How every function of the stack is bundled.
+// How every function of the stack is bundled: at synth from the sources (NodejsFunction), and at
+// build time for the package (scripts/build-functions.ts), from these same settings.
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** Every function's runtime; the bundles target its Node.js version. */
+export const functionRuntime = Runtime.NODEJS_24_X;
 
 // The AWS SDK v3 is in the Lambda runtime, but bundled the functions run the exact SDK and
 // @smithy versions the tests ran, and one minified, tree-shaken file loads faster than the

@@ -1,10 +1,8 @@
 // The ONE workflow definition as CDK deploys it: the same ASL file the local runner executes,
 // with its `${Name}` placeholders filled by Step Functions' definition substitutions.
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../lambdas/package-files.js';
 
-export const workflowDefinitionFile = fileURLToPath(
-  new URL('../statemachines/failover.asl.json', import.meta.url),
-);
+export const workflowDefinitionFile = packageFile('statemachines/failover.asl.json');
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 

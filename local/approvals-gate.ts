@@ -3,7 +3,6 @@
 // promise resolves when the decision arrives, so the local runner (which awaits the handler)
 // simply waits; the ASL's AwaitApproval timeout, from the plan, bounds the wait exactly as in AWS.
 import { userInfo } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createApprovalService } from '../lambdas/approvals/approval-service.js';
 import { loadConsoleAssets } from '../lambdas/approvals/console-assets.js';
@@ -13,12 +12,13 @@ import { createApprovalApi } from '../lambdas/approvals/http-api.js';
 import { createMemoryApprovalStore } from '../lambdas/approvals/memory-store.js';
 import type { ApprovalDecision, ApprovalPort, WorkflowResumePort } from '../lambdas/approvals/port.js';
 import { systemClock, type ClockPort } from '../lambdas/ports/clock.js';
+import { packageFile } from '../lambdas/package-files.js';
 import type { JournalPort } from '../lambdas/ports/journal.js';
 import { startConsoleServer } from './console-server.js';
 import type { Io } from './io.js';
 import { terminalText } from '../lambdas/text/terminal-text.js';
 
-export const consoleDir = fileURLToPath(new URL('../console/', import.meta.url));
+export const consoleDir = packageFile('console');
 
 /** Who decides in a drill: the person running it (the console listens on 127.0.0.1 only). */
 export const drillOperator = (): string => {

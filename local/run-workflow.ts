@@ -7,18 +7,18 @@
 import './polyfills.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 
 // The library's JSON and event-log types, which it does not export.
 type JSONValue = Parameters<StateMachine['run']>[0];
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+import { packageFile } from '../lambdas/package-files.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import type { ExecutionsPort } from '../lambdas/ports/coordination.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
 
-export const aslPath = fileURLToPath(new URL('../statemachines/failover.asl.json', import.meta.url));
+export const aslPath = packageFile('statemachines/failover.asl.json');
 
 /** Executions of this process still running: what decides, locally, that a lock's owner is gone. */
 const running = new Set<string>();

@@ -1,5 +1,6 @@
 // The plan and scenario a simulated run starts from (`failover drill`, `failover sim up`): a bad
 // plan or scenario is bad input, reported in one place before anything starts.
+import { packageFileFromCwd } from '../lambdas/package-files.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { engineModels } from '../sim/models/engine-models.js';
@@ -19,8 +20,9 @@ export const loadSimulatedInputs = async (
 ): Promise<SimulatedInputs | undefined> => {
   try {
     const plan = await loadPlan(planFile);
-    // Without a scenario, the healthy one of the plan's engine.
-    const file = scenarioFile ?? engineModels[plan.engine.type].healthyScenario;
+    // Without a scenario, the healthy one of the plan's engine, which ships with the package:
+    // found from the package, not from the working directory.
+    const file = scenarioFile ?? packageFileFromCwd(engineModels[plan.engine.type].healthyScenario);
     return { plan, scenario: await loadScenario(file, plan), scenarioFile: file };
   } catch (caught) {
     if (caught instanceof PlanError || (caught as Error).name === 'ScenarioInvalid') {

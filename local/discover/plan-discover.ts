@@ -5,9 +5,10 @@
 // as written; it reads only and changes nothing.
 import { writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kubeConfigFromContext } from '../../lambdas/adapters/kube/kube-config.js';
 import { BadInputError } from '../../lambdas/errors.js';
+import { packageFile } from '../../lambdas/package-files.js';
+import { planJsonSchemaFile } from '../../lambdas/plan/json-schema.js';
 import { parsePlanYaml, PlanError } from '../../lambdas/plan/load-plan.js';
 import type { Side } from '../../lambdas/plan/schema.js';
 import { exitCodes, reportBadInput, terminalIo, type Io } from '../io.js';
@@ -41,7 +42,8 @@ export interface DiscoverOptions {
   outFile?: string;
 }
 
-const SCHEMA_FILE = fileURLToPath(new URL('../../schema/plan.schema.json', import.meta.url));
+// The schema ships with the package: found from it, from the sources and compiled alike.
+const SCHEMA_FILE = packageFile(planJsonSchemaFile);
 
 /** A plan name from a cluster's: lower case, letters, digits and dashes. */
 const planNameFrom = (base: string) =>
