@@ -35,3 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# The unit tier runs on the Lambda runtime's Node.js major (npm run jest asks for it too).
+[ "$tier" = all ] && bash scripts/lambda-node.sh >/dev/null
+exit 0
