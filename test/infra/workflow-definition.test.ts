@@ -44,11 +44,8 @@ const INVOKED_OUTSIDE_THE_WORKFLOW: Record<string, string> = {
 /** The names the workers' errors reach Step Functions with: one per exported error class. */
 const workerErrorNames = new Set(
   Object.values(errors)
-    .filter(
-      (value): value is new (message: string) => Error =>
-        typeof value === 'function' && value.prototype instanceof Error,
-    )
-    .map((ErrorClass) => new ErrorClass('probe').name),
+    .filter((value) => typeof value === 'function' && value.prototype instanceof Error)
+    .map((ErrorClass) => new (ErrorClass as new (message: string) => Error)('probe').name),
 );
 
 /** Every `ErrorEquals` name of every Retry and Catch, in every branch. */
