@@ -1,7 +1,8 @@
-// The shared RabbitMQ cluster health check and the fence, against a REAL 3-node RabbitMQ 3.10
-// cluster on loopback: the simulated API server binds each server pod's exec to a real node,
-// so the path is the real Kubernetes client -> exec -> the real rabbitmqctl -> our parser.
-// One cluster for the whole file (it takes tens of seconds to form).
+// The shared RabbitMQ cluster health check and the fence, against a REAL 3-node RabbitMQ cluster on
+// loopback, once per major version (3.x from this machine's package, 4.x from the trixie root):
+// the simulated API server binds each server pod's exec to a real node, so the path is the real
+// Kubernetes client -> exec -> the real rabbitmqctl of that version -> our parser. One cluster per
+// version (it takes tens of seconds to form); each version's ports are its own.
 import amqp from 'amqplib';
 import { rabbitmqShovelEngine } from '../../lambdas/engines/rabbitmq-shovel/index.js';
 import { clusterAccess } from '../../lambdas/engines/rabbitmq-shovel/resources.js';
@@ -12,68 +13,39 @@ import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
 import { engineContext } from '../../test/engines/engine-context.js';
 import {
+  binding,
   cli,
   ctl,
   freePorts,
   joinCluster,
+  MAJORS,
   requireRabbitmqServer,
-  startNode,
+  serverVersion,
+  startNodes,
   stopNode,
+  type Major,
   type RabbitNode,
 } from './rabbit-nodes.js';
 
 const planFile = 'examples/plans/rabbitmq-shovel.yaml';
 const vhost = 'payments';
-let plan: Plan;
-const nodes: RabbitNode[] = [];
-const simulations: Simulation[] = [];
-
-const node = (i: number): RabbitNode => nodes[i]!;
-
-const shovelPlan = () => {
-  if (plan.engine.type !== 'rabbitmq-shovel') throw new Error(`${planFile} is not a rabbitmq-shovel plan`);
-  return plan.engine;
+/** Each version's own ports: the two clusters never share one, even when run side by side. */
+const PORTS: Record<Major, { amqp: [number, number]; dist: [number, number] }> = {
+  3: { amqp: [5691, 5709], dist: [25691, 25709] },
+  4: { amqp: [5710, 5729], dist: [25710, 25729] },
 };
 
-/** A simulation whose `side` cluster has three server pods, each bound to one real node. */
-const simulate = async (side: 'upstream' | 'downstream') => {
-  const cluster = shovelPlan()[side].rabbitmqCluster;
-  const realNodes = Object.fromEntries(
-    nodes.map((n, i) => [
-      `${cluster}-server-${i}`,
-      { node: n.node, enabledPluginsFile: n.enabledPluginsFile },
-    ]),
-  );
-  const simulation = await startSimulation(
-    plan,
-    parseScenario(
-      {
-        latency: { apiMs: 0, execMs: 0 },
-        clusters: {
-          [side]: { replicas: 3, realNodes, ...(side === 'upstream' ? { clientConnections: 0 } : {}) },
-        },
-      },
-      'real nodes',
-      plan,
-    ),
-  );
-  simulations.push(simulation);
-  return { simulation, ctx: engineContext(plan, simulation) };
-};
-
-const clusterHealth = async () => {
-  const { ctx } = await simulate('downstream');
-  const check = (await rabbitmqShovelEngine.readiness(ctx)).find((c) => c.name === 'cluster-health');
-  if (check === undefined) throw new Error('no cluster-health check');
-  return check as typeof check & {
-    evidence: {
-      notRunning: string[];
-      alarms: unknown[];
-      quorumCritical: Array<{ pod: string; queues: string[] }>;
-      silentPods: Array<{ pod: string; problem: string }>;
-    };
-  };
-};
+interface HealthEvidence {
+  version: string | null;
+  versionRules: string[];
+  metadataStore: string;
+  notRunning: string[];
+  alarms: unknown[];
+  quorumCritical: Array<{ pod: string; queues: string[]; streams: string[]; components: string[] }>;
+  silentPods: Array<{ pod: string; problem: string }>;
+  unavailableQueues: Array<{ vhost: string; name: string; reason: string }>;
+  mirroredQueues?: unknown[];
+}
 
 const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -83,63 +55,134 @@ const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 };
 
-beforeAll(async () => {
-  await requireRabbitmqServer();
-  plan = await loadPlan(planFile);
-  const [amqpPorts, distPorts] = await Promise.all([freePorts(5691, 5729, 3), freePorts(25691, 25729, 3)]);
-  const started = await Promise.allSettled(
-    ['a', 'b', 'c'].map((suffix, i) =>
-      startNode({
-        name: `fo-health-${process.pid}-${suffix}`,
-        amqpPort: amqpPorts[i]!,
-        distPort: distPorts[i]!,
-      }),
-    ),
-  );
-  for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  await joinCluster(node(1), node(0));
-  await joinCluster(node(2), node(0));
-  await ctl(node(0), 'add_vhost', vhost);
-  for (const [user, password] of [
-    ['app', 'app'],
-    ['shovel-dr', 's3cret'],
-  ] as const) {
-    await ctl(node(0), 'add_user', user, password);
-    await ctl(node(0), 'set_permissions', '-p', vhost, user, '.*', '.*', '.*');
-  }
-  await ctl(node(0), 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
-  // Classic mirrors are synchronised by hand (ha-sync-mode manual), as seed 003 warns.
-  await ctl(
-    node(0),
-    'set_policy',
-    '-p',
-    vhost,
-    'ha-all',
-    '^ha\\.',
-    '{"ha-mode":"all","ha-sync-mode":"manual"}',
-  );
-  const connection = await amqp.connect(node(0).url(vhost));
-  const channel = await connection.createConfirmChannel();
-  await channel.assertQueue('orders.qq', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-  await channel.assertQueue('ha.orders', { durable: true });
-  for (let i = 0; i < 20; i++) channel.sendToQueue('ha.orders', Buffer.from(`m${i}`), { persistent: true });
-  await channel.waitForConfirms();
-  await connection.close();
-}, 240_000);
+describe.each(MAJORS)('RabbitMQ %i.x: cluster health on a real 3-node cluster', (major) => {
+  let plan: Plan;
+  let version = '';
+  let nodes: RabbitNode[] = [];
+  const simulations: Simulation[] = [];
+  const node = (i: number): RabbitNode => nodes[i]!;
 
-afterAll(async () => {
-  await Promise.all(simulations.map((s) => s.stop()));
-  await Promise.all(nodes.map(stopNode));
-}, 120_000);
+  const shovelPlan = () => {
+    if (plan.engine.type !== 'rabbitmq-shovel') throw new Error(`${planFile} is not a rabbitmq-shovel plan`);
+    return plan.engine;
+  };
 
-describe('RabbitMQ cluster health on a real 3-node cluster', () => {
-  it('a healthy cluster passes, with every member running and the mirrored queue synchronised', async () => {
-    const check = await clusterHealth();
-    expect(check.summary).toBe(
-      '3/3 nodes running, no partitions, no alarms, no quorum-critical node, 1 mirrored queue synchronised',
+  /** A simulation whose `side` cluster has three server pods, each bound to one real node. */
+  const simulate = async (side: 'upstream' | 'downstream') => {
+    const cluster = shovelPlan()[side].rabbitmqCluster;
+    const realNodes = Object.fromEntries(nodes.map((n, i) => [`${cluster}-server-${i}`, binding(n)]));
+    const simulation = await startSimulation(
+      plan,
+      parseScenario(
+        {
+          latency: { apiMs: 0, execMs: 0 },
+          clusters: {
+            [side]: { replicas: 3, realNodes, ...(side === 'upstream' ? { clientConnections: 0 } : {}) },
+          },
+        },
+        'real nodes',
+        plan,
+      ),
     );
+    simulations.push(simulation);
+    return { simulation, ctx: engineContext(plan, simulation) };
+  };
+
+  /** The readiness check, and every command it ran (the pods' exec log). */
+  const clusterHealth = async () => {
+    const { ctx, simulation } = await simulate('downstream');
+    const check = (await rabbitmqShovelEngine.readiness(ctx)).find((c) => c.name === 'cluster-health');
+    if (check === undefined) throw new Error('no cluster-health check');
+    const asked = simulation
+      .state('rabbitmq-shovel')
+      .log.flatMap((e) => (e.kind === 'exec' ? [e.argv.join(' ')] : []));
+    return { ...check, evidence: check.evidence as unknown as HealthEvidence, asked };
+  };
+
+  beforeAll(async () => {
+    await requireRabbitmqServer(major);
+    plan = await loadPlan(planFile);
+    const [amqpPorts, distPorts] = await Promise.all([
+      freePorts(...PORTS[major].amqp, 3),
+      freePorts(...PORTS[major].dist, 3),
+    ]);
+    nodes = await startNodes(
+      major,
+      ['a', 'b', 'c'].map((suffix) => `fo-health${major}-${process.pid}-${suffix}`),
+      { amqp: amqpPorts, dist: distPorts },
+    );
+    await joinCluster(node(1), node(0));
+    await joinCluster(node(2), node(0));
+    version = await serverVersion(node(0));
+    console.log(`cluster-health.test.ts: RabbitMQ ${version} (${nodes.map((n) => n.node).join(', ')})`);
+    await ctl(node(0), 'add_vhost', vhost);
+    for (const [user, password] of [
+      ['app', 'app'],
+      ['shovel-dr', 's3cret'],
+    ] as const) {
+      await ctl(node(0), 'add_user', user, password);
+      await ctl(node(0), 'set_permissions', '-p', vhost, user, '.*', '.*', '.*');
+    }
+    await ctl(node(0), 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
+    // Classic mirrors (3.x only) are synchronised by hand (ha-sync-mode manual), as seed 003 warns.
+    if (major === 3)
+      await ctl(
+        node(0),
+        'set_policy',
+        '-p',
+        vhost,
+        'ha-all',
+        '^ha\\.',
+        '{"ha-mode":"all","ha-sync-mode":"manual"}',
+      );
+    const connection = await amqp.connect(node(0).url(vhost));
+    const channel = await connection.createConfirmChannel();
+    await channel.assertQueue('orders.qq', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.assertQueue('orders.stream', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    await channel.assertQueue('ha.orders', { durable: true });
+    for (let i = 0; i < 20; i++) channel.sendToQueue('ha.orders', Buffer.from(`m${i}`), { persistent: true });
+    await channel.waitForConfirms();
+    await connection.close();
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.all(simulations.map((s) => s.stop()));
+    await Promise.all(nodes.map(stopNode));
+  }, 120_000);
+
+  it('a healthy cluster passes; the evidence names the version and the rules that applied', async () => {
+    const check = await clusterHealth();
+    expect(check.evidence.version).toBe(version);
+    expect(check.evidence.metadataStore).toBe('mnesia');
+    if (major === 3) {
+      expect(check.summary).toBe(
+        `RabbitMQ ${version}: 3/3 nodes running, no partitions, no alarms, no quorum-critical node, every queue served, 1 mirrored queue synchronised`,
+      );
+      expect(check.evidence.versionRules).toEqual([
+        `RabbitMQ ${version}: classic mirrored queues exist; every mirror must be synchronised`,
+        `RabbitMQ ${version}: the metadata store is Mnesia (Khepri is supported from 4.0); partitions from cluster_status`,
+      ]);
+      expect(check.asked).toContain(
+        `rabbitmqctl list_queues -p ${vhost} name slave_pids synchronised_slave_pids -q`,
+      );
+    } else {
+      expect(check.summary).toBe(
+        `RabbitMQ ${version}: 3/3 nodes running, no partitions, no alarms, no quorum-critical node, every queue served`,
+      );
+      expect(check.evidence.versionRules).toEqual([
+        `RabbitMQ ${version}: classic mirroring does not exist (removed in 4.0); not checked`,
+        `RabbitMQ ${version}: the metadata store is Mnesia or Khepri: asked with metadata_store_status`,
+        `RabbitMQ ${version}, Mnesia: partitions from cluster_status`,
+      ]);
+      // Not asked, and no mirror evidence: on 4.x the question is a usage error.
+      expect(check.asked.filter((a) => a.includes('slave_pids'))).toEqual([]);
+      expect(check.evidence.mirroredQueues).toBeUndefined();
+      const asked = await cli(node(0), 'rabbitmqctl', 'list_queues', '-p', vhost, 'name', 'slave_pids');
+      expect([asked.exitCode, asked.stderr.split('\n')[0]]).toEqual([
+        64,
+        'Error (argument validation): Info key(s) slave_pids are not supported',
+      ]);
+    }
     expect(check.passed).toBe(true);
   }, 120_000);
 
@@ -165,10 +208,16 @@ describe('RabbitMQ cluster health on a real 3-node cluster', () => {
           ),
         },
       ]);
-      // With one of three down, losing either of the others would cost orders.qq its quorum.
+      // With one of three down, losing either of the others would cost the quorum queue (and on
+      // 4.x the stream and the stream coordinator) its quorum.
+      const critical = {
+        queues: ["queue 'orders.qq' in vhost 'payments'"],
+        streams: major === 3 ? [] : ["queue 'orders.stream' in vhost 'payments'"],
+        components: major === 3 ? [] : ['rabbit_stream_coordinator'],
+      };
       expect(check.evidence.quorumCritical).toEqual([
-        { pod: 'payments-dr-server-0', queues: ["queue 'orders.qq' in vhost 'payments'"] },
-        { pod: 'payments-dr-server-1', queues: ["queue 'orders.qq' in vhost 'payments'"] },
+        { pod: 'payments-dr-server-0', ...critical },
+        { pod: 'payments-dr-server-1', ...critical },
       ]);
     } finally {
       await ctl(node(1), 'set_vm_memory_high_watermark', '0.4');
@@ -200,26 +249,71 @@ describe('RabbitMQ cluster health on a real 3-node cluster', () => {
     }
   }, 120_000);
 
-  it('a classic mirror that is not synchronised fails the check until it is synchronised', async () => {
-    // A restarted mirror comes back empty and, with manual sync, stays unsynchronised (seed 003).
+  if (major === 3)
+    it('a classic mirror that is not synchronised fails the check until it is synchronised', async () => {
+      // A restarted mirror comes back empty and, with manual sync, stays unsynchronised (seed 003).
+      await ctl(node(2), 'stop_app');
+      await ctl(node(2), 'start_app');
+      await until('the mirror on the restarted node', async () =>
+        (await ctl(node(0), 'list_queues', '-p', vhost, 'name', 'slave_pids', '-q')).includes(
+          `<${node(2).node}.`,
+        ),
+      );
+      const before = await clusterHealth();
+      expect(before.passed).toBe(false);
+      expect(before.summary).toBe(`${vhost}/ha.orders has unsynchronised mirrors on ${node(2).node}`);
+
+      await ctl(node(0), 'sync_queue', '-p', vhost, 'ha.orders');
+      await until('the mirror to synchronise', async () => (await clusterHealth()).passed);
+    }, 120_000);
+  else
+    it('a restarted node: nothing about mirrors is asked or claimed (4.x has none)', async () => {
+      await ctl(node(2), 'stop_app');
+      await ctl(node(2), 'start_app');
+      let check = await clusterHealth();
+      await until(
+        'the restarted node to be healthy again',
+        async () => (check = await clusterHealth()).passed,
+      );
+      expect(check.summary).not.toMatch(/mirror/);
+      expect(check.asked.filter((a) => a.includes('slave_pids'))).toEqual([]);
+    }, 120_000);
+
+  it('a quorum queue without an elected leader (its only member stopped) is named, though list_queues leaves it out', async () => {
+    // Declared through node c, with one member: c's.
+    const connection = await amqp.connect(node(2).url(vhost));
+    await (
+      await connection.createChannel()
+    ).assertQueue('solo.qq', {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-quorum-initial-group-size': 1 },
+    });
+    await connection.close();
     await ctl(node(2), 'stop_app');
-    await ctl(node(2), 'start_app');
-    await until('the mirror on the restarted node', async () =>
-      (await ctl(node(0), 'list_queues', '-p', vhost, 'name', 'slave_pids', '-q')).includes(
-        `<${node(2).node}.`,
-      ),
+    try {
+      const listed = await ctl(node(0), 'list_queues', '-p', vhost, 'name', '-q');
+      expect(listed).not.toContain('solo.qq');
+      const check = await clusterHealth();
+      expect(check.passed).toBe(false);
+      expect(check.evidence.unavailableQueues).toEqual([
+        {
+          vhost,
+          name: 'solo.qq',
+          reason:
+            'not served by any running node (a quorum queue without an elected leader, or a queue whose node is down)',
+        },
+      ]);
+      expect(check.summary).toContain(`${vhost}/solo.qq is not served by any running node`);
+    } finally {
+      await ctl(node(2), 'start_app');
+    }
+    await until('solo.qq served again', async () =>
+      (await ctl(node(0), 'list_queues', '-p', vhost, 'name', '-q')).includes('solo.qq'),
     );
-    const before = await clusterHealth();
-    expect(before.passed).toBe(false);
-    expect(before.summary).toBe(`${vhost}/ha.orders has unsynchronised mirrors on ${node(2).node}`);
-
-    await ctl(node(0), 'sync_queue', '-p', vhost, 'ha.orders');
-    await until('the mirror to synchronise', async () => (await clusterHealth()).passed);
+    await ctl(node(0), 'delete_queue', '-p', vhost, 'solo.qq');
   }, 120_000);
-});
 
-describe('the RabbitMQ fence on a real cluster', () => {
-  it('closes and refuses clients of the vhost, keeps the spared shovel user, and records how to lift it', async () => {
+  it('the fence closes and refuses clients of the vhost, keeps the spared shovel user, and records how to lift it', async () => {
     const { ctx } = await simulate('upstream');
     const app = await amqp.connect(node(0).url(vhost, 'app', 'app'));
     const appOnB = await amqp.connect(node(1).url(vhost, 'app', 'app'));
@@ -258,4 +352,38 @@ describe('the RabbitMQ fence on a real cluster', () => {
       await cli(node(0), 'rabbitmqctl', 'clear_vhost_limits', '-p', vhost);
     }
   }, 120_000);
+
+  if (major === 4)
+    it('under Khepri: partitions are not claimed; the metadata store names its leader, and a stopped member', async () => {
+      // The migration to Khepri cannot be undone: this runs last on this cluster.
+      await ctl(node(0), 'enable_feature_flag', '--experimental', 'khepri_db');
+      const healthy = await clusterHealth();
+      expect(healthy.evidence.metadataStore).toBe('khepri');
+      expect(healthy.evidence.versionRules).toContain(
+        `RabbitMQ ${version}, Khepri: cluster_status reports no partitions under Khepri; checked instead: every member running and a voter of the metadata store, which has a leader`,
+      );
+      expect(healthy.summary).toMatch(
+        new RegExp(
+          `^RabbitMQ ${version.replace(/\./g, '\\.')}: 3/3 nodes running, metadata store Khepri led by fo-health4-\\d+-[abc]@localhost, every member a voter \\(partitions are not reported under Khepri\\), no alarms`,
+        ),
+      );
+      expect(healthy.summary).not.toContain('no partitions');
+      expect(healthy.passed).toBe(true);
+
+      await ctl(node(2), 'stop_app');
+      try {
+        const check = await clusterHealth();
+        expect(check.passed).toBe(false);
+        expect(check.summary).toContain(
+          `${node(2).node} is not a voter of the metadata store (Khepri) that payments-dr-server-0, payments-dr-server-1 can reach`,
+        );
+        // Losing another node would cost the metadata store itself its quorum.
+        expect(check.evidence.quorumCritical.map((c) => [c.pod, c.components])).toEqual([
+          ['payments-dr-server-0', ['rabbit_stream_coordinator', 'rabbitmq_metadata']],
+          ['payments-dr-server-1', ['rabbit_stream_coordinator', 'rabbitmq_metadata']],
+        ]);
+      } finally {
+        await ctl(node(2), 'start_app');
+      }
+    }, 120_000);
 });

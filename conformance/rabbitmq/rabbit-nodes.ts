@@ -1,20 +1,35 @@
-// Real RabbitMQ nodes on loopback from the Debian package (3.10), for the tests that prove our
-// checks against the real tools. Each node gets its own name, ports, data and log directories
-// (owned by the `rabbitmq` user the server script drops to); every wait is bounded, and the
-// nodes a test file started are stopped in its afterAll, also when a test failed.
+// Real RabbitMQ nodes on loopback, for the tests that prove our checks against the real tools,
+// in both major versions a cluster may run: 3.x from this machine's Debian package (bookworm:
+// 3.10) and 4.x from a Debian trixie root (4.0, Erlang 27) that scripts/rabbitmq-4-root.sh
+// builds and caches; a 4.x node and its CLI run in that root through chroot, on the shared
+// loopback and the shared epmd (port 4369: the epmd protocol is the same for both Erlangs). Each
+// node gets its own name, ports, data and log directories (owned by the `rabbitmq` user the
+// server script drops to); every wait is bounded, and the nodes a test file started are stopped
+// in its afterAll, also when a test failed.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** The major versions every real-node test runs against. */
+export const MAJORS = [3, 4] as const;
+export type Major = (typeof MAJORS)[number];
 
 export interface RabbitNode {
   /** `name@localhost`. */
   node: string;
+  major: Major;
   amqpPort: number;
   distPort: number;
+  /** The node's directory on this machine. */
   dir: string;
+  /** The node's enabled plugins file as the node (and its CLI) sees it. */
   enabledPluginsFile: string;
+  /** The root the node runs in (4.x), or undefined for this machine's own RabbitMQ (3.x). */
+  root?: string;
+  /** 4.x: the plugin directories as the node sees them (the root's CLI finds plugin commands only through them). */
+  pluginsDir?: string;
   /** For amqplib: `amqp://user:password@127.0.0.1:<port>/<vhost>`. */
   url(vhost?: string, user?: string, password?: string): string;
 }
@@ -28,40 +43,18 @@ export interface CliResult {
 const STARTUP_TIMEOUT_MS = 90_000;
 const CLI_TIMEOUT_MS = 60_000;
 
-/** Runs a RabbitMQ CLI tool against a node, as the pods' exec binding does. */
-export const cli = (
-  node: RabbitNode,
-  tool: 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues',
-  ...args: string[]
-): Promise<CliResult> =>
-  new Promise((resolve) => {
-    execFile(
-      tool,
-      ['-n', node.node, ...args],
-      {
-        timeout: CLI_TIMEOUT_MS,
-        env: { ...process.env, RABBITMQ_ENABLED_PLUGINS_FILE: node.enabledPluginsFile },
-      },
-      (error, stdout, stderr) => {
-        const code = (error as NodeJS.ErrnoException | null)?.code;
-        resolve({
-          stdout,
-          stderr: stderr || (error?.message ?? ''),
-          exitCode: error === null ? 0 : typeof code === 'number' ? code : 1,
-        });
-      },
-    );
-  });
+/** Where scripts/rabbitmq-4-root.sh keeps the trixie root (the same default as the script). */
+export const rabbitmq4Root = (): string =>
+  join(
+    process.env['FAILOVER_CACHE'] ?? join(homedir(), '.cache', 'failover-orchestrator'),
+    'rabbitmq-4-trixie',
+  );
 
-/** Fails with the tool's own words when a setup command does not succeed. */
-export const ctl = async (node: RabbitNode, ...args: string[]): Promise<string> => {
-  const result = await cli(node, 'rabbitmqctl', ...args);
-  if (result.exitCode !== 0)
-    throw new Error(
-      `rabbitmqctl -n ${node.node} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr || result.stdout}`,
-    );
-  return result.stdout;
-};
+const rootOf = (major: Major): string | undefined => (major === 4 ? rabbitmq4Root() : undefined);
+
+/** A command run on this machine, or inside the node's root. */
+const inRoot = (root: string | undefined, command: string, args: string[]): [string, string[]] =>
+  root === undefined ? [command, args] : ['chroot', [root, command, ...args]];
 
 const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> =>
   new Promise((resolve) => {
@@ -75,14 +68,66 @@ const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.e
     });
   });
 
-/** A clear message instead of a timeout when the machine has no RabbitMQ. */
-export const requireRabbitmqServer = async (): Promise<void> => {
-  const found = await run('sh', ['-c', 'command -v rabbitmq-server && command -v rabbitmqctl']);
-  if (found.exitCode !== 0) {
+/** Runs a RabbitMQ CLI tool against a node, as the pods' exec binding does: the node's own version of the tool. */
+export const cli = (
+  node: RabbitNode,
+  tool: 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues',
+  ...args: string[]
+): Promise<CliResult> => {
+  const [command, argv] = inRoot(node.root, tool, ['-n', node.node, ...args]);
+  return run(command, argv, {
+    ...process.env,
+    RABBITMQ_ENABLED_PLUGINS_FILE: node.enabledPluginsFile,
+    ...(node.pluginsDir === undefined ? {} : { RABBITMQ_PLUGINS_DIR: node.pluginsDir }),
+  });
+};
+
+/** Fails with the tool's own words when a setup command does not succeed. */
+export const ctl = async (node: RabbitNode, ...args: string[]): Promise<string> => {
+  const result = await cli(node, 'rabbitmqctl', ...args);
+  if (result.exitCode !== 0)
     throw new Error(
-      'rabbitmq-server is not installed: these tests run real RabbitMQ nodes (apt-get install -y rabbitmq-server; .ci/run installs it)',
+      `rabbitmqctl -n ${node.node} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr || result.stdout}`,
     );
+  return result.stdout;
+};
+
+/** What the node itself says it runs (`rabbitmq-diagnostics server_version`), e.g. `4.0.5`. */
+export const serverVersion = async (node: RabbitNode): Promise<string> => {
+  const result = await cli(node, 'rabbitmq-diagnostics', 'server_version', '-q');
+  const version = result.stdout.trim();
+  if (result.exitCode !== 0 || !/^\d+\.\d+\.\d+/.test(version))
+    throw new Error(`${node.node} did not say its version: ${result.stderr || result.stdout}`);
+  if (!version.startsWith(`${node.major}.`))
+    throw new Error(`${node.node} runs RabbitMQ ${version}, not ${node.major}.x`);
+  return version;
+};
+
+/** A clear message instead of a timeout when the machine cannot run nodes of that version. */
+export const requireRabbitmqServer = async (major: Major = 3): Promise<void> => {
+  const root = rootOf(major);
+  if (root === undefined) {
+    const found = await run('sh', ['-c', 'command -v rabbitmq-server && command -v rabbitmqctl']);
+    if (found.exitCode !== 0)
+      throw new Error(
+        'rabbitmq-server is not installed: these tests run real RabbitMQ 3.x nodes (apt-get install -y rabbitmq-server; scripts/test-machine.sh installs it)',
+      );
+    return;
   }
+  const ready = await Promise.all([
+    readFile(`${root}.stamp`, 'utf8').then(
+      () => true,
+      () => false,
+    ),
+    access(join(root, 'proc', 'self')).then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  if (!ready.every(Boolean))
+    throw new Error(
+      `no RabbitMQ 4.x root ready at ${root} (built, with /proc mounted): run scripts/rabbitmq-4-root.sh as root (scripts/test-machine.sh conformance runs it)`,
+    );
 };
 
 const portFree = (port: number): Promise<boolean> =>
@@ -93,8 +138,8 @@ const portFree = (port: number): Promise<boolean> =>
   });
 
 /**
- * Free ports from a range this test file owns (files run in parallel, so each gets its own),
- * away from 5672 where a default node may run.
+ * Free ports from a range this test file owns (files run in parallel, so each gets its own, and
+ * each version within a file its own part), away from 5672 where a default node may run.
  */
 export const freePorts = async (from: number, to: number, count: number): Promise<number[]> => {
   const ports: number[] = [];
@@ -104,47 +149,70 @@ export const freePorts = async (from: number, to: number, count: number): Promis
   return ports;
 };
 
+/** `/usr/lib/rabbitmq/plugins:/usr/lib/rabbitmq/lib/rabbitmq_server-<version>/plugins`, as the node's server script has it. */
+const pluginsDirIn = async (root: string): Promise<string> => {
+  const servers = (await readdir(join(root, 'usr/lib/rabbitmq/lib'))).filter((d) =>
+    d.startsWith('rabbitmq_server-'),
+  );
+  if (servers.length !== 1)
+    throw new Error(`expected one rabbitmq_server-* in ${root}/usr/lib/rabbitmq/lib: ${servers.join(', ')}`);
+  return `/usr/lib/rabbitmq/plugins:/usr/lib/rabbitmq/lib/${servers[0]}/plugins`;
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const startNode = async (options: {
+  major: Major;
   name: string;
   amqpPort: number;
   distPort: number;
   plugins?: string[];
 }): Promise<RabbitNode> => {
-  const dir = await mkdtemp(join(tmpdir(), `failover-${options.name}-`));
+  const root = rootOf(options.major);
+  // The node's files live inside its root (4.x): the node and its CLI see them without the prefix.
+  const base = root === undefined ? tmpdir() : join(root, 'tmp');
+  await mkdir(base, { recursive: true });
+  const dir = await mkdtemp(join(base, `failover-${options.name}-`));
+  const seen = root === undefined ? dir : dir.slice(root.length);
   const node = `${options.name}@localhost`;
-  const enabledPluginsFile = join(dir, 'enabled_plugins');
+  const enabledPluginsFile = join(seen, 'enabled_plugins');
   await writeFile(
     join(dir, 'rabbitmq.conf'),
     [`listeners.tcp.1 = 127.0.0.1:${options.amqpPort}`, 'loopback_users = none', ''].join('\n'),
   );
-  await writeFile(enabledPluginsFile, `[${(options.plugins ?? []).join(',')}].\n`);
-  const prepared = await run('sh', [
+  await writeFile(join(dir, 'enabled_plugins'), `[${(options.plugins ?? []).join(',')}].\n`);
+  // The root's `rabbitmq` user is not this machine's: chown inside the root.
+  const [chown, chownArgs] = inRoot(root, 'sh', [
     '-c',
-    `mkdir -p "${dir}/mnesia" "${dir}/log" && chown -R rabbitmq:rabbitmq "${dir}"`,
+    `mkdir -p "${seen}/mnesia" "${seen}/log" && chown -R rabbitmq:rabbitmq "${seen}"`,
   ]);
+  const prepared = await run(chown, chownArgs);
   if (prepared.exitCode !== 0)
     throw new Error(`cannot give ${dir} to the rabbitmq user (run as root): ${prepared.stderr}`);
   const env = {
     ...process.env,
     RABBITMQ_NODENAME: node,
     RABBITMQ_DIST_PORT: String(options.distPort),
-    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
-    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_MNESIA_BASE: join(seen, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(seen, 'log'),
     RABBITMQ_ENABLED_PLUGINS_FILE: enabledPluginsFile,
-    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
-    RABBITMQ_PID_FILE: join(dir, 'pid'),
+    RABBITMQ_CONFIG_FILE: join(seen, 'rabbitmq'),
+    RABBITMQ_PID_FILE: join(seen, 'pid'),
   };
-  const started = await run('rabbitmq-server', ['-detached'], env);
+  const pluginsDir = root === undefined ? undefined : await pluginsDirIn(root);
+  const [server, serverArgs] = inRoot(root, 'rabbitmq-server', ['-detached']);
+  const started = await run(server, serverArgs, env);
   if (started.exitCode !== 0)
     throw new Error(`rabbitmq-server -detached for ${node} exited ${started.exitCode}: ${started.stderr}`);
   const handle: RabbitNode = {
     node,
+    major: options.major,
     amqpPort: options.amqpPort,
     distPort: options.distPort,
     dir,
     enabledPluginsFile,
+    ...(root === undefined ? {} : { root }),
+    ...(pluginsDir === undefined ? {} : { pluginsDir }),
     url: (vhost = '/', user = 'guest', password = 'guest') =>
       `amqp://${user}:${password}@127.0.0.1:${options.amqpPort}/${encodeURIComponent(vhost)}`,
   };
@@ -163,12 +231,47 @@ export const startNode = async (options: {
   }
 };
 
+/** Starts `count` nodes; when one fails, stops the others and throws its error. */
+export const startNodes = async (
+  major: Major,
+  names: string[],
+  ports: { amqp: number[]; dist: number[] },
+  plugins?: string[],
+): Promise<RabbitNode[]> => {
+  const started = await Promise.allSettled(
+    names.map((name, i) =>
+      startNode({
+        major,
+        name,
+        amqpPort: ports.amqp[i]!,
+        distPort: ports.dist[i]!,
+        ...(plugins ? { plugins } : {}),
+      }),
+    ),
+  );
+  const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(nodes.map(stopNode));
+    throw failed.reason;
+  }
+  return nodes;
+};
+
 /** Joins `node` to the cluster of `seed` (stop_app, join_cluster, start_app). */
 export const joinCluster = async (node: RabbitNode, seed: RabbitNode): Promise<void> => {
   await ctl(node, 'stop_app');
   await ctl(node, 'join_cluster', seed.node);
   await ctl(node, 'start_app');
 };
+
+/** How a scenario binds a pod to this node: the pod's exec runs this node's CLI (in its root for 4.x). */
+export const binding = (node: RabbitNode) => ({
+  node: node.node,
+  enabledPluginsFile: node.enabledPluginsFile,
+  ...(node.root === undefined ? {} : { root: node.root }),
+  ...(node.pluginsDir === undefined ? {} : { pluginsDir: node.pluginsDir }),
+});
 
 export const stopNode = async (node: RabbitNode): Promise<void> => {
   await cli(node, 'rabbitmqctl', 'shutdown');

@@ -1,9 +1,11 @@
-// A RabbitMQ cluster's health as the CLI reports it, for the RabbitMQ models: membership,
-// alarms and partitions (`cluster_status`), quorum criticality (`rabbitmq-queues`) and queue
-// listings with mirrors and message counts (`list_queues`). Formats as RabbitMQ 3.10 prints
-// them (checked against real nodes: conformance/rabbitmq/).
+// A RabbitMQ cluster's health as the CLI reports it, for the RabbitMQ models: the server version
+// (`server_version`), membership, alarms and partitions (`cluster_status`), quorum criticality
+// (`rabbitmq-queues`), queue listings with leaders, mirrors and message counts (`list_queues`), the
+// queues the metadata store holds (`list_bindings`) and, on 4.x, the metadata store
+// (`metadata_store_status`). Formats as RabbitMQ 3.10.8 and 4.0.5 print them (checked against real
+// nodes of both: conformance/rabbitmq/); a cluster is 3.10.8 unless its state says otherwise.
 import type { ExecOutput } from './sim-model.js';
-import { render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
+import { argumentError, render, type CommandSpec, type ParsedCommand } from './rabbitmq-cli.js';
 
 export const HEALTH_COMMANDS: Record<string, CommandSpec> = {
   cluster_status: {
@@ -22,12 +24,32 @@ export const HEALTH_COMMANDS: Record<string, CommandSpec> = {
     variadic: true,
     usage: '[-p <vhost>] [--formatter <format>] [<column> ...]',
   },
+  list_bindings: {
+    tool: 'rabbitmqctl',
+    valueOptions: ['-p', '--vhost', '--formatter'],
+    variadic: true,
+    usage: '[--vhost <vhost>] [--no-table-headers] [<column> ...] [--timeout <timeout>]',
+  },
+  server_version: {
+    tool: 'rabbitmq-diagnostics',
+    valueOptions: ['--formatter'],
+    usage: '[--timeout <timeout>]',
+  },
+  metadata_store_status: {
+    tool: 'rabbitmq-diagnostics',
+    valueOptions: ['--formatter'],
+    usage: '',
+  },
 };
+
+/** What a cluster runs when its state does not say: the version the drills were written against. */
+export const DEFAULT_VERSION = '3.10.8';
+const ERLANG: Record<string, string> = { '3': '25.2.3', '4': '27.3.4.1' };
 
 export interface SimQueue {
   vhost: string;
   name: string;
-  type: 'classic' | 'quorum';
+  type: 'classic' | 'quorum' | 'stream';
   /** Ready plus unacknowledged. */
   messages: number;
   unacknowledged?: number;
@@ -37,6 +59,10 @@ export interface SimQueue {
 }
 
 export interface ClusterHealthState {
+  /** `3.10.8` (the default) or a 4.x such as `4.0.5`: 4.x has no classic mirroring and may run Khepri. */
+  version?: string;
+  /** 4.x only: Khepri (the `khepri_db` feature flag enabled) or Mnesia (the default). */
+  metadataStore?: 'mnesia' | 'khepri';
   /** Every member; `running` false: the node is down or its app stopped. */
   nodes: Array<{ name: string; running: boolean }>;
   alarms: Array<{ node: string; resource: 'memory' | 'disk' }>;
@@ -47,10 +73,31 @@ export interface ClusterHealthState {
 
 const ok = (stdout: string): ExecOutput => ({ stdout, stderr: '', exitCode: 0 });
 
+const versionOf = (state: ClusterHealthState): string => state.version ?? DEFAULT_VERSION;
+const isV4 = (state: ClusterHealthState): boolean => !versionOf(state).startsWith('3.');
+const khepri = (state: ClusterHealthState): boolean => isV4(state) && state.metadataStore === 'khepri';
+const running = (state: ClusterHealthState): string[] =>
+  state.nodes.filter((n) => n.running).map((n) => n.name);
+/** Quorum queues and streams have a member on every node here: a majority of them must run. */
+const hasQuorum = (state: ClusterHealthState): boolean =>
+  running(state).length >= Math.floor(state.nodes.length / 2) + 1;
+/**
+ * Served: listed by `list_queues`. A replicated queue without a majority has no elected leader, and
+ * the real list_queues (3.10 and 4.0) leaves it out; list_bindings still shows it.
+ */
+const served = (state: ClusterHealthState, queue: SimQueue): boolean =>
+  queue.type === 'classic' || hasQuorum(state);
+
 /** Erlang pids as the table formatter prints them: `<node.creation.id.serial>`. */
 const pidOn = (node: string, seed: number): string => `<${node}.1795296100.${1000 + seed}.0>`;
 
-const listColumn = (queue: SimQueue, column: string, seed: number): string | number | string[] => {
+const listColumn = (
+  state: ClusterHealthState,
+  queue: SimQueue,
+  column: string,
+  seed: number,
+): string | number | string[] => {
+  const members = state.nodes.map((n) => n.name);
   switch (column) {
     case 'name':
       return queue.name;
@@ -64,6 +111,13 @@ const listColumn = (queue: SimQueue, column: string, seed: number): string | num
       return queue.type;
     case 'durable':
       return 'true';
+    // 3.10 leaves a classic queue's leader and members empty; 4.0 names its node.
+    case 'leader':
+      return queue.type !== 'classic' ? (running(state)[0] ?? '') : isV4(state) ? (members[0] ?? '') : '';
+    case 'members':
+      return queue.type !== 'classic' ? members : isV4(state) ? members.slice(0, 1) : [];
+    case 'online':
+      return queue.type !== 'classic' ? running(state) : [];
     case 'slave_pids':
       return (queue.mirrors ?? []).map((n, i) => pidOn(n, seed + i));
     case 'synchronised_slave_pids':
@@ -77,11 +131,13 @@ const listColumn = (queue: SimQueue, column: string, seed: number): string | num
 
 const tableCell = (value: string | number | string[]): string =>
   Array.isArray(value) ? (value.length ? `[${value.join(', ')}]` : '') : String(value);
-// The JSON formatter prints pids without their node, and empty pid lists as "".
-const jsonCell = (value: string | number | string[]): unknown =>
+// The JSON formatter prints pids without their node, and empty lists as "".
+const jsonCell = (column: string, value: string | number | string[]): unknown =>
   Array.isArray(value)
     ? value.length
-      ? value.map((_, i) => `#PID<12798.${1935 + i}.0>`)
+      ? column.endsWith('_pids')
+        ? value.map((_, i) => `#PID<12798.${1935 + i}.0>`)
+        : value
       : ''
     : typeof value === 'number'
       ? value
@@ -89,19 +145,38 @@ const jsonCell = (value: string | number | string[]): unknown =>
         ? true
         : value;
 
-const renderListQueues = (parsed: ParsedCommand, queues: SimQueue[]): ExecOutput => {
-  const vhost = parsed.values.get('-p') ?? parsed.values.get('--vhost') ?? '/';
+const jsonRows = (rows: Array<Record<string, unknown>>): string =>
+  `[\n${rows.map((r, i) => `${i === 0 ? '' : ','}${JSON.stringify(r)}\n`).join('')}]\n`;
+
+const vhostOf = (parsed: ParsedCommand): string =>
+  parsed.values.get('-p') ?? parsed.values.get('--vhost') ?? '/';
+
+// 4.0 removed classic mirroring: asking for mirrors is an argument error, as the real 4.0.5 prints it.
+const MIRROR_KEYS = ['slave_pids', 'synchronised_slave_pids'];
+const LIST_QUEUES_USAGE_4 =
+  'rabbitmqctl [--node <node>] [--longnames] [--quiet] list_queues [--vhost <vhost>] [--online] [--offline] [--local] [--no-table-headers] [<column>, ...] [--timeout <timeout>]';
+
+const renderListQueues = (parsed: ParsedCommand, state: ClusterHealthState): ExecOutput => {
+  const vhost = vhostOf(parsed);
   const columns = parsed.positionals.length ? parsed.positionals : ['name', 'messages'];
-  const rows = queues
-    .filter((q) => q.vhost === vhost)
-    .map((q, i) => columns.map((c) => listColumn(q, c, i * 7)));
-  if (parsed.values.get('--formatter') === 'json') {
-    const lines = rows.map(
-      (row, i) =>
-        `${i === 0 ? '' : ','}${JSON.stringify(Object.fromEntries(columns.map((c, j) => [c, jsonCell(row[j]!)])))}`,
+  const unsupported = columns.filter((c) => MIRROR_KEYS.includes(c));
+  if (isV4(state) && unsupported.length > 0)
+    return {
+      stdout: '',
+      stderr: argumentError(
+        `Info key(s) ${unsupported.join(',')} are not supported`,
+        parsed.given,
+        LIST_QUEUES_USAGE_4,
+      ),
+      exitCode: 64,
+    };
+  const rows = state.queues
+    .filter((q) => q.vhost === vhost && served(state, q))
+    .map((q, i) => columns.map((c) => listColumn(state, q, c, i * 7)));
+  if (parsed.values.get('--formatter') === 'json')
+    return ok(
+      jsonRows(rows.map((row) => Object.fromEntries(columns.map((c, j) => [c, jsonCell(c, row[j]!)])))),
     );
-    return ok(`[\n${lines.map((l) => `${l}\n`).join('')}]\n`);
-  }
   // Real 3.10 prints nothing below the banner for a vhost that does not exist.
   return ok(
     render(
@@ -113,25 +188,106 @@ const renderListQueues = (parsed: ParsedCommand, queues: SimQueue[]): ExecOutput
   );
 };
 
+/** Every queue the metadata store holds has its binding from the default exchange, served or not. */
+const renderListBindings = (parsed: ParsedCommand, state: ClusterHealthState): ExecOutput => {
+  const vhost = vhostOf(parsed);
+  const columns = parsed.positionals.length
+    ? parsed.positionals
+    : ['source_name', 'source_kind', 'destination_name', 'destination_kind', 'routing_key', 'arguments'];
+  const cell = (q: SimQueue, column: string): unknown => {
+    switch (column) {
+      case 'source_name':
+        return '';
+      case 'source_kind':
+        return 'exchange';
+      case 'destination_name':
+      case 'routing_key':
+        return q.name;
+      case 'destination_kind':
+        return 'queue';
+      default:
+        return '';
+    }
+  };
+  const rows = state.queues.filter((q) => q.vhost === vhost);
+  if (parsed.values.get('--formatter') === 'json')
+    return ok(jsonRows(rows.map((q) => Object.fromEntries(columns.map((c) => [c, cell(q, c)])))));
+  return ok(
+    render(
+      parsed,
+      `Listing bindings for vhost ${vhost}...`,
+      rows.map((q) => columns.map((c) => String(cell(q, c))).join('\t')),
+      columns,
+    ),
+  );
+};
+
+const renderServerVersion = (parsed: ParsedCommand, self: string, state: ClusterHealthState): ExecOutput =>
+  parsed.values.get('--formatter') === 'json'
+    ? ok(`${JSON.stringify({ result: 'ok', value: versionOf(state) })}\n`)
+    : ok(render(parsed, `Asking node ${self} for its RabbitMQ version...`, [versionOf(state)]));
+
+/** 4.x: Mnesia says so; Khepri lists the members this node reaches, the first running one leading. */
+const renderMetadataStore = (parsed: ParsedCommand, state: ClusterHealthState): ExecOutput => {
+  if (!isV4(state))
+    return {
+      stdout: '',
+      stderr: `\nCommand '${parsed.command}' not found. \n`,
+      exitCode: 64,
+    };
+  const rows = khepri(state)
+    ? running(state).map((node, i) => ({
+        'Node Name': node,
+        'Raft State': hasQuorum(state) && i === 0 ? 'leader' : 'follower',
+        Membership: 'voter',
+        'Last Log Index': 84,
+        'Last Written': 84,
+        'Last Applied': 84,
+        'Commit Index': 84,
+        'Snapshot Index': -1,
+        Term: 1,
+        'Machine Version': 1,
+      }))
+    : [{ 'Metadata Store': 'mnesia' }];
+  if (parsed.values.get('--formatter') === 'json') return ok(jsonRows(rows));
+  return ok(
+    render(
+      parsed,
+      `Status of metadata store on node ${running(state)[0] ?? ''} ...`,
+      rows.map((r) => Object.values(r).join('\t')),
+      Object.keys(rows[0]!),
+    ),
+  );
+};
+
 const renderClusterStatus = (parsed: ParsedCommand, self: string, state: ClusterHealthState): ExecOutput => {
   const members = state.nodes.map((n) => n.name);
-  const running = state.nodes.filter((n) => n.running).map((n) => n.name);
+  const up = running(state);
+  // Under Khepri, cluster_status reports no partitions whatever happens.
+  const partitions = khepri(state) ? {} : state.partitions;
+  const version = versionOf(state);
   if (parsed.values.get('--formatter') === 'json') {
     return ok(
       `${JSON.stringify({
         alarms: state.alarms.map((a) => ({ node: a.node, resource: a.resource, type: 'resource_limit' })),
         cluster_name: members[0] ?? self,
         disk_nodes: members,
-        feature_flags: [],
+        feature_flags: isV4(state)
+          ? [{ name: 'khepri_db', state: khepri(state) ? 'enabled' : 'disabled', stability: 'experimental' }]
+          : [],
         listeners: {},
-        maintenance_status: Object.fromEntries(running.map((n) => [n, 'not under maintenance'])),
-        partitions: state.partitions,
+        maintenance_status: Object.fromEntries(up.map((n) => [n, 'not under maintenance'])),
+        partitions,
         ram_nodes: [],
-        running_nodes: running,
+        running_nodes: up,
         versions: Object.fromEntries(
-          running.map((n) => [
+          up.map((n) => [
             n,
-            { erlang_version: '25.2.3', rabbitmq_name: 'RabbitMQ', rabbitmq_version: '3.10.8' },
+            {
+              erlang_version: ERLANG[version.split('.')[0]!] ?? 'unknown',
+              rabbitmq_name: 'RabbitMQ',
+              rabbitmq_version: version,
+            },
           ]),
         ),
       })}\n`,
@@ -147,12 +303,10 @@ const renderClusterStatus = (parsed: ParsedCommand, self: string, state: Cluster
     render(parsed, `Cluster status of node ${self} ...`, [
       ...section('Basics', [`Cluster name: ${members[0] ?? self}`]),
       ...section('Disk Nodes', members),
-      ...section('Running Nodes', running),
+      ...section('Running Nodes', up),
       ...section(
         'Network Partitions',
-        Object.entries(state.partitions).map(
-          ([n, lost]) => `Node ${n} cannot communicate with ${lost.join(', ')}`,
-        ),
+        Object.entries(partitions).map(([n, lost]) => `Node ${n} cannot communicate with ${lost.join(', ')}`),
       ),
       ...section(
         'Alarms',
@@ -165,12 +319,17 @@ const renderClusterStatus = (parsed: ParsedCommand, self: string, state: Cluster
 };
 
 /**
- * Quorum queues have a member on every node here; stopping `self` would lose a queue's quorum
- * when the running members would drop below a majority.
+ * Quorum queues and streams have a member on every node here; stopping `self` would lose their
+ * quorum when the running members would drop below a majority. 3.10 lists quorum queues only;
+ * 4.0 also streams, the stream coordinator (once a stream exists) and, under Khepri, the metadata
+ * store, with the types named by module.
  */
 const renderQuorumCritical = (parsed: ParsedCommand, self: string, state: ClusterHealthState): ExecOutput => {
   const json = parsed.values.get('--formatter') === 'json';
-  const banner = `Checking if node ${self} is critical for quorum of any quorum queues ...`;
+  const v4 = isV4(state);
+  const banner = v4
+    ? `Checking if node ${self} is critical for quorum of any queues/streams ...`
+    : `Checking if node ${self} is critical for quorum of any quorum queues ...`;
   if (state.nodes.length === 1) {
     const message = 'Target node seems to be the only one in a single node cluster, the check does not apply';
     return ok(
@@ -181,38 +340,73 @@ const renderQuorumCritical = (parsed: ParsedCommand, self: string, state: Cluste
           ]),
     );
   }
-  const running = state.nodes.filter((n) => n.running).length;
   const majority = Math.floor(state.nodes.length / 2) + 1;
-  const critical = running - 1 < majority ? state.queues.filter((q) => q.type === 'quorum') : [];
-  if (critical.length === 0) {
+  const atMinimum = running(state).length - 1 < majority;
+  const readable = (q: SimQueue) => `queue '${q.name}' in vhost '${q.vhost}'`;
+  const queues = (type: SimQueue['type']) => (atMinimum ? state.queues.filter((q) => q.type === type) : []);
+  const streams = v4 ? queues('stream') : [];
+  const items = [
+    ...queues('quorum').map((q) => ({
+      name: q.name,
+      readable_name: readable(q),
+      type: v4 ? 'rabbit_quorum_queue' : 'quorum',
+      virtual_host: q.vhost,
+    })),
+    ...streams.map((q) => ({
+      name: q.name,
+      readable_name: readable(q),
+      type: 'rabbit_stream_queue',
+      virtual_host: q.vhost,
+    })),
+    ...[
+      ...(streams.length > 0 ? ['rabbit_stream_coordinator'] : []),
+      ...(atMinimum && khepri(state) ? ['rabbitmq_metadata'] : []),
+    ].map((name) => ({ name, readable_name: name, type: 'process', virtual_host: '(not applicable)' })),
+  ];
+  if (items.length === 0) {
     return ok(
       json
         ? `${JSON.stringify({ result: 'ok' })}\n`
         : render(parsed, banner, [`Node ${self} reported no quorum queues with minimum quorum`]),
     );
   }
-  const readable = (q: SimQueue) => `queue '${q.name}' in vhost '${q.vhost}'`;
   return {
     stdout: json ? '' : render(parsed, banner, []),
     stderr: json
-      ? `${JSON.stringify({ message: `Node ${self} reported local queues with minimum online quorum`, queues: critical.map((q) => ({ name: q.name, readable_name: readable(q), type: 'quorum', virtual_host: q.vhost })), result: 'error' })}\n`
-      : `${critical.map((q) => `${readable(q)} would lose quorum if node ${self} is stopped`).join('\n')}\n`,
+      ? `${JSON.stringify({ message: `Node ${self} reported local queues with minimum online quorum`, queues: items, result: 'error' })}\n`
+      : `${items.map((q) => `${q.readable_name} ${v4 ? 'will become unavailable' : 'would lose quorum'} if node ${self} ${v4 ? 'stops' : 'is stopped'}`).join('\n')}\n`,
     exitCode: 69,
   };
 };
+
+/** What the real CLI prints (3.10 and 4.0) when the node runs but its app was stopped (`stop_app`). */
+const appStopped = (parsed: ParsedCommand): ExecOutput => ({
+  stdout: '',
+  stderr: `Error: this command requires the 'rabbit' app to be running on the target node. Start it with 'rabbitmqctl start_app'.\nArguments given:\n\t${parsed.given}\n\n\u001b[1mUsage\u001b[0m\n\n${parsed.usage}\n`,
+  exitCode: 64,
+});
 
 export const runHealthCommand = (
   parsed: ParsedCommand,
   self: string,
   state: ClusterHealthState,
 ): ExecOutput => {
+  // A node whose container runs but whose app is stopped still says its version, and nothing else.
+  const own = state.nodes.find((n) => n.name === self);
+  if (own !== undefined && !own.running && parsed.command !== 'server_version') return appStopped(parsed);
   switch (parsed.command) {
+    case 'server_version':
+      return renderServerVersion(parsed, self, state);
     case 'cluster_status':
       return renderClusterStatus(parsed, self, state);
     case 'check_if_node_is_quorum_critical':
       return renderQuorumCritical(parsed, self, state);
     case 'list_queues':
-      return renderListQueues(parsed, state.queues);
+      return renderListQueues(parsed, state);
+    case 'list_bindings':
+      return renderListBindings(parsed, state);
+    case 'metadata_store_status':
+      return renderMetadataStore(parsed, state);
     default:
       throw new Error(`not a health command: ${parsed.command}`);
   }

@@ -1,6 +1,8 @@
 // A pod's RabbitMQ CLI commands can run against a real local node instead of the model:
 // the simulated API server still serves the pod and its exec stream, so the
 // path is the real Kubernetes client -> exec -> the real rabbitmqctl -> the engine's parser.
+// A node of another RabbitMQ version runs from its own root (e.g. 4.x from a Debian trixie root
+// on a bookworm machine): its CLI runs there too, as the pod's container would have it.
 import { execFile } from 'node:child_process';
 import { z } from 'zod';
 import type { ExecOutput } from './sim-model.js';
@@ -11,6 +13,13 @@ export const realNodeSchema = z.union([
     node: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected a node name such as rabbit@localhost'),
     /** The node's enabled plugins file: the CLI finds plugin commands (e.g. `shovel_status`) through it. */
     enabledPluginsFile: z.string().min(1).optional(),
+    /** The root the node runs in: the tools run as `chroot <root> <tool> ...` (the node's own version). */
+    root: z.string().min(1).optional(),
+    /**
+     * The plugin directories, where the CLI does not find them by itself (Debian trixie's 4.0 CLI
+     * looks for plugin commands such as `shovel_status` only where RABBITMQ_PLUGINS_DIR says).
+     */
+    pluginsDir: z.string().min(1).optional(),
   }),
 ]);
 
@@ -35,13 +44,24 @@ export const runOnRealNode = (binding: RealNode, argv: readonly string[]): Promi
     });
   }
   const env =
-    typeof binding === 'string' || binding.enabledPluginsFile === undefined
+    typeof binding === 'string'
       ? process.env
-      : { ...process.env, RABBITMQ_ENABLED_PLUGINS_FILE: binding.enabledPluginsFile };
+      : {
+          ...process.env,
+          ...(binding.enabledPluginsFile === undefined
+            ? {}
+            : { RABBITMQ_ENABLED_PLUGINS_FILE: binding.enabledPluginsFile }),
+          ...(binding.pluginsDir === undefined ? {} : { RABBITMQ_PLUGINS_DIR: binding.pluginsDir }),
+        };
+  const root = typeof binding === 'string' ? undefined : binding.root;
+  const [command, commandArgs] =
+    root === undefined
+      ? [tool, ['-n', nodeNameOf(binding), ...args]]
+      : ['chroot', [root, tool, '-n', nodeNameOf(binding), ...args]];
   return new Promise((resolve) => {
     execFile(
-      tool,
-      ['-n', nodeNameOf(binding), ...args],
+      command,
+      commandArgs,
       { env, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error === null) {
@@ -52,7 +72,7 @@ export const runOnRealNode = (binding: RealNode, argv: readonly string[]): Promi
         if (code === 'ENOENT') {
           resolve({
             stdout: '',
-            stderr: `${tool} is not installed on this machine (apt-get install rabbitmq-server): ${error.message}\n`,
+            stderr: `${command} is not installed on this machine (apt-get install rabbitmq-server): ${error.message}\n`,
             exitCode: 127,
           });
           return;

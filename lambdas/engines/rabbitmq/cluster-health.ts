@@ -1,106 +1,35 @@
-// Is a RabbitMQ cluster healthy enough to take (or keep) traffic? Seeds 001, 003 and 004:
-// every member running, no partitions, no resource alarms, no node whose loss would cost a
-// quorum queue its quorum, and classic mirrors synchronised where they exist. Each server pod
-// is asked for its own view: a node that left or was reset sees a different cluster.
+// Is a RabbitMQ cluster healthy enough to take (or keep) traffic? Seeds 001, 003 and 004, by
+// server version: every member running, no resource alarms, no node whose loss would cost a
+// quorum queue, stream or Raft component its quorum, every queue served (a quorum queue has an
+// elected leader), and then what the version has: classic mirrors synchronised where mirroring
+// exists (before 4.0); no partitions under Mnesia; under Khepri (4.0 on), where cluster_status
+// reports no partitions whatever happens, the metadata store's leader and voters instead. Each
+// server pod is asked for its own view: a node that left or was reset sees a different cluster.
 import { errorMessage } from '../../errors.js';
-import type { PodSummary } from '../../ports/kube.js';
 import type { CheckResult, StepContext } from '../engine.js';
-import { describeCluster, execIn, outputOf, serverPods, type RabbitAccess } from './cluster-access.js';
+import { describeCluster, execIn, outputOf, type RabbitAccess } from './cluster-access.js';
 import {
   healthCommands,
-  parseClusterStatus,
   parseMirrors,
   parseQuorumCritical,
-  type ClusterStatus,
+  type CriticalItems,
   type MirroredQueue,
-  type ResourceAlarm,
 } from './health-commands.js';
+import { observeMembership, type Membership } from './membership.js';
+import { observeMetadataStore, type MetadataStoreView } from './metadata-store.js';
+import { unavailableQueues, type UnavailableQueue } from './queue-availability.js';
+import {
+  oldest,
+  parseServerVersion,
+  rulesFor,
+  serverVersionCommand,
+  versionOf as parseVersion,
+  type RabbitVersion,
+} from './server-version.js';
 
-interface PodView {
-  pod: string;
-  status?: ClusterStatus;
-  /** Why this pod gave no view: not Ready, or the command failed (its node is down). */
-  problem?: string;
-}
+export { observeMembership, type Membership } from './membership.js';
 
-/** The membership half of the health: what a rolling restart must restore. */
-export interface Membership {
-  pods: string[];
-  members: string[];
-  running: string[];
-  notRunning: string[];
-  /** Pods whose node gave no answer. */
-  silent: Array<{ pod: string; problem: string }>;
-  /** Pods whose node sees a different member list than the others (reset, not rejoined). */
-  apart: Array<{ pod: string; members: string[] }>;
-  partitions: Record<string, string[]>;
-  alarms: ResourceAlarm[];
-  /** Sentences naming each membership problem; empty when every node is in and running. */
-  problems: string[];
-}
-
-const viewOf = async (access: RabbitAccess, pod: PodSummary): Promise<PodView> => {
-  if (!pod.ready) return { pod: pod.name, problem: 'pod not Ready' };
-  const result = await execIn(access, pod.name, healthCommands.clusterStatus);
-  if (result.exitCode !== 0)
-    return {
-      pod: pod.name,
-      problem: `cluster_status exited ${result.exitCode}: ${outputOf(result).slice(0, 200)}`,
-    };
-  return { pod: pod.name, status: parseClusterStatus(result.stdout) };
-};
-
-export const observeMembership = async (access: RabbitAccess): Promise<Membership> => {
-  const pods = await serverPods(access.kube, access.namespace, access.cluster);
-  const views = await Promise.all(pods.map((p) => viewOf(access, p)));
-  const answered = views.filter((v): v is PodView & { status: ClusterStatus } => v.status !== undefined);
-  const members = [...new Set(answered.flatMap((v) => v.status.members))].sort();
-  const running = members.filter((n) =>
-    answered.every((v) => !v.status.members.includes(n) || v.status.running.includes(n)),
-  );
-  const notRunning = members.filter((n) => !running.includes(n));
-  const silent = views
-    .filter((v) => v.status === undefined)
-    .map((v) => ({ pod: v.pod, problem: v.problem ?? 'no answer' }));
-  const key = (nodes: string[]) => [...nodes].sort().join(',');
-  const apart = answered
-    .filter((v) => key(v.status.members) !== key(members))
-    .map((v) => ({ pod: v.pod, members: v.status.members }));
-  const partitions = Object.assign({}, ...answered.map((v) => v.status.partitions)) as Record<
-    string,
-    string[]
-  >;
-  const alarms = [
-    ...new Map(answered.flatMap((v) => v.status.alarms).map((a) => [`${a.node}/${a.resource}`, a])).values(),
-  ];
-  const problems = [
-    ...(pods.length === 0 ? [`no server pods of ${describeCluster(access)}`] : []),
-    ...(answered.length === 0 && pods.length > 0 ? ['no node answered cluster_status'] : []),
-    ...notRunning.map((n) => `${n} not running`),
-    ...silent.map((s) => `${s.pod}: ${s.problem}`),
-    ...apart.map(
-      (a) =>
-        `${a.pod} sees a different cluster (${a.members.join(', ')}): reset and not rejoined? (forget_cluster_node, then join)`,
-    ),
-    ...(answered.length > 0 && members.length < pods.length
-      ? [`only ${members.length} of ${pods.length} pods' nodes are cluster members`]
-      : []),
-    ...Object.entries(partitions).map(([node, lost]) => `${node} partitioned from ${lost.join(', ')}`),
-  ];
-  return {
-    pods: pods.map((p) => p.name),
-    members,
-    running,
-    notRunning,
-    silent,
-    apart,
-    partitions,
-    alarms,
-    problems,
-  };
-};
-
-/** Running nodes whose shutdown would cost some quorum queue its quorum, by pod. */
+/** Running nodes whose shutdown would cost some quorum queue, stream or component its quorum, by pod. */
 const quorumCritical = async (access: RabbitAccess, pods: string[]) => {
   const answers = await Promise.all(
     pods.map(async (pod) => {
@@ -109,7 +38,18 @@ const quorumCritical = async (access: RabbitAccess, pods: string[]) => {
     }),
   );
   return {
-    critical: answers.flatMap((a) => (a.answer?.critical ? [{ pod: a.pod, queues: a.answer.queues }] : [])),
+    critical: answers.flatMap((a) =>
+      a.answer?.critical
+        ? [
+            {
+              pod: a.pod,
+              queues: a.answer.queues,
+              streams: a.answer.streams,
+              components: a.answer.components,
+            },
+          ]
+        : [],
+    ),
     unanswered: answers
       .filter((a) => a.answer === undefined)
       .map(
@@ -118,6 +58,11 @@ const quorumCritical = async (access: RabbitAccess, pods: string[]) => {
       ),
   };
 };
+
+const criticalItems = (c: CriticalItems): string =>
+  [...c.queues, ...c.streams.map((s) => `stream ${s}`), ...c.components.map((p) => `component ${p}`)].join(
+    ', ',
+  );
 
 const mirrorsOf = async (
   access: RabbitAccess,
@@ -137,10 +82,87 @@ const mirrorsOf = async (
     )
   ).flat();
 
+interface Settled<T> {
+  value: T;
+  error?: string;
+}
+
+/** A check that may fail outright: its error becomes a problem of the verdict, never a pass. */
+const settle = <T>(work: Promise<T>, empty: T): Promise<Settled<T>> =>
+  work.then(
+    (value) => ({ value }),
+    (err: unknown) => ({ value: empty, error: errorMessage(err) }),
+  );
+
+const versionOf = async (access: RabbitAccess, pod: string): Promise<RabbitVersion> => {
+  const result = await execIn(access, pod, serverVersionCommand);
+  if (result.exitCode !== 0)
+    throw new Error(`server_version in ${pod} exited ${result.exitCode}: ${outputOf(result).slice(0, 160)}`);
+  return parseServerVersion(result.stdout);
+};
+
+/**
+ * The cluster's version, from the running nodes' own reports in cluster_status; when they differ
+ * (a rolling upgrade), the oldest, and a problem naming each node's. With no report at all, one
+ * node is asked (`server_version`). Undefined when no node answered at all.
+ */
+const clusterVersion = async (
+  access: RabbitAccess,
+  membership: Membership,
+  pod: string | undefined,
+): Promise<(Settled<RabbitVersion | undefined> & { mixed?: string }) | undefined> => {
+  const reported = Object.entries(membership.versions);
+  if (reported.length === 0) return pod === undefined ? undefined : settle(versionOf(access, pod), undefined);
+  const parsed = reported.map(([node, text]) => ({ node, text, version: parseVersion(text) }));
+  const unreadable = parsed.filter((p) => p.version === undefined);
+  if (unreadable.length > 0)
+    return {
+      value: undefined,
+      error: `cluster_status reports versions this orchestrator does not recognise: ${unreadable.map((u) => `${u.node}: ${JSON.stringify(u.text)}`).join(', ')}`,
+    };
+  const versions = parsed.map((p) => p.version!);
+  const distinct = new Set(versions.map((v) => v.text));
+  return {
+    value: oldest(versions),
+    ...(distinct.size > 1
+      ? {
+          mixed: `the nodes run different RabbitMQ versions (${parsed.map((p) => `${p.node}: ${p.text}`).join(', ')}): a rolling upgrade in progress; judged by the oldest's rules`,
+        }
+      : {}),
+  };
+};
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** The healthy summary: what was found, in the version's own terms. */
+const healthySummary = (
+  version: RabbitVersion,
+  membership: Membership,
+  store: MetadataStoreView | undefined,
+  mirrored: number | undefined,
+): string => {
+  const khepri = store?.store === 'khepri';
+  const leader = store?.leaders[0]?.leader;
+  return [
+    `RabbitMQ ${version.text}: ${membership.running.length}/${membership.members.length} nodes running`,
+    khepri
+      ? `metadata store Khepri led by ${leader}, every member a voter (partitions are not reported under Khepri)`
+      : 'no partitions',
+    'no alarms',
+    'no quorum-critical node',
+    'every queue served',
+    ...(mirrored === undefined
+      ? []
+      : mirrored > 0
+        ? [`${plural(mirrored, 'mirrored queue', 'mirrored queues')} synchronised`]
+        : []),
+  ].join(', ');
+};
+
 /**
  * The health check both RabbitMQ engines run on the cluster that is to take traffic.
- * `vhosts`: where to look for classic mirrored queues (quorum queues are covered by the
- * quorum-criticality of every node).
+ * `vhosts`: where to look for queues that are not served and for classic mirrored queues
+ * (quorum queues and streams are covered by the quorum-criticality of every node).
  */
 export const checkClusterHealth = async (
   access: RabbitAccess,
@@ -148,31 +170,62 @@ export const checkClusterHealth = async (
 ): Promise<Omit<CheckResult, 'name'>> => {
   const membership = await observeMembership(access);
   const answering = membership.pods.filter((p) => !membership.silent.some((s) => s.pod === p));
-  const [quorum, mirrors] = await Promise.all([
+  const first = answering[0];
+  const version = await clusterVersion(access, membership, first);
+  const rules = version?.value === undefined ? undefined : rulesFor(version.value);
+  const none: Promise<Settled<undefined>> = Promise.resolve({ value: undefined });
+  const [quorum, unavailable, mirrors, store] = await Promise.all([
     quorumCritical(access, answering),
-    answering[0] === undefined
-      ? Promise.resolve({ queues: [] as Array<MirroredQueue & { vhost: string }>, error: undefined })
-      : mirrorsOf(access, answering[0], vhosts).then(
-          (queues) => ({ queues, error: undefined }),
-          (err: unknown) => ({
-            queues: [] as Array<MirroredQueue & { vhost: string }>,
-            error: errorMessage(err),
-          }),
-        ),
+    first === undefined
+      ? Promise.resolve<Settled<UnavailableQueue[]>>({ value: [] })
+      : settle(unavailableQueues(access, first, vhosts), [] as UnavailableQueue[]),
+    rules?.mirroring && first !== undefined
+      ? settle(mirrorsOf(access, first, vhosts), [] as Array<MirroredQueue & { vhost: string }>)
+      : none,
+    rules?.metadataStoreStatus
+      ? settle(observeMetadataStore(access, answering, membership.members), undefined)
+      : none,
   ]);
-  const unsynchronised = mirrors.queues.filter((q) => q.unsynchronised.length > 0);
+  const unsynchronised = (mirrors.value ?? []).filter((q) => q.unsynchronised.length > 0);
   const problems = [
     ...membership.problems,
+    ...(version?.error ? [version.error] : []),
+    ...(version?.mixed ? [version.mixed] : []),
+    ...(version?.value !== undefined && rules === undefined
+      ? [
+          `RabbitMQ ${version.value.text}: no health rules for this major version (3.x and 4.x are known); not judged`,
+        ]
+      : []),
     ...membership.alarms.map((a) => `${a.resource} alarm on ${a.node}`),
-    ...quorum.critical.map((c) => `${c.pod} is quorum-critical (${c.queues.join(', ')})`),
+    ...quorum.critical.map((c) => `${c.pod} is quorum-critical (${criticalItems(c)})`),
     ...quorum.unanswered,
+    ...unavailable.value.map((q) => `${q.vhost}/${q.name} is ${q.reason}`),
+    ...(unavailable.error ? [unavailable.error] : []),
     ...unsynchronised.map(
       (q) => `${q.vhost}/${q.name} has unsynchronised mirrors on ${q.unsynchronised.join(', ')}`,
     ),
     ...(mirrors.error ? [mirrors.error] : []),
+    ...(store.value?.problems ?? []),
+    ...(store.error ? [store.error] : []),
+  ];
+  const storeName = store.value?.store;
+  const versionRules = [
+    ...(rules?.notes ?? []),
+    ...(version?.value && storeName === 'khepri'
+      ? [
+          `RabbitMQ ${version.value.text}, Khepri: cluster_status reports no partitions under Khepri; checked instead: every member running and a voter of the metadata store, which has a leader`,
+        ]
+      : []),
+    ...(version?.value && storeName === 'mnesia'
+      ? [`RabbitMQ ${version.value.text}, Mnesia: partitions from cluster_status`]
+      : []),
   ];
   const evidence = {
     cluster: describeCluster(access),
+    version: version?.value?.text ?? null,
+    versionRules,
+    metadataStore: rules?.metadataStoreStatus ? (storeName ?? 'unknown') : rules ? 'mnesia' : 'unknown',
+    ...(store.value?.leaders.length ? { metadataStoreLeaders: store.value.leaders } : {}),
     members: membership.members,
     running: membership.running,
     notRunning: membership.notRunning,
@@ -181,13 +234,24 @@ export const checkClusterHealth = async (
     silentPods: membership.silent,
     apart: membership.apart,
     quorumCritical: quorum.critical,
-    mirroredQueues: mirrors.queues,
+    unavailableQueues: unavailable.value,
+    // Absent where classic mirroring does not exist (4.0 on): not asked, see versionRules.
+    ...(rules?.mirroring ? { mirroredQueues: mirrors.value ?? [] } : {}),
   };
-  if (problems.length > 0) return { passed: false, summary: problems.join('; '), evidence };
-  const mirrored = mirrors.queues.length;
+  if (problems.length > 0 || version?.value === undefined)
+    return {
+      passed: false,
+      summary: problems.length > 0 ? problems.join('; ') : 'no node answered server_version',
+      evidence,
+    };
   return {
     passed: true,
-    summary: `${membership.running.length}/${membership.members.length} nodes running, no partitions, no alarms, no quorum-critical node${mirrored > 0 ? `, ${mirrored} mirrored ${mirrored === 1 ? 'queue' : 'queues'} synchronised` : ''}`,
+    summary: healthySummary(
+      version.value,
+      membership,
+      store.value,
+      rules?.mirroring ? (mirrors.value ?? []).length : undefined,
+    ),
     evidence,
   };
 };
