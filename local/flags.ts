@@ -56,8 +56,7 @@ const text =
 const outputFile: Check = async (path, flag) => {
   const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory())
-    return `${flag} ${excerpt(path)}: is a directory; expected a file to write to`;
+  if (existing?.isDirectory()) return `${flag} ${excerpt(path)}: is a directory; expected a file to write to`;
   if (existing)
     return access(path, constants.W_OK).then(
       () => undefined,
