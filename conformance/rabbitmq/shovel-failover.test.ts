@@ -235,7 +235,9 @@ describe.each(MAJORS)('RabbitMQ %i.x: shovel failover on real nodes', (major) =>
       engine: Record<string, unknown>;
     };
     plan.engine['shovels'] = [{ name: queue, vhost, declaredBy: 'parameter' }];
-    plan.engine['drain'] = { timeoutSeconds: 60 };
+    // The shovel moves one message at a time (prefetch 1): on a loaded 2-core machine a backlog of
+    // thousands has taken more than 60 s to drain.
+    plan.engine['drain'] = { timeoutSeconds: 180 };
     const planFile = join(dir, 'plan.yaml');
     await writeFile(planFile, stringify(plan));
     const bind = (pod: string, node: RabbitNode) => ({ [pod]: binding(node) });
@@ -315,7 +317,7 @@ describe.each(MAJORS)('RabbitMQ %i.x: shovel failover on real nodes', (major) =>
       await ctl(upstream(), 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'),
     ).toContain(`{"name":"${queue}","messages":0}`);
     expect(JSON.parse(await ctl(downstream(), 'shovel_status', '--formatter', 'json'))).toEqual([]);
-  }, 300_000);
+  }, 480_000);
 
   it('round trip: failover, reprotect, graceful failback; each leg with a publisher with confirms, none of its confirmed messages lost', async () => {
     const rt = 'payments-rt';
