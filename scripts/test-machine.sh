@@ -48,4 +48,8 @@ elif [ ! -d "$(bash scripts/rabbitmq-4-root.sh --print-root)" ]; then
   echo "Run:  sudo bash scripts/rabbitmq-4-root.sh   then npm test again." >&2
   exit 1
 fi
+
+# RocketMQ 5's jars from Maven Central, cached per version: conformance/rocketmq/ runs real clusters
+# of them. The script installs Java 17 and Maven first when they are missing (as root on Debian).
+bash scripts/rocketmq-jars.sh 5.1.4 5.3.3
 exit 0

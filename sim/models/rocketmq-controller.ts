@@ -1,13 +1,18 @@
 // RocketMQ 5 in controller mode across two sites (seed 002): one Kubernetes cluster whose
 // nodes sit in two sites, broker groups of a master and a slave split across them, a name
 // server per site and one DLedger controller. When a site is lost, its pods stay listed but
-// not Ready; the controller promotes an in-sync slave of each group whose master died, unless
-// it is itself stuck on a lost node (until its pod is force-deleted and rescheduled) or it
-// "fails to promote" (the seed: until it is restarted). `mqadmin` prints as RocketMQ 5.1 does.
+// not Ready; the controller notices a dead broker when its heartbeats stop (`electionDelaySeconds`;
+// 10-15 s for a real one) and then elects an in-sync slave of each group whose master died, unless
+// it is itself stuck on a lost node (until its pod is force-deleted and rescheduled) or it "fails
+// to promote" (the seed: its elections do not commit until it is restarted). The name servers keep
+// a dark site's brokers listed until their channels expire (120 s), a master as BID 0 until a new
+// master registers. `mqadmin` prints as RocketMQ 5.1.4 does (conformance/rocketmq/ compares the two).
 // Clients publish to every master that takes writes; slaves replicate asynchronously, one tick
 // behind. An admin `electMaster` of a live SyncStateSet member switches the master even while the
-// old one lives (the request is `forceElect`); the controller then tells the old master, which
-// becomes a slave and truncates what the new master never got: those messages are lost.
+// old one lives (the request designates the broker); the controller then tells the old master,
+// which becomes a slave and truncates what the new master never got: those messages are lost.
+// With `real:`, the pods' mqadmin runs against a real cluster instead (real-rocketmq.ts) and the
+// model only serves the pods.
 import { z } from 'zod';
 import { BadInputError } from '../../lambdas/errors.js';
 import type { RocketmqControllerPlan } from '../../lambdas/engines/rocketmq-controller/plan.js';
@@ -25,6 +30,24 @@ import type {
   WriteEvent,
 } from './sim-model.js';
 import type { SafetyView } from './safety-view.js';
+import {
+  REFUSED_ADDRESS,
+  realRocketmqSchema,
+  restartRealProcess,
+  runRealMqadmin,
+  type AddressBook,
+} from './real-rocketmq.js';
+import {
+  answeredWithCode,
+  clusterListOutput,
+  connectFailed,
+  controllerMetaDataOutput,
+  electMasterOutput,
+  missingOptions,
+  syncStateSetOutput,
+  USAGES,
+  type MqadminVersion,
+} from './rocketmq-mqadmin-output.js';
 
 export const rocketmqClustersSchema = z.strictObject({
   /** A site whose nodes are down at the start: its pods stay listed, not Ready, unreachable. */
@@ -49,10 +72,26 @@ export const rocketmqClustersSchema = z.strictObject({
   stalledBacklogMessages: z.number().int().min(1).default(3000),
   /** Messages per second clients send to each group's master while it takes writes (alive, brokerPermission 6). */
   publishRatePerSecond: z.number().min(0).default(50),
-  /** How long the controller takes to notice a dead master and elect a new one. */
-  electionDelaySeconds: z.number().min(0).default(1),
+  /**
+   * How long the controller takes to notice a dead broker (its heartbeats stop: 10 s by default,
+   * then a scan every 5 s) and elect a new master for a group whose master died. Until then it
+   * reports the broker alive. Scenarios set less so that drills do not wait.
+   */
+  electionDelaySeconds: z.number().min(0).default(12),
+  /**
+   * How long the name servers keep listing a broker whose site went dark (no connection closed):
+   * RouteInfoManager's channel expiry, 120 s after its last registration. A master's row goes at
+   * once when a new master registers in its place.
+   */
+  nameServerExpirySeconds: z.number().min(0).default(120),
+  /** A (re)started controller answers with a `null` leader until its DLedger group has elected one. */
+  leaderElectionSeconds: z.number().min(0).default(2),
   /** How long a deleted pod takes to be Ready again on a live node. */
   rescheduleSeconds: z.number().min(0).default(0.5),
+  /** The mqadmin output format: getSyncStateSet changed in 5.1.0 and 5.1.1 (5.1.4 prints as 5.1.1). */
+  rocketmqVersion: z.enum(['5.0.0', '5.1.0', '5.1.4']).default('5.1.4'),
+  /** Run the pods' mqadmin against a real local cluster (conformance/rocketmq/); see real-rocketmq.ts. */
+  real: realRocketmqSchema.optional(),
 });
 
 export type RocketmqClusters = z.infer<typeof rocketmqClustersSchema>;
@@ -190,6 +229,38 @@ const planProblems = (plan: Plan, clusters: RocketmqClusters): PlanProblem[] => 
             },
           ],
     ),
+    ...realProblems(engine, clusters),
+  ];
+};
+
+/** The name server pod of each site, in site order (the model creates them so). */
+const nameServerPods = (engine: RocketmqControllerPlan): string[] =>
+  sitesOf(engine).map((_, i) => `rocketmq-namesrv-${i}`);
+
+/** A real cluster stands for every broker and name server pod, or the model would mix the two. */
+const realProblems = (engine: RocketmqControllerPlan, clusters: RocketmqClusters): PlanProblem[] => {
+  const real = clusters.real;
+  if (real === undefined) return [];
+  const brokers = engine.brokerGroups.flatMap((g) => g.members.map((m) => m.pod));
+  const nameServers = nameServerPods(engine);
+  const pods = [...brokers, ...nameServers, engine.controller.pod];
+  const bound = (kind: string, wanted: string[], given: string[], path: string): PlanProblem[] => [
+    ...wanted
+      .filter((p) => !given.includes(p))
+      .map((p) => ({ path: ['real', path], message: `${kind} pod "${p}" has no real process` })),
+    ...given
+      .filter((p) => !wanted.includes(p))
+      .map((p) => ({
+        path: ['real', path, p],
+        message: `"${p}" is not a ${kind} pod of the plan; expected one of: ${wanted.join(', ')}`,
+      })),
+  ];
+  return [
+    ...bound('broker', brokers, Object.keys(real.brokers), 'brokers'),
+    ...bound('name server', nameServers, Object.keys(real.nameServers), 'nameServers'),
+    ...Object.keys(real.restart)
+      .filter((p) => !pods.includes(p))
+      .map((p) => ({ path: ['real', 'restart', p], message: `"${p}" is not a pod of the plan` })),
   ];
 };
 
@@ -302,15 +373,17 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       m.messages -= clusters.stalledBacklogMessages;
       m.fetchingFrom = m.messages;
     }
+    const syncStateSet = new Set(
+      members.filter((m) => !stalled(m) || m.brokerId === master.brokerId).map((m) => m.brokerId),
+    );
     return {
       brokerName: g.brokerName,
       members,
       master: master.brokerId,
-      syncStateSet: new Set(
-        members.filter((m) => !stalled(m) || m.brokerId === master.brokerId).map((m) => m.brokerId),
-      ),
+      syncStateSet,
       masterEpoch: 1,
-      syncStateSetEpoch: 1,
+      // The first master starts alone in its SyncStateSet (epoch 1); each slave that joins adds one.
+      syncStateSetEpoch: syncStateSet.size,
       deadSince: undefined,
       lostMessages: 0,
       pending: 0,
@@ -323,8 +396,37 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   const addressOf = (m: MemberRuntime): string => `${pods.get(m.pod)?.ip ?? '0.0.0.0'}:${port}`;
   const controllerPod = (): PodRuntime | undefined => pods.get(engine.controller.pod);
   const controllerAlive = (): boolean => podAlive(controllerPod());
-  const controllerState = { failsToPromote: clusters.controller.failsToPromote, restarts: 0 };
+  /** Serving and, after a (re)start, past its DLedger election: it answers with a leader and can elect. */
+  const controllerLeads = (): boolean => controllerAlive() && Date.now() >= controllerState.leaderAt;
+  const controllerState = {
+    failsToPromote: clusters.controller.failsToPromote,
+    restarts: 0,
+    /** Until then the (re)started controller's DLedger group has no leader. */
+    leaderAt: 0,
+  };
   const elections = { automatic: 0, electMaster: 0 };
+  const real = clusters.real;
+
+  /**
+   * When each broker pod stopped being alive, and the id the name servers list it under: a broker
+   * whose site went dark closes no connection, so the name servers keep its row until the channel
+   * expires, and the controller thinks it alive until its heartbeats have been missed long enough.
+   */
+  const gone = new Map<string, { at: number; listedAs: number }>();
+  const observe = (at = Date.now()): void => {
+    for (const group of groups)
+      for (const m of group.members) {
+        if (memberAlive(m)) gone.delete(m.pod);
+        else if (!gone.has(m.pod))
+          gone.set(m.pod, { at, listedAs: m.brokerId === group.master ? 0 : m.brokerId });
+      }
+  };
+  /** Alive as the controller sees it: heartbeats stopped less than electionDelaySeconds ago count. */
+  const controllerSeesAlive = (m: MemberRuntime): boolean => {
+    if (memberAlive(m)) return true;
+    const since = gone.get(m.pod)?.at;
+    return since !== undefined && Date.now() - since < clusters.electionDelaySeconds * 1000;
+  };
 
   const writePod = (pod: PodRuntime): void => {
     const key = keyOf(POD, engine.namespace, pod.name);
@@ -339,7 +441,7 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
         containers: [
           {
             name: pod.container,
-            image: `ghcr.io/ksmartdata/rocketmq-${pod.container === 'broker' ? 'broker' : pod.container === 'controller' ? 'controller' : 'nameserver'}:v5.1.4`,
+            image: `ghcr.io/ksmartdata/rocketmq-${pod.container === 'broker' ? 'broker' : pod.container === 'controller' ? 'controller' : 'nameserver'}:v${clusters.rocketmqVersion}`,
           },
         ],
         ...(pod.node ? { nodeName: pod.node } : {}),
@@ -396,12 +498,20 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       pod.node = target.name;
       pod.ip = podIp(target.name);
       writePod(pod);
+      // The container starts on the new node: a real process stands for it when the scenario says so.
+      const restart = real?.restart[pod.name];
+      if (restart !== undefined)
+        void restartRealProcess(restart).then((failed) => {
+          if (failed !== undefined)
+            process.stderr.write(`restarting ${pod.name} for real failed: ${failed}\n`);
+        });
       later(clusters.rescheduleSeconds * 500, () => {
         pod.pending = false;
         if (pod.name === engine.controller.pod) {
           controllerState.restarts += 1;
           // The seed's fix: a restarted controller promotes again.
           controllerState.failsToPromote = false;
+          controllerState.leaderAt = Date.now() + clusters.leaderElectionSeconds * 1000;
         }
         writePod(pod);
       });
@@ -435,18 +545,21 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   /** What the controller does on its own: elect an in-sync live member when a master died, keep the SyncStateSets. */
   const tick = (): void => {
     const at = Date.now();
+    observe(at);
     flow(at);
-    if (!controllerAlive()) return;
+    if (!controllerLeads()) return;
     for (const group of groups) {
       const master = group.members.find((m) => m.brokerId === group.master);
       if (master !== undefined && memberAlive(master)) {
         group.deadSince = undefined;
-        // The master shrinks the SyncStateSet when a slave stops fetching, and grows it when one caught up.
+        // The master shrinks the SyncStateSet when a slave has not caught up for a while (15 s,
+        // haMaxTimeSlaveNotCatchup; the same order as the controller's heartbeat timeout), and
+        // grows it when one caught up.
         const before = [...group.syncStateSet].sort().join();
         for (const m of group.members) {
           if (m.brokerId === master.brokerId) continue;
-          if (!memberAlive(m)) group.syncStateSet.delete(m.brokerId);
-          else if (!stalled(m)) group.syncStateSet.add(m.brokerId);
+          if (!controllerSeesAlive(m)) group.syncStateSet.delete(m.brokerId);
+          else if (memberAlive(m) && !stalled(m)) group.syncStateSet.add(m.brokerId);
         }
         if ([...group.syncStateSet].sort().join() !== before) group.syncStateSetEpoch += 1;
         continue;
@@ -495,33 +608,13 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
     });
   };
   tick();
-  const interval = setInterval(tick, TICK_MS);
+  // Against a real cluster there are no simulated brokers to move.
+  const interval = real === undefined ? setInterval(tick, TICK_MS) : undefined;
 
   // --- mqadmin -------------------------------------------------------------------------
 
-  const trace = (command: string, cause: string): ExecOutput => ({
-    stdout: '',
-    stderr: [
-      `org.apache.rocketmq.tools.command.SubCommandException: ${command} command failed`,
-      `\tat org.apache.rocketmq.tools.command.MQAdminStartup.main0(MQAdminStartup.java:164)`,
-      `\tat org.apache.rocketmq.tools.command.MQAdminStartup.main(MQAdminStartup.java:115)`,
-      `Caused by: ${cause}`,
-      `\t... 2 more`,
-      '',
-    ].join('\n'),
-    // MQAdminStartup catches the exception, prints it and returns: the JVM exits 0.
-    exitCode: 0,
-  });
-  const connectFailed = (command: string, address: string) =>
-    trace(
-      command,
-      `org.apache.rocketmq.remoting.exception.RemotingConnectException: connect to ${address} failed`,
-    );
-  const brokerFailure = (command: string, code: number, desc: string) =>
-    trace(
-      command,
-      `org.apache.rocketmq.client.exception.MQBrokerException: CODE: ${code}  DESC: ${desc}\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/`,
-    );
+  const version: MqadminVersion = clusters.rocketmqVersion;
+  const controllerPort = Number(engine.controller.address.split(':').at(-1));
 
   const nameServerAnswers = (address: string): boolean => {
     // A per-site address (`rocketmq-namesrv-<i>...`) needs that pod; a Service needs any.
@@ -535,116 +628,139 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   const controllerAnswers = (address: string): boolean =>
     address === engine.controller.address && controllerAlive();
 
-  const pad = (value: string, width: number, left = true) =>
-    left ? value.padEnd(width) : value.padStart(width);
-  const clusterListRow = (cells: string[]): string =>
-    `${pad(cells[0]!, 22)}  ${pad(cells[1]!, 22)}  ${pad(cells[2]!, 4)}  ${pad(cells[3]!, 22)} ${pad(cells[4]!, 16)}  ${pad(cells[5]!, 16, false)}  ${pad(cells[6]!, 16, false)}  ${pad(cells[7]!, 22)}  ${pad(cells[8]!, 11, false)}  ${pad(cells[9]!, 12)}  ${pad(cells[10]!, 8)}  ${pad(cells[11]!, 10, false)}`;
-
+  /**
+   * The name servers' listing: every live broker, and each broker of a dark site until its channel
+   * expires, under the id it had (a master as BID 0 until a new master registers in its place).
+   */
   const clusterList = (options: Map<string, string>): ExecOutput => {
     const nameServer = options.get('-n') ?? '';
     if (!nameServerAnswers(nameServer)) return connectFailed('ClusterListSubCommand', nameServer);
-    const rows = [...groups]
+    observe();
+    const now = Date.now();
+    const entries = [...groups]
       .sort((a, b) => a.brokerName.localeCompare(b.brokerName))
-      .flatMap((g) =>
-        g.members
+      .flatMap((g) => {
+        const live = g.members
           .filter(memberAlive)
-          .map((m) => ({ m, bid: m.brokerId === g.master ? 0 : m.brokerId }))
+          .map((m) => ({ m, bid: m.brokerId === g.master ? 0 : m.brokerId, answered: true }));
+        const taken = new Set(live.map((l) => l.bid));
+        const stale = g.members.flatMap((m) => {
+          const dark = gone.get(m.pod);
+          return dark !== undefined &&
+            now - dark.at < clusters.nameServerExpirySeconds * 1000 &&
+            !taken.has(dark.listedAs)
+            ? [{ m, bid: dark.listedAs, answered: false }]
+            : [];
+        });
+        return [...live, ...stale]
           .sort((a, b) => a.bid - b.bid)
-          .map(({ m, bid }) =>
-            clusterListRow([
-              engine.brokerCluster,
-              g.brokerName,
-              String(bid),
-              addressOf(m),
-              'V5_1_4',
-              '     0.00(0,0ms)',
-              '     0.00(0,0ms)',
-              '0-0(0.0w, 0.0, 0.0)',
-              '0',
-              '3.21',
-              '0.1100',
-              String(bid === 0),
-            ]),
-          ),
-      );
-    const header = clusterListRow([
-      '#Cluster Name',
-      '#Broker Name',
-      '#BID',
-      '#Addr',
-      '#Version',
-      '#InTPS(LOAD)',
-      '#OutTPS(LOAD)',
-      '#Timer(Progress)',
-      '#PCWait(ms)',
-      '#Hour',
-      '#SPACE',
-      '#ACTIVATED',
-    ]);
-    return { stdout: `${[header, ...rows].join('\n')}\n`, stderr: '', exitCode: 0 };
+          .map(({ m, bid, answered }) => ({
+            cluster: engine.brokerCluster,
+            brokerName: g.brokerName,
+            brokerId: bid,
+            address: addressOf(m),
+            answered,
+            version,
+          }));
+      });
+    return clusterListOutput(entries);
   };
 
-  const replica = (g: GroupRuntime, m: MemberRuntime): string =>
-    `ReplicaIdentity{brokerName='${g.brokerName}', brokerId=${m.brokerId}, brokerAddress='${addressOf(m)}', alive=${memberAlive(m)}}`;
+  /** A controller that is serving but has not elected its DLedger leader yet: every request goes to `null`. */
+  const leaderless = (command: string): ExecOutput | undefined =>
+    controllerLeads() ? undefined : connectFailed(command, 'null');
 
   const getSyncStateSet = (options: Map<string, string>): ExecOutput => {
     const controller = options.get('-a') ?? '';
     if (!controllerAnswers(controller)) return connectFailed('GetSyncStateSetSubCommand', controller);
+    const noLeader = leaderless('GetSyncStateSetSubCommand');
+    if (noLeader) return noLeader;
+    observe();
     const wanted = options.get('-b');
+    // Without -b or -c the tool prints its usage and asks nothing.
+    if (wanted === undefined && options.get('-c') === undefined)
+      return {
+        stdout: `usage: mqadmin getSyncStateSet ${USAGES['getSyncStateSet']!}\n`,
+        stderr: '',
+        exitCode: 0,
+      };
+    const replica = (m: MemberRuntime) => ({
+      brokerId: m.brokerId,
+      address: addressOf(m),
+      alive: controllerSeesAlive(m),
+    });
     const blocks = groups
       .filter((g) => wanted === undefined || g.brokerName === wanted)
       .map((g) => {
         const master = g.members.find((m) => m.brokerId === g.master);
-        const inSync = g.members.filter((m) => g.syncStateSet.has(m.brokerId));
-        const notInSync = g.members.filter((m) => !g.syncStateSet.has(m.brokerId));
-        return [
-          `\n#brokerName\t${g.brokerName}\n#MasterBrokerId\t${master?.brokerId ?? 'null'}\n#MasterAddr\t${master ? addressOf(master) : 'null'}\n#MasterEpoch\t${g.masterEpoch}\n#SyncStateSetEpoch\t${g.syncStateSetEpoch}\n#SyncStateSetNums\t${inSync.length}\n`,
-          ...inSync.map((m) => `\nInSyncReplica:\t${replica(g, m)}\n`),
-          ...notInSync.map((m) => `\nNotInSyncReplica:\t${replica(g, m)}\n`),
-        ].join('');
+        return {
+          brokerName: g.brokerName,
+          ...(master ? { master: { brokerId: master.brokerId, address: addressOf(master) } } : {}),
+          masterEpoch: g.masterEpoch,
+          syncStateSetEpoch: g.syncStateSetEpoch,
+          inSync: g.members.filter((m) => g.syncStateSet.has(m.brokerId)).map(replica),
+          notInSync: g.members.filter((m) => !g.syncStateSet.has(m.brokerId)).map(replica),
+        };
       });
-    return { stdout: blocks.join(''), stderr: '', exitCode: 0 };
+    return { stdout: syncStateSetOutput(blocks, version), stderr: '', exitCode: 0 };
   };
 
   const getControllerMetaData = (options: Map<string, string>): ExecOutput => {
     const controller = options.get('-a') ?? '';
     if (!controllerAnswers(controller)) return connectFailed('GetControllerMetaDataSubCommand', controller);
-    const ip = controllerPod()?.ip ?? '';
+    const self = { id: 'n0', address: `${controllerPod()?.ip ?? ''}:${controllerPort}` };
     return {
-      stdout: `\n#ControllerGroup\tDefaultControllerGroup\n#ControllerLeaderId\tn0\n#ControllerLeaderAddress\t${ip}:9878\n#Peer:\tn0-${ip}:9878`,
+      stdout: controllerMetaDataOutput('DefaultControllerGroup', controllerLeads() ? self : undefined, [
+        self,
+      ]),
       stderr: '',
       exitCode: 0,
     };
   };
 
+  /**
+   * ReplicasInfoManager.electMaster with DefaultElectPolicy and a designated broker (the admin's
+   * request): the controller elects it when it is alive in its view and in the SyncStateSet, even
+   * while the old master lives; 2011 when it already is the master; 2012 otherwise.
+   */
   const electMaster = (options: Map<string, string>): ExecOutput => {
     const controller = options.get('-a') ?? '';
     if (!controllerAnswers(controller)) return connectFailed('ReElectMasterSubCommand', controller);
+    const noLeader = leaderless('ReElectMasterSubCommand');
+    if (noLeader) return noLeader;
+    observe();
     const group = groups.find((g) => g.brokerName === options.get('-bn'));
     if (group === undefined)
-      return brokerFailure('ReElectMasterSubCommand', 2010, "Broker hasn't been registered");
-    const current = group.members.find((m) => m.brokerId === group.master);
+      return answeredWithCode('ReElectMasterSubCommand', 2010, "Broker hasn't been registered");
+    // Seed 002's controller that "fails to promote": its elections do not commit, the request
+    // processor's wait for them times out and the answer is a system error.
+    if (controllerState.failsToPromote)
+      return answeredWithCode(
+        'ReElectMasterSubCommand',
+        1,
+        'java.util.concurrent.TimeoutException, java.base/java.util.concurrent.CompletableFuture.timedGet(CompletableFuture.java:1960)',
+      );
     const wanted = group.members.find((m) => String(m.brokerId) === options.get('-b'));
     // Only an alive SyncStateSet member is electable (enableElectUncleanMaster is false).
-    const electable = (m: MemberRuntime | undefined): m is MemberRuntime =>
-      m !== undefined && memberAlive(m) && group.syncStateSet.has(m.brokerId);
-    // The admin's request is forceElect: the designated broker is elected even while the old master
-    // lives (DefaultElectPolicy), unless it is that master.
-    if (current !== undefined && wanted === current && electable(current)) {
-      return brokerFailure(
+    const electable =
+      wanted !== undefined && controllerSeesAlive(wanted) && group.syncStateSet.has(wanted.brokerId);
+    if (electable && wanted.brokerId === group.master)
+      return answeredWithCode(
         'ReElectMasterSubCommand',
         2011,
-        `The old master ${current.brokerId} is still alive, not need to elect new master for broker ${group.brokerName}`,
+        `The old master ${wanted.brokerId} is still alive, not need to elect new master for broker ${group.brokerName}`,
       );
-    }
-    if (controllerState.failsToPromote || !electable(wanted)) {
-      return brokerFailure('ReElectMasterSubCommand', 2012, 'Failed to elect a new master');
-    }
+    if (!electable) return answeredWithCode('ReElectMasterSubCommand', 2012, 'Failed to elect a new master');
     elect(group, wanted, 'electMaster');
     elections.electMaster += 1;
-    const members = group.members.map((m) => `\t#Broker\t${m.brokerId}\t${addressOf(m)}\n`).join('');
     return {
-      stdout: `\n#ClusterName\t${engine.brokerCluster}\n#BrokerName\t${group.brokerName}\n#BrokerMasterAddr\t${addressOf(wanted)}\n#MasterEpoch\t${group.masterEpoch}\n#SyncStateSetEpoch\t${group.syncStateSetEpoch}\n${members}`,
+      stdout: electMasterOutput(
+        engine.brokerCluster,
+        group.brokerName,
+        addressOf(wanted),
+        group.masterEpoch,
+        group.syncStateSetEpoch,
+      ),
       stderr: '',
       exitCode: 0,
     };
@@ -668,8 +784,12 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   const getBrokerConfig = (options: Map<string, string>): ExecOutput => {
     const address = options.get('-b') ?? '';
     const broker = brokerAt(address);
+    // The tool prints the broker's header before it asks the broker.
     if (broker === undefined || !memberAlive(broker.member))
-      return connectFailed('GetBrokerConfigCommand', address);
+      return {
+        ...connectFailed('GetBrokerConfigCommand', address),
+        stdout: `============${address}============\n`,
+      };
     const lines = [
       ['brokerClusterName', engine.brokerCluster],
       ['brokerName', broker.group.brokerName],
@@ -767,14 +887,48 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       if (arg.startsWith('-') && i + 1 < rest.length) options.set(arg, rest[(i += 1)]!);
     }
     const missing = sub[1].required.filter((o) => !options.has(o));
-    // commons-cli reports a missing required option, prints the usage and exits 1.
+    // commons-cli (ServerUtil.parseCmdLine) reports a missing required option, prints the usage and exits 1.
     if (missing.length > 0)
-      return {
-        stdout: `usage: mqadmin ${sub[0]} ${sub[1].required.map((o) => `${o} <arg>`).join(' ')}\n`,
-        stderr: `Missing required option: ${missing.map((o) => o.slice(1)).join(', ')}\n`,
-        exitCode: 1,
-      };
+      return missingOptions(
+        sub[0],
+        USAGES[sub[0]] ?? '',
+        missing.map((o) => o.slice(1)),
+      );
     return sub[1].run(options);
+  };
+
+  /**
+   * Against a real cluster: each pod and Service address of the plan stands for a real process. A
+   * Service with no Ready pod behind it refuses the connection.
+   */
+  const addressBook = (binding: NonNullable<typeof real>): AddressBook => {
+    const podAddress = (name: string, podPort: number): string | undefined => {
+      const ip = pods.get(name)?.ip;
+      return ip === undefined ? undefined : `${ip}:${podPort}`;
+    };
+    const nameServerPort = (a: string) => Number(a.split(':').at(-1));
+    const readyNameServer = Object.entries(binding.nameServers)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .find(([name]) => podAlive(pods.get(name)))?.[1];
+    const pairs = (entries: Array<[string | undefined, string]>) =>
+      entries.filter((e): e is [string, string] => e[0] !== undefined);
+    return {
+      pods: pairs([
+        ...Object.entries(binding.brokers).map(([name, a]): [string | undefined, string] => [
+          podAddress(name, port),
+          a,
+        ]),
+        [podAddress(engine.controller.pod, controllerPort), binding.controller],
+        ...Object.entries(binding.nameServers).map(([name, a]): [string | undefined, string] => [
+          podAddress(name, nameServerPort(engine.nameServers[0]!)),
+          a,
+        ]),
+      ]),
+      services: [
+        ...engine.nameServers.map((a): [string, string] => [a, readyNameServer ?? REFUSED_ADDRESS]),
+        [engine.controller.address, controllerAlive() ? binding.controller : REFUSED_ADDRESS],
+      ],
+    };
   };
 
   return {
@@ -785,8 +939,9 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       for (const site of siteNames.filter((s) => (s === engine.targetSite) === (side === 'downstream')))
         siteUp.set(site, reachable);
       for (const pod of pods.values()) writePod(pod);
+      observe();
     },
-    exec(_side: Side, request: ExecRequest): ExecOutput {
+    exec(_side: Side, request: ExecRequest): ExecOutput | Promise<ExecOutput> {
       const pod = pods.get(request.pod);
       if (pod === undefined)
         throw new Error(`${request.pod} is served by the API server but unknown to the model`);
@@ -805,7 +960,7 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
           exitCode: 127,
         };
       }
-      return mqadmin(args);
+      return real === undefined ? mqadmin(args) : runRealMqadmin(real, args, addressBook(real));
     },
     failureMessage: () => 'java.lang.OutOfMemoryError: Java heap space\n',
     afterWrite(side: Side, event: WriteEvent) {
@@ -868,7 +1023,7 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       };
     },
     stop() {
-      clearInterval(interval);
+      if (interval !== undefined) clearInterval(interval);
       for (const timer of timers) clearTimeout(timer);
     },
   };

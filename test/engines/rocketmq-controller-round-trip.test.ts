@@ -2,7 +2,9 @@
 // against the simulated brokers and controller: reverse (the other site takes over; a third site
 // is refused), the haStatus parser on the output HAStatusSubCommand prints, catchUp (never before
 // the fence, never with a replica out of the SyncStateSet), liftFence and reprotect (each run
-// twice: the second changes nothing), and promote refusing to elect over a live writable master.
+// twice: the second changes nothing), promote refusing to elect over a live writable master, and
+// promote's reading of the controller: a refusal (CODE 2012) is not a failure a restart fixes; the
+// older getSyncStateSet formats (no liveness) are read with the pods' readiness.
 import { rocketmqControllerEngine as engine } from '../../lambdas/engines/rocketmq-controller/index.js';
 import { parseHaStatus } from '../../lambdas/engines/rocketmq-controller/commands.js';
 import { BadInputError, PromotionFailedError, VerificationFailedError } from '../../lambdas/errors.js';
@@ -435,4 +437,71 @@ describe('catchUp, liftFence, reprotect against the simulated brokers', () => {
       expect(stateOf(simulation).elections).toEqual({ automatic: 0, electMaster: 0 });
     });
   });
+});
+
+describe("promote and the controller's answers", () => {
+  /** The example plan with a 1 s election wait: these cases end in electMaster. */
+  const quick = (): Plan => ({
+    ...plan,
+    engine: { ...rocket(plan), promotion: { ...rocket(plan).promotion, electionWaitSeconds: 1 } },
+  });
+  const lostAz2 = async (clusters: Record<string, unknown>, faults: unknown[] = []) =>
+    startSimulation(
+      quick(),
+      parseScenario(
+        {
+          latency: { apiMs: 0, execMs: 0 },
+          faults,
+          // The controller would notice the dead masters only after 10 minutes: electMaster decides.
+          clusters: { lostSite: 'az2', controller: { site: 'az1' }, electionDelaySeconds: 600, ...clusters },
+        },
+        'promote',
+        quick(),
+      ),
+    );
+
+  it('a refusal (CODE 2012: not alive or not in the SyncStateSet in its view) fails the group with the reason and does not restart the controller', async () => {
+    const refused = [
+      'org.apache.rocketmq.tools.command.SubCommandException: ReElectMasterSubCommand command failed',
+      'Caused by: org.apache.rocketmq.client.exception.MQBrokerException: CODE: 2012  DESC: Failed to elect a new master',
+      '',
+    ].join('\n');
+    // Its SyncStateSet as the controller reports it is given with the refusal (the controller has
+    // not missed the dead masters' heartbeats yet: it still counts them alive and in sync).
+    const simulation = await lostAz2({}, [
+      { target: 'exec', site: 'downstream', command: 'electMaster', times: 4, stderr: refused, exitCode: 1 },
+    ]);
+    try {
+      const ctx = engineContext(quick(), simulation);
+      const failure = await engine.promote(ctx).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(PromotionFailedError);
+      expect((failure as Error).message).toMatch(
+        /^no master in az1 for broker-0 \(the controller refuses to elect broker-0-1-0 \(broker id 2\): CODE 2012: Failed to elect a new master, the broker is not alive or not in the SyncStateSet in its view \(in sync: 1 10\.2\.\d+\.\d+:10911, 2 10\.1\.\d+\.\d+:10911; NotInSyncReplica: none\)\); broker-1 \(the controller refuses/,
+      );
+      expect((failure as Error).message).not.toMatch(/restarting|after restarting/);
+      expect(ctx.messages.filter((m) => m.includes('restarting it once'))).toEqual([]);
+      expect(stateOf(simulation).controller.restarts).toBe(0);
+    } finally {
+      await simulation.stop();
+    }
+  });
+
+  it.each(['5.1.0', '5.0.0'] as const)(
+    'RocketMQ %s prints no liveness in getSyncStateSet: readiness and electMaster take a Ready, registered target pod as alive',
+    async (version) => {
+      const simulation = await lostAz2({ rocketmqVersion: version });
+      try {
+        const ctx = engineContext(quick(), simulation);
+        const checks = await engine.readiness(ctx);
+        expect(checks.find((c) => c.name === 'sync-state-set')).toMatchObject({ passed: true });
+        const result = await engine.promote(ctx);
+        expect(result.summary).toMatch(
+          /broker-0: broker-0-1-0 master \(electMaster\); broker-1: broker-1-1-0 master \(electMaster\)$/,
+        );
+        expect(stateOf(simulation).groups.map((g) => g.masterSite)).toEqual(['az1', 'az1', 'az1']);
+      } finally {
+        await simulation.stop();
+      }
+    },
+  );
 });

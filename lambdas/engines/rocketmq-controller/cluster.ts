@@ -5,6 +5,7 @@ import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
 import type { StepContext } from '../engine.js';
 import { UnexpectedOutputError } from '../command-output.js';
 import {
+  controllerLeaderMissing,
   exceptionOf,
   failureOf,
   mqadminCommands,
@@ -17,6 +18,7 @@ import {
   type ControllerMetaData,
   type HaStatus,
   type MqadminCommands,
+  type Replica,
   type SyncStateSet,
 } from './commands.js';
 import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
@@ -150,16 +152,22 @@ export const readClusterList = async (
   return view;
 };
 
+/** The controller's metadata; a group without a leader (`null`) is an error: it cannot answer or elect. */
 export const readControllerMetaData = async (
   access: RocketAccess,
   pod: string,
 ): Promise<{ metaData?: ControllerMetaData; error?: string }> => {
+  // A leaderless answer is an answer (it says why), not output the parser does not know.
   const { value, error } = await answerOf(
     access,
     pod,
     access.commands.getControllerMetaData(access.engine.controller.address),
-    parseControllerMetaData,
+    (stdout) => {
+      const leaderless = controllerLeaderMissing(stdout);
+      return leaderless === undefined ? parseControllerMetaData(stdout) : { leaderless };
+    },
   );
+  if (value && 'leaderless' in value) return { error: value.leaderless };
   return value ? { metaData: value } : { error };
 };
 
@@ -182,6 +190,17 @@ export const readSyncStateSet = async (
         error: `no SyncStateSet for ${brokerName} (the controller lists ${value.map((s) => s.brokerName).join(', ')})`,
       };
 };
+
+/**
+ * Whether a SyncStateSet member is alive: the controller's own view (its heartbeats) where the
+ * version prints it (5.1.1+); before, the member's pod being Ready and registered with the name
+ * servers stands in for it, since the controller elects no broker whose heartbeats stopped.
+ */
+export const replicaAlive = (replica: Replica, member: Member | undefined, view: NameServerView): boolean =>
+  replica.alive ??
+  (member !== undefined &&
+    member.ready &&
+    view.rows.some((r) => r.address === replica.address && r.version !== ''));
 
 /** The group's master per `clusterList` (BID 0), if the name server lists one. */
 export const masterOf = (rows: ClusterListRow[], brokerName: string): ClusterListRow | undefined =>

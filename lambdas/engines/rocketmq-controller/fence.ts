@@ -1,7 +1,8 @@
 // Fencing the lost site's brokers. A master there that can still be reached is made read-only
 // (`brokerPermission` 4: producers are refused, consumers may drain it) and read back. In the
-// seed's case the site is gone: its brokers have dropped out of the name server and their pods
-// cannot be reached, so nothing can be verified and the result says `unreachable`. Controller
+// seed's case the site is gone: its pods are not Ready and cannot be reached (the name servers may
+// still list them, for up to 120 s after their last registration), so nothing can be verified and
+// the result says `unreachable`. Controller
 // mode limits the harm of a returning old master: it registers with the controller, finds a
 // newer master epoch and rejoins as a slave; until it does, clients that still reach it could
 // write to it, which is why this is reported and not hidden.

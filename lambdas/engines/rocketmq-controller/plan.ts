@@ -178,7 +178,7 @@ export const rocketmqControllerPlanSchema = z
           .boolean()
           .default(true)
           .describe(
-            'As in the seed: a controller that fails to promote is restarted once, then asked again.',
+            'As in the seed: a controller that fails to promote (no answer, no leader, an election that does not commit) is restarted once, then asked again; one that refuses the broker (CODE 2012: not alive or not in the SyncStateSet in its view) is not.',
           ),
       })
       .superRefine((p, ctx) => {

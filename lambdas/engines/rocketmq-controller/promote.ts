@@ -1,14 +1,18 @@
 // Promotion in controller mode (seed 002). The controller promotes a slave by itself once the
-// master's heartbeats stop, but (1) not while the controller itself is stuck on a lost node:
-// its pod is deleted so the StatefulSet reschedules it on a live one; (2) it sometimes fails
-// to promote: each group without a master in the target site after a bounded wait gets
-// `electMaster` with a SyncStateSet member there; (3) if that fails too, the controller is
-// restarted once (the seed's fix) and asked again. A group whose old master still lives (a site
-// that is reachable, or a planned switchover) is handed over with `electMaster` at once, but
-// only when the fence made that master read-only: the admin's request forces the election, and
-// the controller tells the old master to become a slave, so it must take no writes meanwhile.
-// Groups already mastered in the target site are left alone, so a retried or re-run promotion
-// changes nothing that is done.
+// master's heartbeats stop (about 10 s), but (1) not while the controller itself is stuck on a lost
+// node: its pod is deleted so the StatefulSet reschedules it on a live one; (2) it may not have
+// elected yet: each group without a master in the target site after a bounded wait gets
+// `electMaster` with a live SyncStateSet member there; (3) if the controller itself failed (no
+// answer, no leader, an election that did not commit), it is restarted once (the seed's fix) and
+// asked again. A controller that answers `CODE 2012` has refused: the designated broker is not
+// alive or not in the SyncStateSet in its view, which no restart changes. A group whose old master
+// still lives (a site that is reachable, or a planned switchover) is handed over with `electMaster`
+// at once, but only when the fence made that master read-only: the admin's request elects the
+// designated broker even while the old master lives, and the controller tells the old master to
+// become a slave, so it must take no writes meanwhile. A master listed by the name servers whose
+// pod is not Ready is lost with its site, not alive: the name servers keep a dark site's brokers
+// until their channels expire. Groups already mastered in the target site are left alone, so a
+// retried or re-run promotion changes nothing that is done.
 import { PromotionFailedError, TransientError, VerificationFailedError } from '../../errors.js';
 import type { PodSummary } from '../../ports/kube.js';
 import type { ActionResult, StepContext } from '../engine.js';
@@ -23,16 +27,21 @@ import {
   readBrokerPermission,
   readControllerMetaData,
   readSyncStateSet,
+  replicaAlive,
   rocketAccess,
   toolsPod,
+  type NameServerView,
   type RocketAccess,
 } from './cluster.js';
 import {
+  CONTROLLER_BROKER_NEED_TO_BE_REGISTERED,
+  CONTROLLER_ELECT_MASTER_FAILED,
   CONTROLLER_MASTER_STILL_EXIST,
   failureOf,
   parseElectMaster,
   responseCodeOf,
   updatedBrokerConfig,
+  type Replica,
 } from './commands.js';
 import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
 
@@ -58,21 +67,26 @@ export const rocketmqPromote = async (
   const controller = await ensureControllerServing(ctx, access, 'stuck');
   let groups = await promoteGroups(ctx, access, before, engine.brokerGroups);
   let restarted = false;
-  // Only a failure of the controller itself is what a restart fixes (seed 002), not a live old master.
-  if (groups.failed.some((f) => f.kind === 'controller') && engine.promotion.restartControllerOnFailure) {
+  // Only a failure of the controller itself is what a restart fixes (seed 002): not a live old
+  // master, not a broker the controller refuses to elect (2012), not an unknown broker set (2010).
+  const controllerFailed = groups.failed.filter((f) => f.kind === 'controller');
+  if (controllerFailed.length > 0 && engine.promotion.restartControllerOnFailure) {
     ctx.progress(
-      `the controller did not promote ${groups.failed.map((f) => `${f.brokerName} (${f.why})`).join('; ')}: restarting it once (seed 002) and asking again`,
+      `the controller did not promote ${controllerFailed.map((f) => `${f.brokerName} (${f.why})`).join('; ')}: restarting it once (seed 002) and asking again`,
     );
     await ensureControllerServing(ctx, access, 'restart');
     restarted = true;
-    const failed = new Set(groups.failed.map((f) => f.brokerName));
+    const failed = new Set(controllerFailed.map((f) => f.brokerName));
     const again = await promoteGroups(
       ctx,
       access,
       before,
       engine.brokerGroups.filter((g) => failed.has(g.brokerName)),
     );
-    groups = { done: [...groups.done, ...again.done], failed: again.failed };
+    groups = {
+      done: [...groups.done, ...again.done],
+      failed: [...groups.failed.filter((f) => f.kind !== 'controller'), ...again.failed],
+    };
   }
   if (groups.failed.length > 0) {
     throw new PromotionFailedError(
@@ -211,8 +225,13 @@ const ensureControllerServing = async (ctx: StepContext, access: RocketAccess, w
 
 interface GroupFailure {
   brokerName: string;
-  /** `controller`: it would not or could not elect; `master-alive`: the old master still serves; `no-candidate`: nobody in sync in the target site. */
-  kind: 'controller' | 'master-alive' | 'no-candidate';
+  /**
+   * `controller`: it did not answer, had no leader, or its election did not commit (a restart may
+   * help); `master-alive`: the old master still serves; `no-candidate`: nobody alive and in sync in
+   * the target site (the controller's 2012 says the same); `unknown-group`: the controller has no
+   * such broker set (2010).
+   */
+  kind: 'controller' | 'master-alive' | 'no-candidate' | 'unknown-group';
   why: string;
 }
 
@@ -227,17 +246,17 @@ const promoteGroups = async (
   const done: GroupOutcome[] = [];
   const waiting: BrokerGroup[] = [];
   const failed: GroupFailure[] = [];
-  const { masters: now, nameServer } = await currentMasters(access, tools);
+  const { masters: now, nameServer, view } = await currentMasters(access, tools);
   const handOver: Array<{ group: BrokerGroup; from: string }> = [];
   for (const group of groups) {
     const master = now.get(group.brokerName);
-    if (master?.site === engine.targetSite)
+    if (master?.site === engine.targetSite && alive(master))
       done.push({
         brokerName: group.brokerName,
         master: master.pod,
         how: before.get(group.brokerName) === master.pod ? 'already' : 'controller',
       });
-    else if (master) {
+    else if (master !== undefined && alive(master)) {
       // The controller never replaces a live master by itself; electMaster does, and the old master
       // learns it is a slave only when the controller reaches it: it must take no writes until then.
       const { permission, error } = await readBrokerPermission(access, tools, nameServer, master.address);
@@ -249,10 +268,18 @@ const promoteGroups = async (
           why: `its master ${master.pod} in ${master.site} is alive and ${permission !== undefined ? `writable (brokerPermission ${permission})` : `its permission cannot be read (${error})`}: electing another master would leave it taking writes until it learns of the new epoch; fence it first (brokerPermission 4)`,
         });
       }
-    } else waiting.push(group);
+    } else {
+      // No master listed, or one that is lost: the name servers still list a dark site's master
+      // as BID 0 until its channel expires or the controller's new master replaces it.
+      if (master)
+        ctx.progress(
+          `${group.brokerName}: the name servers still list ${master.pod} in ${master.site} as master, but its pod is not Ready and it does not answer: lost with its site`,
+        );
+      waiting.push(group);
+    }
   }
   for (const { group, from } of handOver) {
-    const outcome = await electInTarget(ctx, access, tools, group, from);
+    const outcome = await electInTarget(ctx, access, tools, view, group, from);
     if ('why' in outcome) failed.push(outcome);
     else done.push(outcome);
   }
@@ -277,47 +304,74 @@ const promoteGroups = async (
     }
   }
   for (const group of waiting) {
-    const outcome = await electInTarget(ctx, access, tools, group);
+    const outcome = await electInTarget(ctx, access, tools, view, group);
     if ('why' in outcome) failed.push(outcome);
     else done.push(outcome);
   }
   return { done, failed };
 };
 
+interface ListedMaster {
+  pod: string;
+  site: string;
+  address: string;
+  /** Its pod is Ready: false for a broker of a lost site that the name servers still list. */
+  ready: boolean;
+  /** It answered clusterList's request for its runtime stats (a version printed). */
+  answered: boolean;
+}
+
+/**
+ * Alive as far as anyone can tell: its pod is Ready, or it answers though its pod is not (a failing
+ * probe, a kubelet cut off): such a master may still take writes. A master that is neither is lost.
+ */
+const alive = (master: ListedMaster): boolean => master.ready || master.answered;
+
 /** Each group's master (BID 0 in `clusterList`) as the plan's member it is: pod, site and address; and the name server that said so. */
 const currentMasters = async (
   access: RocketAccess,
   tools: string,
-): Promise<{ masters: Map<string, { pod: string; site: string; address: string }>; nameServer: string }> => {
+): Promise<{ masters: Map<string, ListedMaster>; nameServer: string; view: NameServerView }> => {
   const { engine } = access;
   const [view, pods] = await Promise.all([readClusterList(access, tools), namespacePods(access)]);
   if (view.nameServer === undefined)
     throw new PromotionFailedError(
       `no name server answered: ${view.answers.map((a) => `${a.nameServer}: ${a.error}`).join('; ')}`,
     );
-  const masters = new Map<string, { pod: string; site: string; address: string }>();
+  const masters = new Map<string, ListedMaster>();
   for (const group of engine.brokerGroups) {
     const row = masterOf(view.rows, group.brokerName);
     const member = memberAt(membersOf(engine, pods, group), row?.address);
     if (member && row)
-      masters.set(group.brokerName, { pod: member.pod, site: member.site, address: row.address });
+      masters.set(group.brokerName, {
+        pod: member.pod,
+        site: member.site,
+        address: row.address,
+        ready: member.ready,
+        answered: row.version !== '',
+      });
   }
-  return { masters, nameServer: view.nameServer };
+  return { masters, nameServer: view.nameServer, view };
 };
 
-/** Groups whose master is a member in the target site, with its pod. */
+/** Groups whose master is a live member in the target site, with its pod. */
 const targetMasters = async (access: RocketAccess, tools: string): Promise<Map<string, string>> =>
   new Map(
     [...(await currentMasters(access, tools)).masters].flatMap(([group, m]) =>
-      m.site === access.engine.targetSite ? [[group, m.pod] as const] : [],
+      m.site === access.engine.targetSite && alive(m) ? [[group, m.pod] as const] : [],
     ),
   );
+
+/** The SyncStateSet as the controller reports it, said in one line for a failure's reason. */
+const setSaid = (set: { inSync: Replica[]; notInSync: Replica[] }): string =>
+  `in sync: ${set.inSync.map((r) => `${r.brokerId} ${r.address}${r.alive === false ? ' (offline)' : ''}`).join(', ') || 'none'}; NotInSyncReplica: ${set.notInSync.map((r) => `${r.brokerId} ${r.address}${r.alive === false ? ' (offline)' : ''}`).join(', ') || 'none'}`;
 
 /** `from`: the read-only live master this election takes the group from (a hand-over). */
 const electInTarget = async (
   ctx: StepContext,
   access: RocketAccess,
   tools: string,
+  view: NameServerView,
   group: BrokerGroup,
   from?: string,
 ): Promise<GroupOutcome | GroupFailure> => {
@@ -331,12 +385,16 @@ const electInTarget = async (
       why: `cannot read its SyncStateSet: ${error}`,
     };
   const targets = members.filter((m) => m.site === engine.targetSite);
-  const candidate = set.inSync.find((r) => r.alive && targets.some((t) => t.address === r.address));
+  // A target-site member of the SyncStateSet that is alive: nobody else is worth electing here.
+  const candidate = set.inSync.find((r) => {
+    const target = targets.find((t) => t.address === r.address);
+    return target !== undefined && replicaAlive(r, target, view);
+  });
   if (!candidate) {
     return {
       brokerName: group.brokerName,
       kind: 'no-candidate',
-      why: `no live SyncStateSet member in ${engine.targetSite} (in sync: ${set.inSync.map((r) => `${r.brokerId} ${r.address}`).join(', ') || 'none'}; NotInSyncReplica: ${set.notInSync.map((r) => `${r.brokerId} ${r.address}`).join(', ') || 'none'})`,
+      why: `no live SyncStateSet member in ${engine.targetSite} (${setSaid(set)})`,
     };
   }
   const pod = targets.find((t) => t.address === candidate.address)?.pod ?? candidate.address;
@@ -361,21 +419,34 @@ const electInTarget = async (
         : undefined,
   );
   const elected = parseElectMaster(result.stdout);
+  let how: GroupOutcome['how'] = from ? 'switched' : 'electMaster';
   if (!elected || elected.masterAddress !== candidate.address) {
     const code = responseCodeOf(`${result.stderr}\n${result.stdout}`);
     if (code?.code === CONTROLLER_MASTER_STILL_EXIST) {
-      // Only when the designated broker is the master it has: another registration won the race.
+      // 2011 comes back only when the designated broker already is the master: the controller
+      // elected it by itself meanwhile. The name servers list it at its next registration.
+      how = 'controller';
+    } else if (code?.code === CONTROLLER_ELECT_MASTER_FAILED) {
+      // The controller answered: in its view the broker is not alive or not in the SyncStateSet.
+      const now = await readSyncStateSet(access, tools, group.brokerName);
       return {
         brokerName: group.brokerName,
-        kind: 'master-alive',
-        why: `the controller keeps its master (${code.desc})`,
+        kind: 'no-candidate',
+        why: `the controller refuses to elect ${pod} (broker id ${candidate.brokerId}): CODE ${code.code}: ${code.desc}, the broker is not alive or not in the SyncStateSet in its view (${now.set ? setSaid(now.set) : `SyncStateSet unreadable: ${now.error}`})`,
+      };
+    } else if (code?.code === CONTROLLER_BROKER_NEED_TO_BE_REGISTERED) {
+      return {
+        brokerName: group.brokerName,
+        kind: 'unknown-group',
+        why: `the controller has no broker set ${group.brokerName}: CODE ${code.code}: ${code.desc}`,
+      };
+    } else {
+      return {
+        brokerName: group.brokerName,
+        kind: 'controller',
+        why: `electMaster ${candidate.brokerId} (${pod}) failed: ${code ? `CODE ${code.code}: ${code.desc}` : failureOf(result.stdout, result.stderr)}`,
       };
     }
-    return {
-      brokerName: group.brokerName,
-      kind: 'controller',
-      why: `electMaster ${candidate.brokerId} (${pod}) failed: ${code ? `CODE ${code.code}: ${code.desc}` : failureOf(result.stdout, result.stderr)}`,
-    };
   }
   // The controller answered; the name servers learn of it at the new master's next registration.
   const started = ctx.clock.now().getTime();
@@ -384,14 +455,14 @@ const electInTarget = async (
       return {
         brokerName: group.brokerName,
         master: pod,
-        how: from ? 'switched' : 'electMaster',
-        ...(from ? { from } : {}),
+        how,
+        ...(from && how === 'switched' ? { from } : {}),
       };
     if (ctx.clock.now().getTime() - started > registerSeconds * 1000) {
       return {
         brokerName: group.brokerName,
         kind: 'controller',
-        why: `electMaster answered ${candidate.address}, but the name servers do not list it as master after ${registerSeconds} s`,
+        why: `the controller made ${candidate.address} master, but the name servers do not list it as master after ${registerSeconds} s`,
       };
     }
     await ctx.clock.sleep(pollMs);
@@ -443,7 +514,9 @@ export const rocketmqVerifyPromotion = async (
     );
   }
   const notInSync = groups.flatMap((g) =>
-    g.notInSync.map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`),
+    g.notInSync.map(
+      (r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive === false ? ' (offline)' : ''}`,
+    ),
   );
   return {
     summary: `BID 0 in ${engine.targetSite} for every group: ${groups.map((g) => `${g.brokerName} ${g.masterPod} (${g.masterAddress})`).join(', ')}; ${notInSync.length ? `NotInSyncReplica: ${notInSync.join(', ')}` : 'every replica in sync'}`,

@@ -1,8 +1,8 @@
-// Can the target site take over? Its name servers answer, a controller is Ready and answers,
-// every broker group has a live broker in the target site, a group still mastered from the other
-// site has a master the fence can reach (it must be read-only before electMaster hands the group
-// over), and the target broker is in the group's SyncStateSet (only SyncStateSet members are
-// electable without losing messages).
+// Can the target site take over? Its name servers answer, a controller is Ready and answers (with
+// a leader), every broker group has a live broker in the target site, a group still mastered from
+// the other site has a master the fence can reach (it must be read-only before electMaster hands
+// the group over) unless that master's pod is lost with its site, and the target broker is in the
+// group's SyncStateSet (only SyncStateSet members are electable without losing messages).
 import type { CheckResult, StepContext } from '../engine.js';
 import { runChecks } from '../run-checks.js';
 import {
@@ -15,6 +15,7 @@ import {
   readClusterList,
   readControllerMetaData,
   readSyncStateSet,
+  replicaAlive,
   rocketAccess,
   toolsPod,
   type NameServerView,
@@ -40,7 +41,7 @@ export const rocketmqReadiness = async (
       'lost-site-masters',
       async () => lostSiteMastersCheck(access, await tools, await pods, await nameServers),
     ],
-    ['sync-state-set', async () => syncStateCheck(access, await tools, await pods)],
+    ['sync-state-set', async () => syncStateCheck(access, await tools, await pods, await nameServers)],
   ]);
 };
 
@@ -129,7 +130,10 @@ const targetBrokersCheck = (
 /**
  * A group still mastered from the other site is handed over by electMaster after the fence, which
  * must reach its master to make it read-only: a master that does not answer could keep taking
- * writes until it learns of the new epoch.
+ * writes until it learns of the new epoch. A master whose pod is not Ready (its node lost with its
+ * site) and that does not answer is not one: the name servers keep listing a broker whose site went
+ * dark, as BID 0, until its channel expires (120 s after its last registration), and the controller
+ * replaces it.
  */
 const lostSiteMastersCheck = async (
   access: RocketAccess,
@@ -138,13 +142,28 @@ const lostSiteMastersCheck = async (
   view: NameServerView,
 ) => {
   const { engine } = access;
-  const live = engine.brokerGroups.flatMap((group) => {
+  const listed = engine.brokerGroups.flatMap((group) => {
     const row = masterOf(view.rows, group.brokerName);
     const master = memberAt(membersOf(engine, pods, group), row?.address);
     return master && row && master.site !== engine.targetSite
-      ? [{ brokerName: group.brokerName, pod: master.pod, site: master.site, address: row.address }]
+      ? [
+          {
+            brokerName: group.brokerName,
+            pod: master.pod,
+            site: master.site,
+            address: row.address,
+            // Not Ready and silent to clusterList: lost. One that answers may still take writes.
+            lost: !master.ready && row.version === '',
+            said: describePod(master.summary, master.pod),
+          },
+        ]
       : [];
   });
+  const lost = listed.filter((m) => m.lost);
+  const live = listed.filter((m) => !m.lost);
+  const lostSaid = lost.length
+    ? `; ${lost.map((m) => `${m.brokerName}'s master ${m.said} in ${m.site} is lost with its site (the name servers list it until its channel expires; the controller elects another)`).join('; ')}`
+    : '';
   const nameServer = view.nameServer;
   const masters = await Promise.all(
     live.map(async (m) => ({
@@ -156,19 +175,24 @@ const lostSiteMastersCheck = async (
   );
   const unreachable = masters.filter((m) => m.permission === undefined);
   const others = lostSites(engine).join(', ');
+  const evidence = { masters, lost };
   if (unreachable.length > 0) {
     return {
       passed: false,
-      summary: `${unreachable.map((m) => `${m.brokerName}'s master ${m.pod} in ${m.site} is registered but does not answer (${m.error})`).join('; ')}: it cannot be made read-only before ${engine.targetSite} takes the group over`,
-      evidence: { masters },
+      summary: `${unreachable.map((m) => `${m.brokerName}'s master ${m.pod} in ${m.site} is Ready and registered but does not answer (${m.error})`).join('; ')}: it cannot be made read-only before ${engine.targetSite} takes the group over${lostSaid}`,
+      evidence,
     };
   }
   if (masters.length === 0)
-    return { passed: true, summary: `no group is mastered from ${others}`, evidence: { masters } };
+    return {
+      passed: true,
+      summary: lost.length ? lostSaid.slice(2) : `no group is mastered from ${others}`,
+      evidence,
+    };
   return {
     passed: true,
-    summary: `${masters.map((m) => `${m.brokerName}'s master ${m.pod} in ${m.site} is live (brokerPermission ${m.permission})`).join(', ')}: the fence makes ${masters.length === 1 ? 'it' : 'them'} read-only, then electMaster hands ${masters.length === 1 ? 'the group' : 'each group'} to ${engine.targetSite} and the controller makes ${masters.length === 1 ? 'it a slave' : 'them slaves'}`,
-    evidence: { masters },
+    summary: `${masters.map((m) => `${m.brokerName}'s master ${m.pod} in ${m.site} is live (brokerPermission ${m.permission})`).join(', ')}: the fence makes ${masters.length === 1 ? 'it' : 'them'} read-only, then electMaster hands ${masters.length === 1 ? 'the group' : 'each group'} to ${engine.targetSite} and the controller makes ${masters.length === 1 ? 'it a slave' : 'them slaves'}${lostSaid}`,
+    evidence,
   };
 };
 
@@ -176,14 +200,18 @@ const syncStateCheck = async (
   access: RocketAccess,
   tools: string,
   pods: Awaited<ReturnType<typeof namespacePods>>,
+  view: NameServerView,
 ) => {
   const { engine } = access;
   const groups = await Promise.all(
     engine.brokerGroups.map(async (group) => {
       const members = membersOf(engine, pods, group);
       const { set, error } = await readSyncStateSet(access, tools, group.brokerName);
-      const targets = new Set(members.filter((m) => m.site === engine.targetSite).map((m) => m.address));
-      const candidates = (set?.inSync ?? []).filter((r) => r.alive && targets.has(r.address));
+      const targets = members.filter((m) => m.site === engine.targetSite);
+      const candidates = (set?.inSync ?? []).filter((r) => {
+        const target = targets.find((t) => t.address === r.address);
+        return target !== undefined && replicaAlive(r, target, view);
+      });
       return { brokerName: group.brokerName, error, set, candidates };
     }),
   );
@@ -207,10 +235,12 @@ const syncStateCheck = async (
   const without = groups.filter((g) => g.candidates.length === 0);
   const notInSync = groups.flatMap((g) =>
     (g.set?.notInSync ?? []).map(
-      (r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`,
+      (r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive === false ? ' (offline)' : ''}`,
     ),
   );
-  const note = notInSync.length ? `; NotInSyncReplica: ${notInSync.join(', ')}` : '';
+  // 5.0 prints the SyncStateSet alone: who is out of it cannot be reported from its answer.
+  const unlisted = groups.filter((g) => g.set?.format === '5.0').map((g) => g.brokerName);
+  const note = `${notInSync.length ? `; NotInSyncReplica: ${notInSync.join(', ')}` : ''}${unlisted.length ? `; ${unlisted.join(', ')}: RocketMQ 5.0 does not list NotInSyncReplica` : ''}`;
   if (without.length > 0) {
     return {
       passed: false,

@@ -21,7 +21,9 @@ export const rocketmqTeardown = async (
   );
   const alone = groups.filter((g) => g.inSync.length <= 1);
   const pending = groups.flatMap((g) =>
-    g.notInSync.map((r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive ? '' : ' (offline)'}`),
+    g.notInSync.map(
+      (r) => `${g.brokerName} id ${r.brokerId} ${r.address}${r.alive === false ? ' (offline)' : ''}`,
+    ),
   );
   return {
     summary: `no replication link to remove (controller mode); ${pending.length ? `NotInSyncReplica: ${pending.join(', ')} - they rejoin as slaves when their site returns` : 'every replica in sync'}${alone.length ? `; until then ${alone.map((g) => g.brokerName).join(', ')} run without an in-sync slave` : ''}`,
