@@ -82,6 +82,9 @@ const read = {
     exitCode: r.exitCode,
     header: /^=+\S+=+$/m.test(r.stdout),
     permission: parseBrokerConfig(r.stdout)?.['brokerPermission'],
+    // What readiness's rpo-bound reads: what an election can lose.
+    allAckInSyncStateSet: parseBrokerConfig(r.stdout)?.['allAckInSyncStateSet'],
+    haMaxTimeSlaveNotCatchup: parseBrokerConfig(r.stdout)?.['haMaxTimeSlaveNotCatchup'],
     failure: causeOf(r),
   }),
 };
@@ -153,6 +156,8 @@ describe.each(VERSIONS)('mqadmin model vs a real RocketMQ $version cluster', ({ 
       groups: [
         {
           brokerName: group.brokerName,
+          // Both settings the rpo-bound check reads, one per version: acknowledged once in sync, and RocketMQ's default.
+          allAckInSyncStateSet: full,
           members: group.members.map((m) => ({ name: m.pod, site: m.site })),
         },
       ],
@@ -180,6 +185,7 @@ describe.each(VERSIONS)('mqadmin model vs a real RocketMQ $version cluster', ({ 
       realScenario(plan, {
         controller: { site: 'az1' },
         masters,
+        allAckInSyncStateSet: full ? [group.brokerName] : [],
         electionDelaySeconds: 1,
         leaderElectionSeconds: 1,
       }),
@@ -224,6 +230,8 @@ describe.each(VERSIONS)('mqadmin model vs a real RocketMQ $version cluster', ({ 
     ]);
     expect(meta.real['metaData']).toEqual(expect.objectContaining({ leaderId: 'n0' }));
     expect(config.real['permission']).toBe('6');
+    expect(config.real['allAckInSyncStateSet']).toBe(String(full));
+    expect(config.real['haMaxTimeSlaveNotCatchup']).toBe('15000');
   });
 
   it('a missing required option exits 1 (usage on stdout, the option on stderr); an unknown broker name is 2010 to electMaster and nothing to getSyncStateSet', async () => {

@@ -12,6 +12,7 @@
 // (allAckInSyncStateSet, as upstream's quick-start configures it); broker-1's acknowledges before
 // its slave has it (the default): its count says what asynchronous replication lost.
 import { rocketmqControllerEngine as engine } from '../../lambdas/engines/rocketmq-controller/index.js';
+import type { CheckResult } from '../../lambdas/engines/engine.js';
 import {
   parseClusterList,
   parseSyncStateSets,
@@ -141,10 +142,15 @@ const tally = (label: string, producer: Producer, received: Map<string, string>,
 };
 
 /**
- * Controller mode's bound on what asynchronous replication loses: a slave more than
- * haMaxTimeSlaveNotCatchup (15 s) behind leaves the SyncStateSet, and only its members are elected.
+ * What readiness's rpo-bound check promised each group could lose, in ms: nothing with
+ * allAckInSyncStateSet, else haMaxTimeSlaveNotCatchup (a slave further behind leaves the
+ * SyncStateSet, and only its members are elected). Every lost message must fall inside it.
  */
-const ASYNC_LOSS_BOUND_MS = 15_000;
+const promisedLossMs = (checks: CheckResult[]): Map<string, number> => {
+  const rpo = checks.find((c) => c.name === 'rpo-bound');
+  const groups = (rpo?.evidence as { groups?: Array<{ brokerName: string; lossSeconds?: number }> }).groups;
+  return new Map((groups ?? []).map((g) => [g.brokerName, (g.lossSeconds ?? 0) * 1000]));
+};
 /** A case takes 2-3 min on an idle 2-core machine; twice that while another file's cluster runs. */
 const CASE_TIMEOUT_MS = 600_000;
 
@@ -289,7 +295,11 @@ describe(`RocketMQ ${process.env.ROCKETMQ_VERSION ?? DEFAULT_VERSION} site loss 
           ['target-brokers', true],
           ['lost-site-masters', true],
           ['sync-state-set', true],
+          ['rpo-bound', true],
         ]);
+        expect(run.checks.find((c) => c.name === 'rpo-bound')!.summary).toMatch(
+          /^broker-0: nothing acknowledged can be lost \(allAckInSyncStateSet\); broker-1: up to 15 s of acknowledged messages .* <= RPO bound 60 s$/,
+        );
         expect(run.fence.state).toBe('unreachable');
         expect(run.promoted.summary).toMatch(/broker-0: broker-0-1-0 master/);
         expect(run.promoted.summary).toMatch(/broker-1: broker-1-1-0 master/);
@@ -319,8 +329,9 @@ describe(`RocketMQ ${process.env.ROCKETMQ_VERSION ?? DEFAULT_VERSION} site loss 
         });
         const { sent, lost } = tally('az2-lost', run.producer, run.received, run.lostAt);
         expect(sent.length).toBeGreaterThan(100);
+        const promised = promisedLossMs(run.checks);
         expect(lost.filter((s) => s.brokerName === 'broker-0')).toEqual([]);
-        for (const s of lost) expect(run.lostAt - s.at).toBeLessThan(ASYNC_LOSS_BOUND_MS);
+        for (const s of lost) expect(run.lostAt - s.at).toBeLessThan(promised.get(s.brokerName ?? '')!);
       } finally {
         await simulation.stop();
       }
@@ -396,8 +407,9 @@ describe(`RocketMQ ${process.env.ROCKETMQ_VERSION ?? DEFAULT_VERSION} site loss 
         });
         const { sent, lost } = tally('az1-lost', run.producer, run.received, run.lostAt);
         expect(sent.length).toBeGreaterThan(100);
+        const promised = promisedLossMs(run.checks);
         expect(lost.filter((s) => s.brokerName === 'broker-0')).toEqual([]);
-        for (const s of lost) expect(run.lostAt - s.at).toBeLessThan(ASYNC_LOSS_BOUND_MS);
+        for (const s of lost) expect(run.lostAt - s.at).toBeLessThan(promised.get(s.brokerName ?? '')!);
       } finally {
         await simulation.stop();
       }

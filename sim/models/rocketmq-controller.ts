@@ -70,6 +70,14 @@ export const rocketmqClustersSchema = z.strictObject({
    */
   notInSync: z.array(z.string().min(1)).default([]),
   stalledBacklogMessages: z.number().int().min(1).default(3000),
+  /**
+   * Broker groups configured with allAckInSyncStateSet: a master acknowledges a message once every
+   * SyncStateSet member has it. The others (RocketMQ's default) acknowledge first and replicate
+   * after, so an election can lose the newest acknowledged messages.
+   */
+  allAckInSyncStateSet: z.array(z.string().min(1)).default([]),
+  /** How far behind a slave may fall before its master drops it from the SyncStateSet (RocketMQ's default 15 s). */
+  haMaxTimeSlaveNotCatchupSeconds: z.number().min(0).default(15),
   /** Messages per second clients send to each group's master while it takes writes (alive, brokerPermission 6). */
   publishRatePerSecond: z.number().min(0).default(50),
   /**
@@ -524,7 +532,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
   /**
    * Clients and replication, whatever the controller does: every slave that fetches gets what its
    * master held at the last tick (asynchronous replication, one tick behind), then clients publish
-   * to each master that takes writes.
+   * to each master that takes writes; with allAckInSyncStateSet a message is acknowledged only once
+   * the SyncStateSet's live members have it.
    */
   const flow = (at: number): void => {
     const elapsedMs = at - lastTick;
@@ -539,6 +548,10 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       const published = Math.floor(group.pending);
       group.pending -= published;
       master.messages += published;
+      if (clusters.allAckInSyncStateSet.includes(group.brokerName))
+        for (const m of group.members)
+          if (group.syncStateSet.has(m.brokerId) && memberAlive(m) && !stalled(m))
+            m.messages = master.messages;
     }
   };
 
@@ -795,6 +808,8 @@ const create = ({ plan, clusters, stores }: ModelContext<RocketmqClusters>): Sim
       ['brokerName', broker.group.brokerName],
       ['brokerPermission', broker.member.readOnly ? '4' : '6'],
       ['enableControllerMode', 'true'],
+      ['allAckInSyncStateSet', String(clusters.allAckInSyncStateSet.includes(broker.group.brokerName))],
+      ['haMaxTimeSlaveNotCatchup', String(clusters.haMaxTimeSlaveNotCatchupSeconds * 1000)],
       ['controllerAddr', engine.controller.address],
       ['listenPort', String(port)],
     ].map(([k, v]) => `${k!.padEnd(50)}=  ${v}`);

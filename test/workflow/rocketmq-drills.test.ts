@@ -109,6 +109,7 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
       ['target-brokers', true],
       ['lost-site-masters', true],
       ['sync-state-set', true],
+      ['rpo-bound', true],
     ]);
     expect(stepsOf(run)).not.toContain('approval:succeeded');
     expect(mastersOf(run.state.groups)).toEqual(az1Masters);
@@ -117,6 +118,26 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
     expect(run.report!.sideEffects.map((e) => e.action)).toEqual([
       expect.stringMatching(/^pointed CNAME namesrv\.trades\.example\.com/),
     ]);
+  });
+
+  it('az2-lost with a 5 s RPO bound: brokers that acknowledge before they replicate may lose up to 15 s, so a person decides; the report carries the bound', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'rocketmq-')), 'plan.yaml');
+    await writeFile(
+      file,
+      (await readFile(planFile, 'utf8')).replace(
+        'maxReplicationLagSeconds: 60',
+        'maxReplicationLagSeconds: 5',
+      ),
+    );
+    const run = await drillOf(scenario('az2-lost'), file);
+    expect(run.exitCode).toBe(0);
+    const approval = run.report!.steps.find((s) => s.name === 'approval')!.detail as {
+      acceptedRisk: string[];
+    };
+    expect(approval.acceptedRisk).toEqual([
+      expect.stringMatching(/^rpo-bound: broker-0: up to 15 s of acknowledged messages .* > RPO bound 5 s$/),
+    ]);
+    expect(run.report!.rpo).toEqual({ seconds: 15, evidence: expect.stringMatching(/^rpo-bound: /) });
   });
 
   it("slow-election: after the plan's wait, electMaster promotes the in-sync az1 broker of each group", async () => {

@@ -210,6 +210,15 @@ export const masterOf = (rows: ClusterListRow[], brokerName: string): ClusterLis
 export const memberAt = (members: Member[], address: string | undefined): Member | undefined =>
   address === undefined ? undefined : members.find((m) => m.address === address);
 
+/** The broker's configuration as it reports it (`getBrokerConfig`), or why it could not be read. */
+export const readBrokerConfig = (
+  access: RocketAccess,
+  pod: string,
+  nameServer: string,
+  address: string,
+): Promise<{ value?: Record<string, string>; error?: string }> =>
+  answerOf(access, pod, access.commands.getBrokerConfig(nameServer, address), parseBrokerConfig);
+
 /** `brokerPermission` as the broker reports it (`4` read-only, `6` read and write), or why it could not be read. */
 export const readBrokerPermission = async (
   access: RocketAccess,
@@ -217,13 +226,11 @@ export const readBrokerPermission = async (
   nameServer: string,
   address: string,
 ): Promise<{ permission?: string; error?: string }> => {
-  const { value, error } = await answerOf(
-    access,
-    pod,
-    access.commands.getBrokerConfig(nameServer, address),
-    (stdout) => parseBrokerConfig(stdout)?.['brokerPermission'],
-  );
-  return value !== undefined ? { permission: value } : { error };
+  const { value, error } = await readBrokerConfig(access, pod, nameServer, address);
+  const permission = value?.['brokerPermission'];
+  return permission !== undefined
+    ? { permission }
+    : { error: error ?? 'getBrokerConfig lists no brokerPermission' };
 };
 
 export const readHaStatus = async (
