@@ -1,6 +1,6 @@
 // Every command this engine runs besides the shared health checks and fence, with the parser
 // for what it prints, for RabbitMQ 3.10 with the rabbitmq_shovel plugin (checked against real
-// nodes: conformance/rabbitmq/shovel-failover.test.ts).
+// nodes: conformance/rabbitmq/shovel-failover.ts).
 import { jsonArray, UnexpectedOutputError } from '../command-output.js';
 import type { ShovelSpec } from './plan.js';
 

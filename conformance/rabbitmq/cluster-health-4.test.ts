@@ -1,0 +1,3 @@
+import { clusterHealthSuite } from './cluster-health.js';
+
+clusterHealthSuite(4);

@@ -1,0 +1,3 @@
+import { shovelFailoverSuite } from './shovel-failover.js';
+
+shovelFailoverSuite(4);
