@@ -52,4 +52,7 @@ fi
 # RocketMQ 5's jars from Maven Central, cached per version: conformance/rocketmq/ runs real clusters
 # of them. The script installs Java 17 and Maven first when they are missing (as root on Debian).
 bash scripts/rocketmq-jars.sh 5.1.4 5.3.3
+
+# moto's server from PyPI, cached per version: conformance/aws/ runs the AWS adapters against it.
+bash scripts/moto-server.sh
 exit 0
