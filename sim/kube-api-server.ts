@@ -150,11 +150,15 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
     };
     if (
       route === undefined ||
-      route.subresource !== undefined ||
+      (route.subresource !== undefined && !servesSubresource(method, route.subresource)) ||
       store.typeOf(route.group, route.version, route.plural) === undefined
     ) {
       record(404, false);
-      sendJson(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      // A known type without that subresource, or an unknown core resource, gets a Status; a path
+      // under /apis that no served group and resource matches gets the server's plain 404.
+      if (route !== undefined && (route.group === '' || route.subresource !== undefined))
+        sendJson(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      else sendText(res, 404, '404 page not found\n');
       return;
     }
     const verb = apiVerb(method, route.name);
@@ -260,14 +264,20 @@ export const startKubeApiServer = async (options: KubeApiServerOptions): Promise
         return { status: 200, body: store.get(key) };
       case 'PATCH': {
         const before = store.get(key);
-        const after = store.patch(key, patchType(contentType, route.group), parseJson(body));
+        const after = store.patch(
+          key,
+          patchType(contentType, route.group),
+          parseJson(body),
+          route.subresource === 'status' ? 'status' : undefined,
+        );
         written('PATCH', before, after, key);
         return { status: 200, body: after };
       }
       case 'DELETE': {
+        const gracePeriodSeconds = gracePeriodOf(query, body);
         const deleted = store.delete(key);
-        written('DELETE', deleted, undefined, key, gracePeriodOf(query, body));
-        return { status: 200, body: deleted };
+        written('DELETE', deleted, undefined, key, gracePeriodSeconds);
+        return { status: 200, body: deleteAnswer(route, deleted, gracePeriodSeconds) };
       }
       default:
         throw methodNotAllowed(method);
@@ -410,6 +420,10 @@ const parseRoute = (pathname: string): Route | undefined => {
   };
 };
 
+/** The `status` subresource: read and patched (what controllers and the engines' callers do). */
+const servesSubresource = (method: string, subresource: string): boolean =>
+  subresource === 'status' && (method === 'GET' || method === 'PATCH');
+
 const apiVerb = (method: string, name: string | undefined): ApiVerb | undefined => {
   if (method === 'GET') return name === undefined ? 'LIST' : 'GET';
   return method === 'POST' || method === 'PATCH' || method === 'DELETE' ? method : undefined;
@@ -424,8 +438,47 @@ const patchType = (contentType: string, group: string): PatchType => {
   throw new KubeStatusError(
     415,
     'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json${group === '' ? ', application/strategic-merge-patch+json' : ''}`,
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json${group === '' ? ', application/strategic-merge-patch+json' : ''}, application/apply-patch+yaml`,
   );
+};
+
+/**
+ * What the real server answers a DELETE with: a custom resource gone at once, a Success Status; a
+ * pod on a node, itself marked for deletion (its kubelet then removes it: here that is at once).
+ */
+const deleteAnswer = (
+  route: Route,
+  deleted: JsonObject,
+  gracePeriodSeconds: number | undefined,
+): JsonObject => {
+  const metadata = metadataOf(deleted);
+  if (route.group !== '')
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name: metadata.name ?? null,
+        group: route.group,
+        kind: route.plural,
+        uid: metadata.uid ?? null,
+      },
+    };
+  const spec = isJsonObject(deleted.spec) ? deleted.spec : {};
+  if (route.plural !== 'pods' || typeof spec.nodeName !== 'string' || gracePeriodSeconds === 0)
+    return deleted;
+  const grace =
+    gracePeriodSeconds ??
+    (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+  return {
+    ...deleted,
+    metadata: {
+      ...metadata,
+      deletionTimestamp: new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      deletionGracePeriodSeconds: grace,
+    },
+  };
 };
 
 /** `?gracePeriodSeconds=` (client-node) or a `DeleteOptions` body (kubectl); undefined: the object's default. */
@@ -466,6 +519,12 @@ const sendJson = (res: ServerResponse, status: number, body: Json): void => {
   if (res.destroyed || res.writableEnded) return;
   res.writeHead(status, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
+};
+
+const sendText = (res: ServerResponse, status: number, text: string): void => {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(text);
 };
 
 const refuseUpgrade = (socket: Duplex, status: number, reason: string, message: string): void => {

@@ -2,6 +2,7 @@
 // with the bookkeeping clients rely on (resourceVersion, generation, label selectors,
 // optimistic-concurrency conflicts) and Kubernetes `Status` errors.
 import { randomUUID } from 'node:crypto';
+import { pruneBySchema, schemaViolations } from './crd-schema.js';
 import {
   applyJsonPatch,
   applyMergePatch,
@@ -18,6 +19,8 @@ export interface ResourceType {
   version: string;
   plural: string;
   kind: string;
+  /** A custom resource's structural schema (`openAPIV3Schema`): writes are pruned and validated by it. */
+  schema?: JsonObject;
 }
 
 export interface ObjectKey {
@@ -147,12 +150,16 @@ export class ResourceStore {
         resourceVersion: this.nextRevision(),
       },
     };
-    this.objects.set(storageKey(full), obj);
-    return cloneJson(obj);
+    const admitted = admit(full, type, obj);
+    this.objects.set(storageKey(full), admitted);
+    return cloneJson(admitted);
   }
 
-  /** A client patch. `status` is left alone: every kind served here has a status subresource. */
-  patch(key: ObjectKey, type: PatchType, body: Json): JsonObject {
+  /**
+   * A client patch. Every kind served here has a status subresource, so a patch of the object
+   * leaves `status` alone and a patch of its `status` subresource changes nothing else.
+   */
+  patch(key: ObjectKey, type: PatchType, body: Json, subresource?: 'status'): JsonObject {
     const current = this.get(key);
     const currentVersion = metadataOf(current).resourceVersion;
     if (type === 'merge' && isJsonObject(body) && isJsonObject(body.metadata)) {
@@ -181,11 +188,27 @@ export class ResourceStore {
       );
     if (type === 'json' && metadataOf(patched).resourceVersion !== currentVersion)
       throw conflict(key, this.requireType(key));
+    const resourceType = this.requireType(key);
+    if (subresource === 'status') {
+      const { status: _currentStatus, ...unchanged } = current;
+      return this.commit(
+        key,
+        current,
+        admit(key, resourceType, {
+          ...unchanged,
+          ...(patched.status === undefined ? {} : { status: patched.status }),
+        }),
+      );
+    }
     const { status: _clientStatus, ...rest } = patched;
-    return this.commit(key, current, {
-      ...rest,
-      ...(current.status === undefined ? {} : { status: current.status }),
-    });
+    return this.commit(
+      key,
+      current,
+      admit(key, resourceType, {
+        ...rest,
+        ...(current.status === undefined ? {} : { status: current.status }),
+      }),
+    );
   }
 
   delete(key: ObjectKey): JsonObject {
@@ -236,6 +259,21 @@ export class ResourceStore {
     return String(this.revision);
   }
 }
+
+/** A client write as the server stores it: pruned by the type's schema, or refused with 422 Invalid. */
+const admit = (key: ObjectKey, type: ResourceType, obj: JsonObject): JsonObject => {
+  if (type.schema === undefined) return obj;
+  const pruned = pruneBySchema(type.schema, obj);
+  const causes = schemaViolations(type.schema, pruned);
+  if (causes.length === 0) return pruned;
+  const listed = causes.map((c) => `${c.field}: ${c.message}`);
+  throw new KubeStatusError(
+    422,
+    'Invalid',
+    `${type.kind}.${type.group} "${key.name}" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(', ')}]`}`,
+    { name: key.name, group: key.group, kind: type.kind, causes },
+  );
+};
 
 const storageKey = (key: ObjectKey): string =>
   `${key.group}/${key.version}/${key.plural}/${key.namespace}/${key.name}`;
