@@ -81,8 +81,12 @@ interface RealState {
   sets: SyncStateSet[];
 }
 
-/** clusterList (of a name server that is up) and each group's SyncStateSet, asked of the real cluster directly (not through the engine). */
-const realState = async (nameServer: string): Promise<RealState> => {
+/**
+ * clusterList (of a name server that is up) and each group's SyncStateSet, asked of the real
+ * cluster directly (not through the engine). Asked again, up to three times, when an answer does
+ * not come: mqadmin gives up on a request within seconds, which a loaded machine has exceeded.
+ */
+const realState = async (nameServer: string, attempt = 1): Promise<RealState> => {
   const [list, ...sets] = await Promise.all([
     cluster.mqadmin('clusterList', '-n', cluster.byName(nameServer).address),
     ...groups.map((g) =>
@@ -91,11 +95,11 @@ const realState = async (nameServer: string): Promise<RealState> => {
   ]);
   const rows = parseClusterList(list.stdout);
   const parsed = sets.map((s) => parseSyncStateSets(s.stdout)?.[0]);
-  if (rows === undefined || parsed.some((s) => s === undefined))
-    throw new Error(
-      `unreadable: ${list.stdout}${list.stderr}${sets.map((s) => s.stdout + s.stderr).join('')}`,
-    );
-  return { text: list.stdout, rows, sets: parsed as SyncStateSet[] };
+  if (rows !== undefined && parsed.every((s) => s !== undefined))
+    return { text: list.stdout, rows, sets: parsed as SyncStateSet[] };
+  const unread = `${list.stdout}${list.stderr}${sets.map((s) => s.stdout + s.stderr).join('')}`;
+  if (attempt < 3 && /RemotingTimeoutException/.test(unread)) return realState(nameServer, attempt + 1);
+  throw new Error(`unreadable (attempt ${attempt}): ${unread}`);
 };
 
 const mastersOf = (state: RealState) =>
