@@ -43,10 +43,12 @@ const PORTS: Record<Major, { amqp: [number, number]; dist: [number, number] }> =
 
 /**
  * The backlog a publisher keeps in its queue: enough that cutting the shovel at the fence would
- * lose messages, small enough that a prefetch-1 shovel drains it in seconds (publishing flat out,
- * a failover left 14 000 to drain, over a minute on a loaded machine).
+ * lose messages, and that it is still there when the test reads the depth as the fence closes the
+ * publisher (2,000 were drained before that read on a machine at load 20), small enough that a
+ * prefetch-1 shovel drains it in well under a minute (publishing flat out, a failover left 14,000
+ * to drain, over a minute on a loaded machine).
  */
-const BACKLOG = 2_000;
+const BACKLOG = 5_000;
 
 /**
  * Publishes with confirms until stopped; after the fence closes it, keeps trying to reconnect.
@@ -88,7 +90,7 @@ const startPublisher = (url: string, target = queue, onClosed?: () => void) => {
             depthReadAt = Date.now();
           }
           // Faster than the shovel moves them (prefetch 1) until the backlog is there.
-          const burst = depth < BACKLOG ? 4 : 1;
+          const burst = depth < BACKLOG ? 20 : 1;
           for (let i = 0; i < burst; i++) {
             const id = ++sent;
             channel.sendToQueue(
