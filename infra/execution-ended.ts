@@ -37,8 +37,9 @@ export interface ExecutionEndedProps {
 export class ExecutionEnded extends Construct {
   readonly rule: Rule;
   /**
-   * Status-change events that never got recorded: EventBridge could not invoke the worker, or the
-   * worker failed on the event three times (Lambda's asynchronous retries).
+   * Events the AWS worker never handled: status-change events that never got recorded, and alarm
+   * events of the trigger rule (failover-trigger.ts) that started nothing. EventBridge could not
+   * invoke the worker, or the worker failed on the event three times (Lambda's asynchronous retries).
    */
   readonly deadLetterQueue: Queue;
   /** Raised by any message in the dead-letter queue: an execution ended and nothing recorded it. */
@@ -83,8 +84,9 @@ export class ExecutionEnded extends Construct {
 
     this.alarm = new Alarm(this, 'Unrecorded', {
       alarmDescription:
-        'A failover execution ended outside its own Catch and the AWS worker could not record it: no report, no notification, and maybe ' +
-        `its plan's lock still held. The event and the worker's error are in the SQS queue ${this.deadLetterQueue.queueName}; read the execution in Step Functions.`,
+        'An event the AWS worker could not handle: a failover execution ended outside its own Catch and nothing recorded it (no report, no notification, and maybe ' +
+        `its plan's lock still held), or a plan's alarm entered ALARM and no failover started. The event and the worker's error are in the SQS queue ${this.deadLetterQueue.queueName}; ` +
+        'read the execution in Step Functions, or start the failover by hand.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',

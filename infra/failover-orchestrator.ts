@@ -1,16 +1,18 @@
-// The deployed orchestrator for a set of plans: alarm -> EventBridge rule (one per plan) ->
-// the ONE workflow -> two worker functions, with the journal table and the notification topic;
-// per plan its trigger alarms, a readiness schedule and its alarm; one operations dashboard; and
-// per cluster region the EKS access entries of the Kubernetes worker.
+// The deployed orchestrator for a set of plans: alarm -> the one EventBridge rule -> the AWS
+// worker, which starts the ONE workflow for the plan the alarm triggers -> two worker functions,
+// with the journal table and the notification topic; the plans published with the workers' code;
+// per plan its trigger alarms, a readiness schedule and its alarm, in nested stacks
+// (plan-shards.ts); one operations dashboard; and per cluster region the EKS access entries of the
+// Kubernetes worker. Nothing in the orchestrator's own stack grows with the number of plans but
+// the IAM statements naming the plans' clusters and DNS records.
 import { readFileSync } from 'node:fs';
 import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
-import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import type { Rule } from 'aws-cdk-lib/aws-events';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Tracing, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { deployedFunction, type DeployedFunctionProps } from './function-code.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -18,20 +20,27 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { journalTableKeys } from '../lambdas/adapters/dynamodb-journal.js';
 import { checkKubernetesGroup, DEFAULT_KUBERNETES_GROUP } from '../lambdas/plan/rbac.js';
+import { planCatalogue, type PlanCatalogue } from '../lambdas/plan/plan-catalogue.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { METRICS_NAMESPACE } from '../lambdas/ports/metrics.js';
 import { ApprovalConsole } from './approval-console.js';
 import { EksAccessStack } from './eks-access-stack.js';
 import { ExecutionEnded } from './execution-ended.js';
+import { FailoverTrigger } from './failover-trigger.js';
 import { acknowledgeExplainedFindings } from './nag-suppressions.js';
 import { OperationsDashboard } from './operations-dashboard.js';
-import { PlanTrigger } from './plan-trigger.js';
-import { ReadinessEvaluation } from './readiness-evaluation.js';
-import { EVENTS_PRINCIPAL } from './rule-targets.js';
+import { writePlanCatalogue } from './plan-catalogue-asset.js';
+import { planShards, type PlanShard } from './plan-shards.js';
+import type { PlanTrigger } from './plan-trigger.js';
+import type { ReadinessEvaluation } from './readiness-evaluation.js';
 import { checkDefinitionPlaceholders, workflowDefinitionFile } from './workflow-definition.js';
 
 export interface FailoverOrchestratorProps {
-  /** Validated plans (`loadPlan`): each gets its own triggers and readiness schedule; all share one workflow and its functions. */
+  /**
+   * Validated plans (`loadPlan`): each gets its own trigger alarms and readiness schedule; all
+   * share one trigger rule, one workflow and its functions, which read the plans published with
+   * their code.
+   */
   readonly plans: Plan[];
   /**
    * Applies to the journal table, the topic's key and the log groups.
@@ -93,13 +102,15 @@ export class FailoverOrchestrator extends Construct {
   readonly journalTable: Table;
   /** Start, approval, halt, failure and success notifications, and the alarms' actions. */
   readonly topic: Topic;
-  /** Encrypts the topic; CloudWatch alarms and EventBridge may use it to publish. `encryptionKey` when given, else the stack's own. */
+  /** Encrypts the topic; CloudWatch alarms may use it to publish. `encryptionKey` when given, else the stack's own. */
   readonly topicKey: IKey;
   /** The key of `encryptionKeyArn`: the journal table, the topic, the dead-letter queue and the log groups use it. */
   readonly encryptionKey?: IKey;
-  /** The trigger rule of each plan, by plan name. */
-  readonly rules: ReadonlyMap<string, Rule>;
-  /** Each plan's trigger alarms and rule, by plan name. */
+  /** The one rule that hands every ALARM of the account's alarms to the AWS worker, which starts the plan's failover. */
+  readonly trigger: FailoverTrigger;
+  /** The nested stacks that hold the plans' alarms and schedules. */
+  readonly planShards: readonly PlanShard[];
+  /** Each plan's trigger alarms, by plan name. */
   readonly triggers: ReadonlyMap<string, PlanTrigger>;
   /** Each plan's readiness schedule and alarm, by plan name. */
   readonly evaluations: ReadonlyMap<string, ReadinessEvaluation>;
@@ -118,6 +129,18 @@ export class FailoverOrchestrator extends Construct {
     resourceName: '*',
   });
 
+  /**
+   * Every alarm of the account and Region: ConfirmAlarm re-reads the plan's alarms. Their names
+   * would grow the role's policy past IAM's 10 KB with the plans; reading an alarm's state reveals
+   * nothing the trigger rule does not already hand the worker.
+   */
+  private readonly alarmsArn = Stack.of(this).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: '*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+
   constructor(scope: Construct, id: string, props: FailoverOrchestratorProps) {
     super(scope, id);
     const { plans } = props;
@@ -126,7 +149,7 @@ export class FailoverOrchestrator extends Construct {
     const kubernetesGroup = props.kubernetesGroup ?? DEFAULT_KUBERNETES_GROUP;
 
     // Every check runs before any resource exists: a bad plan set fails synth at once, before bundling.
-    checkPlans(plans);
+    const catalogue = checkPlans(plans);
     checkProps(props, kubernetesGroup, Stack.of(this).region);
     checkDefinitionPlaceholders(
       readFileSync(workflowDefinitionFile, 'utf8'),
@@ -173,11 +196,22 @@ export class FailoverOrchestrator extends Construct {
     // The EKS access entries name the Kubernetes worker's role from other regions' stacks: it gets
     // a name fixed at synth, unique per stack and construct path.
     const kubeRoleName = `${Names.uniqueResourceName(this, { maxLength: 52 })}-KubeWorker`;
+    // The AWS worker starts the workflow, whose definition names the worker: a name fixed at synth
+    // gives the worker the workflow's ARN without a reference that would make them depend on each other.
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80 });
+    const stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const plansFile = writePlanCatalogue(catalogue);
     const workerProps = (role: Role, logGroup: LogGroup): DeployedFunctionProps => ({
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
+      synthFiles: [plansFile],
     });
     const environment = {
       JOURNAL_TABLE: this.journalTable.tableName,
@@ -210,8 +244,11 @@ export class FailoverOrchestrator extends Construct {
       // The flip waits up to ~5 minutes for Route 53 INSYNC; the ASL's FlipDns allows 600 s.
       timeout: Duration.minutes(10),
       memorySize: 1024,
-      environment: { ...environment, TOPIC_ARN: this.topic.topicArn },
+      environment: { ...environment, TOPIC_ARN: this.topic.topicArn, STATE_MACHINE_ARN: stateMachineArn },
     });
+    this.awsWorker.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
+    );
 
     // Conditional updates renew the lock's lease from every step of its owner, and a conditional
     // delete releases the lock when the execution ends (adapters/dynamodb-coordination.ts).
@@ -240,6 +277,7 @@ export class FailoverOrchestrator extends Construct {
       KubeWorkerArn: this.kubeWorker.functionArn,
     };
     this.stateMachine = new StateMachine(this, 'Workflow', {
+      stateMachineName,
       definitionBody: DefinitionBody.fromFile(workflowDefinitionFile),
       definitionSubstitutions: substitutions,
       stateMachineType: StateMachineType.STANDARD,
@@ -292,34 +330,6 @@ export class FailoverOrchestrator extends Construct {
       ],
     });
 
-    this.triggers = new Map(
-      plans.map((plan) => [
-        plan.name,
-        new PlanTrigger(this, `Trigger-${plan.name}`, {
-          plan,
-          stateMachine: this.stateMachine,
-          topic: this.topic,
-        }),
-      ]),
-    );
-    this.rules = new Map([...this.triggers].map(([name, trigger]) => [name, trigger.rule]));
-    this.evaluations = new Map(
-      plans.map((plan) => [
-        plan.name,
-        new ReadinessEvaluation(this, `Readiness-${plan.name}`, {
-          plan,
-          worker: this.kubeWorker,
-          topic: this.topic,
-        }),
-      ]),
-    );
-    this.grantPlanAccess(plans);
-
-    const alarms: IAlarm[] = [...this.triggers.values()].flatMap((t) => [
-      ...t.definedAlarms,
-      ...(t.composite ? [t.composite] : []),
-    ]);
-    alarms.push(...[...this.evaluations.values()].map((e) => e.alarm));
     this.executionEnded = new ExecutionEnded(this, 'ExecutionEnded', {
       stateMachine: this.stateMachine,
       worker: this.awsWorker,
@@ -327,12 +337,23 @@ export class FailoverOrchestrator extends Construct {
       removalPolicy,
       encryptionKey,
     });
-    alarms.push(this.executionEnded.alarm);
+    this.trigger = new FailoverTrigger(this, 'Trigger', {
+      worker: this.awsWorker,
+      deadLetterQueue: this.executionEnded.deadLetterQueue,
+    });
+    this.planShards = planShards(this, plans, {
+      kubeWorker: this.kubeWorker,
+      ...this.createEvaluationSchedules(),
+      topic: this.topic,
+    });
+    this.triggers = new Map(this.planShards.flatMap((shard) => [...shard.triggers]));
+    this.evaluations = new Map(this.planShards.flatMap((shard) => [...shard.evaluations]));
+    this.grantPlanAccess(plans);
+
     this.operations = new OperationsDashboard(this, 'Operations', {
-      plans,
       stateMachine: this.stateMachine,
       topic: this.topic,
-      alarms,
+      alarms: [this.executionEnded.alarm],
     });
 
     this.eksAccessStacks = this.createEksAccessStacks(plans, kubeRoleName, kubernetesGroup);
@@ -342,10 +363,41 @@ export class FailoverOrchestrator extends Construct {
       workflowRole: this.stateMachine.role,
       inVpc: props.vpc !== undefined,
       route53ChangesArn: this.route53ChangesArn,
+      alarmsArn: this.alarmsArn,
       executionsPolicy,
       executionsArn,
       executionEndedDeadLetters: this.executionEnded.deadLetterQueue,
     });
+  }
+
+  /**
+   * One schedule group for every plan's readiness schedule, and the role they invoke the
+   * Kubernetes worker as: an identity policy of one statement, where a rule per plan added a
+   * statement per plan to the worker's resource policy.
+   */
+  private createEvaluationSchedules() {
+    const stack = Stack.of(this);
+    const group = new CfnScheduleGroup(this, 'ReadinessSchedules', {
+      name: Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }),
+    });
+    const schedulerRole = new Role(this, 'ReadinessSchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule',
+              resourceName: `${group.ref}/*`,
+            }),
+          },
+        },
+      }),
+    });
+    schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.kubeWorker.functionArn] }),
+    );
+    return { schedulerRole, scheduleGroupName: group.ref };
   }
 
   /** Each function may touch only what the plans name. */
@@ -372,43 +424,41 @@ export class FailoverOrchestrator extends Construct {
       new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: clusterArns }),
     );
 
-    const alarmArns = unique([...this.triggers.values()].flatMap((trigger) => trigger.alarmArns));
     this.awsWorker.addToRolePolicy(
-      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
+      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [this.alarmsArn] }),
     );
 
     const route53Arn = (resource: string, resourceName: string) =>
       stack.formatArn({ service: 'route53', region: '', account: '', resource, resourceName });
-    const recordsByZone = new Map<string, Plan['dns']['records']>();
+    const plansByZone = new Map<string, Plan[]>();
     for (const plan of plans)
-      recordsByZone.set(plan.dns.hostedZoneId, [
-        ...(recordsByZone.get(plan.dns.hostedZoneId) ?? []),
-        ...plan.dns.records,
-      ]);
-    for (const [zoneId, records] of recordsByZone) {
-      this.awsWorker.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['route53:ChangeResourceRecordSets'],
-          resources: [route53Arn('hostedzone', zoneId)],
-          conditions: {
-            'ForAllValues:StringEquals': {
-              'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(
-                records.map((record) => normalizedRecordName(record.name)),
-              ),
-              'route53:ChangeResourceRecordSetsRecordTypes': unique(records.map((record) => record.type)),
-              // DELETE only for the access probe before any change (CheckTrafficSwitch): it deletes a
-              // reserved value the record never holds, which Route 53 refuses after authorizing it
-              // (adapters/route53-dns.ts), so a missing permission halts the run before the fence.
-              'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+      plansByZone.set(plan.dns.hostedZoneId, [...(plansByZone.get(plan.dns.hostedZoneId) ?? []), plan]);
+    for (const [zoneId, zonePlans] of plansByZone) {
+      for (const records of recordGroups(zonePlans)) {
+        this.awsWorker.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['route53:ChangeResourceRecordSets'],
+            resources: [route53Arn('hostedzone', zoneId)],
+            conditions: {
+              'ForAllValues:StringEquals': {
+                'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(
+                  records.map((record) => normalizedRecordName(record.name)),
+                ),
+                'route53:ChangeResourceRecordSetsRecordTypes': unique(records.map((record) => record.type)),
+                // DELETE only for the access probe before any change (CheckTrafficSwitch): it deletes a
+                // reserved value the record never holds, which Route 53 refuses after authorizing it
+                // (adapters/route53-dns.ts), so a missing permission halts the run before the fence.
+                'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+              },
             },
-          },
-        }),
-      );
+          }),
+        );
+      }
     }
     this.awsWorker.addToRolePolicy(
       new PolicyStatement({
         actions: ['route53:ListResourceRecordSets'],
-        resources: [...recordsByZone.keys()].map((zoneId) => route53Arn('hostedzone', zoneId)),
+        resources: [...plansByZone.keys()].map((zoneId) => route53Arn('hostedzone', zoneId)),
       }),
     );
     // Change ids are not known in advance.
@@ -459,7 +509,7 @@ export class FailoverOrchestrator extends Construct {
   }
 
   /**
-   * A customer managed key, because CloudWatch alarm actions and EventBridge rules publish to the
+   * A customer managed key, because CloudWatch alarm actions publish to the
    * topic and the AWS managed SNS key's policy cannot admit them. Its policy references no
    * resource of the stack: the topic names the key, so the key cannot name the topic.
    */
@@ -483,17 +533,6 @@ export class FailoverOrchestrator extends Construct {
         // In a key policy, "*" is this key.
         resources: ['*'],
         conditions: { ...this.fromAlarmsOfThisAccount(), ...forTopicsOfThisAccount },
-      }),
-    );
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'TriggerRulesPublishToTheTopic',
-        principals: [new ServicePrincipal(EVENTS_PRINCIPAL)],
-        actions: KEY_ACTIONS,
-        resources: ['*'],
-        // AWS does not support aws:SourceArn or aws:SourceAccount in a key policy for EventBridge
-        // publishing to an encrypted topic: the encryption context is what there is to condition on.
-        conditions: forTopicsOfThisAccount,
       }),
     );
     return key;
@@ -584,17 +623,18 @@ function workerRole(scope: Construct, id: string, logGroup: LogGroup, roleName?:
   return role;
 }
 
-function checkPlans(plans: Plan[]): void {
+/** The plans' catalogue, as the workers will read it; throws with every problem of the plan set. */
+function checkPlans(plans: Plan[]): PlanCatalogue {
   if (plans.length === 0)
     throw new Error('FailoverOrchestrator: no plans; pass at least one validated plan (loadPlan)');
   const problems: string[] = [];
-  const seen = new Set<string>();
+  let catalogue: PlanCatalogue = { plans: {}, triggers: {} };
+  try {
+    catalogue = planCatalogue(plans);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   for (const plan of plans) {
-    if (seen.has(plan.name))
-      problems.push(
-        `plan ${plan.name}: the name is used by another plan; plan names identify rules, locks and reports`,
-      );
-    seen.add(plan.name);
     for (const side of ['upstream', 'downstream'] as const) {
       if (!plan.clusters[side].eks) {
         problems.push(
@@ -604,6 +644,7 @@ function checkPlans(plans: Plan[]): void {
     }
   }
   if (problems.length > 0) throw new Error(`FailoverOrchestrator: ${problems.join('; ')}`);
+  return catalogue;
 }
 
 function checkProps(props: FailoverOrchestratorProps, kubernetesGroup: string, stackRegion: string): void {
@@ -647,6 +688,30 @@ export function encryptionKeyArnProblem(value: string, region: string | undefine
     return `encryptionKeyArn: ${value} is a key in ${keyRegion}, but the stack deploys to ${region}; ${expected}`;
   return undefined;
 }
+
+/** Characters of record names per statement: several statements fit one of IAM's 6,144-character managed policies. */
+const RECORD_NAMES_PER_STATEMENT = 2_000;
+
+/**
+ * A zone's plans' records in groups of whole plans, each group small enough for one statement:
+ * CDK moves statements that overflow the role's inline policy into managed policies, but cannot
+ * split one. A plan's records stay together, as a flip changes them in one batch, which a
+ * ForAllValues condition allows only if one statement names them all.
+ */
+const recordGroups = (plans: Plan[]): Array<Plan['dns']['records']> => {
+  const groups: Array<Plan['dns']['records']> = [];
+  let chars = Infinity;
+  for (const plan of plans) {
+    const planChars = plan.dns.records.reduce((n, record) => n + record.name.length + 3, 0);
+    if (chars + planChars > RECORD_NAMES_PER_STATEMENT) {
+      groups.push([]);
+      chars = 0;
+    }
+    groups.at(-1)!.push(...plan.dns.records);
+    chars += planChars;
+  }
+  return groups;
+};
 
 /** What Route 53 compares the NormalizedRecordNames condition with: lower case, no final dot. */
 const normalizedRecordName = (name: string) => name.toLowerCase().replace(/\.$/, '');

@@ -7,7 +7,9 @@
 // beside it (lambda/ at the root does not exist) and bundles the sources with NodejsFunction at
 // synth: what deploys is always the code next to the construct, never a bundle left by an
 // earlier build.
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Code, Function as LambdaFunction, type FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -43,14 +45,26 @@ export const prebuiltBundleDir = (name: DeployedFunctionName): string =>
   fileURLToPath(new URL(`../lambda/${name}/`, import.meta.url));
 
 /** Everything but the code: the runtime follows the bundles' target (function-bundling.ts). */
-export type DeployedFunctionProps = Omit<FunctionProps, 'code' | 'handler' | 'runtime'>;
+export type DeployedFunctionProps = Omit<FunctionProps, 'code' | 'handler' | 'runtime'> & {
+  /** Files written at synth (the published plans) that the function reads next to its bundle, by absolute path. */
+  readonly synthFiles?: readonly string[];
+};
+
+/** A pre-built bundle with the synth's files beside it, in a directory of their own for the asset. */
+const withSynthFiles = (bundle: string, files: readonly string[]): string => {
+  if (files.length === 0) return bundle;
+  const dir = mkdtempSync(join(tmpdir(), 'failover-function-'));
+  for (const file of readdirSync(bundle)) cpSync(join(bundle, file), join(dir, file), { recursive: true });
+  for (const file of files) cpSync(file, join(dir, basename(file)));
+  return dir;
+};
 
 /** The function `name`, from its pre-built bundle when the package has one, else bundled from its sources now. */
 export const deployedFunction = (
   scope: Construct,
   id: string,
   name: DeployedFunctionName,
-  props: DeployedFunctionProps,
+  { synthFiles = [], ...props }: DeployedFunctionProps,
 ): LambdaFunction => {
   const bundle = prebuiltBundleDir(name);
   if (existsSync(`${bundle}${BUNDLE_FILE}`))
@@ -58,10 +72,15 @@ export const deployedFunction = (
       ...props,
       runtime: functionRuntime,
       handler: 'index.handler',
-      code: Code.fromAsset(bundle),
+      code: Code.fromAsset(withSynthFiles(bundle, synthFiles)),
     });
   const source: DeployedFunctionSource = deployedFunctions[name];
   const files = source.files ?? [];
+  // The package's files from the bundling's input directory; the synth's from where synth wrote them.
+  const copies = (inputDir: string) => [
+    ...files.map((file) => ({ from: `${inputDir}/${file}`, to: file })),
+    ...synthFiles.map((file) => ({ from: file, to: basename(file) })),
+  ];
   return new NodejsFunction(scope, id, {
     ...props,
     runtime: functionRuntime,
@@ -70,15 +89,15 @@ export const deployedFunction = (
     depsLockFilePath: packageFile('package-lock.json'),
     bundling: {
       ...functionBundling,
-      ...(files.length > 0
+      ...(files.length + synthFiles.length > 0
         ? {
             commandHooks: {
               beforeBundling: () => [],
               beforeInstall: () => [],
               afterBundling: (inputDir: string, outputDir: string) =>
-                files.map(
-                  (file) =>
-                    `mkdir -p "$(dirname "${outputDir}/${file}")" && cp "${inputDir}/${file}" "${outputDir}/${file}"`,
+                copies(inputDir).map(
+                  ({ from, to }) =>
+                    `mkdir -p "$(dirname "${outputDir}/${to}")" && cp "${from}" "${outputDir}/${to}"`,
                 ),
             },
           }

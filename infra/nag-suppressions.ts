@@ -46,6 +46,8 @@ export interface ExplainedFindings {
   inVpc: boolean;
   /** What the AWS worker polls with route53:GetChange. */
   route53ChangesArn: string;
+  /** The alarms the AWS worker may read with cloudwatch:DescribeAlarms. */
+  alarmsArn: string;
   /** The policy that lets the AWS worker describe this workflow's executions, and their ARN pattern. */
   executionsPolicy: IConstruct;
   executionsArn: string;
@@ -68,6 +70,11 @@ export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
     reason:
       'route53:GetChange only, to poll the change the DNS flip just made until INSYNC: Route 53 assigns change ids when the change is submitted, so none is known in advance. GetChange reveals only a change status.',
   });
+  Validations.of(awsWorker).acknowledge({
+    id: wildcardFinding(awsWorker, f.alarmsArn),
+    reason:
+      "cloudwatch:DescribeAlarms only, on this account's and Region's alarms: ConfirmAlarm re-reads the alarm that started a plan's failover. Naming every plan's alarms would grow the role's policy past IAM's limit at a few dozen plans, and an alarm's state is what the trigger rule already hands the worker.",
+  });
   Validations.of(defaultPolicyOf(f.workflowRole)).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: `Only for actions IAM cannot scope: ${LOG_DELIVERY}; ${XRAY}, plus xray:GetSamplingRules and GetSamplingTargets. Invoking the workers is granted on their two ARNs.`,
@@ -75,12 +82,12 @@ export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
   Validations.of(f.executionsPolicy).acknowledge({
     id: wildcardFinding(f.executionsPolicy, f.executionsArn),
     reason:
-      "states:DescribeExecution only, on this workflow's own executions: Admit checks whether the execution holding a plan's lock still runs, and execution names are generated when EventBridge starts them.",
+      "states:DescribeExecution only, on this workflow's own executions: Admit checks whether the execution holding a plan's lock still runs, and execution names follow the events and requests that start them.",
   });
   Validations.of(f.executionEndedDeadLetters).acknowledge({
     id: 'AwsSolutions-SQS3',
     reason:
-      "This queue is itself a dead-letter queue: of the execution-ended rule's Lambda target and of the AWS worker's asynchronous invocations (on-failure destination), " +
+      "This queue is itself a dead-letter queue: of the trigger and execution-ended rules' Lambda targets and of the AWS worker's asynchronous invocations (on-failure destination), " +
       'which cdk-nag does not recognise as DLQ uses. A queue behind it would only hold the same unrecorded events; its alarm tells people instead.',
   });
 };

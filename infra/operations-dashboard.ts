@@ -1,6 +1,7 @@
 // What an operator looks at: an alarm on executions that failed or halted, and one dashboard with
 // executions by outcome, the recovery time and the time per step (from each report's metrics), and
-// each plan's standby readiness (from the scheduled evaluation).
+// each plan's standby readiness (from the scheduled evaluation). The plans' own alarms are in the
+// CloudWatch alarms console; the dashboard shows the orchestrator's.
 import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -9,9 +10,7 @@ import {
   Dashboard,
   GraphWidget,
   MathExpression,
-  Metric,
   SearchExpression,
-  TextWidget,
   TreatMissingData,
   type IAlarm,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -19,23 +18,21 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { Plan } from '../lambdas/plan/schema.js';
 import { METRICS_NAMESPACE, metricNames } from '../lambdas/ports/metrics.js';
 
 export interface OperationsDashboardProps {
-  readonly plans: Plan[];
   readonly stateMachine: StateMachine;
   readonly topic: ITopic;
-  /** Shown in the alarm status row: the trigger alarms and each plan's readiness alarm. */
+  /** Shown in the alarm status row, after the failure alarm. */
   readonly alarms: IAlarm[];
 }
 
 const HOUR = Duration.hours(1);
 
-/** Every series of one metric of one plan, whatever the values of its other dimension (steps, checks, outcomes). */
-const search = (metric: string, dimensions: string[], plan: string, statistic: string, period: Duration) =>
+/** Every series of one metric: one per plan, and per value of its other dimension (steps, checks, outcomes). */
+const search = (metric: string, dimensions: string[], statistic: string, period: Duration) =>
   new SearchExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},${dimensions.join(',')}} MetricName="${metric}" plan="${plan}"', '${statistic}', ${period.toSeconds()})`,
+    expression: `SEARCH('{${METRICS_NAMESPACE},${dimensions.join(',')}} MetricName="${metric}"', '${statistic}', ${period.toSeconds()})`,
     period,
   });
 
@@ -85,47 +82,36 @@ export class OperationsDashboard extends Construct {
       }),
       new AlarmStatusWidget({ title: 'Alarms', width: 12, alarms: [this.failureAlarm, ...props.alarms] }),
     );
-    for (const plan of props.plans) {
-      const readinessPeriod = Duration.minutes(plan.evaluation.everyMinutes);
-      this.dashboard.addWidgets(
-        new TextWidget({ markdown: `### ${plan.name}`, width: 24, height: 1 }),
-        new GraphWidget({
-          title: `${plan.name}: executions by outcome`,
-          width: 8,
-          left: [search(metricNames.executions, ['outcome', 'plan'], plan.name, 'Sum', HOUR)],
-        }),
-        new GraphWidget({
-          title: `${plan.name}: recovery time and time per step (ms)`,
-          width: 8,
-          left: [
-            new Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName: metricNames.recoveryTime,
-              dimensionsMap: { plan: plan.name },
-              statistic: 'Maximum',
-              period: HOUR,
-              label: 'recovery time',
-            }),
-            search(metricNames.stepDuration, ['plan', 'step'], plan.name, 'Maximum', HOUR),
-          ],
-        }),
-        new GraphWidget({
-          title: `${plan.name}: standby readiness (1 ready, 0 not)`,
-          width: 8,
-          leftYAxis: { min: 0, max: 1 },
-          left: [
-            new Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName: metricNames.standbyReady,
-              dimensionsMap: { plan: plan.name },
-              statistic: 'Minimum',
-              period: readinessPeriod,
-              label: 'standby ready',
-            }),
-            search(metricNames.readinessCheck, ['check', 'plan'], plan.name, 'Minimum', readinessPeriod),
-          ],
-        }),
-      );
-    }
+    // One widget per measure with a series per plan (SEARCH finds them), not widgets per plan:
+    // the dashboard stays the same size for 1 plan or 500.
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Executions by outcome, per plan',
+        width: 8,
+        left: [search(metricNames.executions, ['outcome', 'plan'], 'Sum', HOUR)],
+      }),
+      new GraphWidget({
+        title: 'Recovery time per plan (ms)',
+        width: 8,
+        left: [search(metricNames.recoveryTime, ['plan'], 'Maximum', HOUR)],
+      }),
+      new GraphWidget({
+        title: 'Standby readiness per plan (1 ready, 0 not)',
+        width: 8,
+        leftYAxis: { min: 0, max: 1 },
+        left: [search(metricNames.standbyReady, ['plan'], 'Minimum', HOUR)],
+      }),
+      new GraphWidget({
+        title: 'Time per step, per plan (ms)',
+        width: 12,
+        left: [search(metricNames.stepDuration, ['plan', 'step'], 'Maximum', HOUR)],
+      }),
+      new GraphWidget({
+        title: 'Readiness checks per plan (1 passed, 0 failed)',
+        width: 12,
+        leftYAxis: { min: 0, max: 1 },
+        left: [search(metricNames.readinessCheck, ['check', 'plan'], 'Minimum', HOUR)],
+      }),
+    );
   }
 }

@@ -1,20 +1,12 @@
-// EventBridge rule targets whose grants to EventBridge name the rule and its account
+// The EventBridge rule target whose grants to EventBridge name the rule and its account
 // (aws:SourceArn, aws:SourceAccount), so no other rule, of this account or another, can make
-// EventBridge publish to the topic, invoke a worker or fill the dead-letter queue. Instead of
-// aws-events-targets' own: its SnsTopic grants sns:Publish, and the topic key, with no condition,
-// and its LambdaFunction names the rule only.
+// EventBridge invoke a worker or fill the dead-letter queue. Instead of aws-events-targets' own
+// LambdaFunction, which names the rule only.
 import { Names, Stack } from 'aws-cdk-lib';
-import {
-  CfnRule,
-  type IRuleRef,
-  type IRuleTarget,
-  type RuleTargetConfig,
-  type RuleTargetInput,
-} from 'aws-cdk-lib/aws-events';
+import { CfnRule, type IRuleRef, type IRuleTarget, type RuleTargetConfig } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, type LambdaFunctionProps } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 
 export const EVENTS_PRINCIPAL = 'events.amazonaws.com';
 
@@ -23,30 +15,6 @@ const fromRule = (rule: IRuleRef) => ({
   ArnEquals: { 'aws:SourceArn': CfnRule.arnForRule(rule) },
   StringEquals: { 'aws:SourceAccount': Stack.of(rule).account },
 });
-
-/**
- * Publishes the rule's events, as `message`, to a topic of the same stack. The topic's key, when it
- * is customer managed, must let EventBridge use it: the orchestrator grants that for its own key.
- */
-export class TopicTarget implements IRuleTarget {
-  constructor(
-    private readonly topic: ITopic,
-    private readonly message: RuleTargetInput,
-  ) {}
-
-  bind(rule: IRuleRef): RuleTargetConfig {
-    this.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: `PublishFrom${Names.nodeUniqueId(rule.node)}`,
-        principals: [new ServicePrincipal(EVENTS_PRINCIPAL)],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: fromRule(rule),
-      }),
-    );
-    return { arn: this.topic.topicArn, input: this.message, targetResource: this.topic };
-  }
-}
 
 /**
  * Invokes a function of the same stack, as aws-events-targets' LambdaFunction does, with the

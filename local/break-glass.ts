@@ -29,6 +29,7 @@ import { printProgress, printSummary } from './drill.js';
 import { exitCodes, jsonOutput, reportBadInput, terminalIo, type Io } from './io.js';
 import { contextsOf, kubePortsFor, type ContextOptions } from './kube-contexts.js';
 import { localWorkers } from './local-workers.js';
+import { publishedPlans } from './published-plans.js';
 import { localExecutions, runWorkflow } from './run-workflow.js';
 import { planSideOf } from '../lambdas/steps/leg.js';
 
@@ -105,6 +106,7 @@ const realRun = async (
   const operator = userInfo().username;
   const alarm = plan.triggers.alarms[0]!.name;
   const { workers, journal, notifications } = localWorkers({
+    plans: publishedPlans([plan]),
     kubeFor: async (oriented, side) => ports.kube[planSideOf(plan, oriented, side)],
     progress: printProgress(io),
     // The AWS-side lock may be out of reach: this run holds a lock of its own process only.

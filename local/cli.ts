@@ -2,6 +2,7 @@
 // help and flag checks are generated from it, and output goes through Io.
 import { quoted } from '../lambdas/plan/excerpt.js';
 import { loadPlan, PlanError } from '../lambdas/plan/load-plan.js';
+import { planHash } from '../lambdas/plan/plan-ref.js';
 import { packageFileFromCwd } from '../lambdas/package-files.js';
 import { DEFAULT_KUBERNETES_GROUP } from '../lambdas/plan/rbac.js';
 import { consoleCommands } from './approvals.js';
@@ -73,6 +74,8 @@ const validateFile = async (file: string) => {
       engine: p.engine.type,
       dnsRecords: p.dns.records.length,
       gate: p.gate.approval,
+      // What an execution input names the plan by: {"plan": {"name", "sha256"}, "trigger"}.
+      sha256: planHash(p),
     };
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;

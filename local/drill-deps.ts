@@ -12,6 +12,7 @@ import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
 import type { Scenario } from '../sim/scenario.js';
 import type { Simulation } from '../sim/simulation.js';
 import { localWorkers, type LocalWorkers } from './local-workers.js';
+import { publishedPlans } from './published-plans.js';
 import type { TaskFaults } from './task-faults.js';
 import { localExecutions } from './run-workflow.js';
 
@@ -74,6 +75,7 @@ export const drillEnvironment = (options: {
     scenario.coordination.lock?.running ? [scenario.coordination.lock.owner] : [],
   );
   return localWorkers({
+    plans: publishedPlans([plan]),
     kubeFor: async (oriented, side) => {
       const site = planSideOf(plan, oriented, side);
       return createClientNodeKube(

@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createMemoryJournal } from '../lambdas/adapters/memory-journal.js';
 import { createAwsWorker } from '../lambdas/handlers/aws-worker.js';
 import { createKubeWorker } from '../lambdas/handlers/kube-worker.js';
+import type { WorkerDeps } from '../lambdas/handlers/worker.js';
 import { systemClock } from '../lambdas/ports/clock.js';
 import type { JournalPort } from '../lambdas/ports/journal.js';
 import type { Notification } from '../lambdas/ports/notifier.js';
@@ -12,7 +13,8 @@ import type { AwsDeps, KubeDeps } from '../lambdas/steps/step-deps.js';
 import type { LocalHandler, Workers } from './run-workflow.js';
 import type { TaskFaults } from './task-faults.js';
 
-export type LocalPorts = Pick<KubeDeps, 'kubeFor' | 'progress' | 'budgets'> &
+export type LocalPorts = WorkerDeps &
+  Pick<KubeDeps, 'kubeFor' | 'progress' | 'budgets'> &
   Pick<AwsDeps, 'coordination' | 'executions' | 'dns' | 'alarms' | 'approvals'> & {
     /** Platform faults (local/task-faults.ts) applied to the workers and the ports they reach. */
     taskFaults?: TaskFaults;
@@ -34,6 +36,7 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
   });
   const faults = ports.taskFaults;
   const common = {
+    plans: ports.plans,
     journal: faults ? faults.journal(journal) : journal,
     clock: systemClock,
     progress: ports.progress,

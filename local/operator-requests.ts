@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { createSfnWorkflowStart, type WorkflowStartPort } from '../lambdas/adapters/sfn-workflow-start.js';
 import { loadPlan } from '../lambdas/plan/load-plan.js';
 import { operatorRequest, type OperatorRequest } from '../lambdas/plan/operator-request.js';
+import { planRef } from '../lambdas/plan/plan-ref.js';
 import { BadInputError } from '../lambdas/errors.js';
 import { reportBadInput, type Io } from './io.js';
 
@@ -45,7 +46,11 @@ export const requestLeg = async (
         stateMachineArn: options.stateMachineArn!,
         ...(options.region ? { clientConfig: { region: options.region } } : {}),
       });
-    started = { arn: await start.start(plan, request), request };
+    // The workflow runs the deployed plan of this name only if it is this file's plan.
+    started = {
+      arn: await start.start(planRef(plan), request, `${request.detail.action}-${request.id}`),
+      request,
+    };
   } catch (err) {
     return reportBadInput(err, io);
   }

@@ -14,6 +14,7 @@ import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-
 type JSONValue = Parameters<StateMachine['run']>[0];
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 import { packageFile } from '../lambdas/package-files.js';
+import { planRef } from '../lambdas/plan/plan-ref.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import type { ExecutionsPort } from '../lambdas/ports/coordination.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
@@ -97,6 +98,7 @@ const lambdaContext = (name: string, executionId: string): Context => ({
 });
 
 export interface RunWorkflowOptions {
+  /** Named in the execution input by its name and hash; the workers load it from their published plans. */
   plan: Plan;
   trigger: unknown;
   workers: Workers;
@@ -178,7 +180,8 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
   const byArn = new Map(
     placeholders.map((p) => [localArn(p), [p, options.workers[p as keyof Workers]] as const]),
   );
-  const input = { plan: options.plan, trigger: options.trigger };
+  // What the trigger rule's start gives a deployed execution (steps/start-failover.ts).
+  const input = { plan: planRef(options.plan), trigger: options.trigger };
   const inputBytes = payloadBytes(input);
   if (inputBytes > MAX_PAYLOAD_BYTES) {
     throw new Error(

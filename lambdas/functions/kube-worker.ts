@@ -1,4 +1,5 @@
 // Lambda entry: the Kubernetes worker with EKS access (no stored kubeconfig or secret).
+import { createBundledPlans } from '../adapters/bundled-plans.js';
 import { createClientNodeKube } from '../adapters/kube/client-node-kube.js';
 import { createDynamoDbLeaseRenewal } from '../adapters/dynamodb-lease.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
@@ -12,6 +13,7 @@ const eks = createEksKubeConfigProvider();
 
 export const handler = createKubeWorker(
   {
+    plans: createBundledPlans(),
     journal: createDynamoDbJournal({ tableName: requiredEnv('JOURNAL_TABLE') }),
     coordination: createDynamoDbLeaseRenewal({ tableName: requiredEnv('JOURNAL_TABLE') }),
     clock: systemClock,

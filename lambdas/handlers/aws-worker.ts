@@ -1,5 +1,6 @@
 // The AWS worker: every step that talks to AWS services (CloudWatch, Route 53, DynamoDB, SNS).
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { BadInputError } from '../errors.js';
 import { confirmAlarm } from '../steps/confirm-alarm.js';
 import { flipDns, verifyDns } from '../steps/dns.js';
@@ -10,9 +11,10 @@ import { haltWhenStepsStopped, recordBlocked, reportSuccess } from '../steps/rep
 import { reportInState } from '../steps/report-in-state.js';
 import { requestApproval } from '../steps/request-approval.js';
 import type { AwsDeps } from '../steps/step-deps.js';
+import { isAlarmStateChange, startFailover, type StartFailoverDeps } from '../steps/start-failover.js';
 import { checkTrafficSwitch } from '../steps/traffic-switch-check.js';
 import type { StepEvent } from './step-event.js';
-import { createWorker, type StepTable } from './worker.js';
+import { createWorker, type StepTable, type WorkerDeps } from './worker.js';
 
 export const awsWorkerSteps = [
   'admit',
@@ -32,7 +34,29 @@ const requireError = (e: StepEvent) => {
   return e.error;
 };
 
-export const createAwsWorker = (deps: AwsDeps, logger: Logger) =>
+export interface AwsWorkerDeps extends AwsDeps, WorkerDeps {
+  /**
+   * Starts the workflow for the trigger rule's alarm events (steps/start-failover.ts). Absent on
+   * this machine, where a run starts the workflow itself (local/run-workflow.ts).
+   */
+  starts?: Pick<StartFailoverDeps, 'workflow' | 'stateMachineArn'>;
+}
+
+/** The worker's handler: the workflow's steps, and the trigger rule's alarm events. */
+export const createAwsWorker = (deps: AwsWorkerDeps, logger: Logger) => {
+  const steps = createStepWorker(deps, logger);
+  return async (event: unknown, context?: Context): Promise<unknown> => {
+    if (!isAlarmStateChange(event)) return steps(event, context as Context);
+    if (!deps.starts)
+      throw new BadInputError('this worker starts no workflow: alarm events reach it only in AWS');
+    const result = await startFailover({ ...deps.starts, plans: deps.plans, notifier: deps.notifier }, event);
+    if (result.started) logger.info('failover started', result);
+    else logger.info('alarm starts no failover', { reason: result.reason });
+    return result;
+  };
+};
+
+const createStepWorker = (deps: AwsWorkerDeps, logger: Logger) =>
   createWorker(
     {
       admit: (e) => admit(deps, e.execution, e.plan, e.trigger),
@@ -54,6 +78,7 @@ export const createAwsWorker = (deps: AwsDeps, logger: Logger) =>
       // Not a Task: EventBridge delivers Step Functions' status-change event (see step-event.ts).
       'execution-ended': (e) => executionEnded(deps, e.execution, e.plan, e.ended),
     } satisfies StepTable<(typeof awsWorkerSteps)[number]>,
+    deps.plans,
     logger,
     (e) => renewLease(deps, e.execution, e.plan, e.step),
   );

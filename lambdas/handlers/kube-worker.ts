@@ -9,7 +9,7 @@ import type { KubeDeps } from '../steps/step-deps.js';
 import { renewLease } from '../steps/lease.js';
 import { catchUp, liftFence, reprotect } from '../steps/switchover.js';
 import { teardown } from '../steps/teardown.js';
-import { createWorker, type StepTable } from './worker.js';
+import { createWorker, type StepTable, type WorkerDeps } from './worker.js';
 
 // `evaluate` is not in the workflow: the plan's readiness schedule invokes it directly.
 export const kubeWorkerSteps = [
@@ -24,7 +24,7 @@ export const kubeWorkerSteps = [
   'evaluate',
 ] as const;
 
-export const createKubeWorker = (deps: KubeDeps, logger: Logger) =>
+export const createKubeWorker = (deps: KubeDeps & WorkerDeps, logger: Logger) =>
   createWorker(
     {
       readiness: (e) => checkReadiness(deps, e.execution, e.plan),
@@ -37,6 +37,7 @@ export const createKubeWorker = (deps: KubeDeps, logger: Logger) =>
       teardown: (e) => teardown(deps, e.execution, e.plan),
       evaluate: (e) => evaluate(deps, e.execution, e.plan),
     } satisfies StepTable<(typeof kubeWorkerSteps)[number]>,
+    deps.plans,
     logger,
     async (e) => {
       if (deps.coordination)

@@ -3,8 +3,9 @@
 // becomes the step `execution-ended` (infra/execution-ended.ts routes it to the AWS worker).
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
-import { parsePlan } from '../plan/load-plan.js';
+import { planRefSchema, type PlanRef } from '../plan/plan-ref.js';
 import type { Plan } from '../plan/schema.js';
+import type { PlansPort } from '../ports/plans.js';
 import { alarmLeg, legSchema, type Leg } from '../plan/leg.js';
 import { orientPlan } from '../steps/leg.js';
 import type { Execution } from '../steps/step-deps.js';
@@ -14,7 +15,8 @@ const endedStatus = z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']);
 const stepEventSchema = z.object({
   step: z.string().min(1),
   execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1) }),
-  plan: z.unknown(),
+  /** The published plan this execution runs: its name and content hash (plan/plan-ref.ts). */
+  plan: planRefSchema,
   trigger: z.unknown().optional(),
   taskToken: z.string().optional(),
   /** The gate's timeout, also given to the waiting Task (see PrepareApproval in the ASL). */
@@ -70,11 +72,11 @@ const issuesOf = (error: z.ZodError) =>
 
 /**
  * The status-change event as the `execution-ended` step. The plan comes from the execution input
- * (`{plan, trigger}`). Without it the step cannot know the plan, and fails loudly instead of
- * asking Step Functions: every execution the stack starts carries a plan bounded by EventBridge's
- * 8192-character input template and an alarm event, far below the size up to which EventBridge
- * includes the input, so a missing input means an execution started by hand with an input of
- * another shape. The failure lands in the rule's dead-letter queue, whose alarm tells people.
+ * (`{plan: {name, sha256}, trigger}`). Without it the step cannot know the plan, and fails loudly
+ * instead of asking Step Functions: every execution the stack starts carries a plan reference and
+ * an alarm event or operator request, far below the size up to which EventBridge includes the
+ * input, so a missing input means an execution started by hand with an input of another shape.
+ * The failure lands in the rule's dead-letter queue, whose alarm tells people.
  */
 const fromStatusChange = (event: unknown): unknown => {
   const parsed = statusChangeSchema.safeParse(event);
@@ -104,8 +106,33 @@ const fromStatusChange = (event: unknown): unknown => {
   };
 };
 
-/** Validates the event and its plan; problems become BadInput, which the workflow never retries. */
-export const parseStepEvent = (event: unknown, steps: readonly string[]): StepEvent => {
+/**
+ * The steps that record how an execution ended. When the plan an execution started with is no
+ * longer the deployed one (it was redeployed mid-run, or the input was made by hand), every other
+ * step refuses to act on it, and these record that end with the deployed plan of the same name:
+ * the report, the lock released, and the plan left to an operator when a change may have been
+ * made, rather than an end nobody recorded.
+ */
+const RECORDS_AN_END = new Set(['halt', 'execution-ended']);
+
+const loadPlan = async (step: string, ref: PlanRef, plans: PlansPort): Promise<Plan> => {
+  try {
+    return await plans.load(ref);
+  } catch (err) {
+    if (!RECORDS_AN_END.has(step)) throw err;
+    return plans.deployed(ref.name);
+  }
+};
+
+/**
+ * Validates the event and loads the plan it names from the published plans, verifying its hash;
+ * problems become BadInput, which the workflow never retries.
+ */
+export const parseStepEvent = async (
+  event: unknown,
+  steps: readonly string[],
+  plans: PlansPort,
+): Promise<StepEvent> => {
   const parsed = stepEventSchema.safeParse(isStatusChange(event) ? fromStatusChange(event) : event);
   if (!parsed.success) {
     throw new BadInputError(`malformed step input: ${issuesOf(parsed.error)}`);
@@ -113,12 +140,7 @@ export const parseStepEvent = (event: unknown, steps: readonly string[]): StepEv
   if (!steps.includes(parsed.data.step)) {
     throw new BadInputError(`this function runs steps ${steps.join(', ')}; got "${parsed.data.step}"`);
   }
-  let plan: Plan;
-  try {
-    plan = parsePlan(parsed.data.plan, 'workflow input plan');
-  } catch (err) {
-    throw new BadInputError((err as Error).message);
-  }
+  const plan = await loadPlan(parsed.data.step, parsed.data.plan, plans);
   // Before Admit has decided, and for executions started before legs existed: a failover from the upstream.
   const leg = parsed.data.leg ?? alarmLeg;
   return { ...parsed.data, leg, plan: orientPlan(plan, leg) };

@@ -11,10 +11,10 @@ import { waitSeconds } from './step-waits.js';
 import { triggersSchema } from './triggers.js';
 
 /**
- * Size bounds of the fields. A whole plan must also fit one EventBridge input (plan-size.ts), which
- * no sum of field bounds generous for a real service would guarantee, so that is one more bound on
- * the whole. The plan travels in every workflow state and task input too, which Step Functions
- * limits to 256 KiB (with the alarm event, the other steps' results and the report):
+ * Size bounds of the fields. A whole plan has a bound of its own too (plan-size.ts), which no sum
+ * of field bounds generous for a real service would guarantee. The workflow's states carry the
+ * plan's name and hash only, but the steps' results that describe the plan's resources travel in
+ * them, which Step Functions limits to 256 KiB (with the alarm event and the report):
  * test/workflow/largest-plan.test.ts checks every field's bound and runs the largest valid plan of
  * each engine through the workflow, measuring every state.
  */

@@ -30,6 +30,15 @@ const legOf = (trigger: Trigger, state: PlanState): Leg => {
   };
 };
 
+/**
+ * What the workflow's own states read of the plan (the Settle wait, the ApprovalRequired choice):
+ * the execution input names the plan only, so Admit hands them over from the deployed plan.
+ */
+const workflowSettings = (plan: Plan) => ({
+  settleSeconds: plan.thresholds.settleSeconds,
+  gateApproval: plan.gate.approval,
+});
+
 export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: unknown) =>
   runStep(deps, execution, 'admit', async () => {
     const parsed = parseTrigger(trigger, plan);
@@ -79,7 +88,7 @@ export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: 
       return {
         summary: `${describeLeg(leg)}; single-flight lock taken for ${plan.name} (lease until ${lease.expiresAt}, renewed by every step)`,
         detail: { lease, leg },
-        output: { lease, leg },
+        output: { lease, leg, ...workflowSettings(plan) },
       };
     }
     const holder = result.holder;
@@ -91,7 +100,7 @@ export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: 
       return {
         summary: `${describeLeg(leg)}; took over the lock of ${plan.name} from ${holder.owner}, which is no longer running`,
         detail: { lease, leg, takenOverFrom: holder },
-        output: { lease, leg },
+        output: { lease, leg, ...workflowSettings(plan) },
       };
     }
     throw blocked(

@@ -1,4 +1,5 @@
-// The workers' input contract: malformed input is BadInput (never retried) and names what is wrong.
+// The workers' input contract: malformed input is BadInput (never retried) and names what is wrong;
+// the plan comes from the published plans, by name and hash, never from the input.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { createMemoryCoordination } from '../../lambdas/adapters/memory-coordination.js';
@@ -6,10 +7,12 @@ import { createMemoryJournal } from '../../lambdas/adapters/memory-journal.js';
 import { createAwsWorker } from '../../lambdas/handlers/aws-worker.js';
 import { createKubeWorker } from '../../lambdas/handlers/kube-worker.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
+import { planRef, type PlanRef } from '../../lambdas/plan/plan-ref.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
 import { systemClock } from '../../lambdas/ports/clock.js';
 import type { Notification } from '../../lambdas/ports/notifier.js';
 import { describeError } from '../../lambdas/steps/report.js';
+import { publishedPlans } from '../../local/published-plans.js';
 
 const logger = new Logger({ logLevel: 'SILENT' });
 const context = {
@@ -26,13 +29,21 @@ const unused = () => {
 };
 
 let plan: Plan;
+let ref: PlanRef;
 beforeAll(async () => {
   plan = await loadPlan('examples/plans/rabbitmq-standby.yaml');
+  ref = planRef(plan);
 });
 
 const kubeWorker = () =>
   createKubeWorker(
-    { journal: createMemoryJournal(), clock: systemClock, progress: () => undefined, kubeFor: unused },
+    {
+      plans: publishedPlans([plan]),
+      journal: createMemoryJournal(),
+      clock: systemClock,
+      progress: () => undefined,
+      kubeFor: unused,
+    },
     logger,
   );
 
@@ -45,18 +56,38 @@ describe('workers reject bad input without touching anything', () => {
   });
 
   it('refuses a step that belongs to the other worker', async () => {
-    await expect(kubeWorker()({ step: 'flip-dns', execution, plan }, context)).rejects.toMatchObject({
+    await expect(kubeWorker()({ step: 'flip-dns', execution, plan: ref }, context)).rejects.toMatchObject({
       name: 'BadInput',
       message: expect.stringMatching(/^this function runs steps readiness, .*; got "flip-dns"$/),
     });
   });
 
-  it('validates the plan it is given', async () => {
+  it('refuses a whole plan in the input: an execution names a deployed plan, it does not bring one', async () => {
     await expect(
-      kubeWorker()({ step: 'promote', execution, plan: { ...plan, engine: { type: 'nope' } } }, context),
+      kubeWorker()(
+        { step: 'promote', execution, plan: { ...plan, gate: { ...plan.gate, approval: 'never' } } },
+        context,
+      ),
     ).rejects.toMatchObject({
       name: 'BadInput',
-      message: expect.stringContaining('workflow input plan: engine.type: unknown engine type'),
+      message: expect.stringContaining('plan: '),
+    });
+  });
+
+  it('refuses a plan that is not deployed, and one whose content differs from the deployed plan', async () => {
+    await expect(
+      kubeWorker()({ step: 'promote', execution, plan: { ...ref, name: 'payments' } }, context),
+    ).rejects.toMatchObject({
+      name: 'BadInput',
+      message: expect.stringMatching(/^plan payments is not deployed/),
+    });
+    const edited = planRef({ ...plan, gate: { ...plan.gate, approval: 'never' } });
+    expect(edited.name).toBe(plan.name);
+    await expect(kubeWorker()({ step: 'promote', execution, plan: edited }, context)).rejects.toMatchObject({
+      name: 'BadInput',
+      message: expect.stringContaining(
+        `the execution names content ${edited.sha256}, but the deployed plan is ${ref.sha256}`,
+      ),
     });
   });
 
@@ -71,6 +102,7 @@ describe('workers reject bad input without touching anything', () => {
     });
     const worker = createAwsWorker(
       {
+        plans: publishedPlans([plan]),
         journal: createMemoryJournal(),
         clock: systemClock,
         progress: () => undefined,
@@ -84,7 +116,7 @@ describe('workers reject bad input without touching anything', () => {
       logger,
     );
     await expect(
-      worker({ step: 'confirm-alarm', execution, plan, trigger: { source: 'aws.ec2' } }, context),
+      worker({ step: 'confirm-alarm', execution, plan: ref, trigger: { source: 'aws.ec2' } }, context),
     ).rejects.toMatchObject({ name: 'BadInput' });
     const foreign = {
       source: 'aws.cloudwatch',
@@ -93,7 +125,7 @@ describe('workers reject bad input without touching anything', () => {
       detail: { alarmName: 'someone-elses-alarm', state: { value: 'ALARM' } },
     };
     await expect(
-      worker({ step: 'confirm-alarm', execution, plan, trigger: foreign }, context),
+      worker({ step: 'confirm-alarm', execution, plan: ref, trigger: foreign }, context),
     ).rejects.toMatchObject({
       name: 'BadInput',
       message: expect.stringMatching(
@@ -112,6 +144,7 @@ describe('workers reject bad input without touching anything', () => {
     });
     const worker = createAwsWorker(
       {
+        plans: publishedPlans([plan]),
         journal: createMemoryJournal(),
         clock: systemClock,
         progress: () => undefined,
@@ -124,7 +157,7 @@ describe('workers reject bad input without touching anything', () => {
       },
       logger,
     );
-    await expect(worker({ step: 'flip-dns', execution, plan }, context)).rejects.toMatchObject({
+    await expect(worker({ step: 'flip-dns', execution, plan: ref }, context)).rejects.toMatchObject({
       name: 'LockLost',
     });
     expect(coordination.lockOf(plan.name)?.owner).toBe('another-execution');

@@ -100,7 +100,7 @@ describe('FailoverOrchestratorStack with encryptionKeyArn', () => {
     expect(keyGrantsOf(orchestrator().stateMachine.role)).toEqual([]);
   });
 
-  it('the topic and the queue admit EventBridge and CloudWatch under the same conditions as without the key', () => {
+  it('the topic admits CloudWatch, and the queue EventBridge, under the same conditions as without the key', () => {
     const statements = (type: string) =>
       Object.values(resources)
         .filter((r) => r.Type === type)
@@ -113,11 +113,14 @@ describe('FailoverOrchestratorStack with encryptionKeyArn', () => {
       expect(statement.Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': ACCOUNT } });
       expect(statement.Condition.ArnEquals ?? statement.Condition.ArnLike).toHaveProperty(['aws:SourceArn']);
     }
-    expect(
-      statements('AWS::SNS::TopicPolicy')
-        .map((s) => s.Principal.Service)
-        .sort(),
-    ).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    // The alarms publish to the topic; EventBridge only sends undeliverable events to the queue.
+    expect(statements('AWS::SNS::TopicPolicy').map((s) => s.Principal.Service)).toEqual([
+      'cloudwatch.amazonaws.com',
+    ]);
+    expect(statements('AWS::SQS::QueuePolicy').map((s) => s.Principal.Service)).toEqual([
+      'events.amazonaws.com',
+      'events.amazonaws.com',
+    ]);
   });
 
   it('cdk-nag finds nothing unacknowledged', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -16,8 +16,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { FailoverOrchestrator } from '../../infra/failover-orchestrator.js';
 import { FailoverOrchestratorStack } from '../../infra/failover-stack.js';
-import { FailoverTriggerInput } from '../../infra/failover-trigger-input.js';
-import { MAX_INPUT_TEMPLATE_CHARS } from '../../lambdas/plan/plan-size.js';
 import { checkDefinitionPlaceholders, workflowDefinitionFile } from '../../infra/workflow-definition.js';
 import { sdkActionsCalledBy } from './sdk-actions.js';
 import { journalTableKeys } from '../../lambdas/adapters/dynamodb-journal.js';
@@ -26,6 +24,9 @@ import { kubeWorkerSteps } from '../../lambdas/handlers/kube-worker.js';
 import { parseStepEvent } from '../../lambdas/handlers/step-event.js';
 import { alarmEventSchema } from '../../lambdas/plan/alarm-event.js';
 import { loadPlan, parsePlan } from '../../lambdas/plan/load-plan.js';
+import { PLAN_CATALOGUE_FILE, planCatalogue } from '../../lambdas/plan/plan-catalogue.js';
+import { planRef } from '../../lambdas/plan/plan-ref.js';
+import { publishedPlans } from '../../local/published-plans.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
 import { METRICS_NAMESPACE } from '../../lambdas/ports/metrics.js';
 
@@ -70,11 +71,6 @@ const renderConditions = (condition: Json | undefined) =>
   );
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
-/** What EventBridge does with an input template: each `<name>` becomes the value at its path. */
-const transform = (template: string, values: Record<string, unknown>, quoted: boolean) =>
-  template.replace(/<([\w.-]+)>/g, (whole, name: string) =>
-    name in values ? (quoted ? String(values[name]) : JSON.stringify(values[name])) : whole,
-  );
 
 // Actions IAM offers on "*" only; any other action must name its resources.
 const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
@@ -135,17 +131,8 @@ const alarmEvent = {
   },
 };
 
-const scheduledEvent = {
-  version: '0',
-  id: '89d1a02d-5ec7-412e-82f5-13505f849b41',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: ACCOUNT,
-  time: '2026-03-01T10:30:00Z',
-  region: REGION,
-  resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/x`],
-  detail: {},
-};
+/** What EventBridge Scheduler puts in place of its context attributes for one run. */
+const scheduledRun = { executionId: '89d1a02d-5ec7-412e-82f5-13505f849b41', time: '2026-03-01T10:30:00Z' };
 
 /** A second plan in another zone and with other clusters, whose alarms only start it when two agree. */
 const compositePlan = (example: Plan): Plan =>
@@ -198,8 +185,19 @@ describe('FailoverOrchestratorStack', () => {
   let resources: Record<string, Json>;
 
   const logicalId = (construct: IConstruct) =>
-    Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+    Stack.of(construct).getLogicalId(
+      construct instanceof CfnElement ? construct : (construct.node.defaultChild as CfnElement),
+    );
   const orchestrator = () => stack.orchestrator;
+  /** The nested stack that holds a plan's alarms and schedule, and its template. */
+  const shardOf = (name: string) => orchestrator().planShards.find((shard) => shard.triggers.has(name))!;
+  const shardResources = (name: string) =>
+    Template.fromStack(shardOf(name)).toJSON().Resources as Record<string, Json>;
+  /** A value the orchestrator's stack hands a nested stack, by the parameter that carries it. */
+  const passedToShard = (name: string, value: Json) => {
+    const nested = resources[logicalId(shardOf(name).nestedStackResource!)]!.Properties.Parameters as Json;
+    return Object.keys(nested).find((key) => JSON.stringify(nested[key]) === JSON.stringify(value));
+  };
   const asset = (name: string) => join(outdir, `asset.${name}`);
   const templateOf = (s: Stack) => assembly.getStackArtifact(s.artifactId).template as Json;
   const allTemplates = () => assembly.stacks.map((s) => s.template as Json);
@@ -353,130 +351,129 @@ describe('FailoverOrchestratorStack', () => {
   });
 
   describe('the triggers', () => {
-    const ruleOf = (name: string) => resources[logicalId(orchestrator().rules.get(name)!)]!.Properties;
     const alarmArn = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+    const workerArn = () => ({ 'Fn::GetAtt': [logicalId(orchestrator().awsWorker), 'Arn'] });
+    const rule = () => resources[logicalId(orchestrator().trigger.rule)]!.Properties;
 
-    it('match only the ALARM state of exactly each plan’s triggering alarms, by ARN', () => {
-      const pattern = (name: string) => ({
-        ...ruleOf(name).EventPattern,
-        resources: ruleOf(name).EventPattern.resources.map(render),
-      });
-      expect(pattern(plan.name)).toEqual({
+    it("one rule, whatever the number of plans, hands the ALARM of any of this account's alarms, whole, to the AWS worker, with retries and the dead-letter queue", () => {
+      template.resourceCountIs('AWS::Events::Rule', 2); // this one and the execution-ended rule
+      expect({
+        ...rule().EventPattern,
+        resources: [{ prefix: render(rule().EventPattern.resources[0].prefix) }],
+      }).toEqual({
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        resources: [
-          alarmArn('orders-rabbitmq-upstream-unhealthy'),
-          alarmArn('orders-rabbitmq-upstream-nodes-missing'),
-        ],
+        resources: [{ prefix: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:` }],
         detail: { state: { value: ['ALARM'] } },
       });
-      // With a composite, its members alone start nothing.
-      expect(pattern(payments.name).resources).toEqual([alarmArn('payments-upstream-down')]);
+      expect(rule().Targets).toEqual([
+        expect.objectContaining({
+          Arn: workerArn(),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [logicalId(orchestrator().executionEnded.deadLetterQueue), 'Arn'] },
+          },
+        }),
+      ]);
+      expect(rule().Targets[0].Input ?? rule().Targets[0].InputTransformer).toBeUndefined();
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: workerArn(),
+        SourceArn: { 'Fn::GetAtt': [logicalId(orchestrator().trigger.rule), 'Arn'] },
+        SourceAccount: { Ref: 'AWS::AccountId' },
+      });
     });
 
-    it('create the alarms a plan defines, as it defines them, and only those', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 + 1 + 1); // defined, readiness per plan, failure, unrecorded ends
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'orders-rabbitmq-upstream-nodes-missing',
-        Namespace: 'ContainerInsights/Prometheus',
-        MetricName: 'rabbitmq_identity_info',
-        Dimensions: [
-          { Name: 'ClusterName', Value: 'site-a' },
-          { Name: 'Namespace', Value: 'vmware-rabbitmq' },
-        ],
-        Statistic: 'SampleCount',
-        Period: 60,
-        ComparisonOperator: 'LessThanThreshold',
-        Threshold: 3,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 3,
-        TreatMissingData: 'breaching',
-      });
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'payments-upstream-queue-stalled',
-        Statistic: 'Maximum',
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 10000,
-        EvaluationPeriods: 5,
-        DatapointsToAlarm: 3,
-        TreatMissingData: 'notBreaching',
-      });
+    it('the AWS worker starts only this workflow, which it knows by a name fixed at synth', () => {
+      const machine = resources[logicalId(orchestrator().stateMachine)]!.Properties;
+      const arn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${machine.StateMachineName}`;
       expect(
-        Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName),
-      ).not.toContain('orders-rabbitmq-upstream-unhealthy');
+        render(
+          resources[logicalId(orchestrator().awsWorker)]!.Properties.Environment.Variables.STATE_MACHINE_ARN,
+        ),
+      ).toBe(arn);
+      expect(
+        grantedTo(orchestrator().awsWorker.role!, 'states:StartExecution').flatMap((s) => s.resources),
+      ).toEqual([arn]);
+      expect(grantedTo(orchestrator().kubeWorker.role!, 'states:StartExecution')).toEqual([]);
+    });
+
+    it('both workers carry the validated plans, and which plan each triggering alarm starts', () => {
+      for (const worker of [orchestrator().awsWorker, orchestrator().kubeWorker]) {
+        const bundle = asset(resources[logicalId(worker)]!.Properties.Code.S3Key.replace(/\.zip$/, ''));
+        expect(JSON.parse(readFileSync(join(bundle, PLAN_CATALOGUE_FILE), 'utf8'))).toEqual(
+          JSON.parse(JSON.stringify(planCatalogue([plan, payments]))),
+        );
+      }
+      // With a composite, its members alone start nothing.
+      expect(planCatalogue([plan, payments]).triggers).toEqual({
+        'orders-rabbitmq-upstream-unhealthy': plan.name,
+        'orders-rabbitmq-upstream-nodes-missing': plan.name,
+        'payments-upstream-down': payments.name,
+      });
+    });
+
+    it('create the alarms a plan defines, as it defines them, and only those, in the plan’s nested stack', () => {
+      const alarms = [plan.name, payments.name].flatMap((name) =>
+        Object.values(shardResources(name)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm'),
+      );
+      expect(alarms).toHaveLength(2 + 2); // defined, readiness per plan
+      expect(alarms.map((a) => a.Properties)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            AlarmName: 'orders-rabbitmq-upstream-nodes-missing',
+            Namespace: 'ContainerInsights/Prometheus',
+            MetricName: 'rabbitmq_identity_info',
+            Dimensions: [
+              { Name: 'ClusterName', Value: 'site-a' },
+              { Name: 'Namespace', Value: 'vmware-rabbitmq' },
+            ],
+            Statistic: 'SampleCount',
+            Period: 60,
+            ComparisonOperator: 'LessThanThreshold',
+            Threshold: 3,
+            EvaluationPeriods: 3,
+            DatapointsToAlarm: 3,
+            TreatMissingData: 'breaching',
+          }),
+          expect.objectContaining({
+            AlarmName: 'payments-upstream-queue-stalled',
+            Statistic: 'Maximum',
+            ComparisonOperator: 'GreaterThanThreshold',
+            Threshold: 10000,
+            EvaluationPeriods: 5,
+            DatapointsToAlarm: 3,
+            TreatMissingData: 'notBreaching',
+          }),
+        ]),
+      );
+      expect(alarms.map((a) => a.Properties.AlarmName)).not.toContain('orders-rabbitmq-upstream-unhealthy');
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 2); // failure, unrecorded events
     });
 
     it('a composite needs every member in ALARM', () => {
-      const [composite, ...others] = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
-      expect(others).toEqual([]);
-      expect(composite!.Properties.AlarmName).toBe('payments-upstream-down');
-      const rule = render(composite!.Properties.AlarmRule);
-      expect(rule).toBe(
+      const composites = Object.values(shardResources(payments.name)).filter(
+        (r) => r.Type === 'AWS::CloudWatch::CompositeAlarm',
+      );
+      expect(composites).toHaveLength(1);
+      expect(composites[0]!.Properties.AlarmName).toBe('payments-upstream-down');
+      expect(render(composites[0]!.Properties.AlarmRule)).toBe(
         `(ALARM("${alarmArn('payments-upstream-health-check')}") AND ALARM("getatt:${logicalId(orchestrator().triggers.get(payments.name)!.definedAlarms[0]!)}.Arn"))`,
       );
     });
 
-    it('start the workflow with the validated plan and the whole alarm event', () => {
-      const target = (ruleOf(plan.name).Targets as Json[]).find(
-        (t) => t.Arn.Ref === logicalId(orchestrator().stateMachine),
-      )!;
-      const { InputTemplate, InputPathsMap } = target.InputTransformer;
-      expect(InputPathsMap).toBeUndefined();
-      expect(InputTemplate.length).toBeLessThanOrEqual(MAX_INPUT_TEMPLATE_CHARS);
-
-      // What EventBridge does with the template: `<aws.events.event.json>` becomes the event.
-      const input = JSON.parse(InputTemplate.replace('<aws.events.event.json>', JSON.stringify(alarmEvent)));
-      expect(input).toEqual({ plan: JSON.parse(JSON.stringify(plan)), trigger: alarmEvent });
-      // ...and what the first step receives from it passes the worker's own parsers.
-      const event = parseStepEvent(
-        {
-          step: 'admit',
-          execution: { id: 'exec-1', startedAt: alarmEvent.time },
-          plan: input.plan,
-          trigger: input.trigger,
-        },
+    it('what the worker starts the workflow with passes the workers’ own parsers: the plan by name and hash, the whole alarm event', async () => {
+      const input = JSON.parse(JSON.stringify({ plan: planRef(plan), trigger: alarmEvent }));
+      const event = await parseStepEvent(
+        { step: 'admit', execution: { id: 'exec-1', startedAt: alarmEvent.time }, ...input },
         awsWorkerSteps,
+        publishedPlans([plan, payments]),
       );
       expect(event.plan).toEqual(plan);
       expect(alarmEventSchema.parse(event.trigger).detail.alarmName).toBe(
         'orders-rabbitmq-upstream-unhealthy',
       );
-    });
-
-    it('tell people at once that a failover was triggered, in words', () => {
-      const targets = ruleOf(plan.name).Targets as Json[];
-      expect(targets).toHaveLength(2);
-      const sns = targets.find((t) => t.Arn.Ref === logicalId(orchestrator().topic))!;
-      const { InputTemplate, InputPathsMap } = sns.InputTransformer;
-      const values = Object.fromEntries(
-        Object.entries(InputPathsMap as Record<string, string>).map(([k, path]) => [
-          k,
-          path === '$.time' ? alarmEvent.time : alarmEvent.detail.alarmName,
-        ]),
-      );
-      const message = JSON.parse(transform(render(InputTemplate), values, true));
-      expect(message).toBe(
-        `Failover of orders-rabbitmq triggered: alarm orders-rabbitmq-upstream-unhealthy entered ALARM at 2026-03-01T10:00:00Z. ` +
-          `After the 60 s settle time the workflow re-reads the alarm, checks that the standby is ready and asks for approval before it changes anything. ` +
-          `Follow it in Step Functions (ref:${logicalId(orchestrator().stateMachine)}); its report follows when it ends.`,
-      );
-    });
-
-    it('may only start this workflow', () => {
-      const target = (ruleOf(plan.name).Targets as Json[]).find(
-        (t) => t.Arn.Ref === logicalId(orchestrator().stateMachine),
-      )!;
-      const roleId = target.RoleArn['Fn::GetAtt'][0];
-      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-        .filter((policy) => (policy.Properties.Roles as Json[]).some((ref) => ref.Ref === roleId))
-        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Json[]);
-      expect(statements).toEqual([
-        {
-          Action: 'states:StartExecution',
-          Effect: 'Allow',
-          Resource: { Ref: logicalId(orchestrator().stateMachine) },
-        },
-      ]);
     });
   });
 
@@ -485,38 +482,77 @@ describe('FailoverOrchestratorStack', () => {
       ['orders-rabbitmq', 30],
       ['payments-rabbitmq', 15],
     ])(
-      '%s: a schedule every %i min runs the evaluate step of the Kubernetes worker with the plan',
-      (name, minutes) => {
+      '%s: a schedule every %i min, in the one schedule group, runs the evaluate step of the Kubernetes worker with the plan’s name and hash',
+      async (name, minutes) => {
         const evaluation = orchestrator().evaluations.get(name)!;
-        const rule = resources[logicalId(evaluation.schedule)]!.Properties;
-        expect(rule.ScheduleExpression).toBe(`rate(${minutes} minutes)`);
-        const [target, ...others] = rule.Targets as Json[];
-        expect(others).toEqual([]);
-        expect(target!.Arn).toEqual({ 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] });
-        expect(target!.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
-        const { InputTemplate, InputPathsMap } = target!.InputTransformer;
-        expect(InputPathsMap).toEqual({ id: '$.id', time: '$.time' });
-        const input = JSON.parse(
-          transform(InputTemplate, { id: scheduledEvent.id, time: scheduledEvent.time }, true),
+        const schedule = shardResources(name)[logicalId(evaluation.schedule)]!.Properties;
+        expect(schedule.ScheduleExpression).toBe(`rate(${minutes} minutes)`);
+        expect(schedule.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+        expect(
+          passedToShard(name, { Ref: logicalId(orchestrator().node.findChild('ReadinessSchedules')) }),
+        ).toBe(schedule.GroupName.Ref);
+        const { Arn, RoleArn, RetryPolicy, Input } = schedule.Target;
+        expect(passedToShard(name, { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] })).toBe(
+          Arn.Ref,
         );
-        const event = parseStepEvent(input, kubeWorkerSteps);
+        expect(RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+        const input = JSON.parse(
+          (Input as string)
+            .replace('<aws.scheduler.execution-id>', scheduledRun.executionId)
+            .replace('<aws.scheduler.scheduled-time>', scheduledRun.time),
+        );
+        const event = await parseStepEvent(input, kubeWorkerSteps, publishedPlans([plan, payments]));
         expect(event).toMatchObject({
           step: 'evaluate',
-          execution: { id: `evaluation-${scheduledEvent.id}`, startedAt: scheduledEvent.time },
+          execution: { id: `evaluation-${scheduledRun.executionId}`, startedAt: scheduledRun.time },
         });
         expect(event.plan.name).toBe(name);
-        template.hasResourceProperties('AWS::Lambda::Permission', {
-          Action: 'lambda:InvokeFunction',
-          Principal: 'events.amazonaws.com',
-          FunctionName: { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] },
-          SourceArn: { 'Fn::GetAtt': [logicalId(evaluation.schedule), 'Arn'] },
-          SourceAccount: { Ref: 'AWS::AccountId' },
-        });
+        expect(RoleArn.Ref).toBeDefined();
       },
     );
 
+    it('the schedules invoke the Kubernetes worker with a role of their own, and the worker’s resource policy does not grow with the plans', () => {
+      const [roleId, ...others] = Object.entries(resources)
+        .filter(
+          ([, r]) =>
+            r.Type === 'AWS::IAM::Role' &&
+            r.Properties.AssumeRolePolicyDocument.Statement.some(
+              (s: Json) => s.Principal?.Service === 'scheduler.amazonaws.com',
+            ),
+        )
+        .map(([id]) => id);
+      expect(others).toEqual([]);
+      const trust = resources[roleId!]!.Properties.AssumeRolePolicyDocument.Statement[0];
+      expect(renderConditions(trust.Condition)).toEqual({
+        StringEquals: { 'aws:SourceAccount': ACCOUNT },
+        ArnLike: {
+          'aws:SourceArn': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/ref:${logicalId(orchestrator().node.findChild('ReadinessSchedules'))}/*`,
+        },
+      });
+      expect(
+        Object.values(template.findResources('AWS::IAM::Policy'))
+          .filter((p) => (p.Properties.Roles as Json[]).some((r) => r.Ref === roleId))
+          .flatMap((p) => p.Properties.PolicyDocument.Statement),
+      ).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] },
+        },
+      ]);
+      expect(
+        Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+          (p) =>
+            JSON.stringify(p.Properties.FunctionName) ===
+            JSON.stringify({ 'Fn::GetAtt': [logicalId(orchestrator().kubeWorker), 'Arn'] }),
+        ),
+      ).toEqual([]);
+    });
+
     it('an alarm per plan raises when an evaluation within two intervals was not ready, or none ran, and tells the topic', () => {
-      const alarm = resources[logicalId(orchestrator().evaluations.get(plan.name)!.alarm)]!.Properties;
+      const alarm = shardResources(plan.name)[logicalId(orchestrator().evaluations.get(plan.name)!.alarm)]!
+        .Properties;
+      const topic = { Ref: passedToShard(plan.name, { Ref: logicalId(orchestrator().topic) }) };
       expect(alarm).toMatchObject({
         Namespace: METRICS_NAMESPACE,
         MetricName: 'StandbyReady',
@@ -527,8 +563,8 @@ describe('FailoverOrchestratorStack', () => {
         Threshold: 1,
         EvaluationPeriods: 1,
         TreatMissingData: 'breaching',
-        AlarmActions: [{ Ref: logicalId(orchestrator().topic) }],
-        OKActions: [{ Ref: logicalId(orchestrator().topic) }],
+        AlarmActions: [topic],
+        OKActions: [topic],
       });
       expect(alarm.AlarmDescription).toContain('failover check');
     });
@@ -568,14 +604,9 @@ describe('FailoverOrchestratorStack', () => {
       });
     });
 
-    it('the event, as Step Functions sends it, is the worker’s execution-ended step for the plan in the execution input', () => {
+    it('the event, as Step Functions sends it, is the worker’s execution-ended step for the plan in the execution input', async () => {
       const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Workflow:abc`;
-      const input = JSON.parse(
-        new FailoverTriggerInput(plan).inputTemplate.replace(
-          '<aws.events.event.json>',
-          JSON.stringify(alarmEvent),
-        ),
-      );
+      const input = { plan: planRef(plan), trigger: alarmEvent };
       const event = {
         version: '0',
         id: '6d1e2c2a-1b4e-4e0f-9f3e-0c6f4a7f1e11',
@@ -601,7 +632,7 @@ describe('FailoverOrchestratorStack', () => {
             'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
         },
       };
-      expect(parseStepEvent(event, awsWorkerSteps)).toMatchObject({
+      expect(await parseStepEvent(event, awsWorkerSteps, publishedPlans([plan, payments]))).toMatchObject({
         step: 'execution-ended',
         execution: { id: executionArn, startedAt: '2026-03-01T10:00:00.120Z' },
         plan,
@@ -707,7 +738,7 @@ describe('FailoverOrchestratorStack', () => {
       ]);
     });
 
-    it('the dashboard shows executions by outcome, recovery time and time per step, and readiness, per plan', () => {
+    it('the dashboard shows executions by outcome, recovery time, time per step and readiness, a series per plan, in widgets that do not grow with the plans', () => {
       const body = render(
         resources[logicalId(orchestrator().operations.dashboard)]!.Properties.DashboardBody,
       );
@@ -716,24 +747,24 @@ describe('FailoverOrchestratorStack', () => {
       expect(titles).toEqual([
         'Executions by outcome (all plans)',
         'Alarms',
-        ...[plan.name, payments.name].flatMap((name) => [
-          `${name}: executions by outcome`,
-          `${name}: recovery time and time per step (ms)`,
-          `${name}: standby readiness (1 ready, 0 not)`,
-        ]),
+        'Executions by outcome, per plan',
+        'Recovery time per plan (ms)',
+        'Standby readiness per plan (1 ready, 0 not)',
+        'Time per step, per plan (ms)',
+        'Readiness checks per plan (1 passed, 0 failed)',
       ]);
       const expressions = widgets
         .flatMap((w) => (w.properties.metrics ?? []) as unknown[][])
         .map((m) => (m[0] as Json)?.expression)
         .filter(Boolean);
-      expect(expressions).toEqual(
-        expect.arrayContaining([
-          `SEARCH('{${METRICS_NAMESPACE},outcome,plan} MetricName="FailoverExecutions" plan="orders-rabbitmq"', 'Sum', 3600)`,
-          `SEARCH('{${METRICS_NAMESPACE},plan,step} MetricName="StepDuration" plan="orders-rabbitmq"', 'Maximum', 3600)`,
-          `SEARCH('{${METRICS_NAMESPACE},check,plan} MetricName="ReadinessCheckPassed" plan="payments-rabbitmq"', 'Minimum', 900)`,
-        ]),
-      );
-      expect(body).toContain(`"${METRICS_NAMESPACE}","RecoveryTime","plan","orders-rabbitmq"`);
+      expect(expressions).toEqual([
+        `SEARCH('{${METRICS_NAMESPACE},outcome,plan} MetricName="FailoverExecutions"', 'Sum', 3600)`,
+        `SEARCH('{${METRICS_NAMESPACE},plan} MetricName="RecoveryTime"', 'Maximum', 3600)`,
+        `SEARCH('{${METRICS_NAMESPACE},plan} MetricName="StandbyReady"', 'Minimum', 3600)`,
+        `SEARCH('{${METRICS_NAMESPACE},plan,step} MetricName="StepDuration"', 'Maximum', 3600)`,
+        `SEARCH('{${METRICS_NAMESPACE},check,plan} MetricName="ReadinessCheckPassed"', 'Minimum', 3600)`,
+      ]);
+      expect(body).not.toContain(plan.name);
     });
   });
 
@@ -808,12 +839,11 @@ describe('FailoverOrchestratorStack', () => {
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
     };
 
-    it('the topic is encrypted with a rotated key that alarms and rules may use for this account’s topics only, and refuses publishing without TLS', () => {
+    it('the topic is encrypted with a rotated key that alarms may use for this account’s topics only, and refuses publishing without TLS', () => {
       const topic = resources[logicalId(orchestrator().topic)]!.Properties;
       expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalId(orchestrator().topicKey), 'Arn'] });
       const key = resources[logicalId(orchestrator().topicKey)]!.Properties;
       expect(key.EnableKeyRotation).toBe(true);
-      // No aws:SourceArn for EventBridge in a key policy (AWS does not support it there): the encryption context names the topics.
       const forTopicsOfThisAccount = {
         StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${ACCOUNT}:*` },
       };
@@ -826,18 +856,10 @@ describe('FailoverOrchestratorStack', () => {
           Resource: '*',
           Condition: { ...fromAlarmsOfThisAccount, ...forTopicsOfThisAccount },
         },
-        {
-          Sid: 'TriggerRulesPublishToTheTopic',
-          Effect: 'Allow',
-          Service: 'events.amazonaws.com',
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          Resource: '*',
-          Condition: forTopicsOfThisAccount,
-        },
       ]);
     });
 
-    it('the topic admits alarms of this account, and EventBridge only for the trigger rules of this stack, in this account', () => {
+    it('the topic admits alarms of this account and nothing else: the AWS worker publishes with its role', () => {
       const [policy, ...others] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
       expect(others).toEqual([]);
       const document = policy!.Properties.PolicyDocument;
@@ -857,17 +879,6 @@ describe('FailoverOrchestratorStack', () => {
           Resource: topicRef,
           Condition: fromAlarmsOfThisAccount,
         },
-        ...[plan.name, payments.name].map((name) => ({
-          Sid: expect.any(String),
-          Effect: 'Allow',
-          Service: 'events.amazonaws.com',
-          Action: 'sns:Publish',
-          Resource: topicRef,
-          Condition: {
-            ArnEquals: { 'aws:SourceArn': `getatt:${logicalId(orchestrator().rules.get(name)!)}.Arn` },
-            StringEquals: { 'aws:SourceAccount': ACCOUNT },
-          },
-        })),
       ]);
     });
 
@@ -898,7 +909,7 @@ describe('FailoverOrchestratorStack', () => {
       );
 
     // A service principal acts for any account's resources: each grant to one names the resource it
-    // acts for and its account, or (KMS, for EventBridge) the topics it may encrypt for.
+    // acts for and its account, or (KMS) the topics it may encrypt for.
     it('every grant to an AWS service in a topic, queue or key policy, and every invoke permission for EventBridge, names its source', () => {
       const grants = allTemplates().flatMap((t) =>
         Object.entries(t.Resources as Record<string, Json>).flatMap(([id, r]) => {
@@ -929,8 +940,8 @@ describe('FailoverOrchestratorStack', () => {
             }));
         }),
       );
-      // Invoke permissions (two schedules, the execution-ended rule), the queue's, the topic's (alarms, two trigger rules), the topic key's two.
-      expect(grants.length).toBe(3 + 1 + 3 + 2);
+      // Invoke permissions (the trigger rule, the execution-ended rule), the queue's (the same two), the topic's (alarms), the topic key's (alarms).
+      expect(grants.length).toBe(2 + 2 + 1 + 1);
       const namesItsSource = (keys: string[]) =>
         (keys.includes('aws:SourceArn') && keys.includes('aws:SourceAccount')) ||
         keys.includes('kms:EncryptionContext:aws:sns:topicArn');
@@ -985,23 +996,11 @@ describe('FailoverOrchestratorStack', () => {
       );
     });
 
-    it('the AWS worker may read only the plan alarms, publish only to the topic, use only the journal and describe only this workflow’s executions', () => {
+    it('the AWS worker may read only this account’s alarms, publish only to the topic, use only the journal and describe only this workflow’s executions', () => {
       const role = orchestrator().awsWorker.role!;
-      expect(
-        grantedTo(role, 'cloudwatch:DescribeAlarms')
-          .flatMap((s) => s.resources)
-          .sort(),
-      ).toEqual(
-        [
-          'orders-rabbitmq-upstream-unhealthy',
-          'orders-rabbitmq-upstream-nodes-missing',
-          'payments-upstream-health-check',
-          'payments-upstream-queue-stalled',
-          'payments-upstream-down',
-        ]
-          .map((name) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`)
-          .sort(),
-      );
+      expect(grantedTo(role, 'cloudwatch:DescribeAlarms').flatMap((s) => s.resources)).toEqual([
+        `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`,
+      ]);
       expect(grantedTo(role, 'sns:Publish').flatMap((s) => s.resources)).toEqual([
         `ref:${logicalId(orchestrator().topic)}`,
       ]);
@@ -1137,10 +1136,10 @@ describe('FailoverOrchestrator rejects what cannot work, before synth', () => {
     () =>
       new FailoverOrchestrator(new Stack(new App(), 'Stack'), 'Orchestrator', { plans, ...extra });
 
-  it('a plan whose EventBridge input would exceed 8192 characters', () => {
-    const oversized = { ...plan, description: 'x'.repeat(MAX_INPUT_TEMPLATE_CHARS) };
-    expect(build([oversized])).toThrow(
-      /plan orders-rabbitmq: its EventBridge input template would be \d+ characters, over EventBridge's limit of 8192/,
+  it('two plans that one alarm would start: one alarm event starts one execution', () => {
+    const twin = { ...plan, name: 'orders-twin' };
+    expect(build([plan, twin])).toThrow(
+      'plan orders-twin: alarm orders-rabbitmq-upstream-unhealthy already starts plan orders-rabbitmq',
     );
   });
 

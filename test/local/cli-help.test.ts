@@ -85,6 +85,7 @@ describe('--json', () => {
           engine: 'rabbitmq-standby',
           dnsRecords: 1,
           gate: 'always',
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         },
       ],
     });

@@ -6,6 +6,7 @@ import { createSfnWorkflowStart } from '../../lambdas/adapters/sfn-workflow-star
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import { operatorRequest } from '../../lambdas/plan/operator-request.js';
 import { parseTrigger } from '../../lambdas/steps/alarm-trigger.js';
+import { planRef } from '../../lambdas/plan/plan-ref.js';
 import { main } from '../../local/cli.js';
 
 const stateMachineArn = 'arn:aws:states:eu-west-1:111122223333:stateMachine:failover';
@@ -19,7 +20,7 @@ const recording = () => {
 };
 
 describe('failover switchover and reprotect', () => {
-  it('start the workflow with {plan, trigger}, the trigger a request the workflow accepts', async () => {
+  it("start the workflow with {plan, trigger}: the plan file's name and hash, the trigger a request the workflow accepts", async () => {
     sfn
       .on(StartExecutionCommand)
       .resolves({ executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:x` });
@@ -43,7 +44,7 @@ describe('failover switchover and reprotect', () => {
     expect(sent.stateMachineArn).toBe(stateMachineArn);
     const input = JSON.parse(sent.input!) as { plan: unknown; trigger: unknown };
     const plan = await loadPlan('examples/plans/rabbitmq-standby.yaml');
-    expect(input.plan).toEqual(plan);
+    expect(input.plan).toEqual(planRef(plan));
     expect(parseTrigger(input.trigger, plan)).toMatchObject({
       kind: 'operator',
       request: { detail: { action: 'switchover', mode: 'graceful', reason: 'DR rehearsal' } },
@@ -72,7 +73,7 @@ describe('failover switchover and reprotect', () => {
     const arn = await createSfnWorkflowStart({
       stateMachineArn,
       client: new SFNClient({ region: 'eu-west-1' }),
-    }).start(plan, request);
+    }).start(planRef(plan), request, `reprotect-${request.id}`);
     expect(arn).toBe(
       `arn:aws:states:eu-west-1:111122223333:execution:failover:${sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.name}`,
     );

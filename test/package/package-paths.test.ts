@@ -9,6 +9,7 @@ const INTENDED = new Map([
   ['lambdas/package-files.ts', 'finds the package root by walking up from itself'],
   ['infra/function-code.ts', 'looks for the pre-built bundles beside the compiled construct'],
   ['lambdas/functions/approval-api.ts', 'reads the console files copied next to its own bundle'],
+  ['lambdas/adapters/bundled-plans.ts', "reads the plans the stack wrote next to its worker's bundle"],
 ]);
 
 /** A path from the module's own location (not `createRequire(import.meta.url)`, which resolves packages). */

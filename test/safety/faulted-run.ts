@@ -39,8 +39,11 @@ export const runFaulted = async (options: FaultedRunOptions) => {
     const seeded = await seededCoordination(plan, scenario);
     const coordination = options.coordination ? options.coordination(seeded) : seeded;
     const taskFaults = options.taskFaults ? createTaskFaults(options.taskFaults) : undefined;
+    // The deployed plan: the one the workflow runs, which may be wrong about the clusters.
+    const workflowPlan = structuredClone(plan);
+    options.editWorkflowPlan?.(workflowPlan);
     const env = drillEnvironment({
-      plan,
+      plan: workflowPlan,
       scenario,
       simulation,
       coordination,
@@ -51,8 +54,6 @@ export const runFaulted = async (options: FaultedRunOptions) => {
       ...(taskFaults ? { taskFaults } : {}),
       ...(options.alarms ? { alarms: options.alarms } : {}),
     });
-    const workflowPlan = structuredClone(plan);
-    options.editWorkflowPlan?.(workflowPlan);
     const run = await runWorkflow({
       plan: workflowPlan,
       trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()),

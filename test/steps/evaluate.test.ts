@@ -11,6 +11,8 @@ import { systemClock } from '../../lambdas/ports/clock.js';
 import { METRICS_NAMESPACE } from '../../lambdas/ports/metrics.js';
 import { readOnlyKube, type ReadinessEvaluation } from '../../lambdas/steps/evaluate.js';
 import { downstreamCluster, startSim, type SimFixture } from '../sim/start-sim.js';
+import { planRef } from '../../lambdas/plan/plan-ref.js';
+import { publishedPlans } from '../../local/published-plans.js';
 
 const logger = new Logger({ logLevel: 'SILENT' });
 const context = {
@@ -45,6 +47,7 @@ const evaluateOn = async (fixture: SimFixture) => {
   const lines: string[] = [];
   const worker = createKubeWorker(
     {
+      plans: publishedPlans([fixture.plan]),
       journal: createMemoryJournal(),
       // Retry pauses pass at once; the checks still read the real time.
       clock: { now: () => systemClock.now(), sleep: async () => undefined },
@@ -56,7 +59,7 @@ const evaluateOn = async (fixture: SimFixture) => {
     logger,
   );
   const result = (await worker(
-    { step: 'evaluate', execution, plan: fixture.plan },
+    { step: 'evaluate', execution, plan: planRef(fixture.plan) },
     context,
   )) as ReadinessEvaluation;
   return { result, metrics: metricsIn(lines) };

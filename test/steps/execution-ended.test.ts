@@ -11,6 +11,8 @@ import type { Plan } from '../../lambdas/plan/schema.js';
 import type { ClockPort } from '../../lambdas/ports/clock.js';
 import type { FailoverReport, JournalPort, StepRecord } from '../../lambdas/ports/journal.js';
 import type { Notification } from '../../lambdas/ports/notifier.js';
+import { planRef } from '../../lambdas/plan/plan-ref.js';
+import { publishedPlans } from '../../local/published-plans.js';
 
 const logger = new Logger({ logLevel: 'SILENT' });
 const context = {
@@ -52,7 +54,7 @@ const statusChange = (
     status,
     startDate: Date.parse(startedAt),
     stopDate: Date.parse('2026-03-01T10:20:00Z'),
-    input: JSON.stringify({ plan, trigger: { source: 'aws.cloudwatch' } }),
+    input: JSON.stringify({ plan: planRef(plan), trigger: { source: 'aws.cloudwatch' } }),
     inputDetails: { included: true },
     output: null,
     outputDetails: null,
@@ -107,6 +109,7 @@ const setup = (options: { notify?: (n: Notification) => Promise<void> } = {}) =>
   const notifications: Notification[] = [];
   const worker = createAwsWorker(
     {
+      plans: publishedPlans([plan]),
       journal,
       clock,
       progress: () => undefined,
@@ -344,7 +347,13 @@ describe('the status-change event as the worker receives it', () => {
   it('the Kubernetes worker does not run it', async () => {
     const { createKubeWorker } = await import('../../lambdas/handlers/kube-worker.js');
     const kube = createKubeWorker(
-      { journal: createMemoryJournal(), clock, progress: () => undefined, kubeFor: unused },
+      {
+        plans: publishedPlans([plan]),
+        journal: createMemoryJournal(),
+        clock,
+        progress: () => undefined,
+        kubeFor: unused,
+      },
       logger,
     );
     await expect(kube(statusChange('FAILED', 'States.Runtime'), context)).rejects.toMatchObject({

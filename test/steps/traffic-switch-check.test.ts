@@ -14,6 +14,8 @@ import type { JournalPort } from '../../lambdas/ports/journal.js';
 import { FaultInjector } from '../../sim/faults.js';
 import { createLocalDnsZone, type LocalDnsZone } from '../../sim/local-dns-zone.js';
 import { parseScenario } from '../../sim/scenario.js';
+import { planRef } from '../../lambdas/plan/plan-ref.js';
+import { publishedPlans } from '../../local/published-plans.js';
 
 const logger = new Logger({ logLevel: 'SILENT' });
 const context = {
@@ -58,6 +60,7 @@ const checkDns = async (dns: LocalDnsZone, journal: JournalPort) => {
   });
   return createAwsWorker(
     {
+      plans: publishedPlans([plan]),
       journal,
       clock: systemClock,
       progress: () => undefined,
@@ -69,7 +72,7 @@ const checkDns = async (dns: LocalDnsZone, journal: JournalPort) => {
       approvals: { request: unused },
     },
     logger,
-  )({ step: 'check-dns', execution, plan }, context);
+  )({ step: 'check-dns', execution, plan: planRef(plan) }, context);
 };
 
 const record = 'amqp.orders.example.com';

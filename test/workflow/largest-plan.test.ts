@@ -19,6 +19,7 @@ import type { EngineType } from '../../sim/models/engine-models.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation } from '../../sim/simulation.js';
 import { largestAlarmEvent, largestValidPlan, planJsonChars, sitesOf, widestPlan } from './largest-plan.js';
+import { publishedPlans } from '../../local/published-plans.js';
 
 type Json = unknown;
 const ENGINES: EngineType[] = ['rabbitmq-standby', 'rabbitmq-shovel', 'rocketmq-controller'];
@@ -65,6 +66,7 @@ const drive = async (
   const simulation = await startSimulation(plan, scenario);
   try {
     const env = localWorkers({
+      plans: publishedPlans([plan]),
       kubeFor: async (_plan, side) =>
         createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`),
       progress: (event) => {

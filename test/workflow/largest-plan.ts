@@ -1,6 +1,6 @@
 // The largest plans the schema allows, per engine. `widestPlan`: every list at its longest and every
 // text at its longest (names kept valid and distinct), each field at its own bound; together they
-// are far more than one EventBridge input holds, so only the whole-plan bound (plan-size.ts)
+// are far more than the whole-plan bound (plan-size.ts) allows, so only that bound
 // refuses it. `largestValidPlan`: every list as long as fits, texts short, then its free texts
 // grown until the plan is exactly as large as the whole-plan bound allows. Plus the largest alarm
 // event CloudWatch would send for a plan: what the workflow must carry within Step Functions' 256 KiB.
