@@ -5,12 +5,7 @@
 // DescribeCluster. Where moto answers differently from AWS the test says so.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  DescribeAlarmsCommand,
-  CloudWatchClient,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
@@ -26,7 +21,7 @@ import { createRoute53Dns } from '../../lambdas/adapters/route53-dns.js';
 import { createSnsNotifier } from '../../lambdas/adapters/sns-notifier.js';
 import { createJournalTable, type JournalTable } from '../../sim/local-dynamodb.js';
 import { coordinationContract } from '../../test/safety/coordination-contract.js';
-import { startMotoServer, type MotoServer } from './moto-server.js';
+import { putAlarm, startMotoServer, type MotoServer } from './moto-server.js';
 
 let moto: MotoServer;
 let table: JournalTable;
@@ -161,19 +156,7 @@ describe('the AWS adapters on moto', () => {
 
   it('CloudWatch: the alarm port reads each alarm as set, and leaves out one that does not exist', async () => {
     const client = new CloudWatchClient(moto.clientConfig);
-    for (const name of ['payments-upstream-down', 'payments-queue-depth'])
-      await client.send(
-        new PutMetricAlarmCommand({
-          AlarmName: name,
-          Namespace: 'Failover/Test',
-          MetricName: 'Up',
-          Statistic: 'Minimum',
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: 'LessThanThreshold',
-        }),
-      );
+    for (const name of ['payments-upstream-down', 'payments-queue-depth']) await putAlarm(client, name);
     await client.send(
       new SetAlarmStateCommand({
         AlarmName: 'payments-upstream-down',

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
@@ -41,7 +41,7 @@ import { createJournalTable } from '../../sim/local-dynamodb.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
 import { makePki } from '../kube/certificates.js';
-import { startMotoServer, type MotoServer } from './moto-server.js';
+import { putAlarm, startMotoServer, type MotoServer } from './moto-server.js';
 
 const TABLE = 'failover-journal';
 let dir: string;
@@ -135,18 +135,7 @@ beforeAll(async () => {
   const topic = await new SNSClient(clientConfig).send(new CreateTopicCommand({ Name: 'failover' }));
   const cloudwatch = new CloudWatchClient(clientConfig);
   for (const alarm of plan.triggers.alarms) {
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: alarm.name,
-        Namespace: 'Failover/Test',
-        MetricName: 'Up',
-        Statistic: 'Minimum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold',
-      }),
-    );
+    await putAlarm(cloudwatch, alarm.name);
     await cloudwatch.send(
       new SetAlarmStateCommand({ AlarmName: alarm.name, StateValue: 'ALARM', StateReason: 'upstream down' }),
     );

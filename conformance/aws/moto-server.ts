@@ -1,8 +1,21 @@
 // moto's server (scripts/moto-server.sh installs it, cached per version) on 127.0.0.1: one
 // process answers every AWS service the adapters call, at one endpoint. Started and stopped by
 // the tests; killed with the test process when it dies without its afterAll.
+//
+// It serves one request at a time: `moto_server` answers each on its own thread, and its DynamoDB
+// then lets two concurrent conditional writes of one item both succeed (two lock holders out of
+// 40 racing acquisitions, seen here), where DynamoDB applies them one after the other. The
+// moto_server main with `threaded=False`, nothing else changed.
+const SERIAL_SERVER = `
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=MotoRequestHandler)
+`;
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { PutMetricAlarmCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 
 export interface MotoServer {
   endpoint: string;
@@ -31,7 +44,8 @@ export const startMotoServer = async (region = 'eu-west-1'): Promise<MotoServer>
   }).stdout.trim();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+  const python = join(dirname(bin), 'python');
+  const child: ChildProcess = spawn(python, ['-c', SERIAL_SERVER, '127.0.0.1', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -51,7 +65,7 @@ export const startMotoServer = async (region = 'eu-west-1'): Promise<MotoServer>
     if (up) break;
     if (Date.now() > deadline) {
       kill();
-      throw new Error(`moto_server did not answer on ${endpoint} within 60 s:\n${stderr}`);
+      throw new Error(`moto's server did not answer on ${endpoint} within 60 s:\n${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -67,4 +81,20 @@ export const startMotoServer = async (region = 'eu-west-1'): Promise<MotoServer>
       kill();
     },
   };
+};
+
+/** A metric alarm in moto, as a plan's alarm would be: its state is then set by the test. */
+export const putAlarm = async (cloudwatch: CloudWatchClient, name: string): Promise<void> => {
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      Namespace: 'Failover/Test',
+      MetricName: 'Up',
+      Statistic: 'Minimum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+    }),
+  );
 };
