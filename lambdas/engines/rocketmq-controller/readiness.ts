@@ -23,7 +23,7 @@ import {
   type NameServerView,
   type RocketAccess,
 } from './cluster.js';
-import { lostSites, type RocketmqControllerPlan } from './plan.js';
+import { lostSites, type BrokerGroup, type RocketmqControllerPlan } from './plan.js';
 
 export const rocketmqReadiness = async (
   ctx: StepContext,
@@ -96,15 +96,29 @@ const controllerCheck = async (
   };
 };
 
+/** A group's members in the target site, and those of them that are Ready and registered with the name servers. */
+const targetMembers = (
+  engine: RocketmqControllerPlan,
+  pods: Awaited<ReturnType<typeof namespacePods>>,
+  view: NameServerView,
+  group: BrokerGroup,
+) => {
+  const registered = new Set(view.rows.map((r) => r.address));
+  const targets = membersOf(engine, pods, group).filter((m) => m.site === engine.targetSite);
+  return {
+    targets,
+    registered,
+    live: targets.filter((m) => m.ready && m.address !== undefined && registered.has(m.address)),
+  };
+};
+
 const targetBrokersCheck = (
   engine: RocketmqControllerPlan,
   pods: Awaited<ReturnType<typeof namespacePods>>,
   view: Awaited<ReturnType<typeof readClusterList>>,
 ) => {
-  const registered = new Set(view.rows.map((r) => r.address));
   const groups = engine.brokerGroups.map((group) => {
-    const targets = membersOf(engine, pods, group).filter((m) => m.site === engine.targetSite);
-    const live = targets.filter((m) => m.ready && m.address !== undefined && registered.has(m.address));
+    const { targets, registered, live } = targetMembers(engine, pods, view, group);
     return {
       brokerName: group.brokerName,
       targets: targets.map((m) => ({
@@ -277,13 +291,9 @@ const rpoBoundCheck = async (
 ) => {
   const { engine } = access;
   const boundSeconds = ctx.plan.thresholds.maxReplicationLagSeconds;
-  const registered = new Set(view.rows.map((r) => r.address));
   const groups = await Promise.all(
     engine.brokerGroups.map(async (group) => {
-      const target = membersOf(engine, pods, group).find(
-        (m) =>
-          m.site === engine.targetSite && m.ready && m.address !== undefined && registered.has(m.address),
-      );
+      const [target] = targetMembers(engine, pods, view, group).live;
       const read =
         target === undefined || view.nameServer === undefined
           ? { error: `no live broker in ${engine.targetSite} to ask` }
