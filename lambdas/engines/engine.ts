@@ -49,6 +49,17 @@ export interface PolicyRule {
   resourceNames?: string[];
 }
 
+/**
+ * Running a command in a pod. The client execs over a WebSocket, whose upgrade is a GET: the API
+ * server checks `get` on pods/exec for it, and since Kubernetes 1.35 `create` as well (a Role
+ * with `create` alone is refused every exec, seen on a real 1.36 API server).
+ */
+export const podExecRule: PolicyRule = {
+  apiGroups: [''],
+  resources: ['pods/exec'],
+  verbs: ['get', 'create'],
+};
+
 /** What the orchestrator needs to be allowed to do in one namespace of one side's cluster. */
 export interface KubernetesAccessNeed {
   side: Side;

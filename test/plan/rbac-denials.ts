@@ -31,7 +31,12 @@ export const deniedBy = (roles: readonly GrantedRole[], log: readonly SimLogEntr
         ),
     );
   return log.filter((e) => {
-    if (e.kind === 'exec') return !allowed(e.site, undefined, '', 'pods/exec', 'create');
+    // A WebSocket exec is authorized as `get` and `create` on pods/exec (lambdas/engines/engine.ts).
+    if (e.kind === 'exec')
+      return !(
+        allowed(e.site, undefined, '', 'pods/exec', 'get') &&
+        allowed(e.site, undefined, '', 'pods/exec', 'create')
+      );
     const m = /^\/apis?\/(?:([^/]+)\/)?v[^/]+\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?/.exec(e.path);
     if (!m) return true;
     const [, group = '', namespace, resource, name] = m;

@@ -2,7 +2,7 @@
 // downstream sees the plan reversed: the reverse shovels run on the upstream). Keep in step with
 // readiness.ts, promote.ts, teardown.ts, reprotect.ts and the shared fence: the generated RBAC
 // is exactly this.
-import type { KubernetesAccessNeed } from '../engine.js';
+import { podExecRule, type KubernetesAccessNeed } from '../engine.js';
 import type { RabbitmqShovelPlan, ShovelSpec } from './plan.js';
 import { reverseDirection, shovelResourceName } from './plan.js';
 
@@ -19,7 +19,7 @@ export const shovelKubernetesAccess = (engine: RabbitmqShovelPlan): KubernetesAc
       rules: [
         // Server pods are found by label and their Ready condition read; rabbitmqctl runs in them.
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-        { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+        podExecRule,
         // Operator-declared shovels are removed by deleting their Shovel resource.
         ...(declared.length > 0
           ? [
@@ -39,7 +39,7 @@ export const shovelKubernetesAccess = (engine: RabbitmqShovelPlan): KubernetesAc
       rules: [
         // The backlog check and the fence run rabbitmqctl in the upstream's pods; reprotect defines the reverse shovels there.
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-        { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+        podExecRule,
         // Reverse shovels the operator declares are read there, and deleted at a failback's promotion.
         ...(declaredBack.length > 0
           ? [

@@ -3,7 +3,7 @@
 // and its lifting on whichever serves, reprotect on both). Keep in step with readiness.ts,
 // catch-up.ts, promote.ts, teardown.ts and reprotect.ts: the generated RBAC is exactly this.
 import type { Side } from '../../plan/schema.js';
-import type { KubernetesAccessNeed } from '../engine.js';
+import { podExecRule, type KubernetesAccessNeed } from '../engine.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import { sideNames } from './reverse.js';
 
@@ -15,7 +15,7 @@ const sideAccess = (engine: RabbitmqStandbyPlan, side: Side): KubernetesAccessNe
     rules: [
       // Server pods are found by label and their Ready condition read; rabbitmqctl runs in them.
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+      podExecRule,
       // Readiness reads the conditions; teardown and reprotect patch additionalConfig (rolling restart).
       {
         apiGroups: ['rabbitmq.com'],

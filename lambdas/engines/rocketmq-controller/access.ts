@@ -1,7 +1,7 @@
 // The Kubernetes permissions this engine's steps use. Keep in step with readiness.ts, fence.ts,
 // catch-up.ts, lift-fence.ts, promote.ts, teardown.ts and reprotect.ts: the generated RBAC is
 // exactly this (the round-trip steps only list pods and run mqadmin).
-import type { KubernetesAccessNeed } from '../engine.js';
+import { podExecRule, type KubernetesAccessNeed } from '../engine.js';
 import type { RocketmqControllerPlan } from './plan.js';
 
 export const rocketmqKubernetesAccess = (engine: RocketmqControllerPlan): KubernetesAccessNeed[] => [
@@ -11,7 +11,7 @@ export const rocketmqKubernetesAccess = (engine: RocketmqControllerPlan): Kubern
     rules: [
       // Pods are listed to find where each broker runs (its IP and node) and which are Ready; mqadmin runs in a tools pod.
       { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+      podExecRule,
       // The controller's pod is deleted when stuck on a lost node, or to restart it (seed 002).
       { apiGroups: [''], resources: ['pods'], verbs: ['delete'], resourceNames: [engine.controller.pod] },
     ],
