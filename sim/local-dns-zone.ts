@@ -5,6 +5,7 @@
 // are Transient; a conflicting change is PriorRequestNotComplete, also retried; 403 is
 // AccessDenied, never retried; a 400 rejects the whole batch).
 import { DnsAccessDeniedError, DnsChangeFailedError, TransientError } from '../lambdas/errors.js';
+import type { Plan } from '../lambdas/plan/schema.js';
 import type { DnsPort, DnsRecordRef, DnsRecordSet, DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FaultInjector } from './faults.js';
 import { createZoneRecords, fqdn } from './route53-zone-records.js';
@@ -149,3 +150,18 @@ export const createLocalDnsZone = (options: {
     },
   };
 };
+
+/** The plan's zone as it stands before a failover: every record holding its upstream value. */
+export const planDnsZone = (plan: Plan, syncMs: number, faults?: FaultInjector): LocalDnsZone =>
+  createLocalDnsZone({
+    hostedZoneId: plan.dns.hostedZoneId,
+    initial: plan.dns.records.map((r) => ({
+      hostedZoneId: plan.dns.hostedZoneId,
+      name: r.name,
+      type: r.type,
+      values: [r.upstream],
+      ttl: r.ttl,
+    })),
+    syncMs,
+    ...(faults === undefined ? {} : { faults }),
+  });

@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForServer } from '../lambdas/adapters/kube/kube-config.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { FaultInjector } from './faults.js';
-import { createLocalDnsZone, type LocalDnsZone } from './local-dns-zone.js';
+import { planDnsZone, type LocalDnsZone } from './local-dns-zone.js';
 import { startKubeApiServer, type KubeApiServer, type SimLogEntry } from './kube-api-server.js';
 import { engineModels, type EngineSnapshot, type EngineType } from './models/engine-models.js';
 import { ResourceStore } from './resource-store.js';
@@ -72,18 +72,7 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
   }
   const serverOf = (side: Side): KubeApiServer => servers[side] as KubeApiServer;
 
-  const dns = createLocalDnsZone({
-    hostedZoneId: plan.dns.hostedZoneId,
-    initial: plan.dns.records.map((r) => ({
-      hostedZoneId: plan.dns.hostedZoneId,
-      name: r.name,
-      type: r.type,
-      values: [r.upstream],
-      ttl: r.ttl,
-    })),
-    syncMs: scenario.latency.dnsSyncMs,
-    faults,
-  });
+  const dns = planDnsZone(plan, scenario.latency.dnsSyncMs, faults);
 
   return {
     dns,

@@ -2,6 +2,8 @@
 // enforced, client-certificate users, service-account signing) and kwok as the kubelet of one fake
 // node, built by scripts/kube-control-plane.sh. kwok runs a pod's exec as a local process, so an
 // exec goes client → kube-apiserver → kubelet endpoint → a real command, as on a cluster.
+// A pod can be given its own exec environment (`podExecs`), as its container's environment would
+// be: e.g. RABBITMQ_NODENAME naming the real RabbitMQ node the pod stands for.
 // Everything lives in a fresh temporary directory with fresh certificates and free ports, and
 // stop() (or the death of the test process) ends every process and removes the directory.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +38,20 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
+/** How kwok runs the exec of one pod: a local process with these environment variables. */
+export interface PodExec {
+  namespace: string;
+  pod: string;
+  env: Record<string, string>;
+}
+
+export interface ControlPlaneOptions {
+  /** Pods whose exec runs with an environment of their own (every other pod's with kwok's). */
+  podExecs?: readonly PodExec[];
+  /** Directories put first on the PATH kwok finds a pod's exec command on. */
+  execPath?: readonly string[];
+}
+
 const READY_TIMEOUT_MS = 90_000;
 const NODE_NAME = 'kwok-node-0';
 
@@ -54,7 +70,7 @@ const requireControlPlaneBinaries = (): string => {
   return bin;
 };
 
-export const startControlPlane = async (): Promise<ControlPlane> => {
+export const startControlPlane = async (options: ControlPlaneOptions = {}): Promise<ControlPlane> => {
   const bin = requireControlPlaneBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'kube-control-plane-'));
   const processes: ChildProcess[] = [];
@@ -69,10 +85,15 @@ export const startControlPlane = async (): Promise<ControlPlane> => {
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const run = (name: string, args: string[]): ChildProcess => {
+  const run = (name: string, args: string[], env = process.env): ChildProcess => {
     const log = openSync(join(dir, `${name}.log`), 'a');
     // Its own process group, so the watchdog can end it and whatever it started.
-    const child = spawn(join(bin, name), args, { cwd: dir, detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(join(bin, name), args, {
+      cwd: dir,
+      env,
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     closeSync(log);
     processes.push(child);
     writeFileSync(join(dir, 'pids'), processes.map((p) => p.pid).join('\n'));
@@ -141,19 +162,28 @@ export const startControlPlane = async (): Promise<ControlPlane> => {
     versions.kubeApiserver = version.gitVersion;
 
     const kwokConfig = join(dir, 'kwok.yaml');
-    writeFileSync(kwokConfig, kwokConfiguration(bin, join(dir, 'exec')));
+    writeFileSync(kwokConfig, kwokConfiguration(bin, join(dir, 'exec'), options.podExecs ?? []));
     mkdirSync(join(dir, 'exec'));
     const kwokKubeconfig = writeKubeconfig(dir, 'kwok', server, pki.ca.cert, pki.kwokClient);
-    const kwok = run('kwok', [
-      `--config=${kwokConfig}`,
-      `--kubeconfig=${kwokKubeconfig}`,
-      '--manage-all-nodes',
-      '--node-ip=127.0.0.1',
-      `--node-port=${kubeletPort}`,
-      `--server-address=127.0.0.1:${kubeletPort}`,
-      `--tls-cert-file=${pki.kwokServing.cert}`,
-      `--tls-private-key-file=${pki.kwokServing.key}`,
-    ]);
+    // kwok looks an exec's command up on its own PATH (a pod's environment does not change that).
+    const kwokEnv = {
+      ...process.env,
+      PATH: [...(options.execPath ?? []), process.env['PATH'] ?? ''].join(':'),
+    };
+    const kwok = run(
+      'kwok',
+      [
+        `--config=${kwokConfig}`,
+        `--kubeconfig=${kwokKubeconfig}`,
+        '--manage-all-nodes',
+        '--node-ip=127.0.0.1',
+        `--node-port=${kubeletPort}`,
+        `--server-address=127.0.0.1:${kubeletPort}`,
+        `--tls-cert-file=${pki.kwokServing.cert}`,
+        `--tls-private-key-file=${pki.kwokServing.key}`,
+      ],
+      kwokEnv,
+    );
     await waitFor(
       'kwok',
       kwok,
@@ -178,8 +208,11 @@ export const startControlPlane = async (): Promise<ControlPlane> => {
   }
 };
 
-/** kwok's stages from its own release (copied by the build script) and one exec rule: run it here. */
-const kwokConfiguration = (bin: string, execDir: string): string => {
+/**
+ * kwok's stages from its own release (copied by the build script), one exec rule for every pod (run
+ * it here) and one per pod of `podExecs` (run it here, with the pod's environment).
+ */
+const kwokConfiguration = (bin: string, execDir: string, podExecs: readonly PodExec[]): string => {
   const stagesDir = join(bin, '..', 'kwok-stages');
   const stages = readdirSync(stagesDir)
     .filter((f) => f.endsWith('.yaml'))
@@ -195,7 +228,25 @@ const kwokConfiguration = (bin: string, execDir: string): string => {
     '  - local:',
     `      workDir: ${JSON.stringify(execDir)}`,
   ].join('\n');
-  return `${[...stages, clusterExec].join('\n---\n')}\n`;
+  const execs = podExecs.map(({ namespace, pod, env }) =>
+    [
+      'apiVersion: kwok.x-k8s.io/v1alpha1',
+      'kind: Exec',
+      'metadata:',
+      `  name: ${pod}`,
+      `  namespace: ${namespace}`,
+      'spec:',
+      '  execs:',
+      '  - local:',
+      `      workDir: ${JSON.stringify(execDir)}`,
+      '      envs:',
+      ...Object.entries(env).flatMap(([name, value]) => [
+        `      - name: ${name}`,
+        `        value: ${JSON.stringify(value)}`,
+      ]),
+    ].join('\n'),
+  );
+  return `${[...stages, clusterExec, ...execs].join('\n---\n')}\n`;
 };
 
 /** The fake node: kwok sees it (it manages every node), marks it Ready and serves its kubelet API. */

@@ -12,7 +12,6 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApiException,
-  ApiextensionsV1Api,
   AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -31,6 +30,14 @@ import { KubeApiError, type KubePort } from '../../lambdas/ports/kube.js';
 import { PLAIN_USER } from './certificates.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { roundTripCalls, type RecordedCall } from './engine-calls.js';
+import {
+  applyRbac,
+  createNamespaces,
+  createReadyPods,
+  ignoreConflict,
+  installCrds,
+  RBAC_API,
+} from './cluster-objects.js';
 import { engineCrds } from './engine-crds.js';
 
 const PLANS_DIR = 'examples/plans';
@@ -40,7 +47,6 @@ const ELSEWHERE = 'elsewhere';
 const SERVER_POD = 'server-0';
 const FIXTURE_LABELS = { 'app.kubernetes.io/name': 'rbac-fixture' };
 const FIXTURE_SELECTOR = 'app.kubernetes.io/name=rbac-fixture';
-const RBAC_API = 'rbac.authorization.k8s.io';
 
 /** One API call, as RBAC sees it: verb, resource (with subresource), namespace and name. */
 interface Operation {
@@ -144,7 +150,13 @@ const perform = async ({ kube, core }: Actor, op: Operation): Promise<void> => {
         `${label}: absent`,
       );
     if (op.verb === 'create') {
-      await core.createNamespacedPod({ namespace, body: podBody(`${name}-copy`, 'unused') });
+      await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name: `${name}-copy` },
+          spec: { containers: [{ name: 'server', image: 'unused' }] },
+        },
+      });
       return;
     }
     if (op.verb === 'patch') {
@@ -194,34 +206,14 @@ const outcomes = async (actor: Actor, ops: Operation[]): Promise<Record<string, 
   return results;
 };
 
-const podBody = (name: string, nodeName: string) => ({
-  metadata: { name, labels: FIXTURE_LABELS },
-  // Bound to kwok's node directly: no scheduler runs here.
-  spec: { nodeName, containers: [{ name: 'server', image: 'rabbitmq:4.0-management' }] },
-});
-
-const until = async (what: string, done: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
-
 /** As admin: the cluster objects the operations act on, made once per namespace and name. */
 const createFixtures = async (plane: ControlPlane, ops: Operation[]): Promise<void> => {
   const kc = plane.kubeConfig('admin');
   const core = kc.makeApiClient(CoreV1Api);
   const objects = kc.makeApiClient(CustomObjectsApi);
-  const namespaces = [...new Set(ops.map((op) => op.namespace))];
-  await Promise.all(
-    namespaces.map(async (namespace) => {
-      await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(ignoreConflict);
-      // Pod admission requires the `default` ServiceAccount, and no controller manager makes it here.
-      await core
-        .createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } })
-        .catch(ignoreConflict);
-    }),
+  await createNamespaces(
+    kc,
+    ops.map((op) => op.namespace),
   );
   const pods = uniqueBy(
     ops
@@ -244,8 +236,9 @@ const createFixtures = async (plane: ControlPlane, ops: Operation[]): Promise<vo
     ),
   );
   await Promise.all([
-    ...pods.map(({ namespace, name }) =>
-      core.createNamespacedPod({ namespace, body: podBody(name, plane.nodeName) }).catch(ignoreConflict),
+    createReadyPods(
+      plane,
+      pods.map((pod) => ({ ...pod, labels: FIXTURE_LABELS, container: 'server' })),
     ),
     ...custom.map(({ namespace, name, crd }) =>
       objects
@@ -272,59 +265,11 @@ const createFixtures = async (plane: ControlPlane, ops: Operation[]): Promise<vo
         .catch(ignoreConflict),
     ),
   ]);
-  await until('the fixture pods Ready', async () => {
-    const ready = await Promise.all(
-      pods.map(async ({ namespace, name }) => {
-        const pod = await core.readNamespacedPod({ namespace, name });
-        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      }),
-    );
-    return ready.every(Boolean);
-  });
 };
 
 const uniqueBy = <T extends { namespace: string; name: string }>(items: T[]): T[] => [
   ...new Map(items.map((item) => [`${item.namespace}/${item.name}`, item])).values(),
 ];
-
-const ignoreConflict = (err: unknown): void => {
-  if (!(err instanceof ApiException && err.code === 409)) throw err;
-};
-
-const installCrds = async (kc: KubeConfig): Promise<void> => {
-  // Sent as JSON as written: the typed ApiextensionsV1Api would drop `enum` (its model says `_enum`).
-  const objects = kc.makeApiClient(CustomObjectsApi);
-  const crds = kc.makeApiClient(ApiextensionsV1Api);
-  await Promise.all(
-    engineCrds.map(async ({ names, crd }) => {
-      await objects.createClusterCustomObject({
-        group: 'apiextensions.k8s.io',
-        version: 'v1',
-        plural: 'customresourcedefinitions',
-        body: crd,
-      });
-      await until(`the ${names.kind} CRD established`, async () => {
-        const read = await crds.readCustomResourceDefinition({ name: `${names.plural}.${names.group}` });
-        return read.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-      });
-    }),
-  );
-};
-
-/** The generated Role and RoleBinding as they are, and the extra binding of the Role to failover-user. */
-const applyRbac = async (admin: RbacAuthorizationV1Api, entry: NamespaceRbac): Promise<void> => {
-  const { namespace, role, binding } = entry;
-  await admin.createNamespacedRole({ namespace, body: role });
-  await admin.createNamespacedRoleBinding({ namespace, body: binding });
-  await admin.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name: `${binding.metadata.name}-${PLAIN_USER}`, namespace },
-      roleRef: binding.roleRef,
-      subjects: [{ apiGroup: RBAC_API, kind: 'User', name: PLAIN_USER }],
-    },
-  });
-};
 
 /** Whether a rule of the Role grants the operation: used only to choose operations that must be denied. */
 const grants = (rules: PolicyRule[], op: Operation): boolean =>
@@ -495,8 +440,7 @@ beforeAll(async () => {
     entries.flatMap((e) => outOfScopeIn(e.namespace, e.role.rules)),
   );
   await createFixtures(plane, [...declared, ...elsewhere, ...beyond]);
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  for (const { entries } of plans) for (const entry of entries) await applyRbac(rbac, entry);
+  for (const { entries } of plans) for (const entry of entries) await applyRbac(admin, entry);
   user = actorOf(plane.kubeConfig('user'));
   console.log(
     `${plans.length} plans' round trips on the simulated clusters (${plans.reduce((n, p) => n + p.calls.length, 0)} Kubernetes requests) and kube-apiserver ${plane.versions.kubeApiserver} with their RBAC and objects, in ${Date.now() - started} ms`,
@@ -612,8 +556,7 @@ describe('the generated RBAC on a real kube-apiserver', () => {
       const ops = operationsOf(namespace, rules);
       await createFixtures(plane!, ops);
       const mutated = without(rules, mutation);
-      const admin = plane!.kubeConfig('admin').makeApiClient(RbacAuthorizationV1Api);
-      await applyRbac(admin, {
+      await applyRbac(plane!.kubeConfig('admin'), {
         ...source!,
         namespace,
         role: { ...source!.role, metadata: { ...source!.role.metadata, namespace }, rules: mutated },

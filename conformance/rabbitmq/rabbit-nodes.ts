@@ -7,7 +7,7 @@
 // server script drops to); every wait is bounded, and the nodes a test file started are stopped
 // in its afterAll, also when a test failed.
 import { execFile } from 'node:child_process';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,6 +271,37 @@ export const binding = (node: RabbitNode) => ({
   enabledPluginsFile: node.enabledPluginsFile,
   ...(node.root === undefined ? {} : { root: node.root }),
   ...(node.pluginsDir === undefined ? {} : { pluginsDir: node.pluginsDir }),
+});
+
+/**
+ * The RabbitMQ CLI tools of a pod's container, for pods whose exec a real kubelet stand-in (kwok)
+ * runs on this machine: each runs the real tool, in the node's root when the pod's environment
+ * names one (CONTAINER_ROOT), against the node RABBITMQ_NODENAME names, as the cluster operator's
+ * containers set it. Written into `dir`, which goes first on the exec PATH.
+ */
+export const writeContainerTools = async (dir: string): Promise<string> => {
+  await mkdir(dir, { recursive: true });
+  const script = [
+    '#!/bin/sh',
+    'tool=${0##*/}',
+    'if [ -n "$CONTAINER_ROOT" ]; then exec chroot "$CONTAINER_ROOT" "$tool" "$@"; fi',
+    // The system's own tool, not this script again.
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin exec "$tool" "$@"',
+    '',
+  ].join('\n');
+  for (const tool of ['rabbitmqctl', 'rabbitmq-diagnostics', 'rabbitmq-queues', 'rabbitmq-plugins']) {
+    await writeFile(join(dir, tool), script);
+    await chmod(join(dir, tool), 0o755);
+  }
+  return dir;
+};
+
+/** The environment of a pod's container standing for `node`, for the tools writeContainerTools writes. */
+export const containerEnv = (node: RabbitNode): Record<string, string> => ({
+  RABBITMQ_NODENAME: node.node,
+  RABBITMQ_ENABLED_PLUGINS_FILE: node.enabledPluginsFile,
+  ...(node.root === undefined ? {} : { CONTAINER_ROOT: node.root }),
+  ...(node.pluginsDir === undefined ? {} : { RABBITMQ_PLUGINS_DIR: node.pluginsDir }),
 });
 
 export const stopNode = async (node: RabbitNode): Promise<void> => {

@@ -1,10 +1,12 @@
 // A whole rabbitmq-shovel failover through the workflow (ASL file, local runner, real
-// handlers) against TWO REAL RabbitMQ nodes: production (upstream) and DR (downstream), a
+// handlers, @kubernetes/client-node) against a REAL kube-apiserver (kube/control-plane.ts) whose
+// pods' exec runs the real CLI of TWO REAL RabbitMQ nodes: production (upstream) and DR (downstream), a
 // dynamic shovel on DR pulling production's queue with ack-mode on-confirm. A publisher keeps
 // publishing with confirms to production while the failover runs; afterwards every message on
 // DR is counted. A message production confirmed must never be lost: the fence refuses the
 // publisher (the shovel's connection is kept), the backlog drains, and only then is the shovel
-// removed. Then the round trip on the same nodes (another vhost): failover, reprotect and a
+// removed; the workers act as a user bound to the plan's generated RBAC only. Then the round trip
+// on the same nodes (another vhost), its pods on the simulated API server: failover, reprotect and a
 // graceful failback, each leg with its own publisher, each leg's messages counted where that
 // leg must have put them. Once per major version (3.x and 4.x real nodes, each with its own ports).
 import amqp from 'amqplib';
@@ -15,14 +17,19 @@ import { parse, stringify } from 'yaml';
 import { drillAlarmEvent } from '../../lambdas/plan/alarm-event.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import { operatorRequest } from '../../lambdas/plan/operator-request.js';
-import { drill, printProgress, printSummary } from '../../local/drill.js';
+import { rbacFor } from '../../lambdas/plan/rbac.js';
+import { printProgress, printSummary } from '../../local/drill.js';
 import { autoApprovals, drillEnvironment, seededCoordination } from '../../local/drill-deps.js';
 import type { Io } from '../../local/io.js';
 import { runWorkflow } from '../../local/run-workflow.js';
 import { loadScenario } from '../../sim/scenario.js';
-import { startSimulation, type Simulation } from '../../sim/simulation.js';
+import { startSimulation } from '../../sim/simulation.js';
+import { applyRbac, createReadyPods } from '../kube/cluster-objects.js';
+import { startControlPlane } from '../kube/control-plane.js';
+import { realClusterWorkers } from '../kube/real-cluster-workers.js';
 import {
   binding,
+  containerEnv,
   ctl,
   freePorts,
   requireRabbitmqServer,
@@ -30,6 +37,7 @@ import {
   startNodes,
   stopNode,
   type Major,
+  writeContainerTools,
   type RabbitNode,
 } from './rabbit-nodes.js';
 
@@ -251,98 +259,121 @@ export const shovelFailoverSuite = (major: Major) =>
       if (dir) await rm(dir, { recursive: true, force: true });
     }, 120_000);
 
-    it('fails over while a publisher publishes with confirms: every confirmed message reaches DR, none is lost', async () => {
+    it('fails over through a real kube-apiserver while a publisher publishes with confirms: every confirmed message reaches DR, none is lost', async () => {
       // The example plan, with the one shovel this test set up, on one real node per side.
-      const plan = parse(await readFile('examples/plans/rabbitmq-shovel.yaml', 'utf8')) as {
+      const doc = parse(await readFile('examples/plans/rabbitmq-shovel.yaml', 'utf8')) as {
         engine: Record<string, unknown>;
       };
-      plan.engine['shovels'] = [{ name: queue, vhost, declaredBy: 'parameter' }];
+      doc.engine['shovels'] = [{ name: queue, vhost, declaredBy: 'parameter' }];
       // The shovel moves one message at a time (prefetch 1): on a loaded 2-core machine a backlog of
       // thousands has taken more than 60 s to drain.
-      plan.engine['drain'] = { timeoutSeconds: 180 };
+      doc.engine['drain'] = { timeoutSeconds: 180 };
       const planFile = join(dir, 'plan.yaml');
-      await writeFile(planFile, stringify(plan));
-      const bind = (pod: string, node: RabbitNode) => ({ [pod]: binding(node) });
-      const scenarioFile = join(dir, 'scenario.yaml');
-      await writeFile(
-        scenarioFile,
-        stringify({
-          description: 'Real production and DR nodes, a dynamic shovel between them.',
-          latency: { apiMs: 0, execMs: 0 },
-          clusters: {
-            upstream: { replicas: 1, clientConnections: 0, realNodes: bind('payments-server-0', upstream()) },
-            downstream: { replicas: 1, realNodes: bind('payments-dr-server-0', downstream()) },
-          },
-        }),
-      );
+      await writeFile(planFile, stringify(doc));
+      const plan = await loadPlan(planFile);
+      if (plan.engine.type !== 'rabbitmq-shovel') throw new Error(`${planFile}: not a rabbitmq-shovel plan`);
+      const { engine } = plan;
 
-      // The upstream's depth when the fence closes the publisher, read at once over a connection of
-      // the spared shovel user (the fence keeps it; a new one would be refused, and the CLI is slow).
-      const monitor = await amqp.connect(upstream().url(vhost, 'shovel-dr', 's3cret'));
-      const monitorChannel = await monitor.createChannel();
-      let backlogAtFence: Promise<number> | undefined;
-      const publisher = startPublisher(upstream().url(vhost, 'app', 'app'), queue, () => {
-        backlogAtFence = monitorChannel.checkQueue(queue).then((q) => q.messageCount);
+      // Both sites' namespaces on one real control plane: a server pod per cluster, as the operator
+      // labels it, whose exec (through kube-apiserver and kwok's kubelet endpoint) runs the real
+      // CLI against the node the pod stands for.
+      const pods = (
+        [
+          [engine.upstream, upstream()],
+          [engine.downstream, downstream()],
+        ] as const
+      ).map(([side, node]) => ({
+        namespace: side.namespace,
+        name: `${side.rabbitmqCluster}-server-0`,
+        labels: { 'app.kubernetes.io/name': side.rabbitmqCluster },
+        container: engine.container,
+        node,
+      }));
+      const plane = await startControlPlane({
+        execPath: [await writeContainerTools(join(dir, 'container-tools'))],
+        podExecs: pods.map((p) => ({ namespace: p.namespace, pod: p.name, env: containerEnv(p.node) })),
       });
-      // Let some messages go through the shovel before the failover starts.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const confirmedBefore = publisher.confirmed.size;
       const out: string[] = [];
       const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l) };
-      let simulation: Simulation | undefined;
-      const result = await drill(
-        {
-          planFile,
-          scenarioFile,
-          gate: 'approve',
-          keepSimulation: true,
-          onSimulation: (s) => (simulation = s),
-        },
-        io,
-      ).finally(async () => {
-        await publisher.stop();
-      });
-      await simulation?.stop();
-      const timing = out.findIndex((l) => l.includes('Recovery time'));
-      console.log(
-        `RabbitMQ ${version} failover drill\n${[...out.filter((l) => l.includes('messages to drain')).slice(0, 1), ...out.slice(timing)].join('\n')}`,
-      );
+      try {
+        await createReadyPods(plane, pods);
+        // What `failover rbac` generates, bound to the user the workers act as: nothing more is allowed.
+        for (const entry of rbacFor(plan)) await applyRbac(plane.kubeConfig('admin'), entry);
+        const kubeApiserver = `kube-apiserver ${plane.versions.kubeApiserver}`;
+        const { workers, journal, dns } = await realClusterWorkers({
+          plan,
+          kubeConfig: plane.kubeConfig('user'),
+          describe: kubeApiserver,
+          progress: printProgress(io),
+        });
 
-      const { lost } = tally(
-        `RabbitMQ ${version} failover`,
-        publisher.confirmed,
-        await takeAll(downstream()),
-      );
+        // The upstream's depth when the fence closes the publisher, read at once over a connection of
+        // the spared shovel user (the fence keeps it; a new one would be refused, and the CLI is slow).
+        const monitor = await amqp.connect(upstream().url(vhost, 'shovel-dr', 's3cret'));
+        const monitorChannel = await monitor.createChannel();
+        let backlogAtFence: Promise<number> | undefined;
+        const publisher = startPublisher(upstream().url(vhost, 'app', 'app'), queue, () => {
+          backlogAtFence = monitorChannel.checkQueue(queue).then((q) => q.messageCount);
+        });
+        // Let some messages go through the shovel before the failover starts.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        const confirmedBefore = publisher.confirmed.size;
+        const { report } = await runWorkflow({
+          plan,
+          trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()),
+          workers,
+          journal,
+          settleMs: 0,
+          retryIntervalMs: 200,
+        }).finally(() => publisher.stop());
+        printSummary(io, report);
+        const timing = out.findIndex((l) => l.includes('Recovery time'));
+        console.log(
+          `RabbitMQ ${version} failover through ${kubeApiserver}\n${[...out.filter((l) => l.includes('messages to drain')).slice(0, 1), ...out.slice(timing)].join('\n')}`,
+        );
 
-      expect({ exitCode: result.exitCode, outcome: out.find((l) => l.startsWith('Outcome:')) }).toEqual({
-        exitCode: 0,
-        outcome: 'Outcome: SUCCEEDED',
-      });
-      expect(lost).toEqual([]);
-      // Published while the failover ran, until the fence closed the publisher's connection...
-      expect(publisher.confirmed.size).toBeGreaterThan(confirmedBefore);
-      expect(publisher.closedBy).toMatch(
-        /CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/,
-      );
-      // ...after which production refused it.
-      expect(publisher.refused).toBeGreaterThan(0);
-      const steps = result.report!.steps;
-      expect(steps.find((s) => s.name === 'fence')?.summary).toContain(
-        '(connections of shovel-dr kept open to drain)',
-      );
-      // There was a backlog to drain when the fence closed production: cutting the shovel then would have lost it.
-      const atFence = await backlogAtFence;
-      await monitor.close();
-      console.log(`RabbitMQ ${version}: ${atFence} messages upstream when the fence closed the publisher`);
-      expect(atFence).toBeGreaterThan(0);
-      expect(steps.find((s) => s.name === 'promote')?.summary).toMatch(
-        /^backlog drained in [\d.]+ s \(payments\/payments-orders: 0\); removed payments-orders \(parameter cleared\)$/,
-      );
-      // Nothing is left behind upstream, and DR stands alone.
-      expect(
-        await ctl(upstream(), 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'),
-      ).toContain(`{"name":"${queue}","messages":0}`);
-      expect(JSON.parse(await ctl(downstream(), 'shovel_status', '--formatter', 'json'))).toEqual([]);
+        const { lost } = tally(
+          `RabbitMQ ${version} failover through ${kubeApiserver}`,
+          publisher.confirmed,
+          await takeAll(downstream()),
+        );
+
+        expect([report.status, report.reason]).toEqual(['SUCCEEDED', undefined]);
+        expect(lost).toEqual([]);
+        // Published while the failover ran, until the fence closed the publisher's connection...
+        expect(publisher.confirmed.size).toBeGreaterThan(confirmedBefore);
+        expect(publisher.closedBy).toMatch(
+          /CONNECTION_FORCED - failover payments-rabbitmq: this cluster is fenced/,
+        );
+        // ...after which production refused it.
+        expect(publisher.refused).toBeGreaterThan(0);
+        const steps = report.steps;
+        expect(steps.find((s) => s.name === 'fence')?.summary).toContain(
+          '(connections of shovel-dr kept open to drain)',
+        );
+        // There was a backlog to drain when the fence closed production: cutting the shovel then would have lost it.
+        const atFence = await backlogAtFence;
+        await monitor.close();
+        console.log(`RabbitMQ ${version}: ${atFence} messages upstream when the fence closed the publisher`);
+        expect(atFence).toBeGreaterThan(0);
+        expect(steps.find((s) => s.name === 'promote')?.summary).toMatch(
+          /^backlog drained in [\d.]+ s \(payments\/payments-orders: 0\); removed payments-orders \(parameter cleared\)$/,
+        );
+        // Nothing is left behind upstream, DR stands alone, and clients are sent to DR.
+        expect(
+          await ctl(upstream(), 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json'),
+        ).toContain(`{"name":"${queue}","messages":0}`);
+        expect(JSON.parse(await ctl(downstream(), 'shovel_status', '--formatter', 'json'))).toEqual([]);
+        const record = plan.dns.records[0]!;
+        expect(dns.records().get(`${plan.dns.hostedZoneId}/${record.name}/${record.type}`)?.values).toEqual([
+          record.downstream,
+        ]);
+      } catch (err) {
+        console.log(out.join('\n'));
+        throw err;
+      } finally {
+        await plane.stop();
+      }
     }, 480_000);
 
     it('round trip: failover, reprotect, graceful failback; each leg with a publisher with confirms, none of its confirmed messages lost', async () => {
