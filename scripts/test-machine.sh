@@ -56,4 +56,5 @@ bash scripts/rocketmq-jars.sh 5.1.4 5.3.3
 # moto's server from PyPI, cached per version: conformance/aws/ runs the AWS adapters against it.
 bash scripts/moto-server.sh
 bash scripts/kube-control-plane.sh # kube-apiserver, etcd and kwok for conformance/kube/, built once per version
+bash scripts/operator-crds.sh # the RabbitMQ operators' own CRDs for conformance/kube/, fetched once per release
 exit 0

@@ -1,7 +1,9 @@
 // What a real API server does with a custom resource's structural schema on every client write:
-// it drops the fields the schema does not name (pruning), then refuses the object with 422 Invalid
+// it drops the fields the schema does not name (pruning), fills in a field the schema gives a
+// default for when the object around it is there but the field is not (defaulting: the messaging
+// topology operator's Shovel defaults `vhost` to "/"), then refuses the object with 422 Invalid
 // when a field has the wrong type, a required field is missing or a value is not in its enum.
-// Covers the schema keywords CRDs here use: type, properties, required, items, enum and
+// Covers the schema keywords CRDs here use: type, properties, required, items, enum, default and
 // x-kubernetes-preserve-unknown-fields.
 import { isJsonObject, type Json, type JsonObject } from './json-patch.js';
 
@@ -14,7 +16,7 @@ export interface SchemaCause extends JsonObject {
 /** apiVersion, kind and metadata are the server's, whatever the schema says. */
 const ROOT_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 
-export const pruneBySchema = (schema: JsonObject, obj: JsonObject): JsonObject => {
+export const pruneAndDefault = (schema: JsonObject, obj: JsonObject): JsonObject => {
   const pruned = prune(schema, obj, true);
   return isJsonObject(pruned) ? pruned : obj;
 };
@@ -32,6 +34,9 @@ const prune = (schema: JsonObject, value: Json, root = false): Json => {
     if (root && ROOT_FIELDS.has(key)) kept[key] = field;
     else if (isJsonObject(fieldSchema)) kept[key] = prune(fieldSchema, field);
   }
+  for (const [key, fieldSchema] of Object.entries(properties))
+    if (kept[key] === undefined && isJsonObject(fieldSchema) && fieldSchema.default !== undefined)
+      kept[key] = structuredClone(fieldSchema.default);
   return kept;
 };
 

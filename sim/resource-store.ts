@@ -2,7 +2,7 @@
 // with the bookkeeping clients rely on (resourceVersion, generation, label selectors,
 // optimistic-concurrency conflicts) and Kubernetes `Status` errors.
 import { randomUUID } from 'node:crypto';
-import { pruneBySchema, schemaViolations } from './crd-schema.js';
+import { pruneAndDefault, schemaViolations } from './crd-schema.js';
 import {
   applyJsonPatch,
   applyMergePatch,
@@ -260,10 +260,10 @@ export class ResourceStore {
   }
 }
 
-/** A client write as the server stores it: pruned by the type's schema, or refused with 422 Invalid. */
+/** A client write as the server stores it: pruned and defaulted by the type's schema, or refused with 422 Invalid. */
 const admit = (key: ObjectKey, type: ResourceType, obj: JsonObject): JsonObject => {
   if (type.schema === undefined) return obj;
-  const pruned = pruneBySchema(type.schema, obj);
+  const pruned = pruneAndDefault(type.schema, obj);
   const causes = schemaViolations(type.schema, pruned);
   if (causes.length === 0) return pruned;
   const listed = causes.map((c) => `${c.field}: ${c.message}`);

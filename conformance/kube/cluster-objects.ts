@@ -14,7 +14,7 @@ import {
 import type { NamespaceRbac } from '../../lambdas/plan/rbac.js';
 import { PLAIN_USER } from './certificates.js';
 import type { ControlPlane } from './control-plane.js';
-import { engineCrds } from './engine-crds.js';
+import { engineCrds, type EngineCrd } from './engine-crds.js';
 
 export const RBAC_API = 'rbac.authorization.k8s.io';
 
@@ -106,13 +106,16 @@ export const applyRbac = async (kc: KubeConfig, entry: NamespaceRbac): Promise<v
   });
 };
 
-/** The CRDs of the custom resources the engines use (engine-crds.ts), each waited for until Established. */
-export const installCrds = async (kc: KubeConfig): Promise<void> => {
+/** CRDs (default: those of every custom resource the engines use), each waited for until Established. */
+export const installCrds = async (
+  kc: KubeConfig,
+  crds: readonly EngineCrd[] = engineCrds(),
+): Promise<void> => {
   // Sent as JSON as written: the typed ApiextensionsV1Api would drop `enum` (its model says `_enum`).
   const objects = kc.makeApiClient(CustomObjectsApi);
-  const crds = kc.makeApiClient(ApiextensionsV1Api);
+  const extensions = kc.makeApiClient(ApiextensionsV1Api);
   await Promise.all(
-    engineCrds.map(async ({ names, crd }) => {
+    crds.map(async ({ names, crd }) => {
       await objects.createClusterCustomObject({
         group: 'apiextensions.k8s.io',
         version: 'v1',
@@ -120,7 +123,9 @@ export const installCrds = async (kc: KubeConfig): Promise<void> => {
         body: crd,
       });
       await until(`the ${names.kind} CRD established`, async () => {
-        const read = await crds.readCustomResourceDefinition({ name: `${names.plural}.${names.group}` });
+        const read = await extensions.readCustomResourceDefinition({
+          name: `${names.plural}.${names.group}`,
+        });
         return read.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
       });
     }),

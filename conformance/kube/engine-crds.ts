@@ -1,14 +1,16 @@
-// The custom resources the RabbitMQ engines get, patch and delete, as minimal structural CRDs:
-// namespaced, with a status subresource, and with the fields the engines read and write (a
-// structural schema prunes every other field, so a field left out here would silently vanish from
-// a patch). None is the upstream YAML, which is not to be had here:
-// - RabbitmqCluster (rabbitmq.com/v1beta1) is written from the RabbitMQ cluster operator's
-//   documented fields, and SchemaReplication (rabbitmq.com/v1beta1) from the messaging topology
-//   operator's; Shovel is in shovel-crd.ts.
-// - StandbyReplication (rabbitmq.tanzu.vmware.com/v1beta1) is written from the fields VMware
-//   Tanzu RabbitMQ's Warm Standby Replication documentation shows; its group is as that
-//   documentation's reference setup names it.
-import { SHOVEL, shovelCrd } from './shovel-crd.js';
+// The custom resources the engines get, patch and delete, as CRDs for a real kube-apiserver.
+// Where an operator publishes its CRD, it is that operator's own YAML at a pinned release, fetched by
+// scripts/operator-crds.sh: RabbitmqCluster (RabbitMQ cluster operator), Shovel and
+// SchemaReplication (messaging topology operator). StandbyReplication
+// (rabbitmq.tanzu.vmware.com/v1beta1) ships only with VMware Tanzu RabbitMQ, so it is written here
+// from the fields its Warm Standby Replication documentation shows, with its group as that
+// documentation's reference setup names it: namespaced, structural, with a status subresource.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { SHOVEL } from './shovel-crd.js';
 
 export interface CrdNames {
   group: string;
@@ -75,29 +77,6 @@ export const STANDBY_REPLICATION: CrdNames = {
   kind: 'StandbyReplication',
 };
 
-const rabbitmqClusterCrd = crd(RABBITMQ_CLUSTER, {
-  type: 'object',
-  properties: {
-    replicas: { type: 'integer', format: 'int32' },
-    image: string,
-    rabbitmq: {
-      type: 'object',
-      properties: {
-        additionalConfig: string,
-        advancedConfig: string,
-        envConfig: string,
-        additionalPlugins: { type: 'array', items: string },
-      },
-    },
-  },
-});
-
-const schemaReplicationCrd = crd(SCHEMA_REPLICATION, {
-  type: 'object',
-  required: ['rabbitmqClusterReference'],
-  properties: { endpoints: string, upstreamSecret: reference, rabbitmqClusterReference: reference },
-});
-
 const replicationPolicy = {
   type: 'object',
   properties: { name: string, pattern: string, vhost: string },
@@ -119,34 +98,61 @@ const standbyReplicationCrd = crd(STANDBY_REPLICATION, {
   },
 });
 
-/** Every CRD the engines' Roles name, by plural and group, with the spec a valid object of each carries. */
-export const engineCrds: Array<{ names: CrdNames; crd: object; exampleSpec: Record<string, unknown> }> = [
-  {
-    names: RABBITMQ_CLUSTER,
-    crd: rabbitmqClusterCrd,
-    exampleSpec: { replicas: 3, rabbitmq: { additionalConfig: '' } },
-  },
-  {
-    names: SCHEMA_REPLICATION,
-    crd: schemaReplicationCrd,
-    exampleSpec: {
-      endpoints: '10.0.0.1:5672',
-      upstreamSecret: { name: 'upstream-secret' },
-      rabbitmqClusterReference: { name: 'cluster' },
+const OPERATOR_CRDS = fileURLToPath(new URL('../../scripts/operator-crds.sh', import.meta.url));
+
+/** An operator's CRD as its release publishes it; fails with the one command to run when it is not fetched yet. */
+const upstreamCrd = (file: string): object => {
+  const dir = execFileSync('bash', [OPERATOR_CRDS, '--print-dir'], { encoding: 'utf8' }).trim();
+  const path = join(dir, file);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run  bash scripts/operator-crds.sh  first`);
+  return parse(readFileSync(path, 'utf8')) as object;
+};
+
+export interface EngineCrd {
+  names: CrdNames;
+  /** As the API takes it (JSON field names, e.g. `enum`, which client-node's typed models rename). */
+  crd: object;
+  /** Where it comes from, for what the tests print. */
+  source: string;
+  /** A spec a valid object of it carries. */
+  exampleSpec: Record<string, unknown>;
+}
+
+let loaded: EngineCrd[] | undefined;
+
+/** Every CRD the engines' Roles name, by plural and group (read once). */
+export const engineCrds = (): EngineCrd[] =>
+  (loaded ??= [
+    {
+      names: RABBITMQ_CLUSTER,
+      crd: upstreamCrd('rabbitmq.com_rabbitmqclusters.yaml'),
+      source: 'RabbitMQ cluster operator',
+      exampleSpec: { replicas: 3, rabbitmq: { additionalConfig: '' } },
     },
-  },
-  {
-    names: STANDBY_REPLICATION,
-    crd: standbyReplicationCrd,
-    exampleSpec: { operatingMode: 'downstream', rabbitmqClusterReference: { name: 'cluster' } },
-  },
-  {
-    names: SHOVEL,
-    crd: shovelCrd,
-    exampleSpec: {
-      name: 'shovel',
-      uriSecret: { name: 'shovel-uri' },
-      rabbitmqClusterReference: { name: 'cluster' },
+    {
+      names: SCHEMA_REPLICATION,
+      crd: upstreamCrd('rabbitmq.com_schemareplications.yaml'),
+      source: 'RabbitMQ messaging topology operator',
+      exampleSpec: {
+        endpoints: '10.0.0.1:5672',
+        upstreamSecret: { name: 'upstream-secret' },
+        rabbitmqClusterReference: { name: 'cluster' },
+      },
     },
-  },
-];
+    {
+      names: STANDBY_REPLICATION,
+      crd: standbyReplicationCrd,
+      source: 'written from the Tanzu RabbitMQ documentation',
+      exampleSpec: { operatingMode: 'downstream', rabbitmqClusterReference: { name: 'cluster' } },
+    },
+    {
+      names: SHOVEL,
+      crd: upstreamCrd('rabbitmq.com_shovels.yaml'),
+      source: 'RabbitMQ messaging topology operator',
+      exampleSpec: {
+        name: 'shovel',
+        uriSecret: { name: 'shovel-uri' },
+        rabbitmqClusterReference: { name: 'cluster' },
+      },
+    },
+  ]);

@@ -1,58 +1,24 @@
 // The Kube-port contract against a real kube-apiserver with etcd and kwok (scripts/kube-control-plane.sh
 // builds them): the client-node adapter as the engines use it, as the admin user. Its twin in
 // test/sim/kube-port-contract.test.ts holds the simulator to the same tests.
-import {
-  ApiException,
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
 import { PLAIN_USER } from './certificates.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { kubePortContract, type ContractEnvironment } from './kube-port-contract.js';
-import { shovelCrd } from './shovel-crd.js';
+import { createNamespaces, createReadyPods, installCrds } from './cluster-objects.js';
+import { engineCrds } from './engine-crds.js';
+import { SHOVEL, shovelSchema } from './shovel-crd.js';
+
+/** The messaging topology operator's own Shovel CRD (scripts/operator-crds.sh fetches it). */
+const upstreamShovel = () => engineCrds().find((c) => c.names === SHOVEL)!;
 
 const NAMESPACE = 'contract';
 
-const until = async (what: string, done: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
-
-const installShovelCrd = async (kc: KubeConfig): Promise<void> => {
-  // Sent as JSON as it is written: the typed ApiextensionsV1Api would drop `enum` (its model says `_enum`).
-  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: 'apiextensions.k8s.io',
-    version: 'v1',
-    plural: 'customresourcedefinitions',
-    body: shovelCrd,
-  });
-  const crds = kc.makeApiClient(ApiextensionsV1Api);
-  await until('the Shovel CRD established', async () => {
-    const crd = await crds.readCustomResourceDefinition({ name: shovelCrd.metadata.name });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-  });
-};
-
-/** The namespace with its `default` ServiceAccount, which pod admission requires (no controller manager makes it here). */
-const createNamespace = async (core: CoreV1Api): Promise<void> => {
-  await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
-  await core.createNamespacedServiceAccount({
-    namespace: NAMESPACE,
-    body: { metadata: { name: 'default' } },
-  });
-};
-
 const startRealEnvironment = async (plane: ControlPlane): Promise<ContractEnvironment> => {
   const kubeConfig = plane.kubeConfig('admin');
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  await installShovelCrd(kubeConfig);
-  await createNamespace(core);
+  await installCrds(kubeConfig, [upstreamShovel()]);
+  await createNamespaces(kubeConfig, [NAMESPACE]);
   return {
     kube: createClientNodeKube(kubeConfig, 'real kube-apiserver', {
       requestTimeoutMs: 10_000,
@@ -60,23 +26,8 @@ const startRealEnvironment = async (plane: ControlPlane): Promise<ContractEnviro
     }),
     kubeConfig,
     namespace: NAMESPACE,
-    async createReadyPod(name, labels) {
-      await core.createNamespacedPod({
-        namespace: NAMESPACE,
-        body: {
-          metadata: { name, labels },
-          spec: {
-            // Bound to kwok's node directly: no scheduler runs here.
-            nodeName: plane.nodeName,
-            containers: [{ name: 'server', image: 'rabbitmq:4.0-management' }],
-          },
-        },
-      });
-      await until(`pod ${name} Ready`, async () => {
-        const pod = await core.readNamespacedPod({ namespace: NAMESPACE, name });
-        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      });
-    },
+    createReadyPod: (name, labels) =>
+      createReadyPods(plane, [{ namespace: NAMESPACE, name, labels, container: 'server' }]),
     // The control plane outlives the contract: the tests below use it too.
     stop: () => Promise.resolve(),
   };
@@ -93,6 +44,50 @@ beforeAll(async () => {
 afterAll(() => plane?.stop());
 
 kubePortContract('real kube-apiserver, etcd and kwok', () => startRealEnvironment(plane!));
+
+interface Schema {
+  type?: string;
+  enum?: unknown[];
+  default?: unknown;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+}
+
+/** Where `cut` differs from `upstream`: a field upstream lacks, another type or enum, other requiredness. */
+const schemaDifferences = (cut: Schema, upstream: Schema | undefined, path: string): string[] => {
+  if (upstream === undefined) return [`${path}: not in the upstream CRD`];
+  const here: string[] = [];
+  if (cut.type !== upstream.type) here.push(`${path}: type ${cut.type} (upstream ${upstream.type})`);
+  if (JSON.stringify(cut.enum) !== JSON.stringify(upstream.enum))
+    here.push(`${path}: enum ${JSON.stringify(cut.enum)} (upstream ${JSON.stringify(upstream.enum)})`);
+  if (JSON.stringify(cut.default) !== JSON.stringify(upstream.default))
+    here.push(
+      `${path}: default ${JSON.stringify(cut.default)} (upstream ${JSON.stringify(upstream.default)})`,
+    );
+  const kept = Object.keys(cut.properties ?? {});
+  const required = (s: Schema) => (s.required ?? []).filter((r) => kept.includes(r)).sort();
+  if (JSON.stringify(required(cut)) !== JSON.stringify(required(upstream)))
+    here.push(`${path}: required ${required(cut).join(', ')} (upstream ${required(upstream).join(', ')})`);
+  return [
+    ...here,
+    ...Object.entries(cut.properties ?? {}).flatMap(([name, field]) =>
+      schemaDifferences(field, upstream.properties?.[name], `${path}.${name}`),
+    ),
+    ...(cut.items ? schemaDifferences(cut.items, upstream.items, `${path}[]`) : []),
+  ];
+};
+
+describe("the simulator's Shovel schema", () => {
+  it("is the messaging topology operator's CRD cut down: every field it keeps has the upstream type, enum, default and requiredness", () => {
+    const crd = upstreamShovel().crd as {
+      spec: { versions: Array<{ name: string; subresources?: object; schema: { openAPIV3Schema: Schema } }> };
+    };
+    const version = crd.spec.versions.find((v) => v.name === SHOVEL.version)!;
+    expect(version.subresources).toEqual({ status: {} });
+    expect(schemaDifferences(shovelSchema, version.schema.openAPIV3Schema, 'Shovel')).toEqual([]);
+  });
+});
 
 describe('the real control plane', () => {
   it('reports the pinned Kubernetes release and enforces RBAC on a user no binding names', async () => {

@@ -298,7 +298,7 @@ export const kubePortContract = (label: string, start: () => Promise<ContractEnv
       expect(missingFields.sort()).toEqual(['spec.name', 'spec.rabbitmqClusterReference', 'spec.uriSecret']);
     });
 
-    it('drops fields the CRD schema does not name, on create and on patch', async () => {
+    it('drops fields the CRD schema does not name, on create and on patch, and fills in its defaults', async () => {
       serial += 1;
       const name = `shovel-${serial}`;
       const created = await objects.createNamespacedCustomObject({
@@ -322,6 +322,8 @@ export const kubePortContract = (label: string, start: () => Promise<ContractEnv
         name,
         uriSecret: { name: 'u' },
         rabbitmqClusterReference: { name: 'c' },
+        // The operator's CRD defaults it.
+        vhost: '/',
       });
       const patched = await kube.mergePatchCustomObject(ref(name), {
         spec: { srcQueue: 'orders', srcQueueArguments: { 'x-queue-type': 'quorum' } },

@@ -38,7 +38,7 @@ import {
   installCrds,
   RBAC_API,
 } from './cluster-objects.js';
-import { engineCrds } from './engine-crds.js';
+import { engineCrds, type EngineCrd } from './engine-crds.js';
 
 const PLANS_DIR = 'examples/plans';
 /** Where operations beyond every plan's namespaces are tried: it holds the same objects. */
@@ -97,8 +97,8 @@ const operationsOf = (namespace: string, rules: PolicyRule[]): Operation[] =>
     ),
   ).sort((a, b) => VERB_ORDER.indexOf(a.verb) - VERB_ORDER.indexOf(b.verb));
 
-const crdOf = (op: Operation): (typeof engineCrds)[number] | undefined =>
-  engineCrds.find((c) => c.names.group === op.group && c.names.plural === op.resource);
+const crdOf = (op: Operation): EngineCrd | undefined =>
+  engineCrds().find((c) => c.names.group === op.group && c.names.plural === op.resource);
 
 /** What a user acts through: the port the engines use, and raw clients for what the port does not do. */
 interface Actor {

@@ -1,14 +1,13 @@
-// The custom resource the Kube-port contract runs on: the RabbitMQ messaging topology operator's
-// Shovel (rabbitmq.com/v1beta1), cut down to the fields the shovel engine uses. The operator's own
-// CRD YAML is not to be had here (its Go module is not served by the module proxy), so this one is
-// written from its documented fields; like the upstream one it is structural, namespaced and has
-// a status subresource, which is what decides how patches on spec and status behave.
+// The Shovel custom resource (rabbitmq.com/v1beta1, the messaging topology operator's) as the
+// simulator knows it: the upstream CRD's schema cut down to the fields the shovel engine and the
+// Kube-port contract use, so the unit tier needs no download. The conformance tier installs the
+// operator's own CRD on the real kube-apiserver and holds this cut to it
+// (kube-port-contract.test.ts): every field here has the upstream type, enum, default and requiredness.
 export const SHOVEL = { group: 'rabbitmq.com', version: 'v1beta1', plural: 'shovels', kind: 'Shovel' };
 
 const string = { type: 'string' };
-const reference = { type: 'object', properties: { name: string }, required: ['name'] };
 
-/** The structural schema: what the server validates writes against and prunes unknown fields by. */
+/** The structural schema: what the server validates writes against, prunes unknown fields by and fills defaults from. */
 export const shovelSchema = {
   type: 'object',
   properties: {
@@ -17,9 +16,9 @@ export const shovelSchema = {
       required: ['name', 'uriSecret', 'rabbitmqClusterReference'],
       properties: {
         name: string,
-        vhost: string,
-        uriSecret: reference,
-        rabbitmqClusterReference: reference,
+        vhost: { type: 'string', default: '/' },
+        uriSecret: { type: 'object', properties: { name: { type: 'string', default: '' } } },
+        rabbitmqClusterReference: { type: 'object', properties: { name: string } },
         srcQueue: string,
         destQueue: string,
         ackMode: { type: 'string', enum: ['on-confirm', 'on-publish', 'no-ack'] },
@@ -35,31 +34,11 @@ export const shovelSchema = {
           type: 'array',
           items: {
             type: 'object',
+            required: ['status', 'type'],
             properties: { type: string, status: string, reason: string, message: string },
           },
         },
       },
     },
-  },
-};
-
-/** As the API takes it (JSON field names, e.g. `enum`, which client-node's typed models rename). */
-export const shovelCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${SHOVEL.plural}.${SHOVEL.group}` },
-  spec: {
-    group: SHOVEL.group,
-    scope: 'Namespaced',
-    names: { plural: SHOVEL.plural, singular: 'shovel', kind: SHOVEL.kind, listKind: `${SHOVEL.kind}List` },
-    versions: [
-      {
-        name: SHOVEL.version,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: shovelSchema },
-      },
-    ],
   },
 };
