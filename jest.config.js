@@ -24,4 +24,6 @@ export default {
   // Run together, the suites leave a handle open after the last one has passed (each suite alone
   // exits): without this the process waits for it after every test has reported.
   forceExit: true,
+  // The conformance tier ends with a table: component, version, contract, result.
+  reporters: conformance ? ['default', '<rootDir>/conformance/table-reporter.mjs'] : ['default'],
 };

@@ -5,7 +5,7 @@
 # A version already installed returns at once (a `.complete` marker is written only after pip
 # succeeded, so an interrupted install starts over). It needs Python 3.9 or newer with venv (as
 # root on Debian it installs them when missing).
-# Usage: scripts/moto-server.sh [--print-bin]   (prints the moto_server executable's path)
+# Usage: scripts/moto-server.sh [--print-bin | --print-version]   (the moto_server executable's path; the version)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,10 @@ bin="$dir/bin/moto_server"
 
 if [ "${1:-}" = --print-bin ]; then
   echo "$bin"
+  exit 0
+fi
+if [ "${1:-}" = --print-version ]; then
+  echo "$version"
   exit 0
 fi
 if [ -f "$dir/.complete" ]; then

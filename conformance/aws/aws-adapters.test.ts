@@ -22,12 +22,14 @@ import { createSnsNotifier } from '../../lambdas/adapters/sns-notifier.js';
 import { createJournalTable, type JournalTable } from '../../sim/local-dynamodb.js';
 import { coordinationContract } from '../../test/safety/coordination-contract.js';
 import { putAlarm, startMotoServer, type MotoServer } from './moto-server.js';
+import { ranAgainst } from '../record.js';
 
 let moto: MotoServer;
 let table: JournalTable;
 
 beforeAll(async () => {
   moto = await startMotoServer();
+  ranAgainst('moto', moto.version);
   const client = new DynamoDBClient(moto.clientConfig);
   await createJournalTable(client, 'failover-journal');
   table = { client, tableName: 'failover-journal' };

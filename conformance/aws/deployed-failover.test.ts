@@ -42,6 +42,7 @@ import { loadScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
 import { makePki } from '../kube/certificates.js';
 import { putAlarm, startMotoServer, type MotoServer } from './moto-server.js';
+import { ranAgainst } from '../record.js';
 
 const TABLE = 'failover-journal';
 let dir: string;
@@ -130,6 +131,7 @@ beforeAll(async () => {
   const eksPort = await listen(eks);
 
   moto = await startMotoServer();
+  ranAgainst('moto', moto.version);
   const { clientConfig } = moto;
   await createJournalTable(new DynamoDBClient(clientConfig), TABLE);
   const topic = await new SNSClient(clientConfig).send(new CreateTopicCommand({ Name: 'failover' }));

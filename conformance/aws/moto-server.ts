@@ -19,6 +19,8 @@ import { dirname, join } from 'node:path';
 
 export interface MotoServer {
   endpoint: string;
+  /** The moto release installed (scripts/moto-server.sh). */
+  version: string;
   /** What every SDK client needs to reach it: the endpoint, a region and dummy credentials. */
   clientConfig: {
     endpoint: string;
@@ -40,6 +42,9 @@ const freePort = () =>
 
 export const startMotoServer = async (region = 'eu-west-1'): Promise<MotoServer> => {
   const bin = spawnSync('bash', ['scripts/moto-server.sh', '--print-bin'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  const version = spawnSync('bash', ['scripts/moto-server.sh', '--print-version'], {
     encoding: 'utf8',
   }).stdout.trim();
   const port = await freePort();
@@ -71,6 +76,7 @@ export const startMotoServer = async (region = 'eu-west-1'): Promise<MotoServer>
   }
   return {
     endpoint,
+    version,
     clientConfig: { endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } },
     stop: async () => {
       process.off('exit', kill);

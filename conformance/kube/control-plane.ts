@@ -105,8 +105,8 @@ export const startControlPlane = async (options: ControlPlaneOptions = {}): Prom
     const [etcdClient, etcdPeer, apiPort, kubeletPort] = await freePorts(4);
     const versions = {
       kubeApiserver: '',
-      etcd: firstLine(execFileSync(join(bin, 'etcd'), ['--version'], { encoding: 'utf8' })),
-      kwok: firstLine(execFileSync(join(bin, 'kwok'), ['--version'], { encoding: 'utf8' })),
+      etcd: versionIn(execFileSync(join(bin, 'etcd'), ['--version'], { encoding: 'utf8' })),
+      kwok: versionIn(execFileSync(join(bin, 'kwok'), ['--version'], { encoding: 'utf8' })),
     };
 
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
@@ -365,7 +365,11 @@ const freePorts = async (count: number): Promise<number[]> => {
   return ports;
 };
 
-const firstLine = (text: string): string => text.split('\n')[0]?.trim() ?? '';
+/** `etcd Version: 3.6.8` → v3.6.8; `kwok version v0.8.0 (go1.26.0 linux/amd64)` → v0.8.0. */
+const versionIn = (text: string): string => {
+  const found = /\bv?(\d+\.\d+\.\d+\S*)/.exec(text);
+  return found ? `v${found[1]}` : (text.split('\n')[0]?.trim() ?? '');
+};
 
 /**
  * A shell that outlives a test process killed outright (no `exit` handler runs then): once that

@@ -9,6 +9,7 @@ import { kubePortContract, type ContractEnvironment } from './kube-port-contract
 import { createNamespaces, createReadyPods, installCrds } from './cluster-objects.js';
 import { engineCrds } from './engine-crds.js';
 import { SHOVEL, shovelSchema } from './shovel-crd.js';
+import { ranAgainst } from '../record.js';
 
 /** The messaging topology operator's own Shovel CRD (scripts/operator-crds.sh fetches it). */
 const upstreamShovel = () => engineCrds().find((c) => c.names === SHOVEL)!;
@@ -37,9 +38,10 @@ let plane: ControlPlane | undefined;
 beforeAll(async () => {
   const started = Date.now();
   plane = await startControlPlane();
-  console.log(
-    `control plane on ${plane.server} in ${Date.now() - started} ms: kube-apiserver ${plane.versions.kubeApiserver}; ${plane.versions.etcd}; ${plane.versions.kwok}`,
-  );
+  console.log(`control plane on ${plane.server} in ${Date.now() - started} ms`);
+  ranAgainst('kube-apiserver', plane.versions.kubeApiserver);
+  ranAgainst('etcd', plane.versions.etcd);
+  ranAgainst('kwok', plane.versions.kwok);
 });
 afterAll(() => plane?.stop());
 

@@ -39,6 +39,7 @@ import {
   RBAC_API,
 } from './cluster-objects.js';
 import { engineCrds, type EngineCrd } from './engine-crds.js';
+import { measured, ranAgainst } from '../record.js';
 
 const PLANS_DIR = 'examples/plans';
 /** Where operations beyond every plan's namespaces are tried: it holds the same objects. */
@@ -442,6 +443,7 @@ beforeAll(async () => {
   await createFixtures(plane, [...declared, ...elsewhere, ...beyond]);
   for (const { entries } of plans) for (const entry of entries) await applyRbac(admin, entry);
   user = actorOf(plane.kubeConfig('user'));
+  ranAgainst('kube-apiserver', plane.versions.kubeApiserver);
   console.log(
     `${plans.length} plans' round trips on the simulated clusters (${plans.reduce((n, p) => n + p.calls.length, 0)} Kubernetes requests) and kube-apiserver ${plane.versions.kubeApiserver} with their RBAC and objects, in ${Date.now() - started} ms`,
   );
@@ -449,7 +451,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (allowedCount !== undefined && deniedCount !== undefined)
-    console.log(`rbac: ${allowedCount} operations allowed, ${deniedCount} out-of-scope denied`);
+    measured(`rbac: ${allowedCount} operations allowed, ${deniedCount} out-of-scope denied`);
   await plane?.stop();
 });
 

@@ -25,6 +25,7 @@ import {
   type Major,
   type RabbitNode,
 } from './rabbit-nodes.js';
+import { ranAgainst } from '../record.js';
 
 const planFile = 'examples/plans/rabbitmq-shovel.yaml';
 const vhost = 'payments';
@@ -116,6 +117,7 @@ export const clusterHealthSuite = (major: Major) =>
       await joinCluster(node(1), node(0));
       await joinCluster(node(2), node(0));
       version = await serverVersion(node(0));
+      ranAgainst('RabbitMQ', version);
       console.log(
         `cluster-health-${major}.test.ts: RabbitMQ ${version} (${nodes.map((n) => n.node).join(', ')})`,
       );

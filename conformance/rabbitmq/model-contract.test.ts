@@ -26,6 +26,7 @@ import {
   type Major,
   type RabbitNode,
 } from './rabbit-nodes.js';
+import { ranAgainst } from '../record.js';
 
 const vhost = 'payments';
 const cluster = 'contract';
@@ -126,6 +127,7 @@ describe.each(MAJORS)('RabbitMQ %i.x: the health model agrees with real nodes', 
     await joinCluster(node(1), node(0));
     await joinCluster(node(2), node(0));
     version = await serverVersion(node(0));
+    ranAgainst('RabbitMQ', version);
     console.log(`model-contract.test.ts: RabbitMQ ${version} (${nodes.map((n) => n.node).join(', ')})`);
     await ctl(node(0), 'add_vhost', vhost);
     await ctl(node(0), 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');

@@ -40,6 +40,7 @@ import {
   writeContainerTools,
   type RabbitNode,
 } from './rabbit-nodes.js';
+import { measured, ranAgainst } from '../record.js';
 
 const vhost = 'payments';
 const queue = 'payments-orders';
@@ -177,7 +178,7 @@ const tally = (label: string, confirmed: Set<number>, delivered: number[]) => {
   const unique = new Set(delivered);
   const lost = [...confirmed].filter((id) => !unique.has(id));
   const duplicates = delivered.length - unique.size;
-  console.log(
+  measured(
     `${label}: messages: ${confirmed.size} confirmed, ${unique.size} delivered, ${lost.length} lost, ${duplicates} duplicates`,
   );
   return { lost, duplicates };
@@ -207,6 +208,7 @@ export const shovelFailoverSuite = (major: Major) =>
         ['rabbitmq_shovel'],
       );
       version = await serverVersion(upstream());
+      ranAgainst('RabbitMQ', version);
       console.log(
         `shovel-failover-${major}.test.ts: RabbitMQ ${version} (${nodes.map((n) => n.node).join(', ')})`,
       );
@@ -300,6 +302,7 @@ export const shovelFailoverSuite = (major: Major) =>
         // What `failover rbac` generates, bound to the user the workers act as: nothing more is allowed.
         for (const entry of rbacFor(plan)) await applyRbac(plane.kubeConfig('admin'), entry);
         const kubeApiserver = `kube-apiserver ${plane.versions.kubeApiserver}`;
+        ranAgainst('kube-apiserver', plane.versions.kubeApiserver);
         const { workers, journal, dns } = await realClusterWorkers({
           plan,
           kubeConfig: plane.kubeConfig('user'),

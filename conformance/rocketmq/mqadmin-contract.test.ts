@@ -27,6 +27,7 @@ import { startSimulation, type Simulation } from '../../sim/simulation.js';
 import { rocketmqControllerEngine } from '../../lambdas/engines/rocketmq-controller/index.js';
 import { realBinding, realPlan, realScenario, type RealGroup } from './real-plan.js';
 import { DEFAULT_VERSION, startRealCluster, type RealCluster } from './rocketmq-processes.js';
+import { ranAgainst } from '../record.js';
 
 const group: RealGroup = {
   brokerName: 'broker-0',
@@ -162,6 +163,7 @@ describe.each(VERSIONS)('mqadmin model vs a real RocketMQ $version cluster', ({ 
         },
       ],
     });
+    ranAgainst('RocketMQ', version);
     console.log(
       `mqadmin-contract.test.ts: RocketMQ ${version}: ${cluster.processes.length} processes up in ${(cluster.startedInMs / 1000).toFixed(1)} s`,
     );

@@ -25,6 +25,7 @@ import { engineContext } from '../../test/engines/engine-context.js';
 import { compileClients, consumeAll, startProducer, type Producer } from './message-counter.js';
 import { realBinding, realPlan, realScenario, type RealGroup } from './real-plan.js';
 import { DEFAULT_VERSION, startRealCluster, type RealCluster } from './rocketmq-processes.js';
+import { measured, ranAgainst } from '../record.js';
 
 const TOPIC = 'FailoverTopic';
 const groups: RealGroup[] = [
@@ -139,7 +140,7 @@ const tally = (label: string, producer: Producer, received: Map<string, string>,
   const why = lost.length
     ? `; lost: ${lost.map((s) => `${s.key} (${s.brokerName}, acknowledged ${lostAt - s.at} ms before the site went dark: its master acknowledges before its slave has it)`).join(', ')}`
     : '';
-  console.log(
+  measured(
     `${label}: messages: ${sent.length} sent, ${sent.length - lost.length} received, ${lost.length} lost (${perGroup.join('; ')}); ${producer.failed().length} sends failed while no master took writes${why}`,
   );
   return { sent, lost };
@@ -184,6 +185,7 @@ beforeAll(async () => {
       members: g.members.map((m) => ({ name: m.pod, site: m.site })),
     })),
   });
+  ranAgainst('RocketMQ', cluster.version);
   console.log(
     `site-loss.test.ts: RocketMQ ${cluster.version}: 2 name servers, a controller and 4 brokers up in ${(cluster.startedInMs / 1000).toFixed(1)} s (${cluster.dir})`,
   );
