@@ -79,6 +79,10 @@ export class ResourceStore {
     this.types.set(`${type.group}/${type.version}/${type.plural}`, type);
   }
 
+  registeredTypes(): ResourceType[] {
+    return [...this.types.values()];
+  }
+
   typeOf(group: string, version: string, plural: string): ResourceType | undefined {
     return this.types.get(`${group}/${version}/${plural}`);
   }

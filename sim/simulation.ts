@@ -7,6 +7,7 @@ import { FaultInjector } from './faults.js';
 import { planDnsZone, type LocalDnsZone } from './local-dns-zone.js';
 import { startKubeApiServer, type KubeApiServer, type SimLogEntry } from './kube-api-server.js';
 import { engineModels, type EngineSnapshot, type EngineType } from './models/engine-models.js';
+import type { SimModel } from './models/sim-model.js';
 import { ResourceStore } from './resource-store.js';
 import type { Scenario } from './scenario.js';
 
@@ -33,6 +34,12 @@ export interface Simulation {
   dns: LocalDnsZone;
   /** The workflow step now running: arms the scenario's faults scoped to it. */
   enterStep(step: string): void;
+  /**
+   * The engine model and the objects it keeps per site, for a stand-in that serves the model from
+   * another API server (conformance/kube/model-behind-control-plane.ts).
+   */
+  readonly model: SimModel<unknown>;
+  readonly stores: Readonly<Record<Side, ResourceStore>>;
   /** Lose (or restore) a site mid-run: unreachable drops open connections and refuses new ones. */
   setReachable(side: Side, reachable: boolean): void;
   stop(): Promise<void>;
@@ -88,6 +95,8 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
         skipTLSVerify: true,
       }),
     urlOf: (side) => serverOf(side).url,
+    model,
+    stores,
     state: <E extends EngineType = 'rabbitmq-standby'>(engine?: E): SimStateOf<E> => {
       const snapshot = model.snapshot();
       const expected = engine ?? 'rabbitmq-standby';

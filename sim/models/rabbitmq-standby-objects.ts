@@ -178,7 +178,15 @@ export const seedSiteObjects = (
     {
       conditions: [...conditions],
       observedGeneration: 1,
-      defaultUser: { secretReference: { name: `${site.cluster}-default-user`, namespace: site.namespace } },
+      // As the cluster operator reports it (its CRD requires the keys).
+      defaultUser: {
+        secretReference: {
+          name: `${site.cluster}-default-user`,
+          namespace: site.namespace,
+          keys: { username: 'username', password: 'password', host: 'host', port: 'port' },
+        },
+        serviceReference: { name: site.cluster, namespace: site.namespace },
+      },
     },
   );
   withStatus(
