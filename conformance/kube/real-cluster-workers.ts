@@ -45,3 +45,9 @@ export const realClusterWorkers = async (options: {
   });
   return { ...workers, dns };
 };
+
+/** Where the plan's first record points now, as the zone holds it. */
+export const firstRecordValues = (plan: Plan, dns: LocalDnsZone): string[] | undefined => {
+  const record = plan.dns.records[0]!;
+  return dns.records().get(`${plan.dns.hostedZoneId}/${record.name}/${record.type}`)?.values;
+};

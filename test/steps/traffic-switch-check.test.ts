@@ -12,7 +12,7 @@ import type { Plan } from '../../lambdas/plan/schema.js';
 import { systemClock } from '../../lambdas/ports/clock.js';
 import type { JournalPort } from '../../lambdas/ports/journal.js';
 import { FaultInjector } from '../../sim/faults.js';
-import { createLocalDnsZone, type LocalDnsZone } from '../../sim/local-dns-zone.js';
+import { planDnsZone, type LocalDnsZone } from '../../sim/local-dns-zone.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { planRef } from '../../lambdas/plan/plan-ref.js';
 import { publishedPlans } from '../../local/published-plans.js';
@@ -37,18 +37,7 @@ beforeAll(async () => {
 });
 
 const zoneWith = (faults: unknown[]): LocalDnsZone =>
-  createLocalDnsZone({
-    hostedZoneId: plan.dns.hostedZoneId,
-    initial: plan.dns.records.map((r) => ({
-      hostedZoneId: plan.dns.hostedZoneId,
-      name: r.name,
-      type: r.type,
-      values: [r.upstream],
-      ttl: r.ttl,
-    })),
-    syncMs: 10,
-    faults: new FaultInjector(parseScenario({ faults }, 'check-dns test', plan).faults),
-  });
+  planDnsZone(plan, 10, new FaultInjector(parseScenario({ faults }, 'check-dns test', plan).faults));
 
 /** The step as the workflow runs it: after Admit, so this execution holds the plan's lock. */
 const checkDns = async (dns: LocalDnsZone, journal: JournalPort) => {
