@@ -8,16 +8,20 @@
 // - Route 53's API as `sim/route53-endpoint.ts` answers it, in front of the simulated zone: moto's
 //   Route 53 answers the access check's DELETE with InvalidInput where Route 53 answers
 //   InvalidChangeBatch (aws-adapters.test.ts), and reports every change INSYNC at once;
-// - EKS DescribeCluster answered here with each side's simulated API server behind TLS (a CA made
-//   for the run), since moto's clusters have endpoints no one serves; the worker then reaches the
-//   cluster through the real client with the EKS bearer token.
+// - EKS DescribeCluster answered here (moto's clusters have endpoints no one serves) with a real
+//   kube-apiserver (kube/control-plane.ts) for both clusters, in their two namespaces. The worker
+//   reaches it through the real client with the EKS bearer token; the server asks a TokenReview
+//   webhook about it (kube/eks-token-webhook.ts: the signature, cluster and expiry checked as STS
+//   does), which maps the worker's role to the access entries' group, and only the Roles and
+//   RoleBindings `failover rbac` generates for that group let it act. The Tanzu clusters' commands
+//   are answered by the simulator's model behind that server (kube/model-behind-control-plane.ts),
+//   so the plan tears down the live-switch way (no operator restarts pods there).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -27,10 +31,13 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Agent, fetch } from 'undici';
 import { parse, stringify } from 'yaml';
 import { createDynamoDbCoordination } from '../../lambdas/adapters/dynamodb-coordination.js';
 import { createDynamoDbJournal } from '../../lambdas/adapters/dynamodb-journal.js';
+import { eksBearerToken } from '../../lambdas/adapters/eks-kube-config.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
+import { DEFAULT_KUBERNETES_GROUP, rbacFor } from '../../lambdas/plan/rbac.js';
 import { planCatalogue, PLAN_CATALOGUE_FILE } from '../../lambdas/plan/plan-catalogue.js';
 import { planRef } from '../../lambdas/plan/plan-ref.js';
 import type { Plan, Side } from '../../lambdas/plan/schema.js';
@@ -40,7 +47,10 @@ import { startRoute53Endpoint, type Route53Endpoint } from '../../sim/route53-en
 import { createJournalTable } from '../../sim/local-dynamodb.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
-import { makePki } from '../kube/certificates.js';
+import { applyGeneratedRbac } from '../kube/cluster-objects.js';
+import { startControlPlane, type ControlPlane } from '../kube/control-plane.js';
+import { startEksTokenWebhook, type EksTokenWebhook } from '../kube/eks-token-webhook.js';
+import { startModelBridge, type ModelBridge } from '../kube/model-behind-control-plane.js';
 import { putAlarm, startMotoServer, type MotoServer } from './moto-server.js';
 import { ranAgainst } from '../record.js';
 
@@ -51,33 +61,18 @@ let plan: Plan;
 let simulation: Simulation;
 let route53: Route53Endpoint;
 let eks: Server;
-const terminators: TlsServer[] = [];
+let bridge: ModelBridge;
+let webhook: EksTokenWebhook;
+let plane: ControlPlane;
 let workers: { AwsWorkerArn: LocalHandler; KubeWorkerArn: LocalHandler };
 let stateMachineArn: string;
 
-const listen = async <S extends Server | TlsServer>(server: S): Promise<number> => {
+/** The Kubernetes worker's execution role, which an EKS access entry maps to the generated RBAC's group. */
+const KUBE_WORKER_ROLE = 'arn:aws:iam::123456789012:role/failover-kube-worker';
+
+const listen = async (server: Server): Promise<number> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
-};
-
-/** TLS in front of a plain-HTTP server: bytes in both directions, so WebSocket exec passes too. */
-const tlsInFront = async (target: string, pki: ReturnType<typeof makePki>): Promise<string> => {
-  const { hostname, port } = new URL(target);
-  const server = createTlsServer(
-    { cert: await readFile(pki.apiServer.cert), key: await readFile(pki.apiServer.key) },
-    (socket) => {
-      const upstream = connect(Number(port), hostname);
-      socket.pipe(upstream).pipe(socket);
-      const close = () => {
-        socket.destroy();
-        upstream.destroy();
-      };
-      socket.on('error', close);
-      upstream.on('error', close);
-    },
-  );
-  terminators.push(server);
-  return `https://127.0.0.1:${await listen(server)}`;
 };
 
 /** EKS's DescribeCluster (REST JSON: GET /clusters/{name}) for the plan's two clusters. */
@@ -113,26 +108,46 @@ beforeAll(async () => {
     unknown
   >;
   doc['gate'] = { ...(doc['gate'] as object), approval: 'on-risk' };
+  (doc['engine'] as { teardown: object }).teardown = { way: 'live-switch' };
   const planFile = join(dir, 'plan.yaml');
   await writeFile(planFile, stringify(doc));
   plan = await loadPlan(planFile);
   simulation = await startSimulation(plan, await loadScenario('examples/scenarios/healthy.yaml', plan));
   route53 = await startRoute53Endpoint({ zone: simulation.dns, hostedZoneId: plan.dns.hostedZoneId });
 
-  const pki = makePki(dir);
-  const ca = (await readFile(pki.ca.cert)).toString('base64');
-  const clusters = new Map<string, { endpoint: string; ca: string }>();
-  for (const side of ['upstream', 'downstream'] as Side[])
-    clusters.set(plan.clusters[side].eks!.name, {
-      endpoint: await tlsInFront(simulation.urlOf(side), pki),
-      ca,
-    });
-  eks = eksStandIn(clusters);
-  const eksPort = await listen(eks);
-
   moto = await startMotoServer();
   ranAgainst('moto', moto.version);
   const { clientConfig } = moto;
+
+  const clusterNames = (['upstream', 'downstream'] as Side[]).map((side) => plan.clusters[side].eks!.name);
+  bridge = await startModelBridge(simulation, plan, dir);
+  webhook = await startEksTokenWebhook({
+    clusterNames,
+    secretAccessKeyOf: (id) =>
+      id === clientConfig.credentials.accessKeyId ? clientConfig.credentials.secretAccessKey : undefined,
+    // The functions' credentials are their execution role's: STS names that role's session.
+    principalOf: () => KUBE_WORKER_ROLE,
+    accessEntries: [
+      {
+        principalArn: KUBE_WORKER_ROLE,
+        username: 'failover-kube-worker',
+        groups: [DEFAULT_KUBERNETES_GROUP],
+      },
+    ],
+  });
+  plane = await startControlPlane({
+    podExecs: bridge.podExecs,
+    execPath: bridge.execPath,
+    tokenWebhook: webhook.url,
+  });
+  ranAgainst('kube-apiserver', plane.versions.kubeApiserver);
+  await bridge.attach(plane);
+  // As generated: bound to the group the access entry gives the worker's role, and nothing else.
+  for (const entry of rbacFor(plan)) await applyGeneratedRbac(plane.kubeConfig('admin'), entry);
+  const ca = (await readFile(plane.caFile)).toString('base64');
+  eks = eksStandIn(new Map(clusterNames.map((name) => [name, { endpoint: plane.server, ca }])));
+  const eksPort = await listen(eks);
+
   await createJournalTable(new DynamoDBClient(clientConfig), TABLE);
   const topic = await new SNSClient(clientConfig).send(new CreateTopicCommand({ Name: 'failover' }));
   const cloudwatch = new CloudWatchClient(clientConfig);
@@ -179,8 +194,10 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const server of terminators) server.close();
   eks?.close();
+  await bridge?.stop();
+  await plane?.stop();
+  await webhook?.stop();
   await route53?.close();
   await simulation?.stop();
   await moto?.stop();
@@ -246,6 +263,12 @@ it('an alarm event starts the workflow through the trigger path; the deployed wo
       )?.values,
     ).toEqual([record.downstream]);
   expect((await journal.getReport(run.executionId))?.status).toBe('SUCCEEDED');
+  // The worker was the access entry's user on the real server, every time, and nothing else.
+  expect(webhook.reviews.length).toBeGreaterThan(0);
+  expect(new Set(webhook.reviews.map((r) => JSON.stringify(r)))).toEqual(
+    new Set([JSON.stringify({ username: 'failover-kube-worker', groups: [DEFAULT_KUBERNETES_GROUP] })]),
+  );
+  expect(simulation.state().promotions).toBe(1);
   const now = new Date();
   const lease = {
     owner: 'next',
@@ -289,3 +312,28 @@ it('an execution naming a plan that differs from the published one halts at Admi
     }),
   ).toEqual(before);
 }, 120_000);
+
+it("the real server takes only what EKS's authenticator vouches for: a token signed for another cluster is a 401, the worker's user a 403 outside its Roles", async () => {
+  const ask = async (token: string, path: string) =>
+    (
+      await fetch(`${plane.server}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+        // The server's certificate is signed by the run's CA, which fetch does not know.
+        dispatcher: new Agent({ connect: { ca: await readFile(plane.caFile) } }),
+      })
+    ).status;
+  const credentials = moto.clientConfig.credentials;
+  const region = moto.clientConfig.region;
+  const namespace = plan.engine.type === 'rabbitmq-standby' ? plan.engine.downstream.namespace : '';
+  const forPlan = await eksBearerToken({
+    clusterName: plan.clusters.downstream.eks!.name,
+    region,
+    credentials,
+  });
+  const forOther = await eksBearerToken({ clusterName: 'another-cluster', region, credentials });
+  expect(await ask(forPlan, `/api/v1/namespaces/${namespace}/pods`)).toBe(200);
+  expect(await ask(forOther, `/api/v1/namespaces/${namespace}/pods`)).toBe(401);
+  expect(webhook.reviews.at(-1)).toEqual({ refused: expect.stringMatching(/^SignatureDoesNotMatch/) });
+  expect(await ask(forPlan, `/api/v1/namespaces/${namespace}/secrets`)).toBe(403);
+  expect(await ask(forPlan, '/api/v1/namespaces/kube-system/pods')).toBe(403);
+});

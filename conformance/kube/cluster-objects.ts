@@ -90,13 +90,18 @@ export const createReadyPods = async (plane: ControlPlane, pods: readonly PodFix
   });
 };
 
-/** The generated Role and RoleBinding as they are, and one more binding of the Role to the plain user. */
-export const applyRbac = async (kc: KubeConfig, entry: NamespaceRbac): Promise<void> => {
+/** The generated Role and RoleBinding as they are: the binding names the EKS access entries' group. */
+export const applyGeneratedRbac = async (kc: KubeConfig, entry: NamespaceRbac): Promise<void> => {
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-  const { namespace, role, binding } = entry;
-  await rbac.createNamespacedRole({ namespace, body: role });
-  await rbac.createNamespacedRoleBinding({ namespace, body: binding });
-  await rbac.createNamespacedRoleBinding({
+  await rbac.createNamespacedRole({ namespace: entry.namespace, body: entry.role });
+  await rbac.createNamespacedRoleBinding({ namespace: entry.namespace, body: entry.binding });
+};
+
+/** The generated Role and RoleBinding, and one more binding of the Role to the plain user. */
+export const applyRbac = async (kc: KubeConfig, entry: NamespaceRbac): Promise<void> => {
+  await applyGeneratedRbac(kc, entry);
+  const { namespace, binding } = entry;
+  await kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({
     namespace,
     body: {
       metadata: { name: `${binding.metadata.name}-${PLAIN_USER}`, namespace },

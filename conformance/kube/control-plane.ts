@@ -32,6 +32,8 @@ export interface ControlPlane {
   readonly versions: { kubeApiserver: string; etcd: string; kwok: string };
   /** The fake node kwok manages: pods scheduled to it run (and exec) through kwok. */
   readonly nodeName: string;
+  /** The CA the server's certificate is signed by (PEM file). */
+  readonly caFile: string;
   /** Kubeconfig files: `admin` (system:masters) and `user` (no group: only what RBAC binds). */
   readonly kubeconfigs: { admin: string; user: string };
   kubeConfig(who: 'admin' | 'user'): KubeConfig;
@@ -50,6 +52,11 @@ export interface ControlPlaneOptions {
   podExecs?: readonly PodExec[];
   /** Directories put first on the PATH kwok finds a pod's exec command on. */
   execPath?: readonly string[];
+  /**
+   * A TokenReview webhook (http://127.0.0.1:PORT/...) the server asks about bearer tokens it does
+   * not know itself, as an EKS cluster asks its authenticator about the tokens IAM principals send.
+   */
+  tokenWebhook?: string;
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -148,6 +155,12 @@ export const startControlPlane = async (options: ControlPlaneOptions = {}): Prom
       `--kubelet-certificate-authority=${pki.ca.cert}`,
       // kwok's node reports 127.0.0.1 as its InternalIP; its Hostname is no name a resolver knows.
       '--kubelet-preferred-address-types=InternalIP',
+      ...(options.tokenWebhook === undefined
+        ? []
+        : [
+            `--authentication-token-webhook-config-file=${writeWebhookConfig(dir, options.tokenWebhook)}`,
+            '--authentication-token-webhook-version=v1',
+          ]),
     ]);
     const adminConfig = writeKubeconfig(dir, 'admin', server, pki.ca.cert, pki.admin);
     await waitFor(
@@ -201,7 +214,7 @@ export const startControlPlane = async (options: ControlPlaneOptions = {}): Prom
       return kc;
     };
     await addNode(kubeConfig('admin'), kwok, dir);
-    return { server, versions, nodeName: NODE_NAME, kubeconfigs, kubeConfig, stop };
+    return { server, versions, nodeName: NODE_NAME, caFile: pki.ca.cert, kubeconfigs, kubeConfig, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -262,6 +275,32 @@ const addNode = async (kc: KubeConfig, kwok: ChildProcess, dir: string): Promise
     const node = await core.readNode({ name: NODE_NAME });
     return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   });
+};
+
+/** The kubeconfig-shaped file that tells kube-apiserver where its token webhook is. */
+const writeWebhookConfig = (dir: string, url: string): string => {
+  const file = join(dir, 'token-webhook.kubeconfig');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: token-webhook',
+      '  cluster:',
+      `    server: ${url}`,
+      'users:',
+      '- name: kube-apiserver',
+      'contexts:',
+      '- name: token-webhook',
+      '  context:',
+      '    cluster: token-webhook',
+      '    user: kube-apiserver',
+      'current-context: token-webhook',
+      '',
+    ].join('\n'),
+  );
+  return file;
 };
 
 const writeKubeconfig = (dir: string, user: string, server: string, ca: string, pair: KeyPair): string => {

@@ -1,9 +1,9 @@
-import { createHash, createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createEksKubeConfigProvider, eksBearerToken } from '../../../lambdas/adapters/eks-kube-config.js';
 import { BadInputError, TransientError } from '../../../lambdas/errors.js';
+import { checkEksToken, presignedSignature } from '../../../sim/eks-authenticator.js';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -15,45 +15,8 @@ const signingDate = new Date('2025-03-04T05:06:07Z');
 const decode = (token: string) =>
   new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
 
-// The SigV4 query-string signature, computed from the spec with node:crypto, independently of
-// @smithy/signature-v4, over the request the cluster's authenticator forwards to STS.
-function expectedSignature(url: URL, clusterName: string): string {
-  const params = [...url.searchParams].filter(([key]) => key !== 'X-Amz-Signature');
-  const encode = (s: string) =>
-    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  const canonicalQuery = params
-    .map(([k, v]) => [encode(k), encode(v)] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-  const canonicalRequest = [
-    'GET',
-    '/',
-    canonicalQuery,
-    `host:${url.host}\nx-k8s-aws-id:${clusterName}\n`,
-    'host;x-k8s-aws-id',
-    createHash('sha256').update('').digest('hex'),
-  ].join('\n');
-  const amzDate = url.searchParams.get('X-Amz-Date')!;
-  const [, day, region, service] = url.searchParams.get('X-Amz-Credential')!.split('/') as [
-    string,
-    string,
-    string,
-    string,
-  ];
-  const stringToSign = [
-    'AWS4-HMAC-SHA256',
-    amzDate,
-    `${day}/${region}/${service}/aws4_request`,
-    createHash('sha256').update(canonicalRequest).digest('hex'),
-  ].join('\n');
-  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  const signingKey = hmac(
-    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service),
-    'aws4_request',
-  );
-  return createHmac('sha256', signingKey).update(stringToSign).digest('hex');
-}
+const expectedSignature = (url: URL, clusterName: string) =>
+  presignedSignature(url, clusterName, credentials.secretAccessKey);
 
 describe('eksBearerToken', () => {
   it('is a base64url presigned STS GetCallerIdentity URL bound to the cluster', async () => {
@@ -104,6 +67,41 @@ describe('eksBearerToken', () => {
       });
       expect(token).not.toContain('=');
     }
+  });
+});
+
+describe("EKS's authenticator stand-in (sim/eks-authenticator.ts)", () => {
+  const token = () =>
+    eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate });
+  const secretAccessKeyOf = (id: string) =>
+    id === credentials.accessKeyId ? credentials.secretAccessKey : undefined;
+  const inTime = new Date(signingDate.getTime() + 30_000);
+
+  it('accepts a token signed for one of its clusters, naming the access key and the cluster', async () => {
+    expect(
+      checkEksToken(await token(), {
+        clusterNames: ['orders-us', 'orders-eu'],
+        secretAccessKeyOf,
+        now: inTime,
+      }),
+    ).toEqual({ accessKeyId: credentials.accessKeyId, clusterName: 'orders-eu' });
+  });
+
+  it('refuses a token for another cluster, with another secret, expired, or altered', async () => {
+    const good = await token();
+    const check =
+      (t: string, options: Partial<Parameters<typeof checkEksToken>[1]> = {}) =>
+      () =>
+        checkEksToken(t, { clusterNames: ['orders-eu'], secretAccessKeyOf, now: inTime, ...options });
+    expect(check(good, { clusterNames: ['orders-us'] })).toThrow(/SignatureDoesNotMatch/);
+    expect(check(good, { secretAccessKeyOf: () => 'another secret' })).toThrow(/SignatureDoesNotMatch/);
+    expect(check(good, { secretAccessKeyOf: () => undefined })).toThrow(/InvalidClientTokenId/);
+    expect(check(good, { now: new Date(signingDate.getTime() + 61_000) })).toThrow(/ExpiredToken/);
+    const url = new URL(Buffer.from(good.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
+    url.searchParams.set('X-Amz-Date', '20250304T050608Z');
+    expect(check(`k8s-aws-v1.${Buffer.from(url.href).toString('base64url')}`)).toThrow(
+      /SignatureDoesNotMatch/,
+    );
   });
 });
 
