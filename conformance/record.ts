@@ -4,19 +4,29 @@
 import { appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-const record = (entry: { component: string; version: string } | { measured: string }): void => {
+const record = (
+  entry: { component: string; version: string; test?: string } | { measured: string },
+): void => {
   const dir = process.env['CONFORMANCE_RECORD_DIR'];
   if (dir === undefined) return;
-  const { testPath, currentTestName } = expect.getState();
-  // Inside a test it is that test's; in a hook, every test's of the file.
-  const line = currentTestName === undefined ? entry : { ...entry, test: currentTestName };
-  appendFileSync(join(dir, `${basename(testPath ?? 'unknown')}.jsonl`), `${JSON.stringify(line)}\n`);
+  const file = basename(expect.getState().testPath ?? 'unknown');
+  appendFileSync(join(dir, `${file}.jsonl`), `${JSON.stringify(entry)}\n`);
 };
 
-/** A real server the tests (of the file from a hook, of the test from inside one) run against, with the version it reported itself. */
-export const ranAgainst = (component: string, version: string): void => {
+/**
+ * A real server this file's tests run against, with the version it reported itself; with
+ * `thisTestOnly` (called inside a test), only that test's. Of a file that runs several versions of
+ * one component, each test is given the version its name carries (e.g. `5.3.3`, or `4.x` for 4.0.5).
+ */
+export const ranAgainst = (
+  component: string,
+  version: string,
+  options: { thisTestOnly?: boolean } = {},
+): void => {
   console.log(`ran against ${component} ${version}`);
-  record({ component, version });
+  // Jest keeps the last test's name in a later hook too: only a test that says so is named.
+  const test = options.thisTestOnly ? expect.getState().currentTestName : undefined;
+  record({ component, version, ...(test === undefined ? {} : { test }) });
 };
 
 /** A result worth reading in the table's notes (e.g. messages counted), printed at once too. */

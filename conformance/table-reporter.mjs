@@ -83,7 +83,10 @@ export default class ConformanceTable {
  */
 const componentsOf = (components, fullName) => {
   const mine = components.filter((c) => c.test === undefined || c.test === fullName);
-  const named = mine.filter((c) => fullName.includes(c.version.replace(/^v/, '')));
+  const named = mine.filter((c) => {
+    const version = c.version.replace(/^v/, '');
+    return fullName.includes(version) || fullName.includes(`${version.split('.')[0]}.x`);
+  });
   const kept = mine.filter((c) => named.includes(c) || !named.some((n) => n.component === c.component));
   return [...new Map(kept.map((c) => [`${c.component} ${c.version}`, c])).values()];
 };

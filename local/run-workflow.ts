@@ -121,6 +121,19 @@ export interface WorkflowRun {
   executionStatus: string;
   /** Every state input and output, task input and result, measured as Step Functions measures them. */
   payloads: PayloadSize[];
+  /** Each Task's invocation of a worker: which function, and how long it ran (what Lambda bills). */
+  taskRuns: TaskRun[];
+  /** States entered, retries included: what Step Functions (Standard) bills as state transitions. */
+  stateTransitions: number;
+}
+
+export interface TaskRun {
+  state: string;
+  /** The worker's placeholder in the ASL file, e.g. `KubeWorkerArn`. */
+  worker: string;
+  durationMs: number;
+  /** A `.waitForTaskToken` task: in AWS its Lambda returns once it has asked, and the wait is Step Functions'. */
+  waitsForToken: boolean;
 }
 
 /** How an execution ended, as Step Functions' status-change event says it. */
@@ -190,6 +203,8 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
   }
 
   const payloads: PayloadSize[] = [];
+  const taskRuns: TaskRun[] = [];
+  let stateTransitions = 0;
   let overLimit: PayloadSize | undefined;
   const measure = (state: string, what: PayloadSize['what'], value: unknown) => {
     const size = { state, what, bytes: payloadBytes(value) };
@@ -226,7 +241,15 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
       const taskContext = waitsForToken
         ? ({ ...context, getRemainingTimeInMillis: undefined } as unknown as Context)
         : context;
-      const result = (await handler(event, taskContext)) as JSONValue;
+      const invoked = Date.now();
+      const result = (await handler(event, taskContext).finally(() =>
+        taskRuns.push({
+          state: stateName,
+          worker: placeholder,
+          durationMs: Date.now() - invoked,
+          waitsForToken,
+        }),
+      )) as JSONValue;
       const resultSize = measure(stateName, 'task result', result);
       if (resultSize.bytes > MAX_PAYLOAD_BYTES) throw new DataLimitExceededError(describeSize(resultSize));
       return result;
@@ -256,6 +279,8 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
   // result reaches its output through ResultPath and is measured there).
   const watching = (async () => {
     for await (const event of execution.eventLogs as AsyncGenerator<EventLog>) {
+      // Step Functions bills every state entered and every retry of one.
+      if (event.type === 'StateEntered' || event.type === 'StateRetried') stateTransitions += 1;
       if (event.type === 'StateEntered') measure(event.state.name, 'state input', event.state.input);
       if (event.type === 'StateExited') measure(event.state.name, 'state output', event.state.output);
     }
@@ -306,5 +331,5 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
   }
   const report = await options.journal.getReport(executionId);
   if (!report) throw new Error(`the workflow ended (${executionStatus}) without writing a report`);
-  return { executionId, report, executionStatus, payloads };
+  return { executionId, report, executionStatus, payloads, taskRuns, stateTransitions };
 };

@@ -3,15 +3,29 @@
 //     ESM, minified) and unbundled (the TypeScript sources through tsx). Every function is cold
 //     in a real failover, and two distinct ones come before the DNS flip.
 //  2. The drill's recovery time split by step, over several runs of the healthy scenario.
+//  3. What a failover costs in AWS (scripts/cost-model.ts): one run of the example plan with the
+//     latencies real systems have (below), each task's duration billed at its function's memory
+//     as the synthesized template sets it; the worst case, every task running to its timeout; and
+//     the monthly cost of a plan's scheduled readiness.
 // These machines are noisy: read the ratios, not the absolute numbers.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { buildSync } from 'esbuild';
-import { drill } from '../local/drill.js';
-import { processIo as io } from '../local/io.js';
+import { FailoverOrchestratorStack } from '../infra/failover-stack.js';
+import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
+import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { FailoverReport } from '../lambdas/ports/journal.js';
+import { drill } from '../local/drill.js';
+import { autoApprovals, drillEnvironment, seededCoordination } from '../local/drill-deps.js';
+import { processIo as io } from '../local/io.js';
+import { runWorkflow, type TaskRun } from '../local/run-workflow.js';
+import { loadScenario } from '../sim/scenario.js';
+import { startSimulation } from '../sim/simulation.js';
+import { costOf, dollars, monthlyReadinessCost, readUnits, writeUnits } from './cost-model.js';
 
 const runs = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -24,6 +38,7 @@ const env = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_NAMESPACE: 'Bench',
   APPROVAL_CONSOLE_URL: 'https://console.example',
+  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:bench',
 };
 
 const importMs = (args: string[]) => {
@@ -31,7 +46,8 @@ const importMs = (args: string[]) => {
   for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
     const result = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`import failed: ${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`import failed: ${result.stderr.split('\n').slice(-12).join('\n')}`);
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   return median(times);
@@ -98,3 +114,146 @@ steps.forEach((step, i) => {
     `  ${step.padEnd(18)} ${String(ms).padStart(6)} ms  ${i > trafficMoved ? '  after traffic moved' : `${((ms / recovery) * 100).toFixed(0).padStart(4)}% of the recovery time`}`,
   );
 });
+
+// --- 3. Cost ---------------------------------------------------------------------------------
+
+/**
+ * Latencies of the real systems, where the simulator's defaults are kept short for tests:
+ * rabbitmqctl starts an Erlang VM for every command (0.6–2 s against the real nodes of the
+ * conformance tier), a RabbitMQ server pod takes about a minute to stop, start and rejoin, and
+ * Route 53 reports a change INSYNC within 60 s (30 s assumed).
+ */
+const FIELD_LATENCY = { apiMs: 50, execMs: 1_000, restartSecondsPerPod: 60, dnsSyncMs: 30_000 };
+
+/** Counts DynamoDB request units of a port's calls in place: list/get read, the rest write. */
+const countRequestUnits = <T extends object>(port: T, units: { read: number; write: number }): T => {
+  for (const [name, value] of Object.entries(port)) {
+    if (typeof value !== 'function') continue;
+    const call = value as (...args: unknown[]) => Promise<unknown>;
+    (port as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      const result = await call(...args);
+      if (/^(list|get)/.test(name)) units.read += readUnits(JSON.stringify(result ?? null).length);
+      else units.write += writeUnits(JSON.stringify(args).length);
+      return result;
+    };
+  }
+  return port;
+};
+
+const planFile = 'examples/plans/rabbitmq-standby.yaml';
+const plan = await loadPlan(planFile);
+const app = new App({
+  context: {
+    ...(JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: object }).context,
+    'aws:cdk:bundling-stacks': [],
+  },
+});
+const template = Template.fromStack(
+  new FailoverOrchestratorStack(app, 'Bench', {
+    plans: [plan],
+    env: { account: '123456789012', region: 'eu-west-1' },
+  }),
+).toJSON() as { Resources: Record<string, { Type: string; Properties: { MemorySize?: number } }> };
+const memoryOf = (logicalIdPrefix: string): number => {
+  const found = Object.entries(template.Resources).find(
+    ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`Orchestrator${logicalIdPrefix}`),
+  );
+  if (found?.[1].Properties.MemorySize === undefined)
+    throw new Error(`no ${logicalIdPrefix} function in the template`);
+  return found[1].Properties.MemorySize;
+};
+const memory: Record<string, number> = {
+  KubeWorkerArn: memoryOf('KubeWorker'),
+  AwsWorkerArn: memoryOf('AwsWorker'),
+};
+
+io.out('');
+io.out(
+  `Cost of a failover in AWS (${planFile}; latencies: exec ${FIELD_LATENCY.execMs} ms, API ${FIELD_LATENCY.apiMs} ms, pod restart ${FIELD_LATENCY.restartSecondsPerPod} s, DNS INSYNC ${FIELD_LATENCY.dnsSyncMs / 1000} s; Kubernetes worker ${memory['KubeWorkerArn']} MB, AWS worker ${memory['AwsWorkerArn']} MB):`,
+);
+const scenario = await loadScenario('examples/scenarios/healthy.yaml', plan);
+scenario.latency = { ...scenario.latency, ...FIELD_LATENCY };
+const simulation = await startSimulation(plan, scenario);
+const units = { read: 0, write: 0 };
+const drillEnv = drillEnvironment({
+  plan,
+  scenario,
+  simulation,
+  coordination: countRequestUnits(await seededCoordination(plan, scenario), units),
+  approvals: autoApprovals('approve'),
+  progress: () => undefined,
+});
+countRequestUnits(drillEnv.journal, units);
+const started = Date.now();
+const run = await runWorkflow({
+  plan,
+  trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()),
+  workers: drillEnv.workers,
+  journal: drillEnv.journal,
+  settleMs: 0,
+  retryIntervalMs: 200,
+}).finally(() => simulation.stop());
+if (run.report.status !== 'SUCCEEDED')
+  throw new Error(`the failover ended ${run.report.status}: ${run.report.reason}`);
+// In AWS a waitForTaskToken task's Lambda returns once it has asked; the wait is Step Functions'.
+const billed = (r: TaskRun) => (r.waitsForToken ? Math.min(r.durationMs, 1_000) : r.durationMs);
+const typical = costOf({
+  functionRuns: run.taskRuns.map((r) => ({ memoryMb: memory[r.worker]!, durationMs: billed(r) })),
+  stateTransitions: run.stateTransitions,
+  dynamoWriteUnits: units.write,
+  dynamoReadUnits: units.read,
+  snsPublishes: drillEnv.notifications.length,
+});
+const byState = new Map<string, number>();
+for (const r of run.taskRuns) byState.set(r.state, (byState.get(r.state) ?? 0) + billed(r));
+const longest = [...byState].sort((a, b) => b[1] - a[1]).slice(0, 3);
+io.out(
+  `  typical: ${dollars(typical.total)} (Lambda ${dollars(typical.lambda)} for ${typical.lambdaGbSeconds.toFixed(0)} GB-s, Step Functions ${dollars(typical.stepFunctions)} for ${run.stateTransitions} transitions, DynamoDB ${dollars(typical.dynamodb)} for ${units.write} WRU + ${units.read} RRU, SNS ${dollars(typical.sns)}); run took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+io.out(
+  `  where the Lambda time goes: ${longest.map(([state, ms]) => `${state} ${(ms / 1000).toFixed(1)} s (${((ms / [...byState.values()].reduce((a, b) => a + b, 0)) * 100).toFixed(0)} %)`).join(', ')}`,
+);
+
+// Worst case: the same tasks, each running to the timeout its state gives it; then with every retry.
+const asl = JSON.parse(readFileSync('statemachines/failover.asl.json', 'utf8')) as {
+  States: Record<string, { TimeoutSeconds?: number; Retry?: Array<{ MaxAttempts?: number }> }>;
+};
+const visited = [...new Set(run.taskRuns.map((r) => r.state))];
+const worstRuns = (withRetries: boolean) =>
+  visited.flatMap((state) => {
+    const definition = asl.States[state]!;
+    const first = run.taskRuns.find((r) => r.state === state)!;
+    const durationMs =
+      definition.TimeoutSeconds === undefined ? billed(first) : definition.TimeoutSeconds * 1000;
+    const attempts = withRetries
+      ? 1 + Math.max(0, ...(definition.Retry ?? []).map((r) => r.MaxAttempts ?? 3))
+      : 1;
+    return Array.from({ length: attempts }, () => ({ memoryMb: memory[first.worker]!, durationMs }));
+  });
+for (const withRetries of [false, true]) {
+  const functionRuns = worstRuns(withRetries);
+  const worst = costOf({
+    functionRuns,
+    stateTransitions: run.stateTransitions + functionRuns.length - visited.length,
+    dynamoWriteUnits: units.write,
+    dynamoReadUnits: units.read,
+    snsPublishes: drillEnv.notifications.length,
+  });
+  io.out(
+    `  worst case${withRetries ? ', every retry' : ''}: ${dollars(worst.total)} (every task to its timeout${withRetries ? ', each retried as often as its Retry allows' : ''}: ${worst.lambdaGbSeconds.toFixed(0)} GB-s)`,
+  );
+}
+
+const readinessMs = median(run.taskRuns.filter((r) => r.state === 'CheckReadiness').map(billed));
+const checks = (
+  run.report.steps.find((s) => s.name === 'readiness')?.detail as { checks?: unknown[] } | undefined
+)?.checks?.length;
+const readiness = monthlyReadinessCost({
+  everyMinutes: plan.evaluation.everyMinutes,
+  evaluation: { memoryMb: memory['KubeWorkerArn']!, durationMs: readinessMs },
+  customMetrics: (checks ?? 0) + 1,
+  alarms: 1 + plan.triggers.alarms.filter((a) => a.define !== undefined).length,
+});
+io.out(
+  `  scheduled readiness, per plan and month: ${dollars(readiness.total)} (${readiness.evaluations} evaluations every ${plan.evaluation.everyMinutes} min of ${(readinessMs / 1000).toFixed(1)} s: Lambda ${dollars(readiness.lambda)}, Scheduler ${dollars(readiness.scheduler)}; CloudWatch ${dollars(readiness.cloudwatch)} for ${(checks ?? 0) + 1} custom metrics and ${1 + plan.triggers.alarms.filter((a) => a.define !== undefined).length} alarms)`,
+);

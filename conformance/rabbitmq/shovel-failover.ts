@@ -302,7 +302,7 @@ export const shovelFailoverSuite = (major: Major) =>
         // What `failover rbac` generates, bound to the user the workers act as: nothing more is allowed.
         for (const entry of rbacFor(plan)) await applyRbac(plane.kubeConfig('admin'), entry);
         const kubeApiserver = `kube-apiserver ${plane.versions.kubeApiserver}`;
-        ranAgainst('kube-apiserver', plane.versions.kubeApiserver);
+        ranAgainst('kube-apiserver', plane.versions.kubeApiserver, { thisTestOnly: true });
         const { workers, journal, dns } = await realClusterWorkers({
           plan,
           kubeConfig: plane.kubeConfig('user'),
