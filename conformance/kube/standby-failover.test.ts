@@ -10,12 +10,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { drillAlarmEvent } from '../../lambdas/plan/alarm-event.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import { rbacFor } from '../../lambdas/plan/rbac.js';
-import { printProgress, printSummary } from '../../local/drill.js';
 import type { Io } from '../../local/io.js';
-import { runWorkflow } from '../../local/run-workflow.js';
 import { engineModels } from '../../sim/models/engine-models.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { startSimulation } from '../../sim/simulation.js';
@@ -24,7 +21,7 @@ import { applyRbac } from './cluster-objects.js';
 import { startControlPlane } from './control-plane.js';
 import { STANDBY_REPLICATION } from './engine-crds.js';
 import { startModelBridge } from './model-behind-control-plane.js';
-import { firstRecordValues, realClusterWorkers } from './real-cluster-workers.js';
+import { failOverOnRealCluster, firstRecordValues } from './real-cluster-workers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -56,22 +53,13 @@ it('fails over the example Warm Standby plan through a real kube-apiserver: prom
     for (const entry of rbacFor(plan)) await applyRbac(plane.kubeConfig('admin'), entry);
     ranAgainst('kube-apiserver', plane.versions.kubeApiserver);
     const kubeApiserver = `kube-apiserver ${plane.versions.kubeApiserver}`;
-    const { workers, journal, dns } = await realClusterWorkers({
+    const started = Date.now();
+    const { report, dns } = await failOverOnRealCluster({
       plan,
       kubeConfig: plane.kubeConfig('user'),
       describe: kubeApiserver,
-      progress: printProgress(io),
+      io,
     });
-    const started = Date.now();
-    const { report } = await runWorkflow({
-      plan,
-      trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()),
-      workers,
-      journal,
-      settleMs: 0,
-      retryIntervalMs: 200,
-    });
-    printSummary(io, report);
     const state = simulation.state();
     measured(
       `rabbitmq-standby failover through ${kubeApiserver}: ${report.status} in ${((Date.now() - started) / 1000).toFixed(1)} s, ${state.promotions} promotion, ${bridge.execsAnswered()} execs through kwok answered by the model`,

@@ -26,7 +26,7 @@ import { loadScenario } from '../../sim/scenario.js';
 import { startSimulation } from '../../sim/simulation.js';
 import { applyRbac, createReadyPods } from '../kube/cluster-objects.js';
 import { startControlPlane } from '../kube/control-plane.js';
-import { firstRecordValues, realClusterWorkers } from '../kube/real-cluster-workers.js';
+import { failOverOnRealCluster, firstRecordValues } from '../kube/real-cluster-workers.js';
 import {
   binding,
   containerEnv,
@@ -303,13 +303,6 @@ export const shovelFailoverSuite = (major: Major) =>
         for (const entry of rbacFor(plan)) await applyRbac(plane.kubeConfig('admin'), entry);
         const kubeApiserver = `kube-apiserver ${plane.versions.kubeApiserver}`;
         ranAgainst('kube-apiserver', plane.versions.kubeApiserver, { thisTestOnly: true });
-        const { workers, journal, dns } = await realClusterWorkers({
-          plan,
-          kubeConfig: plane.kubeConfig('user'),
-          describe: kubeApiserver,
-          progress: printProgress(io),
-        });
-
         // The upstream's depth when the fence closes the publisher, read at once over a connection of
         // the spared shovel user (the fence keeps it; a new one would be refused, and the CLI is slow).
         const monitor = await amqp.connect(upstream().url(vhost, 'shovel-dr', 's3cret'));
@@ -321,15 +314,12 @@ export const shovelFailoverSuite = (major: Major) =>
         // Let some messages go through the shovel before the failover starts.
         await new Promise((resolve) => setTimeout(resolve, 1_500));
         const confirmedBefore = publisher.confirmed.size;
-        const { report } = await runWorkflow({
+        const { report, dns } = await failOverOnRealCluster({
           plan,
-          trigger: drillAlarmEvent(plan.triggers.alarms[0]!.name, new Date()),
-          workers,
-          journal,
-          settleMs: 0,
-          retryIntervalMs: 200,
+          kubeConfig: plane.kubeConfig('user'),
+          describe: kubeApiserver,
+          io,
         }).finally(() => publisher.stop());
-        printSummary(io, report);
         const timing = out.findIndex((l) => l.includes('Recovery time'));
         console.log(
           `RabbitMQ ${version} failover through ${kubeApiserver}\n${[...out.filter((l) => l.includes('messages to drain')).slice(0, 1), ...out.slice(timing)].join('\n')}`,
