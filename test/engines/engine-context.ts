@@ -8,7 +8,8 @@ import type { Plan } from '../../lambdas/plan/schema.js';
 import { systemClock } from '../../lambdas/ports/clock.js';
 import { stepContext } from '../../lambdas/steps/kube-context.js';
 import { standaloneTools } from '../../lambdas/steps/run-step.js';
-import type { Simulation } from '../../sim/simulation.js';
+import { parseScenario } from '../../sim/scenario.js';
+import { startSimulation, type Simulation } from '../../sim/simulation.js';
 
 export interface RecordingContext extends StepContext {
   changes: string[];
@@ -38,4 +39,28 @@ export const engineContext = (plan: Plan, simulation: Simulation): RecordingCont
     }),
   );
   return { ...ctx, changes, messages };
+};
+
+/**
+ * Runs `run` on a fresh simulation of a RocketMQ plan with no latency, its controller in az1 and
+ * `clusters` on top, and stops the simulation whatever happens.
+ */
+export const withRocketmqSimulation = async (
+  plan: Plan,
+  clusters: Record<string, unknown>,
+  run: (simulation: Simulation) => Promise<void>,
+): Promise<void> => {
+  const simulation = await startSimulation(
+    plan,
+    parseScenario(
+      { latency: { apiMs: 0, execMs: 0 }, clusters: { controller: { site: 'az1' }, ...clusters } },
+      'engine test',
+      plan,
+    ),
+  );
+  try {
+    await run(simulation);
+  } finally {
+    await simulation.stop();
+  }
 };

@@ -14,7 +14,7 @@ import type { Plan } from '../../lambdas/plan/schema.js';
 import { orientPlan } from '../../lambdas/steps/leg.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
-import { engineContext } from './engine-context.js';
+import { engineContext, withRocketmqSimulation } from './engine-context.js';
 
 const planFile = 'examples/plans/rocketmq-controller.yaml';
 /** How the reprotect and failback legs see the plan: from the plan's downstream (az1). */
@@ -36,24 +36,8 @@ const rocket = (p: Plan) => {
   return p.engine;
 };
 
-const withSimulation = async (
-  clusters: Record<string, unknown>,
-  run: (simulation: Simulation) => Promise<void>,
-) => {
-  const simulation = await startSimulation(
-    plan,
-    parseScenario(
-      { latency: { apiMs: 0, execMs: 0 }, clusters: { controller: { site: 'az1' }, ...clusters } },
-      'round-trip',
-      plan,
-    ),
-  );
-  try {
-    await run(simulation);
-  } finally {
-    await simulation.stop();
-  }
-};
+const withSimulation = (clusters: Record<string, unknown>, run: (simulation: Simulation) => Promise<void>) =>
+  withRocketmqSimulation(plan, clusters, run);
 
 const stateOf = (simulation: Simulation) => simulation.state('rocketmq-controller');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

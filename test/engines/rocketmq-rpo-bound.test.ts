@@ -6,9 +6,8 @@
 import { rocketmqControllerEngine as engine } from '../../lambdas/engines/rocketmq-controller/index.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
-import { parseScenario } from '../../sim/scenario.js';
-import { startSimulation, type Simulation } from '../../sim/simulation.js';
-import { engineContext } from './engine-context.js';
+import type { Simulation } from '../../sim/simulation.js';
+import { engineContext, withRocketmqSimulation } from './engine-context.js';
 
 const planFile = 'examples/plans/rocketmq-controller.yaml';
 let plan: Plan;
@@ -21,24 +20,8 @@ const withBound = (seconds: number): Plan => ({
   thresholds: { ...plan.thresholds, maxReplicationLagSeconds: seconds },
 });
 
-const withSimulation = async (
-  clusters: Record<string, unknown>,
-  run: (simulation: Simulation) => Promise<void>,
-) => {
-  const simulation = await startSimulation(
-    plan,
-    parseScenario(
-      { latency: { apiMs: 0, execMs: 0 }, clusters: { controller: { site: 'az1' }, ...clusters } },
-      'rpo-bound',
-      plan,
-    ),
-  );
-  try {
-    await run(simulation);
-  } finally {
-    await simulation.stop();
-  }
-};
+const withSimulation = (clusters: Record<string, unknown>, run: (simulation: Simulation) => Promise<void>) =>
+  withRocketmqSimulation(plan, clusters, run);
 
 const rpoCheck = async (p: Plan, simulation: Simulation) => {
   const checks = await engine.readiness(engineContext(p, simulation));
