@@ -79,6 +79,15 @@ export const createReadyPods = async (plane: ControlPlane, pods: readonly PodFix
         .catch(ignoreConflict),
     ),
   );
+  await untilReady(plane, pods);
+};
+
+/** Waits until kwok has made every one of the pods Ready. */
+export const untilReady = async (
+  plane: ControlPlane,
+  pods: ReadonlyArray<{ namespace: string; name: string }>,
+): Promise<void> => {
+  const core = plane.kubeConfig('admin').makeApiClient(CoreV1Api);
   await until('the pods Ready', async () => {
     const ready = await Promise.all(
       pods.map(async ({ namespace, name }) => {

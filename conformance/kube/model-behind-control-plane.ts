@@ -24,7 +24,7 @@ import type { JsonObject } from '../../sim/json-patch.js';
 import type { ExecRequest } from '../../sim/models/sim-model.js';
 import type { ObjectKey, ResourceType } from '../../sim/resource-store.js';
 import type { Simulation } from '../../sim/simulation.js';
-import { createNamespaces, installCrds } from './cluster-objects.js';
+import { createNamespaces, installCrds, untilReady } from './cluster-objects.js';
 import type { ControlPlane, PodExec } from './control-plane.js';
 
 /** The commands a pod's container has: each one asks the model. */
@@ -103,6 +103,10 @@ export const startModelBridge = async (
       const core = kc.makeApiClient(CoreV1Api);
       for (const { side, pod } of pods)
         await core.createNamespacedPod({ namespace: namespaces[side], body: asPod(pod, plane) });
+      await untilReady(
+        plane,
+        pods.map(({ side, name }) => ({ namespace: namespaces[side], name })),
+      );
       for (const side of SIDES)
         for (const type of customTypes(simulation, side))
           for (const obj of simulation.stores[side].list(
