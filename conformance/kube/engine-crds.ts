@@ -10,6 +10,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import {
+  RABBITMQ_CLUSTER,
+  SCHEMA_REPLICATION,
+  STANDBY_REPLICATION,
+} from '../../sim/models/rabbitmq-standby-objects.js';
 import { SHOVEL } from './shovel-crd.js';
 
 export interface CrdNames {
@@ -58,24 +63,8 @@ const crd = (names: CrdNames, spec: Record<string, unknown>) => ({
   },
 });
 
-export const RABBITMQ_CLUSTER: CrdNames = {
-  group: 'rabbitmq.com',
-  version: 'v1beta1',
-  plural: 'rabbitmqclusters',
-  kind: 'RabbitmqCluster',
-};
-export const SCHEMA_REPLICATION: CrdNames = {
-  group: 'rabbitmq.com',
-  version: 'v1beta1',
-  plural: 'schemareplications',
-  kind: 'SchemaReplication',
-};
-export const STANDBY_REPLICATION: CrdNames = {
-  group: 'rabbitmq.tanzu.vmware.com',
-  version: 'v1beta1',
-  plural: 'standbyreplications',
-  kind: 'StandbyReplication',
-};
+// The names the simulator serves them under: one definition of each resource's API names.
+export { RABBITMQ_CLUSTER, SCHEMA_REPLICATION, STANDBY_REPLICATION };
 
 const replicationPolicy = {
   type: 'object',

@@ -3,7 +3,8 @@
 // Kube-port contract use, so the unit tier needs no download. The conformance tier installs the
 // operator's own CRD on the real kube-apiserver and holds this cut to it
 // (kube-port-contract.test.ts): every field here has the upstream type, enum, default and requiredness.
-export const SHOVEL = { group: 'rabbitmq.com', version: 'v1beta1', plural: 'shovels', kind: 'Shovel' };
+// Its API names, as the simulator serves it.
+export { SHOVEL } from '../../sim/models/rabbitmq-shovel.js';
 
 const string = { type: 'string' };
 
