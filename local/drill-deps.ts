@@ -1,6 +1,6 @@
 // The ports of a drill: the real handlers and the real Kubernetes client, pointed at the
 // simulated clusters, a local DNS zone, the scenario's alarm state, and an answer for the gate.
-import { createClientNodeKube } from '../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../lambdas/adapters/kube/kube-api.js';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { planSideOf } from '../lambdas/steps/leg.js';
@@ -78,7 +78,7 @@ export const drillEnvironment = (options: {
     plans: publishedPlans([plan]),
     kubeFor: async (oriented, side) => {
       const site = planSideOf(plan, oriented, side);
-      return createClientNodeKube(
+      return createKubeApi(
         simulation.kubeConfigFor(site),
         `${site} cluster (simulated)`,
         options.kubeTimeouts,

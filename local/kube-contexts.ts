@@ -1,6 +1,6 @@
 // Kubernetes access from an operator's machine: a kubeconfig context per side, from the plan's
 // `clusters.*.context` unless the command line names others.
-import { createClientNodeKube } from '../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../lambdas/adapters/kube/kube-api.js';
 import { kubeConfigFromContext } from '../lambdas/adapters/kube/kube-config.js';
 import { BadInputError } from '../lambdas/errors.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
@@ -53,14 +53,14 @@ export const kubePortsFor = (
   contexts: Contexts,
   kubeconfig?: string,
 ): Record<Side, KubePort> => ({
-  downstream: createClientNodeKube(
+  downstream: createKubeApi(
     kubeConfigFromContext(contexts.downstream, kubeconfig),
     `downstream cluster (context ${contexts.downstream})`,
   ),
   upstream:
     contexts.upstream === undefined
       ? absentUpstream(plan)
-      : createClientNodeKube(
+      : createKubeApi(
           kubeConfigFromContext(contexts.upstream, kubeconfig),
           `upstream cluster (context ${contexts.upstream})`,
         ),

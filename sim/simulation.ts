@@ -22,7 +22,7 @@ export type SimStateOf<E extends EngineType> = Extract<EngineSnapshot, { engine:
 export type SimState = SimStateOf<'rabbitmq-standby'>;
 
 export interface Simulation {
-  /** A KubeConfig for that site's API server, for the real client (and so for createClientNodeKube). */
+  /** A KubeConfig for that site's API server, for the real client (and so for createKubeApi). */
   kubeConfigFor(side: Side): KubeConfig;
   urlOf(side: Side): string;
   /**

@@ -1,8 +1,8 @@
 // The Kube-port contract against a real kube-apiserver with etcd and kwok (scripts/kube-control-plane.sh
-// builds them): the client-node adapter as the engines use it, as the admin user. Its twin in
+// builds them): the Kubernetes API adapter as the engines use it, as the admin user. Its twin in
 // test/sim/kube-port-contract.test.ts holds the simulator to the same tests.
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { PLAIN_USER } from './certificates.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { kubePortContract, type ContractEnvironment } from './kube-port-contract.js';
@@ -21,7 +21,7 @@ const startRealEnvironment = async (plane: ControlPlane): Promise<ContractEnviro
   await installCrds(kubeConfig, [upstreamShovel()]);
   await createNamespaces(kubeConfig, [NAMESPACE]);
   return {
-    kube: createClientNodeKube(kubeConfig, 'real kube-apiserver', {
+    kube: createKubeApi(kubeConfig, 'real kube-apiserver', {
       requestTimeoutMs: 10_000,
       execTimeoutMs: 20_000,
     }),

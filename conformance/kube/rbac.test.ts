@@ -20,7 +20,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import type { KubernetesAccessNeed, PolicyRule } from '../../lambdas/engines/engine.js';
 import { engineFor } from '../../lambdas/engines/registry.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
@@ -109,7 +109,7 @@ interface Actor {
 }
 
 const actorOf = (kc: KubeConfig): Actor => ({
-  kube: createClientNodeKube(kc, 'real kube-apiserver', { requestTimeoutMs: 10_000, execTimeoutMs: 20_000 }),
+  kube: createKubeApi(kc, 'real kube-apiserver', { requestTimeoutMs: 10_000, execTimeoutMs: 20_000 }),
   core: kc.makeApiClient(CoreV1Api),
   rbac: kc.makeApiClient(RbacAuthorizationV1Api),
 });

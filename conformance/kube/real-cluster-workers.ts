@@ -4,7 +4,7 @@
 // generated RBAC grants is allowed), a local DNS zone holding the plan's records, the plan's
 // alarms in ALARM, and the gate approved. The summary is printed as the drill prints it.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { createMemoryCoordination } from '../../lambdas/adapters/memory-coordination.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
 import { planSideOf } from '../../lambdas/steps/leg.js';
@@ -33,10 +33,7 @@ export const failOverOnRealCluster = async (options: {
   const { workers, journal } = localWorkers({
     plans: publishedPlans([plan]),
     kubeFor: async (oriented, side) =>
-      createClientNodeKube(
-        options.kubeConfig,
-        `${planSideOf(plan, oriented, side)} cluster (${options.describe})`,
-      ),
+      createKubeApi(options.kubeConfig, `${planSideOf(plan, oriented, side)} cluster (${options.describe})`),
     progress: printProgress(options.io),
     coordination,
     executions: localExecutions,

@@ -10,7 +10,7 @@
 // the election codes, the slave elected while its master lives, az1 (now the master's site, with
 // the controller) going dark, the controller's pod rescheduled; the current 5.3 release the
 // healthy state and the election codes.
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import {
   controllerLeaderMissing,
   exceptionOf,
@@ -192,8 +192,8 @@ describe.each(VERSIONS)('mqadmin model vs a real RocketMQ $version cluster', ({ 
         leaderElectionSeconds: 1,
       }),
     );
-    modelKube = createClientNodeKube(model.kubeConfigFor('downstream'), 'model', { execTimeoutMs: 90_000 });
-    realKube = createClientNodeKube(real.kubeConfigFor('downstream'), 'real', { execTimeoutMs: 90_000 });
+    modelKube = createKubeApi(model.kubeConfigFor('downstream'), 'model', { execTimeoutMs: 90_000 });
+    realKube = createKubeApi(real.kubeConfigFor('downstream'), 'real', { execTimeoutMs: 90_000 });
   }, 300_000);
 
   afterAll(async () => {
@@ -420,7 +420,7 @@ describe.each(VERSIONS)('mqadmin model vs a real RocketMQ $version cluster', ({ 
       realScenario(plan, { controller: { site: 'az2' }, leaderElectionSeconds: 3600, rescheduleSeconds: 0 }),
     );
     try {
-      const kube = createClientNodeKube(waiting.kubeConfigFor('downstream'), 'model', {
+      const kube = createKubeApi(waiting.kubeConfigFor('downstream'), 'model', {
         execTimeoutMs: 90_000,
       });
       await kube.deletePod(NAMESPACE, 'controller-0', { gracePeriodSeconds: 0 });

@@ -4,12 +4,12 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { DescribeClusterCommand, EKSClient, type EKSClientConfig } from '@aws-sdk/client-eks';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { KubeConfig } from '@kubernetes/client-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { BadInputError, TransientError } from '../errors.js';
 import { awsCall, awsErrorDetail } from './aws-retry.js';
+import { serverAccess, type ServerKubeAccess } from './kube/kube-access.js';
 
 export interface EksCluster {
   name: string;
@@ -28,7 +28,7 @@ export interface EksKubeConfigOptions {
 
 export interface EksKubeConfigProvider {
   /** Call per use rather than keeping the result: the token in it is renewed every 10 minutes. */
-  kubeConfigFor(cluster: EksCluster): Promise<KubeConfig>;
+  kubeConfigFor(cluster: EksCluster): Promise<ServerKubeAccess>;
 }
 
 export interface EksBearerTokenOptions {
@@ -84,7 +84,7 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
   const eksClients = new Map<string, EKSClient>();
   // Promises, so that parallel readiness checks of one cluster share one DescribeCluster.
   const endpoints = new Map<string, Promise<ClusterEndpoint>>();
-  const kubeConfigs = new Map<string, { kubeConfig: KubeConfig; issuedAt: number }>();
+  const kubeConfigs = new Map<string, { kubeConfig: ServerKubeAccess; issuedAt: number }>();
 
   const eksClientFor = async (region: string): Promise<EKSClient> => {
     if (options.eksClient) {
@@ -128,7 +128,7 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
   };
 
   return {
-    async kubeConfigFor(cluster: EksCluster): Promise<KubeConfig> {
+    async kubeConfigFor(cluster: EksCluster): Promise<ServerKubeAccess> {
       const key = `${cluster.region}/${cluster.name}`;
       const cached = kubeConfigs.get(key);
       const age = cached ? now().getTime() - cached.issuedAt : Infinity;
@@ -149,13 +149,7 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
         credentials,
         signingDate: issuedAt,
       });
-      const kubeConfig = new KubeConfig();
-      kubeConfig.loadFromOptions({
-        clusters: [{ name: cluster.name, server, caData, skipTLSVerify: false }],
-        users: [{ name: `${cluster.name}-iam`, token }],
-        contexts: [{ name: cluster.name, cluster: cluster.name, user: `${cluster.name}-iam` }],
-        currentContext: cluster.name,
-      });
+      const kubeConfig = serverAccess({ name: cluster.name, server, caData, token });
       kubeConfigs.set(key, { kubeConfig, issuedAt: issuedAt.getTime() });
       return kubeConfig;
     },

@@ -1,7 +1,7 @@
 // Plans from a catalogue (plan/plan-catalogue.ts): each is validated and hashed the first time an
 // execution names it, and kept for the container's life.
 import { BadInputError } from '../errors.js';
-import { parsePlan } from '../plan/load-plan.js';
+import { parsePlan } from '../plan/parse-plan.js';
 import { planHash } from '../plan/plan-ref.js';
 import type { PlanCatalogue } from '../plan/plan-catalogue.js';
 import type { Plan } from '../plan/schema.js';

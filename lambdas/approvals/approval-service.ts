@@ -3,7 +3,7 @@
 // (in-memory store, the drill's waiting gate); only the ports differ. Every rule is applied here,
 // on the server: who may decide, exactly once, not after the gate's deadline, and what became of a
 // decision on its way to the workflow.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Plan } from '../plan/schema.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { JournalPort, StepOutcome } from '../ports/journal.js';

@@ -1,7 +1,7 @@
 // Who may decide at a plan's gate, and who is asking. A plan names its approvers; the console
 // signs people in with Cognito, the CLI against a deployed stack uses the caller's IAM identity,
 // and a drill's console belongs to whoever runs the drill.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const IAM_PRINCIPAL = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,128})$/;
 const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,128})\/[\w+=,.@-]+$/;

@@ -1,6 +1,6 @@
 // Lambda entry: the Kubernetes worker with EKS access (no stored kubeconfig or secret).
 import { createBundledPlans } from '../adapters/bundled-plans.js';
-import { createClientNodeKube } from '../adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../adapters/kube/kube-api.js';
 import { createDynamoDbLeaseRenewal } from '../adapters/dynamodb-lease.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
 import { createEmfMetrics } from '../adapters/emf-metrics.js';
@@ -21,7 +21,7 @@ export const handler = createKubeWorker(
     metrics: createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') }),
     kubeFor: async (plan, side) => {
       const cluster = eksClusterOf(plan, side);
-      return createClientNodeKube(
+      return createKubeApi(
         await eks.kubeConfigFor(cluster),
         `EKS cluster ${cluster.name} (${cluster.region})`,
       );

@@ -1,7 +1,7 @@
 // The input every worker receives: a step of the workflow (see statemachines/failover.asl.json),
 // or the EventBridge event that says an execution ended FAILED, TIMED_OUT or ABORTED, which
 // becomes the step `execution-ended` (infra/execution-ended.ts routes it to the AWS worker).
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadInputError } from '../errors.js';
 import { planRefSchema, type PlanRef } from '../plan/plan-ref.js';
 import type { Plan } from '../plan/schema.js';

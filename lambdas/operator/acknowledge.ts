@@ -3,7 +3,7 @@
 // which side serves clients after a deliberate failback. Served by the console API to IAM callers
 // (the CLI), which records who acknowledged from the signature API Gateway verified: nobody
 // writes a plan's state but the orchestrator's own functions.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_REASON_CHARS } from '../approvals/approval-service.js';
 import type { PlanState, PlanStatePort } from '../ports/coordination.js';
 

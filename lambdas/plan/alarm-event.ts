@@ -1,5 +1,5 @@
 // The EventBridge event CloudWatch sends when an alarm changes state: what starts a failover.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** When an event happened, as EventBridge writes it (ISO 8601, UTC). */
 export const eventTime = z.iso.datetime({ error: 'expected an ISO 8601 time' });

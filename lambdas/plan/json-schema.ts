@@ -2,7 +2,7 @@
 // (the example plans name it on their first line). It leaves out the refinements zod cannot
 // express in JSON Schema (DNS values by record type, names listed twice, the plan's size...):
 // `failover validate` stays the authority.
-import { z } from 'zod';
+import * as z from 'zod';
 import { planSchema } from './schema.js';
 
 /** Where the generated schema is committed (scripts/plan-schema.ts writes it), from the repository root. */

@@ -1,7 +1,7 @@
 // A leg of the round trip: which way an execution moves the service and how. Admit decides it
 // from the trigger and the plan's recorded state; every later step gets it and sees the plan
 // oriented by it (steps/leg.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Side } from './schema.js';
 
 const side = z.enum(['upstream', 'downstream']);

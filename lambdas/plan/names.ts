@@ -1,7 +1,7 @@
 // What the systems a plan names accept as names, defined once for the plan and every engine's
 // block: a value the target would refuse, or would read as something else (a flag, a second
 // argument), is refused when the plan is read instead of mid-failover.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const nameBounds = {
   /** A Kubernetes object name (DNS-1123 subdomain). */

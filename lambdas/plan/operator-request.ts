@@ -2,7 +2,7 @@
 // default: nothing is lost) in either direction, or reprotect — making the side that does not
 // serve the standby of the one that does. `failover drill --mode`, `--round-trip` and
 // `failover reprotect` send it; in AWS it is the workflow input's `trigger`.
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventTime, exactly, needs } from './alarm-event.js';
 
 /** What a request may say about its reason: the report and the approval show it whole. */

@@ -3,7 +3,7 @@
 // loads the named plan and runs it only if its content still hashes to what the execution was
 // started with.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Plan } from './schema.js';
 
 export const planRefSchema = z.strictObject({

@@ -1,6 +1,6 @@
 // The plan: one YAML file per protected service. The same file drives `cdk deploy`, the
 // workflow input and the CLI, so this schema is the single definition of what a plan may say.
-import { z } from 'zod';
+import * as z from 'zod';
 import { approverSchema } from '../approvals/approvers.js';
 import { engineCatalog } from '../engines/catalog.js';
 import { LEASE_MARGIN_MS, MAX_LEASE_MS } from '../steps/lease.js';

@@ -1,7 +1,7 @@
 // How long a plan may let a step wait. A step ends within its time budget (steps/step-budgets.ts)
 // whatever the plan says, so a configured wait longer than what the budget leaves would never run
 // its course: the step would stop at its deadline instead of at its own, explained, timeout.
-import { z } from 'zod';
+import * as z from 'zod';
 import { stepBudgetSeconds } from '../steps/step-budgets.js';
 
 /** What a step does besides its configured wait: its reads before it, its commands and read-backs after. */

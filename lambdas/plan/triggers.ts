@@ -1,7 +1,7 @@
 // What starts a plan's failover: CloudWatch alarms the plan references (they exist already) or
 // defines (the stack creates them), optionally combined by a composite alarm so that one noisy
 // signal alone starts nothing.
-import { z } from 'zod';
+import * as z from 'zod';
 import { excerpt } from './excerpt.js';
 import type { Plan } from './schema.js';
 

@@ -1,5 +1,6 @@
-// What engines need from a Kubernetes API server. Adapters: `adapters/kube/client-node-kube.ts`
-// (the real @kubernetes/client-node, used in AWS, in break-glass runs and against the simulator).
+// What engines need from a Kubernetes API server. Adapters: `adapters/kube/kube-api.ts`
+// (the real Kubernetes API, reached with a client-node KubeConfig or an EKS endpoint and token;
+// used in AWS, in break-glass runs and against the simulator).
 
 export interface CustomObjectRef {
   group: string;

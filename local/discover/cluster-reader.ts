@@ -3,7 +3,7 @@
 // It only reads; a resource type the cluster does not serve (its CRD is not installed) reads as
 // no objects, since that is itself the answer discovery wants.
 import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import type { ExecResult, PodSummary } from '../../lambdas/ports/kube.js';
 
 export interface ResourceType {
@@ -46,7 +46,7 @@ const apiMessage = (err: unknown): string => {
 export const clusterReader = (kc: KubeConfig, describe: string): ClusterReader => {
   const customObjects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const kube = createClientNodeKube(kc, describe, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const kube = createKubeApi(kc, describe, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
   const read = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
     try {
       return await request();

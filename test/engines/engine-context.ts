@@ -1,7 +1,7 @@
 // An engine's StepContext over a running simulation, as the kube worker builds it: the real
-// client-node adapter against each site's simulated API server. Changes and progress are kept
+// Kubernetes API adapter against each site's simulated API server. Changes and progress are kept
 // for the test to read.
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { createMemoryJournal } from '../../lambdas/adapters/memory-journal.js';
 import type { StepContext } from '../../lambdas/engines/engine.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
@@ -24,7 +24,7 @@ export const engineContext = (plan: Plan, simulation: Simulation): RecordingCont
     clock: systemClock,
     progress: () => undefined,
     kubeFor: async (_plan: Plan, side: 'upstream' | 'downstream') =>
-      createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, {
+      createKubeApi(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, {
         execTimeoutMs: 90_000,
       }),
   };

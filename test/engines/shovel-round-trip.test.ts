@@ -3,7 +3,7 @@
 // once nothing is left upstream), reprotect (the other direction's shovels defined and running;
 // run twice, the second run changes nothing) and liftFence.
 import { isDeepStrictEqual } from 'node:util';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { createMemoryJournal } from '../../lambdas/adapters/memory-journal.js';
 import type { StepContext } from '../../lambdas/engines/engine.js';
 import { rabbitmqShovelEngine } from '../../lambdas/engines/rabbitmq-shovel/index.js';
@@ -42,7 +42,7 @@ const contextFor = (plan: Plan, oriented: Plan, simulation: Simulation): Recordi
       clock: systemClock,
       progress: () => undefined,
       kubeFor: async (_plan, side) =>
-        createClientNodeKube(simulation.kubeConfigFor(siteOf(side)), `${siteOf(side)} cluster (simulated)`),
+        createKubeApi(simulation.kubeConfigFor(siteOf(side)), `${siteOf(side)} cluster (simulated)`),
     },
     oriented,
     standaloneTools({

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { kubeConfigForServer } from '../../lambdas/adapters/kube/kube-config.js';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { kubePortContract, type ContractEnvironment } from '../../conformance/kube/kube-port-contract.js';
 import { SHOVEL, shovelSchema } from '../../conformance/kube/shovel-crd.js';
 import { FaultInjector } from '../../sim/faults.js';
@@ -74,7 +74,7 @@ const startSimEnvironment = async (): Promise<ContractEnvironment> => {
   const kubeConfig = kubeConfigForServer({ name: 'contract', server: server.url, skipTLSVerify: true });
   const core = kubeConfig.makeApiClient(CoreV1Api);
   return {
-    kube: createClientNodeKube(kubeConfig, 'simulated kube-apiserver', {
+    kube: createKubeApi(kubeConfig, 'simulated kube-apiserver', {
       requestTimeoutMs: 5000,
       execTimeoutMs: 10_000,
     }),

@@ -1,4 +1,4 @@
-// The Warm Standby model, driven through the real client-node adapter the way the
+// The Warm Standby model, driven through the real Kubernetes API adapter the way the
 // orchestrator drives a real cluster; outputs compared with seed 000.
 import type { KubePort } from '../../lambdas/ports/kube.js';
 import {

@@ -1,6 +1,6 @@
 // Starts the simulator for the example plan with a scenario given inline, and hands out the
-// real client-node adapter for each site.
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+// real Kubernetes API adapter for each site.
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan, Side } from '../../lambdas/plan/schema.js';
 import type { KubePort } from '../../lambdas/ports/kube.js';
@@ -29,7 +29,7 @@ export const startSim = async (scenario: Record<string, unknown> = {}): Promise<
     plan,
     sim,
     kube: (side, options) =>
-      createClientNodeKube(sim.kubeConfigFor(side), `${side} cluster (simulated)`, {
+      createKubeApi(sim.kubeConfigFor(side), `${side} cluster (simulated)`, {
         requestTimeoutMs: 2000,
         execTimeoutMs: 2000,
         ...options,

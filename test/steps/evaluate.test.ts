@@ -3,7 +3,7 @@
 // check and the plan's answer (as the EMF lines CloudWatch would read), and changes nothing.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { createEmfMetrics } from '../../lambdas/adapters/emf-metrics.js';
 import { createMemoryJournal } from '../../lambdas/adapters/memory-journal.js';
 import { createKubeWorker } from '../../lambdas/handlers/kube-worker.js';
@@ -54,7 +54,7 @@ const evaluateOn = async (fixture: SimFixture) => {
       progress: () => undefined,
       metrics: createEmfMetrics({ namespace: METRICS_NAMESPACE, write: (line) => lines.push(line) }),
       kubeFor: async (_plan, side) =>
-        createClientNodeKube(fixture.sim.kubeConfigFor(side), `${side} cluster (simulated)`),
+        createKubeApi(fixture.sim.kubeConfigFor(side), `${side} cluster (simulated)`),
     },
     logger,
   );

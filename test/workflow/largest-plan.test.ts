@@ -3,7 +3,7 @@
 // fails an execution (and no Catch sees it) when any state input or output, task input or result
 // exceeds 256 KiB, so every one of them must stay under that, all the way.
 import type { Context } from 'aws-lambda';
-import { createClientNodeKube } from '../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../lambdas/adapters/kube/kube-api.js';
 import { parsePlan } from '../../lambdas/plan/load-plan.js';
 import { maxPlanJsonChars } from '../../lambdas/plan/plan-size.js';
 import { planSchema, type Plan, type PlanInput } from '../../lambdas/plan/schema.js';
@@ -68,7 +68,7 @@ const drive = async (
     const env = localWorkers({
       plans: publishedPlans([plan]),
       kubeFor: async (_plan, side) =>
-        createClientNodeKube(simulation.kubeConfigFor(side), `${side} cluster (simulated)`),
+        createKubeApi(simulation.kubeConfigFor(side), `${side} cluster (simulated)`),
       progress: (event) => {
         if (event.kind === 'step-started') simulation.enterStep(event.step);
       },

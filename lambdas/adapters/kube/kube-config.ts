@@ -1,19 +1,9 @@
-// Builds the KubeConfig the client-node adapter runs on: from an endpoint (EKS in AWS, the
-// simulator in drills and tests) or from a kubeconfig context (break-glass runs from a laptop).
+// Builds a client-node KubeConfig for the Kube adapter: from an endpoint (the simulator in drills
+// and tests) or from a kubeconfig context (break-glass runs from a laptop). The deployed worker
+// reaches EKS through kube-access.ts instead, without client-node's configuration code.
 import { KubeConfig } from '@kubernetes/client-node';
 import { BadInputError, errorMessage } from '../../errors.js';
-
-export interface ServerAccess {
-  /** Names the cluster, user and context inside the KubeConfig. */
-  name: string;
-  /** e.g. `https://ABC.gr7.eu-west-1.eks.amazonaws.com` or `http://127.0.0.1:41234`. */
-  server: string;
-  /** Base64 PEM of the cluster CA (EKS DescribeCluster `certificateAuthority.data`). */
-  caData?: string;
-  /** Bearer token (EKS: a presigned STS GetCallerIdentity URL, `k8s-aws-v1.` prefixed). */
-  token?: string;
-  skipTLSVerify?: boolean;
-}
+import type { ServerAccess } from './kube-access.js';
 
 export const kubeConfigForServer = (access: ServerAccess): KubeConfig => {
   const kc = new KubeConfig();

@@ -5,7 +5,7 @@
 // from the upstream), so they survive the loss of the upstream's site. `reverse` names the
 // shovels of the other direction, which reprotect defines on the upstream once the downstream
 // serves (defaults: the same names, vhosts and queues).
-import { z } from 'zod';
+import * as z from 'zod';
 import { excerpt, quoted } from '../../plan/excerpt.js';
 import { argumentText, kubernetesLabel, kubernetesName, nameBounds } from '../../plan/names.js';
 import type { Plan, Side } from '../../plan/schema.js';

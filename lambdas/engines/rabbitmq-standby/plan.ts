@@ -3,7 +3,7 @@
 // resources to remove after promotion, the vhosts that must be recoverable, promote flags.
 // Each side also says how a standby reaches it and what its own replication resources are
 // called, so that the round trip can make either side the standby of the other (reverse.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { standbyReleases, type StandbyRelease } from './commands.js';
 import { excerpt } from '../../plan/excerpt.js';
 import { argumentText, isHostPort, kubernetesLabel, kubernetesName, nameBounds } from '../../plan/names.js';

@@ -3,7 +3,7 @@
 // switches slave to master, name servers in both sites. One Kubernetes cluster spans the
 // sites, so the engine reaches every pod through `clusters.downstream` (as seen from the
 // surviving site); `clusters.upstream` may name the same cluster.
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadInputError } from '../../errors.js';
 import { excerpt } from '../../plan/excerpt.js';
 import {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import type { RequestOptions } from 'node:https';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createEksKubeConfigProvider, eksBearerToken } from '../../../lambdas/adapters/eks-kube-config.js';
@@ -149,7 +150,11 @@ describe('createEksKubeConfigProvider', () => {
     expect(token).toBe(
       await eksBearerToken({ clusterName: 'orders-eu', region: 'eu-west-1', credentials, signingDate }),
     );
-    expect(kubeConfig.getContexts()).toHaveLength(1);
+    // What each request to the cluster carries: its CA and the token.
+    const request: RequestOptions = {};
+    await kubeConfig.applyToHTTPSOptions(request);
+    expect(request.ca).toEqual(Buffer.from(described.cluster.certificateAuthority.data, 'base64'));
+    expect(request.headers).toEqual({ Authorization: `Bearer ${token}` });
   });
 
   it('describes a cluster once per container and renews the token before it is 10 minutes old', async () => {

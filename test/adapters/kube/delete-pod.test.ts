@@ -2,7 +2,7 @@
 // RocketMQ model whose pods sit on nodes of two sites: a graceful delete of a pod on a lost
 // node leaves it Terminating (its kubelet never confirms), a forced one (grace 0) frees it for
 // its StatefulSet to reschedule; a pod that is not there is 'absent'.
-import { createClientNodeKube } from '../../../lambdas/adapters/kube/client-node-kube.js';
+import { createKubeApi } from '../../../lambdas/adapters/kube/kube-api.js';
 import { loadPlan } from '../../../lambdas/plan/load-plan.js';
 import { parseScenario } from '../../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../../sim/simulation.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => simulation.stop());
 
 const kube = () =>
-  createClientNodeKube(simulation.kubeConfigFor('downstream'), 'downstream cluster (simulated)', {
+  createKubeApi(simulation.kubeConfigFor('downstream'), 'downstream cluster (simulated)', {
     requestTimeoutMs: 2000,
   });
 const controller = async () => (await kube().listPods(namespace, 'app=rocketmq-controller'))[0];

@@ -1,24 +1,7 @@
-// KubePort over the real @kubernetes/client-node: in AWS (EKS endpoint + IAM token), in
-// break-glass runs (a kubeconfig context) and against the simulator in drills and tests.
-import { Writable } from 'node:stream';
-import {
-  ApiException,
-  CoreV1Api,
-  CustomObjectsApi,
-  Exec,
-  Observable,
-  PatchStrategy,
-  setHeaderOptions,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type ObservableMiddleware,
-  type V1Pod,
-  type V1Status,
-} from '@kubernetes/client-node';
-// Deep import: the package root does not export the handler, and only with our own socket
-// factory can a timed-out exec close its socket, even one still waiting for the upgrade.
-import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-import WebSocket from 'ws';
+// KubePort over the Kubernetes API: in AWS (EKS endpoint + IAM token, kube-access.ts), in
+// break-glass runs (a kubeconfig context, through client-node's KubeConfig) and against the
+// simulator in drills and tests. The calls are plain REST (kube-http.ts) and the exec channel
+// protocol (kube-exec.ts).
 import { TransientError, UnreachableError } from '../../errors.js';
 import {
   KubeApiError,
@@ -29,8 +12,11 @@ import {
   type PodSummary,
 } from '../../ports/kube.js';
 import { shellCommand } from '../../text/shell-quote.js';
+import type { KubeAccess } from './kube-access.js';
+import { startExec, type ExecStatus } from './kube-exec.js';
+import { KubeHttpError, kubeRequest, type KubeRequest } from './kube-http.js';
 
-export interface ClientNodeKubeOptions {
+export interface KubeApiOptions {
   /** Bound on every API request, headers and body. Default 10 s. */
   requestTimeoutMs?: number;
   /** Bound on an exec when the call does not pass its own `timeoutMs`. Default 60 s. */
@@ -40,7 +26,7 @@ export interface ClientNodeKubeOptions {
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 
-/** Connection failures worth a retry (Node socket codes and undici's own). */
+/** Connection failures worth a retry (Node's socket and DNS codes). */
 const TRANSIENT_NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -50,35 +36,19 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
 ]);
 
-export const createClientNodeKube = (
-  kc: KubeConfig,
+export const createKubeApi = (
+  access: KubeAccess,
   describe: string,
-  options: ClientNodeKubeOptions = {},
+  options: KubeApiOptions = {},
 ): KubePort => {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const execTimeoutMs = options.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-  const customObjects = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
 
-  // A fresh signal per request: the middleware runs once per call, so the clock starts when the request does.
-  const bounded = (
-    opts?: ConfigurationOptions<ObservableMiddleware>,
-  ): ConfigurationOptions<ObservableMiddleware> => ({
-    ...opts,
-    middleware: [...(opts?.middleware ?? []), timeoutMiddleware(requestTimeoutMs)],
-    middlewareMergeStrategy: 'append',
-  });
-
-  const call = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
+  const call = async (what: string, request: KubeRequest): Promise<unknown> => {
     try {
-      return await request();
+      return await kubeRequest(access, request, requestTimeoutMs);
     } catch (err) {
       throw toPortError(describe, what, err, requestTimeoutMs);
     }
@@ -92,9 +62,10 @@ export const createClientNodeKube = (
 
     async getCustomObject(ref) {
       try {
-        return (await call(`get ${objectLabel(ref)}`, () =>
-          customObjects.getNamespacedCustomObject({ ...ref }, bounded()),
-        )) as Record<string, unknown>;
+        return (await call(`get ${objectLabel(ref)}`, { method: 'GET', path: objectPath(ref) })) as Record<
+          string,
+          unknown
+        >;
       } catch (err) {
         if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
         throw err;
@@ -102,19 +73,17 @@ export const createClientNodeKube = (
     },
 
     async mergePatchCustomObject(ref, patch) {
-      return (await call(`merge-patch ${objectLabel(ref)}`, () =>
-        customObjects.patchNamespacedCustomObject(
-          { ...ref, body: patch },
-          bounded(setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
-        ),
-      )) as Record<string, unknown>;
+      return (await call(`merge-patch ${objectLabel(ref)}`, {
+        method: 'PATCH',
+        path: objectPath(ref),
+        body: patch,
+        contentType: 'application/merge-patch+json',
+      })) as Record<string, unknown>;
     },
 
     async deleteCustomObject(ref) {
       try {
-        await call(`delete ${objectLabel(ref)}`, () =>
-          customObjects.deleteNamespacedCustomObject({ ...ref }, bounded()),
-        );
+        await call(`delete ${objectLabel(ref)}`, { method: 'DELETE', path: objectPath(ref) });
         return 'deleted';
       } catch (err) {
         if (err instanceof KubeApiError && err.statusCode === 404) return 'absent';
@@ -123,26 +92,21 @@ export const createClientNodeKube = (
     },
 
     async listPods(namespace, labelSelector) {
-      const list = await call(`list pods in ${namespace} (${labelSelector})`, () =>
-        core.listNamespacedPod({ namespace, labelSelector }, bounded()),
-      );
-      return list.items.map(podSummary);
+      const list = (await call(`list pods in ${namespace} (${labelSelector})`, {
+        method: 'GET',
+        path: podsPath(namespace),
+        query: { labelSelector },
+      })) as { items?: Pod[] };
+      return (list.items ?? []).map(podSummary);
     },
 
     async deletePod(namespace, name, deleteOptions) {
       try {
-        await call(`delete pod ${namespace}/${name}`, () =>
-          core.deleteNamespacedPod(
-            {
-              namespace,
-              name,
-              ...(deleteOptions?.gracePeriodSeconds === undefined
-                ? {}
-                : { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }),
-            },
-            bounded(),
-          ),
-        );
+        await call(`delete pod ${namespace}/${name}`, {
+          method: 'DELETE',
+          path: `${podsPath(namespace)}/${segments(name)}`,
+          query: { gracePeriodSeconds: deleteOptions?.gracePeriodSeconds },
+        });
         return 'deleted';
       } catch (err) {
         if (err instanceof KubeApiError && err.statusCode === 404) return 'absent';
@@ -151,20 +115,27 @@ export const createClientNodeKube = (
     },
 
     exec(namespace, pod, command, execOptions) {
-      return runExec(kc, describe, namespace, pod, command, execOptions, execTimeoutMs);
+      return runExec(access, describe, namespace, pod, command, execOptions, execTimeoutMs);
     },
   };
 };
 
-const timeoutMiddleware = (ms: number): ObservableMiddleware => ({
-  pre: (context) => {
-    context.setSignal(AbortSignal.timeout(ms));
-    return new Observable(Promise.resolve(context));
-  },
-  post: (response) => new Observable(Promise.resolve(response)),
-});
+/** Path segments, each encoded. */
+const segments = (...values: string[]): string => values.map(encodeURIComponent).join('/');
 
-const podSummary = (pod: V1Pod): PodSummary => ({
+const objectPath = (ref: CustomObjectRef): string =>
+  `/apis/${segments(ref.group, ref.version)}/namespaces/${segments(ref.namespace, ref.plural, ref.name)}`;
+
+const podsPath = (namespace: string): string => `/api/v1/namespaces/${segments(namespace)}/pods`;
+
+/** The fields of a pod its summary reads, as the API returns them. */
+interface Pod {
+  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  spec?: { nodeName?: string };
+  status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }> };
+}
+
+const podSummary = (pod: Pod): PodSummary => ({
   name: pod.metadata?.name ?? '',
   phase: pod.status?.phase ?? 'Unknown',
   ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
@@ -178,10 +149,10 @@ const podSummary = (pod: V1Pod): PodSummary => ({
 // before they act, so a retry re-reads and decides again: retryable like a 5xx.
 const isTransientStatus = (status: number): boolean => status >= 500 || status === 429 || status === 409;
 
-/** Maps whatever client-node threw to the port's error contract (see ports/kube.ts). */
+/** Maps whatever a request threw to the port's error contract (see ports/kube.ts). */
 const toPortError = (describe: string, what: string, err: unknown, timeoutMs: number): Error => {
-  if (err instanceof ApiException) {
-    const status = err.code;
+  if (err instanceof KubeHttpError) {
+    const status = err.statusCode;
     const message = `${describe}: ${what}: HTTP ${status}: ${apiMessage(err.body)}`;
     return isTransientStatus(status) ? new TransientError(message) : new KubeApiError(message, status);
   }
@@ -200,9 +171,8 @@ const toPortError = (describe: string, what: string, err: unknown, timeoutMs: nu
   });
 };
 
-/** The `message` of a Kubernetes `Status` body, which client-node hands over as a JSON string. */
-const apiMessage = (body: unknown): string => {
-  if (typeof body !== 'string') return JSON.stringify(body) ?? 'no response body';
+/** The `message` of a Kubernetes `Status` body, or the body itself when it is not one. */
+const apiMessage = (body: string): string => {
   try {
     const parsed = JSON.parse(body) as { message?: unknown };
     return typeof parsed.message === 'string' ? parsed.message : body;
@@ -211,7 +181,7 @@ const apiMessage = (body: unknown): string => {
   }
 };
 
-/** Finds a socket error code along the cause chain (undici wraps it: `fetch failed` → cause; ws: event → error). */
+/** Finds a socket error code along the cause chain (an error's `cause`; ws: event → error). */
 const networkCode = (err: unknown): string | undefined => {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
@@ -223,7 +193,7 @@ const networkCode = (err: unknown): string | undefined => {
 };
 
 const runExec = (
-  kc: KubeConfig,
+  access: KubeAccess,
   describe: string,
   namespace: string,
   pod: string,
@@ -233,16 +203,7 @@ const runExec = (
 ): Promise<ExecResult> => {
   const timeoutMs = options?.timeoutMs ?? defaultTimeoutMs;
   const what = `exec \`${shellCommand(command)}\` in pod ${namespace}/${pod}`;
-  const stdout = collector();
-  const stderr = collector();
-  let socket: WebSocket | undefined;
-  const exec = new Exec(
-    kc,
-    new WebSocketHandler(kc, (uri, protocols, opts) => {
-      socket = new WebSocket(uri, protocols, opts);
-      return socket;
-    }),
-  );
+  const session = startExec(access, { namespace, pod, container: options?.container ?? '', command });
 
   return new Promise<ExecResult>((resolve, reject) => {
     let settled = false;
@@ -253,7 +214,10 @@ const runExec = (
       outcome();
     };
     const timer = setTimeout(() => {
-      socket?.terminate();
+      session.then(
+        (started) => started.terminate(),
+        () => undefined,
+      );
       settle(() =>
         reject(
           new TransientError(
@@ -263,61 +227,33 @@ const runExec = (
       );
     }, timeoutMs);
 
-    let status: V1Status | undefined;
-    // The API server picks the pod's default container when none is named.
-    exec
-      .exec(
-        namespace,
-        pod,
-        options?.container ?? '',
-        command,
-        stdout.stream,
-        stderr.stream,
-        null,
-        false,
-        (s) => {
-          status = s;
-        },
-      )
-      .then(
-        (ws) => {
-          ws.on('close', () =>
-            settle(() => {
-              if (status === undefined) {
-                reject(
-                  new TransientError(
-                    `${describe}: ${what}: the connection closed before the command reported an exit status`,
-                  ),
-                );
-                return;
-              }
-              const exitCode = exitCodeOf(status);
-              if (exitCode === undefined) {
-                reject(execFailure(describe, what, status));
-                return;
-              }
-              resolve({ exitCode, stdout: stdout.text(), stderr: stderr.text() });
-            }),
-          );
-        },
-        (err: unknown) => settle(() => reject(execConnectError(describe, what, err, timeoutMs))),
-      );
+    session
+      .then(async (started) => {
+        await started.opened;
+        const status = await started.closed;
+        settle(() => {
+          if (status === undefined) {
+            reject(
+              new TransientError(
+                `${describe}: ${what}: the connection closed before the command reported an exit status`,
+              ),
+            );
+            return;
+          }
+          const exitCode = exitCodeOf(status);
+          if (exitCode === undefined) {
+            reject(execFailure(describe, what, status));
+            return;
+          }
+          resolve({ exitCode, stdout: started.stdout(), stderr: started.stderr() });
+        });
+      })
+      .catch((err: unknown) => settle(() => reject(execConnectError(describe, what, err, timeoutMs))));
   });
-};
-
-const collector = (): { stream: Writable; text: () => string } => {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 };
 
 /** `Success` is 0; a command that ran and failed carries its code as the `ExitCode` cause. */
-const exitCodeOf = (status: V1Status): number | undefined => {
+const exitCodeOf = (status: ExecStatus): number | undefined => {
   if (status.status === 'Success') return 0;
   const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
   const code = cause?.message === undefined ? Number.NaN : Number.parseInt(cause.message, 10);
@@ -325,7 +261,7 @@ const exitCodeOf = (status: V1Status): number | undefined => {
 };
 
 /** A Failure status without an exit code: the command never ran (e.g. the runtime could not start it). */
-const execFailure = (describe: string, what: string, status: V1Status): Error => {
+const execFailure = (describe: string, what: string, status: ExecStatus): Error => {
   const message = `${describe}: ${what}: ${status.reason ?? 'Failure'}: ${status.message ?? 'the exec failed without an exit code'}`;
   return status.code !== undefined && !isTransientStatus(status.code)
     ? new KubeApiError(message, status.code)
