@@ -78,7 +78,7 @@ const readOnlyDns = (dns: DnsPort): DnsPort => ({
   getRecord: (ref) => dns.getRecord(ref),
   checkChangeAccess: (ref, current) => dns.checkChangeAccess(ref, current),
   upsertRecords: refuseDns,
-  waitForChange: refuseDns,
+  changeStatus: (changeId) => dns.changeStatus(changeId),
 });
 
 const isDenied = (err: unknown) =>

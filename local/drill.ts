@@ -235,7 +235,7 @@ export const printProgress = (terminal: Io) => (event: ProgressEvent) => {
     io.out(`    ... ${event.message}`);
   } else {
     io.out(
-      `  ${event.outcome === 'succeeded' ? 'ok  ' : 'FAIL'} ${event.step} (${ms(event.durationMs)}): ${event.summary}`,
+      `  ${event.outcome === 'succeeded' ? 'ok  ' : event.outcome === 'waiting' ? 'wait' : 'FAIL'} ${event.step} (${ms(event.durationMs)}): ${event.summary}`,
     );
     const checks = checksIn(event.detail);
     for (const c of checks) io.out(`       ${c.passed ? 'pass' : 'FAIL'}  ${c.name.padEnd(20)} ${c.summary}`);

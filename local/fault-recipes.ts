@@ -206,7 +206,7 @@ const standby: EngineRecipe = {
       }),
     },
   },
-  platformAfterMs: { fence: 40, promote: 30, 'flip-dns': 40, teardown: 300 },
+  platformAfterMs: { fence: 40, promote: 30, 'flip-dns': 40, teardown: 10 },
   misnameUpstream: (plan) => {
     if (plan.engine.type === 'rabbitmq-standby')
       plan.engine.upstream.namespace = `${plan.engine.upstream.namespace}-typo`;

@@ -105,8 +105,13 @@ export interface RunWorkflowOptions {
   journal: JournalPort;
   /** The Settle wait in ms (drills shorten the plan's settle time). */
   settleMs: number;
-  /** Pause between retries in ms (drills shorten the backoff). */
+  /** Pause between retries in ms (drills shorten the backoff); also the Wait between a waiting step's invocations. */
   retryIntervalMs: number;
+  /**
+   * A waiting step's Wait state sleeps as long as the step asked, as in AWS, instead of
+   * retryIntervalMs (the benchmark, whose simulated systems take as long as real ones).
+   */
+  stepWaitsAsAsked?: boolean;
   executionName?: string;
 }
 
@@ -183,6 +188,14 @@ const statusChangeEvent = (
     cause: ending.cause ?? null,
   },
 });
+
+/** The Wait states that sleep as long as a waiting step asked (steps/workflow-wait.ts). */
+const stepWaitStates = (definition: { States: Record<string, { Type: string; SecondsPath?: string }> }) =>
+  Object.entries(definition.States)
+    .filter(
+      ([, state]) => state.Type === 'Wait' && state.SecondsPath?.endsWith('.waiting.checkAgainInSeconds'),
+    )
+    .map(([name]) => name);
 
 export const runWorkflow = async (options: RunWorkflowOptions): Promise<WorkflowRun> => {
   const { definition, placeholders } = loadDefinition();
@@ -267,6 +280,9 @@ export const runWorkflow = async (options: RunWorkflowOptions): Promise<Workflow
         Settle: options.settleMs,
         WaitForStepsToStop: options.retryIntervalMs,
         WaitForCatchUp: options.retryIntervalMs,
+        ...(options.stepWaitsAsAsked
+          ? {}
+          : Object.fromEntries(stepWaitStates(definition).map((state) => [state, options.retryIntervalMs]))),
       },
       retryIntervalOverrides,
     },

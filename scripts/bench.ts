@@ -1,7 +1,9 @@
 // `npm run bench`: what a real failover pays before traffic moves, measured here.
-//  1. Cold start proxy: a fresh Node process importing each worker, bundled (as deployed: esbuild,
-//     ESM, minified) and unbundled (the TypeScript sources through tsx). Every function is cold
-//     in a real failover, and two distinct ones come before the DNS flip.
+//  1. Each deployed function bundled exactly as deployed (scripts/build-functions.ts, from
+//     infra/function-bundling.ts): its size, and its cold start proxy, a fresh Node process
+//     importing it; for the workers, also their TypeScript sources through tsx. Every function is
+//     cold in a real failover, and two distinct ones come before the DNS flip.
+//     `npm run bench -- bundles` runs this section alone.
 //  2. The drill's recovery time split by step, over several runs of the healthy scenario.
 //  3. What a failover costs in AWS (scripts/cost-model.ts): one run of the example plan with the
 //     latencies real systems have (below), each task's duration billed at its function's memory
@@ -11,11 +13,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildSync } from 'esbuild';
 import { FailoverOrchestratorStack } from '../infra/failover-stack.js';
+import { BUNDLE_FILE, deployedFunctions, type DeployedFunctionName } from '../infra/function-code.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { loadPlan } from '../lambdas/plan/load-plan.js';
 import type { FailoverReport } from '../lambdas/ports/journal.js';
@@ -25,6 +27,7 @@ import { processIo as io } from '../local/io.js';
 import { runWorkflow, type TaskRun } from '../local/run-workflow.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulation } from '../sim/simulation.js';
+import { buildFunctions } from './build-functions.js';
 import { costOf, dollars, monthlyReadinessCost, readUnits, writeUnits } from './cost-model.js';
 
 const runs = 5;
@@ -39,6 +42,9 @@ const env = {
   POWERTOOLS_METRICS_NAMESPACE: 'Bench',
   APPROVAL_CONSOLE_URL: 'https://console.example',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:bench',
+  COGNITO_DOMAIN: 'https://auth.example',
+  COGNITO_CLIENT_ID: 'bench',
+  CONSOLE_URL: 'https://console.example',
 };
 
 const importMs = (args: string[]) => {
@@ -53,37 +59,33 @@ const importMs = (args: string[]) => {
   return median(times);
 };
 
-io.out(`Cold import of each worker in a fresh process (median of ${runs}):`);
-const outDir = mkdtempSync(join(tmpdir(), 'bench-'));
+io.out(`Each function as deployed: bundle size, cold import in a fresh process (median of ${runs}):`);
 const baseline = importMs(['-e', '0']);
-for (const worker of ['aws-worker', 'kube-worker']) {
-  const outfile = join(outDir, `${worker}.mjs`);
-  buildSync({
-    entryPoints: [`lambdas/functions/${worker}.ts`],
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    outfile,
-    mainFields: ['module', 'main'],
-    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-    logLevel: 'silent',
-  });
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(0)} KB`;
+for (const dir of await buildFunctions(mkdtempSync(join(tmpdir(), 'bench-')))) {
+  const name = basename(dir) as DeployedFunctionName;
+  const bundle = join(dir, BUNDLE_FILE);
   const bundled =
-    importMs(['--input-type=module', '-e', `await import(${JSON.stringify(outfile)})`]) - baseline;
+    importMs(['--input-type=module', '-e', `await import(${JSON.stringify(bundle)})`]) - baseline;
+  const line = `  ${name.padEnd(12)} ${kb(statSync(bundle).size).padStart(8)} (source map ${kb(statSync(`${bundle}.map`).size)}): ${bundled.toFixed(0)} ms`;
+  // The approval API reads the console's files next to its module, which only its bundle has.
+  if (name === 'approval-api') {
+    io.out(line);
+    continue;
+  }
   const sources =
     importMs([
       '--import',
       'tsx',
       '--input-type=module',
       '-e',
-      `await import(${JSON.stringify(join(process.cwd(), `lambdas/functions/${worker}.ts`))})`,
+      `await import(${JSON.stringify(join(process.cwd(), deployedFunctions[name].entry))})`,
     ]) - baseline;
   io.out(
-    `  ${worker.padEnd(12)} bundle ${(statSync(outfile).size / 1e6).toFixed(2)} MB: ${bundled.toFixed(0)} ms; sources via tsx: ${sources.toFixed(0)} ms; bundled/sources = ${(bundled / sources).toFixed(2)}`,
+    `${line}; sources via tsx: ${sources.toFixed(0)} ms; bundled/sources = ${(bundled / sources).toFixed(2)}`,
   );
 }
+if (process.argv.slice(2).includes('bundles')) process.exit(0);
 
 io.out('');
 io.out(`Drill recovery time, healthy scenario (median of ${runs} runs):`);
@@ -174,6 +176,15 @@ io.out(
 const scenario = await loadScenario('examples/scenarios/healthy.yaml', plan);
 scenario.latency = { ...scenario.latency, ...FIELD_LATENCY };
 const simulation = await startSimulation(plan, scenario);
+// When the flip's change was made: it is INSYNC dnsSyncMs later, and what the workflow adds to
+// that before the flip step ends is its overhead on the recovery time.
+const changesMadeAt: number[] = [];
+const upsert = simulation.dns.upsertRecords;
+simulation.dns.upsertRecords = async (...args) => {
+  const id = await upsert(...args);
+  changesMadeAt.push(Date.now());
+  return id;
+};
 const units = { read: 0, write: 0 };
 const drillEnv = drillEnvironment({
   plan,
@@ -192,6 +203,8 @@ const run = await runWorkflow({
   journal: drillEnv.journal,
   settleMs: 0,
   retryIntervalMs: 200,
+  // Each Wait between a waiting step's invocations lasts as long as the step asked, as in AWS.
+  stepWaitsAsAsked: true,
 }).finally(() => simulation.stop());
 if (run.report.status !== 'SUCCEEDED')
   throw new Error(`the failover ended ${run.report.status}: ${run.report.reason}`);
@@ -209,6 +222,14 @@ for (const r of run.taskRuns) byState.set(r.state, (byState.get(r.state) ?? 0) +
 const longest = [...byState].sort((a, b) => b[1] - a[1]).slice(0, 3);
 io.out(
   `  typical: ${dollars(typical.total)} (Lambda ${dollars(typical.lambda)} for ${typical.lambdaGbSeconds.toFixed(0)} GB-s, Step Functions ${dollars(typical.stepFunctions)} for ${run.stateTransitions} transitions, DynamoDB ${dollars(typical.dynamodb)} for ${units.write} WRU + ${units.read} RRU, SNS ${dollars(typical.sns)}); run took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+const invocations = run.taskRuns.filter((r) => !r.waitsForToken);
+const longestInvocation = invocations.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+const looped = (state: string) => invocations.filter((r) => r.state === state).length;
+const flipped = run.report.steps.findLast((s) => s.name === 'flip-dns' && s.outcome === 'succeeded')!;
+const insyncAt = changesMadeAt.at(-1)! + FIELD_LATENCY.dnsSyncMs;
+io.out(
+  `  longest invocation: ${(longestInvocation.durationMs / 1000).toFixed(1)} s (${longestInvocation.state}); the workflow's Waits invoked FlipDns ${looped('FlipDns')} times and TearDownReplication ${looped('TearDownReplication')} times; the flip ended ${((Date.parse(flipped.endedAt) - insyncAt) / 1000).toFixed(2)} s after its change was INSYNC`,
 );
 io.out(
   `  where the Lambda time goes: ${longest.map(([state, ms]) => `${state} ${(ms / 1000).toFixed(1)} s (${((ms / [...byState.values()].reduce((a, b) => a + b, 0)) * 100).toFixed(0)} %)`).join(', ')}`,

@@ -197,17 +197,8 @@ export const startRoute53Endpoint = async (options: {
     );
   };
 
-  const getChange = async (id: string) => {
-    try {
-      // A zero wait answers at once: INSYNC when the change has propagated, else not yet.
-      await zone.waitForChange(id, 0);
-      return `<GetChangeResponse xmlns="${XMLNS}">${changeInfo(id, 'INSYNC')}</GetChangeResponse>`;
-    } catch (err) {
-      if (err instanceof TransientError && /not INSYNC/.test(err.message))
-        return `<GetChangeResponse xmlns="${XMLNS}">${changeInfo(id, 'PENDING')}</GetChangeResponse>`;
-      throw err;
-    }
-  };
+  const getChange = async (id: string) =>
+    `<GetChangeResponse xmlns="${XMLNS}">${changeInfo(id, await zone.changeStatus(id))}</GetChangeResponse>`;
 
   const route = async (req: IncomingMessage): Promise<string> => {
     const url = new URL(req.url ?? '/', 'http://route53.local');

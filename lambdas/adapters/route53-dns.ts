@@ -7,30 +7,25 @@ import {
   type Route53ClientConfig,
 } from '@aws-sdk/client-route-53';
 import { isIPv6 } from 'node:net';
-import { DnsAccessDeniedError, DnsChangeFailedError, TransientError } from '../errors.js';
-import { systemClock } from '../ports/clock.js';
-import type { DnsChangeAccess, DnsPort, DnsRecordRef, DnsRecordSet, DnsRecordValue } from '../ports/dns.js';
+import { DnsAccessDeniedError, DnsChangeFailedError } from '../errors.js';
+import type {
+  DnsChangeAccess,
+  DnsChangeStatus,
+  DnsPort,
+  DnsRecordRef,
+  DnsRecordSet,
+  DnsRecordValue,
+} from '../ports/dns.js';
 import { awsCall, awsErrorDetail, clientFromOptions } from './aws-retry.js';
 
 export interface Route53DnsOptions {
   client?: Route53Client;
   clientConfig?: Route53ClientConfig;
-  /** Wait between GetChange polls for the first STEADY_POLLING_MS; later waits double up to MAX_POLL_INTERVAL_MS. */
-  pollIntervalMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 // Route 53 allows five API requests per second per account, shared by every caller: several
 // failovers flipping at once get throttled, so the SDK gets more tries than its default 3.
 const MAX_ATTEMPTS = 5;
-// A change is usually INSYNC within a minute: polling every second until then keeps what the
-// failover adds to Route 53's own propagation under a second (the recovery time counts it). One
-// GetChange a second per failover stays inside Route 53's five requests a second per account for a
-// few failovers at once, and the SDK retries a throttled poll; a change slower than that minute
-// is polled less and less often.
-const DEFAULT_POLL_INTERVAL_MS = 1_000;
-const STEADY_POLLING_MS = 60_000;
-const MAX_POLL_INTERVAL_MS = 10_000;
 const MAX_COMMENT_LENGTH = 256;
 
 // No retry fixes these: the change batch, the zone or the change id is wrong.
@@ -54,8 +49,6 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
   const client = clientFromOptions('createRoute53Dns', options, (config) => new Route53Client(config), {
     maxAttempts: MAX_ATTEMPTS,
   });
-  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  const sleep = options.sleep ?? systemClock.sleep;
 
   return {
     async getRecord(ref: DnsRecordRef): Promise<DnsRecordValue | undefined> {
@@ -119,29 +112,11 @@ export function createRoute53Dns(options: Route53DnsOptions = {}): DnsPort {
       return changeId;
     },
 
-    async waitForChange(changeId: string, timeoutMs: number): Promise<void> {
-      const startedAt = Date.now();
-      let slept = 0;
-      // An injected sleep may return at once; counting the requested waits keeps the deadline
-      // meaningful then, and wall time counts the GetChange round trips otherwise.
-      const elapsed = () => Math.max(Date.now() - startedAt, slept);
-      for (let backoff = 0; ;) {
-        const out = await route53Call(`Route 53 GetChange ${changeId}`, () =>
-          client.send(new GetChangeCommand({ Id: changeId })),
-        );
-        const status = out.ChangeInfo?.Status;
-        if (status === 'INSYNC') return;
-        const remaining = timeoutMs - elapsed();
-        if (remaining <= 0) {
-          throw new TransientError(
-            `Route 53 change ${changeId} is not INSYNC after ${timeoutMs} ms (status ${status ?? 'unknown'})`,
-          );
-        }
-        const interval = elapsed() < STEADY_POLLING_MS ? pollIntervalMs : pollIntervalMs * 2 ** ++backoff;
-        const wait = Math.min(interval, MAX_POLL_INTERVAL_MS, remaining);
-        await sleep(wait);
-        slept += wait;
-      }
+    async changeStatus(changeId: string): Promise<DnsChangeStatus> {
+      const out = await route53Call(`Route 53 GetChange ${changeId}`, () =>
+        client.send(new GetChangeCommand({ Id: changeId })),
+      );
+      return out.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING';
     },
 
     // The probe is a DELETE of the plan's own record naming a value it does not hold. Route 53

@@ -39,6 +39,38 @@ export interface StepContext {
   earlierEffects(): Promise<EffectEvent[]>;
   /** A line for whoever is watching a long wait. */
   progress(message: string): void;
+  /**
+   * Waits until `check` says done, for at most `timeoutSeconds` from the wait's first check in
+   * this execution. In a workflow the invocation polls only briefly and then ends, and the
+   * workflow invokes the step again later (steps/workflow-wait.ts): so everything before a wait
+   * must be idempotent, and whatever the step needs after it must be read again, not remembered.
+   */
+  waitFor<T>(check: () => Promise<WaitCheck<T>>, options: WaitOptions): Promise<T>;
+}
+
+/** One look at what a wait waits for: done with its value, or not yet and why (for people). */
+export type WaitCheck<T> = { done: true; value: T } | { done: false; state: string };
+
+export interface WaitOptions {
+  /** What is waited for, e.g. `the rolling restart of ns/cluster` ("waiting for …"); its bound is kept under this name. */
+  name: string;
+  /** What the next invocation needs to look again at the same thing (e.g. a change id): StepTools.resumedWait. */
+  about?: string;
+  timeoutSeconds: number;
+  /** How often to look in-process, and within one invocation of a step. */
+  checkEveryMs: number;
+  /**
+   * How long one invocation keeps looking before it hands the wait to the workflow (default 0:
+   * one look). Worth it only where a late look costs recovery time (Route 53's INSYNC).
+   */
+  lookWithinInvocationMs?: number;
+  /**
+   * The workflow's Wait between invocations (default: checkEveryMs, rounded up to a second).
+   * Each round costs three state transitions, so a wait off the recovery-time path looks less often.
+   */
+  workflowCheckEverySeconds?: number;
+  /** The error when the bound has passed: given the last check's state and the time waited. */
+  timedOut(state: string, waitedMs: number): Error;
 }
 
 /** One RBAC rule, as in a Kubernetes Role. */

@@ -7,7 +7,7 @@ import { LEASE_MARGIN_MS, MAX_LEASE_MS } from '../steps/lease.js';
 import { quoted } from './excerpt.js';
 import { argumentText, AWS_REGION, dnsKey, hostname, isHostname, isIpv4, isIpv6 } from './names.js';
 import { planSizeProblem } from './plan-size.js';
-import { waitSeconds } from './step-waits.js';
+import { workflowWaitSeconds } from './step-waits.js';
 import { triggersSchema } from './triggers.js';
 
 /**
@@ -243,9 +243,11 @@ export const planFieldsSchema = z.strictObject({
         .describe(
           'The records the failover flips, in one change batch: a name and type at most once, and nothing beside a CNAME of the same name.',
         ),
-      syncTimeoutSeconds: waitSeconds('flip-dns')
+      syncTimeoutSeconds: workflowWaitSeconds()
         .default(300)
-        .describe('How long to wait for Route 53 to report the change INSYNC, within the flip-dns step.'),
+        .describe(
+          'How long to wait for Route 53 to report the change INSYNC (the workflow waits between looks).',
+        ),
     })
     .superRefine((dns, ctx) => checkRecordSet(dns.records, ctx))
     .describe(

@@ -1,6 +1,8 @@
-// How long a plan may let a step wait. A step ends within its time budget (steps/step-budgets.ts)
-// whatever the plan says, so a configured wait longer than what the budget leaves would never run
-// its course: the step would stop at its deadline instead of at its own, explained, timeout.
+// How long a plan may let a step wait. A wait inside one invocation ends within the step's time
+// budget (steps/step-budgets.ts) whatever the plan says, so a configured wait longer than what the
+// budget leaves would never run its course: the step would stop at its deadline instead of at its
+// own, explained, timeout. A wait the workflow carries between invocations (steps/workflow-wait.ts)
+// has no such bound.
 import * as z from 'zod';
 import { stepBudgetSeconds } from '../steps/step-budgets.js';
 
@@ -36,3 +38,20 @@ export const waitSeconds = (...steps: string[]) => {
       `expected at most ${max} s: the wait must end within ${budgetsSaid(...steps)}, with time left for the step's own work`,
     );
 };
+
+/**
+ * The longest wait the workflow carries: a rolling restart of a large cluster can take an hour;
+ * past two, something is wrong that a person must look at.
+ */
+export const WORKFLOW_WAIT_MAX_SECONDS = 7_200;
+
+/** Whole seconds from 1 up to WORKFLOW_WAIT_MAX_SECONDS, for a wait the workflow carries. */
+export const workflowWaitSeconds = () =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(
+      WORKFLOW_WAIT_MAX_SECONDS,
+      `expected at most ${WORKFLOW_WAIT_MAX_SECONDS} s (two hours): a wait that long is a failure a person must look at`,
+    );

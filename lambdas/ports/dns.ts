@@ -11,6 +11,8 @@ export interface DnsRecordValue {
   ttl: number;
 }
 
+export type DnsChangeStatus = 'PENDING' | 'INSYNC';
+
 /** What one record of a hosted zone is to hold. */
 export type DnsRecordSet = Omit<DnsRecordRef, 'hostedZoneId'> & DnsRecordValue;
 
@@ -29,8 +31,11 @@ export interface DnsPort {
    * InvalidChangeBatch), so a flip never leaves some records moved and others not.
    */
   upsertRecords(hostedZoneId: string, records: DnsRecordSet[], comment: string): Promise<string>;
-  /** Resolves when the change (every record of its batch) is INSYNC; throws TransientError when it is not within `timeoutMs`. */
-  waitForChange(changeId: string, timeoutMs: number): Promise<void>;
+  /**
+   * Where the change stands now (Route 53's GetChange): INSYNC once every authoritative server
+   * answers with every record of its batch. One look; the flip-dns step decides how long to wait.
+   */
+  changeStatus(changeId: string): Promise<DnsChangeStatus>;
   /**
    * Asks whether this caller may change the record, changing nothing. `current` is what
    * getRecord returned. A refusal is an answer (`allowed: false`); a service that cannot be asked

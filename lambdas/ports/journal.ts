@@ -36,7 +36,8 @@ export interface EffectEvent {
   error?: { name: string; message: string };
 }
 
-export type StepOutcome = 'succeeded' | 'failed' | 'skipped';
+/** `waiting`: the invocation handed a wait to the workflow, which invokes the step again (steps/workflow-wait.ts). */
+export type StepOutcome = 'succeeded' | 'failed' | 'skipped' | 'waiting';
 
 export interface StepRecord {
   step: string;

@@ -12,6 +12,7 @@ import { stepContext } from './kube-context.js';
 import { standaloneTools } from './run-step.js';
 import { siteChecks } from './site-checks.js';
 import { budgetMs } from './step-budgets.js';
+import { inProcessWait } from './workflow-wait.js';
 import type { Execution, KubeDeps } from './step-deps.js';
 
 export interface ReadinessEvaluation {
@@ -61,6 +62,7 @@ export const readOnlyContext = (
   act: refuseChanges,
   earlierEffects: async () => [],
   progress,
+  waitFor: (check, options) => inProcessWait(systemClock, progress, check, options),
 });
 
 /**

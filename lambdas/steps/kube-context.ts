@@ -93,5 +93,6 @@ export const stepContext = (deps: KubeDeps, plan: Plan, tools: StepTools): StepC
     act: tools.act,
     earlierEffects: tools.earlierEffects,
     progress: tools.progress,
+    waitFor: (check, options) => tools.waitFor(check, options),
   };
 };

@@ -96,6 +96,43 @@ export const changesHeading = (changes: SideEffect[]) =>
 export const describeChange = (e: SideEffect) =>
   `  - ${e.status === 'unconfirmed' ? 'UNCONFIRMED ' : ''}${e.target}: ${e.action}`;
 
+const OUTCOME_WORDS: Record<FailoverReport['steps'][number]['outcome'], string> = {
+  succeeded: 'ok  ',
+  failed: 'FAIL',
+  skipped: 'skip',
+  waiting: 'wait',
+};
+
+/**
+ * One line per attempt, and one per run of invocations that waited (steps/workflow-wait.ts): a
+ * restart looked at ten times is one line with its last state, and the attempt after it is
+ * numbered among the attempts, not the looks.
+ */
+export const stepLines = (steps: FailoverReport['steps']): string[] => {
+  const lines: string[] = [];
+  const attempts = new Map<string, number>();
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    if (s.outcome === 'waiting') {
+      let last = i;
+      while (steps[last + 1]?.outcome === 'waiting' && steps[last + 1]!.name === s.name) last++;
+      const looks = last - i + 1;
+      const spanMs = Date.parse(steps[last]!.endedAt) - Date.parse(s.startedAt);
+      lines.push(
+        `  ${OUTCOME_WORDS.waiting} ${s.name} (${looks} invocation${looks > 1 ? 's' : ''} over ${spanMs} ms): ${steps[last]!.summary}`,
+      );
+      i = last;
+      continue;
+    }
+    const attempt = (attempts.get(s.name) ?? 0) + 1;
+    attempts.set(s.name, attempt);
+    lines.push(
+      `  ${OUTCOME_WORDS[s.outcome]} ${s.name}${attempt > 1 ? ` (attempt ${attempt})` : ''} ${s.durationMs} ms: ${s.summary}`,
+    );
+  }
+  return lines;
+};
+
 const notify = async (deps: AwsDeps, report: FailoverReport) => {
   const lines = [
     `Failover of ${report.planName}: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`,
@@ -107,10 +144,7 @@ const notify = async (deps: AwsDeps, report: FailoverReport) => {
       : []),
     '',
     'Steps:',
-    ...report.steps.map(
-      (s) =>
-        `  ${s.outcome === 'succeeded' ? 'ok  ' : s.outcome === 'failed' ? 'FAIL' : 'skip'} ${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''} ${s.durationMs} ms: ${s.summary}`,
-    ),
+    ...stepLines(report.steps),
     '',
     changesHeading(report.sideEffects),
     ...report.sideEffects.map(describeChange),

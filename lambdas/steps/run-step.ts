@@ -8,6 +8,15 @@ import { changesOf, type EffectEvent } from '../ports/journal.js';
 import { currentInvocation } from './invocation.js';
 import { budgetMs } from './step-budgets.js';
 import type { CommonDeps, Execution } from './step-deps.js';
+import {
+  HandedToWorkflow,
+  inProcessWait,
+  waitingOf,
+  workflowWait,
+  type StepWaiting,
+  type WaitingStep,
+} from './workflow-wait.js';
+import type { WaitCheck, WaitOptions } from '../engines/engine.js';
 
 export interface StepBody<T> {
   summary: string;
@@ -34,6 +43,10 @@ export interface StepTools {
   checkDeadline(what: string): void;
   /** The change log of this step's earlier attempts in this execution: what a retry must reconcile. */
   earlierEffects(): Promise<EffectEvent[]>;
+  /** See StepContext.waitFor: in a step, the wait is handed to the workflow (steps/workflow-wait.ts). */
+  waitFor<T>(check: () => Promise<WaitCheck<T>>, options: WaitOptions): Promise<T>;
+  /** The wait the step's previous invocation handed to the workflow, when it ended so. */
+  resumedWait(): StepWaiting['waiting'] | undefined;
 }
 
 /** The Lambda itself must still be able to journal the end of the attempt after the deadline. */
@@ -102,6 +115,34 @@ export const runStep = async <T>(
   step: string,
   body: (tools: StepTools) => Promise<StepBody<T>>,
 ): Promise<T> => {
+  const result = await runAttempt(deps, execution, step, body);
+  if (isWaiting(result))
+    throw new Error(
+      `${step} waits (${result.waiting.for}), but its state in the workflow has no Wait loop to check again`,
+    );
+  return result;
+};
+
+const isWaiting = (output: unknown): output is StepWaiting =>
+  typeof output === 'object' && output !== null && 'waiting' in output;
+
+/**
+ * A step whose waits the workflow carries: it returns StepWaiting while it waits, and its state
+ * loops through a Wait state back to it (statemachines/failover.asl.json).
+ */
+export const runWaitingStep = async <T>(
+  deps: CommonDeps,
+  execution: Execution,
+  step: WaitingStep,
+  body: (tools: StepTools) => Promise<StepBody<T>>,
+): Promise<T | StepWaiting> => runAttempt(deps, execution, step, body);
+
+const runAttempt = async <T>(
+  deps: CommonDeps,
+  execution: Execution,
+  step: string,
+  body: (tools: StepTools) => Promise<StepBody<T>>,
+): Promise<T | StepWaiting> => {
   const startedAt = deps.clock.now();
   const deadline = deadlineOf(deps, step, startedAt);
   const owner = randomUUID();
@@ -132,8 +173,9 @@ const runClaimed = async <T>(
   startedAt: Date,
   deadline: Date,
   body: (tools: StepTools) => Promise<StepBody<T>>,
-): Promise<T> => {
-  const attempt = (await deps.journal.listSteps(execution.id)).filter((r) => r.step === step).length + 1;
+): Promise<T | StepWaiting> => {
+  const earlier = (await deps.journal.listSteps(execution.id)).filter((r) => r.step === step);
+  const attempt = earlier.length + 1;
   const events: EffectEvent[] = [];
   let changes = 0;
   const record = async (event: Omit<EffectEvent, 'step' | 'attempt' | 'at'>) => {
@@ -175,10 +217,23 @@ const runClaimed = async <T>(
     progress: (message) => deps.progress({ kind: 'step-progress', step, message }),
     earlierEffects: async () =>
       (await deps.journal.listEffects(execution.id)).filter((e) => e.step === step && e.attempt < attempt),
+    resumedWait: () => {
+      const last = earlier.at(-1);
+      return last && waitingOf(last);
+    },
+    waitFor: (check, options) =>
+      workflowWait(
+        deps.clock,
+        deadline,
+        earlier,
+        (message) => deps.progress({ kind: 'step-progress', step, message }),
+        check,
+        options,
+      ),
   };
   deps.progress({ kind: 'step-started', step, attempt });
 
-  const finish = async (outcome: 'succeeded' | 'failed', summary: string, detail: unknown) => {
+  const finish = async (outcome: 'succeeded' | 'failed' | 'waiting', summary: string, detail: unknown) => {
     const endedAt = deps.clock.now();
     await deps.journal.appendStep(execution.id, {
       step,
@@ -205,6 +260,11 @@ const runClaimed = async <T>(
   try {
     result = await body(tools);
   } catch (err) {
+    if (err instanceof HandedToWorkflow) {
+      const waiting = { waiting: err.waiting };
+      await finish('waiting', err.message, waiting);
+      return waiting;
+    }
     const detail = (err as { detail?: unknown }).detail;
     await finish('failed', `${(err as Error).name ?? 'Error'}: ${errorMessage(err)}`, {
       error: (err as Error).name,
@@ -248,5 +308,7 @@ export const standaloneTools = (options: {
     },
     progress: options.progress,
     earlierEffects: async () => [],
+    waitFor: (check, waitOptions) => inProcessWait(options.clock, options.progress, check, waitOptions),
+    resumedWait: () => undefined,
   };
 };

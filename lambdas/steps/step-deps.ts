@@ -17,7 +17,7 @@ export type ProgressEvent =
       kind: 'step-finished';
       step: string;
       attempt: number;
-      outcome: 'succeeded' | 'failed';
+      outcome: 'succeeded' | 'failed' | 'waiting';
       summary: string;
       detail: unknown;
       durationMs: number;

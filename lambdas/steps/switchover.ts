@@ -5,7 +5,7 @@ import { engineFor } from '../engines/registry.js';
 import { CatchUpTimedOutError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import { stepContext } from './kube-context.js';
-import { runStep } from './run-step.js';
+import { runStep, runWaitingStep } from './run-step.js';
 import type { Execution, KubeDeps } from './step-deps.js';
 
 export interface CatchUpOutput {
@@ -55,7 +55,7 @@ export const liftFence = (deps: KubeDeps, execution: Execution, plan: Plan) =>
   });
 
 export const reprotect = (deps: KubeDeps, execution: Execution, plan: Plan) =>
-  runStep(deps, execution, 'reprotect', async (tools) => {
+  runWaitingStep(deps, execution, 'reprotect', async (tools) => {
     const result = await engineFor(plan).reprotect(stepContext(deps, plan, tools));
     return { summary: result.summary, detail: result.detail, output: { reprotected: true } };
   });

@@ -456,20 +456,20 @@ export const planCases: BadInput[] = [
     'host:port',
   ),
 
-  // Timeouts: each must end within its step.
+  // Timeouts: each must end within its step, or, for a wait the workflow carries, within two hours.
   standby(
-    'restart-timeout-beyond-teardown',
-    (d) => void (d['engine'].teardown.restartTimeoutSeconds = 900),
+    'restart-timeout-beyond-two-hours',
+    (d) => void (d['engine'].teardown.restartTimeoutSeconds = 7_201),
     'engine.teardown.restartTimeoutSeconds',
-    'at most 840 s',
-    'teardown and reprotect',
+    'at most 7200 s',
+    'a person must look',
   ),
   standby(
-    'dns-sync-beyond-flip',
-    (d) => void (d['dns'].syncTimeoutSeconds = 600),
+    'dns-sync-beyond-two-hours',
+    (d) => void (d['dns'].syncTimeoutSeconds = 7_201),
     'dns.syncTimeoutSeconds',
-    'at most 540 s',
-    'flip-dns',
+    'at most 7200 s',
+    'a person must look',
   ),
   standby('dns-sync-zero', (d) => void (d['dns'].syncTimeoutSeconds = 0), 'dns.syncTimeoutSeconds', '>=1'),
   standby(
@@ -685,11 +685,11 @@ export const planCases: BadInput[] = [
     '>0',
   ),
   rocket(
-    'reprotect-sync-beyond-step',
-    (d) => void (d['engine'].reprotect.syncTimeoutSeconds = 900),
+    'reprotect-sync-beyond-two-hours',
+    (d) => void (d['engine'].reprotect.syncTimeoutSeconds = 7_201),
     'engine.reprotect.syncTimeoutSeconds',
-    'at most 840 s',
-    'reprotect',
+    'at most 7200 s',
+    'a person must look',
   ),
   rocket(
     'name-server-port-99999',

@@ -17,6 +17,7 @@ import type { Plan, Side } from '../../lambdas/plan/schema.js';
 import { systemClock, type ClockPort } from '../../lambdas/ports/clock.js';
 import type { ExecResult, KubePort } from '../../lambdas/ports/kube.js';
 import { orientPlan } from '../../lambdas/steps/leg.js';
+import { inProcessWait } from '../../lambdas/steps/workflow-wait.js';
 import { eventually, examplePlanFile, startSim, type SimFixture } from '../sim/start-sim.js';
 import { mutating } from '../workflow/run-drill.js';
 
@@ -130,6 +131,7 @@ describe('catchUp', () => {
       act: refuse,
       earlierEffects: async () => [],
       progress: () => undefined,
+      waitFor: (check, options) => inProcessWait(clock, () => undefined, check, options),
     };
     return engine.catchUp(ctx, new Date(fence));
   };
@@ -223,6 +225,7 @@ describe('reprotect on the simulated clusters', () => {
       },
       earlierEffects: async () => [],
       progress: () => undefined,
+      waitFor: (check, options) => inProcessWait(systemClock, () => undefined, check, options),
     };
     return { ctx, acts };
   };

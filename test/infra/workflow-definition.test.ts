@@ -7,6 +7,7 @@ import * as errors from '../../lambdas/errors.js';
 import { awsWorkerSteps } from '../../lambdas/handlers/aws-worker.js';
 import { kubeWorkerSteps } from '../../lambdas/handlers/kube-worker.js';
 import { stateTimeoutMarginSeconds, stepBudgetSeconds } from '../../lambdas/steps/step-budgets.js';
+import { WAITING_STEPS } from '../../lambdas/steps/workflow-wait.js';
 
 type Json = Record<string, any>;
 
@@ -135,5 +136,31 @@ describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statema
         ]),
       });
     }
+  });
+
+  it('loops every step that waits through a Wait of the time it asked for back to itself, and no other step', () => {
+    const states = JSON.parse(definitionText).States as Record<string, Json>;
+    const looped = taskSteps(states).flatMap(({ state, step }) => {
+      const task = states[state]!;
+      const choice = states[task.Next];
+      // Halt's own loop (`pending`: steps cut off that may still work) is not a step's wait.
+      const waiting =
+        choice?.Type === 'Choice'
+          ? choice.Choices.find((c: Json) => c.IsPresent === true && /\.waiting$/.test(c.Variable))
+          : undefined;
+      if (!waiting) return [];
+      const wait = states[waiting.Next]!;
+      expect({ state, choice: waiting.Variable, wait }).toEqual({
+        state,
+        choice: `${task.ResultPath}.waiting`,
+        wait: expect.objectContaining({
+          Type: 'Wait',
+          SecondsPath: `${task.ResultPath}.waiting.checkAgainInSeconds`,
+          Next: state,
+        }),
+      });
+      return [step];
+    });
+    expect(looped.sort()).toEqual([...WAITING_STEPS].sort());
   });
 });

@@ -128,7 +128,7 @@ const setup = (options: { notify?: (n: Notification) => Promise<void> } = {}) =>
       dns: {
         getRecord: unused,
         upsertRecords: unused,
-        waitForChange: unused,
+        changeStatus: unused,
         checkChangeAccess: unused,
       } as never,
       alarms: { getStates: unused },

@@ -56,7 +56,7 @@ const setup = (withStarts = true) => {
       progress: () => undefined,
       coordination: createMemoryCoordination(),
       executions: { isRunning: unused },
-      dns: { getRecord: unused, upsertRecords: unused, waitForChange: unused, checkChangeAccess: unused },
+      dns: { getRecord: unused, upsertRecords: unused, changeStatus: unused, checkChangeAccess: unused },
       alarms: { getStates: unused },
       notifier: { notify: async (n) => void notifications.push(n) },
       approvals: { request: unused },

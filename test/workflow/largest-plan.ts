@@ -10,7 +10,7 @@ import { rocketmqControllerBounds } from '../../lambdas/engines/rocketmq-control
 import type { AlarmEvent } from '../../lambdas/plan/alarm-event.js';
 import { maxPlanJsonChars } from '../../lambdas/plan/plan-size.js';
 import { planBounds, planFieldsSchema, type PlanInput } from '../../lambdas/plan/schema.js';
-import { longestWaitSeconds } from '../../lambdas/plan/step-waits.js';
+import { longestWaitSeconds, WORKFLOW_WAIT_MAX_SECONDS } from '../../lambdas/plan/step-waits.js';
 import type { EngineType } from '../../sim/models/engine-models.js';
 
 /** `prefix` filled up to exactly `length` characters with `fill`. */
@@ -105,7 +105,7 @@ const common = (texts: Texts, engine: PlanInput['engine'], approval: 'always' | 
         upstream: hostname(texts, `up${i}-`),
         downstream: hostname(texts, `down${i}-`),
       })),
-      syncTimeoutSeconds: longestWaitSeconds('flip-dns'),
+      syncTimeoutSeconds: WORKFLOW_WAIT_MAX_SECONDS,
     },
     triggers: triggers(texts),
     evaluation: { everyMinutes: 720 },
@@ -140,7 +140,7 @@ const standby = (texts: Texts): PlanInput['engine'] => {
     teardown: {
       way: 'rolling-restart',
       deleteReplicatedData: false,
-      restartTimeoutSeconds: longestWaitSeconds('teardown', 'reprotect'),
+      restartTimeoutSeconds: WORKFLOW_WAIT_MAX_SECONDS,
     },
   };
 };

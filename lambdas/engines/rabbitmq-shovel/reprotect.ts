@@ -311,22 +311,24 @@ const waitReplicating = async (
   engine: RabbitmqShovelPlan,
   source: Source,
 ): Promise<Link[]> => {
-  const started = ctx.clock.now().getTime();
-  let last = '';
-  for (;;) {
-    const links = await readLinks(standby, engine);
-    const problems = links.flatMap((l) => replicationProblems(l, source));
-    if (problems.length === 0) return links;
-    const waited = ctx.clock.now().getTime() - started;
-    if (waited > runningWaitMs) {
-      throw new VerificationFailedError(
-        `not replicating ${Math.round(waited / 1000)} s after reprotect: ${problems.join('; ')}. A shovel stays starting while it cannot log in to ${source.endpoint} as ${source.user} or its vhost on ${standby.cluster} refuses connections`,
-        { shovels: links.map(linkDetail) },
-      );
-    }
-    const state = problems.join('; ');
-    if (state !== last) ctx.progress(`waiting for the shovels: ${state}`);
-    last = state;
-    await ctx.clock.sleep(pollMs);
-  }
+  let links: Link[] = [];
+  return ctx.waitFor(
+    async () => {
+      links = await readLinks(standby, engine);
+      const problems = links.flatMap((l) => replicationProblems(l, source));
+      return problems.length === 0
+        ? { done: true, value: links }
+        : { done: false, state: problems.join('; ') };
+    },
+    {
+      name: 'the shovels to run',
+      timeoutSeconds: runningWaitMs / 1000,
+      checkEveryMs: pollMs,
+      timedOut: (state, waitedMs) =>
+        new VerificationFailedError(
+          `not replicating ${Math.round(waitedMs / 1000)} s after reprotect: ${state}. A shovel stays starting while it cannot log in to ${source.endpoint} as ${source.user} or its vhost on ${standby.cluster} refuses connections`,
+          { shovels: links.map(linkDetail) },
+        ),
+    },
+  );
 };

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { standbyReleases, type StandbyRelease } from './commands.js';
 import { excerpt } from '../../plan/excerpt.js';
 import { argumentText, isHostPort, kubernetesLabel, kubernetesName, nameBounds } from '../../plan/names.js';
-import { longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
+import { workflowWaitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rabbitmqStandbyBounds = {
@@ -86,9 +86,8 @@ export const defaultStandbyReplication = (cluster: string): string =>
 export const defaultSchemaReplication = (cluster: string): string =>
   derivedName(cluster, '-schema-replication');
 
-const restartSteps = ['teardown', 'reprotect'];
-/** As long as a rolling restart may take within its steps. */
-const defaultRestartTimeoutSeconds = longestWaitSeconds(...restartSteps);
+/** 14 minutes: a three-node cluster restarts in a few; the workflow waits between looks, so more may be set. */
+const defaultRestartTimeoutSeconds = 840;
 
 export const rabbitmqStandbyPlanSchema = z
   .strictObject({
@@ -174,9 +173,11 @@ export const rabbitmqStandbyPlanSchema = z
           .describe(
             '`delete_all_data_on_standby_replication_cluster`: frees disk, forbids a later re-promotion.',
           ),
-        restartTimeoutSeconds: waitSeconds(...restartSteps)
+        restartTimeoutSeconds: workflowWaitSeconds()
           .default(defaultRestartTimeoutSeconds)
-          .describe('How long teardown, and reprotect, each wait for a rolling restart.'),
+          .describe(
+            'How long teardown, and reprotect, each wait for a rolling restart, and then for every node to rejoin.',
+          ),
       })
       .default({
         way: 'rolling-restart',

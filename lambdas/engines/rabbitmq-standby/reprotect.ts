@@ -239,8 +239,8 @@ const changeNotObserved = (cluster: Record<string, unknown>): boolean =>
   ((cluster['metadata'] as { generation?: number } | undefined)?.generation ?? 0);
 
 const waitForRestart = async (ctx: StepContext, access: DownstreamAccess, engine: RabbitmqStandbyPlan) => {
-  const restart = await waitForRollingRestart(ctx, access, engine.teardown.restartTimeoutSeconds);
-  await waitForNodesToRejoin(ctx, access, engine.teardown.restartTimeoutSeconds - restart.tookMs / 1000);
+  await waitForRollingRestart(ctx, access, engine.teardown.restartTimeoutSeconds);
+  await waitForNodesToRejoin(ctx, access, engine.teardown.restartTimeoutSeconds);
 };
 
 /** Every plan vhost refuses connections and no client connection is open: fencing again would change nothing. */
@@ -313,31 +313,32 @@ const waitUntilReplicating = async (
   access: DownstreamAccess,
   engine: RabbitmqStandbyPlan,
 ) => {
-  const started = ctx.clock.now().getTime();
-  let last = '';
-  for (;;) {
-    let state: Awaited<ReturnType<typeof replicationState>>;
-    try {
-      state = await replicationState(ctx, access, engine);
-    } catch (err) {
-      // A node just back from its restart may not answer yet: it is looked at again.
-      state = { problems: [errorMessage(err)], modes: [], queues: [] };
-    }
-    if (state.problems.length === 0) {
-      return {
-        summary: `replication runs: schema sync downstream/syncing on ${state.modes.length} pods, ${state.queues.map((q) => `${q.vhost}/${q.queue} ${q.behindMs} ms behind`).join(', ')}`,
-        detail: { modes: state.modes, queues: state.queues, waitedMs: ctx.clock.now().getTime() - started },
-      };
-    }
-    const line = state.problems.join('; ');
-    if (line !== last) ctx.progress(`waiting for replication into ${describe(access)}: ${line}`);
-    last = line;
-    if (ctx.clock.now().getTime() - started >= verifyTimeoutMs) {
-      throw new VerificationFailedError(
-        `${describe(access)} was configured as the standby, but replication did not run within ${verifyTimeoutMs / 1000} s: ${line}`,
-        { modes: state.modes, queues: state.queues },
-      );
-    }
-    await ctx.clock.sleep(verifyPollMs);
-  }
+  let last: Awaited<ReturnType<typeof replicationState>> = { problems: [], modes: [], queues: [] };
+  const state = await ctx.waitFor(
+    async () => {
+      try {
+        last = await replicationState(ctx, access, engine);
+      } catch (err) {
+        // A node just back from its restart may not answer yet: it is looked at again.
+        last = { problems: [errorMessage(err)], modes: [], queues: [] };
+      }
+      return last.problems.length === 0
+        ? { done: true, value: last }
+        : { done: false, state: last.problems.join('; ') };
+    },
+    {
+      name: `replication into ${describe(access)}`,
+      timeoutSeconds: verifyTimeoutMs / 1000,
+      checkEveryMs: verifyPollMs,
+      timedOut: (line) =>
+        new VerificationFailedError(
+          `${describe(access)} was configured as the standby, but replication did not run within ${verifyTimeoutMs / 1000} s: ${line}`,
+          { modes: last.modes, queues: last.queues },
+        ),
+    },
+  );
+  return {
+    summary: `replication runs: schema sync downstream/syncing on ${state.modes.length} pods, ${state.queues.map((q) => `${q.vhost}/${q.queue} ${q.behindMs} ms behind`).join(', ')}`,
+    detail: { modes: state.modes, queues: state.queues },
+  };
 };

@@ -20,13 +20,16 @@ import {
 
 const restartPollMs = 2_000;
 /**
+ * Between looks at a rolling restart the workflow waits this long: each look costs three state
+ * transitions, and teardown runs after traffic has moved, off the recovery-time path.
+ */
+const restartWorkflowCheckEverySeconds = 20;
+/**
  * After traffic has moved, giving up on teardown leaves the new primary half-switched: an
  * idempotent command that exits non-zero is tried again within the step before it fails.
  */
 const idempotentCommandAttempts = 3;
 const idempotentRetryPauseMs = 1_000;
-/** Even a restart that used its whole budget gets this long for the nodes to find each other. */
-const rejoinMinimumSeconds = 30;
 
 export const standbyTeardown = async (
   ctx: StepContext,
@@ -138,11 +141,7 @@ const rollingRestartWay = async (ctx: StepContext, access: DownstreamAccess, eng
     );
   }
   const restart = await waitForRollingRestart(ctx, access, engine.teardown.restartTimeoutSeconds);
-  const rejoin = await waitForNodesToRejoin(
-    ctx,
-    access,
-    engine.teardown.restartTimeoutSeconds - restart.tookMs / 1000,
-  );
+  const rejoin = await waitForNodesToRejoin(ctx, access, engine.teardown.restartTimeoutSeconds);
   const modes = await verifySchemaModeEverywhere(access);
   return { configChanged: wanted !== current, restart, rejoin, modes };
 };
@@ -153,42 +152,51 @@ export const waitForRollingRestart = async (
   timeoutSeconds: number,
 ) => {
   const ref = rabbitmqClusterRef(access.namespace, access.cluster);
-  const started = ctx.clock.now().getTime();
-  let last = '';
-  for (;;) {
-    const [cluster, pods] = await Promise.all([
-      access.kube.getCustomObject(ref),
-      serverPods(access.kube, access.namespace, access.cluster),
-    ]);
-    const generation = (cluster?.['metadata'] as { generation?: number } | undefined)?.generation ?? 0;
-    const observed =
-      (cluster?.['status'] as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
-    const allReady =
-      conditionsOf(cluster ?? {}).find((c) => c.type === 'AllReplicasReady')?.status === 'True';
-    const notReady = pods.filter((p) => !p.ready).map((p) => p.name);
-    const state = `generation ${observed}/${generation} observed, ${pods.length - notReady.length}/${pods.length} pods Ready`;
-    if (observed >= generation && allReady && notReady.length === 0 && pods.length > 0) {
-      return { tookMs: ctx.clock.now().getTime() - started, state };
-    }
-    if (state !== last) ctx.progress(`rolling restart: ${state}`);
-    last = state;
-    if (ctx.clock.now().getTime() - started > timeoutSeconds * 1000) {
-      throw new TeardownFailedError(
-        `rolling restart of ${access.namespace}/${access.cluster} not finished after ${timeoutSeconds} s (${state}${notReady.length ? `; not Ready: ${notReady.join(', ')}` : ''})`,
-      );
-    }
-    await ctx.clock.sleep(restartPollMs);
-  }
+  const state = await ctx.waitFor(
+    async () => {
+      const [cluster, pods] = await Promise.all([
+        access.kube.getCustomObject(ref),
+        serverPods(access.kube, access.namespace, access.cluster),
+      ]);
+      const generation = (cluster?.['metadata'] as { generation?: number } | undefined)?.generation ?? 0;
+      const observed =
+        (cluster?.['status'] as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
+      const allReady =
+        conditionsOf(cluster ?? {}).find((c) => c.type === 'AllReplicasReady')?.status === 'True';
+      const notReady = pods.filter((p) => !p.ready).map((p) => p.name);
+      const state = `generation ${observed}/${generation} observed, ${pods.length - notReady.length}/${pods.length} pods Ready`;
+      return observed >= generation && allReady && notReady.length === 0 && pods.length > 0
+        ? { done: true, value: state }
+        : { done: false, state: `${state}${notReady.length ? `; not Ready: ${notReady.join(', ')}` : ''}` };
+    },
+    {
+      name: `the rolling restart of ${access.namespace}/${access.cluster}`,
+      timeoutSeconds,
+      checkEveryMs: restartPollMs,
+      workflowCheckEverySeconds: restartWorkflowCheckEverySeconds,
+      timedOut: (state) =>
+        new TeardownFailedError(
+          `rolling restart of ${access.namespace}/${access.cluster} not finished after ${timeoutSeconds} s (${state})`,
+        ),
+    },
+  );
+  return { state };
 };
 
-/** Ready pods are not yet a cluster: each restarted node must find its peers again (seed 004). */
+/**
+ * Ready pods are not yet a cluster: each restarted node must find its peers again (seed 004),
+ * within `timeoutSeconds` of the first look after the restart.
+ */
 export const waitForNodesToRejoin = async (
   ctx: StepContext,
   access: DownstreamAccess,
-  budgetSeconds: number,
+  timeoutSeconds: number,
 ) => {
-  const timeoutSeconds = Math.max(budgetSeconds, rejoinMinimumSeconds);
-  const result = await waitForRejoin(ctx, access, { timeoutSeconds, pollMs: restartPollMs });
+  const result = await waitForRejoin(ctx, access, {
+    timeoutSeconds,
+    pollMs: restartPollMs,
+    workflowCheckEverySeconds: restartWorkflowCheckEverySeconds,
+  });
   if (!result.rejoined) {
     throw new TeardownFailedError(
       `after the rolling restart, not every node rejoined ${access.namespace}/${access.cluster} within ${Math.round(timeoutSeconds)} s: ${notRejoined(result.membership).join(', ')} (${result.membership.problems.join('; ')})`,

@@ -263,31 +263,52 @@ export interface RejoinResult {
   membership: Membership;
 }
 
+/** Ends a rejoin wait at its bound; waitForRejoin answers `rejoined: false` for it. */
+class RejoinTimedOut extends Error {}
+
 /**
  * After a rolling restart, nodes retry their last-seen peers for a while (10 x 30 s by
- * default, seed 004); a node that was reset must be forgotten before it can rejoin. Polls
- * every node's view until all are members and running, at most `timeoutSeconds`.
+ * default, seed 004); a node that was reset must be forgotten before it can rejoin. Looks at
+ * every node's view until all are members and running, at most `timeoutSeconds` (a step hands
+ * the wait to the workflow between looks: StepContext.waitFor).
  */
 export const waitForRejoin = async (
   ctx: StepContext,
   access: RabbitAccess,
-  options: { timeoutSeconds: number; pollMs: number },
+  options: { timeoutSeconds: number; pollMs: number; workflowCheckEverySeconds?: number },
 ): Promise<RejoinResult> => {
   const started = ctx.clock.now().getTime();
   let attempts = 0;
-  let last = '';
-  for (;;) {
-    attempts += 1;
-    const membership = await observeMembership(access);
-    const waitedMs = ctx.clock.now().getTime() - started;
-    if (membership.problems.length === 0) return { rejoined: true, attempts, waitedMs, membership };
-    const state = membership.problems.join('; ');
-    if (state !== last)
-      ctx.progress(`waiting for every node of ${describeCluster(access)} to rejoin: ${state}`);
-    last = state;
-    if (waitedMs + options.pollMs > options.timeoutSeconds * 1000)
-      return { rejoined: false, attempts, waitedMs, membership };
-    await ctx.clock.sleep(options.pollMs);
+  let membership: Membership | undefined;
+  const result = (rejoined: boolean, seen: Membership) => ({
+    rejoined,
+    attempts,
+    waitedMs: ctx.clock.now().getTime() - started,
+    membership: seen,
+  });
+  try {
+    const rejoined = await ctx.waitFor<Membership>(
+      async () => {
+        attempts += 1;
+        membership = await observeMembership(access);
+        return membership.problems.length === 0
+          ? { done: true, value: membership }
+          : { done: false, state: membership.problems.join('; ') };
+      },
+      {
+        name: `every node of ${describeCluster(access)} to rejoin`,
+        timeoutSeconds: options.timeoutSeconds,
+        checkEveryMs: options.pollMs,
+        ...(options.workflowCheckEverySeconds === undefined
+          ? {}
+          : { workflowCheckEverySeconds: options.workflowCheckEverySeconds }),
+        timedOut: () => new RejoinTimedOut(),
+      },
+    );
+    return result(true, rejoined);
+  } catch (err) {
+    if (err instanceof RejoinTimedOut && membership) return result(false, membership);
+    throw err;
   }
 };
 

@@ -15,7 +15,7 @@ import {
   nameBounds,
   rocketmqName,
 } from '../../plan/names.js';
-import { budgetsSaid, longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
+import { budgetsSaid, longestWaitSeconds, workflowWaitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rocketmqControllerBounds = {
@@ -199,7 +199,7 @@ export const rocketmqControllerPlanSchema = z
       ),
     reprotect: z
       .strictObject({
-        syncTimeoutSeconds: waitSeconds('reprotect')
+        syncTimeoutSeconds: workflowWaitSeconds()
           .default(300)
           .describe(
             "How long reprotect waits for the standby site's brokers to serve as slaves of the active site's masters and join their SyncStateSets, within the reprotect step.",

@@ -115,81 +115,103 @@ export const rocketmqReprotect = async (
 ): Promise<ActionResult> => {
   const access = rocketAccess(ctx, engine);
   const tools = await toolsPod(access);
-  const started = ctx.clock.now().getTime();
   const restored: string[] = [];
-  let last = '';
-  for (;;) {
-    const { groups, nameServer } = await readProtection(access, tools);
-    // A group mastered in the site to protect replicates the other way: only a switchover moves it.
-    const wrongWay = groups.filter((g) => g.masterSite === engine.targetSite);
-    if (wrongWay.length > 0) {
-      throw new VerificationFailedError(
-        `${wrongWay.map((g) => `${g.brokerName} is mastered by ${g.master} in ${engine.targetSite}`).join(', ')}: that is the site to protect, so replication runs the other way; a switchover moves the group, reprotect only makes brokers slaves`,
-        { groups },
-      );
-    }
-    let acted = false;
-    for (const g of groups) {
-      for (const s of g.standbys.filter(
-        (x) =>
-          isSlave(g, x) &&
-          x.brokerPermission !== undefined &&
-          x.brokerPermission !== '6' &&
-          x.address !== undefined,
-      )) {
-        const address = s.address!;
-        if (restored.includes(`${g.brokerName} ${s.pod}`))
-          throw new TransientError(
-            `${address} still reports brokerPermission ${s.brokerPermission} after the update`,
+  let groups: GroupProtection[] = [];
+  // The rest is the brokers' and the controller's to do: registering, catching up; looked at
+  // again (by the workflow, between invocations) until every slave protects.
+  const protecting = await ctx.waitFor(
+    async () => {
+      for (;;) {
+        const read = await readProtection(access, tools);
+        groups = read.groups;
+        // A group mastered in the site to protect replicates the other way: only a switchover moves it.
+        const wrongWay = groups.filter((g) => g.masterSite === engine.targetSite);
+        if (wrongWay.length > 0) {
+          throw new VerificationFailedError(
+            `${wrongWay.map((g) => `${g.brokerName} is mastered by ${g.master} in ${engine.targetSite}`).join(', ')}: that is the site to protect, so replication runs the other way; a switchover moves the group, reprotect only makes brokers slaves`,
+            { groups },
           );
-        const change = `made slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6, was ${s.brokerPermission})`;
-        await ctx.act(
-          `make slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6)`,
-          `${engine.namespace}/${s.pod}`,
-          async () => {
-            const result = await mqadmin(
-              access,
-              tools,
-              access.commands.setBrokerPermission(nameServer, address, 6),
-            );
-            if (!updatedBrokerConfig(result.stdout, address))
-              throw new TransientError(
-                `could not restore brokerPermission 6 on ${address}: ${failureOf(result.stdout, result.stderr)}`,
-              );
-          },
-          () => change,
+        }
+        // A permission just restored is read back at once.
+        if (await restorePermissions(ctx, access, tools, read.nameServer, groups, restored)) continue;
+        const pending = groups.flatMap((g) =>
+          g.master === undefined
+            ? [`${g.brokerName} has no master registered`]
+            : g.standbys.flatMap((s) => missing(g, s) ?? []),
         );
-        restored.push(`${g.brokerName} ${s.pod}`);
-        acted = true;
+        return pending.length === 0
+          ? { done: true as const, value: groups }
+          : { done: false as const, state: pending.join('; ') };
       }
-    }
-    // A permission just restored is read back at once.
-    if (acted) continue;
-    const pending = groups.flatMap((g) =>
-      g.master === undefined
-        ? [`${g.brokerName} has no master registered`]
-        : g.standbys.flatMap((s) => missing(g, s) ?? []),
-    );
-    if (pending.length === 0) {
-      const slaves = groups.flatMap((g) =>
-        g.standbys.map((s) => `${s.pod} (${g.brokerName}, id ${s.brokerId}) slave of ${g.master}`),
+    },
+    {
+      name: `${engine.targetSite} to replicate`,
+      timeoutSeconds: engine.reprotect.syncTimeoutSeconds,
+      checkEveryMs: pollMs,
+      timedOut: (state) =>
+        new VerificationFailedError(
+          `${engine.targetSite} is not protecting yet after ${engine.reprotect.syncTimeoutSeconds} s: ${state}`,
+          { groups, restored },
+        ),
+    },
+  );
+  const slaves = protecting.flatMap((g) =>
+    g.standbys.map((s) => `${s.pod} (${g.brokerName}, id ${s.brokerId}) slave of ${g.master}`),
+  );
+  return {
+    summary: `${engine.targetSite} protects ${[...new Set(protecting.map((g) => g.masterSite))].join(', ')}: ${slaves.join('; ')}, each in its SyncStateSet and writable once elected${restored.length > 0 ? `; brokerPermission 6 restored on ${restored.join(', ')}` : ' (nothing needed changing)'}`,
+    detail: { groups: protecting, restored, alreadyProtected: restored.length === 0 },
+  };
+};
+
+/**
+ * Makes every registered slave that reports another brokerPermission writable once elected (6);
+ * says whether it changed anything. `restored` lists what this invocation restored: a slave
+ * restored and still reporting otherwise is a failed update, not one to repeat.
+ */
+const restorePermissions = async (
+  ctx: StepContext,
+  access: RocketAccess,
+  tools: string,
+  nameServer: string,
+  groups: GroupProtection[],
+  restored: string[],
+): Promise<boolean> => {
+  const { engine } = access;
+  let acted = false;
+  for (const g of groups) {
+    for (const s of g.standbys.filter(
+      (x) =>
+        isSlave(g, x) &&
+        x.brokerPermission !== undefined &&
+        x.brokerPermission !== '6' &&
+        x.address !== undefined,
+    )) {
+      const address = s.address!;
+      if (restored.includes(`${g.brokerName} ${s.pod}`))
+        throw new TransientError(
+          `${address} still reports brokerPermission ${s.brokerPermission} after the update`,
+        );
+      const change = `made slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6, was ${s.brokerPermission})`;
+      await ctx.act(
+        `make slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6)`,
+        `${engine.namespace}/${s.pod}`,
+        async () => {
+          const result = await mqadmin(
+            access,
+            tools,
+            access.commands.setBrokerPermission(nameServer, address, 6),
+          );
+          if (!updatedBrokerConfig(result.stdout, address))
+            throw new TransientError(
+              `could not restore brokerPermission 6 on ${address}: ${failureOf(result.stdout, result.stderr)}`,
+            );
+        },
+        () => change,
       );
-      return {
-        summary: `${engine.targetSite} protects ${[...new Set(groups.map((g) => g.masterSite))].join(', ')}: ${slaves.join('; ')}, each in its SyncStateSet and writable once elected${restored.length > 0 ? `; brokerPermission 6 restored on ${restored.join(', ')}` : ' (nothing needed changing)'}`,
-        detail: { groups, restored, alreadyProtected: restored.length === 0 },
-      };
+      restored.push(`${g.brokerName} ${s.pod}`);
+      acted = true;
     }
-    const waitedMs = ctx.clock.now().getTime() - started;
-    if (waitedMs > engine.reprotect.syncTimeoutSeconds * 1000) {
-      throw new VerificationFailedError(
-        `${engine.targetSite} is not protecting yet after ${engine.reprotect.syncTimeoutSeconds} s: ${pending.join('; ')}`,
-        { groups, restored },
-      );
-    }
-    const state = `waiting for ${engine.targetSite} to replicate: ${pending.join('; ')}`;
-    if (state !== last) ctx.progress(state);
-    last = state;
-    // The rest is the brokers' and the controller's to do: registering, catching up.
-    await ctx.clock.sleep(pollMs);
   }
+  return acted;
 };
