@@ -3,8 +3,8 @@
 // - `state-timeout`: the state times out (States.Timeout) while its Lambda goes on working.
 // - `duplicate-delivery`: the invocation fails with a Lambda service error that the workflow
 //   retries, while the first invocation goes on: two invocations of one task at once.
-// - `killed`: the Lambda dies right after its first change took effect, before it could record
-//   that it did (Sandbox.Timedout): nothing more of that invocation runs or is journalled.
+// - `killed`: the Lambda dies right after the step's first change took effect, before it could
+//   record that it did (Sandbox.Timedout): nothing more of that invocation runs or is journalled.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { DnsPort } from '../lambdas/ports/dns.js';
@@ -93,8 +93,12 @@ export const createTaskFaults = (faults: readonly TaskFault[]): TaskFaults => {
       const step = (event as { step?: unknown } | null)?.step;
       const fault = [...armed].find((f) => f.step === step);
       if (!fault) return handler(event, context);
-      armed.delete(fault);
-      firedCount++;
+      // A kill waits for the invocation that makes the step's first change: a step that waits
+      // may look, hand its wait to the workflow and change nothing in its first invocations.
+      if (fault.kind !== 'killed') {
+        armed.delete(fault);
+        firedCount++;
+      }
       const id = randomUUID();
       const work = zone.run(id, () => handler(event, context));
       switch (fault.kind) {
@@ -133,6 +137,11 @@ export const createTaskFaults = (faults: readonly TaskFault[]): TaskFaults => {
           alive();
           // Dies right after the change took effect: its `done` is never written.
           if (event.phase === 'done' && zone.getStore() === killTarget && killTarget !== undefined) {
+            const killed = [...armed].find((f) => f.kind === 'killed' && f.step === event.step);
+            if (killed) {
+              armed.delete(killed);
+              firedCount++;
+            }
             dead.add(killTarget);
             throw new KilledError('this Lambda invocation was killed');
           }

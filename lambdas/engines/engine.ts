@@ -45,11 +45,13 @@ export interface StepContext {
    * workflow invokes the step again later (steps/workflow-wait.ts): so everything before a wait
    * must be idempotent, and whatever the step needs after it must be read again, not remembered.
    */
-  waitFor<T>(check: () => Promise<WaitCheck<T>>, options: WaitOptions): Promise<T>;
+  waitFor<T>(check: WaitLook<T>, options: WaitOptions): Promise<T>;
 }
 
 /** One look at what a wait waits for: done with its value, or not yet and why (for people). */
 export type WaitCheck<T> = { done: true; value: T } | { done: false; state: string };
+/** Takes one look, given how long the wait has lasted so far (since its first look in the execution). */
+export type WaitLook<T> = (waitedMs: number) => Promise<WaitCheck<T>>;
 
 export interface WaitOptions {
   /** What is waited for, e.g. `the rolling restart of ns/cluster` ("waiting for …"); its bound is kept under this name. */

@@ -26,19 +26,6 @@ export const budgetsSaid = (...steps: string[]): string => {
   return `the ${steps.join(' and ')} steps' ${budgets.join(' and ')} s budgets`;
 };
 
-/** Whole seconds from 1 up to what `steps` leave for waiting. */
-export const waitSeconds = (...steps: string[]) => {
-  const max = longestWaitSeconds(...steps);
-  return z
-    .number()
-    .int()
-    .min(1)
-    .max(
-      max,
-      `expected at most ${max} s: the wait must end within ${budgetsSaid(...steps)}, with time left for the step's own work`,
-    );
-};
-
 /**
  * The longest wait the workflow carries: a rolling restart of a large cluster can take an hour;
  * past two, something is wrong that a person must look at.

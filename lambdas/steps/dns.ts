@@ -1,7 +1,8 @@
 // The traffic switch: point every plan record at the downstream in one change batch, wait until
 // Route 53 has the change everywhere (INSYNC), then read the records back — on every attempt.
-// The wait for INSYNC is the workflow's (steps/workflow-wait.ts): the step looks every second for a
-// few seconds, then the workflow waits a second and invokes it again, which looks at the same change.
+// The wait for INSYNC is the workflow's (steps/workflow-wait.ts): the step looks every half second
+// for a few seconds, then the workflow waits a second and invokes it again, which looks at the same
+// change.
 import { TransientError, VerificationFailedError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { DnsRecordRef } from '../ports/dns.js';
@@ -9,11 +10,12 @@ import { runStep, runWaitingStep, type StepTools } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
 /**
- * Route 53 allows five requests a second per account, shared by every caller: one GetChange a
- * second per failover leaves room for a few at once, and keeps what the failover adds to Route 53's
- * own propagation time around a second.
+ * A look every half second keeps what the flip adds to Route 53's own propagation (the recovery
+ * time counts it) to a quarter of a second on average. Route 53 allows five requests a second per
+ * account, shared by every caller: two failovers flipping at once stay inside it, and the SDK
+ * retries a throttled look. Between invocations the workflow waits a second, its shortest Wait.
  */
-const insyncLookEveryMs = 1_000;
+const insyncLookEveryMs = 500;
 /** How long one invocation looks before the workflow waits: a Lambda that waits is billed for it. */
 const insyncLookWithinInvocationMs = 5_000;
 const INSYNC_WAIT = 'Route 53 change INSYNC';
@@ -128,6 +130,7 @@ const waitForInsync = (deps: AwsDeps, plan: Plan, tools: StepTools, changeId: st
       timeoutSeconds: plan.dns.syncTimeoutSeconds,
       checkEveryMs: insyncLookEveryMs,
       lookWithinInvocationMs: insyncLookWithinInvocationMs,
+      workflowCheckEverySeconds: 1,
       // Transient: the workflow retries the step, which makes the change again and waits for that.
       timedOut: (_state, waitedMs) =>
         new TransientError(

@@ -1,12 +1,13 @@
 // Promote the downstream, then read back that it is promoted. DNS never moves before this.
+// Promotion may hand a wait to the workflow (the shovels' backlog draining): steps/workflow-wait.ts.
 import { engineFor } from '../engines/registry.js';
 import type { Plan } from '../plan/schema.js';
 import { stepContext } from './kube-context.js';
-import { runStep } from './run-step.js';
+import { runStep, runWaitingStep } from './run-step.js';
 import type { Execution, KubeDeps } from './step-deps.js';
 
 export const promote = (deps: KubeDeps, execution: Execution, plan: Plan) =>
-  runStep(deps, execution, 'promote', async (tools) => {
+  runWaitingStep(deps, execution, 'promote', async (tools) => {
     const result = await engineFor(plan).promote(stepContext(deps, plan, tools));
     return { summary: result.summary, detail: result.detail, output: { promoted: true } };
   });

@@ -16,7 +16,7 @@ import {
   type StepWaiting,
   type WaitingStep,
 } from './workflow-wait.js';
-import type { WaitCheck, WaitOptions } from '../engines/engine.js';
+import type { WaitLook, WaitOptions } from '../engines/engine.js';
 
 export interface StepBody<T> {
   summary: string;
@@ -44,7 +44,7 @@ export interface StepTools {
   /** The change log of this step's earlier attempts in this execution: what a retry must reconcile. */
   earlierEffects(): Promise<EffectEvent[]>;
   /** See StepContext.waitFor: in a step, the wait is handed to the workflow (steps/workflow-wait.ts). */
-  waitFor<T>(check: () => Promise<WaitCheck<T>>, options: WaitOptions): Promise<T>;
+  waitFor<T>(check: WaitLook<T>, options: WaitOptions): Promise<T>;
   /** The wait the step's previous invocation handed to the workflow, when it ended so. */
   resumedWait(): StepWaiting['waiting'] | undefined;
 }

@@ -8,12 +8,12 @@
 // this execution (the journal keeps it), so it holds across invocations.
 //
 // Outside a workflow (tests, the readiness evaluation) the same wait runs in-process.
-import type { WaitCheck, WaitOptions } from '../engines/engine.js';
+import type { WaitLook, WaitOptions } from '../engines/engine.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { StepRecord } from '../ports/journal.js';
 
 /** The steps whose states loop through a Wait back to themselves (statemachines/failover.asl.json). */
-export const WAITING_STEPS = ['flip-dns', 'teardown', 'reprotect'] as const;
+export const WAITING_STEPS = ['promote', 'flip-dns', 'teardown', 'reprotect'] as const;
 export type WaitingStep = (typeof WAITING_STEPS)[number];
 
 /** No invocation keeps looking longer than this: a Lambda that waits is billed for every second. */
@@ -52,10 +52,10 @@ type Outcome<T> = { done: true; value: T } | { done: false; waitedMs: number; st
 const checkOnce = async <T>(
   clock: ClockPort,
   since: Date,
-  check: () => Promise<WaitCheck<T>>,
+  check: WaitLook<T>,
   options: WaitOptions,
 ): Promise<Outcome<T>> => {
-  const result = await check();
+  const result = await check(clock.now().getTime() - since.getTime());
   if (result.done) return { done: true, value: result.value };
   const waitedMs = clock.now().getTime() - since.getTime();
   if (waitedMs >= options.timeoutSeconds * 1000) throw options.timedOut(result.state, waitedMs);
@@ -72,7 +72,7 @@ export const workflowWait = async <T>(
   deadline: Date,
   earlier: StepRecord[],
   progress: (message: string) => void,
-  check: () => Promise<WaitCheck<T>>,
+  check: WaitLook<T>,
   options: WaitOptions,
 ): Promise<T> => {
   const first = earlier.map(waitingOf).find((w) => w?.for === options.name && w.about === options.about);
@@ -104,7 +104,7 @@ export const workflowWait = async <T>(
 export const inProcessWait = async <T>(
   clock: ClockPort,
   progress: (message: string) => void,
-  check: () => Promise<WaitCheck<T>>,
+  check: WaitLook<T>,
   options: WaitOptions,
 ): Promise<T> => {
   const since = clock.now();

@@ -629,11 +629,11 @@ export const planCases: BadInput[] = [
     'onto itself',
   ),
   shovel(
-    'drain-beyond-promote',
-    (d) => void (d['engine'].drain.timeoutSeconds = 300),
+    'drain-beyond-two-hours',
+    (d) => void (d['engine'].drain.timeoutSeconds = 7_201),
     'engine.drain.timeoutSeconds',
-    'at most 240 s',
-    'promote',
+    'at most 7200 s',
+    'a person must look',
   ),
   shovel(
     'backlog-a-trillion',

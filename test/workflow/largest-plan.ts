@@ -176,7 +176,7 @@ const shovel = (texts: Texts): PlanInput['engine'] => {
     shovels: shovels(''),
     reverse: { shovelUser: text(b.amqpNameChars, 'reverse-user-'), shovels: shovels('back-') },
     maxBacklogMessages: 100_000,
-    drain: { timeoutSeconds: longestWaitSeconds('promote') },
+    drain: { timeoutSeconds: WORKFLOW_WAIT_MAX_SECONDS },
   };
 };
 

@@ -44,7 +44,11 @@ describe('rabbitmq-shovel failover (ASL file, simulated clusters)', () => {
       ['shovels-running', true],
       ['upstream-backlog', true],
     ]);
-    expect(run.out.some((l) => /^ {4}\.\.\. \d+ messages to drain/.test(l))).toBe(true);
+    expect(
+      run.out.some((l) =>
+        /^ {4}\.\.\. waiting for the upstream's backlog to drain: \d+ messages to drain/.test(l),
+      ),
+    ).toBe(true);
 
     // Production takes no client: its vhost refuses connections, and none is open.
     expect(run.state.upstream.access.limits).toEqual({ payments: { 'max-connections': 0 } });

@@ -1,8 +1,9 @@
 // Whether the shovels have moved everything the fenced upstream holds: its source queues read
 // empty several times in a row (a publish closed by the fence may still be landing). With
 // ack-mode on-confirm a message leaves a source queue only once the downstream confirmed it, so
-// an empty source queue means the downstream holds all it ever took. Promotion waits on this
-// before it removes the links; a graceful switchover's catch-up asks it before promotion.
+// an empty source queue means the downstream holds all it ever took. A graceful switchover's
+// catch-up asks it before promotion (pollDrain); promotion waits for the same, empty
+// `emptyReadsNeeded` times in a row, as a wait the workflow carries (promote.ts).
 import type { StepContext } from '../engine.js';
 import type { RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { describeBacklog, readBacklog, type Backlog, type Link } from './links.js';

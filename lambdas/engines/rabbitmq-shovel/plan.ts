@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { excerpt, quoted } from '../../plan/excerpt.js';
 import { argumentText, kubernetesLabel, kubernetesName, nameBounds } from '../../plan/names.js';
 import type { Plan, Side } from '../../plan/schema.js';
-import { longestWaitSeconds, waitSeconds } from '../../plan/step-waits.js';
+import { workflowWaitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rabbitmqShovelBounds = {
@@ -85,8 +85,8 @@ const shovelListSchema = z
     `expected at most ${rabbitmqShovelBounds.shovels} shovels; split the service into several plans`,
   );
 
-/** As long as the promote step leaves for draining. */
-const defaultDrainSeconds = longestWaitSeconds('promote');
+/** Four minutes: a fenced upstream's backlog moves in seconds while the shovels run. */
+const defaultDrainSeconds = 240;
 
 export const rabbitmqShovelPlanSchema = z
   .strictObject({
@@ -135,10 +135,10 @@ export const rabbitmqShovelPlanSchema = z
       .describe("Messages still in the upstream's shovelled queues beyond this fail readiness."),
     drain: z
       .strictObject({
-        timeoutSeconds: waitSeconds('promote')
+        timeoutSeconds: workflowWaitSeconds()
           .default(defaultDrainSeconds)
           .describe(
-            'After the fence, how long the shovels get to move the backlog before promotion gives up, per attempt: within the promote step.',
+            "After the fence, how long the shovels get to move the backlog before promotion gives up, from promotion's first look at it (the workflow waits between looks).",
           ),
       })
       .default({ timeoutSeconds: defaultDrainSeconds })

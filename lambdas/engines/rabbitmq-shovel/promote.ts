@@ -9,8 +9,16 @@ import type { ActionResult, StepContext } from '../engine.js';
 import { execIn, RabbitCommandError, runIn, type RabbitAccess } from '../rabbitmq/cluster-access.js';
 import { parseVhostLimits, vhostAccessCommands } from '../rabbitmq/fence.js';
 import { shovelCommands } from './commands.js';
-import { pollDrain } from './drain.js';
-import { describeBacklog, firstReadyPod, isPresent, readLinks, type Backlog, type Link } from './links.js';
+import { drainPollMs, emptyReadsNeeded } from './drain.js';
+import {
+  describeBacklog,
+  firstReadyPod,
+  isPresent,
+  readBacklog,
+  readLinks,
+  type Backlog,
+  type Link,
+} from './links.js';
 import type { RabbitmqShovelPlan } from './plan.js';
 import { shovelledVhosts } from './plan.js';
 import { clusterAccess, deletionPolicyOf, shovelRef } from './resources.js';
@@ -18,6 +26,8 @@ import { clusterAccess, deletionPolicyOf, shovelRef } from './resources.js';
 /** How long the topology operator gets to remove a shovel after its resource is deleted. */
 const operatorSeconds = 30;
 const gonePollMs = 1_000;
+/** Promotion is on the recovery time: each invocation looks for a few seconds before the workflow waits. */
+const drainLookWithinInvocationMs = 5_000;
 
 export const shovelPromote = async (ctx: StepContext, engine: RabbitmqShovelPlan): Promise<ActionResult> => {
   try {
@@ -49,30 +59,59 @@ const drainThenRemove = async (ctx: StepContext, engine: RabbitmqShovelPlan): Pr
   };
 };
 
-/** Waits until the upstream's source queues all read empty twice; bounded by the plan's drain timeout. */
+/**
+ * Waits until the upstream's source queues all read empty twice in a row, bounded by the plan's
+ * drain timeout; a look every second, for a few seconds per invocation (this is on the recovery
+ * time), then the workflow's Wait. An invocation after a Wait reads twice again before it trusts
+ * an empty backlog.
+ */
 const drain = async (
   ctx: StepContext,
   upstream: RabbitAccess,
   links: Link[],
   timeoutSeconds: number,
-): Promise<Backlog & { waitedMs?: number }> => {
-  const reading = await pollDrain(ctx, upstream, links, timeoutSeconds * 1000);
-  const { drained: _drained, reads: _reads, ...backlog } = reading;
+): Promise<Backlog & { waitedMs?: number; error?: string }> => {
+  let emptyReads = 0;
+  let last: Backlog | undefined;
+  const reading = await ctx.waitFor<Backlog & { waitedMs: number }>(
+    async (waitedMs) => {
+      const backlog = await readBacklog(upstream, links);
+      last = backlog;
+      if (!backlog.measured) return { done: true, value: { ...backlog, waitedMs } };
+      emptyReads = backlog.total === 0 ? emptyReads + 1 : 0;
+      if (emptyReads >= emptyReadsNeeded) return { done: true, value: { ...backlog, waitedMs } };
+      return {
+        done: false,
+        state:
+          backlog.total > 0
+            ? `${backlog.total} messages to drain (${describeBacklog(backlog)})`
+            : `read empty ${emptyReads} of ${emptyReadsNeeded} times in a row`,
+      };
+    },
+    {
+      name: "the upstream's backlog to drain",
+      timeoutSeconds,
+      checkEveryMs: drainPollMs,
+      lookWithinInvocationMs: drainLookWithinInvocationMs,
+      timedOut: () => {
+        const states = links.map((l) => `${l.spec.name} ${l.status?.state ?? 'absent'}`).join(', ');
+        return new PromotionFailedError(
+          `the backlog did not drain within ${timeoutSeconds} s: ${last ? describeBacklog(last) : 'nothing read'} still upstream (shovels: ${states}); nothing was removed. A shovel whose connection to the fenced upstream dropped cannot reconnect: lift the fence for its user, or promote anyway by removing the shovels by hand`,
+          { backlog: last },
+        );
+      },
+    },
+  );
   // A lost upstream cannot be drained: what it holds is lost, which the fence step already reported.
   if (!reading.measured && reading.unreachable)
-    return { ...backlog, error: `the upstream did not answer (${reading.error}): its backlog is unknown` };
+    return { ...reading, error: `the upstream did not answer (${reading.error}): its backlog is unknown` };
   // One that answered with an error still holds its backlog: removing the shovels now would
   // strand it. Nothing is removed; the workflow asks again.
   if (!reading.measured)
     throw new TransientError(
       `cannot read the upstream's backlog before removing the shovels (${reading.error}); nothing was removed`,
     );
-  if (reading.drained) return backlog;
-  const states = links.map((l) => `${l.spec.name} ${l.status?.state ?? 'absent'}`).join(', ');
-  throw new PromotionFailedError(
-    `the backlog did not drain within ${timeoutSeconds} s: ${describeBacklog(reading)} still upstream (shovels: ${states}); nothing was removed. A shovel whose connection to the fenced upstream dropped cannot reconnect: lift the fence for its user, or promote anyway by removing the shovels by hand`,
-    { backlog },
-  );
+  return reading;
 };
 
 interface Removal {
@@ -143,45 +182,48 @@ const clearParameter = async (
   );
 };
 
-/** The operator removes a deleted resource's shovel asynchronously; clears it ourselves if it lags. */
-const waitUntilGone = async (
+/**
+ * The operator removes a deleted resource's shovel asynchronously; past operatorSeconds from the
+ * first look, the step clears it itself (the resources are gone, so nothing puts these back).
+ */
+const waitUntilGone = (
   ctx: StepContext,
   access: RabbitAccess,
   engine: RabbitmqShovelPlan,
   removals: Removal[],
-) => {
-  const started = ctx.clock.now().getTime();
-  let cleared = false;
-  for (;;) {
-    const left = (await readLinks(access, engine)).filter(isPresent);
-    if (left.length === 0) return;
-    const waited = ctx.clock.now().getTime() - started;
-    if (waited > operatorSeconds * 1000 && !cleared) {
-      // The resources are gone, so nothing puts these back: clearing them is safe.
-      const pod = await firstReadyPod(access);
-      for (const link of left.filter((l) => l.definition !== undefined && l.resource === undefined)) {
-        if (
-          (await clearParameter(
-            ctx,
-            access,
-            pod,
-            link.spec,
-            `: the operator had not removed it after ${operatorSeconds} s`,
-          )) === 'absent'
-        )
-          continue;
-        const removal = removals.find((r) => r.shovel === link.spec.name);
-        if (removal) removal.how += `; parameter cleared after ${operatorSeconds} s`;
+) =>
+  ctx.waitFor(
+    async (waitedMs) => {
+      const left = (await readLinks(access, engine)).filter(isPresent);
+      if (left.length === 0) return { done: true, value: undefined };
+      const lagging = left.filter((l) => l.definition !== undefined && l.resource === undefined);
+      if (waitedMs > operatorSeconds * 1000 && lagging.length > 0) {
+        const pod = await firstReadyPod(access);
+        for (const link of lagging) {
+          const why = `: the operator had not removed it after ${operatorSeconds} s`;
+          if ((await clearParameter(ctx, access, pod, link.spec, why)) === 'absent') continue;
+          const removal = removals.find((r) => r.shovel === link.spec.name);
+          if (removal) removal.how += `; parameter cleared after ${operatorSeconds} s`;
+        }
       }
-      cleared = true;
-    } else if (waited > 2 * operatorSeconds * 1000) {
-      throw new PromotionFailedError(
-        `still present after removal: ${left.map((l) => `${l.spec.name} (${l.status?.state ?? 'defined'}${l.resource ? ', Shovel resource still there' : ''})`).join(', ')}`,
-      );
-    }
-    await ctx.clock.sleep(gonePollMs);
-  }
-};
+      return {
+        done: false,
+        state: left
+          .map(
+            (l) =>
+              `${l.spec.name} (${l.status?.state ?? 'defined'}${l.resource ? ', Shovel resource still there' : ''})`,
+          )
+          .join(', '),
+      };
+    },
+    {
+      name: 'the removed shovels to be gone',
+      timeoutSeconds: 2 * operatorSeconds,
+      checkEveryMs: gonePollMs,
+      lookWithinInvocationMs: drainLookWithinInvocationMs,
+      timedOut: (state) => new PromotionFailedError(`still present after removal: ${state}`),
+    },
+  );
 
 export const shovelVerifyPromotion = async (
   ctx: StepContext,

@@ -23,7 +23,7 @@ const restartPollMs = 2_000;
  * Between looks at a rolling restart the workflow waits this long: each look costs three state
  * transitions, and teardown runs after traffic has moved, off the recovery-time path.
  */
-const restartWorkflowCheckEverySeconds = 20;
+const restartWorkflowCheckEverySeconds = 30;
 /**
  * After traffic has moved, giving up on teardown leaves the new primary half-switched: an
  * idempotent command that exits non-zero is tried again within the step before it fails.

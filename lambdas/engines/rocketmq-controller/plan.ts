@@ -202,7 +202,7 @@ export const rocketmqControllerPlanSchema = z
         syncTimeoutSeconds: workflowWaitSeconds()
           .default(300)
           .describe(
-            "How long reprotect waits for the standby site's brokers to serve as slaves of the active site's masters and join their SyncStateSets, within the reprotect step.",
+            "How long reprotect waits for the standby site's brokers to serve as slaves of the active site's masters and join their SyncStateSets (the workflow waits between looks).",
           ),
       })
       .default({ syncTimeoutSeconds: 300 })
