@@ -10,7 +10,7 @@ import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
 import type { FailoverReport, JournalPort } from '../lambdas/ports/journal.js';
 import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
-import { changesHeading, describeChange } from '../lambdas/steps/report.js';
+import { attemptsOf, changesHeading, describeChange } from '../lambdas/steps/report.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
 import { startDrillGate, type DrillGate } from './approvals-gate.js';
 import { autoApprovals, drillEnvironment, seededCoordination, type GateAnswer } from './drill-deps.js';
@@ -265,8 +265,11 @@ export const printSummary = (terminal: Io, report: FailoverReport) => {
       : 'Traffic did not move. Time by step:',
   );
   line('settle wait', report.steps[0] ? Date.parse(report.steps[0].startedAt) - started : 0);
-  const byStep = (s: FailoverReport['steps'][number]) =>
-    line(`${s.name}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}`, s.durationMs, s.outcome);
+  const attempts = new Map(attemptsOf(report.steps).map((attempt, i) => [report.steps[i]!, attempt]));
+  const byStep = (s: FailoverReport['steps'][number]) => {
+    const attempt = attempts.get(s) ?? 0;
+    line(`${s.name}${attempt > 1 ? ` (attempt ${attempt})` : ''}`, s.durationMs, s.outcome);
+  };
   report.steps.filter((s) => Date.parse(s.endedAt) <= trafficMovedAt).forEach(byStep);
   const after = report.steps.filter((s) => Date.parse(s.endedAt) > trafficMovedAt);
   if (after.length > 0) {

@@ -104,13 +104,25 @@ const OUTCOME_WORDS: Record<FailoverReport['steps'][number]['outcome'], string> 
 };
 
 /**
+ * Each record's attempt of its step, counted without the invocations that handed a wait to the
+ * workflow (those are 0): a look is not a retry.
+ */
+export const attemptsOf = (steps: FailoverReport['steps']): number[] => {
+  const seen = new Map<string, number>();
+  return steps.map((s) => {
+    if (s.outcome === 'waiting') return 0;
+    seen.set(s.name, (seen.get(s.name) ?? 0) + 1);
+    return seen.get(s.name)!;
+  });
+};
+
+/**
  * One line per attempt, and one per run of invocations that waited (steps/workflow-wait.ts): a
- * restart looked at ten times is one line with its last state, and the attempt after it is
- * numbered among the attempts, not the looks.
+ * restart looked at ten times is one line with its last state.
  */
 export const stepLines = (steps: FailoverReport['steps']): string[] => {
   const lines: string[] = [];
-  const attempts = new Map<string, number>();
+  const attempts = attemptsOf(steps);
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i]!;
     if (s.outcome === 'waiting') {
@@ -124,10 +136,8 @@ export const stepLines = (steps: FailoverReport['steps']): string[] => {
       i = last;
       continue;
     }
-    const attempt = (attempts.get(s.name) ?? 0) + 1;
-    attempts.set(s.name, attempt);
     lines.push(
-      `  ${OUTCOME_WORDS[s.outcome]} ${s.name}${attempt > 1 ? ` (attempt ${attempt})` : ''} ${s.durationMs} ms: ${s.summary}`,
+      `  ${OUTCOME_WORDS[s.outcome]} ${s.name}${attempts[i]! > 1 ? ` (attempt ${attempts[i]})` : ''} ${s.durationMs} ms: ${s.summary}`,
     );
   }
   return lines;

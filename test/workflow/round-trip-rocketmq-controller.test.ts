@@ -53,7 +53,9 @@ describe('rocketmq-controller round trip (ASL file, simulated clusters)', () => 
         /^made slave broker-1-0-0 of broker-1 at 10\.2\.\d+\.\d+:10911 writable once elected \(brokerPermission 6, was 4\)$/,
       ),
     ]);
-    expect(reprotect!.steps.find((s) => s.name === 'reprotect')?.summary).toMatch(
+    expect(
+      reprotect!.steps.findLast((s) => s.name === 'reprotect' && s.outcome === 'succeeded')?.summary,
+    ).toMatch(
       /^az2 protects az1: broker-0-0-0 \(broker-0, id 1\) slave of broker-0-1-0; broker-1-0-0 \(broker-1, id 1\) slave of broker-1-1-0; broker-2-1-0 \(broker-2, id 2\) slave of broker-2-0-0, each in its SyncStateSet/,
     );
 

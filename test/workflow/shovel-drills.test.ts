@@ -153,10 +153,9 @@ describe('rabbitmq-shovel failover (ASL file, simulated clusters)', () => {
     );
     const run = await drillOf({ scenarioFile: file });
     expect(run.exitCode).toBe(0);
-    expect(run.report!.steps.filter((s) => s.name === 'promote').map((s) => s.outcome)).toEqual([
-      'failed',
-      'succeeded',
-    ]);
+    expect(
+      run.report!.steps.filter((s) => s.name === 'promote' && s.outcome !== 'waiting').map((s) => s.outcome),
+    ).toEqual(['failed', 'succeeded']);
     // The retry read that payments-audit was gone and did not clear it again.
     expect(
       run.state.log
