@@ -1,11 +1,11 @@
 // Waits longer than a few seconds belong to the workflow, not to a Lambda: a function that sits
 // waiting for a rolling restart or Route 53 is billed for every second, and no wait may be bounded
-// by a Lambda's 15 minutes. So a step's wait checks its condition, looks again only briefly (a
-// few seconds at most, where a late look would add to the recovery time), and when
-// the condition does not hold yet ends the invocation with "check again in N s": the workflow's
-// Wait state sleeps for free and invokes the same step again, which reconciles what it has done
-// (every step is idempotent) and checks again. The bound counts from the wait's first check in
-// this execution (the journal keeps it), so it holds across invocations.
+// by a Lambda's 15 minutes. So a step's wait looks at its condition, looks again only briefly (a
+// few seconds at most, where a late look would add to the recovery time), and when the condition
+// does not hold yet ends the invocation with "look again in N s": the workflow's Wait state
+// sleeps for free and invokes the same step again, which reconciles what it has done (every step
+// is idempotent) and looks again. The bound counts from the wait's first look in this execution
+// (the journal keeps it), so it holds across invocations.
 //
 // Outside a workflow (tests, the readiness evaluation) the same wait runs in-process.
 import type { WaitLook, WaitOptions } from '../engines/engine.js';
