@@ -1,4 +1,4 @@
-// What EKS does with the bearer token the Kubernetes worker sends (lambdas/adapters/eks-kube-config.ts):
+// What EKS does with the bearer token the Kubernetes worker sends (lambdas/adapters/eks-access.ts):
 // the token is `k8s-aws-v1.` + a base64url presigned STS GetCallerIdentity URL whose signature
 // covers the `x-k8s-aws-id` header naming the cluster. EKS's authenticator forwards that request
 // to STS, which checks the SigV4 signature and the expiry and answers with the caller's ARN; an

@@ -16,7 +16,7 @@ import {
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { createCloudWatchAlarms } from '../../lambdas/adapters/cloudwatch-alarms.js';
 import { createDynamoDbJournal } from '../../lambdas/adapters/dynamodb-journal.js';
-import { createEksKubeConfigProvider } from '../../lambdas/adapters/eks-kube-config.js';
+import { createEksAccessProvider } from '../../lambdas/adapters/eks-access.js';
 import { createRoute53Dns } from '../../lambdas/adapters/route53-dns.js';
 import { createSnsNotifier } from '../../lambdas/adapters/sns-notifier.js';
 import { createJournalTable, type JournalTable } from '../../sim/local-dynamodb.js';
@@ -189,11 +189,11 @@ describe('the AWS adapters on moto', () => {
         resourcesVpcConfig: { subnetIds: ['subnet-1', 'subnet-2'] },
       }),
     );
-    const provider = createEksKubeConfigProvider({
+    const provider = createEksAccessProvider({
       eksClientConfig: { endpoint: moto.endpoint, credentials: moto.clientConfig.credentials },
       credentials: async () => moto.clientConfig.credentials,
     });
-    const config = await provider.kubeConfigFor({ name: 'payments-dr', region: moto.clientConfig.region });
+    const config = await provider.accessFor({ name: 'payments-dr', region: moto.clientConfig.region });
     const cluster = config.getCurrentCluster();
     expect(cluster?.server).toBe(created.cluster!.endpoint);
     expect(cluster?.caData).toBe(created.cluster!.certificateAuthority!.data);

@@ -35,7 +35,7 @@ import { Agent, fetch } from 'undici';
 import { parse, stringify } from 'yaml';
 import { createDynamoDbCoordination } from '../../lambdas/adapters/dynamodb-coordination.js';
 import { createDynamoDbJournal } from '../../lambdas/adapters/dynamodb-journal.js';
-import { eksBearerToken } from '../../lambdas/adapters/eks-kube-config.js';
+import { eksBearerToken } from '../../lambdas/adapters/eks-access.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import { DEFAULT_KUBERNETES_GROUP, rbacFor } from '../../lambdas/plan/rbac.js';
 import { planCatalogue, PLAN_CATALOGUE_FILE } from '../../lambdas/plan/plan-catalogue.js';

@@ -4,12 +4,12 @@ import { createKubeApi } from '../adapters/kube/kube-api.js';
 import { createDynamoDbLeaseRenewal } from '../adapters/dynamodb-lease.js';
 import { createDynamoDbJournal } from '../adapters/dynamodb-journal.js';
 import { createEmfMetrics } from '../adapters/emf-metrics.js';
-import { createEksKubeConfigProvider } from '../adapters/eks-kube-config.js';
+import { createEksAccessProvider } from '../adapters/eks-access.js';
 import { createKubeWorker } from '../handlers/kube-worker.js';
 import { systemClock } from '../ports/clock.js';
 import { eksClusterOf, logger, logProgress, requiredEnv } from './runtime.js';
 
-const eks = createEksKubeConfigProvider();
+const eks = createEksAccessProvider();
 
 export const handler = createKubeWorker(
   {
@@ -21,10 +21,7 @@ export const handler = createKubeWorker(
     metrics: createEmfMetrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE') }),
     kubeFor: async (plan, side) => {
       const cluster = eksClusterOf(plan, side);
-      return createKubeApi(
-        await eks.kubeConfigFor(cluster),
-        `EKS cluster ${cluster.name} (${cluster.region})`,
-      );
+      return createKubeApi(await eks.accessFor(cluster), `EKS cluster ${cluster.name} (${cluster.region})`);
     },
   },
   logger,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RequestOptions } from 'node:https';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createEksKubeConfigProvider, eksBearerToken } from '../../../lambdas/adapters/eks-kube-config.js';
+import { createEksAccessProvider, eksBearerToken } from '../../../lambdas/adapters/eks-access.js';
 import { BadInputError, TransientError } from '../../../lambdas/errors.js';
 import { checkEksToken, presignedSignature } from '../../../sim/eks-authenticator.js';
 
@@ -106,7 +106,7 @@ describe("EKS's authenticator stand-in (sim/eks-authenticator.ts)", () => {
   });
 });
 
-describe('createEksKubeConfigProvider', () => {
+describe('createEksAccessProvider', () => {
   const cluster = { name: 'orders-eu', region: 'eu-west-1' };
   const described = {
     cluster: {
@@ -123,7 +123,7 @@ describe('createEksKubeConfigProvider', () => {
 
   function provider(start = signingDate) {
     let now = start;
-    const kube = createEksKubeConfigProvider({ credentials: async () => credentials, now: () => now });
+    const kube = createEksAccessProvider({ credentials: async () => credentials, now: () => now });
     return { kube, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
   }
 
@@ -131,7 +131,7 @@ describe('createEksKubeConfigProvider', () => {
     eksMock.on(DescribeClusterCommand).resolves(described);
     const { kube } = provider();
 
-    const kubeConfig = await kube.kubeConfigFor(cluster);
+    const kubeConfig = await kube.accessFor(cluster);
 
     expect(eksMock.commandCalls(DescribeClusterCommand).map((call) => call.args[0].input)).toEqual([
       { name: 'orders-eu' },
@@ -161,11 +161,11 @@ describe('createEksKubeConfigProvider', () => {
     eksMock.on(DescribeClusterCommand).resolves(described);
     const { kube, advance } = provider();
 
-    const first = await kube.kubeConfigFor(cluster);
+    const first = await kube.accessFor(cluster);
     advance(9 * 60 * 1000 + 59 * 1000);
-    const second = await kube.kubeConfigFor(cluster);
+    const second = await kube.accessFor(cluster);
     advance(1000);
-    const third = await kube.kubeConfigFor(cluster);
+    const third = await kube.accessFor(cluster);
 
     expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(1);
     expect(second.getCurrentUser()?.token).toBe(first.getCurrentUser()?.token);
@@ -180,11 +180,7 @@ describe('createEksKubeConfigProvider', () => {
     eksMock.on(DescribeClusterCommand).resolves(described);
     const { kube } = provider();
 
-    await Promise.all([
-      kube.kubeConfigFor(cluster),
-      kube.kubeConfigFor(cluster),
-      kube.kubeConfigFor(cluster),
-    ]);
+    await Promise.all([kube.accessFor(cluster), kube.accessFor(cluster), kube.accessFor(cluster)]);
 
     expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(1);
   });
@@ -196,8 +192,8 @@ describe('createEksKubeConfigProvider', () => {
       .resolves(described);
     const { kube } = provider();
 
-    await expect(kube.kubeConfigFor(cluster)).rejects.toThrow(TransientError);
-    await expect(kube.kubeConfigFor(cluster)).resolves.toBeDefined();
+    await expect(kube.accessFor(cluster)).rejects.toThrow(TransientError);
+    await expect(kube.accessFor(cluster)).resolves.toBeDefined();
     expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(2);
   });
 
@@ -210,26 +206,26 @@ describe('createEksKubeConfigProvider', () => {
     );
     const { kube } = provider();
 
-    const result = kube.kubeConfigFor(cluster);
+    const result = kube.accessFor(cluster);
 
     await expect(result).rejects.toThrow(BadInputError);
     await expect(result).rejects.toThrow(/DescribeCluster orders-eu in eu-west-1: no such cluster/);
   });
 
   it('refuses a ready EKS client for another region than the cluster', async () => {
-    const kube = createEksKubeConfigProvider({
+    const kube = createEksAccessProvider({
       eksClient: new EKSClient({ region: 'us-east-1' }),
       credentials: async () => credentials,
     });
 
-    await expect(kube.kubeConfigFor(cluster)).rejects.toThrow(
+    await expect(kube.accessFor(cluster)).rejects.toThrow(
       /EKS client is for us-east-1, but the cluster is in eu-west-1/,
     );
     expect(eksMock.commandCalls(DescribeClusterCommand)).toHaveLength(0);
   });
 
   it('refuses both an EKS client and a client config', () => {
-    expect(() => createEksKubeConfigProvider({ eksClient: new EKSClient({}), eksClientConfig: {} })).toThrow(
+    expect(() => createEksAccessProvider({ eksClient: new EKSClient({}), eksClientConfig: {} })).toThrow(
       /either eksClient or eksClientConfig/,
     );
   });

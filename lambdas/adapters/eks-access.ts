@@ -16,7 +16,7 @@ export interface EksCluster {
   region: string;
 }
 
-export interface EksKubeConfigOptions {
+export interface EksAccessOptions {
   /** Used for every cluster, so it must be configured for their region. */
   eksClient?: EKSClient;
   /** For the EKS client built per cluster region; `region` is each cluster's own. */
@@ -26,9 +26,9 @@ export interface EksKubeConfigOptions {
   now?: () => Date;
 }
 
-export interface EksKubeConfigProvider {
+export interface EksAccessProvider {
   /** Call per use rather than keeping the result: the token in it is renewed every 10 minutes. */
-  kubeConfigFor(cluster: EksCluster): Promise<ServerKubeAccess>;
+  accessFor(cluster: EksCluster): Promise<ServerKubeAccess>;
 }
 
 export interface EksBearerTokenOptions {
@@ -75,16 +75,16 @@ export async function eksBearerToken(options: EksBearerTokenOptions): Promise<st
   return TOKEN_PREFIX + Buffer.from(`https://${hostname}/?${query}`).toString('base64url');
 }
 
-export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}): EksKubeConfigProvider {
+export function createEksAccessProvider(options: EksAccessOptions = {}): EksAccessProvider {
   if (options.eksClient !== undefined && options.eksClientConfig !== undefined) {
-    throw new TypeError('createEksKubeConfigProvider: pass either eksClient or eksClientConfig, not both');
+    throw new TypeError('createEksAccessProvider: pass either eksClient or eksClientConfig, not both');
   }
   const credentials = options.credentials ?? defaultProvider();
   const now = options.now ?? (() => new Date());
   const eksClients = new Map<string, EKSClient>();
   // Promises, so that parallel readiness checks of one cluster share one DescribeCluster.
   const endpoints = new Map<string, Promise<ClusterEndpoint>>();
-  const kubeConfigs = new Map<string, { kubeConfig: ServerKubeAccess; issuedAt: number }>();
+  const accesses = new Map<string, { access: ServerKubeAccess; issuedAt: number }>();
 
   const eksClientFor = async (region: string): Promise<EKSClient> => {
     if (options.eksClient) {
@@ -128,11 +128,11 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
   };
 
   return {
-    async kubeConfigFor(cluster: EksCluster): Promise<ServerKubeAccess> {
+    async accessFor(cluster: EksCluster): Promise<ServerKubeAccess> {
       const key = `${cluster.region}/${cluster.name}`;
-      const cached = kubeConfigs.get(key);
+      const cached = accesses.get(key);
       const age = cached ? now().getTime() - cached.issuedAt : Infinity;
-      if (cached && age >= 0 && age < TOKEN_REFRESH_MS) return cached.kubeConfig;
+      if (cached && age >= 0 && age < TOKEN_REFRESH_MS) return cached.access;
 
       let endpoint = endpoints.get(key);
       if (!endpoint) {
@@ -149,9 +149,9 @@ export function createEksKubeConfigProvider(options: EksKubeConfigOptions = {}):
         credentials,
         signingDate: issuedAt,
       });
-      const kubeConfig = serverAccess({ name: cluster.name, server, caData, token });
-      kubeConfigs.set(key, { kubeConfig, issuedAt: issuedAt.getTime() });
-      return kubeConfig;
+      const access = serverAccess({ name: cluster.name, server, caData, token });
+      accesses.set(key, { access, issuedAt: issuedAt.getTime() });
+      return access;
     },
   };
 }
