@@ -1,6 +1,7 @@
 // The RocketMQ deployment as the engine sees it: the pods of the namespace (where each runs,
 // its IP, whether it is Ready), the plan's broker members resolved to the addresses brokers
 // register with, and mqadmin run in a Ready tools pod against the name servers and controller.
+import { TransientError } from '../../errors.js';
 import type { ExecResult, KubePort, PodSummary } from '../../ports/kube.js';
 import type { StepContext } from '../engine.js';
 import { UnexpectedOutputError } from '../command-output.js';
@@ -20,6 +21,7 @@ import {
   type MqadminCommands,
   type Replica,
   type SyncStateSet,
+  updatedBrokerConfig,
 } from './commands.js';
 import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
 
@@ -92,6 +94,28 @@ export const mqadmin = (access: RocketAccess, pod: string, argv: string[]): Prom
     ...(access.engine.mqadmin.container ? { container: access.engine.mqadmin.container } : {}),
     timeoutMs: mqadminTimeoutMs,
   });
+
+/**
+ * `updateBrokerConfig brokerPermission` on one broker, confirmed by mqadmin's answer. An update
+ * the broker did not confirm is Transient: repeating it is harmless. `failed` says what could not
+ * be done (`could not make ADDRESS read-only`); the tool's own words follow it.
+ */
+export const setBrokerPermission = async (
+  access: RocketAccess,
+  pod: string,
+  nameServer: string,
+  address: string,
+  permission: 4 | 6,
+  failed: string,
+): Promise<void> => {
+  const result = await mqadmin(
+    access,
+    pod,
+    access.commands.setBrokerPermission(nameServer, address, permission),
+  );
+  if (!updatedBrokerConfig(result.stdout, address))
+    throw new TransientError(`${failed}: ${failureOf(result.stdout, result.stderr)}`);
+};
 
 export interface NameServerView {
   /** The first name server that answered, and what it lists. */

@@ -9,11 +9,10 @@
 import { MisconfiguredError, TransientError } from '../../errors.js';
 import type { FenceResult, StepContext } from '../engine.js';
 import { shellCommand } from '../../text/shell-quote.js';
-import { failureOf, updatedBrokerConfig } from './commands.js';
 import {
   describePod,
   membersOf,
-  mqadmin,
+  setBrokerPermission,
   namespacePods,
   readBrokerPermission,
   readClusterList,
@@ -82,18 +81,8 @@ export const rocketmqFence = async (
       await ctx.act(
         `make master ${member.brokerName} at ${address} read-only (brokerPermission 4)`,
         `${engine.namespace}/${member.pod}`,
-        async () => {
-          const result = await mqadmin(
-            access,
-            tools,
-            access.commands.setBrokerPermission(nameServer, address, 4),
-          );
-          // Repeating the update is harmless: the workflow retries the fence.
-          if (!updatedBrokerConfig(result.stdout, address))
-            throw new TransientError(
-              `could not make ${address} read-only: ${failureOf(result.stdout, result.stderr)}`,
-            );
-        },
+        () =>
+          setBrokerPermission(access, tools, nameServer, address, 4, `could not make ${address} read-only`),
         () => change,
       );
     }

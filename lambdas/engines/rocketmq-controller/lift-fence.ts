@@ -9,14 +9,13 @@ import {
   masterOf,
   memberAt,
   membersOf,
-  mqadmin,
+  setBrokerPermission,
   namespacePods,
   readBrokerPermission,
   readClusterList,
   rocketAccess,
   toolsPod,
 } from './cluster.js';
-import { failureOf, updatedBrokerConfig } from './commands.js';
 import type { RocketmqControllerPlan } from './plan.js';
 
 export const rocketmqLiftFence = async (
@@ -61,18 +60,15 @@ export const rocketmqLiftFence = async (
       await ctx.act(
         `make master ${group.brokerName} at ${row.address} writable again (brokerPermission 6)`,
         `${engine.namespace}/${master.pod}`,
-        async () => {
-          const result = await mqadmin(
+        () =>
+          setBrokerPermission(
             access,
             tools,
-            access.commands.setBrokerPermission(nameServer, row.address, 6),
-          );
-          // Repeating the update is harmless: the workflow retries the lift.
-          if (!updatedBrokerConfig(result.stdout, row.address))
-            throw new TransientError(
-              `could not make ${row.address} writable: ${failureOf(result.stdout, result.stderr)}`,
-            );
-        },
+            nameServer,
+            row.address,
+            6,
+            `could not make ${row.address} writable`,
+          ),
         () => change,
       );
     }

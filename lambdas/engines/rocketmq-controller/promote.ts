@@ -22,6 +22,7 @@ import {
   memberAt,
   membersOf,
   mqadmin,
+  setBrokerPermission,
   namespacePods,
   readClusterList,
   readBrokerPermission,
@@ -40,7 +41,6 @@ import {
   failureOf,
   parseElectMaster,
   responseCodeOf,
-  updatedBrokerConfig,
   type Replica,
 } from './commands.js';
 import type { BrokerGroup, RocketmqControllerPlan } from './plan.js';
@@ -131,17 +131,15 @@ const makeMastersWritable = async (ctx: StepContext, access: RocketAccess): Prom
     await ctx.act(
       `make the new master ${master.pod} of ${brokerName} at ${master.address} writable (brokerPermission 6)`,
       `${engine.namespace}/${master.pod}`,
-      async () => {
-        const result = await mqadmin(
+      () =>
+        setBrokerPermission(
           access,
           tools,
-          access.commands.setBrokerPermission(nameServer, master.address, 6),
-        );
-        if (!updatedBrokerConfig(result.stdout, master.address))
-          throw new TransientError(
-            `could not make ${master.address} writable: ${failureOf(result.stdout, result.stderr)}`,
-          );
-      },
+          nameServer,
+          master.address,
+          6,
+          `could not make ${master.address} writable`,
+        ),
       () => change,
     );
     const after = await readBrokerPermission(access, tools, nameServer, master.address);

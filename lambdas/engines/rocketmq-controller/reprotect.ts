@@ -14,7 +14,7 @@ import {
   masterOf,
   memberAt,
   membersOf,
-  mqadmin,
+  setBrokerPermission,
   namespacePods,
   readBrokerPermission,
   readClusterList,
@@ -23,7 +23,6 @@ import {
   toolsPod,
   type RocketAccess,
 } from './cluster.js';
-import { failureOf, updatedBrokerConfig } from './commands.js';
 import type { RocketmqControllerPlan } from './plan.js';
 
 const pollMs = 2_000;
@@ -196,17 +195,15 @@ const restorePermissions = async (
       await ctx.act(
         `make slave ${s.pod} of ${g.brokerName} at ${address} writable once elected (brokerPermission 6)`,
         `${engine.namespace}/${s.pod}`,
-        async () => {
-          const result = await mqadmin(
+        () =>
+          setBrokerPermission(
             access,
             tools,
-            access.commands.setBrokerPermission(nameServer, address, 6),
-          );
-          if (!updatedBrokerConfig(result.stdout, address))
-            throw new TransientError(
-              `could not restore brokerPermission 6 on ${address}: ${failureOf(result.stdout, result.stderr)}`,
-            );
-        },
+            nameServer,
+            address,
+            6,
+            `could not restore brokerPermission 6 on ${address}`,
+          ),
         () => change,
       );
       restored.push(`${g.brokerName} ${s.pod}`);
