@@ -13,10 +13,12 @@ import type { AwsDeps, Execution } from './step-deps.js';
  * A look every half second keeps what the flip adds to Route 53's own propagation (the recovery
  * time counts it) to a quarter of a second on average. Route 53 allows five requests a second per
  * account, shared by every caller: two failovers flipping at once stay inside it, and the SDK
- * retries a throttled look. Between invocations the workflow waits a second, its shortest Wait.
+ * retries a throttled look. An invocation that hands the wait over is followed at once (no Wait
+ * state: its shortest, a second, would be on the recovery time), so the look after a handover comes
+ * within the invocation overhead of the one before it.
  */
 const insyncLookEveryMs = 500;
-/** How long one invocation looks before the workflow waits: a Lambda that waits is billed for it. */
+/** How long one invocation looks before it hands over: a Lambda that waits is billed for it. */
 const insyncLookWithinInvocationMs = 5_000;
 const INSYNC_WAIT = 'Route 53 change INSYNC';
 
@@ -130,7 +132,7 @@ const waitForInsync = (deps: AwsDeps, plan: Plan, tools: StepTools, changeId: st
       timeoutSeconds: plan.dns.syncTimeoutSeconds,
       checkEveryMs: insyncLookEveryMs,
       lookWithinInvocationMs: insyncLookWithinInvocationMs,
-      workflowCheckEverySeconds: 1,
+      workflowCheckEverySeconds: 0,
       // Transient: the workflow retries the step, which makes the change again and waits for that.
       timedOut: (_state, waitedMs) =>
         new TransientError(

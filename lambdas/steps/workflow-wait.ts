@@ -30,8 +30,11 @@ export interface StepWaiting {
     state: string;
     /** The wait's first check in this execution: its bound counts from here. */
     since: string;
-    /** The workflow's Wait state sleeps this long before invoking the step again. */
-    checkAgainInSeconds: number;
+    /**
+     * The workflow's Wait state sleeps this long before invoking the step again. Absent: invoke it
+     * again at once, straight from the Choice (a wait whose every look is on the recovery time).
+     */
+    checkAgainInSeconds?: number;
   };
 }
 
@@ -39,7 +42,9 @@ export interface StepWaiting {
 export class HandedToWorkflow extends Error {
   override readonly name = 'HandedToWorkflow';
   constructor(readonly waiting: StepWaiting['waiting']) {
-    super(`waiting for ${waiting.for}: ${waiting.state}; checked again in ${waiting.checkAgainInSeconds} s`);
+    super(
+      `waiting for ${waiting.for}: ${waiting.state}; checked again ${waiting.checkAgainInSeconds === undefined ? 'at once' : `in ${waiting.checkAgainInSeconds} s`}`,
+    );
   }
 }
 
@@ -92,7 +97,9 @@ export const workflowWait = async <T>(
         ...(options.about === undefined ? {} : { about: options.about }),
         state: outcome.state,
         since: since.toISOString(),
-        checkAgainInSeconds: Math.max(1, Math.ceil(Math.min(workflowWaitMs, left) / 1000)),
+        ...(workflowWaitMs === 0
+          ? {}
+          : { checkAgainInSeconds: Math.max(1, Math.ceil(Math.min(workflowWaitMs, left) / 1000)) }),
       });
     }
     progress(`waiting for ${options.name}: ${outcome.state}`);

@@ -138,21 +138,28 @@ describe(`the workflow definition (${workflowDefinitionFile.replace(/.*\/statema
     }
   });
 
-  it('loops every step that waits through a Wait of the time it asked for back to itself, and no other step', () => {
+  it('loops every step that waits back to itself, through a Wait of the time it asked for or at once when it asked for none, and no other step', () => {
     const states = JSON.parse(definitionText).States as Record<string, Json>;
     const looped = taskSteps(states).flatMap(({ state, step }) => {
       const task = states[state]!;
       const choice = states[task.Next];
       // Halt's own loop (`pending`: steps cut off that may still work) is not a step's wait.
-      const waiting =
+      const rules: Json[] =
         choice?.Type === 'Choice'
-          ? choice.Choices.find((c: Json) => c.IsPresent === true && /\.waiting$/.test(c.Variable))
-          : undefined;
-      if (!waiting) return [];
-      const wait = states[waiting.Next]!;
-      expect({ state, choice: waiting.Variable, wait }).toEqual({
+          ? choice.Choices.filter((c: Json) => c.IsPresent === true && /\.waiting(\.|$)/.test(c.Variable))
+          : [];
+      if (rules.length === 0) return [];
+      // In this order: a rule on `.waiting` alone first would skip the Wait the step asked for.
+      expect({ state, rules, wait: states[rules[0]!.Next] }).toEqual({
         state,
-        choice: `${task.ResultPath}.waiting`,
+        rules: [
+          {
+            Variable: `${task.ResultPath}.waiting.checkAgainInSeconds`,
+            IsPresent: true,
+            Next: expect.any(String),
+          },
+          { Variable: `${task.ResultPath}.waiting`, IsPresent: true, Next: state },
+        ],
         wait: expect.objectContaining({
           Type: 'Wait',
           SecondsPath: `${task.ResultPath}.waiting.checkAgainInSeconds`,
