@@ -227,7 +227,8 @@ export class FailoverOrchestrator extends Construct {
       ...workerProps(workerRole(this, 'KubeWorkerRole', kubeLogs, kubeRoleName), kubeLogs),
       description:
         'Failover steps that talk to the Kubernetes clusters (readiness, promote, verify, teardown, scheduled evaluation)',
-      // Teardown waits up to 15 minutes for a rolling restart of the old upstream.
+      // Room for the longest Kubernetes task's TimeoutSeconds in the ASL; the waits for rolling
+      // restarts, drains and elections are the workflow's (steps/workflow-wait.ts), not the function's.
       timeout: Duration.minutes(15),
       // Failovers are rare, so cost is no concern; CPU scales with memory, and 1769 MB is one full
       // vCPU for the cold start, TLS to two API servers and parallel execs.
@@ -241,9 +242,12 @@ export class FailoverOrchestrator extends Construct {
     this.awsWorker = deployedFunction(this, 'AwsWorker', 'aws-worker', {
       ...workerProps(workerRole(this, 'AwsWorkerRole', awsLogs), awsLogs),
       description: 'Failover steps that talk to AWS (alarm, approval, Route 53 flip, report)',
-      // The flip waits up to ~5 minutes for Route 53 INSYNC; the ASL's FlipDns allows 600 s.
+      // Room for the ASL's longest AWS task (FlipDns, 600 s); the flip looks for INSYNC a few
+      // seconds per invocation and the workflow invokes it again.
       timeout: Duration.minutes(10),
-      memorySize: 1024,
+      // Its work is waiting on AWS APIs: memory buys CPU it does not use, and FlipDns's looks are
+      // billed by the GB-second (`npm run bench` prints what a failover costs).
+      memorySize: 512,
       environment: { ...environment, TOPIC_ARN: this.topic.topicArn, STATE_MACHINE_ARN: stateMachineArn },
     });
     this.awsWorker.addToRolePolicy(

@@ -302,7 +302,7 @@ describe('FailoverOrchestratorStack', () => {
   describe('the workers', () => {
     it.each<['kubeWorker' | 'awsWorker', number, number]>([
       ['kubeWorker', 900, 1769],
-      ['awsWorker', 600, 1024],
+      ['awsWorker', 600, 512],
     ])(
       '%s: Node.js 22+ on arm64, an ESM bundle, %i s timeout, %i MB, Powertools settings, its own logs',
       (name, timeout, memory) => {

@@ -20,10 +20,11 @@ import {
 
 const restartPollMs = 2_000;
 /**
- * Between looks at a rolling restart the workflow waits this long: each look costs three state
- * transitions, and teardown runs after traffic has moved, off the recovery-time path.
+ * Between looks at a rolling restart the workflow waits this long: about one pod's stop, start and
+ * rejoin, so each look sees another pod come back. Each look costs three state transitions, and
+ * teardown runs after traffic has moved, off the recovery-time path.
  */
-const restartWorkflowCheckEverySeconds = 30;
+const restartWorkflowCheckEverySeconds = 60;
 /**
  * After traffic has moved, giving up on teardown leaves the new primary half-switched: an
  * idempotent command that exits non-zero is tried again within the step before it fails.
