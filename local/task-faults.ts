@@ -3,6 +3,8 @@
 // - `state-timeout`: the state times out (States.Timeout) while its Lambda goes on working.
 // - `duplicate-delivery`: the invocation fails with a Lambda service error that the workflow
 //   retries, while the first invocation goes on: two invocations of one task at once.
+//   Both strike the step's first invocation that is still working when the platform gives up: a
+//   step that waits may look and hand its wait to the workflow within that time, several times.
 // - `killed`: the Lambda dies right after the step's first change took effect, before it could
 //   record that it did (Sandbox.Timedout): nothing more of that invocation runs or is journalled.
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -71,10 +73,15 @@ export const createTaskFaults = (faults: readonly TaskFault[]): TaskFaults => {
       },
     });
 
-  const abandonAfter = (work: Promise<unknown>, ms: number, error: PlatformError) => {
+  /** The platform gives up on `work` after the fault's afterMs, and it goes on: the fault has fired. */
+  const abandonAfter = (fault: TaskFault, work: Promise<unknown>, error: PlatformError) => {
     background.push(work.catch(() => undefined));
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => reject(error), ms);
+      const timer = setTimeout(() => {
+        armed.delete(fault);
+        firedCount++;
+        reject(error);
+      }, fault.afterMs);
       work.then(
         (value) => {
           clearTimeout(timer);
@@ -93,25 +100,22 @@ export const createTaskFaults = (faults: readonly TaskFault[]): TaskFaults => {
       const step = (event as { step?: unknown } | null)?.step;
       const fault = [...armed].find((f) => f.step === step);
       if (!fault) return handler(event, context);
-      // A kill waits for the invocation that makes the step's first change: a step that waits
-      // may look, hand its wait to the workflow and change nothing in its first invocations.
-      if (fault.kind !== 'killed') {
-        armed.delete(fault);
-        firedCount++;
-      }
+      // A kill waits for the invocation that makes the step's first change, the others for one
+      // that is still working when the platform gives up: a step that waits may look, hand its
+      // wait to the workflow and change nothing in its first invocations.
       const id = randomUUID();
       const work = zone.run(id, () => handler(event, context));
       switch (fault.kind) {
         case 'state-timeout':
           return abandonAfter(
+            fault,
             work,
-            fault.afterMs,
             new PlatformError('States.Timeout', `state of step ${fault.step} timed out; its Lambda goes on`),
           );
         case 'duplicate-delivery':
           return abandonAfter(
+            fault,
             work,
-            fault.afterMs,
             new PlatformError(
               'Lambda.ServiceException',
               `Lambda service error invoking ${fault.step}; the first invocation goes on`,

@@ -46,6 +46,8 @@ export interface StepContext {
    * must be idempotent, and whatever the step needs after it must be read again, not remembered.
    */
   waitFor<T>(check: WaitLook<T>, options: WaitOptions): Promise<T>;
+  /** The wait this step's previous invocation handed to the workflow (its name and `about`), if it ended so. */
+  resumedWait(): { for: string; about?: string } | undefined;
 }
 
 /** One look at what a wait waits for: done with its value, or not yet and why (for people). */
@@ -67,8 +69,9 @@ export interface WaitOptions {
    */
   lookWithinInvocationMs?: number;
   /**
-   * The workflow's Wait between invocations (default: checkEveryMs, rounded up to a second).
-   * Each round costs three state transitions, so a wait off the recovery-time path looks less often.
+   * The workflow's Wait between invocations (default: checkEveryMs, rounded up to a second); 0:
+   * no Wait, the next invocation follows at once. Each round costs three state transitions (two
+   * without a Wait), so a wait off the recovery-time path looks less often.
    */
   workflowCheckEverySeconds?: number;
   /** The error when the bound has passed: given the last check's state and the time waited. */

@@ -63,6 +63,7 @@ export const readOnlyContext = (
   earlierEffects: async () => [],
   progress,
   waitFor: (check, options) => inProcessWait(systemClock, progress, check, options),
+  resumedWait: () => undefined,
 });
 
 /**

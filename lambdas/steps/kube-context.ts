@@ -94,5 +94,6 @@ export const stepContext = (deps: KubeDeps, plan: Plan, tools: StepTools): StepC
     earlierEffects: tools.earlierEffects,
     progress: tools.progress,
     waitFor: (check, options) => tools.waitFor(check, options),
+    resumedWait: tools.resumedWait,
   };
 };

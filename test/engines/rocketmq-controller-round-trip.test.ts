@@ -7,11 +7,14 @@
 // older getSyncStateSet formats (no liveness) are read with the pods' readiness.
 import { rocketmqControllerEngine as engine } from '../../lambdas/engines/rocketmq-controller/index.js';
 import { parseHaStatus } from '../../lambdas/engines/rocketmq-controller/commands.js';
+import type { StepContext } from '../../lambdas/engines/engine.js';
 import { BadInputError, PromotionFailedError, VerificationFailedError } from '../../lambdas/errors.js';
 import type { Leg } from '../../lambdas/plan/leg.js';
 import { loadPlan } from '../../lambdas/plan/load-plan.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
+import type { EffectEvent } from '../../lambdas/ports/journal.js';
 import { orientPlan } from '../../lambdas/steps/leg.js';
+import { inProcessWait } from '../../lambdas/steps/workflow-wait.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
 import { engineContext, withRocketmqSimulation } from './engine-context.js';
@@ -205,6 +208,7 @@ describe('catchUp on what mqadmin prints', () => {
         throw new Error('catchUp must not change anything');
       },
       earlierEffects: async () => [],
+      resumedWait: () => undefined,
       progress: () => undefined,
     } as never;
   };
@@ -465,6 +469,51 @@ describe("promote and the controller's answers", () => {
       expect((failure as Error).message).not.toMatch(/restarting|after restarting/);
       expect(ctx.messages.filter((m) => m.includes('restarting it once'))).toEqual([]);
       expect(stateOf(simulation).controller.restarts).toBe(0);
+    } finally {
+      await simulation.stop();
+    }
+  });
+
+  it('invoked again after its electMaster, promote does not elect again but waits for the registration; a master never registered is the controller failing: restarted once, then asked again', async () => {
+    const simulation = await lostAz2({});
+    try {
+      const ctx = engineContext(quick(), simulation);
+      // What the journal holds of an earlier invocation: its electMaster of broker-0 answered (the
+      // simulated controller never heard of it, so its master never registers).
+      const effect = (phase: 'intended' | 'done'): EffectEvent => ({
+        id: 'e1',
+        step: 'promote',
+        attempt: 1,
+        phase,
+        action: 'elect broker-0-1-0 (broker id 2, 10.1.0.9:10911) master of broker-0 (mqadmin electMaster)',
+        target: 'mcamel-name-work6/trades/broker-0',
+        at: new Date().toISOString(),
+      });
+      // The registration's 30 s pass twenty times faster than they would.
+      let skippedMs = 0;
+      const clock = {
+        now: () => new Date(Date.now() + skippedMs),
+        sleep: async (ms: number) => {
+          skippedMs += ms - ms / 20;
+          await new Promise((resolve) => setTimeout(resolve, ms / 20));
+        },
+      };
+      const reentered: StepContext = {
+        ...ctx,
+        clock,
+        earlierEffects: async () => [effect('intended'), effect('done')],
+        waitFor: (check, options) => inProcessWait(clock, (m) => ctx.messages.push(m), check, options),
+      };
+      const result = await engine.promote(reentered);
+      expect(ctx.messages).toContainEqual(
+        'the controller did not promote broker-0 (the controller elected a master in az1 (electMaster), but the name servers do not list it as master after 30 s): restarting it once (seed 002) and asking again',
+      );
+      // broker-1 elected at once, broker-0 only by the restarted controller.
+      expect(stateOf(simulation).elections).toEqual({ automatic: 0, electMaster: 2 });
+      expect(stateOf(simulation).controller.restarts).toBe(1);
+      expect(result.summary).toMatch(
+        /broker-1: broker-1-1-0 master \(electMaster\); broker-0: broker-0-1-0 master \(electMaster\); the controller was restarted once$/,
+      );
     } finally {
       await simulation.stop();
     }

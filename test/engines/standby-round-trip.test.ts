@@ -130,6 +130,7 @@ describe('catchUp', () => {
       clock,
       act: refuse,
       earlierEffects: async () => [],
+      resumedWait: () => undefined,
       progress: () => undefined,
       waitFor: (check, options) => inProcessWait(clock, () => undefined, check, options),
     };
@@ -224,6 +225,7 @@ describe('reprotect on the simulated clusters', () => {
         return change();
       },
       earlierEffects: async () => [],
+      resumedWait: () => undefined,
       progress: () => undefined,
       waitFor: (check, options) => inProcessWait(systemClock, () => undefined, check, options),
     };

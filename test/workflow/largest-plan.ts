@@ -10,7 +10,7 @@ import { rocketmqControllerBounds } from '../../lambdas/engines/rocketmq-control
 import type { AlarmEvent } from '../../lambdas/plan/alarm-event.js';
 import { maxPlanJsonChars } from '../../lambdas/plan/plan-size.js';
 import { planBounds, planFieldsSchema, type PlanInput } from '../../lambdas/plan/schema.js';
-import { longestWaitSeconds, WORKFLOW_WAIT_MAX_SECONDS } from '../../lambdas/plan/step-waits.js';
+import { WORKFLOW_WAIT_MAX_SECONDS } from '../../lambdas/plan/step-waits.js';
 import type { EngineType } from '../../sim/models/engine-models.js';
 
 /** `prefix` filled up to exactly `length` characters with `fill`. */
@@ -205,8 +205,6 @@ const rocketmq = (texts: Texts): PlanInput['engine'] => {
   const text = makeText(texts);
   const hostPort = (prefix: string) => `${text(b.hostPortChars - 6, prefix)}:10911`;
   const sites = sitesOf(texts);
-  // The longest waits the promote step allows, twice over with the controller's restart.
-  const promoteWait = longestWaitSeconds('promote') / 4;
   return {
     type: 'rocketmq-controller',
     namespace: text(b.labelChars, 'rocketmq-'),
@@ -228,8 +226,8 @@ const rocketmq = (texts: Texts): PlanInput['engine'] => {
       })),
     })),
     promotion: {
-      electionWaitSeconds: promoteWait,
-      controllerReadySeconds: promoteWait,
+      electionWaitSeconds: WORKFLOW_WAIT_MAX_SECONDS,
+      controllerReadySeconds: WORKFLOW_WAIT_MAX_SECONDS,
       restartControllerOnFailure: true,
     },
   };

@@ -15,7 +15,7 @@ import {
   nameBounds,
   rocketmqName,
 } from '../../plan/names.js';
-import { budgetsSaid, longestWaitSeconds, workflowWaitSeconds } from '../../plan/step-waits.js';
+import { workflowWaitSeconds } from '../../plan/step-waits.js';
 
 /** Size bounds (see planBounds in lambdas/plan/schema.ts: the plan travels in every workflow state). */
 export const rocketmqControllerBounds = {
@@ -69,9 +69,6 @@ const toolPath = argumentText(rocketmqControllerBounds.textChars, 'a path').rege
   /^[A-Za-z0-9_./+-]+$/,
   'expected a path: letters, digits and "_", ".", "/", "+", "-"',
 );
-
-/** A controller pod that waits for being rescheduled and for its election, once more when it is restarted, within the promote step. */
-const promotionSteps = ['promote'];
 
 export const rocketmqControllerPlanSchema = z
   .strictObject({
@@ -160,20 +157,16 @@ export const rocketmqControllerPlanSchema = z
       .describe('The broker groups, each a master and its slaves split across the sites.'),
     promotion: z
       .strictObject({
-        electionWaitSeconds: z
-          .number()
-          .int()
-          .positive()
+        electionWaitSeconds: workflowWaitSeconds()
           .default(30)
           .describe(
-            'How long the controller gets to elect a target-site master by itself before `electMaster`.',
+            'How long the controller gets to elect a target-site master by itself before `electMaster` (the workflow waits between looks).',
           ),
-        controllerReadySeconds: z
-          .number()
-          .int()
-          .positive()
+        controllerReadySeconds: workflowWaitSeconds()
           .default(90)
-          .describe('How long a deleted or restarted controller pod gets to be Ready again.'),
+          .describe(
+            'How long a deleted or restarted controller pod gets to be Ready again (the workflow waits between looks).',
+          ),
         restartControllerOnFailure: z
           .boolean()
           .default(true)
@@ -181,21 +174,9 @@ export const rocketmqControllerPlanSchema = z
             'As in the seed: a controller that fails to promote (no answer, no leader, an election that does not commit) is restarted once, then asked again; one that refuses the broker (CODE 2012: not alive or not in the SyncStateSet in its view) is not.',
           ),
       })
-      .superRefine((p, ctx) => {
-        const rounds = p.restartControllerOnFailure ? 2 : 1;
-        const total = rounds * (p.controllerReadySeconds + p.electionWaitSeconds);
-        const max = longestWaitSeconds(...promotionSteps);
-        if (total > max) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['controllerReadySeconds'],
-            message: `controllerReadySeconds + electionWaitSeconds${rounds > 1 ? ', twice with restartControllerOnFailure,' : ''} is ${total} s: expected at most ${max} s, what ${budgetsSaid(...promotionSteps)} leaves for waiting`,
-          });
-        }
-      })
       .default({ electionWaitSeconds: 30, controllerReadySeconds: 90, restartControllerOnFailure: true })
       .describe(
-        `The promote step's waits: both together, twice with restartControllerOnFailure, at most ${longestWaitSeconds(...promotionSteps)} s (what ${budgetsSaid(...promotionSteps)} leaves for waiting).`,
+        "The promote step's waits, each bounded by itself and carried by the workflow: no Lambda waits for the controller.",
       ),
     reprotect: z
       .strictObject({

@@ -14,6 +14,7 @@
 // until their channels expire. Groups already mastered in the target site are left alone, so a
 // retried or re-run promotion changes nothing that is done.
 import { PromotionFailedError, TransientError, VerificationFailedError } from '../../errors.js';
+import type { EffectEvent } from '../../ports/journal.js';
 import type { PodSummary } from '../../ports/kube.js';
 import type { ActionResult, StepContext } from '../engine.js';
 import {
@@ -57,31 +58,78 @@ interface GroupOutcome {
   from?: string;
 }
 
+/**
+ * What one invocation knows of the earlier ones. Every wait of this step is the workflow's, so an
+ * invocation may run the step from the top again: the target's masters at the step's first look
+ * (for `already`) travel in each wait's `about`, and the one-shot changes (the controller's
+ * deletion, its single restart, each `electMaster`) are read back from the journal, never made twice.
+ */
+interface Earlier {
+  /** The target site's masters at the step's first look. */
+  before: Map<string, string>;
+  /** Carried by each wait to the next invocation: `before`, as JSON. */
+  about: string;
+  effects: EffectEvent[];
+}
+
+const earlierOf = async (ctx: StepContext, access: RocketAccess, tools: string): Promise<Earlier> => {
+  const carried = ctx.resumedWait()?.about;
+  const before = carried
+    ? new Map(Object.entries(JSON.parse(carried) as Record<string, string>))
+    : await targetMasters(access, tools);
+  return { before, about: JSON.stringify(Object.fromEntries(before)), effects: await ctx.earlierEffects() };
+};
+
+/** The last change of an earlier invocation whose action `matches` that happened or may have (it never reported back, or failed midway). */
+const madeEarlier = (effects: EffectEvent[], matches: (action: string) => boolean): EffectEvent | undefined =>
+  effects
+    .filter((e) => e.phase === 'intended' && matches(e.action))
+    .findLast(
+      (intent) => effects.find((e) => e.id === intent.id && e.phase !== 'intended')?.phase !== 'unchanged',
+    );
+
+const deleteIntent = (name: string, why: 'stuck' | 'restart') =>
+  why === 'stuck'
+    ? `force-delete the controller pod ${name} so that it is rescheduled on a live node`
+    : `restart the controller pod ${name} (delete it)`;
+
+const electIntentOf = (brokerName: string) => (action: string) =>
+  action.startsWith('elect ') && action.includes(` master of ${brokerName} (mqadmin electMaster)`);
+
 export const rocketmqPromote = async (
   ctx: StepContext,
   engine: RocketmqControllerPlan,
 ): Promise<ActionResult> => {
   const access = rocketAccess(ctx, engine);
   // Read first: a group mastered in the target site before anything was done is "already".
-  const before = await targetMasters(access, await toolsPod(access));
-  const controller = await ensureControllerServing(ctx, access, 'stuck');
-  let groups = await promoteGroups(ctx, access, before, engine.brokerGroups);
-  let restarted = false;
+  const earlier = await earlierOf(ctx, access, await toolsPod(access));
+  const restartIntent = deleteIntent(engine.controller.pod, 'restart');
+  // The seed's fix is one restart: an earlier invocation that made it leaves nothing to restart.
+  const restartedEarlier = madeEarlier(earlier.effects, (a) => a === restartIntent);
+  let restarted = restartedEarlier !== undefined;
+  const controller = await ensureControllerServing(ctx, access, earlier, restarted ? 'restart' : 'stuck');
+  // electMaster before a restart does not count after it: the restarted controller is asked again.
+  const sinceRestart = restartedEarlier
+    ? earlier.effects.filter((e) => e.at >= restartedEarlier.at)
+    : earlier.effects;
+  let groups = await promoteGroups(ctx, access, earlier, sinceRestart, engine.brokerGroups, restarted);
   // Only a failure of the controller itself is what a restart fixes (seed 002): not a live old
   // master, not a broker the controller refuses to elect (2012), not an unknown broker set (2010).
   const controllerFailed = groups.failed.filter((f) => f.kind === 'controller');
-  if (controllerFailed.length > 0 && engine.promotion.restartControllerOnFailure) {
+  if (controllerFailed.length > 0 && engine.promotion.restartControllerOnFailure && !restarted) {
     ctx.progress(
       `the controller did not promote ${controllerFailed.map((f) => `${f.brokerName} (${f.why})`).join('; ')}: restarting it once (seed 002) and asking again`,
     );
-    await ensureControllerServing(ctx, access, 'restart');
+    await ensureControllerServing(ctx, access, earlier, 'restart');
     restarted = true;
     const failed = new Set(controllerFailed.map((f) => f.brokerName));
     const again = await promoteGroups(
       ctx,
       access,
-      before,
+      earlier,
+      [],
       engine.brokerGroups.filter((g) => failed.has(g.brokerName)),
+      true,
     );
     groups = {
       done: [...groups.done, ...again.done],
@@ -166,59 +214,76 @@ const podNamed = async (access: RocketAccess): Promise<PodSummary | undefined> =
 
 /**
  * `stuck`: deletes the controller's pod only if it cannot serve (not Ready, or Terminating on a
- * lost node) - forcibly, because a lost node's kubelet never confirms a graceful delete.
- * `restart`: deletes the serving pod to restart it. Then waits until it is Ready and answers.
+ * lost node) - forcibly, because a lost node's kubelet never confirms a graceful delete - and not
+ * again once an earlier invocation did, unless that pod is still listed Terminating: the pod a
+ * re-entry finds not yet Ready is the rescheduled one. `restart`: deletes the serving pod to
+ * restart it, once per step. Then waits, in the workflow, until it is Ready and answers.
  */
-const ensureControllerServing = async (ctx: StepContext, access: RocketAccess, why: 'stuck' | 'restart') => {
+const ensureControllerServing = async (
+  ctx: StepContext,
+  access: RocketAccess,
+  earlier: Earlier,
+  why: 'stuck' | 'restart',
+) => {
   const { engine } = access;
   const name = engine.controller.pod;
+  const intent = deleteIntent(name, why);
+  const deletedEarlier = madeEarlier(earlier.effects, (a) => a === intent) !== undefined;
   const before = await podNamed(access);
   const serving = before !== undefined && before.ready && !before.terminating;
-  let changed = false;
-  if (why === 'restart' || (before !== undefined && !serving)) {
+  const mustDelete =
+    why === 'restart'
+      ? !deletedEarlier
+      : before !== undefined && !serving && (!deletedEarlier || before.terminating);
+  let deletedNow = false;
+  if (mustDelete) {
     const change =
       why === 'stuck'
         ? `force-deleted the controller pod ${describePod(before, name)} so that its StatefulSet reschedules it on a live node`
         : `restarted the controller pod ${name} (deleted it) because it failed to promote`;
     const outcome = await ctx.act(
-      why === 'stuck'
-        ? `force-delete the controller pod ${name} so that it is rescheduled on a live node`
-        : `restart the controller pod ${name} (delete it)`,
+      intent,
       `${engine.namespace}/${name}`,
       () => access.kube.deletePod(engine.namespace, name, why === 'stuck' ? { gracePeriodSeconds: 0 } : {}),
       (o) => (o === 'deleted' ? change : undefined),
     );
-    changed = outcome === 'deleted';
+    deletedNow = outcome === 'deleted';
   }
-  const started = ctx.clock.now().getTime();
-  let last = '';
-  for (;;) {
-    const pod = await podNamed(access);
-    // A deleted pod comes back under the same name; until then the old one may still be listed.
-    const fresh = !changed || pod?.ip !== before?.ip || pod?.node !== before?.node || why === 'restart';
-    if (pod?.ready && !pod.terminating && fresh) {
+  const changed = deletedNow || deletedEarlier;
+  return ctx.waitFor(
+    async () => {
+      const pod = await podNamed(access);
+      // A deleted pod comes back under the same name; until then the old one may still be listed.
+      const fresh = !deletedNow || pod?.ip !== before?.ip || pod?.node !== before?.node || why === 'restart';
+      if (!pod?.ready || pod.terminating || !fresh)
+        return { done: false, state: `the controller pod is ${describePod(pod, name)}` };
       const { metaData, error } = await readControllerMetaData(access, await toolsPod(access));
-      if (metaData) {
+      if (!metaData)
         return {
+          done: false,
+          state: `the controller pod is Ready but ${engine.controller.address} does not answer: ${error}`,
+        };
+      return {
+        done: true,
+        value: {
           changed,
           pod: describePod(pod, name),
           leader: metaData.leaderAddress,
           summary: `${changed ? `controller ${why === 'stuck' ? 'rescheduled' : 'restarted'}: ` : 'controller '}${describePod(pod, name)} answers`,
-        };
-      }
-      last = `controller pod Ready but ${engine.controller.address} does not answer: ${error}`;
-    } else {
-      const state = `waiting for the controller: ${describePod(pod, name)}`;
-      if (state !== last) ctx.progress(state);
-      last = state;
-    }
-    if (ctx.clock.now().getTime() - started > engine.promotion.controllerReadySeconds * 1000) {
-      throw new PromotionFailedError(
-        `the controller is not serving after ${engine.promotion.controllerReadySeconds} s (${last}): no slave can be promoted`,
-      );
-    }
-    await ctx.clock.sleep(pollMs);
-  }
+        },
+      };
+    },
+    {
+      name: why === 'stuck' ? 'the controller to serve' : 'the restarted controller to serve',
+      about: earlier.about,
+      timeoutSeconds: engine.promotion.controllerReadySeconds,
+      checkEveryMs: pollMs,
+      timedOut: (state) =>
+        new PromotionFailedError(
+          `the controller is not serving after ${engine.promotion.controllerReadySeconds} s (${state}): no slave can be promoted`,
+        ),
+    },
+  );
 };
 
 interface GroupFailure {
@@ -233,11 +298,17 @@ interface GroupFailure {
   why: string;
 }
 
+/**
+ * `elected`: changes of earlier invocations an `electMaster` counts in (none before a restart);
+ * `afterRestart`: the waits are the restarted controller's, with bounds of their own.
+ */
 const promoteGroups = async (
   ctx: StepContext,
   access: RocketAccess,
-  before: Map<string, string>,
+  earlier: Earlier,
+  elected: EffectEvent[],
   groups: BrokerGroup[],
+  afterRestart: boolean,
 ): Promise<{ done: GroupOutcome[]; failed: GroupFailure[] }> => {
   const { engine } = access;
   const tools = await toolsPod(access);
@@ -246,15 +317,27 @@ const promoteGroups = async (
   const failed: GroupFailure[] = [];
   const { masters: now, nameServer, view } = await currentMasters(access, tools);
   const handOver: Array<{ group: BrokerGroup; from: string }> = [];
+  const electedEarlier = (group: BrokerGroup) => madeEarlier(elected, electIntentOf(group.brokerName));
   for (const group of groups) {
     const master = now.get(group.brokerName);
-    if (master?.site === engine.targetSite && alive(master))
+    if (master?.site === engine.targetSite && alive(master)) {
+      // Elected by an earlier invocation's electMaster, by the controller, or before the step.
+      const mine = electedEarlier(group)?.action.match(
+        /the controller makes the read-only master (\S+) its slave$/,
+      );
       done.push({
         brokerName: group.brokerName,
         master: master.pod,
-        how: before.get(group.brokerName) === master.pod ? 'already' : 'controller',
+        how: electedEarlier(group)
+          ? mine
+            ? 'switched'
+            : 'electMaster'
+          : earlier.before.get(group.brokerName) === master.pod
+            ? 'already'
+            : 'controller',
+        ...(mine ? { from: mine[1]! } : {}),
       });
-    else if (master !== undefined && alive(master)) {
+    } else if (master !== undefined && alive(master)) {
       // The controller never replaces a live master by itself; electMaster does, and the old master
       // learns it is a slave only when the controller reaches it: it must take no writes until then.
       const { permission, error } = await readBrokerPermission(access, tools, nameServer, master.address);
@@ -276,35 +359,43 @@ const promoteGroups = async (
       waiting.push(group);
     }
   }
-  for (const { group, from } of handOver) {
-    const outcome = await electInTarget(ctx, access, tools, view, group, from);
+  const elect = async (group: BrokerGroup, from?: string) => {
+    const outcome = electedEarlier(group)
+      ? await awaitRegistration(ctx, access, earlier, tools, group, afterRestart, from)
+      : await electInTarget(ctx, access, earlier, tools, view, group, afterRestart, from);
     if ('why' in outcome) failed.push(outcome);
     else done.push(outcome);
-  }
-  // The controller elects by itself when it notices a dead master: give it the plan's time.
-  const started = ctx.clock.now().getTime();
-  if (waiting.length > 0)
-    ctx.progress(
-      `waiting up to ${engine.promotion.electionWaitSeconds} s for the controller to elect masters in ${engine.targetSite} for ${waiting.map((g) => g.brokerName).join(', ')}`,
+  };
+  for (const { group, from } of handOver) await elect(group, from);
+  if (waiting.length > 0) {
+    // The controller elects by itself when it notices a dead master: it gets the plan's time,
+    // counted from this wait's first look, before electMaster.
+    const masters = await ctx.waitFor(
+      async (waitedMs) => {
+        const listed = await targetMasters(access, tools);
+        const left = waiting.filter((g) => !listed.has(g.brokerName));
+        return left.length === 0 || waitedMs >= engine.promotion.electionWaitSeconds * 1000
+          ? { done: true, value: listed }
+          : {
+              done: false,
+              state: `no master in ${engine.targetSite} yet for ${left.map((g) => g.brokerName).join(', ')} (electMaster after ${engine.promotion.electionWaitSeconds} s)`,
+            };
+      },
+      {
+        name: `the controller to elect masters in ${engine.targetSite}${afterRestart ? ' after its restart' : ''}`,
+        about: earlier.about,
+        // The look at electionWaitSeconds ends the wait; the bound is past it only to let that look come.
+        timeoutSeconds: engine.promotion.electionWaitSeconds + registerSeconds,
+        checkEveryMs: pollMs,
+        timedOut: (state) =>
+          new PromotionFailedError(`the controller's election was not looked at in time: ${state}`),
+      },
     );
-  while (
-    waiting.length > 0 &&
-    ctx.clock.now().getTime() - started < engine.promotion.electionWaitSeconds * 1000
-  ) {
-    await ctx.clock.sleep(pollMs);
-    const masters = await targetMasters(access, tools);
-    for (const group of [...waiting]) {
+    for (const group of waiting) {
       const master = masters.get(group.brokerName);
-      if (master) {
-        done.push({ brokerName: group.brokerName, master, how: 'controller' });
-        waiting.splice(waiting.indexOf(group), 1);
-      }
+      if (master) done.push({ brokerName: group.brokerName, master, how: 'controller' });
+      else await elect(group);
     }
-  }
-  for (const group of waiting) {
-    const outcome = await electInTarget(ctx, access, tools, view, group);
-    if ('why' in outcome) failed.push(outcome);
-    else done.push(outcome);
   }
   return { done, failed };
 };
@@ -368,9 +459,11 @@ const setSaid = (set: { inSync: Replica[]; notInSync: Replica[] }): string =>
 const electInTarget = async (
   ctx: StepContext,
   access: RocketAccess,
+  earlier: Earlier,
   tools: string,
   view: NameServerView,
   group: BrokerGroup,
+  afterRestart: boolean,
   from?: string,
 ): Promise<GroupOutcome | GroupFailure> => {
   const { engine } = access;
@@ -446,25 +539,50 @@ const electInTarget = async (
       };
     }
   }
-  // The controller answered; the name servers learn of it at the new master's next registration.
-  const started = ctx.clock.now().getTime();
-  for (;;) {
-    if ((await targetMasters(access, tools)).get(group.brokerName) === pod)
-      return {
-        brokerName: group.brokerName,
-        master: pod,
-        how,
-        ...(from && how === 'switched' ? { from } : {}),
-      };
-    if (ctx.clock.now().getTime() - started > registerSeconds * 1000) {
-      return {
-        brokerName: group.brokerName,
-        kind: 'controller',
-        why: `the controller made ${candidate.address} master, but the name servers do not list it as master after ${registerSeconds} s`,
-      };
-    }
-    await ctx.clock.sleep(pollMs);
-  }
+  return awaitRegistration(ctx, access, earlier, tools, group, afterRestart, from, how);
+};
+
+/**
+ * The controller answered electMaster; the name servers learn of it at the new master's next
+ * registration, looked for in the workflow. A master in the target site is what counts: the
+ * controller may have elected another target member by itself meanwhile.
+ */
+const awaitRegistration = async (
+  ctx: StepContext,
+  access: RocketAccess,
+  earlier: Earlier,
+  tools: string,
+  group: BrokerGroup,
+  afterRestart: boolean,
+  from?: string,
+  how: GroupOutcome['how'] = from ? 'switched' : 'electMaster',
+): Promise<GroupOutcome | GroupFailure> => {
+  const { engine } = access;
+  const master = await ctx.waitFor(
+    async (waitedMs) => {
+      const listed = (await targetMasters(access, tools)).get(group.brokerName);
+      return listed !== undefined || waitedMs >= registerSeconds * 1000
+        ? { done: true, value: listed }
+        : {
+            done: false,
+            state: `the name servers list no master of ${group.brokerName} in ${engine.targetSite} yet`,
+          };
+    },
+    {
+      name: `the new master of ${group.brokerName} to register${afterRestart ? ' after the controller restart' : ''}`,
+      about: earlier.about,
+      timeoutSeconds: registerSeconds * 2,
+      checkEveryMs: pollMs,
+      timedOut: (state) => new PromotionFailedError(`the registration was not looked at in time: ${state}`),
+    },
+  );
+  if (master === undefined)
+    return {
+      brokerName: group.brokerName,
+      kind: 'controller',
+      why: `the controller elected a master in ${engine.targetSite} (electMaster), but the name servers do not list it as master after ${registerSeconds} s`,
+    };
+  return { brokerName: group.brokerName, master, how, ...(from && how === 'switched' ? { from } : {}) };
 };
 
 export const rocketmqVerifyPromotion = async (
