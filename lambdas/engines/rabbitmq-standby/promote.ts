@@ -50,22 +50,36 @@ const unfinishedPromotion = (earlier: EffectEvent[]): EffectEvent | undefined =>
   });
 };
 
-/** Waits for an earlier, unfinished promotion to show in the summary, until that command's own time is up. */
-const awaitEarlierPromotion = async (
+/**
+ * Waits, in the workflow, for an earlier unfinished promotion to show in the summary, until that
+ * command's own time is up.
+ */
+const awaitEarlierPromotion = (
   ctx: StepContext,
   access: DownstreamAccess,
   pod: string,
   intent: EffectEvent,
 ): Promise<PromotedVhost[]> => {
   const until = Date.parse(intent.at) + promoteTimeoutMs;
-  for (;;) {
-    const summary = await readSummary(access, pod);
-    if (summary.length > 0 || ctx.clock.now().getTime() >= until) return summary;
-    ctx.progress(
-      `an earlier promotion attempt (${intent.at}) has not reported back; waiting for its promotion summary until ${new Date(until).toISOString()}`,
-    );
-    await ctx.clock.sleep(Math.min(summaryPollMs, Math.max(1, until - ctx.clock.now().getTime())));
-  }
+  return ctx.waitFor(
+    async () => {
+      const summary = await readSummary(access, pod);
+      return summary.length > 0 || ctx.clock.now().getTime() >= until
+        ? { done: true, value: summary }
+        : {
+            done: false,
+            state: `the promotion started by an earlier attempt (${intent.at}) has not reported back; its summary is looked for until ${new Date(until).toISOString()}`,
+          };
+    },
+    {
+      name: 'the promotion summary of an earlier attempt',
+      about: intent.id,
+      // The look at `until` ends the wait; the bound is past it only to let that look come.
+      timeoutSeconds: promoteTimeoutMs / 1000 + 30,
+      checkEveryMs: summaryPollMs,
+      timedOut: (state) => new PromotionUncertainError(state),
+    },
+  );
 };
 
 export const standbyPromote = async (
