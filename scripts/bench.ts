@@ -2,7 +2,8 @@
 //  1. Each deployed function bundled exactly as deployed (scripts/build-functions.ts, from
 //     infra/function-bundling.ts): its size, and its cold start proxy, a fresh Node process
 //     importing it; for the workers, also their TypeScript sources through tsx. Every function is
-//     cold in a real failover, and two distinct ones come before the DNS flip.
+//     cold in a real failover, and two distinct ones come before the DNS flip. Then the same
+//     bundles with the Lambda runtime's AWS SDK instead of their own, for comparison.
 //     `npm run bench -- bundles` runs this section alone.
 //  2. The drill's recovery time split by step, over several runs of the healthy scenario.
 //  3. What a failover costs in AWS (scripts/cost-model.ts): one run of the example plan with the
@@ -11,7 +12,7 @@
 //     the monthly cost of a plan's scheduled readiness.
 // These machines are noisy: read the ratios, not the absolute numbers.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -84,6 +85,22 @@ for (const dir of await buildFunctions(mkdtempSync(join(tmpdir(), 'bench-')))) {
   io.out(
     `${line}; sources via tsx: ${sources.toFixed(0)} ms; bundled/sources = ${(bundled / sources).toFixed(2)}`,
   );
+}
+// The other way to deploy: the AWS SDK of the Lambda runtime (NodejsFunction's default, which
+// leaves @aws-sdk/* out). The bundles are smaller, but the SDK is then loaded from its packages'
+// many files: here from node_modules, as the runtime resolves its own.
+io.out("With the Lambda runtime's AWS SDK instead (@aws-sdk/* left out of the bundle):");
+const besideNodeModules = mkdtempSync(join('node_modules', '.bench-'));
+try {
+  for (const dir of await buildFunctions(besideNodeModules, ['@aws-sdk/*'])) {
+    const name = basename(dir) as DeployedFunctionName;
+    const bundle = join(process.cwd(), dir, BUNDLE_FILE);
+    const importing =
+      importMs(['--input-type=module', '-e', `await import(${JSON.stringify(bundle)})`]) - baseline;
+    io.out(`  ${name.padEnd(12)} ${kb(statSync(bundle).size).padStart(8)}: ${importing.toFixed(0)} ms`);
+  }
+} finally {
+  rmSync(besideNodeModules, { recursive: true, force: true });
 }
 if (process.argv.slice(2).includes('bundles')) process.exit(0);
 
