@@ -672,17 +672,17 @@ export const planCases: BadInput[] = [
 
   // rocketmq-controller.
   rocket(
-    'controller-waits-beyond-promote',
-    (d) => void (d['engine'].promotion.controllerReadySeconds = 300),
+    'controller-waits-beyond-two-hours',
+    (d) => void (d['engine'].promotion.controllerReadySeconds = 7_201),
     'engine.promotion.controllerReadySeconds',
-    'expected at most 240 s',
-    'promote',
+    'at most 7200 s',
+    'a person must look',
   ),
   rocket(
     'election-wait-zero',
     (d) => void (d['engine'].promotion.electionWaitSeconds = 0),
     'engine.promotion.electionWaitSeconds',
-    '>0',
+    '>=1',
   ),
   rocket(
     'reprotect-sync-beyond-two-hours',
