@@ -7,6 +7,8 @@ import type { StepContext } from '../../lambdas/engines/engine.js';
 import type { Plan } from '../../lambdas/plan/schema.js';
 import { systemClock } from '../../lambdas/ports/clock.js';
 import { stepContext } from '../../lambdas/steps/kube-context.js';
+import type { Execution, KubeDeps } from '../../lambdas/steps/step-deps.js';
+import type { StepWaiting } from '../../lambdas/steps/workflow-wait.js';
 import { standaloneTools } from '../../lambdas/steps/run-step.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { startSimulation, type Simulation } from '../../sim/simulation.js';
@@ -63,4 +65,39 @@ export const withRocketmqSimulation = async (
   } finally {
     await simulation.stop();
   }
+};
+
+/**
+ * Runs a step as the workflow runs it over a simulation: invoked again, after the Wait it asks
+ * for, while it answers `waiting`, with its journal in memory. Returns the summary of the attempt
+ * that succeeded, the changes it journalled (`target: what was done`) and how many invocations it took.
+ */
+export const asInTheWorkflow = async (
+  step: (deps: KubeDeps, execution: Execution, plan: Plan) => Promise<unknown>,
+  plan: Plan,
+  simulation: Simulation,
+): Promise<{ summary: string; changes: string[]; invocations: number }> => {
+  const journal = createMemoryJournal();
+  const deps: KubeDeps = {
+    journal,
+    clock: systemClock,
+    progress: () => undefined,
+    kubeFor: async (_plan, side) =>
+      createKubeApi(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, { execTimeoutMs: 90_000 }),
+  };
+  const execution = { id: `in-the-workflow-${Date.now()}`, startedAt: new Date().toISOString() };
+  let invocations = 0;
+  for (;;) {
+    invocations += 1;
+    const output = (await step(deps, execution, plan)) as Partial<StepWaiting>;
+    if (!output.waiting) break;
+    await new Promise((resolve) => setTimeout(resolve, (output.waiting!.checkAgainInSeconds ?? 0) * 1000));
+  }
+  const records = await journal.listSteps(execution.id);
+  const effects = await journal.listEffects(execution.id);
+  return {
+    summary: records.findLast((r) => r.outcome === 'succeeded')!.summary,
+    changes: effects.filter((e) => e.phase === 'done').map((e) => `${e.target}: ${e.action}`),
+    invocations,
+  };
 };
