@@ -130,8 +130,27 @@ export interface ActionResult {
   detail: Record<string, unknown>;
 }
 
-export interface Engine {
+/**
+ * What an engine says about a plan without reaching a cluster: the functions that only read a plan
+ * (the AWS worker, the CLI and the construct need these, and bundle no cluster operation).
+ */
+export interface EngineDescription {
   readonly type: Plan['engine']['type'];
+  /** This engine's plan block with its sides swapped: what a leg in the other direction sees (steps/leg.ts). */
+  reverse(engine: Plan['engine']): Plan['engine'];
+  /** In words, what promote and teardown will change: shown to approvers and in dry runs. */
+  plannedChanges(plan: Plan): { promote: string; teardown: string };
+  /** How people name each side's system, e.g. `tanzu-rabbitmq/downstream-cluster`. */
+  sides(plan: Plan): Record<Side, string>;
+  /**
+   * Every Kubernetes permission the engine's steps use, and nothing more: the source of the
+   * generated RBAC (`failover rbac`), so a new engine step that needs more fails its test.
+   */
+  kubernetesAccess(plan: Plan): KubernetesAccessNeed[];
+}
+
+/** What an engine does to the clusters; every call goes through the step's context. */
+export interface Engine extends EngineDescription {
   /**
    * Whether what the plan names on `side` exists as that side's API answers: unreachable when the
    * API cannot be reached; throws MisconfiguredError when it answers that it is not there
@@ -162,15 +181,4 @@ export interface Engine {
    * until replication is running).
    */
   reprotect(ctx: StepContext): Promise<ActionResult>;
-  /** This engine's plan block with its sides swapped: what a leg in the other direction sees (steps/leg.ts). */
-  reverse(engine: Plan['engine']): Plan['engine'];
-  /** In words, what promote and teardown will change: shown to approvers and in dry runs. */
-  plannedChanges(plan: Plan): { promote: string; teardown: string };
-  /** How people name each side's system, e.g. `tanzu-rabbitmq/downstream-cluster`. */
-  sides(plan: Plan): Record<Side, string>;
-  /**
-   * Every Kubernetes permission the engine's steps use, and nothing more: the source of the
-   * generated RBAC (`failover rbac`), so a new engine step that needs more fails its test.
-   */
-  kubernetesAccess(plan: Plan): KubernetesAccessNeed[];
 }

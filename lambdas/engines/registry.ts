@@ -1,9 +1,15 @@
-// The engines this build knows (engines/catalog.ts), by the plan's `engine.type`.
+// What each engine of the catalog (engines/catalog.ts) does to the clusters, by the plan's
+// `engine.type`: keyed by every type, so the compiler asks for a new engine's implementation.
 import type { Plan } from '../plan/schema.js';
-import { engineCatalog } from './catalog.js';
 import type { Engine } from './engine.js';
+import { rabbitmqShovelEngine } from './rabbitmq-shovel/index.js';
+import { rabbitmqStandbyEngine } from './rabbitmq-standby/index.js';
+import { rocketmqControllerEngine } from './rocketmq-controller/index.js';
 
-const engines = new Map<string, Engine>(engineCatalog.map((e) => [e.planSchema.shape.type.value, e.engine]));
+const engines: Record<Plan['engine']['type'], Engine> = {
+  'rabbitmq-standby': rabbitmqStandbyEngine,
+  'rabbitmq-shovel': rabbitmqShovelEngine,
+  'rocketmq-controller': rocketmqControllerEngine,
+};
 
-/** A plan is only ever parsed with the catalog's schemas, so its type always has an engine. */
-export const engineFor = (plan: Plan): Engine => engines.get(plan.engine.type)!;
+export const engineFor = (plan: Plan): Engine => engines[plan.engine.type];

@@ -4,7 +4,7 @@
 // IAM role to. No ClusterRole: every need is namespaced, so nothing reaches beyond it.
 import { stringify } from 'yaml';
 import type { PolicyRule } from '../engines/engine.js';
-import { engineFor } from '../engines/registry.js';
+import { describeEngine } from '../engines/catalog.js';
 import type { Plan, Side } from './schema.js';
 
 /** The Kubernetes group of the EKS access entries; `failover rbac --group` and the construct's prop override it. */
@@ -52,7 +52,7 @@ export const rbacFor = (plan: Plan, group = DEFAULT_KUBERNETES_GROUP): Namespace
   if (problem) throw new Error(problem);
   // An engine may declare one namespace in several needs: they share one Role, rules in order.
   const byNamespace = new Map<string, { side: Side; namespace: string; rules: PolicyRule[] }>();
-  for (const need of engineFor(plan).kubernetesAccess(plan)) {
+  for (const need of describeEngine(plan).kubernetesAccess(plan)) {
     const key = `${need.side}/${need.namespace}`;
     const entry = byNamespace.get(key) ?? { side: need.side, namespace: need.namespace, rules: [] };
     entry.rules.push(...need.rules.map(copyRule));

@@ -1,12 +1,12 @@
 // What a failover of this plan will change, in order, for approvers and reports.
-import { engineFor } from '../engines/registry.js';
+import { describeEngine } from '../engines/catalog.js';
 import { alarmLeg, describeLeg, type Leg } from '../plan/leg.js';
 import type { Plan } from '../plan/schema.js';
 
 /** `plan` as the leg's steps see it (oriented); the first line says which way and how, for the approver. */
 export const intendedChanges = (plan: Plan, leg: Leg = alarmLeg): string[] => {
-  const engine = engineFor(plan).plannedChanges(plan);
-  const sides = engineFor(plan).sides(plan);
+  const engine = describeEngine(plan).plannedChanges(plan);
+  const sides = describeEngine(plan).sides(plan);
   return [
     `${describeLeg(leg)}: from ${sides.upstream} to ${sides.downstream}`,
     ...(leg.mode === 'graceful'

@@ -2,7 +2,7 @@
 // (or, for reprotect, the side that serves) and its `downstream` the side the leg goes to (or
 // protects). So each engine is written once, for upstream -> downstream, and serves both
 // directions (plan/leg.ts defines the leg).
-import { engineFor } from '../engines/registry.js';
+import { describeEngine } from '../engines/catalog.js';
 import type { Leg } from '../plan/leg.js';
 import type { Plan, Side } from '../plan/schema.js';
 
@@ -22,7 +22,7 @@ export const orientPlan = (plan: Plan, leg: Leg): Plan => {
   if (leg.from === 'upstream') return plan;
   return {
     ...plan,
-    engine: engineFor(plan).reverse(plan.engine) as Plan['engine'],
+    engine: describeEngine(plan).reverse(plan.engine) as Plan['engine'],
     clusters: { upstream: plan.clusters.downstream, downstream: plan.clusters.upstream },
     dns: {
       ...plan.dns,

@@ -2,28 +2,20 @@
 // before anything is changed. The evidence goes to the journal only: the workflow state, which
 // Step Functions limits to 256 KiB, carries the answer and the names of the failed checks, and
 // the approval gate reads the evidence back from the journal (request-approval.ts).
-import type { CheckResult } from '../engines/engine.js';
 import { engineFor } from '../engines/registry.js';
 import { NotReadyError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
-import type { StepRecord } from '../ports/journal.js';
 import { stepContext } from './kube-context.js';
 import { runStep } from './run-step.js';
 import { siteChecks } from './site-checks.js';
+import { READINESS_STEP, readinessEvidence, type ReadinessDetail } from './readiness-evidence.js';
 import type { Execution, KubeDeps } from './step-deps.js';
-
-export const READINESS_STEP = 'readiness';
 
 export interface ReadinessOutput {
   /** False only under the `on-risk` gate, which then asks a person instead of halting. */
   ready: boolean;
   /** Names of the checks that failed (their evidence is in the journal). */
   failedChecks: string[];
-}
-
-/** What the journal keeps of a readiness attempt that let the workflow go on (ready, or at risk under `on-risk`). */
-export interface ReadinessDetail {
-  checks: CheckResult[];
 }
 
 export const checkReadiness = (deps: KubeDeps, execution: Execution, plan: Plan) =>
@@ -70,10 +62,3 @@ export const checkReadiness = (deps: KubeDeps, execution: Execution, plan: Plan)
       output: { ready: failed.length === 0, failedChecks: failed.map((c) => c.name) },
     };
   });
-
-/** The checks of the latest readiness attempt the workflow went on from, or undefined when the journal holds none. */
-export const readinessEvidence = (records: StepRecord[]): CheckResult[] | undefined => {
-  const latest = records.findLast((r) => r.step === READINESS_STEP && r.outcome === 'succeeded');
-  const checks = (latest?.detail as Partial<ReadinessDetail> | undefined)?.checks;
-  return Array.isArray(checks) ? checks : undefined;
-};

@@ -13,7 +13,7 @@ import type { Plan } from '../plan/schema.js';
 import type { ApprovalDecision } from '../approvals/port.js';
 import { alarmLeg, type Leg } from '../plan/leg.js';
 import { intendedChanges } from './intended-changes.js';
-import { readinessEvidence } from './readiness.js';
+import { readinessEvidence } from './readiness-evidence.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
