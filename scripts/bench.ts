@@ -10,6 +10,7 @@
 //     latencies real systems have (below), each task's duration billed at its function's memory
 //     as the synthesized template sets it; the worst case, every task running to its timeout; and
 //     the monthly cost of a plan's scheduled readiness.
+//  4. What the DNS flip adds to Route 53's INSYNC, the change going INSYNC at several times.
 // These machines are noisy: read the ratios, not the absolute numbers.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,7 +22,12 @@ import { FailoverOrchestratorStack } from '../infra/failover-stack.js';
 import { BUNDLE_FILE, deployedFunctions, type DeployedFunctionName } from '../infra/function-code.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
 import { loadPlan } from '../lambdas/plan/load-plan.js';
+import { createMemoryJournal } from '../lambdas/adapters/memory-journal.js';
+import { systemClock } from '../lambdas/ports/clock.js';
+import type { DnsPort } from '../lambdas/ports/dns.js';
 import type { FailoverReport } from '../lambdas/ports/journal.js';
+import { flipDns } from '../lambdas/steps/dns.js';
+import type { AwsDeps } from '../lambdas/steps/step-deps.js';
 import { drill } from '../local/drill.js';
 import { autoApprovals, drillEnvironment, seededCoordination } from '../local/drill-deps.js';
 import { processIo as io } from '../local/io.js';
@@ -295,3 +301,52 @@ const readiness = monthlyReadinessCost({
 io.out(
   `  scheduled readiness, per plan and month: ${dollars(readiness.total)} (${readiness.evaluations} evaluations every ${plan.evaluation.everyMinutes} min of ${(readinessMs / 1000).toFixed(1)} s: Lambda ${dollars(readiness.lambda)}, Scheduler ${dollars(readiness.scheduler)}; CloudWatch ${dollars(readiness.cloudwatch)} for ${(checks ?? 0) + 1} custom metrics and ${1 + plan.triggers.alarms.filter((a) => a.define !== undefined).length} alarms)`,
 );
+
+// --- 4. What the flip adds to Route 53's INSYNC ------------------------------------------------
+
+/**
+ * FlipDns invoked as the workflow invokes it (again at once while it answers `waiting`) against a
+ * Route 53 whose change goes INSYNC a given time after it was made, at times on both sides of an
+ * invocation's handover. Each call takes the field's API latency. Step Functions' own Task → Choice
+ * → Task turn and Lambda's warm invoke at a handover come on top and are not measured here.
+ */
+io.out('');
+io.out(
+  `FlipDns over Route 53's INSYNC (the workflow invokes it again at once; each Route 53 call ${FIELD_LATENCY.apiMs} ms):`,
+);
+const overheads: number[] = [];
+for (const insyncAfterMs of [300, 2_200, 4_800, 5_300, 7_700, 10_100]) {
+  let madeAt = 0;
+  const slow = <T>(value: T) =>
+    new Promise<T>((resolve) => setTimeout(() => resolve(value), FIELD_LATENCY.apiMs));
+  const values = new Map<string, string[]>();
+  const dns: DnsPort = {
+    getRecord: async (ref) =>
+      slow(values.has(ref.name) ? { values: values.get(ref.name)!, ttl: 60 } : undefined),
+    upsertRecords: async (_zone, records) => {
+      for (const r of records) values.set(r.name, r.values);
+      madeAt = Date.now();
+      return slow('/change/BENCH');
+    },
+    changeStatus: async () => slow(Date.now() >= madeAt + insyncAfterMs ? 'INSYNC' : 'PENDING'),
+    checkChangeAccess: async () => ({ allowed: true, answer: '' }),
+  };
+  const deps = {
+    journal: createMemoryJournal(),
+    clock: systemClock,
+    progress: () => undefined,
+    dns,
+  } as unknown as AwsDeps;
+  const execution = { id: `bench-${insyncAfterMs}`, startedAt: new Date().toISOString() };
+  let invocations = 0;
+  for (;;) {
+    invocations += 1;
+    if (!('waiting' in (await flipDns(deps, execution, plan)))) break;
+  }
+  const overheadMs = Date.now() - (madeAt + insyncAfterMs);
+  overheads.push(overheadMs);
+  io.out(
+    `  INSYNC ${(insyncAfterMs / 1000).toFixed(1).padStart(4)} s after the change: the flip ended ${(overheadMs / 1000).toFixed(2)} s after it (${invocations} invocation${invocations > 1 ? 's' : ''})`,
+  );
+}
+io.out(`  at most ${(Math.max(...overheads) / 1000).toFixed(2)} s after INSYNC`);
