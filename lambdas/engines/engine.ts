@@ -130,6 +130,18 @@ export interface ActionResult {
   detail: Record<string, unknown>;
 }
 
+/** One engine's block of a plan. */
+export type EngineBlock<T extends Plan['engine']['type']> = Extract<Plan['engine'], { type: T }>;
+
+/** `engine` as engine `type`'s block: an engine is only ever given blocks of its own type. */
+export const engineBlockOf = <T extends Plan['engine']['type']>(
+  type: T,
+  engine: Plan['engine'],
+): EngineBlock<T> => {
+  if (engine.type !== type) throw new Error(`not a ${type} engine block: ${engine.type}`);
+  return engine as EngineBlock<T>;
+};
+
 /**
  * What an engine says about a plan without reaching a cluster: the functions that only read a plan
  * (the AWS worker, the CLI and the construct need these, and bundle no cluster operation).

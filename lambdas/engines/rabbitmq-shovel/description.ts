@@ -1,23 +1,15 @@
 // What the rabbitmq-shovel engine says about a plan without reaching a cluster (engines/engine.ts).
 import type { Plan } from '../../plan/schema.js';
-import type { EngineDescription } from '../engine.js';
+import { engineBlockOf, type EngineDescription } from '../engine.js';
 import { shovelKubernetesAccess } from './access.js';
 import type { RabbitmqShovelPlan } from './plan.js';
 import { reverseShovelPlan } from './plan.js';
 
-export const shovelPlan = (plan: Plan): RabbitmqShovelPlan => {
-  if (plan.engine.type !== 'rabbitmq-shovel')
-    throw new Error(`plan ${plan.name} is not a rabbitmq-shovel plan`);
-  return plan.engine;
-};
+export const shovelPlan = (plan: Plan): RabbitmqShovelPlan => engineBlockOf('rabbitmq-shovel', plan.engine);
 
 export const rabbitmqShovelDescription: EngineDescription = {
   type: 'rabbitmq-shovel',
-  reverse: (engine) => {
-    if (engine.type !== 'rabbitmq-shovel')
-      throw new Error(`not a rabbitmq-shovel engine block: ${engine.type}`);
-    return reverseShovelPlan(engine);
-  },
+  reverse: (engine) => reverseShovelPlan(engineBlockOf('rabbitmq-shovel', engine)),
   sides: (plan) => {
     const e = shovelPlan(plan);
     return {

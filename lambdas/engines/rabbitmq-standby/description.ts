@@ -1,23 +1,16 @@
 // What the rabbitmq-standby engine says about a plan without reaching a cluster (engines/engine.ts).
 import type { Plan } from '../../plan/schema.js';
-import type { EngineDescription } from '../engine.js';
+import { engineBlockOf, type EngineDescription } from '../engine.js';
 import { standbyKubernetesAccess } from './access.js';
 import type { RabbitmqStandbyPlan } from './plan.js';
 import { reverseStandbyPlan } from './reverse.js';
 
-export const standbyPlan = (plan: Plan): RabbitmqStandbyPlan => {
-  if (plan.engine.type !== 'rabbitmq-standby')
-    throw new Error(`plan ${plan.name} is not a rabbitmq-standby plan`);
-  return plan.engine;
-};
+export const standbyPlan = (plan: Plan): RabbitmqStandbyPlan =>
+  engineBlockOf('rabbitmq-standby', plan.engine);
 
 export const rabbitmqStandbyDescription: EngineDescription = {
   type: 'rabbitmq-standby',
-  reverse: (engine) => {
-    if (engine.type !== 'rabbitmq-standby')
-      throw new Error(`not a rabbitmq-standby engine block: ${engine.type}`);
-    return reverseStandbyPlan(engine);
-  },
+  reverse: (engine) => reverseStandbyPlan(engineBlockOf('rabbitmq-standby', engine)),
   sides: (plan) => {
     const e = standbyPlan(plan);
     return {

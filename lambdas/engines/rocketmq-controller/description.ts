@@ -1,23 +1,16 @@
 // What the rocketmq-controller engine says about a plan without reaching a cluster (engines/engine.ts).
 import type { Plan } from '../../plan/schema.js';
-import type { EngineDescription } from '../engine.js';
+import { engineBlockOf, type EngineDescription } from '../engine.js';
 import { rocketmqKubernetesAccess } from './access.js';
 import type { RocketmqControllerPlan } from './plan.js';
 import { lostSites, reverseRocketmqPlan } from './plan.js';
 
-export const rocketPlan = (plan: Plan): RocketmqControllerPlan => {
-  if (plan.engine.type !== 'rocketmq-controller')
-    throw new Error(`plan ${plan.name} is not a rocketmq-controller plan`);
-  return plan.engine;
-};
+export const rocketPlan = (plan: Plan): RocketmqControllerPlan =>
+  engineBlockOf('rocketmq-controller', plan.engine);
 
 export const rocketmqControllerDescription: EngineDescription = {
   type: 'rocketmq-controller',
-  reverse: (engine) => {
-    if (engine.type !== 'rocketmq-controller')
-      throw new Error(`the rocketmq-controller engine cannot reverse a ${engine.type} block`);
-    return reverseRocketmqPlan(engine);
-  },
+  reverse: (engine) => reverseRocketmqPlan(engineBlockOf('rocketmq-controller', engine)),
   sides: (plan) => {
     const e = rocketPlan(plan);
     return {
