@@ -97,6 +97,29 @@ describe('rocketmq-controller failover (ASL file, simulated clusters)', () => {
     expect(run.dns?.get(record)?.values).toEqual(['namesrv-az1.trades.example.com']);
   });
 
+  it('lost-site with the force-delete answered 500: the retry deletes the stuck controller, not an earlier attempt that failed', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'rocketmq-')), 'delete-fails.yaml');
+    await writeFile(
+      file,
+      `${await readFile(scenario('lost-site'), 'utf8')}\nfaults:\n  - { target: api, site: downstream, method: DELETE, resource: pods, status: 500, times: 1 }\n`,
+    );
+    const run = await drillOf(file);
+    expect(run.exitCode).toBe(0);
+    expect(run.report!.sideEffects.filter((e) => e.action.includes('controller pod'))).toEqual([
+      expect.objectContaining({
+        status: 'unconfirmed',
+        action: expect.stringMatching(
+          /^force-delete the controller pod controller-0 .*\(outcome unknown: the attempt failed: /,
+        ),
+      }),
+      expect.objectContaining({
+        status: 'done',
+        action: expect.stringMatching(/^force-deleted the controller pod controller-0 /),
+      }),
+    ]);
+    expect(run.state.controller).toMatchObject({ site: 'az1', ready: true, restarts: 1 });
+  });
+
   it('az2-lost: the name servers still list the lost masters as BID 0; the controller in az1 elects by itself while promotion waits', async () => {
     const run = await drillOf(scenario('az2-lost'));
     expect(run.exitCode).toBe(0);

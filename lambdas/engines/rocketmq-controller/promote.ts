@@ -80,13 +80,19 @@ const earlierOf = async (ctx: StepContext, access: RocketAccess, tools: string):
   return { before, about: JSON.stringify(Object.fromEntries(before)), effects: await ctx.earlierEffects() };
 };
 
-/** The last change of an earlier invocation whose action `matches` that happened or may have (it never reported back, or failed midway). */
+/**
+ * The last change of an earlier invocation whose action `matches` that was made, or may have been:
+ * it never reported back (the Lambda died mid-call). One that failed counts as not made, so a retry
+ * makes it again: a delete or an election repeated costs a little time, one never made again
+ * leaves the promotion waiting for nothing until it times out.
+ */
 const madeEarlier = (effects: EffectEvent[], matches: (action: string) => boolean): EffectEvent | undefined =>
   effects
     .filter((e) => e.phase === 'intended' && matches(e.action))
-    .findLast(
-      (intent) => effects.find((e) => e.id === intent.id && e.phase !== 'intended')?.phase !== 'unchanged',
-    );
+    .findLast((intent) => {
+      const end = effects.find((e) => e.id === intent.id && e.phase !== 'intended');
+      return end === undefined || end.phase === 'done';
+    });
 
 const deleteIntent = (name: string, why: 'stuck' | 'restart') =>
   why === 'stuck'
