@@ -18,20 +18,20 @@ export interface RecordingContext extends StepContext {
   messages: string[];
 }
 
+/** What the kube worker's steps are given, over the simulation, with a journal in memory. */
+const simulationDeps = (simulation: Simulation): KubeDeps => ({
+  journal: createMemoryJournal(),
+  clock: systemClock,
+  progress: () => undefined,
+  kubeFor: async (_plan, side) =>
+    createKubeApi(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, { execTimeoutMs: 90_000 }),
+});
+
 export const engineContext = (plan: Plan, simulation: Simulation): RecordingContext => {
   const changes: string[] = [];
   const messages: string[] = [];
-  const deps = {
-    journal: createMemoryJournal(),
-    clock: systemClock,
-    progress: () => undefined,
-    kubeFor: async (_plan: Plan, side: 'upstream' | 'downstream') =>
-      createKubeApi(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, {
-        execTimeoutMs: 90_000,
-      }),
-  };
   const ctx = stepContext(
-    deps,
+    simulationDeps(simulation),
     plan,
     standaloneTools({
       clock: systemClock,
@@ -77,14 +77,8 @@ export const asInTheWorkflow = async (
   plan: Plan,
   simulation: Simulation,
 ): Promise<{ summary: string; changes: string[]; invocations: number }> => {
-  const journal = createMemoryJournal();
-  const deps: KubeDeps = {
-    journal,
-    clock: systemClock,
-    progress: () => undefined,
-    kubeFor: async (_plan, side) =>
-      createKubeApi(simulation.kubeConfigFor(side), `${side} cluster (simulated)`, { execTimeoutMs: 90_000 }),
-  };
+  const deps = simulationDeps(simulation);
+  const { journal } = deps;
   const execution = { id: `in-the-workflow-${Date.now()}`, startedAt: new Date().toISOString() };
   let invocations = 0;
   for (;;) {

@@ -328,13 +328,12 @@ const promoteGroups = async (
     const master = now.get(group.brokerName);
     if (master?.site === engine.targetSite && alive(master)) {
       // Elected by an earlier invocation's electMaster, by the controller, or before the step.
-      const mine = electedEarlier(group)?.action.match(
-        /the controller makes the read-only master (\S+) its slave$/,
-      );
+      const elected = electedEarlier(group);
+      const mine = elected?.action.match(/the controller makes the read-only master (\S+) its slave$/);
       done.push({
         brokerName: group.brokerName,
         master: master.pod,
-        how: electedEarlier(group)
+        how: elected
           ? mine
             ? 'switched'
             : 'electMaster'
