@@ -2,6 +2,7 @@
 // simulated clusters, a local DNS zone, the scenario's alarm state, and an answer for the gate.
 import { createKubeApi } from '../lambdas/adapters/kube/kube-api.js';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
+import { TransientError } from '../lambdas/errors.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { planSideOf } from '../lambdas/steps/leg.js';
 import type { AlarmPort } from '../lambdas/ports/alarms.js';
@@ -68,8 +69,16 @@ export const drillEnvironment = (options: {
   taskFaults?: TaskFaults;
   /** The alarm's state as the workflow reads it; default: the scenario's, fixed for the run. */
   alarms?: AlarmPort;
+  /**
+   * The Region of this orchestrator, for a plan with `regions`: by default its downstream's, where
+   * a failover acts. The drill makes one per Region, sharing `shared` (one global table).
+   */
+  region?: string;
+  shared?: Pick<LocalWorkers, 'journal' | 'notifications'>;
 }): DrillEnvironment => {
   const { plan, scenario, simulation } = options;
+  const region = options.region ?? plan.regions?.downstream;
+  const { routingControls } = simulation;
   // A lock the scenario says is held by a live execution must look live to the takeover check.
   const runningElsewhere = new Set(
     scenario.coordination.lock?.running ? [scenario.coordination.lock.owner] : [],
@@ -93,13 +102,21 @@ export const drillEnvironment = (options: {
       isRunning: async (id) => runningElsewhere.has(id) || (await localExecutions.isRunning(id)),
     },
     dns: simulation.dns,
+    ...(routingControls ? { routingControlsFor: () => routingControls } : {}),
+    ...(region === undefined ? {} : { region }),
+    ...(options.shared ? { shared: options.shared } : {}),
     alarms: options.alarms ?? {
-      getStates: async (names) =>
-        new Map(
+      getStates: async (names, alarmsRegion = region) => {
+        if (alarmsRegion !== undefined && simulation.regionUnavailable(alarmsRegion))
+          throw new TransientError(
+            `CloudWatch DescribeAlarms ${names.join(', ')}: request timed out (${alarmsRegion} is unavailable)`,
+          );
+        return new Map(
           names
             .filter((n) => plan.triggers.alarms.some((a) => a.name === n))
             .map((n) => [n, scenario.alarm.state]),
-        ),
+        );
+      },
     },
     approvals: options.approvals,
     ...(options.budgets ? { budgets: options.budgets } : {}),

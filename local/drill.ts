@@ -4,7 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import type { CheckResult } from '../lambdas/engines/engine.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
-import { describeLeg } from '../lambdas/plan/leg.js';
+import { describeLeg, otherSide } from '../lambdas/plan/leg.js';
+import { alarmRegion } from '../lambdas/plan/regions.js';
+import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { operatorRequest } from '../lambdas/plan/operator-request.js';
 import type { Lease } from '../lambdas/ports/coordination.js';
 import type { DnsRecordValue } from '../lambdas/ports/dns.js';
@@ -13,7 +15,13 @@ import type { ProgressEvent } from '../lambdas/steps/step-deps.js';
 import { attemptsOf, changesHeading, describeChange } from '../lambdas/steps/report.js';
 import { startSimulation, type Simulation } from '../sim/simulation.js';
 import { startDrillGate, type DrillGate } from './approvals-gate.js';
-import { autoApprovals, drillEnvironment, seededCoordination, type GateAnswer } from './drill-deps.js';
+import {
+  autoApprovals,
+  drillEnvironment,
+  seededCoordination,
+  type DrillEnvironment,
+  type GateAnswer,
+} from './drill-deps.js';
 import { exitCodes, jsonOutput, terminalIo, type Io } from './io.js';
 import { runWorkflow } from './run-workflow.js';
 import { loadSimulatedInputs } from './simulated-inputs.js';
@@ -54,6 +62,8 @@ export interface DrillResult {
   reports?: FailoverReport[];
   /** The local zone's records after the run, by `zone/name/type`. */
   dns?: Map<string, DnsRecordValue>;
+  /** What resolvers get after the run, by record name: the zone's records, or the failover pairs' answers. */
+  answers?: Map<string, string[]>;
   /** The plan's lock after the run: undefined when released. */
   lock?: Lease;
 }
@@ -93,7 +103,13 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
   });
   options.onSimulation?.(simulation);
   try {
-    const alarm = plan.triggers.alarms[0]!.name;
+    // A plan of two Regions fires an alarm its acting orchestrator can hear: one in an available Region.
+    const firing =
+      plan.triggers.alarms.find((a) => {
+        const where = alarmRegion(plan, a);
+        return where === undefined || !simulation.regionUnavailable(where);
+      }) ?? plan.triggers.alarms[0]!;
+    const alarm = firing.name;
     const sides = engineFor(plan).sides(plan);
     io.out(`Failover drill: plan ${plan.name} (${options.planFile}), scenario ${scenarioFile}`);
     if (scenario.description) io.out(`  ${scenario.description.trim().split('\n')[0]}`);
@@ -109,19 +125,43 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
     io.out('');
 
     const coordination = await seededCoordination(plan, scenario);
-    const env = drillEnvironment({
-      plan,
-      scenario,
-      simulation,
-      coordination,
-      approvals: gate?.approvals ?? autoApprovals(options.gate ?? 'approve'),
-      progress: printProgress(io),
-    });
-    journal = env.journal;
-    const legs = legsOf(options, alarm);
+    // One orchestrator per Region of the plan (one for a plan of one Region), sharing one journal,
+    // as the deployed ones share a global table.
+    const environments = new Map<string | undefined, DrillEnvironment>();
+    const envIn = (region: string | undefined): DrillEnvironment => {
+      const first = environments.values().next().value;
+      const env =
+        environments.get(region) ??
+        drillEnvironment({
+          plan,
+          scenario,
+          simulation,
+          coordination,
+          approvals: gate?.approvals ?? autoApprovals(options.gate ?? 'approve'),
+          progress: printProgress(io),
+          ...(region === undefined ? {} : { region }),
+          ...(first ? { shared: first } : {}),
+        });
+      environments.set(region, env);
+      return env;
+    };
+    journal = envIn(plan.regions?.downstream).journal;
+    const legs = legsOf(
+      options,
+      { name: alarm, region: alarmRegion(plan, firing) },
+      scenario.coordination.activeSide,
+    );
     const reports: FailoverReport[] = [];
     for (const [i, leg] of legs.entries()) {
       if (legs.length > 1) io.out(`=== Leg ${i + 1} of ${legs.length}: ${leg.title}`);
+      const region = plan.regions?.[leg.actsFrom];
+      if (region !== undefined && simulation.regionUnavailable(region)) {
+        io.err(
+          `The leg acts from ${region} (the Region of the ${leg.actsFrom}), which this scenario has unavailable: its orchestrator cannot run, and nothing was changed.`,
+        );
+        break;
+      }
+      const env = envIn(region);
       const sent = env.notifications.length;
       const run = await runWorkflow({
         plan,
@@ -131,13 +171,17 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
         settleMs: 0,
         retryIntervalMs: 200,
       });
-      if (!json) printSummary(io, run.report);
+      if (!json) {
+        printSummary(io, run.report);
+        printTraffic(io, plan, simulation);
+      }
       for (const n of env.notifications.slice(sent)) terminalIo(io).out(`  notification sent: ${n.subject}`);
       if (legs.length > 1) io.out('');
       reports.push(run.report);
       if (run.report.status !== 'SUCCEEDED') break;
     }
-    const last = reports.at(-1)!;
+    const last = reports.at(-1);
+    if (!last) return { exitCode: exitCodes.haltedSafely, reports };
     if (legs.length > 1 && !json)
       printLegs(
         io,
@@ -149,6 +193,7 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
       report: last,
       reports,
       dns: simulation.dns.records(),
+      answers: new Map(plan.dns.records.map((r) => [r.name, simulation.answer(r)])),
       lock: coordination.lockOf(plan.name),
     };
     const written = legs.length > 1 ? reports : last;
@@ -175,18 +220,26 @@ export const drill = async (options: DrillOptions, stdout: Io): Promise<DrillRes
 interface DrillLeg {
   title: string;
   trigger: () => unknown;
+  /** Whose Region's orchestrator runs it (plan/leg.ts's legRegion): a failover's destination, a reprotect's serving side. */
+  actsFrom: Side;
 }
 
 const drillOperator = { requestedBy: 'failover drill', reason: 'a drill' };
 
-const legsOf = (options: DrillOptions, alarm: string): DrillLeg[] => {
+const legsOf = (
+  options: DrillOptions,
+  alarm: { name: string; region: string | undefined },
+  serving: Side,
+): DrillLeg[] => {
   const alarmLeg: DrillLeg = {
-    title: `alarm ${alarm}: ungraceful failover`,
-    trigger: () => drillAlarmEvent(alarm, new Date()),
+    title: `alarm ${alarm.name}: ungraceful failover`,
+    trigger: () => drillAlarmEvent(alarm.name, new Date(), undefined, alarm.region),
+    actsFrom: 'downstream',
   };
-  const switchover = (mode: 'graceful' | 'ungraceful'): DrillLeg => ({
+  const switchover = (mode: 'graceful' | 'ungraceful', to: Side): DrillLeg => ({
     title: `${mode} switchover asked for by a person`,
     trigger: () => operatorRequest('switchover', { ...drillOperator, mode }),
+    actsFrom: to,
   });
   if (options.roundTrip) {
     return [
@@ -194,11 +247,23 @@ const legsOf = (options: DrillOptions, alarm: string): DrillLeg[] => {
       {
         title: 'reprotect: the old active side becomes the standby',
         trigger: () => operatorRequest('reprotect', drillOperator),
+        actsFrom: 'downstream',
       },
-      { ...switchover('graceful'), title: 'graceful failback' },
+      { ...switchover('graceful', 'upstream'), title: 'graceful failback' },
     ];
   }
-  return [options.mode ? switchover(options.mode) : alarmLeg];
+  return [options.mode ? switchover(options.mode, otherSide(serving)) : alarmLeg];
+};
+
+/** What resolvers get for each record after the leg, and how the plan moves them. */
+const printTraffic = (terminal: Io, plan: Plan, simulation: Simulation) => {
+  const io = terminalIo(terminal);
+  const how =
+    plan.dns.switch.via === 'routing-controls'
+      ? 'failover records whose health checks follow the ARC routing controls'
+      : 'the records of the hosted zone';
+  const answers = plan.dns.records.map((r) => `${r.name} -> ${simulation.answer(r).join(', ') || 'nothing'}`);
+  io.out(`Resolvers get: ${answers.join('; ')} (${how})`);
 };
 
 /** Each leg's outcome, recovery time and RPO: what a round trip cost. */
@@ -254,6 +319,7 @@ export const printSummary = (terminal: Io, report: FailoverReport) => {
   io.out('');
   io.out(`Outcome: ${report.status}${report.reason ? ` - ${report.reason}` : ''}`);
   if (report.leg) io.out(`Leg: ${describeLeg(report.leg)}`);
+  if (report.actedFrom) io.out(`Acted from: ${report.actedFrom} (the orchestrator there ran every step)`);
   if (report.rpo) io.out(`RPO: ${report.rpo.seconds} s (${report.rpo.evidence})`);
   const started = Date.parse(report.startedAt);
   const trafficMovedAt = report.recoveryTimeMs === undefined ? Infinity : started + report.recoveryTimeMs;

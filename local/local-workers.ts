@@ -15,9 +15,17 @@ import type { TaskFaults } from './task-faults.js';
 
 export type LocalPorts = WorkerDeps &
   Pick<KubeDeps, 'kubeFor' | 'progress' | 'budgets'> &
-  Pick<AwsDeps, 'coordination' | 'executions' | 'dns' | 'alarms' | 'approvals'> & {
+  Pick<
+    AwsDeps,
+    'coordination' | 'executions' | 'dns' | 'routingControlsFor' | 'region' | 'alarms' | 'approvals'
+  > & {
     /** Platform faults (local/task-faults.ts) applied to the workers and the ports they reach. */
     taskFaults?: TaskFaults;
+    /**
+     * Another Region's workers' journal and notifications: the orchestrators of a plan's two
+     * Regions share one global table (and people get both Regions' notifications).
+     */
+    shared?: Pick<LocalWorkers, 'journal' | 'notifications'>;
   };
 
 export interface LocalWorkers {
@@ -27,8 +35,8 @@ export interface LocalWorkers {
 }
 
 export const localWorkers = (ports: LocalPorts): LocalWorkers => {
-  const journal = createMemoryJournal();
-  const notifications: Notification[] = [];
+  const journal = ports.shared?.journal ?? createMemoryJournal();
+  const notifications: Notification[] = ports.shared?.notifications ?? [];
   // Structured logs stay available (POWERTOOLS_LOG_LEVEL=DEBUG) without cluttering the output.
   const logger = new Logger({
     serviceName: 'failover-local',
@@ -52,6 +60,8 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
       coordination: ports.coordination,
       executions: ports.executions,
       dns: faults ? faults.dns(ports.dns) : ports.dns,
+      ...(ports.routingControlsFor ? { routingControlsFor: ports.routingControlsFor } : {}),
+      ...(ports.region === undefined ? {} : { region: ports.region }),
       alarms: ports.alarms,
       notifier: { notify: async (n) => void notifications.push(n) },
       approvals: ports.approvals,

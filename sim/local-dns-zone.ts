@@ -54,11 +54,23 @@ const faultError = async (fault: FailingFault, action: string, target: string) =
   return new TransientError(`Route 53 ${what}: ${fault.status} InternalFailure`);
 };
 
+/** A call to a control plane that does not answer: it times out, as a lost Region's endpoint does. */
+const controlPlaneDown = async (action: string, target: string) => {
+  await sleep(CONTROL_PLANE_TIMEOUT_MS);
+  return new TransientError(
+    `Route 53 ${action} ${target}: request timed out (route53.amazonaws.com, Route 53's control plane, does not answer)`,
+  );
+};
+/** Short: the drill need not wait as long as the SDK would; the step sees a timeout all the same. */
+const CONTROL_PLANE_TIMEOUT_MS = 50;
+
 export const createLocalDnsZone = (options: {
   hostedZoneId: string;
   initial: Array<DnsRecordRef & DnsRecordValue>;
   syncMs: number;
   faults?: FaultInjector;
+  /** Route 53's control plane does not answer: every call times out (the scenario's `aws`). */
+  controlPlaneUnavailable?: boolean;
 }): LocalDnsZone => {
   const records = createZoneRecords(options.initial.map(({ hostedZoneId: _, ...r }) => r));
   /** When each change becomes INSYNC; Infinity for one under a `never-insync` fault. */
@@ -75,6 +87,7 @@ export const createLocalDnsZone = (options: {
     target: string,
     act: (fault?: DnsFault) => Promise<T>,
   ): Promise<T> => {
+    if (options.controlPlaneUnavailable) throw await controlPlaneDown(action, target);
     const fault = options.faults?.takeDns(operation);
     if (!fault || !fails(fault)) return act(fault);
     if (fault.afterEffect) await act(fault);
@@ -122,6 +135,7 @@ export const createLocalDnsZone = (options: {
     // change itself (400: this batch is rejected anyway; never-insync: nothing is submitted) are
     // left for the change.
     checkChangeAccess: async (ref) => {
+      if (options.controlPlaneUnavailable) throw await controlPlaneDown('ChangeResourceRecordSets', ref.name);
       const fault = options.faults?.takeDns(
         'upsert',
         (f) => f.status !== 400 && f.status !== 'never-insync',
@@ -145,7 +159,12 @@ export const createLocalDnsZone = (options: {
 };
 
 /** The plan's zone as it stands before a failover: every record holding its upstream value. */
-export const planDnsZone = (plan: Plan, syncMs: number, faults?: FaultInjector): LocalDnsZone =>
+export const planDnsZone = (
+  plan: Plan,
+  syncMs: number,
+  faults?: FaultInjector,
+  controlPlaneUnavailable = false,
+): LocalDnsZone =>
   createLocalDnsZone({
     hostedZoneId: plan.dns.hostedZoneId,
     initial: plan.dns.records.map((r) => ({
@@ -156,5 +175,6 @@ export const planDnsZone = (plan: Plan, syncMs: number, faults?: FaultInjector):
       ttl: r.ttl,
     })),
     syncMs,
+    controlPlaneUnavailable,
     ...(faults === undefined ? {} : { faults }),
   });

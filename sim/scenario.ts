@@ -3,6 +3,7 @@
 // (sim/models/<engine>.ts). Format reference: examples/scenarios/README.md.
 import { z } from 'zod';
 import { formatIssues, listedProblems } from '../lambdas/plan/load-plan.js';
+import { awsRegion } from '../lambdas/plan/regions.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { parseYaml, readYamlFile, type YamlRead } from '../lambdas/plan/yaml-input.js';
 import { engineModels, type ScenarioClusters } from './models/engine-models.js';
@@ -137,6 +138,19 @@ const commonFields = {
     })
     .prefault({}),
   faults: z.array(faultSchema).max(100, 'expected at most 100 faults').default([]),
+  /** AWS as the orchestrator finds it: a lost Region, Route 53's control plane down. */
+  aws: z
+    .strictObject({
+      unavailable: z
+        .strictObject({
+          /** Every AWS API of these Regions: their orchestrator, ARC endpoints and alarms. */
+          regions: z.array(awsRegion).max(10, 'expected at most 10 Regions').default([]),
+          /** ListResourceRecordSets, ChangeResourceRecordSets, GetChange: every call times out. */
+          route53ControlPlane: z.boolean().default(false),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /** The plan's coordination state when the alarm fires (kept in DynamoDB in AWS). */
   coordination: z
     .strictObject({

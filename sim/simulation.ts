@@ -4,7 +4,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForServer } from '../lambdas/adapters/kube/kube-config.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import { FaultInjector } from './faults.js';
-import { planDnsZone, type LocalDnsZone } from './local-dns-zone.js';
+import { planDnsZone, zoneKey, type LocalDnsZone } from './local-dns-zone.js';
+import { createLocalRoutingControls, type LocalRoutingControls } from './local-routing-controls.js';
 import { startKubeApiServer, type KubeApiServer, type SimLogEntry } from './kube-api-server.js';
 import { engineModels, type EngineSnapshot, type EngineType } from './models/engine-models.js';
 import type { SimModel } from './models/sim-model.js';
@@ -32,6 +33,12 @@ export interface Simulation {
   state<E extends EngineType = 'rabbitmq-standby'>(engine?: E): SimStateOf<E>;
   /** The hosted zone of the plan's records, pointing at the upstream at the start. */
   dns: LocalDnsZone;
+  /** The ARC cluster of a plan that switches traffic by routing controls, the serving side's On. */
+  routingControls?: LocalRoutingControls;
+  /** What a resolver gets for a plan record now: the zone's record, or the failover pair's answer. */
+  answer(record: Plan['dns']['records'][number]): string[];
+  /** Whether the scenario has this AWS Region unavailable (its `aws.unavailable.regions`). */
+  regionUnavailable(region: string): boolean;
   /** The workflow step now running: arms the scenario's faults scoped to it. */
   enterStep(step: string): void;
   /**
@@ -79,10 +86,27 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
   }
   const serverOf = (side: Side): KubeApiServer => servers[side] as KubeApiServer;
 
-  const dns = planDnsZone(plan, scenario.latency.dnsSyncMs, faults);
+  const unavailable = scenario.aws.unavailable;
+  const dns = planDnsZone(plan, scenario.latency.dnsSyncMs, faults, unavailable.route53ControlPlane);
+  const regionUnavailable = (region: string) => unavailable.regions.includes(region);
+  const traffic = plan.dns.switch;
+  const routingControls =
+    traffic.via === 'routing-controls'
+      ? createLocalRoutingControls({
+          traffic,
+          serving: scenario.coordination.activeSide,
+          unavailable: regionUnavailable,
+        })
+      : undefined;
 
   return {
     dns,
+    ...(routingControls ? { routingControls } : {}),
+    answer: (record) =>
+      routingControls
+        ? [routingControls.answer(record)]
+        : (dns.records().get(zoneKey({ hostedZoneId: plan.dns.hostedZoneId, ...record }))?.values ?? []),
+    regionUnavailable,
     enterStep: (step) => {
       faults.currentStep = step;
     },

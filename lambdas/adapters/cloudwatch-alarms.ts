@@ -24,8 +24,18 @@ export function createCloudWatchAlarms(options: CloudWatchAlarmsOptions = {}): A
     options,
     (config) => new CloudWatchClient(config),
   );
+  // A client per other Region, made when an alarm there is first read: a forwarded alarm is
+  // re-read where it lives.
+  const regional = new Map<string, CloudWatchClient>();
+  const clientIn = async (region: string | undefined) => {
+    if (region === undefined || region === (await client.config.region())) return client;
+    const other = regional.get(region) ?? new CloudWatchClient({ ...options.clientConfig, region });
+    regional.set(region, other);
+    return other;
+  };
   return {
-    async getStates(alarmNames: string[]): Promise<Map<string, AlarmState>> {
+    async getStates(alarmNames: string[], region?: string): Promise<Map<string, AlarmState>> {
+      const cloudWatch = await clientIn(region);
       const names = [...new Set(alarmNames)];
       const states = new Map<string, AlarmState>();
       for (let start = 0; start < names.length; start += MAX_NAMES_PER_REQUEST) {
@@ -33,7 +43,7 @@ export function createCloudWatchAlarms(options: CloudWatchAlarmsOptions = {}): A
         let nextToken: string | undefined;
         do {
           const out = await awsCall(`CloudWatch DescribeAlarms ${batch.join(', ')}`, () =>
-            client.send(
+            cloudWatch.send(
               new DescribeAlarmsCommand({
                 AlarmNames: batch,
                 // Without AlarmTypes, DescribeAlarms returns metric alarms only.

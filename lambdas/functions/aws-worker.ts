@@ -1,4 +1,5 @@
-// Lambda entry: the AWS worker (CloudWatch, Route 53, DynamoDB, SNS).
+// Lambda entry: the AWS worker (CloudWatch, Route 53, Route 53 ARC, DynamoDB, SNS).
+import { createArcRoutingControls } from '../adapters/arc-routing-controls.js';
 import { createBundledPlans } from '../adapters/bundled-plans.js';
 import { createCloudWatchAlarms } from '../adapters/cloudwatch-alarms.js';
 import { createDynamoDbCoordination } from '../adapters/dynamodb-coordination.js';
@@ -12,6 +13,7 @@ import { createDynamoDbApprovalStore } from '../approvals/dynamodb-store.js';
 import { createApprovalGate } from '../approvals/gate.js';
 import { createAwsWorker } from '../handlers/aws-worker.js';
 import { systemClock } from '../ports/clock.js';
+import type { RoutingControlPort } from '../ports/routing-controls.js';
 import { withReportMetrics } from '../steps/report-metrics.js';
 import { logger, logProgress, requiredEnv } from './runtime.js';
 
@@ -19,6 +21,9 @@ const tableName = requiredEnv('JOURNAL_TABLE');
 const notifier = createSnsNotifier({ topicArn: requiredEnv('TOPIC_ARN') });
 const consoleUrl = requiredEnv('APPROVAL_CONSOLE_URL');
 const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
+// One adapter per ARC cluster (its list of endpoints), kept while the container lives: each
+// remembers which endpoint answered last, so a warm invocation skips one that is down.
+const arcClusters = new Map<string, RoutingControlPort>();
 
 export const handler = createAwsWorker(
   {
@@ -33,6 +38,14 @@ export const handler = createAwsWorker(
     clock: systemClock,
     progress: logProgress,
     dns: createRoute53Dns(),
+    routingControlsFor: ({ clusterEndpoints }) => {
+      const key = JSON.stringify(clusterEndpoints);
+      let cluster = arcClusters.get(key);
+      if (!cluster) arcClusters.set(key, (cluster = createArcRoutingControls({ clusterEndpoints })));
+      return cluster;
+    },
+    // Lambda sets it: a plan with `regions` acts only from its leg's Region.
+    region: process.env.AWS_REGION,
     alarms: createCloudWatchAlarms(),
     notifier,
     starts: { workflow: createSfnWorkflowStart({ stateMachineArn }), stateMachineArn },

@@ -49,7 +49,15 @@ export const createAwsWorker = (deps: AwsWorkerDeps, logger: Logger) => {
     if (!isAlarmStateChange(event)) return steps(event, context as Context);
     if (!deps.starts)
       throw new BadInputError('this worker starts no workflow: alarm events reach it only in AWS');
-    const result = await startFailover({ ...deps.starts, plans: deps.plans, notifier: deps.notifier }, event);
+    const result = await startFailover(
+      {
+        ...deps.starts,
+        plans: deps.plans,
+        notifier: deps.notifier,
+        ...(deps.region === undefined ? {} : { region: deps.region }),
+      },
+      event,
+    );
     if (result.started) logger.info('failover started', result);
     else logger.info('alarm starts no failover', { reason: result.reason });
     return result;

@@ -20,6 +20,8 @@ export const alarmEventSchema = z.object({
   source: exactly('aws.cloudwatch'),
   'detail-type': exactly('CloudWatch Alarm State Change'),
   time: eventTime,
+  /** The Region of the alarm: a plan of two Regions may hear an alarm of its other one, forwarded. */
+  region: z.string().max(32).optional(),
   resources: z.array(z.string().max(2048)).max(100).default([]),
   detail: z.object(
     {
@@ -46,8 +48,10 @@ export const drillAlarmEvent = (
   alarmName: string,
   at: Date,
   id = `drill-${at.getTime()}-${Math.random().toString(36).slice(2)}`,
+  region?: string,
 ): AlarmEvent => ({
   id,
+  ...(region === undefined ? {} : { region }),
   source: 'aws.cloudwatch',
   'detail-type': 'CloudWatch Alarm State Change',
   time: at.toISOString(),

@@ -2,7 +2,8 @@
 // from the trigger and the plan's recorded state; every later step gets it and sees the plan
 // oriented by it (steps/leg.ts).
 import * as z from 'zod';
-import type { Side } from './schema.js';
+import { actingRegion } from './regions.js';
+import type { Plan, Side } from './schema.js';
 
 const side = z.enum(['upstream', 'downstream']);
 
@@ -33,3 +34,10 @@ export const describeLeg = (leg: Leg): string =>
   leg.action === 'reprotect'
     ? `reprotect: ${leg.to} becomes the standby of ${leg.from}`
     : `${leg.mode} ${leg.trigger === 'alarm' ? 'failover' : 'switchover'} ${leg.from} -> ${leg.to}`;
+
+/**
+ * The Region a leg acts from, for a plan with `regions`: a failover's destination's (it never
+ * needs the Region it leaves), a reprotect's serving side's (the one that acted the failover).
+ */
+export const legRegion = (plan: Pick<Plan, 'regions'>, leg: Leg): string | undefined =>
+  actingRegion(plan, leg.action === 'failover' ? leg.to : leg.from);

@@ -7,7 +7,9 @@ import { LEASE_MARGIN_MS, MAX_LEASE_MS } from '../steps/lease.js';
 import { quoted } from './excerpt.js';
 import { argumentText, AWS_REGION, dnsKey, hostname, isHostname, isIpv4, isIpv6 } from './names.js';
 import { planSizeProblem } from './plan-size.js';
+import { checkAlarmRegions, regionsSchema } from './regions.js';
 import { workflowWaitSeconds } from './step-waits.js';
+import { trafficSwitchSchema } from './traffic-switch.js';
 import { triggersSchema } from './triggers.js';
 
 /**
@@ -243,16 +245,18 @@ export const planFieldsSchema = z.strictObject({
         .describe(
           'The records the failover flips, in one change batch: a name and type at most once, and nothing beside a CNAME of the same name.',
         ),
+      switch: trafficSwitchSchema,
       syncTimeoutSeconds: workflowWaitSeconds()
         .default(300)
         .describe(
-          'How long to wait for Route 53 to report the change INSYNC (the workflow waits between looks).',
+          'How long to wait for Route 53 to report the change INSYNC (the workflow waits between looks); the `records` switch only.',
         ),
     })
     .superRefine((dns, ctx) => checkRecordSet(dns.records, ctx))
     .describe(
       'Where clients find the service: the Route 53 records that point at the upstream, then at the downstream.',
     ),
+  regions: regionsSchema.optional(),
   triggers: triggersSchema
     .superRefine((t, ctx) => {
       if (t.alarms.length > planBounds.alarms) {
@@ -459,6 +463,7 @@ const checkTwoClusters = ({ engine, clusters: { upstream, downstream } }: Fields
 export const planSchema = planFieldsSchema
   .superRefine((plan, ctx) => {
     checkTwoClusters(plan, ctx);
+    checkAlarmRegions(plan, ctx);
     // The size of a plan with problems in its fields says nothing yet.
     if (ctx.issues.length > 0) return;
     const tooLarge = planSizeProblem(plan);

@@ -3,6 +3,7 @@
 // signal alone starts nothing.
 import * as z from 'zod';
 import { excerpt } from './excerpt.js';
+import { awsRegion } from './regions.js';
 import type { Plan } from './schema.js';
 
 /** CloudWatch's bound on an alarm name. */
@@ -100,6 +101,11 @@ const triggerAlarmSchema = z.strictObject({
     .max(1024)
     .optional()
     .describe('The description of the alarm the stack creates; by default it names the plan.'),
+  region: awsRegion
+    .optional()
+    .describe(
+      "Only in a plan with `regions`: the Region the alarm lives in, one of the two; the upstream's when absent. At least one trigger must be in the downstream's.",
+    ),
   define: definedAlarmSchema
     .optional()
     .describe(

@@ -60,6 +60,10 @@ export interface FailoverReport {
   reason?: string;
   startedAt: string;
   endedAt: string;
+  /** The Region of the orchestrator that ran it, where known (a plan with `regions` acts from its leg's). */
+  actedFrom?: string;
+  /** How traffic moves (absent in reports stored before it was recorded): a Route 53 change batch (`records`) or ARC routing controls (`routing-controls`). */
+  trafficSwitch?: 'records' | 'routing-controls';
   /** Which way the execution moved the service and how (steps/leg.ts); absent when Admit never decided. */
   leg?: Leg;
   /** What may have been lost: 0 when a graceful switchover proved it, else the lag readiness measured. */

@@ -7,12 +7,13 @@ import { BlockedError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { Lease, PlanState } from '../ports/coordination.js';
 import { parseTrigger, triggerId, type Trigger } from './alarm-trigger.js';
-import { alarmLeg, describeLeg, otherSide, type Leg } from '../plan/leg.js';
+import { alarmLeg, describeLeg, legRegion, otherSide, type Leg } from '../plan/leg.js';
 import { leaseExpiry } from './lease.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
-export type BlockedKind = 'duplicate-event' | 'lock-held' | 'cooldown' | 'failed-over' | 'needs-operator';
+export type BlockedKind =
+  'duplicate-event' | 'lock-held' | 'cooldown' | 'failed-over' | 'needs-operator' | 'other-region';
 
 const blocked = (kind: BlockedKind, message: string, detail: Record<string, unknown> = {}) =>
   new BlockedError(message, { kind, ...detail });
@@ -78,6 +79,14 @@ export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: 
       }
     }
     const leg = legOf(parsed, state);
+    const actsFrom = legRegion(plan, leg);
+    if (actsFrom !== undefined && actsFrom !== deps.region) {
+      throw blocked(
+        'other-region',
+        `${describeLeg(leg)} of ${plan.name} acts from ${actsFrom}, the Region of the side it moves to; this orchestrator runs in ${deps.region ?? 'an unknown Region'}. Nothing was changed: the orchestrator in ${actsFrom} runs it (one Region per leg, so that no two take the plan's lock at once)`,
+        { actsFrom, here: deps.region ?? null },
+      );
+    }
     const lease: Lease = {
       owner: execution.id,
       acquiredAt: now.toISOString(),

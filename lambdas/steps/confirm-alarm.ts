@@ -26,7 +26,8 @@ export const confirmAlarm = (deps: AwsDeps, execution: Execution, plan: Plan, tr
     }
     const event = parsed.event;
     const alarmName = event.detail.alarmName;
-    const state = (await deps.alarms.getStates([alarmName])).get(alarmName);
+    // Where it lives: a plan of two Regions may be triggered by its other Region's alarm, forwarded.
+    const state = (await deps.alarms.getStates([alarmName], event.region)).get(alarmName);
     if (state === undefined) throw new BadInputError(`alarm ${alarmName} does not exist`);
     const detail = {
       alarmName,

@@ -1,11 +1,18 @@
 // The traffic switch: point every plan record at the downstream in one change batch, wait until
-// Route 53 has the change everywhere (INSYNC), then read the records back — on every attempt.
+// Route 53 has the change everywhere (INSYNC), then read the records back — on every attempt. A
+// plan whose `dns.switch` is `routing-controls` flips ARC routing controls instead
+// (steps/routing-control-switch.ts).
 // The wait for INSYNC is the workflow's (steps/workflow-wait.ts): the step looks every half second
 // for a few seconds, then the workflow waits a second and invokes it again, which looks at the same
 // change.
 import { TransientError, VerificationFailedError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { DnsRecordRef } from '../ports/dns.js';
+import {
+  flipRoutingControls,
+  switchesByRoutingControls,
+  verifyRoutingControls,
+} from './routing-control-switch.js';
 import { runStep, runWaitingStep, type StepTools } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
@@ -37,7 +44,8 @@ const refOf = (plan: Plan, record: Plan['dns']['records'][number]): DnsRecordRef
  * waited on too.
  */
 export const flipDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
-  runWaitingStep(deps, execution, 'flip-dns', async (tools) => {
+  runWaitingStep<{ changeId: string } | { endpoint: string }>(deps, execution, 'flip-dns', async (tools) => {
+    if (switchesByRoutingControls(plan)) return flipRoutingControls(deps, plan, tools);
     const resumed = tools.resumedWait();
     // The previous invocation made the change and handed its wait over: look at that change again.
     const flip =
@@ -143,6 +151,7 @@ const waitForInsync = (deps: AwsDeps, plan: Plan, tools: StepTools, changeId: st
 
 export const verifyDns = (deps: AwsDeps, execution: Execution, plan: Plan) =>
   runStep(deps, execution, 'verify-dns', async () => {
+    if (switchesByRoutingControls(plan)) return verifyRoutingControls(deps, plan);
     const records = await Promise.all(
       plan.dns.records.map(async (record) => ({
         name: record.name,

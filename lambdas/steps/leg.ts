@@ -27,6 +27,19 @@ export const orientPlan = (plan: Plan, leg: Leg): Plan => {
     dns: {
       ...plan.dns,
       records: plan.dns.records.map((r) => ({ ...r, upstream: r.downstream, downstream: r.upstream })),
+      switch:
+        plan.dns.switch.via === 'routing-controls'
+          ? {
+              ...plan.dns.switch,
+              controls: {
+                upstream: plan.dns.switch.controls.downstream,
+                downstream: plan.dns.switch.controls.upstream,
+              },
+            }
+          : plan.dns.switch,
     },
+    ...(plan.regions
+      ? { regions: { upstream: plan.regions.downstream, downstream: plan.regions.upstream } }
+      : {}),
   };
 };

@@ -23,6 +23,7 @@ export const buildReport = (
   status: FailoverReport['status'],
   endedAt: Date,
   reason?: string,
+  actedFrom?: string,
 ): FailoverReport => {
   const started = Date.parse(execution.startedAt);
   const moved = records.find((r) => r.step === trafficMovedStep && r.outcome === 'succeeded');
@@ -32,6 +33,8 @@ export const buildReport = (
     executionId: execution.id,
     planName: plan.name,
     status,
+    ...(actedFrom ? { actedFrom } : {}),
+    trafficSwitch: plan.dns.switch.via,
     ...(leg ? { leg } : {}),
     ...(rpo ? { rpo } : {}),
     ...(reason ? { reason } : {}),
@@ -183,7 +186,7 @@ export const reportSuccess = async (
     deps.journal.listEffects(execution.id),
     deps.coordination.getPlanState(plan.name),
   ]);
-  const report = buildReport(execution, plan, records, effects, 'SUCCEEDED', now);
+  const report = buildReport(execution, plan, records, effects, 'SUCCEEDED', now, undefined, deps.region);
   await deps.coordination.putPlanState(
     plan.name,
     leg.action === 'reprotect'
@@ -279,7 +282,16 @@ export const halt = async (
     describeError(error) +
     (fenceLifted && !changed ? '; the fence was lifted: nothing else was changed and nothing was lost' : '');
   const now = deps.clock.now();
-  const report = buildReport(execution, plan, records, effects, changed ? 'FAILED' : 'HALTED', now, reason);
+  const report = buildReport(
+    execution,
+    plan,
+    records,
+    effects,
+    changed ? 'FAILED' : 'HALTED',
+    now,
+    reason,
+    deps.region,
+  );
   if (changed) {
     // Half-done: no new failover may start on top of it until a person has looked.
     const state = await deps.coordination.getPlanState(plan.name);
@@ -298,7 +310,7 @@ export const halt = async (
 };
 
 /** Kinds of blocked triggers worth waking someone for; duplicates and lock contention are expected in a storm. */
-const notifiedBlocks = new Set(['cooldown', 'failed-over', 'needs-operator']);
+const notifiedBlocks = new Set(['cooldown', 'failed-over', 'needs-operator', 'other-region']);
 
 export const recordBlocked = async (
   deps: AwsDeps,
@@ -322,6 +334,7 @@ export const recordBlocked = async (
     'BLOCKED',
     deps.clock.now(),
     describeError(error),
+    deps.region,
   );
   await deps.journal.putReport(report);
   if (kind && notifiedBlocks.has(kind)) await notify(deps, report);

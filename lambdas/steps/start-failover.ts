@@ -5,6 +5,7 @@
 // grow with the plans (infra/failover-trigger.ts).
 import { BadInputError } from '../errors.js';
 import { alarmEventSchema } from '../plan/alarm-event.js';
+import { actingRegion } from '../plan/regions.js';
 import type { Plan } from '../plan/schema.js';
 import type { NotifierPort } from '../ports/notifier.js';
 import type { PlansPort } from '../ports/plans.js';
@@ -16,6 +17,8 @@ export interface StartFailoverDeps {
   notifier: NotifierPort;
   /** Named in the notification: where people follow the execution. */
   stateMachineArn: string;
+  /** This orchestrator's Region: a plan with `regions` fails over only from its downstream's. */
+  region?: string;
 }
 
 export type StartFailoverResult =
@@ -56,6 +59,13 @@ export const startFailover = async (
   if (!ref) return { started: false, reason: `alarm ${detail.alarmName} starts no deployed plan` };
   if (!id) throw new BadInputError(`the event of alarm ${detail.alarmName} has no id to name the execution`);
   const plan = await deps.plans.load(ref);
+  // Both Regions hear the alarm (each forwards its own to the other): one starts the failover.
+  const actsFrom = actingRegion(plan, 'downstream');
+  if (actsFrom !== undefined && actsFrom !== deps.region)
+    return {
+      started: false,
+      reason: `plan ${plan.name} fails over from ${actsFrom}, its downstream's Region; the orchestrator there starts it`,
+    };
   // The event as EventBridge delivered it: Admit and ConfirmAlarm read it again.
   const executionArn = await deps.workflow.start(ref, event, `alarm-${id}`);
   await deps.notifier.notify({

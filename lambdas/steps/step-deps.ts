@@ -9,6 +9,8 @@ import type { JournalPort } from '../ports/journal.js';
 import type { KubePort } from '../ports/kube.js';
 import type { MetricsPort } from '../ports/metrics.js';
 import type { NotifierPort } from '../ports/notifier.js';
+import type { RoutingControlPort } from '../ports/routing-controls.js';
+import type { RoutingControlSwitch } from '../plan/traffic-switch.js';
 
 export type ProgressEvent =
   | { kind: 'step-started'; step: string; attempt: number }
@@ -44,6 +46,10 @@ export interface AwsDeps extends CommonDeps {
   coordination: CoordinationPort;
   executions: ExecutionsPort;
   dns: DnsPort;
+  /** The ARC cluster of a plan whose `dns.switch` is `routing-controls`; absent where none is reachable. */
+  routingControlsFor?: (traffic: RoutingControlSwitch) => RoutingControlPort;
+  /** The AWS Region this orchestrator runs in: a plan with `regions` acts only from its leg's (plan/regions.ts). */
+  region?: string;
   alarms: AlarmPort;
   notifier: NotifierPort;
   approvals: ApprovalPort;

@@ -6,6 +6,7 @@ import type { CheckResult } from '../engines/engine.js';
 import { NotReadyError, errorMessage } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { DnsPort, DnsRecordRef, DnsRecordValue } from '../ports/dns.js';
+import { routingControlChecks, switchesByRoutingControls } from './routing-control-switch.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
@@ -84,18 +85,25 @@ export const trafficSwitchChecks = async (dns: DnsPort, plan: Plan): Promise<Che
     )
   ).flat();
 
+/** Why a record-change switch fails when Route 53's control plane does, and what does not. */
+const RECORDS_NEED_CONTROL_PLANE =
+  ". Nothing was changed. The record-change switch needs Route 53's control plane (ChangeResourceRecordSets, served from one Region); a plan whose switch must work without it uses `dns.switch.via: routing-controls` (ARC's data plane)";
+
 /** The workflow's `check-dns` step: halts (NotReady, with every check) when the switch could not be made. */
 export const checkTrafficSwitch = (deps: AwsDeps, execution: Execution, plan: Plan) =>
   runStep(deps, execution, 'check-dns', async () => {
-    const checks = await trafficSwitchChecks(deps.dns, plan);
+    const byControls = switchesByRoutingControls(plan);
+    const checks = byControls
+      ? await routingControlChecks(deps, plan)
+      : await trafficSwitchChecks(deps.dns, plan);
     const failed = checks.filter((c) => !c.passed);
     if (failed.length > 0)
       throw new NotReadyError(
-        `the traffic switch could not be made: ${failed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`,
+        `the traffic switch could not be made: ${failed.map((c) => `${c.name}: ${c.summary}`).join('; ')}${byControls ? '' : RECORDS_NEED_CONTROL_PLANE}`,
         { checks },
       );
     return {
-      summary: `${checks.length}/${checks.length} checks passed: every record readable and changeable`,
+      summary: `${checks.length}/${checks.length} checks passed: ${byControls ? 'the routing controls readable and changeable through the cluster' : 'every record readable and changeable'}`,
       detail: { checks },
       output: { checks },
     };

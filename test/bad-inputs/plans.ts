@@ -51,6 +51,9 @@ const shovel = (name: string, edit: (doc: Doc) => void, ...names: string[]) =>
 const rocket = (name: string, edit: (doc: Doc) => void, ...names: string[]) =>
   edited(name, 'rocketmq-controller', edit, names);
 
+const routingControl = (id: string) =>
+  `arn:aws:route53-recovery-control::111122223333:controlpanel/0123456789abcdef/routingcontrol/${id}`;
+
 /** A billion laughs: nine aliases of nine, six levels deep. */
 const aliasBomb = [
   'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
@@ -169,6 +172,85 @@ export const planCases: BadInput[] = [
     (d) => void (d['gate'].approvers = Array.from({ length: 21 }, (_, i) => `group:g${i}`)),
     'gate.approvers',
     'at most 20 approvers',
+  ),
+
+  // Two Regions and the data-plane switch.
+  standby(
+    'regions-the-same',
+    (d) => void (d['regions'] = { upstream: 'eu-west-1', downstream: 'eu-west-1' }),
+    'regions',
+    'two different Regions',
+  ),
+  standby(
+    'alarm-region-without-regions',
+    (d) => void (d['triggers'].alarms[0].region = 'eu-central-1'),
+    'triggers.alarms[0].region',
+    'a plan of one Region',
+  ),
+  standby(
+    'regions-without-downstream-alarm',
+    (d) => void (d['regions'] = { upstream: 'eu-west-1', downstream: 'eu-central-1' }),
+    'triggers.alarms',
+    'no alarm in eu-central-1',
+  ),
+  standby(
+    'alarm-region-not-the-plans',
+    (d) => {
+      d['regions'] = { upstream: 'eu-west-1', downstream: 'eu-central-1' };
+      d['triggers'].alarms[0].region = 'eu-central-1';
+      d['triggers'].alarms[1].region = 'us-east-1';
+    },
+    'triggers.alarms[1].region',
+    "one of the plan's Regions",
+  ),
+  standby(
+    'composite-across-regions',
+    (d) => {
+      d['regions'] = { upstream: 'eu-west-1', downstream: 'eu-central-1' };
+      d['triggers'].alarms[0].region = 'eu-central-1';
+      d['triggers'].composite = { name: 'orders-both' };
+    },
+    'triggers.composite',
+    'CloudWatch combines alarms of one Region',
+  ),
+  standby(
+    'routing-controls-one-control',
+    (d) =>
+      void (d['dns'].switch = {
+        via: 'routing-controls',
+        clusterEndpoints: [{ url: 'https://host-a.us-east-1.example.aws/', region: 'us-east-1' }],
+        controls: { upstream: routingControl('aaaa'), downstream: routingControl('aaaa') },
+      }),
+    'dns.switch.controls',
+    'two different routing controls',
+  ),
+  standby(
+    'routing-controls-bad-arn',
+    (d) =>
+      void (d['dns'].switch = {
+        via: 'routing-controls',
+        clusterEndpoints: [{ url: 'https://host-a.us-east-1.example.aws/', region: 'us-east-1' }],
+        controls: { upstream: 'arn:aws:route53:::healthcheck/abc', downstream: routingControl('bbbb') },
+      }),
+    'dns.switch.controls.upstream',
+    'a routing control ARN',
+  ),
+  standby(
+    'routing-controls-no-endpoints',
+    (d) =>
+      void (d['dns'].switch = {
+        via: 'routing-controls',
+        clusterEndpoints: [],
+        controls: { upstream: routingControl('aaaa'), downstream: routingControl('bbbb') },
+      }),
+    'dns.switch.clusterEndpoints',
+    "the cluster's endpoints",
+  ),
+  standby(
+    'switch-unknown-way',
+    (d) => void (d['dns'].switch = { via: 'weighted' }),
+    'dns.switch.via',
+    'routing-controls',
   ),
 
   // DNS values by record type, duplicates and look-alikes.

@@ -12,9 +12,10 @@ import { admit } from '../../lambdas/steps/admit.js';
 import { orientPlan } from '../../lambdas/steps/leg.js';
 import type { AwsDeps } from '../../lambdas/steps/step-deps.js';
 
-const plans = ['rabbitmq-standby', 'rabbitmq-shovel', 'rocketmq-controller'].map(
-  (e) => `examples/plans/${e}.yaml`,
-);
+const plans = [
+  ...['rabbitmq-standby', 'rabbitmq-shovel', 'rocketmq-controller'].map((e) => `examples/plans/${e}.yaml`),
+  'examples/two-regions/rabbitmq-standby.yaml',
+];
 const execution = () => ({ id: `exec-${Math.random()}`, startedAt: new Date().toISOString() });
 const person = { requestedBy: 'ops', reason: 'DR rehearsal' };
 
@@ -115,6 +116,19 @@ describe.each(plans)('the plan a leg from the downstream sees (%s)', (file) => {
       plan.dns.records.map((r) => [r.downstream, r.upstream]),
     );
     expect(oriented.engine).not.toEqual(plan.engine);
+    // A failback acts from the upstream's Region and turns the upstream's routing control back On.
+    expect(oriented.regions).toEqual(
+      plan.regions && { upstream: plan.regions.downstream, downstream: plan.regions.upstream },
+    );
+    if (plan.dns.switch.via === 'routing-controls')
+      expect(oriented.dns.switch).toEqual({
+        ...plan.dns.switch,
+        controls: {
+          upstream: plan.dns.switch.controls.downstream,
+          downstream: plan.dns.switch.controls.upstream,
+        },
+      });
+    else expect(oriented.dns.switch).toEqual(plan.dns.switch);
     // Reversing may write out defaults the plan left implicit (the other direction's names), so
     // twice is the plan in effect, and a third time is the first reversal again.
     const twice = orientPlan(oriented, back);

@@ -38,7 +38,7 @@ beforeAll(async () => {
   plan = await loadPlan('examples/plans/rabbitmq-standby.yaml');
 });
 
-const setup = (withStarts = true) => {
+const setup = (withStarts = true, deployed: Plan = plan, region?: string) => {
   const started = new Map<string, { plan: PlanRef; trigger: unknown }>();
   const workflow: WorkflowStartPort = {
     start: async (ref, trigger, triggerId) => {
@@ -50,7 +50,7 @@ const setup = (withStarts = true) => {
   const notifications: Notification[] = [];
   const worker = createAwsWorker(
     {
-      plans: publishedPlans([plan]),
+      plans: publishedPlans([deployed]),
       journal: createMemoryJournal(),
       clock: systemClock,
       progress: () => undefined,
@@ -61,11 +61,32 @@ const setup = (withStarts = true) => {
       notifier: { notify: async (n) => void notifications.push(n) },
       approvals: { request: unused },
       ...(withStarts ? { starts: { workflow, stateMachineArn: STATE_MACHINE } } : {}),
+      ...(region ? { region } : {}),
     },
     logger,
   );
   return { worker, started, notifications };
 };
+
+describe('an alarm of a plan of two Regions (each Region hears it: its own, or forwarded)', () => {
+  it("starts the failover only in the downstream's Region; the upstream's starts nothing and tells nobody", async () => {
+    const twoRegions = await loadPlan('examples/two-regions/rabbitmq-standby.yaml');
+    const alarm = 'orders-rabbitmq-dr-upstream-nodes-missing';
+    const upstream = setup(true, twoRegions, 'eu-west-1');
+    expect(await upstream.worker(alarmEvent(alarm), context)).toEqual({
+      started: false,
+      reason:
+        "plan orders-rabbitmq-dr fails over from eu-central-1, its downstream's Region; the orchestrator there starts it",
+    });
+    expect(upstream.started.size + upstream.notifications.length).toBe(0);
+    const downstream = setup(true, twoRegions, 'eu-central-1');
+    expect(await downstream.worker(alarmEvent(alarm), context)).toMatchObject({
+      started: true,
+      plan: 'orders-rabbitmq-dr',
+    });
+    expect(downstream.started.size).toBe(1);
+  });
+});
 
 describe('an alarm of the account enters ALARM', () => {
   it("one of a plan's alarms starts that plan's workflow with its name and hash and the whole event, and tells people", async () => {

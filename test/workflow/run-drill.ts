@@ -12,6 +12,8 @@ export const downstreamTarget = 'downstream-cluster.site-b.orders.example.com';
 
 export interface Run extends DrillResult {
   state: SimState;
+  /** The ARC routing controls' states after the run, for a plan that switches by them. */
+  controls?: Map<string, string>;
   out: string[];
   err: string[];
 }
@@ -33,8 +35,9 @@ export const runDrill = async (options: Partial<DrillOptions> & { scenarioFile: 
   );
   if (!simulation) return { ...result, state: undefined as never, out, err };
   const state = simulation.state();
+  const controls = simulation.routingControls?.states();
   await simulation.stop();
-  return { ...result, state, out, err };
+  return { ...result, state, ...(controls ? { controls } : {}), out, err };
 };
 
 /** The simulator logs every API write and every exec; these are the ones that change something. */

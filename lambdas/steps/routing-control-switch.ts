@@ -1,0 +1,170 @@
+// The data-plane traffic switch (`dns.switch.via: routing-controls`): each plan record is a pair
+// of Route 53 failover records whose health checks follow one ARC routing control per side. The
+// flip turns the downstream's control On and the upstream's Off in one request to any Regional
+// endpoint of the ARC cluster; no Route 53 control-plane call is made, so it works while
+// ChangeResourceRecordSets (served from one Region) does not. Resolvers then get the downstream's
+// answer: its health check is healthy and the upstream's is not.
+import type { CheckResult } from '../engines/engine.js';
+import { MisconfiguredError, VerificationFailedError, errorMessage } from '../errors.js';
+import type { Plan } from '../plan/schema.js';
+import type { RoutingControlSwitch } from '../plan/traffic-switch.js';
+import type { RoutingControlPort, RoutingControlState } from '../ports/routing-controls.js';
+import type { StepTools } from './run-step.js';
+import type { AwsDeps } from './step-deps.js';
+
+export type RoutingControlPlan = Plan & { dns: { switch: RoutingControlSwitch } };
+
+export const switchesByRoutingControls = (plan: Plan): plan is RoutingControlPlan =>
+  plan.dns.switch.via === 'routing-controls';
+
+const clusterOf = (deps: AwsDeps, plan: RoutingControlPlan): RoutingControlPort => {
+  if (!deps.routingControlsFor)
+    throw new MisconfiguredError(
+      `plan ${plan.name} switches traffic with ARC routing controls, and this worker has no ARC cluster client`,
+    );
+  return deps.routingControlsFor(plan.dns.switch);
+};
+
+const controlsOf = (plan: RoutingControlPlan) => plan.dns.switch.controls;
+
+/** A control as people read it in summaries: its id, `routingcontrol/...` (the ARN names the panel too). */
+const shortName = (arn: string) => arn.slice(arn.lastIndexOf('/', arn.lastIndexOf('/') - 1) + 1);
+
+/** The two controls' states, as the data plane holds them now. */
+const readStates = async (cluster: RoutingControlPort, plan: RoutingControlPlan) => {
+  const { upstream, downstream } = controlsOf(plan);
+  const states = await cluster.getStates([upstream, downstream]);
+  return { upstream: states.get(upstream), downstream: states.get(downstream) };
+};
+
+const serves = (s: { upstream?: RoutingControlState; downstream?: RoutingControlState }) =>
+  s.downstream === 'On' && s.upstream === 'Off';
+
+const describeStates = (plan: RoutingControlPlan, s: { upstream?: string; downstream?: string }) =>
+  `upstream control ${s.upstream ?? 'unknown'}, downstream control ${s.downstream ?? 'unknown'} (${plan.dns.switch.clusterEndpoints.length} cluster endpoints)`;
+
+/**
+ * check-dns for this way: the controls can be read through the data plane, and may be changed,
+ * asked by setting each to the state it has (ARC has no dry run; the request changes nothing,
+ * unless someone changes a control in the milliseconds between the read and it).
+ */
+export const routingControlChecks = async (
+  deps: AwsDeps,
+  plan: RoutingControlPlan,
+): Promise<CheckResult[]> => {
+  const where = { clusterEndpoints: plan.dns.switch.clusterEndpoints.map((e) => e.url), ...controlsOf(plan) };
+  let states;
+  try {
+    states = await readStates(clusterOf(deps, plan), plan);
+  } catch (err) {
+    return [
+      {
+        name: 'arc-read',
+        passed: false,
+        summary: `the routing controls cannot be read: ${errorMessage(err)}`,
+        evidence: { ...where, message: errorMessage(err) },
+      },
+      {
+        name: 'arc-change',
+        passed: false,
+        summary: 'not asked: the controls cannot be read',
+        evidence: where,
+      },
+    ];
+  }
+  const read: CheckResult = {
+    name: 'arc-read',
+    passed: true,
+    summary: describeStates(plan, states),
+    evidence: { ...where, states },
+  };
+  try {
+    const { upstream, downstream } = controlsOf(plan);
+    const { endpoint } = await clusterOf(deps, plan).updateStates(
+      new Map([
+        [upstream, states.upstream ?? 'On'],
+        [downstream, states.downstream ?? 'Off'],
+      ]),
+    );
+    return [
+      read,
+      {
+        name: 'arc-change',
+        passed: true,
+        summary: `the controls may be changed (each set to the state it has, through ${endpoint})`,
+        evidence: { ...where, endpoint },
+      },
+    ];
+  } catch (err) {
+    return [
+      read,
+      {
+        name: 'arc-change',
+        passed: false,
+        summary: `the controls may not be changed: ${errorMessage(err)}`,
+        evidence: { ...where, message: errorMessage(err) },
+      },
+    ];
+  }
+};
+
+/**
+ * flip-dns for this way. Setting states the controls already have changes nothing, so an attempt
+ * after one that may have flipped simply flips again; the states are read back either way.
+ */
+export const flipRoutingControls = async (deps: AwsDeps, plan: RoutingControlPlan, tools: StepTools) => {
+  const cluster = clusterOf(deps, plan);
+  const { upstream, downstream } = controlsOf(plan);
+  const before = await readStates(cluster, plan);
+  const already = serves(before);
+  const { endpoint } = await tools.act(
+    already
+      ? `re-assert routing controls: downstream ${shortName(downstream)} On, upstream ${shortName(upstream)} Off (already so)`
+      : `turn routing control ${shortName(downstream)} On and ${shortName(upstream)} Off (one request: both or neither)`,
+    `routing controls ${shortName(downstream)}, ${shortName(upstream)}`,
+    () => {
+      tools.checkDeadline('changing the routing controls');
+      return cluster.updateStates(
+        new Map([
+          [downstream, 'On'],
+          [upstream, 'Off'],
+        ]),
+      );
+    },
+    (done) =>
+      already
+        ? undefined
+        : `turned the downstream's ${shortName(downstream)} On and the upstream's ${shortName(upstream)} Off through ${done.endpoint} (were ${before.downstream ?? 'unknown'} and ${before.upstream ?? 'unknown'})`,
+  );
+  const after = await readStates(cluster, plan);
+  if (!serves(after))
+    throw new VerificationFailedError(
+      `after the routing controls were set through ${endpoint}: ${describeStates(plan, after)}, expected downstream On and upstream Off`,
+    );
+  return {
+    summary: `${plan.dns.records.map((r) => `${r.name} -> ${r.downstream}`).join('; ')} by routing controls (downstream On, upstream Off${already ? ', already' : ''}; through ${endpoint}, read back)`,
+    detail: { via: 'routing-controls', endpoint, before, after, changed: already ? 0 : 1 },
+    output: { endpoint },
+  };
+};
+
+/**
+ * verify-dns for this way: what resolvers get follows the health checks, which follow the
+ * controls: the downstream's answer once its control is On and the upstream's Off. Read again
+ * through the data plane, not taken from the flip.
+ */
+export const verifyRoutingControls = async (deps: AwsDeps, plan: RoutingControlPlan) => {
+  const states = await readStates(clusterOf(deps, plan), plan);
+  const records = plan.dns.records.map((r) => ({ name: r.name, expected: r.downstream, ttl: r.ttl }));
+  if (!serves(states))
+    throw new VerificationFailedError(
+      `resolvers do not get the downstream: ${describeStates(plan, states)}, so the failover records still answer the upstream (when both are Off, Route 53 answers the PRIMARY)`,
+      { states, records },
+    );
+  const maxTtl = Math.max(...records.map((r) => r.ttl));
+  return {
+    summary: `${records.map((r) => `${r.name} -> ${r.expected}`).join('; ')}: the downstream's health check follows its control (On), the upstream's is Off; resolvers get the downstream once Route 53's health checkers see it (seconds), clients holding the old answer within ${maxTtl} s (TTL)`,
+    detail: { via: 'routing-controls', states, records },
+    output: { verified: true },
+  };
+};
