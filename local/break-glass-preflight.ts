@@ -14,6 +14,12 @@ import {
   readOnlyKube,
   type ReadinessEvaluation,
 } from '../lambdas/steps/evaluate.js';
+import {
+  clusterOf,
+  routingControlChecks,
+  switchesByRoutingControls,
+} from '../lambdas/steps/routing-control-switch.js';
+import type { AwsDeps } from '../lambdas/steps/step-deps.js';
 import { trafficSwitchChecks } from '../lambdas/steps/traffic-switch-check.js';
 import { terminalIo, type Io } from './io.js';
 
@@ -161,6 +167,19 @@ const dnsRemedy = (plan: Plan, evidence: { name: string; error?: string; allowed
 };
 
 const dnsAccess = (plan: Plan, check: CheckResult): AccessCheck => {
+  if (switchesByRoutingControls(plan)) {
+    const where = `ARC cluster (${plan.dns.switch.clusterEndpoints.length} endpoints)`;
+    return check.passed
+      ? { name: check.name, state: 'usable', where, summary: check.summary }
+      : {
+          name: check.name,
+          state: 'missing',
+          where,
+          summary: check.summary,
+          remedy:
+            'make an endpoint of the cluster answer from this machine, with AWS credentials allowed route53-recovery-cluster:GetRoutingControlState and UpdateRoutingControlStates on both controls (whether they may be changed is asked by the run, at check-dns)',
+        };
+  }
   const evidence = check.evidence as { name: string; error?: string; allowed?: boolean };
   const where = `hosted zone ${plan.dns.hostedZoneId}`;
   if (check.passed) return { name: check.name, state: 'usable', where, summary: check.summary };
@@ -176,7 +195,7 @@ const dnsAccess = (plan: Plan, check: CheckResult): AccessCheck => {
 /** Every check a run needs before its first change. Reads only; never throws for a port that does not work. */
 export const runPreflight = async (
   plan: Plan,
-  ports: { kube: Record<Side, KubePort>; dns: DnsPort },
+  ports: Pick<AwsDeps, 'dns' | 'routingControlsFor'> & { kube: Record<Side, KubePort> },
   io: Io,
 ): Promise<Preflight> => {
   const calls: Record<Side, Call[]> = { upstream: [], downstream: [] };
@@ -189,7 +208,9 @@ export const runPreflight = async (
   // upstream where the engine reads it (its lag or backlog).
   const [readiness, dns] = await Promise.all([
     evaluateReadiness(ctx),
-    trafficSwitchChecks(readOnlyDns(ports.dns), plan),
+    switchesByRoutingControls(plan)
+      ? routingControlChecks(clusterOf(ports, plan), plan, { askChange: false })
+      : trafficSwitchChecks(readOnlyDns(ports.dns), plan),
   ]);
   const kube = [...needsOf(plan)].flatMap(([side, need]) => {
     const where = `${ports.kube[side].describe}, namespace ${[...need.namespaces].join(', ')}`;

@@ -9,7 +9,10 @@
 import { userInfo } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
+import { createArcRoutingControls } from '../lambdas/adapters/arc-routing-controls.js';
 import { createRoute53Dns } from '../lambdas/adapters/route53-dns.js';
+import type { RoutingControlSwitch } from '../lambdas/plan/traffic-switch.js';
+import type { RoutingControlPort } from '../lambdas/ports/routing-controls.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { BadInputError } from '../lambdas/errors.js';
 import { drillAlarmEvent } from '../lambdas/plan/alarm-event.js';
@@ -47,9 +50,17 @@ export interface BreakGlassOptions extends ContextOptions {
 export interface BreakGlassPorts {
   kube: Record<Side, KubePort>;
   dns: DnsPort;
+  /** The ARC cluster of a plan that switches traffic by routing controls. */
+  routingControlsFor?: (traffic: RoutingControlSwitch) => RoutingControlPort;
 }
 
-const currentValues = (preflight: Preflight, name: string): string => {
+const currentValues = (plan: Plan, preflight: Preflight, name: string): string => {
+  if (plan.dns.switch.via === 'routing-controls') {
+    const read = preflight.dns.find((c) => c.name === 'arc-read');
+    return read?.passed
+      ? `answers by the routing controls: ${read.summary}`
+      : 'the routing controls cannot be read';
+  }
   const read = preflight.dns.find((c) => c.name === `dns-read:${name}`);
   if (!read?.passed) return 'cannot be read';
   const values = read.evidence['values'] as string[];
@@ -70,7 +81,7 @@ const dryRun = async (plan: Plan, preflight: Preflight, terminal: Io): Promise<n
     `  - fence ${engineFor(plan).sides(plan).upstream} (no client writes), verified; if unreachable: ${plan.fencing.whenUnreachable === 'halt' ? 'halt' : 'proceed ungracefully'}`,
   );
   for (const change of intendedChanges(plan)) io.out(`  - ${change}`);
-  for (const r of plan.dns.records) io.out(`    (${r.name} ${currentValues(preflight, r.name)})`);
+  for (const r of plan.dns.records) io.out(`    (${r.name} ${currentValues(plan, preflight, r.name)})`);
   printMissing(io, preflight);
   const ready = !error && checks.every((c) => c.passed);
   const missing = missingOf(preflight);
@@ -113,6 +124,7 @@ const realRun = async (
     coordination: createMemoryCoordination(),
     executions: localExecutions,
     dns: ports.dns,
+    ...(ports.routingControlsFor ? { routingControlsFor: ports.routingControlsFor } : {}),
     // The operator's command stands for the alarm: they have judged the upstream lost.
     alarms: { getStates: async (names) => new Map(names.map((n) => [n, 'ALARM' as const])) },
     approvals: {
@@ -167,7 +179,12 @@ export const breakGlass = async (
       throw new BadInputError(
         `${options.planFile}: clusters.upstream names no kubeconfig context; pass --upstream-context C`,
       );
-    resolved = ports ?? { kube: kubePortsFor(plan, contexts, options.kubeconfig), dns: createRoute53Dns() };
+    resolved = ports ?? {
+      kube: kubePortsFor(plan, contexts, options.kubeconfig),
+      dns: createRoute53Dns(),
+      routingControlsFor: (traffic) =>
+        createArcRoutingControls({ clusterEndpoints: traffic.clusterEndpoints }),
+    };
   } catch (err) {
     return reportBadInput(err, io);
   }

@@ -79,12 +79,14 @@ export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: 
       }
     }
     const leg = legOf(parsed, state);
+    // Deployed, an orchestrator knows its Region; a person's run from a laptop (break-glass) acts
+    // wherever that person is, deliberately.
     const actsFrom = legRegion(plan, leg);
-    if (actsFrom !== undefined && actsFrom !== deps.region) {
+    if (actsFrom !== undefined && deps.region !== undefined && actsFrom !== deps.region) {
       throw blocked(
         'other-region',
-        `${describeLeg(leg)} of ${plan.name} acts from ${actsFrom}, the Region of the side it moves to; this orchestrator runs in ${deps.region ?? 'an unknown Region'}. Nothing was changed: the orchestrator in ${actsFrom} runs it (one Region per leg, so that no two take the plan's lock at once)`,
-        { actsFrom, here: deps.region ?? null },
+        `${describeLeg(leg)} of ${plan.name} acts from ${actsFrom}, the Region of the side it moves to; this orchestrator runs in ${deps.region}. Nothing was changed: the orchestrator in ${actsFrom} runs it (one Region per leg, so that no two take the plan's lock at once)`,
+        { actsFrom, here: deps.region },
       );
     }
     const lease: Lease = {

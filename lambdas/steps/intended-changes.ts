@@ -15,9 +15,13 @@ export const intendedChanges = (plan: Plan, leg: Leg = alarmLeg): string[] => {
         ]
       : []),
     engine.promote,
-    ...plan.dns.records.map(
-      (r) => `point ${r.type} ${r.name} from ${r.upstream} to ${r.downstream} (TTL ${r.ttl} s)`,
-    ),
+    ...(plan.dns.switch.via === 'routing-controls'
+      ? [
+          `turn the downstream's routing control On and the upstream's Off (ARC, one request): resolvers then get ${plan.dns.records.map((r) => `${r.name} -> ${r.downstream}`).join(', ')} (TTL ${Math.max(...plan.dns.records.map((r) => r.ttl))} s)`,
+        ]
+      : plan.dns.records.map(
+          (r) => `point ${r.type} ${r.name} from ${r.upstream} to ${r.downstream} (TTL ${r.ttl} s)`,
+        )),
     engine.teardown,
   ];
 };

@@ -17,7 +17,10 @@ export type RoutingControlPlan = Plan & { dns: { switch: RoutingControlSwitch } 
 export const switchesByRoutingControls = (plan: Plan): plan is RoutingControlPlan =>
   plan.dns.switch.via === 'routing-controls';
 
-const clusterOf = (deps: AwsDeps, plan: RoutingControlPlan): RoutingControlPort => {
+export const clusterOf = (
+  deps: Pick<AwsDeps, 'routingControlsFor'>,
+  plan: RoutingControlPlan,
+): RoutingControlPort => {
   if (!deps.routingControlsFor)
     throw new MisconfiguredError(
       `plan ${plan.name} switches traffic with ARC routing controls, and this worker has no ARC cluster client`,
@@ -46,16 +49,18 @@ const describeStates = (plan: RoutingControlPlan, s: { upstream?: string; downst
 /**
  * check-dns for this way: the controls can be read through the data plane, and may be changed,
  * asked by setting each to the state it has (ARC has no dry run; the request changes nothing,
- * unless someone changes a control in the milliseconds between the read and it).
+ * unless someone changes a control in the milliseconds between the read and it). `askChange:
+ * false` only reads (a break-glass preflight, which sends nothing that writes).
  */
 export const routingControlChecks = async (
-  deps: AwsDeps,
+  cluster: RoutingControlPort,
   plan: RoutingControlPlan,
+  { askChange = true } = {},
 ): Promise<CheckResult[]> => {
   const where = { clusterEndpoints: plan.dns.switch.clusterEndpoints.map((e) => e.url), ...controlsOf(plan) };
   let states;
   try {
-    states = await readStates(clusterOf(deps, plan), plan);
+    states = await readStates(cluster, plan);
   } catch (err) {
     return [
       {
@@ -78,9 +83,10 @@ export const routingControlChecks = async (
     summary: describeStates(plan, states),
     evidence: { ...where, states },
   };
+  if (!askChange) return [read];
   try {
     const { upstream, downstream } = controlsOf(plan);
-    const { endpoint } = await clusterOf(deps, plan).updateStates(
+    const { endpoint } = await cluster.updateStates(
       new Map([
         [upstream, states.upstream ?? 'On'],
         [downstream, states.downstream ?? 'Off'],

@@ -6,7 +6,7 @@ import type { CheckResult } from '../engines/engine.js';
 import { NotReadyError, errorMessage } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { DnsPort, DnsRecordRef, DnsRecordValue } from '../ports/dns.js';
-import { routingControlChecks, switchesByRoutingControls } from './routing-control-switch.js';
+import { clusterOf, routingControlChecks, switchesByRoutingControls } from './routing-control-switch.js';
 import { runStep } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
@@ -94,7 +94,7 @@ export const checkTrafficSwitch = (deps: AwsDeps, execution: Execution, plan: Pl
   runStep(deps, execution, 'check-dns', async () => {
     const byControls = switchesByRoutingControls(plan);
     const checks = byControls
-      ? await routingControlChecks(deps, plan)
+      ? await routingControlChecks(clusterOf(deps, plan), plan)
       : await trafficSwitchChecks(deps.dns, plan);
     const failed = checks.filter((c) => !c.passed);
     if (failed.length > 0)

@@ -20,8 +20,8 @@ let simulation: Simulation;
 let kubeconfig: string;
 
 /** The simulated sites for one test: healthy, or as `scenario` makes them (e.g. its DNS faults). */
-const start = async (scenario: Record<string, unknown> = {}) => {
-  const plan = await loadPlan(planFile);
+const start = async (scenario: Record<string, unknown> = {}, file = planFile) => {
+  const plan = await loadPlan(file);
   simulation = await startSimulation(plan, parseScenario(scenario, 'break-glass', plan));
   // The plan's contexts (site-a, site-b) in a kubeconfig of their own, pointing at the simulator.
   const entry = (name: string, side: 'upstream' | 'downstream') => ({ name, server: simulation.urlOf(side) });
@@ -48,9 +48,9 @@ afterEach(async () => {
 });
 
 /** Restarts the sites with `scenario` in place of the healthy one. */
-const restart = async (scenario: Record<string, unknown>) => {
+const restart = async (scenario: Record<string, unknown>, file = planFile) => {
   await simulation.stop();
-  await start(scenario);
+  await start(scenario, file);
 };
 
 /** Nothing was fenced, promoted or pointed elsewhere: the sites and the zone are as they started. */
@@ -70,9 +70,14 @@ const capture = () => {
   return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
 };
 
-const portsFor = async () => {
-  const plan = await loadPlan(planFile);
-  return { kube: kubePortsFor(plan, contextsOf(plan, {}), kubeconfig), dns: simulation.dns };
+const portsFor = async (file = planFile) => {
+  const plan = await loadPlan(file);
+  const { routingControls } = simulation;
+  return {
+    kube: kubePortsFor(plan, contextsOf(plan, {}), kubeconfig),
+    dns: simulation.dns,
+    ...(routingControls ? { routingControlsFor: () => routingControls } : {}),
+  };
 };
 
 it('--dry-run runs every check, lists every change, and changes nothing', async () => {
@@ -290,3 +295,55 @@ describe('the preflight: a port a run needs and cannot use stops it before its f
     expectNothingChanged();
   });
 });
+
+describe('a plan that switches traffic by ARC routing controls, with Route 53 control plane down', () => {
+  const twoRegions = 'examples/two-regions/rabbitmq-standby.yaml';
+  const down = { aws: { unavailable: { route53ControlPlane: true } } };
+
+  it('--dry-run reads the controls (and nothing of Route 53), lists the flip, and changes nothing', async () => {
+    await restart(down, twoRegions);
+    const { io, out } = capture();
+    expect(
+      await breakGlass({ planFile: twoRegions, dryRun: true, kubeconfig }, io, await portsFor(twoRegions)),
+    ).toBe(0);
+    expect(out).toEqual(
+      expect.arrayContaining([
+        '  pass  arc-read             ARC cluster (5 endpoints): upstream control On, downstream control Off (5 cluster endpoints)',
+        expect.stringMatching(
+          /^ {2}- turn the downstream's routing control On and the upstream's Off \(ARC, one request\)/,
+        ),
+        'Dry run: nothing was changed. The standby is ready.',
+      ]),
+    );
+    expect(simulation.routingControls?.states().get(twoRegionControls.upstream)).toBe('On');
+  });
+
+  it('a run flips the controls, never the records', async () => {
+    await restart(down, twoRegions);
+    const { io, out } = capture();
+    expect(
+      await breakGlass(
+        { planFile: twoRegions, dryRun: false, kubeconfig, reason: 'eu-west-1 lost, INC-43' },
+        io,
+        await portsFor(twoRegions),
+      ),
+    ).toBe(0);
+    expect(out).toContain('Outcome: SUCCEEDED');
+    expect(simulation.routingControls?.states()).toEqual(
+      new Map([
+        [twoRegionControls.upstream, 'Off'],
+        [twoRegionControls.downstream, 'On'],
+      ]),
+    );
+    expect([...simulation.dns.records().values()][0]!.values).toEqual([
+      'upstream-cluster.site-a.orders.example.com',
+    ]);
+  });
+});
+
+const twoRegionControls = {
+  upstream:
+    'arn:aws:route53-recovery-control::111122223333:controlpanel/0123456789abcdef0123456789abcdef/routingcontrol/0123456789abcdef',
+  downstream:
+    'arn:aws:route53-recovery-control::111122223333:controlpanel/0123456789abcdef0123456789abcdef/routingcontrol/fedcba9876543210',
+};
