@@ -48,6 +48,25 @@ describe('confirm-alarm', () => {
     plan = await loadPlan('examples/plans/rabbitmq-standby.yaml');
   });
 
+  it('re-reads the alarm in the Region its event came from (a plan of two Regions hears the other one, forwarded)', async () => {
+    const { deps } = depsWith('ALARM');
+    const asked: Array<string | undefined> = [];
+    deps.alarms = {
+      getStates: async (names, region) => {
+        asked.push(region);
+        return new Map(names.map((n) => [n, 'ALARM' as const]));
+      },
+    };
+    await confirmAlarm(deps, execution, plan, drillAlarmEvent(alarmName, triggeredAt, 'e1', 'eu-west-1'));
+    await confirmAlarm(
+      deps,
+      { ...execution, id: `${execution.id}-2` },
+      plan,
+      drillAlarmEvent(alarmName, triggeredAt, 'e2'),
+    );
+    expect(asked).toEqual(['eu-west-1', undefined]);
+  });
+
   it('an alarm without data is not confirmed: AlarmNotConfirmed saying what it may mean and what to do, never AlarmCleared', async () => {
     const { deps } = depsWith('INSUFFICIENT_DATA');
     const attempt = confirmAlarm(deps, execution, plan, drillAlarmEvent(alarmName, triggeredAt));

@@ -37,6 +37,26 @@ describe('createCloudWatchAlarms', () => {
     ]);
   });
 
+  it("reads an alarm of another Region (a plan's other Region, its event forwarded) with a client of that Region", async () => {
+    const cloudwatch = mockClient(CloudWatchClient);
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: [{ AlarmName: 'canary', StateValue: 'ALARM' }] });
+    const alarms = createCloudWatchAlarms({ clientConfig: { region: 'eu-central-1' } });
+
+    expect(await alarms.getStates(['canary'])).toEqual(new Map([['canary', 'ALARM']]));
+    expect(await alarms.getStates(['nodes-missing'], 'eu-west-1')).toEqual(new Map([['canary', 'ALARM']]));
+    expect(await alarms.getStates(['canary'], 'eu-central-1')).toEqual(new Map([['canary', 'ALARM']]));
+
+    const regions = await Promise.all(
+      cloudwatch
+        .commandCalls(DescribeAlarmsCommand)
+        .map((call) => (call.thisValue as CloudWatchClient).config.region()),
+    );
+    expect(regions).toEqual(['eu-central-1', 'eu-west-1', 'eu-central-1']);
+    cloudwatch.restore();
+  });
+
   it('asks for at most 100 names at a time and follows NextToken', async () => {
     const { alarms, cloudwatch } = mockedAlarms();
     const names = Array.from({ length: 150 }, (_, i) => `alarm-${String(i).padStart(3, '0')}`);
