@@ -27,6 +27,7 @@ describe('scenario', () => {
       alarm: { state: 'ALARM' },
       latency: { apiMs: 2, execMs: 15, restartSecondsPerPod: 0.3, dnsSyncMs: 100 },
       faults: [],
+      aws: { unavailable: { regions: [], route53ControlPlane: false } },
       coordination: { activeSide: 'upstream', cooldownMinutesLeft: 0 },
       clusters: {
         upstream: { reachable: true, replicas: 3, notReadyPods: [], clientConnections: 2, conditions: {} },
