@@ -4,10 +4,12 @@
 // per plan its trigger alarms, a readiness schedule and its alarm, in nested stacks
 // (plan-shards.ts); one operations dashboard; and per cluster region the EKS access entries of the
 // Kubernetes worker. Nothing in the orchestrator's own stack grows with the number of plans but
-// the IAM statements naming the plans' clusters and DNS records.
+// the IAM statements naming the plans' clusters, DNS records and routing controls. With
+// `multiRegion`, one such orchestrator in each of several Regions shares a global journal table
+// (journal-table.ts), and each forwards its Region's alarms to the others (alarm-forwarding.ts).
 import { readFileSync } from 'node:fs';
 import { ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
@@ -18,21 +20,29 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { journalTableKeys } from '../lambdas/adapters/dynamodb-journal.js';
 import { checkKubernetesGroup, DEFAULT_KUBERNETES_GROUP } from '../lambdas/plan/rbac.js';
 import { planCatalogue, type PlanCatalogue } from '../lambdas/plan/plan-catalogue.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { METRICS_NAMESPACE } from '../lambdas/ports/metrics.js';
+import { AlarmForwarding } from './alarm-forwarding.js';
 import { ApprovalConsole } from './approval-console.js';
+import {
+  homeRegion,
+  multiRegionKeyProblem,
+  planRegionProblems,
+  type MultiRegionProps,
+} from './deployment-regions.js';
 import { EksAccessStack } from './eks-access-stack.js';
 import { ExecutionEnded } from './execution-ended.js';
 import { FailoverTrigger } from './failover-trigger.js';
+import { createJournalTable } from './journal-table.js';
 import { acknowledgeExplainedFindings } from './nag-suppressions.js';
 import { OperationsDashboard } from './operations-dashboard.js';
 import { writePlanCatalogue } from './plan-catalogue-asset.js';
 import { planShards, type PlanShard } from './plan-shards.js';
 import type { PlanTrigger } from './plan-trigger.js';
 import type { ReadinessEvaluation } from './readiness-evaluation.js';
+import type { RoutingControlRecords } from './routing-control-records.js';
 import { checkDefinitionPlaceholders, workflowDefinitionFile } from './workflow-definition.js';
 
 export interface FailoverOrchestratorProps {
@@ -78,6 +88,14 @@ export interface FailoverOrchestratorProps {
    * logs, and a key the stack creates for the topic
    */
   readonly encryptionKeyArn?: string;
+  /**
+   * One orchestrator in each of several Regions, this one's stack in one of them (its `env`
+   * region set). Every plan then names its sides' `regions`, all deployed; the journal is one
+   * global table; this orchestrator creates the plans' alarms of its own Region only, forwards
+   * them to the other Regions and receives theirs. Not with `encryptionKeyArn`.
+   * @default one orchestrator, in the stack's Region
+   */
+  readonly multiRegion?: MultiRegionProps;
 }
 
 const SERVICE_NAME = 'failover-orchestrator';
@@ -89,6 +107,16 @@ const KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 // deletes). test/infra checks it against the SDK commands the adapters import.
 const JOURNAL_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
 
+// What the ARC adapter calls on a cluster's data plane (adapters/arc-routing-controls.ts): a read
+// per control, and one request that sets both (never UpdateRoutingControlState, one at a time).
+const ROUTING_CONTROL_ACTIONS = [
+  'route53-recovery-cluster:GetRoutingControlState',
+  'route53-recovery-cluster:UpdateRoutingControlStates',
+];
+
+/** A routing control's ARN is about 120 characters: 16 make a statement of about 2 KB, as a group of records. */
+const ROUTING_CONTROLS_PER_STATEMENT = 16;
+
 /** The ASL's `${Name}` placeholders: one per worker function, filled with its ARN. */
 const WORKER_PLACEHOLDERS = ['AwsWorkerArn', 'KubeWorkerArn'] as const;
 
@@ -98,8 +126,11 @@ export class FailoverOrchestrator extends Construct {
   readonly kubeWorker: LambdaFunction;
   /** Alarm confirmation, approval request, DNS flip and its verification, report and halt. */
   readonly awsWorker: LambdaFunction;
-  /** The journal: step records, reports and pending approvals of every execution. */
-  readonly journalTable: Table;
+  /**
+   * The journal: step records, reports and pending approvals of every execution. With
+   * `multiRegion`, a global table: created in the first Region, its replica elsewhere.
+   */
+  readonly journalTable: ITable;
   /** Start, approval, halt, failure and success notifications, and the alarms' actions. */
   readonly topic: Topic;
   /** Encrypts the topic; CloudWatch alarms may use it to publish. `encryptionKey` when given, else the stack's own. */
@@ -108,12 +139,19 @@ export class FailoverOrchestrator extends Construct {
   readonly encryptionKey?: IKey;
   /** The one rule that hands every ALARM of the account's alarms to the AWS worker, which starts the plan's failover. */
   readonly trigger: FailoverTrigger;
+  /** With `multiRegion`: the rules that send this Region's alarms to the other Regions. */
+  readonly alarmForwarding?: AlarmForwarding;
   /** The nested stacks that hold the plans' alarms and schedules. */
   readonly planShards: readonly PlanShard[];
   /** Each plan's trigger alarms, by plan name. */
   readonly triggers: ReadonlyMap<string, PlanTrigger>;
   /** Each plan's readiness schedule and alarm, by plan name. */
   readonly evaluations: ReadonlyMap<string, ReadinessEvaluation>;
+  /**
+   * The Route 53 failover records and health checks of each plan that switches with routing
+   * controls, by plan name; with `multiRegion`, only the first Region's orchestrator has them.
+   */
+  readonly routingControlRecords: ReadonlyMap<string, RoutingControlRecords>;
   /** The failure alarm and the dashboard. */
   readonly operations: OperationsDashboard;
   /** Executions that ended outside the workflow's own Catch: the rule, its dead-letter queue and alarm. */
@@ -130,16 +168,12 @@ export class FailoverOrchestrator extends Construct {
   });
 
   /**
-   * Every alarm of the account and Region: ConfirmAlarm re-reads the plan's alarms. Their names
+   * Every alarm of the account in this Region, and with `multiRegion` in each deployed Region (a
+   * forwarded alarm is re-read in its own): ConfirmAlarm re-reads the plan's alarms. Their names
    * would grow the role's policy past IAM's 10 KB with the plans; reading an alarm's state reveals
    * nothing the trigger rule does not already hand the worker.
    */
-  private readonly alarmsArn = Stack.of(this).formatArn({
-    service: 'cloudwatch',
-    resource: 'alarm',
-    resourceName: '*',
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
+  private readonly alarmsArns: string[];
 
   constructor(scope: Construct, id: string, props: FailoverOrchestratorProps) {
     super(scope, id);
@@ -149,8 +183,19 @@ export class FailoverOrchestrator extends Construct {
     const kubernetesGroup = props.kubernetesGroup ?? DEFAULT_KUBERNETES_GROUP;
 
     // Every check runs before any resource exists: a bad plan set fails synth at once, before bundling.
-    const catalogue = checkPlans(plans);
-    checkProps(props, kubernetesGroup, Stack.of(this).region);
+    const { multiRegion } = props;
+    const stackRegion = Stack.of(this).region;
+    const catalogue = checkPlans(plans, multiRegion?.regions);
+    checkProps(props, kubernetesGroup, stackRegion);
+    this.alarmsArns = (multiRegion?.regions ?? [undefined]).map((region) =>
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        region,
+        resource: 'alarm',
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
     checkDefinitionPlaceholders(
       readFileSync(workflowDefinitionFile, 'utf8'),
       workflowDefinitionFile,
@@ -160,15 +205,7 @@ export class FailoverOrchestrator extends Construct {
     if (props.encryptionKeyArn !== undefined)
       this.encryptionKey = Key.fromKeyArn(this, 'EncryptionKey', props.encryptionKeyArn);
     const encryptionKey = this.encryptionKey;
-    this.journalTable = new Table(this, 'Journal', {
-      partitionKey: { name: journalTableKeys.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: journalTableKeys.sortKey, type: AttributeType.STRING },
-      timeToLiveAttribute: journalTableKeys.timeToLiveAttribute,
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      ...(encryptionKey ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey } : {}),
-      removalPolicy,
-    });
+    this.journalTable = createJournalTable(this, 'Journal', { removalPolicy, encryptionKey, multiRegion });
 
     this.topicKey = encryptionKey ?? this.createTopicKey(removalPolicy);
     this.topic = new Topic(this, 'Notifications', {
@@ -341,17 +378,29 @@ export class FailoverOrchestrator extends Construct {
       removalPolicy,
       encryptionKey,
     });
+    const otherRegions = multiRegion?.regions.filter((region) => region !== stackRegion) ?? [];
     this.trigger = new FailoverTrigger(this, 'Trigger', {
       worker: this.awsWorker,
       deadLetterQueue: this.executionEnded.deadLetterQueue,
+      ...(multiRegion ? { alarmRegions: [stackRegion, ...otherRegions] } : {}),
     });
+    if (multiRegion)
+      this.alarmForwarding = new AlarmForwarding(this, 'AlarmForwarding', {
+        toRegions: otherRegions,
+        deadLetterQueue: this.executionEnded.deadLetterQueue,
+      });
     this.planShards = planShards(this, plans, {
       kubeWorker: this.kubeWorker,
       ...this.createEvaluationSchedules(),
       topic: this.topic,
+      ...(multiRegion ? { alarmRegion: stackRegion } : {}),
+      createsRoutingControlRecords: !multiRegion || stackRegion === homeRegion(multiRegion.regions),
     });
     this.triggers = new Map(this.planShards.flatMap((shard) => [...shard.triggers]));
     this.evaluations = new Map(this.planShards.flatMap((shard) => [...shard.evaluations]));
+    this.routingControlRecords = new Map(
+      this.planShards.flatMap((shard) => [...shard.routingControlRecords]),
+    );
     this.grantPlanAccess(plans);
 
     this.operations = new OperationsDashboard(this, 'Operations', {
@@ -366,8 +415,8 @@ export class FailoverOrchestrator extends Construct {
       awsWorkerRole: this.awsWorker.role,
       workflowRole: this.stateMachine.role,
       inVpc: props.vpc !== undefined,
-      route53ChangesArn: this.route53ChangesArn,
-      alarmsArn: this.alarmsArn,
+      route53ChangesArn: plans.some(switchesRecords) ? this.route53ChangesArn : undefined,
+      alarmsArns: this.alarmsArns,
       executionsPolicy,
       executionsArn,
       executionEndedDeadLetters: this.executionEnded.deadLetterQueue,
@@ -429,9 +478,27 @@ export class FailoverOrchestrator extends Construct {
     );
 
     this.awsWorker.addToRolePolicy(
-      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [this.alarmsArn] }),
+      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: this.alarmsArns }),
     );
 
+    const recordPlans = plans.filter(switchesRecords);
+    if (recordPlans.length > 0) this.grantRecordChanges(recordPlans);
+    this.grantRoutingControls(plans);
+
+    // Not topic.grantPublish(): it grants kms:GenerateDataKey*, a wildcard; SNS calls GenerateDataKey.
+    this.awsWorker.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    this.grantKeyUse();
+  }
+
+  /**
+   * Changing the records of the plans that switch by record changes, in their zones only. A plan
+   * that switches with routing controls is granted nothing on its records: the stack owns them,
+   * and its flip reads and sets controls only.
+   */
+  private grantRecordChanges(plans: Plan[]): void {
+    const stack = Stack.of(this);
     const route53Arn = (resource: string, resourceName: string) =>
       stack.formatArn({ service: 'route53', region: '', account: '', resource, resourceName });
     const plansByZone = new Map<string, Plan[]>();
@@ -469,12 +536,28 @@ export class FailoverOrchestrator extends Construct {
     this.awsWorker.addToRolePolicy(
       new PolicyStatement({ actions: ['route53:GetChange'], resources: [this.route53ChangesArn] }),
     );
+  }
 
-    // Not topic.grantPublish(): it grants kms:GenerateDataKey*, a wildcard; SNS calls GenerateDataKey.
-    this.awsWorker.addToRolePolicy(
-      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+  /**
+   * Reading and setting the routing controls of the plans that switch with them, and no other:
+   * ARC's data plane authorizes each control by its ARN. In statements of a bounded size, which
+   * CDK moves into managed policies once the role's inline policy is full, as the record grants.
+   */
+  private grantRoutingControls(plans: Plan[]): void {
+    const controlArns = unique(
+      plans.flatMap((plan) =>
+        plan.dns.switch.via === 'routing-controls'
+          ? [plan.dns.switch.controls.upstream, plan.dns.switch.controls.downstream]
+          : [],
+      ),
     );
-    this.grantKeyUse();
+    for (let i = 0; i < controlArns.length; i += ROUTING_CONTROLS_PER_STATEMENT)
+      this.awsWorker.addToRolePolicy(
+        new PolicyStatement({
+          actions: ROUTING_CONTROL_ACTIONS,
+          resources: controlArns.slice(i, i + ROUTING_CONTROLS_PER_STATEMENT),
+        }),
+      );
   }
 
   /**
@@ -628,10 +711,10 @@ function workerRole(scope: Construct, id: string, logGroup: LogGroup, roleName?:
 }
 
 /** The plans' catalogue, as the workers will read it; throws with every problem of the plan set. */
-function checkPlans(plans: Plan[]): PlanCatalogue {
+function checkPlans(plans: Plan[], regions: readonly string[] | undefined): PlanCatalogue {
   if (plans.length === 0)
     throw new Error('FailoverOrchestrator: no plans; pass at least one validated plan (loadPlan)');
-  const problems: string[] = [];
+  const problems = planRegionProblems(plans, regions);
   let catalogue: PlanCatalogue = { plans: {}, triggers: {} };
   try {
     catalogue = planCatalogue(plans);
@@ -666,7 +749,13 @@ function checkProps(props: FailoverOrchestratorProps, kubernetesGroup: string, s
             props.encryptionKeyArn,
             Token.isUnresolved(stackRegion) ? undefined : stackRegion,
           ),
+      multiRegionKeyProblem(props.multiRegion?.regions, props.encryptionKeyArn),
     ].filter((p): p is string => p !== undefined),
+    ...(props.multiRegion && !props.multiRegion.regions.includes(stackRegion)
+      ? [
+          `multiRegion: the stack's Region (${Token.isUnresolved(stackRegion) ? 'decided at deployment' : stackRegion}) is not one of ${props.multiRegion.regions.join(', ')}; set the stack's env region to one of them`,
+        ]
+      : []),
   ];
   if (problems.length > 0) throw new Error(`FailoverOrchestrator: ${problems.join('; ')}`);
 }
@@ -716,6 +805,8 @@ const recordGroups = (plans: Plan[]): Array<Plan['dns']['records']> => {
   }
   return groups;
 };
+
+const switchesRecords = (plan: Plan) => plan.dns.switch.via === 'records';
 
 /** What Route 53 compares the NormalizedRecordNames condition with: lower case, no final dot. */
 const normalizedRecordName = (name: string) => name.toLowerCase().replace(/\.$/, '');

@@ -1,14 +1,18 @@
 // The deployable unit: one orchestrator for every plan of an account and region (plus, created
-// by the orchestrator, one small stack of EKS access entries per cluster region).
+// by the orchestrator, one small stack of EKS access entries per cluster region); one per Region
+// of a deployment in several (orchestrator-stacks.ts).
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Plan } from '../lambdas/plan/schema.js';
+import type { MultiRegionProps } from './deployment-regions.js';
 import { FailoverOrchestrator } from './failover-orchestrator.js';
 
 export interface FailoverOrchestratorStackProps extends StackProps {
   readonly plans: Plan[];
   /** An existing KMS key for the journal, the topic, the dead-letter queue and the logs (FailoverOrchestratorProps.encryptionKeyArn). */
   readonly encryptionKeyArn?: string;
+  /** One of the orchestrators of several Regions (FailoverOrchestratorProps.multiRegion). */
+  readonly multiRegion?: MultiRegionProps;
 }
 
 export class FailoverOrchestratorStack extends Stack {
@@ -19,6 +23,7 @@ export class FailoverOrchestratorStack extends Stack {
     this.orchestrator = new FailoverOrchestrator(this, 'Orchestrator', {
       plans: props.plans,
       encryptionKeyArn: props.encryptionKeyArn,
+      multiRegion: props.multiRegion,
     });
     // What an operator needs after `cdk deploy`: where notifications go, what to watch, what runs.
     new CfnOutput(this, 'NotificationsTopicArn', {

@@ -44,10 +44,10 @@ export interface ExplainedFindings {
   workflowRole: IRole;
   /** The Kubernetes worker is placed in a VPC. */
   inVpc: boolean;
-  /** What the AWS worker polls with route53:GetChange. */
-  route53ChangesArn: string;
-  /** The alarms the AWS worker may read with cloudwatch:DescribeAlarms. */
-  alarmsArn: string;
+  /** What the AWS worker polls with route53:GetChange; undefined when no plan switches by record changes. */
+  route53ChangesArn: string | undefined;
+  /** The alarms the AWS worker may read with cloudwatch:DescribeAlarms: per deployed Region, all of them. */
+  alarmsArns: readonly string[];
   /** The policy that lets the AWS worker describe this workflow's executions, and their ARN pattern. */
   executionsPolicy: IConstruct;
   executionsArn: string;
@@ -65,16 +65,18 @@ export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: `Only for actions IAM cannot scope: ${XRAY}. Every other statement names its resources.`,
   });
-  Validations.of(awsWorker).acknowledge({
-    id: wildcardFinding(awsWorker, f.route53ChangesArn),
-    reason:
-      'route53:GetChange only, to poll the change the DNS flip just made until INSYNC: Route 53 assigns change ids when the change is submitted, so none is known in advance. GetChange reveals only a change status.',
-  });
-  Validations.of(awsWorker).acknowledge({
-    id: wildcardFinding(awsWorker, f.alarmsArn),
-    reason:
-      "cloudwatch:DescribeAlarms only, on this account's and Region's alarms: ConfirmAlarm re-reads the alarm that started a plan's failover. Naming every plan's alarms would grow the role's policy past IAM's limit at a few dozen plans, and an alarm's state is what the trigger rule already hands the worker.",
-  });
+  if (f.route53ChangesArn !== undefined)
+    Validations.of(awsWorker).acknowledge({
+      id: wildcardFinding(awsWorker, f.route53ChangesArn),
+      reason:
+        'route53:GetChange only, to poll the change the DNS flip just made until INSYNC: Route 53 assigns change ids when the change is submitted, so none is known in advance. GetChange reveals only a change status.',
+    });
+  for (const alarmsArn of f.alarmsArns)
+    Validations.of(awsWorker).acknowledge({
+      id: wildcardFinding(awsWorker, alarmsArn),
+      reason:
+        "cloudwatch:DescribeAlarms only, on this account's alarms of one Region the orchestrator is deployed to: ConfirmAlarm re-reads the alarm that started a plan's failover, in the alarm's Region. Naming every plan's alarms would grow the role's policy past IAM's limit at a few dozen plans, and an alarm's state is what the trigger rule already hands the worker.",
+    });
   Validations.of(defaultPolicyOf(f.workflowRole)).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: `Only for actions IAM cannot scope: ${LOG_DELIVERY}; ${XRAY}, plus xray:GetSamplingRules and GetSamplingTargets. Invoking the workers is granted on their two ARNs.`,

@@ -1,7 +1,8 @@
 // The per-plan resources (the alarms a plan defines, its composite, its readiness schedule and
-// alarm) in nested stacks, so that they do not count against the orchestrator stack's 500
-// resources and 1 MB template: the orchestrator stack holds a fixed set of resources whatever
-// the number of plans, and each shard a share of the plans.
+// alarm, the Route 53 records of a plan that switches with routing controls) in nested stacks, so
+// that they do not count against the orchestrator stack's 500 resources and 1 MB template: the
+// orchestrator stack holds a fixed set of resources whatever the number of plans, and each shard a
+// share of the plans.
 //
 // A plan's shard follows from its name alone, never from the other plans: adding or removing a
 // plan moves no other plan's alarms between stacks (CloudFormation would have to delete and
@@ -15,6 +16,7 @@ import type { Construct } from 'constructs';
 import type { Plan } from '../lambdas/plan/schema.js';
 import { PlanTrigger } from './plan-trigger.js';
 import { ReadinessEvaluation } from './readiness-evaluation.js';
+import { RoutingControlRecords } from './routing-control-records.js';
 
 /**
  * How many nested stacks the plans spread over. At 500 plans a shard holds about 31 of them (two
@@ -37,6 +39,16 @@ export interface PlanShardProps {
   readonly scheduleGroupName: string;
   /** Receives the readiness alarms' notifications. */
   readonly topic: ITopic;
+  /**
+   * The Region whose trigger alarms are created here (plan-trigger.ts).
+   * @default every alarm of the plans: an orchestrator of one Region
+   */
+  readonly alarmRegion?: string;
+  /**
+   * Whether the Route 53 records of the plans that switch with routing controls are created here:
+   * Route 53 is global, so one orchestrator of a deployment creates them.
+   */
+  readonly createsRoutingControlRecords: boolean;
 }
 
 export class PlanShard extends NestedStack {
@@ -44,13 +56,18 @@ export class PlanShard extends NestedStack {
   readonly triggers: ReadonlyMap<string, PlanTrigger>;
   /** Each plan's readiness schedule and alarm, by plan name. */
   readonly evaluations: ReadonlyMap<string, ReadinessEvaluation>;
+  /** The failover records and health checks of each plan that switches with routing controls, by plan name. */
+  readonly routingControlRecords: ReadonlyMap<string, RoutingControlRecords>;
 
   constructor(scope: Construct, id: string, props: PlanShardProps) {
     super(scope, id, {
       description: `Failover orchestrator: the alarms and readiness schedules of ${props.plans.length} plans`,
     });
     this.triggers = new Map(
-      props.plans.map((plan) => [plan.name, new PlanTrigger(this, `Trigger-${plan.name}`, { plan })]),
+      props.plans.map((plan) => [
+        plan.name,
+        new PlanTrigger(this, `Trigger-${plan.name}`, { plan, region: props.alarmRegion }),
+      ]),
     );
     this.evaluations = new Map(
       props.plans.map((plan) => [
@@ -63,6 +80,14 @@ export class PlanShard extends NestedStack {
           topic: props.topic,
         }),
       ]),
+    );
+    this.routingControlRecords = new Map(
+      props.plans.flatMap((plan) => {
+        const traffic = plan.dns.switch;
+        return props.createsRoutingControlRecords && traffic.via === 'routing-controls'
+          ? [[plan.name, new RoutingControlRecords(this, `Switch-${plan.name}`, { plan, traffic })] as const]
+          : [];
+      }),
     );
     const resources = this.node.findAll().filter((c) => c instanceof CfnResource).length;
     if (resources > MAX_RESOURCES)

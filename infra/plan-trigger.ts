@@ -1,7 +1,9 @@
 // What starts one plan's failover: the alarms the plan defines (created here) or references
 // (they exist), and the composite that needs several of them to agree. The one trigger rule of
 // the deployment (failover-trigger.ts) hands their ALARM events to the AWS worker, which finds
-// the plan by the alarm's name in the published plans.
+// the plan by the alarm's name in the published plans. With an orchestrator in several Regions,
+// each creates the alarms that live in its own Region (plan/regions.ts, alarmRegion): CloudWatch
+// alarms and composites watch and combine within one Region.
 import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -15,11 +17,17 @@ import {
   type IAlarm,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { alarmRegion } from '../lambdas/plan/regions.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import type { TriggerAlarm } from '../lambdas/plan/triggers.js';
 
 export interface PlanTriggerProps {
   readonly plan: Plan;
+  /**
+   * The Region whose alarms of the plan are created here.
+   * @default every alarm of the plan: an orchestrator of one Region
+   */
+  readonly region?: string;
 }
 
 const comparisons: Record<NonNullable<TriggerAlarm['define']>['comparison'], ComparisonOperator> = {
@@ -45,9 +53,13 @@ export class PlanTrigger extends Construct {
     super(scope, id);
     const { plan } = props;
 
+    const here = plan.triggers.alarms.map(
+      (alarm) => props.region === undefined || alarmRegion(plan, alarm) === props.region,
+    );
     const operands: IAlarm[] = [];
     this.definedAlarms = [];
     plan.triggers.alarms.forEach((alarm, i) => {
+      if (!here[i]) return;
       if (!alarm.define) {
         operands.push(Alarm.fromAlarmName(this, `Referenced${i}`, alarm.name));
         return;
@@ -73,8 +85,9 @@ export class PlanTrigger extends Construct {
       operands.push(created);
     });
 
+    // The plan schema keeps a composite's alarms in one Region: the composite lives there too.
     const composite = plan.triggers.composite;
-    if (composite) {
+    if (composite && here.every(Boolean)) {
       const atLeast = composite.atLeast ?? operands.length;
       this.composite = new CompositeAlarm(this, 'Composite', {
         compositeAlarmName: composite.name,

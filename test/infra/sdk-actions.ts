@@ -11,6 +11,7 @@ const IAM_PREFIX_OF_CLIENT: Record<string, string> = {
   dynamodb: 'dynamodb',
   eks: 'eks',
   'route-53': 'route53',
+  'route53-recovery-cluster': 'route53-recovery-cluster',
   sfn: 'states',
   sns: 'sns',
 };
@@ -49,3 +50,12 @@ export const sdkActionsCalledBy = (entry: string): string[] => [
     ),
   ),
 ];
+
+/**
+ * The calls of each way of switching traffic (a plan's `dns.switch.via`): the AWS worker is
+ * granted them only when some plan switches that way (infra/failover-orchestrator.ts).
+ */
+export const trafficSwitchActions = {
+  records: /^route53:/,
+  'routing-controls': /^route53-recovery-cluster:/,
+} as const;
