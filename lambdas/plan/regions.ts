@@ -38,6 +38,16 @@ export const alarmRegion = (plan: Pick<Plan, 'regions'>, alarm: Pick<TriggerAlar
   alarm.region ?? plan.regions?.upstream;
 
 /**
+ * The Region of the plan's triggering alarm of this name: a composite lives where the alarms it
+ * combines do. Undefined for a plan of one Region, or a name that is not the plan's.
+ */
+export const triggerRegion = (plan: Pick<Plan, 'regions' | 'triggers'>, alarmName: string) => {
+  const { alarms, composite } = plan.triggers;
+  const alarm = composite?.name === alarmName ? alarms[0] : alarms.find((a) => a.name === alarmName);
+  return alarm && alarmRegion(plan, alarm);
+};
+
+/**
  * A plan's alarms against its Regions: a `region` only where the plan names `regions`, one of the
  * two; a composite's alarms in one Region (CloudWatch combines alarms of its own Region); and some
  * trigger in the downstream's Region.

@@ -5,7 +5,7 @@
 // grow with the plans (infra/failover-trigger.ts).
 import { BadInputError } from '../errors.js';
 import { alarmEventSchema } from '../plan/alarm-event.js';
-import { actingRegion } from '../plan/regions.js';
+import { actingRegion, triggerRegion } from '../plan/regions.js';
 import type { Plan } from '../plan/schema.js';
 import type { NotifierPort } from '../ports/notifier.js';
 import type { PlansPort } from '../ports/plans.js';
@@ -59,6 +59,13 @@ export const startFailover = async (
   if (!ref) return { started: false, reason: `alarm ${detail.alarmName} starts no deployed plan` };
   if (!id) throw new BadInputError(`the event of alarm ${detail.alarmName} has no id to name the execution`);
   const plan = await deps.plans.load(ref);
+  // Alarm names are unique only within a Region: another Region's alarm of the same name is not the plan's.
+  const alarmIn = triggerRegion(plan, detail.alarmName);
+  if (alarmIn !== undefined && parsed.data.region !== undefined && parsed.data.region !== alarmIn)
+    return {
+      started: false,
+      reason: `alarm ${detail.alarmName} of ${parsed.data.region} is not plan ${plan.name}'s: its alarm of that name is in ${alarmIn}`,
+    };
   // Both Regions hear the alarm (each forwards its own to the other): one starts the failover.
   const actsFrom = actingRegion(plan, 'downstream');
   if (actsFrom !== undefined && actsFrom !== deps.region)

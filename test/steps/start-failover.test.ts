@@ -86,6 +86,21 @@ describe('an alarm of a plan of two Regions (each Region hears it: its own, or f
     });
     expect(downstream.started.size).toBe(1);
   });
+
+  it("an alarm of the same name in another Region is not the plan's: it starts nothing", async () => {
+    const twoRegions = await loadPlan('examples/two-regions/rabbitmq-standby.yaml');
+    const { worker, started } = setup(true, twoRegions, 'eu-central-1');
+    const canary = 'orders-rabbitmq-dr-upstream-unreachable-from-eu-central-1';
+    const elsewhere = { ...alarmEvent(canary), region: 'us-east-1' };
+    expect(await worker(elsewhere, context)).toEqual({
+      started: false,
+      reason: `alarm ${canary} of us-east-1 is not plan orders-rabbitmq-dr's: its alarm of that name is in eu-central-1`,
+    });
+    expect(await worker({ ...alarmEvent(canary), region: 'eu-central-1' }, context)).toMatchObject({
+      started: true,
+    });
+    expect(started.size).toBe(1);
+  });
 });
 
 describe('an alarm of the account enters ALARM', () => {
