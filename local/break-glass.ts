@@ -12,6 +12,7 @@ import { createMemoryCoordination } from '../lambdas/adapters/memory-coordinatio
 import { createArcRoutingControls } from '../lambdas/adapters/arc-routing-controls.js';
 import { createRoute53Dns } from '../lambdas/adapters/route53-dns.js';
 import type { RoutingControlSwitch } from '../lambdas/plan/traffic-switch.js';
+import type { DnsAnswersPort } from '../lambdas/ports/dns-answers.js';
 import type { RoutingControlPort } from '../lambdas/ports/routing-controls.js';
 import { engineFor } from '../lambdas/engines/registry.js';
 import { BadInputError } from '../lambdas/errors.js';
@@ -52,6 +53,8 @@ export interface BreakGlassPorts {
   dns: DnsPort;
   /** The ARC cluster of a plan that switches traffic by routing controls. */
   routingControlsFor?: (traffic: RoutingControlSwitch) => RoutingControlPort;
+  /** The zone's name servers, which verify a routing-control flip. */
+  answers?: DnsAnswersPort;
 }
 
 const currentValues = (plan: Plan, preflight: Preflight, name: string): string => {
@@ -125,6 +128,7 @@ const realRun = async (
     executions: localExecutions,
     dns: ports.dns,
     ...(ports.routingControlsFor ? { routingControlsFor: ports.routingControlsFor } : {}),
+    ...(ports.answers ? { answers: ports.answers } : {}),
     // The operator's command stands for the alarm: they have judged the upstream lost.
     alarms: { getStates: async (names) => new Map(names.map((n) => [n, 'ALARM' as const])) },
     approvals: {

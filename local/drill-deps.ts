@@ -103,6 +103,7 @@ export const drillEnvironment = (options: {
     },
     dns: simulation.dns,
     ...(routingControls ? { routingControlsFor: () => routingControls } : {}),
+    answers: simulation.answers,
     ...(region === undefined ? {} : { region }),
     ...(options.shared ? { shared: options.shared } : {}),
     alarms: options.alarms ?? {

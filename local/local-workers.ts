@@ -17,7 +17,14 @@ export type LocalPorts = WorkerDeps &
   Pick<KubeDeps, 'kubeFor' | 'progress' | 'budgets'> &
   Pick<
     AwsDeps,
-    'coordination' | 'executions' | 'dns' | 'routingControlsFor' | 'region' | 'alarms' | 'approvals'
+    | 'coordination'
+    | 'executions'
+    | 'dns'
+    | 'routingControlsFor'
+    | 'answers'
+    | 'region'
+    | 'alarms'
+    | 'approvals'
   > & {
     /** Platform faults (local/task-faults.ts) applied to the workers and the ports they reach. */
     taskFaults?: TaskFaults;
@@ -61,6 +68,7 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
       executions: ports.executions,
       dns: faults ? faults.dns(ports.dns) : ports.dns,
       ...(ports.routingControlsFor ? { routingControlsFor: ports.routingControlsFor } : {}),
+      ...(ports.answers ? { answers: ports.answers } : {}),
       ...(ports.region === undefined ? {} : { region: ports.region }),
       alarms: ports.alarms,
       notifier: { notify: async (n) => void notifications.push(n) },

@@ -6,7 +6,8 @@
 // ("at least one On") a control panel for failover has. What resolvers get follows Route 53's
 // failover routing: the PRIMARY (the plan's upstream value) while its health check is healthy,
 // else the SECONDARY while its is, and the PRIMARY when both are unhealthy (Route 53 then treats
-// every record as healthy).
+// every record as healthy); the health checks follow a change of the controls `followMs` later,
+// as Route 53's health checkers take a few seconds to see it.
 import { DnsChangeFailedError, TransientError } from '../lambdas/errors.js';
 import type { Plan } from '../lambdas/plan/schema.js';
 import type { RoutingControlSwitch } from '../lambdas/plan/traffic-switch.js';
@@ -25,12 +26,16 @@ export const createLocalRoutingControls = (options: {
   serving: 'upstream' | 'downstream';
   /** Asked at every request: an endpoint in an unavailable Region does not answer. */
   unavailable: (region: string) => boolean;
+  /** How long the health checks (and so the answers) take to follow a change of the controls. */
+  followMs: number;
 }): LocalRoutingControls => {
   const { traffic } = options;
   const controls = new Map<string, RoutingControlState>([
     [traffic.controls.upstream, options.serving === 'upstream' ? 'On' : 'Off'],
     [traffic.controls.downstream, options.serving === 'downstream' ? 'On' : 'Off'],
   ]);
+  /** The states the health checks still show until `at`: those before the last change. */
+  let seen: { states: Map<string, RoutingControlState>; until: number } | undefined;
 
   /** The first endpoint that answers runs `call`; none answering is a timeout of each. */
   const viaEndpoints = <T>(what: string, call: () => T): { value: T; endpoint: string } => {
@@ -57,8 +62,9 @@ export const createLocalRoutingControls = (options: {
   return {
     states: () => new Map(controls),
     answer: (record) => {
-      const primary = controls.get(traffic.controls.upstream) === 'On';
-      const secondary = controls.get(traffic.controls.downstream) === 'On';
+      const states = seen && Date.now() < seen.until ? seen.states : controls;
+      const primary = states.get(traffic.controls.upstream) === 'On';
+      const secondary = states.get(traffic.controls.downstream) === 'On';
       return primary || !secondary ? record.upstream : record.downstream;
     },
     getStates: async (arns) =>
@@ -77,6 +83,7 @@ export const createLocalRoutingControls = (options: {
           throw new DnsChangeFailedError(
             'ARC UpdateRoutingControlStates: ConflictException: the change violates the safety rule "at least one On" of the control panel',
           );
+        seen = { states: new Map(controls), until: Date.now() + options.followMs };
         for (const [arn, state] of after) controls.set(arn, state);
       }),
   };

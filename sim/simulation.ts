@@ -2,7 +2,9 @@
 // serving the engine model the plan names, shaped by a scenario.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForServer } from '../lambdas/adapters/kube/kube-config.js';
+import { dnsKey } from '../lambdas/plan/names.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
+import type { DnsAnswersPort } from '../lambdas/ports/dns-answers.js';
 import { FaultInjector } from './faults.js';
 import { planDnsZone, zoneKey, type LocalDnsZone } from './local-dns-zone.js';
 import { createLocalRoutingControls, type LocalRoutingControls } from './local-routing-controls.js';
@@ -37,6 +39,8 @@ export interface Simulation {
   routingControls?: LocalRoutingControls;
   /** What a resolver gets for a plan record now: the zone's record, or the failover pair's answer. */
   answer(record: Plan['dns']['records'][number]): string[];
+  /** The zone's authoritative name servers, asked over DNS in AWS. */
+  answers: DnsAnswersPort;
   /** Whether the scenario has this AWS Region unavailable (its `aws.unavailable.regions`). */
   regionUnavailable(region: string): boolean;
   /** The workflow step now running: arms the scenario's faults scoped to it. */
@@ -96,16 +100,27 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
           traffic,
           serving: scenario.coordination.activeSide,
           unavailable: regionUnavailable,
+          followMs: scenario.latency.dnsSyncMs,
         })
       : undefined;
+  const answer = (record: Plan['dns']['records'][number]) =>
+    routingControls
+      ? [routingControls.answer(record)]
+      : (dns.records().get(zoneKey({ hostedZoneId: plan.dns.hostedZoneId, ...record }))?.values ?? []);
 
   return {
     dns,
     ...(routingControls ? { routingControls } : {}),
-    answer: (record) =>
-      routingControls
-        ? [routingControls.answer(record)]
-        : (dns.records().get(zoneKey({ hostedZoneId: plan.dns.hostedZoneId, ...record }))?.values ?? []),
+    answer,
+    // The zone's name servers: the plan's records as resolvers get them (lower case, as DNS answers).
+    answers: {
+      answer: async (ref) => {
+        const record = plan.dns.records.find(
+          (r) => dnsKey(r.name) === dnsKey(ref.name) && r.type === ref.type,
+        );
+        return record ? answer(record).map(dnsKey) : [];
+      },
+    },
     regionUnavailable,
     enterStep: (step) => {
       faults.currentStep = step;

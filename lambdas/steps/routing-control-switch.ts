@@ -5,7 +5,8 @@
 // ChangeResourceRecordSets (served from one Region) does not. Resolvers then get the downstream's
 // answer: its health check is healthy and the upstream's is not.
 import type { CheckResult } from '../engines/engine.js';
-import { MisconfiguredError, VerificationFailedError, errorMessage } from '../errors.js';
+import { MisconfiguredError, TransientError, VerificationFailedError, errorMessage } from '../errors.js';
+import { dnsKey } from '../plan/names.js';
 import type { Plan } from '../plan/schema.js';
 import type { RoutingControlSwitch } from '../plan/traffic-switch.js';
 import type { RoutingControlPort, RoutingControlState } from '../ports/routing-controls.js';
@@ -114,11 +115,78 @@ export const routingControlChecks = async (
   }
 };
 
+/** Route 53's health checkers see a control's change within seconds; the look is as cheap as a DNS query. */
+const answerLookEveryMs = 500;
+const answerLookWithinInvocationMs = 5_000;
+const ANSWER_WAIT = "the zone's name servers to answer the downstream";
+
+const answersOf = (deps: Pick<AwsDeps, 'answers'>, plan: RoutingControlPlan) => {
+  if (!deps.answers)
+    throw new MisconfiguredError(
+      `plan ${plan.name} switches traffic with ARC routing controls, and this worker cannot ask the zone's name servers`,
+    );
+  return deps.answers;
+};
+
+/** What the zone's authoritative servers answer for each record now, and which still differ from the downstream. */
+const askServers = async (deps: Pick<AwsDeps, 'answers'>, plan: RoutingControlPlan) => {
+  const answers = await Promise.all(
+    plan.dns.records.map(async (r) => ({
+      name: r.name,
+      type: r.type,
+      expected: r.downstream,
+      answer: await answersOf(deps, plan).answer({ name: r.name, type: r.type }),
+      ttl: r.ttl,
+    })),
+  );
+  const wrong = answers.filter((a) => a.answer.length !== 1 || dnsKey(a.answer[0]!) !== dnsKey(a.expected));
+  return { answers, wrong };
+};
+
+const describeWrong = (wrong: Awaited<ReturnType<typeof askServers>>['wrong']) =>
+  wrong.map((a) => `${a.name} answers ${a.answer.join(', ') || 'nothing'}`).join('; ');
+
 /**
- * flip-dns for this way. Setting states the controls already have changes nothing, so an attempt
- * after one that may have flipped simply flips again; the states are read back either way.
+ * flip-dns for this way: turn the controls, read them back, then wait until the zone's
+ * authoritative servers answer the downstream for every record (the health checks followed the
+ * controls): a success is what resolvers will get, not what was asked for. Setting states the
+ * controls already have changes nothing, so an attempt after one that may have flipped simply
+ * flips again; an invocation after a handed-over wait only looks again.
  */
 export const flipRoutingControls = async (deps: AwsDeps, plan: RoutingControlPlan, tools: StepTools) => {
+  const resumed = tools.resumedWait();
+  const flip = resumed?.for === ANSWER_WAIT ? undefined : await setControls(deps, plan, tools);
+  const { answers } = await tools.waitFor(
+    async () => {
+      const asked = await askServers(deps, plan);
+      return asked.wrong.length === 0
+        ? { done: true, value: asked }
+        : { done: false, state: describeWrong(asked.wrong) };
+    },
+    {
+      name: ANSWER_WAIT,
+      timeoutSeconds: plan.dns.syncTimeoutSeconds,
+      checkEveryMs: answerLookEveryMs,
+      lookWithinInvocationMs: answerLookWithinInvocationMs,
+      workflowCheckEverySeconds: 0,
+      // Transient: the workflow retries the step, which sets the controls again and waits again.
+      timedOut: (state, waitedMs) =>
+        new TransientError(
+          `the zone's name servers do not answer the downstream ${Math.round(waitedMs / 1000)} s after the routing controls were set: ${state}`,
+        ),
+    },
+  );
+  const served = answers.map((a) => `${a.name} -> ${a.expected}`).join('; ');
+  return {
+    summary: flip
+      ? `${served} by routing controls (downstream On, upstream Off${flip.already ? ', already' : ''}; through ${flip.endpoint}, read back; the name servers answer it)`
+      : `${served} (routing controls set by an earlier invocation of this step; the name servers answer it)`,
+    detail: { via: 'routing-controls', ...flip, answers },
+    output: { endpoint: flip?.endpoint ?? 'set earlier' },
+  };
+};
+
+const setControls = async (deps: AwsDeps, plan: RoutingControlPlan, tools: StepTools) => {
   const cluster = clusterOf(deps, plan);
   const { upstream, downstream } = controlsOf(plan);
   const before = await readStates(cluster, plan);
@@ -147,30 +215,30 @@ export const flipRoutingControls = async (deps: AwsDeps, plan: RoutingControlPla
     throw new VerificationFailedError(
       `after the routing controls were set through ${endpoint}: ${describeStates(plan, after)}, expected downstream On and upstream Off`,
     );
-  return {
-    summary: `${plan.dns.records.map((r) => `${r.name} -> ${r.downstream}`).join('; ')} by routing controls (downstream On, upstream Off${already ? ', already' : ''}; through ${endpoint}, read back)`,
-    detail: { via: 'routing-controls', endpoint, before, after, changed: already ? 0 : 1 },
-    output: { endpoint },
-  };
+  return { endpoint, already, before, after };
 };
 
 /**
- * verify-dns for this way: what resolvers get follows the health checks, which follow the
- * controls: the downstream's answer once its control is On and the upstream's Off. Read again
- * through the data plane, not taken from the flip.
+ * verify-dns for this way, read again through the data plane, not taken from the flip: the
+ * controls (which the health checks follow) and what the zone's authoritative servers answer.
  */
 export const verifyRoutingControls = async (deps: AwsDeps, plan: RoutingControlPlan) => {
   const states = await readStates(clusterOf(deps, plan), plan);
-  const records = plan.dns.records.map((r) => ({ name: r.name, expected: r.downstream, ttl: r.ttl }));
   if (!serves(states))
     throw new VerificationFailedError(
-      `resolvers do not get the downstream: ${describeStates(plan, states)}, so the failover records still answer the upstream (when both are Off, Route 53 answers the PRIMARY)`,
-      { states, records },
+      `resolvers do not get the downstream: ${describeStates(plan, states)}, so the failover records answer the upstream (when both are Off, Route 53 answers the PRIMARY)`,
+      { states },
     );
-  const maxTtl = Math.max(...records.map((r) => r.ttl));
+  const { answers, wrong } = await askServers(deps, plan);
+  if (wrong.length > 0)
+    throw new VerificationFailedError(
+      `the zone's name servers do not answer the downstream, the controls set as they should be: ${describeWrong(wrong)}; check the failover records and their health checks`,
+      { states, answers },
+    );
+  const maxTtl = Math.max(...answers.map((a) => a.ttl));
   return {
-    summary: `${records.map((r) => `${r.name} -> ${r.expected}`).join('; ')}: the downstream's health check follows its control (On), the upstream's is Off; resolvers get the downstream once Route 53's health checkers see it (seconds), clients holding the old answer within ${maxTtl} s (TTL)`,
-    detail: { via: 'routing-controls', states, records },
+    summary: `${answers.map((a) => `${a.name} -> ${a.expected}`).join('; ')}: the name servers answer it (downstream control On, upstream Off); clients holding the old answer move within ${maxTtl} s (TTL)`,
+    detail: { via: 'routing-controls', states, answers },
     output: { verified: true },
   };
 };

@@ -5,6 +5,7 @@ import type { ApprovalPort } from '../approvals/port.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { CoordinationPort, ExecutionsPort } from '../ports/coordination.js';
 import type { DnsPort } from '../ports/dns.js';
+import type { DnsAnswersPort } from '../ports/dns-answers.js';
 import type { JournalPort } from '../ports/journal.js';
 import type { KubePort } from '../ports/kube.js';
 import type { MetricsPort } from '../ports/metrics.js';
@@ -48,6 +49,8 @@ export interface AwsDeps extends CommonDeps {
   dns: DnsPort;
   /** The ARC cluster of a plan whose `dns.switch` is `routing-controls`; absent where none is reachable. */
   routingControlsFor?: (traffic: RoutingControlSwitch) => RoutingControlPort;
+  /** What the zone's authoritative name servers answer: how a routing-control flip is verified. */
+  answers?: DnsAnswersPort;
   /** The AWS Region this orchestrator runs in: a plan with `regions` acts only from its leg's (plan/regions.ts). */
   region?: string;
   alarms: AlarmPort;

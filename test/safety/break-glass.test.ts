@@ -76,7 +76,7 @@ const portsFor = async (file = planFile) => {
   return {
     kube: kubePortsFor(plan, contextsOf(plan, {}), kubeconfig),
     dns: simulation.dns,
-    ...(routingControls ? { routingControlsFor: () => routingControls } : {}),
+    ...(routingControls ? { routingControlsFor: () => routingControls, answers: simulation.answers } : {}),
   };
 };
 

@@ -14,6 +14,7 @@ import type { Plan } from '../../lambdas/plan/schema.js';
 import type { RoutingControlSwitch } from '../../lambdas/plan/traffic-switch.js';
 import { systemClock } from '../../lambdas/ports/clock.js';
 import type { JournalPort } from '../../lambdas/ports/journal.js';
+import type { DnsAnswersPort } from '../../lambdas/ports/dns-answers.js';
 import type { RoutingControlPort } from '../../lambdas/ports/routing-controls.js';
 import { publishedPlans } from '../../local/published-plans.js';
 import { createLocalRoutingControls, type LocalRoutingControls } from '../../sim/local-routing-controls.js';
@@ -40,11 +41,30 @@ beforeAll(async () => {
   traffic = plan.dns.switch;
 });
 
-const cluster = (unavailable: string[] = []) =>
-  createLocalRoutingControls({ traffic, serving: 'upstream', unavailable: (r) => unavailable.includes(r) });
+const cluster = (unavailable: string[] = [], followMs = 0) =>
+  createLocalRoutingControls({
+    traffic,
+    serving: 'upstream',
+    unavailable: (r) => unavailable.includes(r),
+    followMs,
+  });
+
+/** The zone's name servers, answering as the failover records over `controls` do. */
+const serversOver = (controls: LocalRoutingControls): DnsAnswersPort => ({
+  answer: async (ref) => {
+    const record = plan.dns.records.find((r) => r.name === ref.name)!;
+    return [controls.answer(record)];
+  },
+});
 
 /** One step as the workflow runs it, in eu-central-1, holding the plan's lock. */
-const invoke = async (step: string, controls: RoutingControlPort, journal: JournalPort) => {
+const invoke = async (
+  step: string,
+  controls: RoutingControlPort,
+  journal: JournalPort,
+  servers: DnsAnswersPort = serversOver(controls as LocalRoutingControls),
+  deployed: Plan = plan,
+) => {
   const coordination = createMemoryCoordination();
   await coordination.acquireLock(plan.name, {
     owner: execution.id,
@@ -53,7 +73,7 @@ const invoke = async (step: string, controls: RoutingControlPort, journal: Journ
   });
   return createAwsWorker(
     {
-      plans: publishedPlans([plan]),
+      plans: publishedPlans([deployed]),
       journal,
       clock: systemClock,
       progress: () => undefined,
@@ -61,13 +81,14 @@ const invoke = async (step: string, controls: RoutingControlPort, journal: Journ
       executions: { isRunning: unused },
       dns: { getRecord: unused, upsertRecords: unused, changeStatus: unused, checkChangeAccess: unused },
       routingControlsFor: () => controls,
+      answers: servers,
       region: 'eu-central-1',
       alarms: { getStates: unused },
       notifier: { notify: unused },
       approvals: { request: unused },
     },
     logger,
-  )({ step, execution, plan: planRef(plan) }, context);
+  )({ step, execution, plan: planRef(deployed) }, context);
 };
 
 const statesOf = (c: LocalRoutingControls) => [
@@ -130,7 +151,7 @@ it('flip-dns fails when the cluster acknowledges a change it did not apply (the 
     getStates: (arns) => controls.getStates(arns),
     updateStates: async () => ({ endpoint: traffic.clusterEndpoints[0]!.url }),
   };
-  await expect(invoke('flip-dns', lost, createMemoryJournal())).rejects.toMatchObject({
+  await expect(invoke('flip-dns', lost, createMemoryJournal(), serversOver(controls))).rejects.toMatchObject({
     name: 'VerificationFailed',
     message: expect.stringMatching(
       /upstream control On, downstream control Off .*expected downstream On and upstream Off/,
@@ -148,6 +169,45 @@ it('verify-dns fails when the upstream control was turned back On after the flip
     name: 'VerificationFailed',
     message: expect.stringMatching(
       /^resolvers do not get the downstream: upstream control On, downstream control On/,
+    ),
+  });
+});
+
+it('flip-dns succeeds once the name servers answer the downstream, not when the controls are set', async () => {
+  const controls = cluster([], 1_200);
+  const journal = createMemoryJournal();
+  const output = await invoke('flip-dns', controls, journal);
+  expect(output).toEqual({ endpoint: traffic.clusterEndpoints[0]!.url });
+  const [flip] = await journal.listSteps(execution.id);
+  expect(flip).toMatchObject({ step: 'flip-dns', outcome: 'succeeded' });
+  expect(Date.parse(flip!.endedAt) - Date.parse(flip!.startedAt)).toBeGreaterThanOrEqual(1_000);
+  expect(flip!.summary).toMatch(/read back; the name servers answer it\)$/);
+});
+
+it('flip-dns does not succeed while the name servers answer the upstream (records that do not follow the controls)', async () => {
+  const controls = cluster();
+  const upstreamForever: DnsAnswersPort = { answer: async () => [plan.dns.records[0]!.upstream] };
+  const brief = { ...plan, dns: { ...plan.dns, syncTimeoutSeconds: 1 } };
+  await expect(
+    invoke('flip-dns', controls, createMemoryJournal(), upstreamForever, brief),
+  ).rejects.toMatchObject({
+    name: 'Transient',
+    message: expect.stringMatching(
+      /^the zone's name servers do not answer the downstream 1 s after the routing controls were set: amqp\.orders\.example\.com answers upstream-cluster\.site-a/,
+    ),
+  });
+  expect(statesOf(controls)).toEqual(['Off', 'On']);
+});
+
+it('verify-dns fails when the controls are right and the name servers still answer the upstream', async () => {
+  const controls = cluster();
+  const journal = createMemoryJournal();
+  await invoke('flip-dns', controls, journal);
+  const upstreamForever: DnsAnswersPort = { answer: async () => [plan.dns.records[0]!.upstream] };
+  await expect(invoke('verify-dns', controls, journal, upstreamForever)).rejects.toMatchObject({
+    name: 'VerificationFailed',
+    message: expect.stringMatching(
+      /^the zone's name servers do not answer the downstream, the controls set as they should be/,
     ),
   });
 });
