@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { createMemoryCoordination } from '../lambdas/adapters/memory-coordination.js';
 import { createArcRoutingControls } from '../lambdas/adapters/arc-routing-controls.js';
+import { createAuthoritativeAnswers } from '../lambdas/adapters/authoritative-answers.js';
 import { createRoute53Dns } from '../lambdas/adapters/route53-dns.js';
 import type { RoutingControlSwitch } from '../lambdas/plan/traffic-switch.js';
 import type { DnsAnswersPort } from '../lambdas/ports/dns-answers.js';
@@ -188,6 +189,7 @@ export const breakGlass = async (
       dns: createRoute53Dns(),
       routingControlsFor: (traffic) =>
         createArcRoutingControls({ clusterEndpoints: traffic.clusterEndpoints }),
+      answers: createAuthoritativeAnswers(),
     };
   } catch (err) {
     return reportBadInput(err, io);

@@ -23,6 +23,11 @@ export interface AuthoritativeDnsOptions {
    * a throw answers SERVFAIL.
    */
   answer: (name: string, type: ServedType) => { values: string[]; ttl: number } | undefined;
+  /** Where it listens: 127.0.0.1 on any free port by default (another 127.x address may share a port). */
+  host?: string;
+  port?: number;
+  /** The addresses `ns1.<zone>` and `ns2.<zone>` answer, in turn: 127.0.0.1 for both by default. */
+  nameServerAddresses?: string[];
 }
 
 export interface AuthoritativeDns {
@@ -32,6 +37,11 @@ export interface AuthoritativeDns {
 }
 
 const TYPE = { A: 1, NS: 2, CNAME: 5, AAAA: 28 } as const;
+const SERVED: Partial<Record<number, ServedType>> = {
+  [TYPE.A]: 'A',
+  [TYPE.AAAA]: 'AAAA',
+  [TYPE.CNAME]: 'CNAME',
+};
 const CLASS_IN = 1;
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const HEADER_BYTES = 12;
@@ -136,22 +146,24 @@ const parseQuestion = (query: Buffer): Question | undefined => {
 };
 
 const response = (query: Buffer, rcode: number, question?: Question, answers: Buffer[] = []): Buffer => {
-  const header = Buffer.alloc(HEADER_BYTES);
-  const flags = query.readUInt16BE(2);
-  const opcode = flags & 0x7800;
-  const recursionDesired = flags & 0x0100;
-  const authoritative = rcode === RCODE.NOERROR || rcode === RCODE.NXDOMAIN ? 0x0400 : 0;
-  query.copy(header, 0, 0, 2); // the query's id
-  const head = (truncated: boolean, count: number) => {
-    header.writeUInt16BE(0x8000 | opcode | authoritative | (truncated ? 0x0200 : 0) | recursionDesired | rcode, 2);
-    header.writeUInt16BE(question ? 1 : 0, 4);
-    header.writeUInt16BE(count, 6);
-    return header;
-  };
-  const whole = Buffer.concat([head(false, answers.length), question?.raw ?? Buffer.alloc(0), ...answers]);
-  if (whole.length <= MAX_UDP_BYTES) return whole;
+  const asked = question?.raw ?? Buffer.alloc(0);
   // Too large for UDP: the client is told to ask again over TCP (RFC 2181 §9), which this does not serve.
-  return Buffer.concat([head(true, 0), question?.raw ?? Buffer.alloc(0)]);
+  const truncated = HEADER_BYTES + asked.length + Buffer.concat(answers).length > MAX_UDP_BYTES;
+  const flags = query.readUInt16BE(2);
+  const header = Buffer.alloc(HEADER_BYTES);
+  query.copy(header, 0, 0, 2); // the query's id
+  header.writeUInt16BE(
+    0x8000 | // a response
+      (flags & 0x7800) | // the query's opcode
+      (rcode === RCODE.NOERROR || rcode === RCODE.NXDOMAIN ? 0x0400 : 0) | // authoritative
+      (truncated ? 0x0200 : 0) |
+      (flags & 0x0100) | // recursion desired, as asked (recursion available stays 0)
+      rcode,
+    2,
+  );
+  header.writeUInt16BE(question ? 1 : 0, 4);
+  header.writeUInt16BE(truncated ? 0 : answers.length, 6);
+  return Buffer.concat([header, asked, ...(truncated ? [] : answers)]);
 };
 
 export const startAuthoritativeDns = async (options: AuthoritativeDnsOptions): Promise<AuthoritativeDns> => {
@@ -162,12 +174,14 @@ export const startAuthoritativeDns = async (options: AuthoritativeDnsOptions): P
   const records = (name: string, type: number): ResourceRecord[] => {
     if (type === TYPE.NS)
       return name === zone ? nameServers.map((value) => ({ name, type, ttl: NS_TTL, value })) : [];
-    if (nameServers.includes(name))
-      return type === TYPE.A ? [{ name, type, ttl: NS_TTL, value: '127.0.0.1' }] : [];
-    const served = (Object.keys(TYPE) as (keyof typeof TYPE)[]).find((t) => TYPE[t] === type);
-    if (served === undefined || served === 'NS') return [];
-    const found = options.answer(name, served);
-    return (found?.values ?? []).map((value) => ({ name, type, ttl: found!.ttl, value }));
+    if (nameServers.includes(name)) {
+      const addresses = options.nameServerAddresses ?? ['127.0.0.1'];
+      const value = addresses[nameServers.indexOf(name) % addresses.length]!;
+      return type === TYPE.A ? [{ name, type, ttl: NS_TTL, value }] : [];
+    }
+    const served = SERVED[type];
+    const found = served === undefined ? undefined : options.answer(name, served);
+    return found ? found.values.map((value) => ({ name, type, ttl: found.ttl, value })) : [];
   };
   const exists = (name: string) =>
     name === zone || [TYPE.A, TYPE.AAAA, TYPE.CNAME].some((type) => records(name, type).length > 0);
@@ -196,7 +210,8 @@ export const startAuthoritativeDns = async (options: AuthoritativeDnsOptions): P
     if ((query.readUInt16BE(2) & 0x7800) !== 0) return response(query, RCODE.NOTIMP);
     const question = query.readUInt16BE(4) === 1 ? parseQuestion(query) : undefined;
     if (question === undefined) return response(query, RCODE.FORMERR);
-    if (question.klass !== CLASS_IN || !inZone(question.name)) return response(query, RCODE.REFUSED, question);
+    if (question.klass !== CLASS_IN || !inZone(question.name))
+      return response(query, RCODE.REFUSED, question);
     try {
       const { rcode, answers } = lookup(question);
       return response(query, rcode, question, answers.map(encodeRecord));
@@ -212,7 +227,7 @@ export const startAuthoritativeDns = async (options: AuthoritativeDnsOptions): P
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => resolve());
+    socket.bind(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { address, port } = socket.address();
   return {

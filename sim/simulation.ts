@@ -6,6 +6,8 @@ import { dnsKey } from '../lambdas/plan/names.js';
 import type { Plan, Side } from '../lambdas/plan/schema.js';
 import type { DnsAnswersPort } from '../lambdas/ports/dns-answers.js';
 import { FaultInjector } from './faults.js';
+import { createAuthoritativeAnswers } from '../lambdas/adapters/authoritative-answers.js';
+import { startAuthoritativeDns } from './authoritative-dns.js';
 import { planDnsZone, zoneKey, type LocalDnsZone } from './local-dns-zone.js';
 import { createLocalRoutingControls, type LocalRoutingControls } from './local-routing-controls.js';
 import { startKubeApiServer, type KubeApiServer, type SimLogEntry } from './kube-api-server.js';
@@ -39,7 +41,7 @@ export interface Simulation {
   routingControls?: LocalRoutingControls;
   /** What a resolver gets for a plan record now: the zone's record, or the failover pair's answer. */
   answer(record: Plan['dns']['records'][number]): string[];
-  /** The zone's authoritative name servers, asked over DNS in AWS. */
+  /** The zone's authoritative name servers, asked over DNS (UDP on 127.0.0.1), as in AWS. */
   answers: DnsAnswersPort;
   /** Whether the scenario has this AWS Region unavailable (its `aws.unavailable.regions`). */
   regionUnavailable(region: string): boolean;
@@ -108,19 +110,26 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
       ? [routingControls.answer(record)]
       : (dns.records().get(zoneKey({ hostedZoneId: plan.dns.hostedZoneId, ...record }))?.values ?? []);
 
+  // The zone's name servers over real UDP, answering the plan's records as resolvers get them;
+  // the workers ask them as they ask Route 53's, through the adapter (found by asking NS).
+  const nameServers = await startAuthoritativeDns({
+    zone: zoneApexOf(plan),
+    answer: (name, type) => {
+      const record = plan.dns.records.find((r) => dnsKey(r.name) === name && r.type === type);
+      return record && { values: answer(record), ttl: record.ttl };
+    },
+  });
+  const nameServer = `${nameServers.host}:${nameServers.port}`;
+
   return {
     dns,
     ...(routingControls ? { routingControls } : {}),
     answer,
-    // The zone's name servers: the plan's records as resolvers get them (lower case, as DNS answers).
-    answers: {
-      answer: async (ref) => {
-        const record = plan.dns.records.find(
-          (r) => dnsKey(r.name) === dnsKey(ref.name) && r.type === ref.type,
-        );
-        return record ? answer(record).map(dnsKey) : [];
-      },
-    },
+    answers: createAuthoritativeAnswers({
+      bootstrapServers: [nameServer],
+      serverPort: nameServers.port,
+      timeoutMs: 300,
+    }),
     regionUnavailable,
     enterStep: (step) => {
       faults.currentStep = step;
@@ -151,7 +160,20 @@ export const startSimulation = async (plan: Plan, scenario: Scenario): Promise<S
     },
     stop: async () => {
       model.stop();
-      await Promise.all(SIDES.map((side) => serverOf(side).close()));
+      await Promise.all([...SIDES.map((side) => serverOf(side).close()), nameServers.close()]);
     },
   };
+};
+
+/** The zone's apex as the drill serves it: what the plan's record names have in common above them. */
+const zoneApexOf = (plan: Plan): string => {
+  const parents = plan.dns.records.map((r) => dnsKey(r.name).split('.').slice(1));
+  const common: string[] = [];
+  for (
+    let i = 1;
+    parents.every((p) => p.length >= i && p[p.length - i] === parents[0]![parents[0]!.length - i]);
+    i++
+  )
+    common.unshift(parents[0]![parents[0]!.length - i]!);
+  return common.join('.');
 };

@@ -1,8 +1,10 @@
 // DnsAnswersPort over DNS itself: what a hosted zone's authoritative name servers answer, asked
 // with node:dns (c-ares). After a data-plane flip Route 53's API may be down, so the zone's
 // servers are found through DNS too: the record name's labels are walked up, asking NS, until
-// a name has some (the zone's apex); those names are resolved to addresses; then the servers are
-// asked for the record's own type. The servers are kept per zone, the answers never.
+// a name has some (the zone's apex); those names are resolved to addresses; then every server is
+// asked for the record's own type, each on its own: while a change propagates, servers answer
+// differently, and the answer is what any of them says (so a flip shows only once all agree).
+// The servers are kept per zone, the answers never.
 import { BADNAME, NODATA, NOTFOUND, promises as dns } from 'node:dns';
 import { BadInputError, DnsChangeFailedError, TransientError } from '../errors.js';
 import type { DnsAnswersPort } from '../ports/dns-answers.js';
@@ -17,7 +19,8 @@ export interface AuthoritativeAnswersOptions {
   /**
    * How long c-ares gives one server to answer, in milliseconds. Each server is asked once, the
    * next when it does not answer, so a call that no server answers takes about this times the
-   * number of servers.
+   * number of servers. c-ares 1.34 waits at least about 300 ms, and up to twice a timeout shorter
+   * than half a second.
    */
   timeoutMs?: number;
   /** The port the zone's servers are asked on: 53, except for a stand-in on an ephemeral port. */
@@ -39,7 +42,8 @@ const QUERIES: Record<RecordRef['type'], (resolver: dns.Resolver, name: string) 
 
 interface Zone {
   apex: string;
-  servers: dns.Resolver;
+  /** One resolver per server address: c-ares would ask the next only when one fails. */
+  servers: dns.Resolver[];
 }
 
 const normalise = (name: string) => name.replace(/\.$/, '').toLowerCase();
@@ -80,12 +84,15 @@ export function createAuthoritativeAnswers(options: AuthoritativeAnswersOptions 
     const found = [...new Set(addresses.flatMap((a) => (a.status === 'fulfilled' ? a.value : [])))];
     if (found.length === 0) {
       const why = addresses.map((a, i) =>
-        a.status === 'rejected' ? String((a.reason as Error).message) : `${nameServers[i]}: no address`,
+        a.status === 'rejected' ? (a.reason as Error).message : `${nameServers[i]}: no address`,
       );
       throw new TransientError(`the name servers of ${apex} have no address: ${why.join('; ')}`);
     }
-    const servers = new dns.Resolver(resolverOptions);
-    servers.setServers(found.map((address) => `${address}:${port}`));
+    const servers = found.map((address) => {
+      const server = new dns.Resolver(resolverOptions);
+      server.setServers([`${address}:${port}`]);
+      return server;
+    });
     return { apex, servers };
   };
 
@@ -103,13 +110,24 @@ export function createAuthoritativeAnswers(options: AuthoritativeAnswersOptions 
   return {
     async answer(ref: RecordRef): Promise<string[]> {
       const { apex, servers } = await zoneOf(ref);
-      const values = await answered(
-        `DNS ${ref.type} ${ref.name} asked of the servers of ${apex}`,
-        servers.getServers(),
-        () => QUERIES[ref.type](servers, ref.name),
+      const asked = await Promise.allSettled(
+        servers.map((server) =>
+          answered(`DNS ${ref.type} ${ref.name} asked of the servers of ${apex}`, server.getServers(), () =>
+            QUERIES[ref.type](server, ref.name),
+          ),
+        ),
       );
+      const answers = asked.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+      // A server that does not answer serves no resolver either; none answering is Transient.
+      if (answers.length === 0) {
+        const failures = asked.map((a) => (a as PromiseRejectedResult).reason as Error);
+        if (failures.length === 1) throw failures[0]!;
+        throw new TransientError(
+          `DNS ${ref.type} ${ref.name}: no server of ${apex} answered: ${failures.map((f) => f.message).join('; ')}`,
+        );
+      }
       // Servers may rotate a record's values between answers; sorted, equal sets compare equal.
-      return values.map(normalise).sort();
+      return [...new Set(answers.flat().map(normalise))].sort();
     },
   };
 }

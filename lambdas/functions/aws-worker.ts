@@ -1,4 +1,5 @@
 // Lambda entry: the AWS worker (CloudWatch, Route 53, Route 53 ARC, DynamoDB, SNS).
+import { createAuthoritativeAnswers } from '../adapters/authoritative-answers.js';
 import { createArcRoutingControls } from '../adapters/arc-routing-controls.js';
 import { createBundledPlans } from '../adapters/bundled-plans.js';
 import { createCloudWatchAlarms } from '../adapters/cloudwatch-alarms.js';
@@ -44,6 +45,8 @@ export const handler = createAwsWorker(
       if (!cluster) arcClusters.set(key, (cluster = createArcRoutingControls({ clusterEndpoints })));
       return cluster;
     },
+    // The zones' own name servers, found and asked over DNS: they verify a routing-control flip.
+    answers: createAuthoritativeAnswers(),
     // Lambda sets it: a plan with `regions` acts only from its leg's Region.
     region: process.env.AWS_REGION,
     alarms: createCloudWatchAlarms(),
