@@ -122,3 +122,26 @@ describe('the upstream Region and Route 53 control plane lost', () => {
     }
   });
 });
+
+describe('a plan of two Regions, round trip', () => {
+  it('each leg acts from the Region of the side it moves to, and the failback turns the controls back', async () => {
+    const run = await runDrill({
+      planFile: twoRegionPlan,
+      scenarioFile: scenario('healthy'),
+      roundTrip: true,
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.reports?.map((r) => [r.leg?.action, r.status, r.actedFrom])).toEqual([
+      ['failover', 'SUCCEEDED', 'eu-central-1'],
+      ['reprotect', 'SUCCEEDED', 'eu-central-1'],
+      ['failover', 'SUCCEEDED', 'eu-west-1'],
+    ]);
+    expect(run.controls).toEqual(
+      new Map([
+        [upstreamControl, 'On'],
+        [downstreamControl, 'Off'],
+      ]),
+    );
+    expect(run.answers?.get(name)).toEqual([upstreamTarget]);
+  });
+});
