@@ -116,6 +116,7 @@ const wrapPorts = (
     return sabotage ? sabotage.kube(inner, step) : inner;
   },
   dns: (dns) => (taskFaults ? taskFaults.dns(dns) : dns),
+  routingControls: (port) => (taskFaults ? taskFaults.routingControls(port) : port),
   fired: () => taskFaults?.fired() ?? true,
   settled: () => taskFaults?.settled() ?? Promise.resolve(),
 });

@@ -60,6 +60,10 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
   const kubeFor: KubeDeps['kubeFor'] = faults
     ? async (plan, side) => faults.kube(await ports.kubeFor(plan, side))
     : ports.kubeFor;
+  const routingControlsFor: AwsDeps['routingControlsFor'] =
+    faults && ports.routingControlsFor
+      ? (traffic) => faults.routingControls(ports.routingControlsFor!(traffic))
+      : ports.routingControlsFor;
   const kubeWorker = createKubeWorker({ ...common, kubeFor, coordination: ports.coordination }, logger);
   const awsWorker = createAwsWorker(
     {
@@ -67,7 +71,7 @@ export const localWorkers = (ports: LocalPorts): LocalWorkers => {
       coordination: ports.coordination,
       executions: ports.executions,
       dns: faults ? faults.dns(ports.dns) : ports.dns,
-      ...(ports.routingControlsFor ? { routingControlsFor: ports.routingControlsFor } : {}),
+      ...(routingControlsFor ? { routingControlsFor } : {}),
       ...(ports.answers ? { answers: ports.answers } : {}),
       ...(ports.region === undefined ? {} : { region: ports.region }),
       alarms: ports.alarms,

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { DnsPort } from '../lambdas/ports/dns.js';
 import type { JournalPort } from '../lambdas/ports/journal.js';
 import type { KubePort } from '../lambdas/ports/kube.js';
+import type { RoutingControlPort } from '../lambdas/ports/routing-controls.js';
 import type { LocalHandler } from './run-workflow.js';
 
 export const taskFaultKinds = ['state-timeout', 'duplicate-delivery', 'killed'] as const;
@@ -43,6 +44,7 @@ export interface TaskFaults {
   journal(journal: JournalPort): JournalPort;
   kube(kube: KubePort): KubePort;
   dns(dns: DnsPort): DnsPort;
+  routingControls(port: RoutingControlPort): RoutingControlPort;
   /** Whether each armed fault fired (its step ran). */
   fired(): boolean;
   /** Resolves when the work left running by a fault has ended: the world's end state is known only then. */
@@ -155,6 +157,7 @@ export const createTaskFaults = (faults: readonly TaskFault[]): TaskFaults => {
     },
     kube: guardAll,
     dns: guardAll,
+    routingControls: guardAll,
     fired: () => firedCount === faults.length,
     settled: async () => {
       await Promise.allSettled(background);
