@@ -155,7 +155,10 @@ const describeWrong = (wrong: Awaited<ReturnType<typeof askServers>>['wrong']) =
  */
 export const flipRoutingControls = async (deps: AwsDeps, plan: RoutingControlPlan, tools: StepTools) => {
   const resumed = tools.resumedWait();
-  const flip = resumed?.for === ANSWER_WAIT ? undefined : await setControls(deps, plan, tools);
+  // The previous invocation set the controls and handed its wait over: look again only.
+  const setEarlierThrough = resumed?.for === ANSWER_WAIT ? resumed.about : undefined;
+  const flip = setEarlierThrough === undefined ? await setControls(deps, plan, tools) : undefined;
+  const endpoint = flip?.endpoint ?? setEarlierThrough!;
   const { answers } = await tools.waitFor(
     async () => {
       const asked = await askServers(deps, plan);
@@ -165,6 +168,7 @@ export const flipRoutingControls = async (deps: AwsDeps, plan: RoutingControlPla
     },
     {
       name: ANSWER_WAIT,
+      about: endpoint,
       timeoutSeconds: plan.dns.syncTimeoutSeconds,
       checkEveryMs: answerLookEveryMs,
       lookWithinInvocationMs: answerLookWithinInvocationMs,
@@ -180,9 +184,9 @@ export const flipRoutingControls = async (deps: AwsDeps, plan: RoutingControlPla
   return {
     summary: flip
       ? `${served} by routing controls (downstream On, upstream Off${flip.already ? ', already' : ''}; through ${flip.endpoint}, read back; the name servers answer it)`
-      : `${served} (routing controls set by an earlier invocation of this step; the name servers answer it)`,
+      : `${served} (routing controls set through ${endpoint} by an earlier invocation of this step; the name servers answer it)`,
     detail: { via: 'routing-controls', ...flip, answers },
-    output: { endpoint: flip?.endpoint ?? 'set earlier' },
+    output: { endpoint },
   };
 };
 

@@ -184,6 +184,20 @@ it('flip-dns succeeds once the name servers answer the downstream, not when the 
   expect(flip!.summary).toMatch(/read back; the name servers answer it\)$/);
 });
 
+it('flip-dns hands a long wait for the name servers to the workflow; invoked again, it only looks', async () => {
+  const controls = cluster([], 6_000);
+  const journal = createMemoryJournal();
+  expect(await invoke('flip-dns', controls, journal)).toMatchObject({
+    waiting: { for: "the zone's name servers to answer the downstream" },
+  });
+  expect(await invoke('flip-dns', controls, journal)).toEqual({ endpoint: traffic.clusterEndpoints[0]!.url });
+  const effects = await journal.listEffects(execution.id);
+  expect(effects.filter((e) => e.phase === 'done')).toHaveLength(1);
+  expect((await journal.listSteps(execution.id)).at(-1)!.summary).toMatch(
+    /\(routing controls set through https:\/\/host-cccccc\.eu-west-1\.[^ ]* by an earlier invocation of this step; the name servers answer it\)$/,
+  );
+});
+
 it('flip-dns does not succeed while the name servers answer the upstream (records that do not follow the controls)', async () => {
   const controls = cluster();
   const upstreamForever: DnsAnswersPort = { answer: async () => [plan.dns.records[0]!.upstream] };
