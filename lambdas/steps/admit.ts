@@ -85,7 +85,7 @@ export const admit = (deps: AwsDeps, execution: Execution, plan: Plan, trigger: 
     if (actsFrom !== undefined && deps.region !== undefined && actsFrom !== deps.region) {
       throw blocked(
         'other-region',
-        `${describeLeg(leg)} of ${plan.name} acts from ${actsFrom}, the Region of the side it moves to; this orchestrator runs in ${deps.region}. Nothing was changed: the orchestrator in ${actsFrom} runs it (one Region per leg, so that no two take the plan's lock at once)`,
+        `${describeLeg(leg)} of ${plan.name} acts from ${actsFrom}, the Region of the side ${leg.action === 'failover' ? 'it moves to' : 'that serves'}; this orchestrator runs in ${deps.region}. Nothing was changed: the orchestrator in ${actsFrom} runs it (one Region per leg, so that no two take the plan's lock at once)`,
         { actsFrom, here: deps.region },
       );
     }
