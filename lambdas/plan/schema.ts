@@ -249,7 +249,7 @@ export const planFieldsSchema = z.strictObject({
       syncTimeoutSeconds: workflowWaitSeconds()
         .default(300)
         .describe(
-          'How long to wait for Route 53 to report the change INSYNC (the workflow waits between looks); the `records` switch only.',
+          "How long the flip waits for its change to show: Route 53 reporting the change INSYNC (`records`), or the zone's name servers answering the downstream (`routing-controls`); the workflow waits between looks.",
         ),
     })
     .superRefine((dns, ctx) => checkRecordSet(dns.records, ctx))

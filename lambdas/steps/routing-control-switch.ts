@@ -3,7 +3,8 @@
 // flip turns the downstream's control On and the upstream's Off in one request to any Regional
 // endpoint of the ARC cluster; no Route 53 control-plane call is made, so it works while
 // ChangeResourceRecordSets (served from one Region) does not. Resolvers then get the downstream's
-// answer: its health check is healthy and the upstream's is not.
+// answer, its health check healthy and the upstream's not; the flip is done when the zone's own
+// name servers, asked over DNS, say so.
 import type { CheckResult } from '../engines/engine.js';
 import { MisconfiguredError, TransientError, VerificationFailedError, errorMessage } from '../errors.js';
 import { dnsKey } from '../plan/names.js';
@@ -44,8 +45,8 @@ const readStates = async (cluster: RoutingControlPort, plan: RoutingControlPlan)
 const serves = (s: { upstream?: RoutingControlState; downstream?: RoutingControlState }) =>
   s.downstream === 'On' && s.upstream === 'Off';
 
-const describeStates = (plan: RoutingControlPlan, s: { upstream?: string; downstream?: string }) =>
-  `upstream control ${s.upstream ?? 'unknown'}, downstream control ${s.downstream ?? 'unknown'} (${plan.dns.switch.clusterEndpoints.length} cluster endpoints)`;
+const describeStates = (s: { upstream?: string; downstream?: string }) =>
+  `upstream control ${s.upstream ?? 'unknown'}, downstream control ${s.downstream ?? 'unknown'}`;
 
 /**
  * check-dns for this way: the controls can be read through the data plane, and may be changed,
@@ -81,7 +82,7 @@ export const routingControlChecks = async (
   const read: CheckResult = {
     name: 'arc-read',
     passed: true,
-    summary: describeStates(plan, states),
+    summary: describeStates(states),
     evidence: { ...where, states },
   };
   if (!askChange) return [read];
@@ -217,7 +218,7 @@ const setControls = async (deps: AwsDeps, plan: RoutingControlPlan, tools: StepT
   const after = await readStates(cluster, plan);
   if (!serves(after))
     throw new VerificationFailedError(
-      `after the routing controls were set through ${endpoint}: ${describeStates(plan, after)}, expected downstream On and upstream Off`,
+      `after the routing controls were set through ${endpoint}: ${describeStates(after)}, expected downstream On and upstream Off`,
     );
   return { endpoint, already, before, after };
 };
@@ -230,7 +231,7 @@ export const verifyRoutingControls = async (deps: AwsDeps, plan: RoutingControlP
   const states = await readStates(clusterOf(deps, plan), plan);
   if (!serves(states))
     throw new VerificationFailedError(
-      `resolvers do not get the downstream: ${describeStates(plan, states)}, so the failover records answer the upstream (when both are Off, Route 53 answers the PRIMARY)`,
+      `resolvers do not get the downstream: ${describeStates(states)}, so the failover records answer the upstream (when both are Off, Route 53 answers the PRIMARY)`,
       { states },
     );
   const { answers, wrong } = await askServers(deps, plan);
