@@ -18,7 +18,9 @@ describe('rabbitmq-shovel failover (ASL file, simulated clusters)', () => {
     expect(run.out[0]).toBe(
       `Failover drill: plan payments-rabbitmq (${planFile}), scenario ${scenario('healthy')}`,
     );
-    expect(stepsOf(run)).toEqual([
+    // The drain takes a few seconds; on a loaded machine promote may hand its wait to the
+    // workflow before it ends: an invocation that waited is not an outcome.
+    expect(stepsOf(run).filter((s) => !s.endsWith(':waiting'))).toEqual([
       'admit:succeeded',
       'confirm-alarm:succeeded',
       'check-dns:succeeded',
