@@ -154,7 +154,7 @@ it('flip-dns fails when the cluster acknowledges a change it did not apply (the 
   await expect(invoke('flip-dns', lost, createMemoryJournal(), serversOver(controls))).rejects.toMatchObject({
     name: 'VerificationFailed',
     message: expect.stringMatching(
-      /upstream control On, downstream control Off .*expected downstream On and upstream Off/,
+      /upstream control On, downstream control Off, expected downstream On and upstream Off$/,
     ),
   });
 });
