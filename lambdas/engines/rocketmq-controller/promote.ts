@@ -149,12 +149,15 @@ export const rocketmqPromote = async (
     );
   }
   const writable = await makeMastersWritable(ctx, access);
-  const promoted = groups.done.filter((g) => g.how !== 'already');
+  // In the plan's order: which groups an invocation finds mastered depends on when it looked.
+  const order = engine.brokerGroups.map((g) => g.brokerName);
+  const done = groups.done.toSorted((a, b) => order.indexOf(a.brokerName) - order.indexOf(b.brokerName));
+  const promoted = done.filter((g) => g.how !== 'already');
   return {
-    summary: `${controller.summary}; ${groups.done.map((g) => `${g.brokerName}: ${g.master} master${howSaid(g)}`).join('; ')}${restarted ? '; the controller was restarted once' : ''}${writable.length > 0 ? `; brokerPermission 6 restored on ${writable.join(', ')}` : ''}`,
+    summary: `${controller.summary}; ${done.map((g) => `${g.brokerName}: ${g.master} master${howSaid(g)}`).join('; ')}${restarted ? '; the controller was restarted once' : ''}${writable.length > 0 ? `; brokerPermission 6 restored on ${writable.join(', ')}` : ''}`,
     detail: {
       controller,
-      groups: groups.done,
+      groups: done,
       restartedController: restarted,
       writableAgain: writable,
       alreadyPromoted: promoted.length === 0 && !controller.changed && writable.length === 0,
