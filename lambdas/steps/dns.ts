@@ -3,8 +3,7 @@
 // plan whose `dns.switch` is `routing-controls` flips ARC routing controls instead
 // (steps/routing-control-switch.ts).
 // The wait for INSYNC is the workflow's (steps/workflow-wait.ts): the step looks every half second
-// for a few seconds, then the workflow waits a second and invokes it again, which looks at the same
-// change.
+// for a few seconds, then the workflow invokes it again at once, which looks at the same change.
 import { TransientError, VerificationFailedError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { DnsRecordRef } from '../ports/dns.js';
@@ -13,20 +12,13 @@ import {
   switchesByRoutingControls,
   verifyRoutingControls,
 } from './routing-control-switch.js';
+import { flipLooks } from './flip-looks.js';
 import { runStep, runWaitingStep, type StepTools } from './run-step.js';
 import type { AwsDeps, Execution } from './step-deps.js';
 
-/**
- * A look every half second keeps what the flip adds to Route 53's own propagation (the recovery
- * time counts it) to a quarter of a second on average. Route 53 allows five requests a second per
- * account, shared by every caller: two failovers flipping at once stay inside it, and the SDK
- * retries a throttled look. An invocation that hands the wait over is followed at once (no Wait
- * state: its shortest, a second, would be on the recovery time), so the look after a handover comes
- * within the invocation overhead of the one before it.
- */
-const insyncLookEveryMs = 500;
-/** How long one invocation looks before it hands over: a Lambda that waits is billed for it. */
-const insyncLookWithinInvocationMs = 5_000;
+// Looks at GetChange as the other flip looks at its answers (flip-looks.ts). Route 53 allows five
+// requests a second per account, shared by every caller: two failovers flipping at once stay
+// inside it, and the SDK retries a throttled look.
 const INSYNC_WAIT = 'Route 53 change INSYNC';
 
 const refOf = (plan: Plan, record: Plan['dns']['records'][number]): DnsRecordRef => ({
@@ -138,9 +130,7 @@ const waitForInsync = (deps: AwsDeps, plan: Plan, tools: StepTools, changeId: st
       name: INSYNC_WAIT,
       about: changeId,
       timeoutSeconds: plan.dns.syncTimeoutSeconds,
-      checkEveryMs: insyncLookEveryMs,
-      lookWithinInvocationMs: insyncLookWithinInvocationMs,
-      workflowCheckEverySeconds: 0,
+      ...flipLooks,
       // Transient: the workflow retries the step, which makes the change again and waits for that.
       timedOut: (_state, waitedMs) =>
         new TransientError(

@@ -11,6 +11,7 @@ import { dnsKey } from '../plan/names.js';
 import type { Plan } from '../plan/schema.js';
 import type { RoutingControlSwitch } from '../plan/traffic-switch.js';
 import type { RoutingControlPort, RoutingControlState } from '../ports/routing-controls.js';
+import { flipLooks } from './flip-looks.js';
 import type { StepTools } from './run-step.js';
 import type { AwsDeps } from './step-deps.js';
 
@@ -116,9 +117,6 @@ export const routingControlChecks = async (
   }
 };
 
-/** Route 53's health checkers see a control's change within seconds; the look is as cheap as a DNS query. */
-const answerLookEveryMs = 500;
-const answerLookWithinInvocationMs = 5_000;
 const ANSWER_WAIT = "the zone's name servers to answer the downstream";
 
 const answersOf = (deps: Pick<AwsDeps, 'answers'>, plan: RoutingControlPlan) => {
@@ -171,9 +169,7 @@ export const flipRoutingControls = async (deps: AwsDeps, plan: RoutingControlPla
       name: ANSWER_WAIT,
       about: endpoint,
       timeoutSeconds: plan.dns.syncTimeoutSeconds,
-      checkEveryMs: answerLookEveryMs,
-      lookWithinInvocationMs: answerLookWithinInvocationMs,
-      workflowCheckEverySeconds: 0,
+      ...flipLooks,
       // Transient: the workflow retries the step, which sets the controls again and waits again.
       timedOut: (state, waitedMs) =>
         new TransientError(
