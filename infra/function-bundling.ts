@@ -14,6 +14,12 @@ export const functionBundling: NodejsFunctionProps['bundling'] = {
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   externalModules: [],
+  // Lambda gives a function its role's credentials in the environment: the SDK's default chain
+  // (profiles, SSO, STS, instance metadata) would be over 100 KB of each bundle, never run.
+  // Relative to the package root, where esbuild runs (NodejsFunction's projectRoot).
+  esbuildArgs: {
+    '--alias': ['@aws-sdk/credential-provider-node=./lambdas/functions/lambda-credentials.ts'],
+  },
   minify: true,
   sourceMap: true,
   // Stack traces need only the mappings; the sources would double the upload.

@@ -18,7 +18,30 @@ const TRANSLATED = new Set([
   'minify',
   'sourceMap',
   'sourcesContent',
+  'esbuildArgs',
 ]);
+
+/** `esbuildArgs: { '--alias': ['module=replacement', ...] }` as esbuild's `alias` option; no other argument is translated. */
+const aliasOf = (args: Record<string, unknown> | undefined): Record<string, string> => {
+  const { '--alias': aliases, ...others } = args ?? {};
+  if (Object.keys(others).length > 0)
+    throw new Error(
+      `infra/function-bundling.ts passes esbuild ${Object.keys(others).join(', ')}, which scripts/build-functions.ts does not translate`,
+    );
+  if (aliases === undefined) return {};
+  if (!Array.isArray(aliases))
+    throw new Error(
+      "infra/function-bundling.ts: esbuildArgs['--alias'] must be a list of 'module=replacement'",
+    );
+  return Object.fromEntries(
+    aliases.map((alias: string) => {
+      const [from, to] = alias.split('=');
+      if (!from || !to)
+        throw new Error(`infra/function-bundling.ts: alias '${alias}' is not 'module=replacement'`);
+      return [from, to];
+    }),
+  );
+};
 
 /** NodejsFunction's esbuild command line for these settings (aws-lambda-nodejs' bundling.ts), as esbuild options. */
 const esbuildOptions = (): BuildOptions => {
@@ -41,6 +64,7 @@ const esbuildOptions = (): BuildOptions => {
     ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
     // NodejsFunction leaves the runtime's AWS SDK out unless told otherwise.
     external: bundling.externalModules ?? ['@aws-sdk/*'],
+    alias: aliasOf(bundling.esbuildArgs),
     minify: bundling.minify ?? false,
     sourcemap: bundling.sourceMap ?? false,
     sourcesContent: bundling.sourcesContent ?? true,
