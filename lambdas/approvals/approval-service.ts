@@ -3,7 +3,6 @@
 // (in-memory store, the drill's waiting gate); only the ports differ. Every rule is applied here,
 // on the server: who may decide, exactly once, not after the gate's deadline, and what became of a
 // decision on its way to the workflow.
-import * as z from 'zod';
 import type { Plan } from '../plan/schema.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { JournalPort, StepOutcome } from '../ports/journal.js';
@@ -28,6 +27,7 @@ import {
   NotAnApproverError,
   WorkflowNotWaitingError,
 } from './errors.js';
+import * as z from './request-schemas.js';
 
 /** Past approvals are listed up to this many; pending ones are always recent. */
 const LIST_LIMIT = 100;
@@ -44,16 +44,20 @@ export const decisionInputSchema = z
     decision: z.enum(['approve', 'reject']),
     reason: z
       .string()
-      .trim()
-      .min(1, 'a reason is required: it is recorded with the decision and in the report')
-      .max(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
+      .check(
+        z.trim(),
+        z.minLength(1, 'a reason is required: it is recorded with the decision and in the report'),
+        z.maxLength(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
+      ),
     /** Approve even if the old upstream cannot be fenced (an ungraceful failover). */
-    allowUngraceful: z.boolean().optional(),
+    allowUngraceful: z.optional(z.boolean()),
   })
-  .refine((input) => !(input.decision === 'reject' && input.allowUngraceful), {
-    message: 'allowUngraceful goes with approve only',
-    path: ['allowUngraceful'],
-  });
+  .check(
+    z.refine((input) => !(input.decision === 'reject' && input.allowUngraceful), {
+      message: 'allowUngraceful goes with approve only',
+      path: ['allowUngraceful'],
+    }),
+  );
 
 export type DecisionInput = z.input<typeof decisionInputSchema>;
 

@@ -1,20 +1,19 @@
 // Who may decide at a plan's gate, and who is asking. A plan names its approvers; the console
 // signs people in with Cognito, the CLI against a deployed stack uses the caller's IAM identity,
 // and a drill's console belongs to whoever runs the drill.
-import * as z from 'zod';
-
 const IAM_PRINCIPAL = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,128})$/;
 const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,128})\/[\w+=,.@-]+$/;
 const COGNITO = /^(user|group):\S{1,128}$/;
 
 /**
- * `user:NAME` (a Cognito user of the console), `group:NAME` (any member of that Cognito group),
- * or an IAM role or user ARN (any session of the role; used by `failover approve` with AWS credentials).
+ * A plan's approver: `user:NAME` (a Cognito user of the console), `group:NAME` (any member of that
+ * Cognito group), or an IAM role or user ARN (any session of the role; used by `failover approve`
+ * with AWS credentials).
  */
-export const approverSchema = z.string().refine((entry) => COGNITO.test(entry) || IAM_PRINCIPAL.test(entry), {
-  message:
-    'expected `user:NAME` (a console user), `group:NAME` (a console group) or an IAM role or user ARN such as arn:aws:iam::111122223333:role/failover-approver',
-});
+export const isApproverEntry = (entry: string): boolean => COGNITO.test(entry) || IAM_PRINCIPAL.test(entry);
+
+export const APPROVER_EXPECTED =
+  'expected `user:NAME` (a console user), `group:NAME` (a console group) or an IAM role or user ARN such as arn:aws:iam::111122223333:role/failover-approver';
 
 export type Caller =
   /** Signed in to the console through the stack's Cognito user pool. */

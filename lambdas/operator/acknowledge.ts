@@ -3,18 +3,20 @@
 // which side serves clients after a deliberate failback. Served by the console API to IAM callers
 // (the CLI), which records who acknowledged from the signature API Gateway verified: nobody
 // writes a plan's state but the orchestrator's own functions.
-import * as z from 'zod';
 import { MAX_REASON_CHARS } from '../approvals/approval-service.js';
+import * as z from '../approvals/request-schemas.js';
 import type { PlanState, PlanStatePort } from '../ports/coordination.js';
 
 export const acknowledgeInputSchema = z.strictObject({
   reason: z
     .string()
-    .trim()
-    .min(1, 'a reason is required: it is recorded with your name in the plan state')
-    .max(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
+    .check(
+      z.trim(),
+      z.minLength(1, 'a reason is required: it is recorded with your name in the plan state'),
+      z.maxLength(MAX_REASON_CHARS, `a reason of at most ${MAX_REASON_CHARS} characters`),
+    ),
   /** After a deliberate failback: the side that serves clients now. */
-  active: z.enum(['upstream', 'downstream']).optional(),
+  active: z.optional(z.enum(['upstream', 'downstream'])),
 });
 
 export type AcknowledgeInput = z.input<typeof acknowledgeInputSchema>;

@@ -1,7 +1,7 @@
 // The plan: one YAML file per protected service. The same file drives `cdk deploy`, the
 // workflow input and the CLI, so this schema is the single definition of what a plan may say.
 import * as z from 'zod';
-import { approverSchema } from '../approvals/approvers.js';
+import { APPROVER_EXPECTED, isApproverEntry } from '../approvals/approvers.js';
 import { engineCatalog } from '../engines/catalog.js';
 import { LEASE_MARGIN_MS, MAX_LEASE_MS } from '../steps/lease.js';
 import { quoted } from './excerpt.js';
@@ -399,13 +399,16 @@ export const planFieldsSchema = z.strictObject({
         ),
       approvers: z
         .array(
-          approverSchema.max(
-            planBounds.approverChars,
-            tooLong(
+          z
+            .string()
+            .refine(isApproverEntry, { message: APPROVER_EXPECTED })
+            .max(
               planBounds.approverChars,
-              'characters (an IAM ARN with a shorter path, or a console group, fits)',
+              tooLong(
+                planBounds.approverChars,
+                'characters (an IAM ARN with a shorter path, or a console group, fits)',
+              ),
             ),
-          ),
         )
         .max(
           planBounds.approvers,
