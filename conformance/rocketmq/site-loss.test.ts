@@ -127,9 +127,15 @@ const servingFrom = async (nameServer: string, masters: string[]): Promise<boole
 };
 
 /**
- * Sent (acknowledged) vs received, per broker group, with the keys lost and how long before the
- * site went dark each lost one was acknowledged.
+ * Sent (acknowledged) vs received, per broker group, with the keys lost and when each lost one was
+ * acknowledged against the moment the test began to freeze the site (the freeze reaches its
+ * processes one after another, so an acknowledgement can come a few milliseconds after it).
  */
+const whenAcknowledged = (msBeforeFreeze: number) =>
+  msBeforeFreeze >= 0
+    ? `${msBeforeFreeze} ms before the site went dark`
+    : `${-msBeforeFreeze} ms after the site began to go dark`;
+
 const tally = (label: string, producer: Producer, received: Map<string, string>, lostAt: number) => {
   const sent = producer.sent();
   const lost = sent.filter((s) => !received.has(s.key));
@@ -139,7 +145,7 @@ const tally = (label: string, producer: Producer, received: Map<string, string>,
     return `${g.brokerName} ${mine.length} sent, ${mine.length - gone.length} received, ${gone.length} lost`;
   });
   const why = lost.length
-    ? `; lost: ${lost.map((s) => `${s.key} (${s.brokerName}, acknowledged ${lostAt - s.at} ms before the site went dark: its master acknowledges before its slave has it)`).join(', ')}`
+    ? `; lost: ${lost.map((s) => `${s.key} (${s.brokerName}, acknowledged ${whenAcknowledged(lostAt - s.at)}: its master acknowledges before its slave has it)`).join(', ')}`
     : '';
   measured(
     `${label}: messages: ${sent.length} sent, ${sent.length - lost.length} received, ${lost.length} lost (${perGroup.join('; ')}); ${producer.failed().length} sends failed while no master took writes${why}`,
