@@ -114,8 +114,23 @@ const ROUTING_CONTROL_ACTIONS = [
   'route53-recovery-cluster:UpdateRoutingControlStates',
 ];
 
-/** A routing control's ARN is about 120 characters: 16 make a statement of about 2 KB, as a group of records. */
-const ROUTING_CONTROLS_PER_STATEMENT = 16;
+/** A control panel's controls as an IAM resource is about 120 characters: 16 make a statement of about 2 KB, as a group of records. */
+const CONTROL_PANELS_PER_STATEMENT = 16;
+
+/**
+ * The control panels that hold the controls of the plans that switch with them, each as the IAM
+ * resource of all its controls (`…:controlpanel/<panel>/routingcontrol/*`).
+ */
+const routingControlPanels = (plans: Plan[]): string[] =>
+  unique(
+    plans.flatMap((plan) =>
+      plan.dns.switch.via === 'routing-controls'
+        ? [plan.dns.switch.controls.upstream, plan.dns.switch.controls.downstream].map((controlArn) =>
+            controlArn.replace(/\/routingcontrol\/[^/]+$/, '/routingcontrol/*'),
+          )
+        : [],
+    ),
+  );
 
 /** The ASL's `${Name}` placeholders: one per worker function, filled with its ARN. */
 const WORKER_PLACEHOLDERS = ['AwsWorkerArn', 'KubeWorkerArn'] as const;
@@ -417,6 +432,7 @@ export class FailoverOrchestrator extends Construct {
       inVpc: props.vpc !== undefined,
       route53ChangesArn: plans.some(switchesRecords) ? this.route53ChangesArn : undefined,
       alarmsArns: this.alarmsArns,
+      routingControlPanels: routingControlPanels(plans),
       executionsPolicy,
       executionsArn,
       executionEndedDeadLetters: this.executionEnded.deadLetterQueue,
@@ -539,23 +555,19 @@ export class FailoverOrchestrator extends Construct {
   }
 
   /**
-   * Reading and setting the routing controls of the plans that switch with them, and no other:
-   * ARC's data plane authorizes each control by its ARN. In statements of a bounded size, which
-   * CDK moves into managed policies once the role's inline policy is full, as the record grants.
+   * Reading and setting the routing controls of the control panels that hold the plans' controls.
+   * IAM names a routing control by its ARN, and two per plan filled a role's ten managed policies
+   * at about 180 plans; a panel's controls are one resource, so the grant grows with the panels,
+   * not the plans. The orchestrator only ever sets a plan's own two controls
+   * (steps/routing-control-switch.ts); docs/deploy.md asks for panels of the orchestrator's own.
    */
   private grantRoutingControls(plans: Plan[]): void {
-    const controlArns = unique(
-      plans.flatMap((plan) =>
-        plan.dns.switch.via === 'routing-controls'
-          ? [plan.dns.switch.controls.upstream, plan.dns.switch.controls.downstream]
-          : [],
-      ),
-    );
-    for (let i = 0; i < controlArns.length; i += ROUTING_CONTROLS_PER_STATEMENT)
+    const panels = routingControlPanels(plans);
+    for (let i = 0; i < panels.length; i += CONTROL_PANELS_PER_STATEMENT)
       this.awsWorker.addToRolePolicy(
         new PolicyStatement({
           actions: ROUTING_CONTROL_ACTIONS,
-          resources: controlArns.slice(i, i + ROUTING_CONTROLS_PER_STATEMENT),
+          resources: panels.slice(i, i + CONTROL_PANELS_PER_STATEMENT),
         }),
       );
   }

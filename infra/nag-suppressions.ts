@@ -48,6 +48,8 @@ export interface ExplainedFindings {
   route53ChangesArn: string | undefined;
   /** The alarms the AWS worker may read with cloudwatch:DescribeAlarms: per deployed Region, all of them. */
   alarmsArns: readonly string[];
+  /** The control panels whose routing controls the AWS worker may read and set, each as `…/routingcontrol/*`. */
+  routingControlPanels: readonly string[];
   /** The policy that lets the AWS worker describe this workflow's executions, and their ARN pattern. */
   executionsPolicy: IConstruct;
   executionsArn: string;
@@ -76,6 +78,12 @@ export const acknowledgeExplainedFindings = (f: ExplainedFindings): void => {
       id: wildcardFinding(awsWorker, alarmsArn),
       reason:
         "cloudwatch:DescribeAlarms only, on this account's alarms of one Region the orchestrator is deployed to: ConfirmAlarm re-reads the alarm that started a plan's failover, in the alarm's Region. Naming every plan's alarms would grow the role's policy past IAM's limit at a few dozen plans, and an alarm's state is what the trigger rule already hands the worker.",
+    });
+  for (const panel of f.routingControlPanels)
+    Validations.of(awsWorker).acknowledge({
+      id: wildcardFinding(awsWorker, panel),
+      reason:
+        "route53-recovery-cluster:GetRoutingControlState and UpdateRoutingControlStates only, on the routing controls of a control panel that holds a plan's controls: IAM names a routing control by its ARN, and two per plan filled the role's managed policies at about 180 plans. The flip only ever sets its plan's two controls; docs/deploy.md asks for panels of the orchestrator's own.",
     });
   Validations.of(defaultPolicyOf(f.workflowRole)).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',

@@ -383,7 +383,7 @@ describe('an orchestrator in each of two Regions', () => {
     ]);
   });
 
-  it('in each Region the AWS worker may read and set only the plan’s routing controls, changes none of its records, and may read the alarms of both Regions', () => {
+  it('in each Region the AWS worker may read and set only the routing controls of the plan’s control panel, changes none of its records, and may read the alarms of both Regions', () => {
     for (const region of [UP, DOWN]) {
       const role = stackIn(region).orchestrator.awsWorker.role!;
       const arc = statementsOf(role).filter((s) =>
@@ -395,7 +395,9 @@ describe('an orchestrator in each of two Regions', () => {
             'route53-recovery-cluster:GetRoutingControlState',
             'route53-recovery-cluster:UpdateRoutingControlStates',
           ],
-          resources: [CONTROLS.upstream, CONTROLS.downstream],
+          resources: [
+            `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/0123456789abcdef0123456789abcdef/routingcontrol/*`,
+          ],
           condition: undefined,
         },
       ]);

@@ -1,8 +1,11 @@
 // One deployment for many plans: 1, 100 and 500 plans, made from the example plan with names,
 // alarms and DNS records of their own, synthesized once per size and held to CloudFormation's
 // limits on every stack (500 resources, 1 MB of template) and to the size limits of the policies
-// that could grow with the plans (a function's resource policy, a role's policies, the topic's,
-// the queue's and the key's). What grows per plan must be in the plans' nested stacks.
+// that could grow with the plans (a function's resource policy, a role's policies and how many
+// managed ones it has, the topic's, the queue's and the key's); then 500 plans that switch with
+// routing controls, whose health checks, failover records and grants are their own. What grows per
+// plan must be in the plans' nested stacks. The synth's time is printed, not asserted (a
+// benchmark's matter).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,8 @@ const MAX_MANAGED_POLICY_CHARS = 6_144;
 const MAX_TOPIC_POLICY_BYTES = 30_720;
 const MAX_QUEUE_POLICY_BYTES = 8_192;
 const MAX_KEY_POLICY_BYTES = 32_768;
+/** IAM's default quota of managed policies per role (it can be raised to 20). */
+const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 
 type Json = Record<string, any>;
 
@@ -73,6 +78,28 @@ const planNumber = (example: Plan, i: number): Plan => {
   });
 };
 
+const PANELS = 5;
+const ACCOUNT = '111122223333';
+
+/** The `i`th plan switching with two routing controls of one of PANELS control panels. */
+const routingControlPlanNumber = (example: Plan, i: number): Plan => {
+  const control = (side: 'u' | 'd') =>
+    `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/${String(i % PANELS).padStart(32, '0')}/routingcontrol/${side}${String(i).padStart(15, '0')}`;
+  return parsePlan({
+    ...planNumber(example, i),
+    dns: {
+      ...planNumber(example, i).dns,
+      switch: {
+        via: 'routing-controls',
+        clusterEndpoints: [
+          { url: 'https://a1b2c3d4.route53-recovery-cluster.us-west-2.amazonaws.com/', region: 'us-west-2' },
+        ],
+        controls: { upstream: control('u'), downstream: control('d') },
+      },
+    },
+  });
+};
+
 interface Measured {
   seconds: number;
   stacks: Array<{ name: string; resources: number; templateBytes: number; template: Json }>;
@@ -84,7 +111,7 @@ const synthesize = async (plans: Plan[], outdir: string): Promise<Measured> => {
   const app = new App({ outdir, context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
   new FailoverOrchestratorStack(app, 'FailoverOrchestratorStack', {
     plans,
-    env: { account: '111122223333', region: 'eu-west-1' },
+    env: { account: ACCOUNT, region: 'eu-west-1' },
   });
   const assembly = app.synth();
   const seconds = (performance.now() - started) / 1000;
@@ -145,7 +172,55 @@ const roleInlineChars = (m: Measured): number[] => {
   return [...byRole.values()];
 };
 
+/** Each role's managed policies: those it names and those the stacks attach to it. */
+const managedPoliciesPerRole = (m: Measured): number[] => {
+  const byRole = new Map<string, number>();
+  const add = (key: string, n: number) => byRole.set(key, (byRole.get(key) ?? 0) + n);
+  for (const stack of m.stacks)
+    for (const [id, r] of Object.entries(stack.template.Resources as Json)) {
+      if (r.Type === 'AWS::IAM::Role')
+        add(`${stack.name}/${id}`, r.Properties.ManagedPolicyArns?.length ?? 0);
+      if (r.Type === 'AWS::IAM::ManagedPolicy')
+        for (const role of r.Properties.Roles ?? [])
+          add(role.Ref ? `${stack.name}/${role.Ref}` : JSON.stringify(role), 1);
+    }
+  return [...byRole.values()];
+};
+
 const largest = (values: number[]) => Math.max(0, ...values);
+
+/** Every policy over its limit; empty when none is. */
+const policiesOverLimits = (m: Measured): string[] => {
+  const documents = (type: string, property: string) =>
+    resourcesOf(m, type).map(([, r]) => bytes(r.Properties[property]));
+  return Object.entries({
+    'function policy bytes': [largest([...lambdaPolicyBytes(m).values()]), MAX_LAMBDA_POLICY_BYTES],
+    "role's inline policy characters": [largest(roleInlineChars(m)), MAX_ROLE_INLINE_CHARS],
+    'managed policies of a role': [largest(managedPoliciesPerRole(m)), MAX_MANAGED_POLICIES_PER_ROLE],
+    'managed policy characters': [
+      largest(documents('AWS::IAM::ManagedPolicy', 'PolicyDocument')),
+      MAX_MANAGED_POLICY_CHARS,
+    ],
+    'topic policy bytes': [
+      largest(documents('AWS::SNS::TopicPolicy', 'PolicyDocument')),
+      MAX_TOPIC_POLICY_BYTES,
+    ],
+    'queue policy bytes': [
+      largest(documents('AWS::SQS::QueuePolicy', 'PolicyDocument')),
+      MAX_QUEUE_POLICY_BYTES,
+    ],
+    'key policy bytes': [largest(documents('AWS::KMS::Key', 'KeyPolicy')), MAX_KEY_POLICY_BYTES],
+  } as Record<string, [number, number]>)
+    .filter(([, [size, limit]]) => size > limit)
+    .map(([what, [size, limit]]) => `${what}: ${size} > ${limit}`);
+};
+
+/** What exceeds a limit, by stack; empty when nothing does. */
+const overLimits = (m: Measured) =>
+  m.stacks.flatMap((stack) => [
+    ...(stack.resources > MAX_STACK_RESOURCES ? [`${stack.name}: ${stack.resources} resources`] : []),
+    ...(stack.templateBytes > MAX_TEMPLATE_BYTES ? [`${stack.name}: ${stack.templateBytes} bytes`] : []),
+  ]);
 
 const SIZES = [1, 100, 500] as const;
 const MAIN = 'FailoverOrchestratorStack.template.json';
@@ -174,13 +249,6 @@ describe('one deployment of 1, 100 and 500 plans', () => {
   }, 600_000);
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
-  /** What exceeds a limit, by stack; empty when nothing does. */
-  const overLimits = (m: Measured) =>
-    m.stacks.flatMap((stack) => [
-      ...(stack.resources > MAX_STACK_RESOURCES ? [`${stack.name}: ${stack.resources} resources`] : []),
-      ...(stack.templateBytes > MAX_TEMPLATE_BYTES ? [`${stack.name}: ${stack.templateBytes} bytes`] : []),
-    ]);
 
   it.each(SIZES)('%i plans: every stack within 500 resources and 1 MB of template', (count) => {
     expect(overLimits(measured.get(count)!)).toEqual([]);
@@ -220,25 +288,52 @@ describe('one deployment of 1, 100 and 500 plans', () => {
     expect(topicPolicies).toEqual(SIZES.map(() => topicPolicies[0]));
   });
 
-  it.each(SIZES)('%i plans: every policy within its limit', (count) => {
-    const m = measured.get(count)!;
-    expect(largest([...lambdaPolicyBytes(m).values()])).toBeLessThanOrEqual(MAX_LAMBDA_POLICY_BYTES);
-    expect(largest(roleInlineChars(m))).toBeLessThanOrEqual(MAX_ROLE_INLINE_CHARS);
-    const documents = (type: string, property: string) =>
-      resourcesOf(m, type).map(([, r]) => bytes(r.Properties[property]));
-    expect(largest(documents('AWS::IAM::ManagedPolicy', 'PolicyDocument'))).toBeLessThanOrEqual(
-      MAX_MANAGED_POLICY_CHARS,
+  it.each(SIZES)(
+    '%i plans: every policy within its limit, and every role within its managed policies',
+    (count) => {
+      expect(policiesOverLimits(measured.get(count)!)).toEqual([]);
+    },
+  );
+});
+
+describe(`500 plans that switch with routing controls, in ${PANELS} control panels`, () => {
+  let m: Measured;
+  const outdir = mkdtempSync(join(tmpdir(), 'scale-arc-'));
+
+  beforeAll(async () => {
+    const example = await loadPlan(repoPath('examples/plans/rabbitmq-standby.yaml'));
+    m = await synthesize(
+      Array.from({ length: 500 }, (_, i) => routingControlPlanNumber(example, i)),
+      outdir,
     );
-    expect(largest(documents('AWS::SNS::TopicPolicy', 'PolicyDocument'))).toBeLessThanOrEqual(
-      MAX_TOPIC_POLICY_BYTES,
+    process.stdout.write(
+      `500 routing-control plans: synth ${m.seconds.toFixed(1)} s; the largest stack ${largest(m.stacks.map((s) => s.resources))} resources, ` +
+        `${largest(m.stacks.map((s) => s.templateBytes))} bytes; ${resourcesOf(m, 'AWS::Route53::HealthCheck').length} health checks\n`,
     );
-    expect(largest(documents('AWS::SQS::QueuePolicy', 'PolicyDocument'))).toBeLessThanOrEqual(
-      MAX_QUEUE_POLICY_BYTES,
-    );
-    expect(largest(documents('AWS::KMS::Key', 'KeyPolicy'))).toBeLessThanOrEqual(MAX_KEY_POLICY_BYTES);
+  }, 600_000);
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('every stack, every policy and every role within its limits', () => {
+    expect(overLimits(m)).toEqual([]);
+    expect(policiesOverLimits(m)).toEqual([]);
+    expect(resourcesOf(m, 'AWS::Route53::HealthCheck')).toHaveLength(1000);
   });
 
-  it('synthesizes 500 plans in well under a minute', () => {
-    expect(measured.get(500)!.seconds).toBeLessThan(60);
+  it("the AWS worker's routing-control grant names the control panels, not the plans' thousand controls", () => {
+    const arcResources = resourcesOf(m, 'AWS::IAM::Policy')
+      .concat(resourcesOf(m, 'AWS::IAM::ManagedPolicy'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[])
+      .filter((statement) =>
+        [statement.Action].flat().some((a: string) => a.startsWith('route53-recovery-cluster:')),
+      )
+      .flatMap((statement) => [statement.Resource].flat());
+    expect(arcResources.sort()).toEqual(
+      Array.from(
+        { length: PANELS },
+        (_, p) =>
+          `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/${String(p).padStart(32, '0')}/routingcontrol/*`,
+      ),
+    );
   });
 });
