@@ -1,7 +1,8 @@
 // The drill's interactive gate: the approval gate, service and console of a deployed stack, run in
 // the drill's process over the in-memory store; only the wiring is the drill's. The gate's
 // promise resolves when the decision arrives, so the local runner (which awaits the handler)
-// simply waits; the ASL's AwaitApproval timeout, from the plan, bounds the wait exactly as in AWS.
+// simply waits; the ASL's AwaitApproval timeout, from the plan, bounds the wait exactly as in AWS,
+// and the gate stops waiting then too (the request's decideBy).
 import { userInfo } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createApprovalService } from '../lambdas/approvals/approval-service.js';
@@ -50,7 +51,10 @@ export const startDrillGate = async (options: {
   const operator = drillOperator();
   const store = createMemoryApprovalStore();
   /** The decision each waiting gate resolves with, by task token. */
-  const waiting = new Map<string, { approvalId: string; deliver(decision: ApprovalDecision): void }>();
+  const waiting = new Map<
+    string,
+    { approvalId: string; deliver(decision: ApprovalDecision | undefined): void; expiry: NodeJS.Timeout }
+  >();
   const delivered = new Set<string>();
   const resume: WorkflowResumePort = {
     resume: async (taskToken, approval) => {
@@ -60,6 +64,7 @@ export const startDrillGate = async (options: {
           `approval ${approval.id}: the drill had stopped waiting for it (the gate timed out or the drill ended)`,
         );
       waiting.delete(taskToken);
+      clearTimeout(gate.expiry);
       delivered.add(approval.id);
       gate.deliver(approval.decision);
     },
@@ -96,16 +101,27 @@ export const startDrillGate = async (options: {
       consoleUrl: `${server.url}/`,
       cli: { command: 'npm run failover --', target: `--endpoint ${server.url}` },
     },
+    // Until the workflow stops waiting (the request's decideBy, from the gate's timeout): then the
+    // step ends with no decision, as it ends at once in AWS, and does not hold its claim (Halt
+    // waits for a step still working) for the rest of its budget.
     awaitDecision: (taskToken, approval) =>
-      new Promise<ApprovalDecision>((deliver) =>
-        waiting.set(taskToken, { approvalId: approval.id, deliver }),
-      ),
+      new Promise<ApprovalDecision | undefined>((deliver) => {
+        const expiry = setTimeout(
+          () => {
+            waiting.delete(taskToken);
+            deliver(undefined);
+          },
+          Math.max(0, Date.parse(approval.decideBy) - clock.now().getTime()),
+        );
+        waiting.set(taskToken, { approvalId: approval.id, deliver, expiry });
+      }),
   });
   return {
     approvals,
     consoleUrl: server.url,
     close: async () => {
       // Whatever still waits is no longer waited on: a late decision is answered "not applied".
+      for (const gate of waiting.values()) clearTimeout(gate.expiry);
       waiting.clear();
       await server.close();
     },

@@ -12,8 +12,11 @@ export interface ApprovalGateOptions {
   store: ApprovalStore;
   notifier: NotifierPort;
   where: WhereToDecide;
-  /** A drill's wait for the decision, registered before approvers are told so that none is missed. */
-  awaitDecision?(taskToken: string, approval: Approval): Promise<ApprovalDecision>;
+  /**
+   * A drill's wait for the decision, registered before approvers are told so that none is missed;
+   * undefined once the workflow has stopped waiting (the approval's decideBy).
+   */
+  awaitDecision?(taskToken: string, approval: Approval): Promise<ApprovalDecision | undefined>;
 }
 
 export const createApprovalGate = (options: ApprovalGateOptions): ApprovalPort => ({

@@ -233,6 +233,13 @@ describe('the gate timeout (ASL AwaitApproval)', () => {
         'ApprovalTimedOut: no decision within the gate timeout of 1 s: the failover is aborted as the plan says (gate.onTimeout abort)',
       );
       expect(run.report.steps.map((s) => s.name)).not.toContain('promote');
+      // The gate's invocation ended when the workflow stopped waiting, with no decision, as it ends
+      // at once in AWS: it holds no claim Halt would wait out for the rest of the step's budget.
+      const gateRecords = (await env.journal.listSteps(run.executionId)).filter((r) => r.step === 'approval');
+      expect(gateRecords.map((r) => [r.outcome, r.summary])).toEqual([
+        ['succeeded', expect.stringMatching(/^approval \S+ requested; waiting for an approver until /)],
+      ]);
+      expect(await env.journal.listClaims(run.executionId)).toEqual([]);
       expect(mutating(simulation.state())).toEqual([]);
       expect(simulation.dns.records().get(dnsRecord)?.values).toEqual([upstreamTarget]);
 
