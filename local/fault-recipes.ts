@@ -216,8 +216,16 @@ const standby: EngineRecipe = {
 const shovel: EngineRecipe = {
   engine: 'rabbitmq-shovel',
   planFile: 'examples/plans/rabbitmq-shovel.yaml',
-  // Clients publish until fenced and the shovels are still seconds behind when promotion drains them.
-  scenario: 'healthy',
+  // The healthy scenario's world (clients publish until fenced, the shovels behind when promotion
+  // drains them), with shovels four times as fast: promotion still drains over several
+  // invocations' looks, and each of 40 cells spends about a second on it instead of five.
+  scenario: {
+    clusters: {
+      upstream: { clientConnections: 2, publishRatePerSecond: 60 },
+      shovelRatePerSecond: 400,
+      shovels: { 'payments-orders': { backlog: 300 }, 'payments-audit': { backlog: 200 } },
+    },
+  },
   editPlan: () => undefined,
   writeCommands: [...rabbitWriteCommands, 'clear_parameter'],
   cluster: {
