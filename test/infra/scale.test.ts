@@ -85,10 +85,11 @@ const ACCOUNT = '111122223333';
 const routingControlPlanNumber = (example: Plan, i: number): Plan => {
   const control = (side: 'u' | 'd') =>
     `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/${String(i % PANELS).padStart(32, '0')}/routingcontrol/${side}${String(i).padStart(15, '0')}`;
+  const plan = planNumber(example, i);
   return parsePlan({
-    ...planNumber(example, i),
+    ...plan,
     dns: {
-      ...planNumber(example, i).dns,
+      ...plan.dns,
       switch: {
         via: 'routing-controls',
         clusterEndpoints: [
